@@ -1,0 +1,173 @@
+// Module entry: the Socket class (one netlink socket per instance) and encode().
+// Everything here is glue; the work happens in core/.
+#include <napi.h>
+
+#include <cerrno>
+#include <memory>
+#include <stdexcept>
+
+#include "core/batch_builder.h"
+#include "core/netlink_socket.h"
+#include "glue/convert.h"
+#include "glue/workers.h"
+
+namespace nftkit {
+namespace {
+
+int64_t ReadGenId(const Napi::Value& opts) {
+  if (!opts.IsObject()) return -1;
+  Napi::Value g = opts.As<Napi::Object>().Get("genId");
+  if (!g.IsNumber()) return -1;
+  return static_cast<int64_t>(g.As<Napi::Number>().Uint32Value());
+}
+
+// Converts core exceptions into JS errors carrying errno and code.
+template <typename F>
+auto Guard(const Napi::Env& env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const SystemError& e) {
+    throw ErrnoError(env, e.err(), e.what());
+  } catch (const std::invalid_argument& e) {
+    throw ErrnoError(env, EINVAL, e.what());
+  } catch (const std::exception& e) {
+    throw ErrnoError(env, EIO, e.what());
+  }
+}
+
+class Socket : public Napi::ObjectWrap<Socket> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Socket",
+                       {InstanceMethod<&Socket::CommitSync>("commitSync"), InstanceMethod<&Socket::Commit>("commit"),
+                        InstanceMethod<&Socket::DumpSync>("dumpSync"), InstanceMethod<&Socket::Dump>("dump"),
+                        InstanceMethod<&Socket::GetGenSync>("getGenSync"), InstanceMethod<&Socket::Close>("close"),
+                        InstanceAccessor<&Socket::Closed>("closed"), InstanceAccessor<&Socket::Busy>("busy")});
+  }
+
+  explicit Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) {
+    std::string path;
+    if (info.Length() > 0 && info[0].IsString()) path = info[0].As<Napi::String>().Utf8Value();
+    sock_ = Guard(info.Env(), [&] { return std::make_shared<NetlinkSocket>(path); });
+  }
+
+ private:
+  void Enter(const Napi::Env& env) {
+    if (!sock_ || sock_->closed()) throw ErrnoError(env, EBADF, "socket is closed");
+    if (busy_) throw ErrnoError(env, EBUSY, "socket busy: another commit or dump is in flight on this connection");
+  }
+
+  Napi::Value CommitSync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Enter(env);
+    auto ops = ReadOps(env, info[0]);
+    int64_t gen = ReadGenId(info[1]);
+    return Guard(env, [&] {
+      BatchBuilder b(sock_->NextSeq());
+      b.Build(ops, gen);
+      CommitResult r = sock_->Commit(b, ops);
+      return ToJs(env, r, b.message_count(), b.bytes().size());
+    });
+  }
+
+  Napi::Value Commit(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Enter(env);
+    struct State {
+      std::vector<OpDesc> ops;
+      CommitResult result;
+      uint32_t messages = 0;
+      size_t bytes = 0;
+    };
+    auto st = std::make_shared<State>();
+    st->ops = ReadOps(env, info[0]);
+    int64_t gen = ReadGenId(info[1]);
+    auto sock = sock_;
+    busy_ = true;
+    Ref();  // keep this object alive while the worker runs
+    return RunAsync(
+        env,
+        [st, sock, gen] {
+          BatchBuilder b(sock->NextSeq());
+          b.Build(st->ops, gen);
+          st->result = sock->Commit(b, st->ops);
+          st->messages = b.message_count();
+          st->bytes = b.bytes().size();
+        },
+        [st](Napi::Env e) { return ToJs(e, st->result, st->messages, st->bytes); },
+        [this] {
+          busy_ = false;
+          Unref();
+        });
+  }
+
+  Napi::Value DumpSync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Enter(env);
+    DumpRequest req = ReadDumpRequest(env, info[0]);
+    return Guard(env, [&] { return ToJs(env, sock_->Dump(req)); });
+  }
+
+  Napi::Value Dump(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Enter(env);
+    auto req = ReadDumpRequest(env, info[0]);
+    auto out = std::make_shared<DumpResult>();
+    auto sock = sock_;
+    busy_ = true;
+    Ref();
+    return RunAsync(
+        env, [sock, req, out] { *out = sock->Dump(req); }, [out](Napi::Env e) { return ToJs(e, *out); },
+        [this] {
+          busy_ = false;
+          Unref();
+        });
+  }
+
+  Napi::Value GetGenSync(const Napi::CallbackInfo& info) {
+    Enter(info.Env());
+    return Guard(info.Env(), [&] { return Napi::Number::New(info.Env(), sock_->GetGen()); });
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    // Closing while a worker runs would pull the socket from under it: refuse.
+    if (busy_) throw ErrnoError(info.Env(), EBUSY, "cannot close: a commit or dump is in flight");
+    if (sock_) sock_->Close();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Closed(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), !sock_ || sock_->closed());
+  }
+  Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_); }
+
+  std::shared_ptr<NetlinkSocket> sock_;
+  bool busy_ = false;
+};
+
+// encode(ops, genId?) -> Buffer: the exact batch bytes (for golden tests).
+Napi::Value Encode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto ops = ReadOps(env, info[0]);
+  int64_t gen = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : -1;
+  return Guard(env, [&] {
+    BatchBuilder b(1);
+    b.Build(ops, gen);
+    return Napi::Buffer<char>::Copy(env, b.bytes().data(), b.bytes().size());
+  });
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Socket", Socket::Init(env));
+  exports.Set("encode", Napi::Function::New(env, Encode, "encode"));
+  return exports;
+}
+
+}  // namespace nftkit
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return nftkit::Init(env, exports); }
+NODE_API_MODULE(nftkit, InitModule)

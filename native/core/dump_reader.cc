@@ -1,0 +1,198 @@
+#include "core/dump_reader.h"
+
+#include "core/expr_schema.h"
+#include "util/handles.h"
+
+namespace nftkit {
+namespace {
+
+template <typename Obj, typename IsSet, typename Get>
+void PutBytes(Record& r, const char* field, Obj* o, uint16_t attr, IsSet is_set, Get get) {
+  if (!is_set(o, attr)) return;
+  uint32_t len = 0;
+  const void* p = get(o, attr, &len);
+  if (p) r.Bytes(field, p, len);
+}
+
+int CollectExpr(nftnl_expr* e, void* data) {
+  static_cast<std::vector<Record>*>(data)->push_back(DecodeExpr(e));
+  return 0;
+}
+
+}  // namespace
+
+std::string FieldStr(const Record& r, const char* field) {
+  for (const auto& f : r.fields)
+    if (f.first == field) return f.second.str;
+  return {};
+}
+
+uint64_t FieldNum(const Record& r, const char* field) {
+  for (const auto& f : r.fields)
+    if (f.first == field) return f.second.num;
+  return 0;
+}
+
+bool DecodeTable(const nlmsghdr* nlh, Record& r) {
+  TablePtr t(nftnl_table_alloc());
+  if (nftnl_table_nlmsg_parse(nlh, t.get()) < 0) return false;
+  auto* p = t.get();
+  r.Str("kind", "table");
+  r.Num("family", nftnl_table_get_u32(p, NFTNL_TABLE_FAMILY));
+  r.Str("name", nftnl_table_get_str(p, NFTNL_TABLE_NAME));
+  r.Str("table", nftnl_table_get_str(p, NFTNL_TABLE_NAME));
+  r.Num("handle", nftnl_table_get_u64(p, NFTNL_TABLE_HANDLE));
+  r.Num("flags", nftnl_table_get_u32(p, NFTNL_TABLE_FLAGS));
+  r.Num("use", nftnl_table_get_u32(p, NFTNL_TABLE_USE));
+  if (nftnl_table_is_set(p, NFTNL_TABLE_OWNER)) r.Num("owner", nftnl_table_get_u32(p, NFTNL_TABLE_OWNER));
+  PutBytes(r, "userdata", p, NFTNL_TABLE_USERDATA, nftnl_table_is_set, nftnl_table_get_data);
+  return true;
+}
+
+bool DecodeChain(const nlmsghdr* nlh, Record& r) {
+  ChainPtr c(nftnl_chain_alloc());
+  if (nftnl_chain_nlmsg_parse(nlh, c.get()) < 0) return false;
+  auto* p = c.get();
+  r.Str("kind", "chain");
+  r.Num("family", nftnl_chain_get_u32(p, NFTNL_CHAIN_FAMILY));
+  r.Str("table", nftnl_chain_get_str(p, NFTNL_CHAIN_TABLE));
+  r.Str("name", nftnl_chain_get_str(p, NFTNL_CHAIN_NAME));
+  r.Num("handle", nftnl_chain_get_u64(p, NFTNL_CHAIN_HANDLE));
+  r.Num("use", nftnl_chain_get_u32(p, NFTNL_CHAIN_USE));
+  if (nftnl_chain_is_set(p, NFTNL_CHAIN_HOOKNUM)) {
+    r.Num("hook", nftnl_chain_get_u32(p, NFTNL_CHAIN_HOOKNUM));
+    r.SNum("priority", nftnl_chain_get_s32(p, NFTNL_CHAIN_PRIO));
+    r.Str("type", nftnl_chain_get_str(p, NFTNL_CHAIN_TYPE));
+  }
+  if (nftnl_chain_is_set(p, NFTNL_CHAIN_POLICY)) r.Num("policy", nftnl_chain_get_u32(p, NFTNL_CHAIN_POLICY));
+  if (nftnl_chain_is_set(p, NFTNL_CHAIN_FLAGS)) r.Num("flags", nftnl_chain_get_u32(p, NFTNL_CHAIN_FLAGS));
+  if (nftnl_chain_is_set(p, NFTNL_CHAIN_PACKETS)) {
+    r.Num("packets", nftnl_chain_get_u64(p, NFTNL_CHAIN_PACKETS));
+    r.Num("bytes", nftnl_chain_get_u64(p, NFTNL_CHAIN_BYTES));
+  }
+  std::vector<std::string> devs;
+  if (nftnl_chain_is_set(p, NFTNL_CHAIN_DEV)) devs.push_back(nftnl_chain_get_str(p, NFTNL_CHAIN_DEV));
+  if (nftnl_chain_is_set(p, NFTNL_CHAIN_DEVICES)) {
+    const char* const* arr = nftnl_chain_get_array(p, NFTNL_CHAIN_DEVICES);
+    for (size_t i = 0; arr && arr[i]; i++) devs.push_back(arr[i]);
+  }
+  if (!devs.empty()) r.Strs("devices", std::move(devs));
+  PutBytes(r, "userdata", p, NFTNL_CHAIN_USERDATA, nftnl_chain_is_set, nftnl_chain_get_data);
+  return true;
+}
+
+bool DecodeSet(const nlmsghdr* nlh, Record& r) {
+  SetPtr s(nftnl_set_alloc());
+  if (nftnl_set_nlmsg_parse(nlh, s.get()) < 0) return false;
+  auto* p = s.get();
+  r.Str("kind", "set");
+  r.Num("family", nftnl_set_get_u32(p, NFTNL_SET_FAMILY));
+  r.Str("table", nftnl_set_get_str(p, NFTNL_SET_TABLE));
+  r.Str("name", nftnl_set_get_str(p, NFTNL_SET_NAME));
+  r.Num("handle", nftnl_set_get_u64(p, NFTNL_SET_HANDLE));
+  r.Num("flags", nftnl_set_get_u32(p, NFTNL_SET_FLAGS));
+  r.Num("keyType", nftnl_set_get_u32(p, NFTNL_SET_KEY_TYPE));
+  r.Num("keyLen", nftnl_set_get_u32(p, NFTNL_SET_KEY_LEN));
+  if (nftnl_set_is_set(p, NFTNL_SET_DATA_TYPE)) {
+    r.Num("dataType", nftnl_set_get_u32(p, NFTNL_SET_DATA_TYPE));
+    r.Num("dataLen", nftnl_set_get_u32(p, NFTNL_SET_DATA_LEN));
+  }
+  if (nftnl_set_is_set(p, NFTNL_SET_OBJ_TYPE)) r.Num("objType", nftnl_set_get_u32(p, NFTNL_SET_OBJ_TYPE));
+  if (nftnl_set_is_set(p, NFTNL_SET_POLICY)) r.Num("setPolicy", nftnl_set_get_u32(p, NFTNL_SET_POLICY));
+  if (nftnl_set_is_set(p, NFTNL_SET_DESC_SIZE)) r.Num("size", nftnl_set_get_u32(p, NFTNL_SET_DESC_SIZE));
+  if (nftnl_set_is_set(p, NFTNL_SET_TIMEOUT)) r.Num("timeout", nftnl_set_get_u64(p, NFTNL_SET_TIMEOUT));
+  if (nftnl_set_is_set(p, NFTNL_SET_GC_INTERVAL)) r.Num("gcInterval", nftnl_set_get_u32(p, NFTNL_SET_GC_INTERVAL));
+  if (nftnl_set_is_set(p, NFTNL_SET_DESC_CONCAT)) {
+    uint32_t len = 0;
+    const auto* lens = static_cast<const uint8_t*>(nftnl_set_get_data(p, NFTNL_SET_DESC_CONCAT, &len));
+    std::vector<uint64_t> v;
+    for (uint32_t i = 0; lens && i < len && lens[i]; i++) v.push_back(lens[i]);
+    r.Nums("concat", std::move(v));
+  }
+  PutBytes(r, "userdata", p, NFTNL_SET_USERDATA, nftnl_set_is_set, nftnl_set_get_data);
+  std::vector<Record> exprs;
+  nftnl_set_expr_foreach(p, CollectExpr, &exprs);
+  if (!exprs.empty()) r.List("exprs", std::move(exprs));
+  return true;
+}
+
+bool DecodeRule(const nlmsghdr* nlh, Record& r) {
+  RulePtr x(nftnl_rule_alloc());
+  if (nftnl_rule_nlmsg_parse(nlh, x.get()) < 0) return false;
+  auto* p = x.get();
+  r.Str("kind", "rule");
+  r.Num("family", nftnl_rule_get_u32(p, NFTNL_RULE_FAMILY));
+  r.Str("table", nftnl_rule_get_str(p, NFTNL_RULE_TABLE));
+  r.Str("chain", nftnl_rule_get_str(p, NFTNL_RULE_CHAIN));
+  r.Num("handle", nftnl_rule_get_u64(p, NFTNL_RULE_HANDLE));
+  if (nftnl_rule_is_set(p, NFTNL_RULE_POSITION)) r.Num("position", nftnl_rule_get_u64(p, NFTNL_RULE_POSITION));
+  PutBytes(r, "userdata", p, NFTNL_RULE_USERDATA, nftnl_rule_is_set, nftnl_rule_get_data);
+  std::vector<Record> exprs;
+  nftnl_expr_foreach(p, CollectExpr, &exprs);
+  r.List("exprs", std::move(exprs));
+  return true;
+}
+
+bool DecodeObject(const nlmsghdr* nlh, Record& r) {
+  ObjPtr o(nftnl_obj_alloc());
+  if (nftnl_obj_nlmsg_parse(nlh, o.get()) < 0) return false;
+  auto* p = o.get();
+  uint32_t type = nftnl_obj_get_u32(p, NFTNL_OBJ_TYPE);
+  r.Str("kind", "object");
+  r.Num("family", nftnl_obj_get_u32(p, NFTNL_OBJ_FAMILY));
+  r.Str("table", nftnl_obj_get_str(p, NFTNL_OBJ_TABLE));
+  r.Str("name", nftnl_obj_get_str(p, NFTNL_OBJ_NAME));
+  r.Num("handle", nftnl_obj_get_u64(p, NFTNL_OBJ_HANDLE));
+  r.Num("objType", type);
+  PutBytes(r, "userdata", p, NFTNL_OBJ_USERDATA, nftnl_obj_is_set, nftnl_obj_get_data);
+  if (const ExprSpec* spec = FindObjSpec(type)) {
+    for (size_t i = 0; i < spec->count; i++) {
+      const AttrSpec& a = spec->attrs[i];
+      if (!nftnl_obj_is_set(p, a.id)) continue;
+      switch (a.kind) {
+        case AttrKind::U8: r.Num(a.field, nftnl_obj_get_u8(p, a.id)); break;
+        case AttrKind::U16: r.Num(a.field, nftnl_obj_get_u16(p, a.id)); break;
+        case AttrKind::U32: r.Num(a.field, nftnl_obj_get_u32(p, a.id)); break;
+        case AttrKind::U64: r.Num(a.field, nftnl_obj_get_u64(p, a.id)); break;
+        default: break;
+      }
+    }
+  }
+  return true;
+}
+
+void DecodeElements(const nlmsghdr* nlh, std::vector<Record>& out) {
+  SetPtr s(nftnl_set_alloc());
+  if (nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0) return;
+  nftnl_set_elem_foreach(
+      s.get(),
+      [](nftnl_set_elem* e, void* data) -> int {
+        Record r;
+        auto bytes = [&](const char* f, uint16_t attr) {
+          if (!nftnl_set_elem_is_set(e, attr)) return;
+          uint32_t len = 0;
+          const void* p = nftnl_set_elem_get(e, attr, &len);
+          if (p) r.Bytes(f, p, len);
+        };
+        bytes("key", NFTNL_SET_ELEM_KEY);
+        bytes("keyEnd", NFTNL_SET_ELEM_KEY_END);
+        bytes("data", NFTNL_SET_ELEM_DATA);
+        bytes("userdata", NFTNL_SET_ELEM_USERDATA);
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS)) r.Num("flags", nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS));
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT))
+          r.SNum("verdict", static_cast<int32_t>(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT)));
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)) r.Str("chain", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN));
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF)) r.Str("objref", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF));
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT)) r.Num("timeout", nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_TIMEOUT));
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION))
+          r.Num("expiration", nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_EXPIRATION));
+        std::vector<Record> exprs;
+        nftnl_set_elem_expr_foreach(e, CollectExpr, &exprs);
+        if (!exprs.empty()) r.List("exprs", std::move(exprs));
+        static_cast<std::vector<Record>*>(data)->push_back(std::move(r));
+        return 0;
+      },
+      &out);
+}
+
+}  // namespace nftkit

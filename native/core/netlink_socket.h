@@ -1,0 +1,61 @@
+// One long-lived NETLINK_NETFILTER socket, opened in a chosen network namespace.
+// Sends whole batches with one sendmsg() and maps every reply back to its
+// operation. Not thread-safe: the caller guarantees one call at a time.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/batch_builder.h"
+#include "core/types.h"
+
+struct mnl_socket;
+
+namespace nftkit {
+
+// A system call failed (not a kernel answer to a message): errno + context.
+class SystemError : public std::runtime_error {
+ public:
+  SystemError(int err, const std::string& what) : std::runtime_error(what), err_(err) {}
+  int err() const { return err_; }
+
+ private:
+  int err_;
+};
+
+class NetlinkSocket {
+ public:
+  // netns_path: a namespace file (/run/netns/x, /proc/PID/ns/net); empty = current.
+  explicit NetlinkSocket(const std::string& netns_path);
+  ~NetlinkSocket();
+  NetlinkSocket(const NetlinkSocket&) = delete;
+  NetlinkSocket& operator=(const NetlinkSocket&) = delete;
+
+  // Reserves `count` sequence numbers for a batch about to be built.
+  uint32_t NextSeq() const { return seq_; }
+  // Sends a built batch and collects handles and errors.
+  CommitResult Commit(const BatchBuilder& batch, const std::vector<OpDesc>& ops);
+  // Reads the ruleset (filtered) with a consistent generation id.
+  DumpResult Dump(const DumpRequest& req);
+  // The current ruleset generation.
+  uint32_t GetGen();
+
+  void Close();
+  bool closed() const { return nl_ == nullptr; }
+
+ private:
+  void EnsureSendBuffer(size_t bytes);
+  // Sends one request and feeds every reply message to cb until DONE/ack.
+  template <typename Cb>
+  void Request(const char* buf, size_t len, uint32_t seq, Cb&& cb);
+  void DumpOnce(const DumpRequest& req, DumpResult& out, bool& interrupted);
+
+  mnl_socket* nl_ = nullptr;
+  uint32_t portid_ = 0;
+  uint32_t seq_ = 1;
+  size_t sndbuf_ = 0;
+  std::vector<char> rbuf_;
+};
+
+}  // namespace nftkit

@@ -1,0 +1,23 @@
+// JS <-> core struct conversion. Runs on the main thread only.
+#pragma once
+#include <napi.h>
+
+#include <vector>
+
+#include "core/types.h"
+
+namespace nftkit {
+
+// Reads an array of operation descriptors; throws Napi::TypeError naming the
+// operation index and field on malformed input.
+std::vector<OpDesc> ReadOps(const Napi::Env& env, const Napi::Value& value);
+DumpRequest ReadDumpRequest(const Napi::Env& env, const Napi::Value& value);
+
+Napi::Value ToJs(const Napi::Env& env, const Record& r);
+Napi::Value ToJs(const Napi::Env& env, const DumpResult& d);
+Napi::Value ToJs(const Napi::Env& env, const CommitResult& c, uint32_t messages, size_t bytes);
+
+// Creates an Error carrying errno/code/syscall-like facts for TS to wrap.
+Napi::Error ErrnoError(const Napi::Env& env, int err, const std::string& message);
+
+}  // namespace nftkit
