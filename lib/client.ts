@@ -1,0 +1,299 @@
+/**
+ * The client: one long-lived netlink connection in a network namespace, with
+ * commit (one atomic batch) and list (a consistent snapshot), async and sync.
+ * @module
+ */
+import { existsSync } from 'node:fs'
+import { type Family, FAMILY_NUMBER } from './constants.js'
+import { explain, messageName, NftError, invalid } from './errors.js'
+import { decodeListing, type Listing, setShapeOf } from './listing.js'
+import { loadBinding } from './native.js'
+import type { NftObject } from './objects.js'
+import { type KnownSet, type Operation, Transaction, type TransactionOptions } from './transaction.js'
+import { checkFamily, checkName } from './validate.js'
+import type { NativeBinding, NativeCommitResult, NativeDump, NativeSocket } from '../types/native.js'
+
+/** Where to connect. */
+export interface ClientOptions {
+  /**
+   * Network namespace: a name under /run/netns (`'gw'`), a path to a namespace
+   * file (`'/proc/123/ns/net'`), or a pid. Default: the current namespace.
+   */
+  readonly netns?: string | number
+  /** Default family for objects that do not name one. Default `inet`. */
+  readonly family?: Family
+  /** Default table for objects that do not name one. */
+  readonly table?: string
+  /** Supply the native binding (tests, bundlers). */
+  readonly binding?: NativeBinding
+}
+
+/** Options of a commit. */
+export interface CommitOptions {
+  /**
+   * Generation id the transaction was planned from (from `list()`): the kernel
+   * refuses the batch with ERESTART if the ruleset changed since.
+   */
+  readonly genId?: number
+  /** Ask the kernel for the handles of created objects (default true). */
+  readonly handles?: boolean
+}
+
+/** What a successful commit returns. */
+export interface CommitResult {
+  /** Handle of the object created by each operation (undefined where none). */
+  readonly handles: ReadonlyArray<number | undefined>
+  /** Netlink messages in the batch, BEGIN and END included. */
+  readonly messages: number
+  /** Size of the batch in bytes. */
+  readonly bytes: number
+}
+
+/** What to list. */
+export interface ListOptions {
+  /** Only this family. */
+  readonly family?: Family
+  /** Only tables with this name. */
+  readonly table?: string
+  /** Read set elements (default true). */
+  readonly elements?: boolean
+}
+
+const ECHO_KINDS = new Set(['table', 'chain', 'rule', 'set', 'object'])
+
+/** Turns a netns option into a namespace file path. */
+export function netnsPath(netns: string | number | undefined): string | undefined {
+  if (netns === undefined) return undefined
+  if (typeof netns === 'number') {
+    if (!Number.isInteger(netns) || netns <= 0) invalid('options.netns', 'Expected a pid (positive integer)', netns)
+    return `/proc/${netns}/ns/net`
+  }
+  if (typeof netns !== 'string' || netns.length === 0) invalid('options.netns', 'Expected a namespace name, path or pid', netns)
+  const path = netns.includes('/') ? netns : `/run/netns/${netns}`
+  if (!existsSync(path)) invalid('options.netns', `Expected an existing network namespace (${path} does not exist)`, netns)
+  return path
+}
+
+function label(op: Operation): string {
+  const o = op.object as Record<string, unknown> & { kind: string }
+  const fam = (o.family as string | undefined) ?? 'inet'
+  switch (o.kind) {
+    case 'ruleset':
+      return 'ruleset'
+    case 'table':
+      return `table ${fam}/${o.name}`
+    case 'chain':
+      return `chain ${fam}/${o.table}/${o.name}`
+    case 'rule':
+      return `rule in chain ${fam}/${o.table}/${o.chain}${o.handle !== undefined ? ` (handle ${o.handle})` : ''}`
+    case 'element':
+      return `elements of set ${fam}/${o.table}/${o.set}`
+    default:
+      return `${o.kind} ${fam}/${o.table}/${o.name}`
+  }
+}
+
+/** Builds the error of a failed batch: the first failure, with the rest in `others`. */
+function commitError(res: NativeCommitResult, tx: Transaction, owner: number[], stack: Error): NftError {
+  const ops = tx.operations
+  const errors = res.errors.map((e) => {
+    const i = e.index >= 0 ? owner[e.index] : undefined
+    const op = i !== undefined ? ops[i] : undefined
+    const what = op ? `${op.verb} ${label(op)}` : e.index === -1 && e.code === 'ERESTART' ? 'commit' : 'batch'
+    const reason = explain(e.code, op?.verb ?? '', op?.object.kind ?? '')
+    const ext = e.extMessage ? ` (kernel: ${e.extMessage})` : ''
+    return new NftError({
+      errno: e.errno,
+      code: e.code,
+      message: `${what}: ${reason} [${e.code}]${ext}`,
+      op: messageName(e.msgType),
+      index: i,
+      object: op?.object as NftObject | undefined,
+      verb: op?.verb,
+      extMessage: e.extMessage,
+    })
+  })
+  if (errors.length === 0)
+    errors.push(new NftError({ errno: 5, code: 'EIO', message: 'commit: the kernel did not acknowledge the batch [EIO]' }))
+  const [first, ...others] = errors
+  const err = new NftError({ ...first, message: first.message + (others.length ? ` (+${others.length} more)` : ''), errno: first.errno, code: first.code, others })
+  err.stack = `${err.name}: ${err.message}\n${stack.stack?.split('\n').slice(1).join('\n') ?? ''}`
+  return err
+}
+
+/** Wraps an error thrown by the addon (system call failure, busy socket). */
+function systemError(e: unknown, what: string): unknown {
+  if (e instanceof Error && typeof (e as { errno?: unknown }).errno === 'number') {
+    const x = e as Error & { errno: number; code: string }
+    const msg = x.code === 'EBUSY' ? `${what}: connection busy: another commit or list is in flight (await it first)` : `${what}: ${x.message} [${x.code}]`
+    return new NftError({ errno: x.errno, code: x.code, message: msg })
+  }
+  return e
+}
+
+/**
+ * A connection to nftables in one network namespace.
+ *
+ * Async calls on one client are queued and run one at a time; a `*Sync` call
+ * while an async one is in flight throws EBUSY.
+ */
+export class Client {
+  /** Default family. */
+  readonly family: Family
+  /** Default table. */
+  readonly table?: string
+  /** The namespace file this client is bound to (undefined: the namespace it was created in). */
+  readonly netnsPath?: string
+  readonly #sock: NativeSocket
+  readonly #sets = new Map<string, KnownSet>()
+  #queue: Promise<unknown> = Promise.resolve()
+
+  constructor(opts: ClientOptions = {}) {
+    this.family = opts.family === undefined ? 'inet' : checkFamily(opts.family, 'options.family')
+    if (opts.table !== undefined) this.table = checkName(opts.table, 'options.table', 'table')
+    this.netnsPath = netnsPath(opts.netns)
+    const binding = opts.binding ?? loadBinding()
+    try {
+      this.#sock = new binding.Socket(this.netnsPath)
+    } catch (e) {
+      throw systemError(e, `open netlink socket${this.netnsPath ? ` in ${this.netnsPath}` : ''}`)
+    }
+  }
+
+  /** A new transaction with this client's defaults and knowledge of existing sets. */
+  transaction(opts: TransactionOptions = {}): Transaction {
+    return new Transaction({
+      family: opts.family ?? this.family,
+      table: opts.table ?? this.table,
+      sets: opts.sets ?? ((f, t, n) => this.#sets.get(`${f}\u0000${t}\u0000${n}`)),
+    })
+  }
+
+  /**
+   * Applies a transaction as one netlink batch: all of it or nothing.
+   * @throws NftError with the failing operation's index and object (the kernel is unchanged).
+   */
+  commit(tx: Transaction, opts: CommitOptions = {}): Promise<CommitResult> {
+    const stack = new Error()
+    const run = async () => {
+      const { ops, owner } = this.#prepare(tx, opts)
+      let res: NativeCommitResult
+      try {
+        res = await this.#sock.commit(ops, opts.genId !== undefined ? { genId: opts.genId } : {})
+      } catch (e) {
+        throw systemError(e, 'commit')
+      }
+      return this.#finish(res, tx, owner, stack)
+    }
+    const p = this.#queue.then(run, run)
+    this.#queue = p.catch(() => undefined)
+    return p
+  }
+
+  /** Synchronous {@link Client.commit}: blocks the event loop for the kernel round trip. */
+  commitSync(tx: Transaction, opts: CommitOptions = {}): CommitResult {
+    const { ops, owner } = this.#prepare(tx, opts)
+    let res: NativeCommitResult
+    try {
+      res = this.#sock.commitSync(ops, opts.genId !== undefined ? { genId: opts.genId } : {})
+    } catch (e) {
+      throw systemError(e, 'commit')
+    }
+    return this.#finish(res, tx, owner, new Error())
+  }
+
+  /** Reads tables, chains, sets (with elements), rules and counters as one consistent snapshot. */
+  list(opts: ListOptions = {}): Promise<Listing> {
+    const run = async () => {
+      let d: NativeDump
+      try {
+        d = await this.#sock.dump(this.#dumpRequest(opts))
+      } catch (e) {
+        throw systemError(e, 'list')
+      }
+      return this.#remember(d)
+    }
+    const p = this.#queue.then(run, run)
+    this.#queue = p.catch(() => undefined)
+    return p
+  }
+
+  /** Synchronous {@link Client.list}. */
+  listSync(opts: ListOptions = {}): Listing {
+    try {
+      return this.#remember(this.#sock.dumpSync(this.#dumpRequest(opts)))
+    } catch (e) {
+      throw systemError(e, 'list')
+    }
+  }
+
+  /** The current ruleset generation id. */
+  generationSync(): number {
+    try {
+      return this.#sock.getGenSync()
+    } catch (e) {
+      throw systemError(e, 'generation')
+    }
+  }
+
+  /** Closes the socket. Idempotent; later calls throw EBADF. */
+  close(): void {
+    if (!this.#sock.closed) this.#sock.close()
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.#sock.closed
+  }
+
+  #dumpRequest(opts: ListOptions) {
+    return {
+      family: opts.family ? FAMILY_NUMBER[checkFamily(opts.family, 'options.family')] : 0,
+      ...(opts.table !== undefined ? { table: checkName(opts.table, 'options.table', 'table') } : {}),
+      ...(opts.elements === false ? { elements: false } : {}),
+    }
+  }
+
+  #remember(d: NativeDump): Listing {
+    for (const r of d.sets) {
+      const shape = setShapeOf(r)
+      if (shape) this.#sets.set(`${familyOf(r.family)}\u0000${r.table}\u0000${r.name}`, { shape })
+    }
+    return decodeListing(d)
+  }
+
+  #prepare(tx: Transaction, opts: CommitOptions) {
+    if (!(tx instanceof Transaction)) invalid('commit(tx)', 'Expected a Transaction', tx)
+    const { ops, owner } = tx.toNative()
+    if (opts.handles === false) return { ops, owner }
+    return {
+      ops: ops.map((o) => (ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !String(o.name ?? '').startsWith('__') ? { ...o, echo: true } : o)),
+      owner,
+    }
+  }
+
+  #finish(res: NativeCommitResult, tx: Transaction, owner: number[], stack: Error): CommitResult {
+    if (!res.ok) throw commitError(res, tx, owner, stack)
+    const handles: (number | undefined)[] = new Array(tx.length).fill(undefined)
+    for (const [i, h] of res.handles) handles[owner[i]] = Number(h)
+    // Keep set shapes so later transactions can add elements without a listing.
+    for (const op of tx.operations) {
+      const o = op.object as { kind: string; family?: Family; table?: string; name?: string }
+      if ((o.kind === 'set' || o.kind === 'map') && (op.verb === 'delete' || op.verb === 'destroy'))
+        this.#sets.delete(`${o.family}\u0000${o.table}\u0000${o.name}`)
+      if (o.kind === 'table' && (op.verb === 'delete' || op.verb === 'destroy'))
+        for (const k of this.#sets.keys()) if (k.startsWith(`${o.family}\u0000${o.name}\u0000`)) this.#sets.delete(k)
+    }
+    for (const [key, shape] of tx.declaredSets()) this.#sets.set(key, { shape })
+    return { handles, messages: res.messages, bytes: res.bytes }
+  }
+}
+
+function familyOf(n: number): string {
+  return Object.entries(FAMILY_NUMBER).find(([, v]) => v === n)?.[0] ?? String(n)
+}
+
+/** Opens a client. Same as `new Client(opts)`. */
+export function createClient(opts: ClientOptions = {}): Client {
+  return new Client(opts)
+}

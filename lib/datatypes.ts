@@ -1,0 +1,392 @@
+/**
+ * Value types (nft "datatypes"): how an address, port, protocol, mark, interface
+ * name or MAC address is parsed, encoded into kernel bytes and printed back.
+ * Set key types and rule match values share this one table.
+ * @module
+ */
+import { DATATYPE, L4PROTO } from './constants.js'
+import { invalid } from './errors.js'
+
+/** Byte order a value has in kernel registers. */
+export type ByteOrder = 'big' | 'host'
+
+/** Names of the key types nftkit supports in sets and maps. */
+export type KeyTypeName =
+  | 'ipv4_addr'
+  | 'ipv6_addr'
+  | 'inet_service'
+  | 'inet_proto'
+  | 'ifname'
+  | 'mark'
+  | 'ether_addr'
+
+/** An inclusive interval of keys, as big-endian unsigned integers. */
+export interface Interval {
+  readonly lo: bigint
+  readonly hi: bigint
+}
+
+/** One value type. */
+export interface Datatype {
+  readonly name: string
+  /** nft datatype id (set key type). */
+  readonly id: number
+  /** Size in bytes of the value in a register / set key. */
+  readonly size: number
+  /** Byte order (written to set userdata as nft does). */
+  readonly byteorder: ByteOrder
+  /** Whether ranges and prefixes of this type make sense (interval sets). */
+  readonly ordered: boolean
+  /** Parses a value into an interval (lo === hi for a single value). Throws on bad input. */
+  parse(value: unknown, path: string): Interval
+  /** Encodes one key (as returned by parse) into kernel bytes. */
+  encode(v: bigint): Buffer
+  /** Decodes kernel bytes. */
+  decode(b: Uint8Array): bigint
+  /** Prints an interval as nft does (single value, prefix or range). */
+  format(iv: Interval): string | number
+}
+
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+/** Big-endian bytes of an unsigned integer of `size` bytes. */
+export function toBytes(v: bigint, size: number): Buffer {
+  const b = Buffer.alloc(size)
+  for (let i = size - 1; i >= 0; i--) {
+    b[i] = Number(v & 0xffn)
+    v >>= 8n
+  }
+  return b
+}
+
+/** Unsigned integer of big-endian bytes. */
+export function fromBytes(b: Uint8Array): bigint {
+  let v = 0n
+  for (const x of b) v = (v << 8n) | BigInt(x)
+  return v
+}
+
+/** Host-order 4-byte encoding of a 32-bit value (meta mark, ct mark). */
+export function hostU32(v: number): Buffer {
+  const b = Buffer.alloc(4)
+  if (HOST_LE) b.writeUInt32LE(v >>> 0)
+  else b.writeUInt32BE(v >>> 0)
+  return b
+}
+
+/** Reads a host-order 32-bit value. */
+export function readHostU32(b: Uint8Array): number {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  if (buf.length < 4) {
+    const p = Buffer.alloc(4)
+    buf.copy(p)
+    return HOST_LE ? p.readUInt32LE() : p.readUInt32BE()
+  }
+  return HOST_LE ? buf.readUInt32LE() : buf.readUInt32BE()
+}
+
+// ---------------------------------------------------------------- addresses
+
+/** Parses a dotted IPv4 address; undefined if malformed. */
+export function parseIPv4(s: string): bigint | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s)
+  if (!m) return undefined
+  let v = 0n
+  for (let i = 1; i <= 4; i++) {
+    const o = Number(m[i])
+    if (o > 255 || (m[i].length > 1 && m[i][0] === '0')) return undefined
+    v = (v << 8n) | BigInt(o)
+  }
+  return v
+}
+
+/** Formats a 32-bit value as dotted IPv4. */
+export function formatIPv4(v: bigint): string {
+  return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.')
+}
+
+/** Parses an IPv6 address (with :: and an optional trailing IPv4); undefined if malformed. */
+export function parseIPv6(s: string): bigint | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(s) || s.length < 2) return undefined
+  let tail: bigint[] = []
+  let str = s
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(str)
+  if (v4) {
+    const x = parseIPv4(v4[1])
+    if (x === undefined) return undefined
+    tail = [x >> 16n, x & 0xffffn]
+    str = str.slice(0, -v4[1].length)
+    if (str.endsWith(':') && !str.endsWith('::')) str = str.slice(0, -1)
+  }
+  const parts = str.split('::')
+  if (parts.length > 2) return undefined
+  const parse = (p: string): bigint[] | undefined => {
+    if (p === '') return []
+    const out: bigint[] = []
+    for (const g of p.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined
+      out.push(BigInt(`0x${g}`))
+    }
+    return out
+  }
+  const head = parse(parts[0])
+  const rest = parts.length === 2 ? parse(parts[1]) : []
+  if (!head || !rest) return undefined
+  const groups = parts.length === 2 ? [...head, ...rest, ...tail] : [...head, ...tail]
+  let full: bigint[]
+  if (parts.length === 2) {
+    const missing = 8 - (head.length + rest.length + tail.length)
+    if (missing < 1) return undefined
+    full = [...head, ...Array(missing).fill(0n), ...rest, ...tail]
+  } else {
+    if (groups.length !== 8) return undefined
+    full = groups
+  }
+  return full.reduce((acc, g) => (acc << 16n) | g, 0n)
+}
+
+/** Formats a 128-bit value as an IPv6 address, compressed as RFC 5952 and nft do. */
+export function formatIPv6(v: bigint): string {
+  const g: number[] = []
+  for (let i = 7; i >= 0; i--) g.push(Number((v >> BigInt(i * 16)) & 0xffffn))
+  // IPv4-mapped addresses print with a dotted tail.
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
+    return `::ffff:${formatIPv4(v & 0xffffffffn)}`
+  let best = -1
+  let bestLen = 1
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++
+      continue
+    }
+    let j = i
+    while (j < 8 && g[j] === 0) j++
+    if (j - i > bestLen) {
+      best = i
+      bestLen = j - i
+    }
+    i = j
+  }
+  const hex = g.map((x) => x.toString(16))
+  if (best < 0) return hex.join(':')
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`
+}
+
+function addressType(name: 'ipv4_addr' | 'ipv6_addr'): Datatype {
+  const bits = name === 'ipv4_addr' ? 32 : 128
+  const size = bits / 8
+  const max = (1n << BigInt(bits)) - 1n
+  const parseOne = name === 'ipv4_addr' ? parseIPv4 : parseIPv6
+  const fmt = name === 'ipv4_addr' ? formatIPv4 : formatIPv6
+  const what = name === 'ipv4_addr' ? 'an IPv4 address' : 'an IPv6 address'
+  return {
+    name,
+    id: DATATYPE[name],
+    size,
+    byteorder: 'big',
+    ordered: true,
+    parse(value, path) {
+      if (typeof value !== 'string') invalid(path, `Expected ${what}, CIDR or range`, value)
+      const s = value.trim()
+      const slash = s.indexOf('/')
+      if (slash >= 0) {
+        const addr = parseOne(s.slice(0, slash))
+        const lenStr = s.slice(slash + 1)
+        const len = /^\d{1,3}$/.test(lenStr) ? Number(lenStr) : Number.NaN
+        if (addr === undefined || !(len >= 0 && len <= bits))
+          invalid(path, `Expected ${what} in CIDR notation with a prefix length of 0-${bits}`, value)
+        const hostMask = (1n << BigInt(bits - len)) - 1n
+        if ((addr & hostMask) !== 0n)
+          invalid(
+            path,
+            `Expected a CIDR with no host bits set (did you mean ${fmt(addr & ~hostMask & max)}/${len}?)`,
+            value,
+          )
+        return { lo: addr, hi: addr | hostMask }
+      }
+      const dash = s.indexOf('-')
+      if (dash >= 0) {
+        const lo = parseOne(s.slice(0, dash).trim())
+        const hi = parseOne(s.slice(dash + 1).trim())
+        if (lo === undefined || hi === undefined) invalid(path, `Expected a range of ${what}es like a-b`, value)
+        if (lo > hi) invalid(path, 'Expected a range whose start is not above its end', value)
+        return { lo, hi }
+      }
+      const a = parseOne(s)
+      if (a === undefined) invalid(path, `Expected ${what}, CIDR or range`, value)
+      return { lo: a, hi: a }
+    },
+    encode: (v) => toBytes(v, size),
+    decode: fromBytes,
+    format({ lo, hi }) {
+      if (lo === hi) return fmt(lo)
+      const len = prefixLength(lo, hi, bits)
+      if (len !== undefined) return `${fmt(lo)}/${len}`
+      return `${fmt(lo)}-${fmt(hi)}`
+    },
+  }
+}
+
+/** Prefix length if [lo, hi] is exactly one CIDR block, else undefined. */
+export function prefixLength(lo: bigint, hi: bigint, bits: number): number | undefined {
+  const span = hi - lo + 1n
+  if (span <= 0n || (span & (span - 1n)) !== 0n) return undefined
+  if ((lo & (span - 1n)) !== 0n) return undefined
+  let host = 0
+  while (1n << BigInt(host) < span) host++
+  return bits - host
+}
+
+/** An integer value type of `size` bytes, optionally with symbolic names (tcp, echo-request). */
+export function integerType(
+  name: string,
+  size: number,
+  byteorder: ByteOrder,
+  names?: Readonly<Record<string, number>>,
+  id = (DATATYPE as Record<string, number>)[name] ?? DATATYPE.integer,
+): Datatype {
+  const max = (1n << BigInt(size * 8)) - 1n
+  const one = (x: unknown, path: string, whole: unknown): bigint => {
+    if (typeof x === 'number' && Number.isInteger(x) && x >= 0 && BigInt(x) <= max) return BigInt(x)
+    if (typeof x === 'string') {
+      const t = x.trim()
+      if (/^(0x[0-9a-fA-F]+|\d+)$/.test(t) && BigInt(t) <= max) return BigInt(t)
+        if (names && Object.hasOwn(names, t)) return BigInt(names[t])
+    }
+    return invalid(path, `Expected ${describeInt(name, max)}`, whole)
+  }
+  return {
+    name,
+    id,
+    size,
+    byteorder,
+    ordered: byteorder === 'big',
+    parse(value, path) {
+      if (typeof value === 'string' && /^\s*\w+\s*-\s*\w+\s*$/.test(value)) {
+        const [a, b] = value.split('-')
+        const lo = one(a, path, value)
+        const hi = one(b, path, value)
+        if (lo > hi) invalid(path, 'Expected a range whose start is not above its end', value)
+        return { lo, hi }
+      }
+      const v = one(value, path, value)
+      return { lo: v, hi: v }
+    },
+    encode: (v) => (byteorder === 'host' && size === 4 ? hostU32(Number(v)) : toBytes(v, size)),
+    decode: (b) => (byteorder === 'host' && size === 4 ? BigInt(readHostU32(b)) : fromBytes(b)),
+    format({ lo, hi }) {
+      const f = (v: bigint): string | number => {
+        if (name === 'mark') return `0x${v.toString(16).padStart(8, '0')}`
+        if (names) for (const [k, n] of Object.entries(names)) if (BigInt(n) === v && !ALIASES.has(k)) return k
+        return Number(v)
+      }
+      return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
+    },
+  }
+}
+
+// Alternative names accepted on input but never printed.
+const ALIASES = new Set(['icmpv6'])
+
+function describeInt(name: string, max: bigint): string {
+  if (name === 'inet_service') return `a port number 0-${max} or a range like 1000-2000`
+  if (name === 'inet_proto') return `a protocol name (tcp, udp, ...) or number 0-${max}`
+  if (name === 'mark') return `a mark 0-${max} (decimal or 0x hex)`
+  if (name.endsWith('_type')) return `a type name or number 0-${max}`
+  return `an integer 0-${max} (decimal or 0x hex)`
+}
+
+const ifname: Datatype = {
+  name: 'ifname',
+  id: DATATYPE.ifname,
+  size: 16,
+  byteorder: 'host',
+  ordered: false,
+  parse(value, path) {
+    if (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value) > 15 || value.includes('\0'))
+      invalid(path, 'Expected an interface name of 1-15 bytes', value)
+    const v = fromBytes(Buffer.concat([Buffer.from(value), Buffer.alloc(16 - Buffer.byteLength(value))]))
+    return { lo: v, hi: v }
+  },
+  encode: (v) => toBytes(v, 16),
+  decode: fromBytes,
+  format: ({ lo }) => {
+    const b = toBytes(lo, 16)
+    const end = b.indexOf(0)
+    return JSON.stringify(b.subarray(0, end < 0 ? 16 : end).toString())
+  },
+}
+
+const etherAddr: Datatype = {
+  name: 'ether_addr',
+  id: DATATYPE.ether_addr,
+  size: 6,
+  byteorder: 'big',
+  ordered: true,
+  parse(value, path) {
+    const one = (s: string): bigint => {
+      if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(s.trim()))
+        invalid(path, 'Expected a MAC address like 02:00:00:00:00:01', value)
+      return s
+        .trim()
+        .split(':')
+        .reduce((a, x) => (a << 8n) | BigInt(`0x${x}`), 0n)
+    }
+    if (typeof value !== 'string') return invalid(path, 'Expected a MAC address like 02:00:00:00:00:01', value)
+    if (value.includes('-')) {
+      const [a, b] = value.split('-')
+      const lo = one(a)
+      const hi = one(b)
+      if (lo > hi) invalid(path, 'Expected a range whose start is not above its end', value)
+      return { lo, hi }
+    }
+    const v = one(value)
+    return { lo: v, hi: v }
+  },
+  encode: (v) => toBytes(v, 6),
+  decode: fromBytes,
+  format({ lo, hi }) {
+    const f = (v: bigint) => [...toBytes(v, 6)].map((x) => x.toString(16).padStart(2, '0')).join(':')
+    return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
+  },
+}
+
+/** Every supported key type by name. */
+export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
+  ipv4_addr: addressType('ipv4_addr'),
+  ipv6_addr: addressType('ipv6_addr'),
+  inet_service: integerType('inet_service', 2, 'big'),
+  inet_proto: integerType('inet_proto', 1, 'big', L4PROTO),
+  mark: integerType('mark', 4, 'host'),
+  ifname,
+  ether_addr: etherAddr,
+}
+
+/** Datatype by nft id, or undefined. */
+export function datatypeById(id: number): Datatype | undefined {
+  return Object.values(DATATYPES).find((d) => d.id === id)
+}
+
+/** Register-aligned length of a key field (concatenations pad each field to 4 bytes). */
+export function paddedSize(size: number): number {
+  return Math.ceil(size / 4) * 4
+}
+
+/** nft's composite datatype id for a concatenation (6 bits per field). */
+export function concatTypeId(types: readonly Datatype[]): number {
+  return types.reduce((acc, t) => acc * 64 + t.id, 0)
+}
+
+/** Splits a composite concatenation id into field datatypes (undefined if unknown). */
+export function splitConcatTypeId(id: number, keyLen: number): Datatype[] | undefined {
+  const out: Datatype[] = []
+  let x = id
+  while (x > 0) {
+    const t = datatypeById(x % 64)
+    if (!t) return undefined
+    out.unshift(t)
+    x = Math.floor(x / 64)
+  }
+  const total = out.reduce((a, t) => a + paddedSize(t.size), 0)
+  return total === keyLen ? out : undefined
+}

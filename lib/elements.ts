@@ -1,0 +1,278 @@
+/**
+ * Set and map elements: parsing, interval normalisation and encoding into kernel
+ * elements (interval sets get start/end bounds as nft sends them).
+ * @module
+ */
+import { ELEM_FLAG_INTERVAL_END, VERDICT_CODE } from './constants.js'
+import { type Datatype, type Interval, paddedSize } from './datatypes.js'
+import { invalid } from './errors.js'
+import type { Verdict } from './expr/types.js'
+import type { NativeElement } from '../types/native.js'
+import { cstr, encodeTlvs } from './udata.js'
+
+/** A key: one value, or one value per field for a concatenation. */
+export type ElementKey = string | number | ReadonlyArray<string | number>
+
+/** An element with options. */
+export interface ElementSpec {
+  readonly key: ElementKey
+  /** Map value: a datatype value, or a verdict for verdict maps. */
+  readonly value?: string | number | Verdict
+  /** Timeout in milliseconds (set needs the timeout flag). */
+  readonly timeout?: number
+  /** Comment (up to 128 bytes). */
+  readonly comment?: string
+  /** Attach a counter to this element. */
+  readonly counter?: boolean
+}
+
+/** An element as given by a user: a bare key or a spec. */
+export type Element = ElementKey | ElementSpec
+
+/** What the encoder needs to know about the set. */
+export interface SetShape {
+  readonly name: string
+  /** One datatype per key field (more than one = concatenation). */
+  readonly key: readonly Datatype[]
+  readonly interval: boolean
+  /** Map data type; 'verdict' for verdict maps. */
+  readonly data?: Datatype | 'verdict'
+  readonly timeout?: boolean
+}
+
+/** True if the element is given with options. */
+export function isSpec(e: Element): e is ElementSpec {
+  return typeof e === 'object' && e !== null && !Array.isArray(e)
+}
+
+interface Parsed {
+  readonly fields: Interval[]
+  readonly spec?: ElementSpec
+  readonly data?: NativeElement
+  readonly path: string
+}
+
+const MAX_BITS = (t: Datatype) => (1n << BigInt(t.size * 8)) - 1n
+
+/** Parses a verdict (`'accept'`, `{ jump: 'x' }`) into kernel fields. */
+export function verdictFields(v: unknown, path: string): { verdict: number; chain?: string } {
+  if (v === 'accept' || v === 'drop' || v === 'continue' || v === 'return') return { verdict: VERDICT_CODE[v] }
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>
+    if (typeof o.jump === 'string') return { verdict: VERDICT_CODE.jump, chain: o.jump }
+    if (typeof o.goto === 'string') return { verdict: VERDICT_CODE.goto, chain: o.goto }
+  }
+  return invalid(path, "Expected a verdict: 'accept', 'drop', 'continue', 'return', { jump: CHAIN } or { goto: CHAIN }", v)
+}
+
+function parseOne(shape: SetShape, e: Element, path: string): Parsed {
+  const spec = isSpec(e) ? e : undefined
+  const key = spec ? spec.key : (e as ElementKey)
+  const kpath = spec ? `${path}.key` : path
+  let fields: Interval[]
+  if (shape.key.length > 1) {
+    if (!Array.isArray(key) || key.length !== shape.key.length)
+      invalid(kpath, `Expected an array of ${shape.key.length} values (${shape.key.map((t) => t.name).join(' . ')})`, key)
+    fields = shape.key.map((t, i) => t.parse((key as ReadonlyArray<unknown>)[i], `${kpath}[${i}]`))
+  } else {
+    if (Array.isArray(key)) invalid(kpath, `Expected one ${shape.key[0].name} value (the set is not a concatenation)`, key)
+    fields = [shape.key[0].parse(key, kpath)]
+  }
+  if (!shape.interval) {
+    fields.forEach((f, i) => {
+      if (f.lo !== f.hi)
+        invalid(shape.key.length > 1 ? `${kpath}[${i}]` : kpath, `Expected a single value: set ${shape.name} has no interval flag, so ranges and prefixes are not allowed`, Array.isArray(key) ? key[i] : key)
+    })
+  }
+  let data: NativeElement | undefined
+  if (shape.data) {
+    if (!spec || spec.value === undefined) invalid(`${path}.value`, `Expected a value: ${shape.name} is a map`, spec?.value)
+    if (shape.data === 'verdict') data = verdictFields(spec.value, `${path}.value`)
+    else {
+      const iv = shape.data.parse(spec.value, `${path}.value`)
+      if (iv.lo !== iv.hi) invalid(`${path}.value`, 'Expected a single map value', spec.value)
+      data = { data: shape.data.encode(iv.lo) }
+    }
+  } else if (spec?.value !== undefined) {
+    invalid(`${path}.value`, `Expected no value: ${shape.name} is a set, not a map`, spec.value)
+  }
+  if (spec) {
+    if (spec.timeout !== undefined) {
+      if (!Number.isInteger(spec.timeout) || spec.timeout <= 0)
+        invalid(`${path}.timeout`, 'Expected a timeout in milliseconds (a positive integer)', spec.timeout)
+      if (!shape.timeout) invalid(`${path}.timeout`, `Expected no timeout: set ${shape.name} has no timeout flag`, spec.timeout)
+    }
+    if (spec.comment !== undefined && (typeof spec.comment !== 'string' || Buffer.byteLength(spec.comment) > 127))
+      invalid(`${path}.comment`, 'Expected a comment of at most 127 bytes', spec.comment)
+  }
+  return { fields, spec, data, path }
+}
+
+function concatKey(shape: SetShape, values: readonly bigint[]): Buffer {
+  if (shape.key.length === 1) return shape.key[0].encode(values[0])
+  const parts = shape.key.map((t, i) => {
+    const b = t.encode(values[i])
+    const pad = paddedSize(t.size) - b.length
+    return pad ? Buffer.concat([b, Buffer.alloc(pad)]) : b
+  })
+  return Buffer.concat(parts)
+}
+
+function options(p: Parsed): Partial<NativeElement> {
+  const s = p.spec
+  const o: { timeout?: number; userdata?: Buffer; exprs?: NativeElement['exprs'] } = {}
+  if (s?.timeout !== undefined) o.timeout = s.timeout
+  if (s?.comment !== undefined) o.userdata = encodeTlvs([[0, cstr(s.comment)]])
+  if (s?.counter) o.exprs = [{ type: 'counter' }]
+  return o
+}
+
+function hasOptions(p: Parsed): boolean {
+  return !!p.spec && (p.spec.timeout !== undefined || p.spec.comment !== undefined || !!p.spec.counter)
+}
+
+/**
+ * Encodes elements for the kernel. For interval sets, merges adjacent and
+ * overlapping plain ranges (so any mix of addresses, CIDRs and ranges works) and
+ * emits start/end bounds; `leadingZero` adds the initial end bound nft sends
+ * when it creates a set with its elements.
+ * @throws NftValidationError naming the element on bad input or on overlaps that
+ * cannot be merged (elements with values or options).
+ */
+export function encodeElements(
+  shape: SetShape,
+  elements: readonly Element[],
+  path: string,
+  opts: { leadingZero?: boolean; forDelete?: boolean } = {},
+): NativeElement[] {
+  const parsed = elements.map((e, i) => parseOne(shape, e, `${path}[${i}]`))
+  if (!shape.interval || shape.key.length > 1) {
+    const seen = new Set<string>()
+    const out: NativeElement[] = []
+    for (const p of parsed) {
+      const key = concatKey(shape, p.fields.map((f) => f.lo))
+      const id = key.toString('hex')
+      if (seen.has(id)) {
+        if (shape.data) invalid(p.path, 'Expected each map key once', elements[parsed.indexOf(p)])
+        continue
+      }
+      seen.add(id)
+      const el: NativeElement = shape.interval
+        ? { key, keyEnd: concatKey(shape, p.fields.map((f) => f.hi)), ...p.data, ...options(p) }
+        : { key, ...p.data, ...options(p) }
+      out.push(el)
+    }
+    return out
+  }
+  // One-dimensional interval set.
+  const t = shape.key[0]
+  const max = MAX_BITS(t)
+  const sorted = [...parsed].sort((a, b) => (a.fields[0].lo < b.fields[0].lo ? -1 : a.fields[0].lo > b.fields[0].lo ? 1 : 0))
+  const merged: { lo: bigint; hi: bigint; p: Parsed }[] = []
+  for (const p of sorted) {
+    const { lo, hi } = p.fields[0]
+    const last = merged[merged.length - 1]
+    if (last && lo <= last.hi + 1n) {
+      const mergeable = !opts.forDelete && !shape.data && !hasOptions(p) && !hasOptions(last.p)
+      if (mergeable) {
+        if (hi > last.hi) last.hi = hi
+        continue
+      }
+      if (lo <= last.hi)
+        invalid(
+          p.path,
+          `Expected elements that do not overlap: ${t.format({ lo, hi })} overlaps ${t.format({ lo: last.lo, hi: last.hi })} and they cannot be merged (values, options, or a delete)`,
+          elements[parsed.indexOf(p)],
+        )
+    }
+    merged.push({ lo, hi, p })
+  }
+  const out: NativeElement[] = []
+  if (opts.leadingZero && merged.length > 0 && merged[0].lo !== 0n)
+    out.push({ key: t.encode(0n), flags: ELEM_FLAG_INTERVAL_END })
+  merged.forEach((m, i) => {
+    out.push({ key: t.encode(m.lo), ...m.p.data, ...options(m.p) })
+    // An adjacent next interval starts where this one's end bound would be.
+    const next = merged[i + 1]
+    if (m.hi !== max && !(next && next.lo === m.hi + 1n))
+      out.push({ key: t.encode(m.hi + 1n), flags: ELEM_FLAG_INTERVAL_END })
+  })
+  return out
+}
+
+/** Key intervals of elements as the kernel returns them, rebuilt into ranges. */
+export interface DecodedElement {
+  readonly fields: Interval[]
+  readonly data?: Uint8Array
+  readonly verdict?: number
+  readonly chain?: string
+  readonly userdata?: Uint8Array
+  readonly timeout?: number
+  readonly expiration?: number
+  readonly counter?: { packets: number; bytes: number }
+}
+
+/** Rebuilds elements (intervals from start/end bounds) from dumped kernel elements. */
+export function decodeElements(
+  shape: SetShape,
+  records: ReadonlyArray<{
+    key?: Uint8Array
+    keyEnd?: Uint8Array
+    flags?: number
+    data?: Uint8Array
+    verdict?: number
+    chain?: string
+    userdata?: Uint8Array
+    timeout?: number
+    expiration?: number
+    exprs?: ReadonlyArray<Record<string, unknown>>
+  }>,
+): DecodedElement[] {
+  const split = (b: Uint8Array): bigint[] => {
+    if (shape.key.length === 1) return [shape.key[0].decode(b)]
+    const out: bigint[] = []
+    let off = 0
+    for (const t of shape.key) {
+      out.push(t.decode(b.subarray(off, off + t.size)))
+      off += paddedSize(t.size)
+    }
+    return out
+  }
+  const extra = (r: (typeof records)[number]) => {
+    const counter = r.exprs?.find((x) => x.type === 'counter')
+    return {
+      ...(r.data ? { data: r.data } : {}),
+      ...(r.verdict !== undefined ? { verdict: r.verdict } : {}),
+      ...(r.chain ? { chain: r.chain } : {}),
+      ...(r.userdata ? { userdata: r.userdata } : {}),
+      ...(r.timeout ? { timeout: r.timeout } : {}),
+      ...(r.expiration ? { expiration: r.expiration } : {}),
+      ...(counter ? { counter: { packets: Number(counter.packets ?? 0), bytes: Number(counter.bytes ?? 0) } } : {}),
+    }
+  }
+  if (!shape.interval || shape.key.length > 1) {
+    return records
+      .filter((r) => r.key)
+      .map((r) => {
+        const lo = split(r.key as Uint8Array)
+        const hi = r.keyEnd ? split(r.keyEnd) : lo
+        return { fields: lo.map((l, i) => ({ lo: l, hi: hi[i] })), ...extra(r) }
+      })
+  }
+  const t = shape.key[0]
+  const max = MAX_BITS(t)
+  const bounds = records
+    .filter((r) => r.key)
+    .map((r) => ({ v: t.decode(r.key as Uint8Array), end: ((r.flags ?? 0) & ELEM_FLAG_INTERVAL_END) !== 0, r }))
+    .sort((a, b) => (a.v < b.v ? -1 : a.v > b.v ? 1 : a.end === b.end ? 0 : a.end ? -1 : 1))
+  const out: DecodedElement[] = []
+  for (let i = 0; i < bounds.length; i++) {
+    const b = bounds[i]
+    if (b.end) continue
+    const next = bounds[i + 1]
+    // The interval ends before the next bound (an end bound, or the start of an adjacent interval).
+    const hi = next ? next.v - 1n : max
+    out.push({ fields: [{ lo: b.v, hi }], ...extra(b.r) })
+  }
+  return out
+}

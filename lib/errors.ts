@@ -1,0 +1,212 @@
+/**
+ * Errors: one class for kernel refusals ({@link NftError}) and one for bad input
+ * caught before anything reaches the kernel ({@link NftValidationError}).
+ * @module
+ */
+
+/** Kernel message type names by NFT_MSG_* number, for error messages. */
+const MSG_NAMES: Record<number, string> = {
+  0: 'NEWTABLE', 2: 'DELTABLE', 3: 'NEWCHAIN', 5: 'DELCHAIN', 6: 'NEWRULE', 8: 'DELRULE',
+  9: 'NEWSET', 11: 'DELSET', 12: 'NEWSETELEM', 14: 'DELSETELEM', 18: 'NEWOBJ', 20: 'DELOBJ',
+  26: 'DESTROYTABLE', 27: 'DESTROYCHAIN', 28: 'DESTROYRULE', 29: 'DESTROYSET', 30: 'DESTROYSETELEM',
+  31: 'DESTROYOBJ',
+}
+
+/** NFT_MSG_* name of a netlink message type (subsystem bits stripped). */
+export function messageName(msgType: number): string | undefined {
+  if (msgType === 0x10) return 'BATCH_BEGIN'
+  if (msgType === 0x11) return 'BATCH_END'
+  return MSG_NAMES[msgType & 0xff]
+}
+
+/** What an operation in a failed batch was, for messages and `error.object`. */
+export interface FailedOperation {
+  /** The verb used (add, delete, ...). */
+  readonly verb: string
+  /** The object as given to the transaction. */
+  readonly object: { readonly kind: string }
+  /** Human name of the object, e.g. `chain inet/fw/input`. */
+  readonly label: string
+}
+
+/** Fields of an {@link NftError}. */
+export interface NftErrorInit {
+  errno: number
+  code: string
+  message: string
+  op?: string
+  index?: number
+  object?: FailedOperation['object']
+  verb?: string
+  extMessage?: string
+  others?: readonly NftError[]
+}
+
+/**
+ * A refusal from the kernel (or a failed system call), with the facts attached.
+ *
+ * `errno`/`code` are the kernel's; `op` is the netlink message (`DELCHAIN`),
+ * `index` the position of the failing operation in the transaction and
+ * `object` the object given for it. When several operations failed in one
+ * batch, `others` holds the rest. A failed commit leaves the kernel unchanged.
+ */
+export class NftError extends Error {
+  /** Positive errno, e.g. 16. */
+  readonly errno: number
+  /** errno name, e.g. `EBUSY`. */
+  readonly code: string
+  /** Netlink message type that failed, e.g. `DELCHAIN`. */
+  readonly op?: string
+  /** Index of the failing operation in the transaction. */
+  readonly index?: number
+  /** The object of the failing operation, as given to the transaction. */
+  readonly object?: FailedOperation['object']
+  /** The verb of the failing operation. */
+  readonly verb?: string
+  /** The kernel's extended-ack message, when it sent one. */
+  readonly extMessage?: string
+  /** Further errors reported for the same batch. */
+  readonly others: readonly NftError[]
+
+  constructor(init: NftErrorInit) {
+    super(init.message)
+    this.name = 'NftError'
+    this.errno = init.errno
+    this.code = init.code
+    this.op = init.op
+    this.index = init.index
+    this.object = init.object
+    this.verb = init.verb
+    this.extMessage = init.extMessage
+    this.others = init.others ?? []
+  }
+}
+
+/**
+ * Bad input caught before anything reached the kernel. Carries the field path
+ * (`rule.exprs[2].value`), the value received and the reason.
+ */
+export class NftValidationError extends TypeError {
+  /** Dotted path of the offending field. */
+  readonly path: string
+  /** The value received. */
+  readonly value: unknown
+  /** Why it was rejected. */
+  readonly reason: string
+
+  constructor(path: string, reason: string, value: unknown) {
+    super(`${reason} for ${path} but received ${describe(value)}`)
+    this.name = 'NftValidationError'
+    this.path = path
+    this.value = value
+    this.reason = reason
+  }
+}
+
+/** Renders a received value for an error message: `"x" (string)`. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'undefined'
+  if (value === null) return 'null'
+  if (typeof value === 'string') return `${JSON.stringify(value)} (string)`
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return `${String(value)} (${typeof value})`
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  if (value instanceof Uint8Array) return `a byte array of ${value.length}`
+  try {
+    const s = JSON.stringify(value)
+    return s.length > 80 ? `${s.slice(0, 77)}... (object)` : `${s} (object)`
+  } catch {
+    return 'an object'
+  }
+}
+
+/** Throws an {@link NftValidationError}. */
+export function invalid(path: string, reason: string, value: unknown): never {
+  throw new NftValidationError(path, reason, value)
+}
+
+/** Suggests the closest known word for a typo, or undefined. */
+export function didYouMean(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1
+  for (const k of known) {
+    const d = editDistance(word, k)
+    if (d < bestD) {
+      bestD = d
+      best = k
+    }
+  }
+  return best
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]
+    dp[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return dp[b.length]
+}
+
+/** Rejects unknown keys of an options object, with a suggestion for typos. */
+export function checkKeys(obj: object, known: readonly string[], path: string): void {
+  for (const k of Object.keys(obj)) {
+    if (known.includes(k)) continue
+    const hint = didYouMean(k, known)
+    invalid(`${path}.${k}`, hint ? `Unknown option '${k}' – did you mean '${hint}'? Expected no such field` : `Unknown option '${k}'. Expected no such field`, (obj as Record<string, unknown>)[k])
+  }
+}
+
+/** A person-readable explanation of an errno for an operation on an object. */
+export function explain(code: string, verb: string, kind: string): string {
+  switch (code) {
+    case 'ENOENT':
+      return verb === 'add' || verb === 'create' || verb === 'insert' || verb === 'replace'
+        ? 'something it refers to does not exist (table, chain, set, or rule handle)'
+        : 'does not exist'
+    case 'EEXIST':
+      return 'already exists'
+    case 'EBUSY':
+      return kind === 'chain'
+        ? 'chain is not empty or is still a jump target'
+        : kind === 'set' || kind === 'map'
+          ? 'set is still referenced by a rule'
+          : kind === 'table'
+            ? 'table is in use'
+            : 'object is still in use'
+    case 'EPERM':
+      return 'needs CAP_NET_ADMIN in this network namespace (or the table is owned by another process)'
+    case 'EOPNOTSUPP':
+      return 'not supported by this kernel or not valid in this context (hook, family or chain type)'
+    case 'EINVAL':
+      return 'the kernel rejected the arguments as invalid'
+    case 'ERESTART':
+      return 'the ruleset changed since it was read (generation mismatch): re-read and retry'
+    case 'ENOSPC':
+      return 'set or map is full'
+    case 'E2BIG':
+      return 'too large for the kernel'
+    case 'ELOOP':
+      return 'would create a jump loop'
+    case 'EMLINK':
+      return 'too many nested jumps'
+    case 'ENOBUFS':
+      return 'the netlink socket ran out of buffer space'
+    case 'EMSGSIZE':
+      return 'the batch is larger than the socket can send'
+    default:
+      return code
+  }
+}
+
+/** True if `e` is an {@link NftError} with code ENOENT. */
+export const isNotFound = (e: unknown): e is NftError => e instanceof NftError && e.code === 'ENOENT'
+/** True if `e` is an {@link NftError} with code EEXIST. */
+export const isAlreadyExists = (e: unknown): e is NftError => e instanceof NftError && e.code === 'EEXIST'
+/** True if `e` is an {@link NftError} for a stale generation id (ERESTART). */
+export const isGenerationMismatch = (e: unknown): e is NftError => e instanceof NftError && e.code === 'ERESTART'

@@ -1,0 +1,471 @@
+/**
+ * Decodes kernel expressions back into typed rule expressions: the inverse of
+ * compile.ts, with nft's dependency elimination (a `meta l4proto tcp` that only
+ * guards a `tcp dport` match is not shown). A rule nftkit cannot read comes
+ * back as one `{ raw }` expression, which still round-trips.
+ * @module
+ */
+import {
+  CMP_OP,
+  type Family,
+  ICMP_CODE,
+  ICMPV6_CODE,
+  ICMPX_CODE,
+  LIMIT_UNIT,
+  LOG_LEVEL,
+  REJECT_TYPE,
+  VERDICT_CODE,
+} from '../constants.js'
+import {
+  DATATYPES,
+  type Datatype,
+  fromBytes,
+  type Interval,
+  prefixLength,
+  readHostU32,
+} from '../datatypes.js'
+import type { NativeExpr } from '../../types/native.js'
+import { SELECTORS, type SelectorSpec } from './selectors.js'
+import type { Match, RuleExpr, Selector, Statement, Verdict } from './types.js'
+
+/** An anonymous set's contents, for inlining into the rule that uses it. */
+export interface AnonSet {
+  /** Decoded elements: key values (per field) and verdicts for maps. */
+  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict }>
+}
+
+/** A rule nftkit could not map onto typed expressions: the kernel expressions as they are. */
+export interface RawExpr {
+  readonly raw: readonly NativeExpr[]
+}
+
+/** Decode environment. */
+export interface DecodeEnv {
+  readonly family: Family
+  /** Anonymous set contents by kernel name (`__set0`). */
+  anonSet(name: string): AnonSet | undefined
+}
+
+class Unsupported extends Error {}
+
+type Reg =
+  | { kind: 'load'; spec?: SelectorSpec; native: NativeExpr; len: number; mask?: Buffer }
+  | { kind: 'imm'; data: Buffer }
+
+interface Item {
+  expr: RuleExpr
+  dep?: { l3?: 'ip' | 'ip6'; l4?: number }
+  dropped?: boolean
+}
+
+const buf = (v: unknown): Buffer => {
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+  throw new Unsupported('expected bytes')
+}
+const num = (v: unknown): number => {
+  if (typeof v === 'number') return v
+  if (typeof v === 'bigint') return Number(v)
+  throw new Unsupported('expected a number')
+}
+
+/** JS value of a decoded interval, in the form compile.ts accepts. */
+export function jsValue(t: Datatype, iv: Interval): string | number {
+  if (t.name === 'mark' || t.name === 'bitmask' || t.name === 'integer') {
+    if (iv.lo !== iv.hi) return `${iv.lo}-${iv.hi}`
+    return Number(iv.lo)
+  }
+  if (t.name === 'ifname') {
+    const f = t.format(iv)
+    return typeof f === 'string' ? JSON.parse(f) : f
+  }
+  return t.format(iv)
+}
+
+/** Decodes one rule's kernel expressions. Never throws: unknown shapes become `{ raw }`. */
+export function decodeRule(exprs: readonly NativeExpr[], env: DecodeEnv): Array<RuleExpr | RawExpr> {
+  try {
+    return decode(exprs, env)
+  } catch (e) {
+    if (e instanceof Unsupported) return [{ raw: exprs }]
+    throw e
+  }
+}
+
+function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
+  const items: Item[] = []
+  const regs = new Map<number, Reg>()
+  let loads: Reg[] = [] // loads since the last consumer, for concatenations
+  let l3: 'ip' | 'ip6' | undefined = env.family === 'ip' ? 'ip' : env.family === 'ip6' ? 'ip6' : undefined
+  let l4: number | undefined
+  let depL3: Item | undefined
+  let depL4: Item | undefined
+
+  const useDeps = (s: { l3?: 'ip' | 'ip6'; l4?: number }) => {
+    if (s.l3 && depL3 && depL3.dep?.l3 === s.l3) depL3.dropped = true
+    if (s.l4 !== undefined && depL4 && depL4.dep?.l4 === s.l4) depL4.dropped = true
+  }
+  const push = (expr: RuleExpr, dep?: Item['dep']) => {
+    const it: Item = { expr, dep }
+    items.push(it)
+    if (dep?.l3) depL3 = it
+    if (dep?.l4 !== undefined) depL4 = it
+    return it
+  }
+
+  /** Finds the selector a load stands for, given the protocol context. */
+  const identify = (e: NativeExpr): { spec: SelectorSpec; len: number } | undefined => {
+    if (e.type === 'meta' || e.type === 'ct') {
+      const key = num(e.key)
+      const spec = Object.values(SELECTORS).find((s) => s.load.kind === e.type && (s.load as { key?: number }).key === key)
+      return spec ? { spec, len: spec.size } : undefined
+    }
+    const base = num(e.base)
+    const offset = num(e.offset)
+    const len = num(e.len)
+    for (const s of Object.values(SELECTORS)) {
+      if (s.load.kind !== 'payload' || s.load.base !== base || s.load.offset !== offset) continue
+      const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
+      if (!(len === s.load.len || (isAddr && len < s.load.len))) continue
+      if (s.l3 && s.l3 !== l3) continue
+      if (s.l4 !== undefined && s.l4 !== l4) continue
+      if (s.name.startsWith('th ') && (l4 === 6 || l4 === 17)) continue
+      return { spec: s, len }
+    }
+    return undefined
+  }
+
+  for (let i = 0; i < exprs.length; i++) {
+    const e = exprs[i]
+    switch (e.type) {
+      case 'payload':
+      case 'meta':
+      case 'ct': {
+        if (e.sreg !== undefined && e.dreg === undefined) {
+          // meta/ct set: a statement fed by a register.
+          const r = regs.get(num(e.sreg))
+          const key = num(e.key)
+          if (e.type === 'payload' || key !== 3 || !r) throw new Unsupported('set')
+          if (r.kind === 'imm') {
+            const v = readHostU32(r.data)
+            push(e.type === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v })
+          } else if (e.type === 'meta' && r.native.type === 'ct' && num(r.native.key) === 3) {
+            push({ stmt: 'meta mark set', value: 'ct mark' })
+          } else throw new Unsupported('set source')
+          loads = []
+          break
+        }
+        // TCP MSS clamping: tcp flags syn ... exthdr write.
+        if (e.type === 'payload' && num(e.base) === 2 && num(e.offset) === 13 && num(e.len) === 1 && l4 === 6) {
+          const mss = matchMss(exprs, i)
+          if (!mss) throw new Unsupported('tcp flags')
+          useDeps({ l4: 6 })
+          push(mss.stmt)
+          i = mss.next - 1
+          break
+        }
+        const dreg = num(e.dreg)
+        const id = identify(e)
+        if (!id) throw new Unsupported(`load ${e.type}`)
+        useDeps(id.spec)
+        const r: Reg = { kind: 'load', spec: id.spec, native: e, len: id.len }
+        regs.set(dreg, r)
+        if (dreg === 1) loads = [r]
+        else loads.push(r)
+        break
+      }
+      case 'bitwise': {
+        const r = regs.get(num(e.sreg))
+        if (!r || r.kind !== 'load' || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
+        if (e.xor && fromBytes(buf(e.xor)) !== 0n) throw new Unsupported('xor')
+        if (e.op !== undefined && num(e.op) !== 0) throw new Unsupported('shift')
+        r.mask = buf(e.mask)
+        break
+      }
+      case 'cmp': {
+        const r = regs.get(num(e.sreg))
+        if (!r || r.kind !== 'load' || !r.spec) throw new Unsupported('cmp')
+        const s = r.spec
+        const op = num(e.op)
+        const data = buf(e.data)
+        const next = exprs[i + 1]
+        if (op === CMP_OP.gte && next?.type === 'cmp' && num(next.op) === CMP_OP.lte && num(next.sreg) === num(e.sreg)) {
+          const iv = { lo: s.type.decode(data), hi: s.type.decode(buf(next.data)) }
+          push({ match: s.name, value: jsValue(s.type, iv) })
+          i++
+          loads = []
+          break
+        }
+        if (op !== CMP_OP.eq && op !== CMP_OP.neq) throw new Unsupported('cmp op')
+        const neg = op === CMP_OP.neq
+        const m = cmpMatch(s, r, data, neg)
+        let dep: Item['dep']
+        if (!neg && typeof m.value !== 'object') {
+          if (s.name === 'meta nfproto' && (m.value === 'ipv4' || m.value === 'ipv6')) {
+            l3 = m.value === 'ipv4' ? 'ip' : 'ip6'
+            dep = { l3 }
+          }
+          if (s.name === 'meta protocol' && (m.value === 'ip' || m.value === 'ip6')) {
+            l3 = m.value
+            dep = { l3 }
+          }
+          if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') {
+            l4 = Number(DATATYPES.inet_proto.parse(m.value, 'value').lo)
+            dep = { l4 }
+          }
+        }
+        push(m, dep)
+        loads = []
+        break
+      }
+      case 'range': {
+        const r = regs.get(num(e.sreg))
+        if (!r || r.kind !== 'load' || !r.spec || num(e.op) !== 1) throw new Unsupported('range')
+        const iv = { lo: r.spec.type.decode(buf(e.from)), hi: r.spec.type.decode(buf(e.to)) }
+        push({ match: r.spec.name, op: '!=', value: jsValue(r.spec.type, iv) })
+        loads = []
+        break
+      }
+      case 'lookup': {
+        if (num(e.sreg) !== 1 || loads.length === 0) throw new Unsupported('lookup')
+        const specs = loads.map((l) => (l.kind === 'load' && l.spec ? l.spec : undefined))
+        if (specs.some((x) => !x)) throw new Unsupported('lookup key')
+        const sels = (specs as SelectorSpec[]).map((x) => x.name)
+        const key: Selector | Selector[] = sels.length === 1 ? sels[0] : sels
+        const name = String(e.set)
+        const anon = name.startsWith('__') ? env.anonSet(name) : undefined
+        const inv = e.flags !== undefined && (num(e.flags) & 1) === 1
+        if (e.dreg !== undefined && num(e.dreg) === 0) {
+          if (anon) {
+            const map = anon.elements.map((x) => [x.key as never, x.verdict as Verdict] as const)
+            push({ stmt: 'vmap', key, map })
+          } else push({ stmt: 'vmap', key, map: { set: name } })
+        } else if (e.dreg !== undefined) {
+          throw new Unsupported('data map lookup')
+        } else if (anon) {
+          push({ match: key, ...(inv ? { op: '!=' as const } : {}), value: anon.elements.map((x) => x.key) as never })
+        } else {
+          push({ match: key, ...(inv ? { op: '!=' as const } : {}), value: { set: name } })
+        }
+        loads = []
+        break
+      }
+      case 'immediate': {
+        const dreg = num(e.dreg)
+        if (dreg === 0) {
+          push({ ...verdictStmt(num(e.verdict), e.chain as string | undefined) })
+          break
+        }
+        regs.set(dreg, { kind: 'imm', data: buf(e.data) })
+        break
+      }
+      case 'counter': {
+        const p = num(e.packets ?? 0)
+        const b = num(e.bytes ?? 0)
+        push(p || b ? { stmt: 'counter', packets: p, bytes: b } : { stmt: 'counter' })
+        break
+      }
+      case 'objref':
+        if (num(e.objType) !== 1) throw new Unsupported('objref type')
+        push({ stmt: 'counter', name: String(e.name) })
+        break
+      case 'notrack':
+        push({ stmt: 'notrack' })
+        break
+      case 'log': {
+        const st: { stmt: 'log'; prefix?: string; level?: Extract<Statement, { stmt: 'log' }>['level'] } = { stmt: 'log' }
+        if (e.prefix !== undefined) st.prefix = String(e.prefix)
+        if (e.level !== undefined) {
+          const lv = Object.entries(LOG_LEVEL).find(([, v]) => v === num(e.level))
+          if (!lv) throw new Unsupported('log level')
+          st.level = lv[0] as never
+        }
+        if (e.group !== undefined || e.snaplen !== undefined || e.qthreshold !== undefined) throw new Unsupported('log group')
+        push(st)
+        break
+      }
+      case 'limit': {
+        if (num(e.limitType ?? 0) !== 0) throw new Unsupported('byte limit')
+        const per = Object.entries(LIMIT_UNIT).find(([, v]) => v === num(e.unit))
+        if (!per) throw new Unsupported('limit unit')
+        const burst = num(e.burst ?? 0)
+        const over = (num(e.flags ?? 0) & 1) === 1
+        push({
+          stmt: 'limit',
+          rate: num(e.rate),
+          per: per[0] as never,
+          ...(burst !== 5 ? { burst } : {}),
+          ...(over ? { over: true } : {}),
+        })
+        break
+      }
+      case 'reject':
+        push(decodeReject(e, env.family, l3, useDeps))
+        break
+      case 'nat':
+        push(decodeNat(e, regs))
+        break
+      case 'masq': {
+        if (e.regProtoMin === undefined) {
+          push({ stmt: 'masquerade' })
+          break
+        }
+        const lo = regs.get(num(e.regProtoMin))
+        const hi = e.regProtoMax !== undefined ? regs.get(num(e.regProtoMax)) : lo
+        if (lo?.kind !== 'imm' || hi?.kind !== 'imm') throw new Unsupported('masq port')
+        const a = Number(fromBytes(lo.data))
+        const b = Number(fromBytes(hi.data))
+        push({ stmt: 'masquerade', port: a === b ? a : `${a}-${b}` })
+        break
+      }
+      default:
+        throw new Unsupported(e.type)
+    }
+  }
+  return items.filter((x) => !x.dropped).map((x) => x.expr)
+}
+
+function cmpMatch(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buffer, neg: boolean): Match {
+  const op = neg ? ({ op: '!=' } as const) : {}
+  if (s.flags) {
+    const names = (bits: number) => (s.flagOrder ?? []).filter((n) => ((s.flags ?? {})[n] & bits) !== 0)
+    const v = readHostU32(data)
+    if (r.mask) {
+      const m = readHostU32(r.mask)
+      const list = names(m)
+      if (v !== 0) throw new Unsupported('flag compare')
+      // mask != 0 -> any of the flags; mask == 0 -> none of them.
+      const value = list.length === 1 ? list[0] : list
+      return neg ? { match: s.name, value } : { match: s.name, op: '!=', value }
+    }
+    const list = names(v)
+    if (list.length !== 1) throw new Unsupported('flag value')
+    return { match: s.name, ...op, value: list[0] }
+  }
+  if (s.wildcard && data.length < 16) {
+    if (data.includes(0)) throw new Unsupported('ifname')
+    return { match: s.name, ...op, value: `${data.toString()}*` }
+  }
+  const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
+  if (isAddr && (data.length < s.size || r.mask)) {
+    const full = Buffer.alloc(s.size)
+    data.copy(full)
+    const lo = fromBytes(full)
+    let plen = data.length * 8
+    if (r.mask) {
+      const mask = fromBytes(r.mask)
+      plen = mask.toString(2).replace(/0+$/, '').length
+      if (mask !== ((1n << BigInt(s.size * 8)) - 1n) - ((1n << BigInt(s.size * 8 - plen)) - 1n)) throw new Unsupported('mask')
+    }
+    const hi = lo | ((1n << BigInt(s.size * 8 - plen)) - 1n)
+    if (prefixLength(lo, hi, s.size * 8) !== plen) throw new Unsupported('prefix')
+    return { match: s.name, ...op, value: `${s.type.format({ lo, hi: lo })}/${plen}` }
+  }
+  if (r.mask) throw new Unsupported('mask')
+  if (data.length !== s.size) throw new Unsupported('length')
+  const v = s.type.decode(data)
+  return { match: s.name, ...op, value: jsValue(s.type, { lo: v, hi: v }) }
+}
+
+function verdictStmt(code: number, chain: string | undefined): Statement {
+  switch (code) {
+    case VERDICT_CODE.accept:
+      return { stmt: 'accept' }
+    case VERDICT_CODE.drop:
+      return { stmt: 'drop' }
+    case VERDICT_CODE.continue:
+      return { stmt: 'continue' }
+    case VERDICT_CODE.return:
+      return { stmt: 'return' }
+    case VERDICT_CODE.jump:
+      return { stmt: 'jump', chain: chain ?? '' }
+    case VERDICT_CODE.goto:
+      return { stmt: 'goto', chain: chain ?? '' }
+    default:
+      throw new Unsupported('verdict')
+  }
+}
+
+/** Decodes a verdict (element or immediate) into the public form. */
+export function decodeVerdict(code: number, chain?: string): Verdict {
+  const s = verdictStmt(code, chain)
+  if (s.stmt === 'jump') return { jump: s.chain }
+  if (s.stmt === 'goto') return { goto: s.chain }
+  return s.stmt as Verdict
+}
+
+function codeName(table: Readonly<Record<string, number>>, code: number): string | number {
+  return Object.entries(table).find(([, v]) => v === code)?.[0] ?? code
+}
+
+function decodeReject(
+  e: NativeExpr,
+  family: Family,
+  l3: 'ip' | 'ip6' | undefined,
+  useDeps: (s: { l3?: 'ip' | 'ip6'; l4?: number }) => void,
+): Statement {
+  const type = num(e.rejectType)
+  const code = num(e.code ?? 0)
+  if (type === REJECT_TYPE.tcpReset) {
+    useDeps({ l4: 6 })
+    return { stmt: 'reject', with: 'tcp reset' }
+  }
+  if (type === REJECT_TYPE.icmpx) {
+    if (code === ICMPX_CODE['port-unreachable']) return { stmt: 'reject' }
+    return { stmt: 'reject', with: { icmpx: codeName(ICMPX_CODE, code) } }
+  }
+  if (type !== REJECT_TYPE.icmp) throw new Unsupported('reject type')
+  const fam = family === 'ip6' || l3 === 'ip6' ? 'ip6' : family === 'ip' || l3 === 'ip' ? 'ip' : undefined
+  if (!fam) throw new Unsupported('reject family')
+  const port = fam === 'ip' ? ICMP_CODE['port-unreachable'] : ICMPV6_CODE['port-unreachable']
+  // What compile emits for a plain `reject` in this context.
+  if (code === port && (family === fam || l3 === fam)) return { stmt: 'reject' }
+  useDeps({ l3: fam })
+  return fam === 'ip'
+    ? { stmt: 'reject', with: { icmp: codeName(ICMP_CODE, code) } }
+    : { stmt: 'reject', with: { icmpv6: codeName(ICMPV6_CODE, code) } }
+}
+
+function decodeNat(e: NativeExpr, regs: Map<number, Reg>): Statement {
+  const natType = num(e.natType) === 0 ? 'snat' : 'dnat'
+  const fam = num(e.family) === 2 ? 'ip' : num(e.family) === 10 ? 'ip6' : undefined
+  if (!fam || e.regAddrMin === undefined) throw new Unsupported('nat')
+  const t = fam === 'ip' ? DATATYPES.ipv4_addr : DATATYPES.ipv6_addr
+  const imm = (reg: unknown): Buffer => {
+    const r = regs.get(num(reg))
+    if (!r || r.kind !== 'imm') throw new Unsupported('nat reg')
+    return r.data
+  }
+  const lo = t.decode(imm(e.regAddrMin))
+  const hi = e.regAddrMax !== undefined ? t.decode(imm(e.regAddrMax)) : lo
+  const flags = num(e.flags ?? 0)
+  const prefix = (flags & 0x40) !== 0
+  let to = lo === hi ? String(t.format({ lo, hi: lo })) : prefix ? String(t.format({ lo, hi })) : `${t.format({ lo, hi: lo })}-${t.format({ lo: hi, hi })}`
+  if (e.regProtoMin !== undefined) {
+    const a = Number(fromBytes(imm(e.regProtoMin)))
+    const b = e.regProtoMax !== undefined ? Number(fromBytes(imm(e.regProtoMax))) : a
+    const port = a === b ? `${a}` : `${a}-${b}`
+    to = fam === 'ip6' ? `[${to}]:${port}` : `${to}:${port}`
+  }
+  return { stmt: natType, to, ...(prefix ? { prefix: true } : {}), ...(fam === 'ip6' ? { family: 'ip6' as const } : { family: 'ip' as const }) }
+}
+
+function matchMss(exprs: readonly NativeExpr[], i: number): { stmt: Statement; next: number } | undefined {
+  const b = exprs[i + 1]
+  const c = exprs[i + 2]
+  if (b?.type !== 'bitwise' || c?.type !== 'cmp') return undefined
+  if (buf(b.mask)[0] !== 2 || num(c.op) !== CMP_OP.neq || buf(c.data)[0] !== 0) return undefined
+  const d = exprs[i + 3]
+  let value: number | 'rt mtu'
+  let j: number
+  if (d?.type === 'rt' && num(d.key) === 3 && exprs[i + 4]?.type === 'byteorder') {
+    value = 'rt mtu'
+    j = i + 5
+  } else if (d?.type === 'immediate' && num(d.dreg) === 1) {
+    value = Number(fromBytes(buf(d.data)))
+    j = i + 4
+  } else return undefined
+  const x = exprs[j]
+  if (x?.type !== 'exthdr' || num(x.exthdrType) !== 2 || x.sreg === undefined) return undefined
+  return { stmt: { stmt: 'tcp mss set', value }, next: j + 1 }
+}
+

@@ -1,0 +1,202 @@
+/**
+ * Rule expressions as plain data in nft's vocabulary: matches
+ * (`{ match: 'ip saddr', value: '10.0.0.0/8' }`) and statements
+ * (`{ stmt: 'counter' }`, `{ stmt: 'accept' }`).
+ * @module
+ */
+
+/** Something a rule can read from a packet or from conntrack, in nft's words. */
+export type Selector =
+  | 'ip saddr'
+  | 'ip daddr'
+  | 'ip protocol'
+  | 'ip6 saddr'
+  | 'ip6 daddr'
+  | 'ip6 nexthdr'
+  | 'tcp sport'
+  | 'tcp dport'
+  | 'udp sport'
+  | 'udp dport'
+  | 'th sport'
+  | 'th dport'
+  | 'icmp type'
+  | 'icmp code'
+  | 'icmpv6 type'
+  | 'icmpv6 code'
+  | 'meta l4proto'
+  | 'meta nfproto'
+  | 'meta protocol'
+  | 'meta iifname'
+  | 'meta oifname'
+  | 'meta mark'
+  | 'ct state'
+  | 'ct status'
+  | 'ct mark'
+  | 'ether saddr'
+  | 'ether daddr'
+
+/** Comparison of a match: equal (default) or not equal. */
+export type MatchOp = '==' | '!='
+
+/** A reference to a named set or map: `{ set: 'allow' }` is nft's `@allow`. */
+export interface SetRef {
+  readonly set: string
+}
+
+/**
+ * The value side of a match. Depending on the selector: an address, CIDR or
+ * range string (`'10.0.0.0/8'`, `'10.0.0.1-10.0.0.9'`), a number, a name
+ * (`'tcp'`, `'established'`), a port range (`'1000-2000'`), an array (an
+ * anonymous set, or for ct state/status a list of flags), or a named set.
+ */
+export type MatchValue = string | number | ReadonlyArray<string | number | ReadonlyArray<string | number>> | SetRef
+
+/**
+ * A match: `{ match: 'tcp dport', value: 22 }` is `tcp dport 22`;
+ * `{ match: ['ip daddr', 'meta l4proto', 'th dport'], value: { set: 'svc' } }`
+ * is `ip daddr . meta l4proto . th dport @svc`.
+ */
+export interface Match {
+  readonly match: Selector | readonly Selector[]
+  /** Defaults to `==`. */
+  readonly op?: MatchOp
+  readonly value: MatchValue
+}
+
+/** A verdict in a verdict map entry or statement. */
+export type Verdict =
+  | 'accept'
+  | 'drop'
+  | 'continue'
+  | 'return'
+  | { readonly jump: string }
+  | { readonly goto: string }
+
+/** `counter`, optionally with starting values, or a reference to a named counter. */
+export interface CounterStmt {
+  readonly stmt: 'counter'
+  /** Starting packet count (default 0). */
+  readonly packets?: number
+  /** Starting byte count (default 0). */
+  readonly bytes?: number
+  /** Use the named counter object instead of an anonymous one: `counter name "x"`. */
+  readonly name?: string
+}
+
+/** Terminal and flow-control verdicts. */
+export interface VerdictStmt {
+  readonly stmt: 'accept' | 'drop' | 'continue' | 'return'
+}
+
+/** `jump CHAIN` / `goto CHAIN`. */
+export interface JumpStmt {
+  readonly stmt: 'jump' | 'goto'
+  readonly chain: string
+}
+
+/**
+ * `reject`: with no `with`, the kernel default nft uses (ICMP port-unreachable
+ * in ip/ip6, ICMPx port-unreachable in inet/bridge).
+ */
+export interface RejectStmt {
+  readonly stmt: 'reject'
+  readonly with?:
+    | { readonly icmp: string | number }
+    | { readonly icmpv6: string | number }
+    | { readonly icmpx: string | number }
+    | 'tcp reset'
+}
+
+/** `ct mark set VALUE`. */
+export interface CtMarkSetStmt {
+  readonly stmt: 'ct mark set'
+  readonly value: number
+}
+
+/** `meta mark set VALUE` or `meta mark set ct mark`. */
+export interface MetaMarkSetStmt {
+  readonly stmt: 'meta mark set'
+  readonly value: number | 'ct mark'
+}
+
+/** `notrack`. */
+export interface NotrackStmt {
+  readonly stmt: 'notrack'
+}
+
+/** `log [prefix "..."] [level L]`. */
+export interface LogStmt {
+  readonly stmt: 'log'
+  readonly prefix?: string
+  readonly level?: 'emerg' | 'alert' | 'crit' | 'err' | 'warn' | 'notice' | 'info' | 'debug' | 'audit'
+}
+
+/** `limit rate [over] N/UNIT [burst B packets]`. */
+export interface LimitStmt {
+  readonly stmt: 'limit'
+  readonly rate: number
+  readonly per: 'second' | 'minute' | 'hour' | 'day' | 'week'
+  readonly burst?: number
+  /** Match when the rate is exceeded instead of under it. */
+  readonly over?: boolean
+}
+
+/**
+ * `snat`/`dnat`: `to` an address (`'1.2.3.4'`), address and port
+ * (`'1.2.3.4:80'`, IPv6 as `'[2001:db8::1]:80'`), or a prefix with
+ * `prefix: true` (`snat prefix to 10.0.0.0/24`). In inet tables `family`
+ * says which address family is translated (nft's `snat ip to ...`); it is
+ * inferred from the address when omitted.
+ */
+export interface NatStmt {
+  readonly stmt: 'snat' | 'dnat'
+  readonly to: string
+  readonly prefix?: boolean
+  readonly family?: 'ip' | 'ip6'
+}
+
+/** `masquerade [to :PORT[-PORT]]`. */
+export interface MasqueradeStmt {
+  readonly stmt: 'masquerade'
+  readonly port?: number | string
+}
+
+/** TCP MSS clamping: `tcp flags syn tcp option maxseg size set VALUE|rt mtu`. */
+export interface MssClampStmt {
+  readonly stmt: 'tcp mss set'
+  readonly value: number | 'rt mtu'
+}
+
+/**
+ * Verdict map lookup: `ip daddr vmap @name` or an anonymous map
+ * `{ key: 'ip daddr', map: [['10.0.0.1', 'accept'], ...] }`.
+ */
+export interface VmapStmt {
+  readonly stmt: 'vmap'
+  readonly key: Selector | readonly Selector[]
+  readonly map: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, Verdict]>
+}
+
+/** Every statement. */
+export type Statement =
+  | CounterStmt
+  | VerdictStmt
+  | JumpStmt
+  | RejectStmt
+  | CtMarkSetStmt
+  | MetaMarkSetStmt
+  | NotrackStmt
+  | LogStmt
+  | LimitStmt
+  | NatStmt
+  | MasqueradeStmt
+  | MssClampStmt
+  | VmapStmt
+
+/** One element of a rule: a match or a statement, in order. */
+export type RuleExpr = Match | Statement
+
+/** True if the expression is a match. */
+export function isMatch(e: RuleExpr): e is Match {
+  return 'match' in e
+}

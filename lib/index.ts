@@ -1,0 +1,27 @@
+/**
+ * nftkit: nftables for Node.js over netlink.
+ * @packageDocumentation
+ */
+export { Client, createClient, netnsPath } from './client.js'
+export type { ClientOptions, CommitOptions, CommitResult, ListOptions } from './client.js'
+export { Transaction, VERBS_BY_KIND, keyDatatypes } from './transaction.js'
+export type { Operation, RuleRef, TransactionOptions, Verb, SetResolver, KnownSet } from './transaction.js'
+export type * from './objects.js'
+export type * from './expr/types.js'
+export type { RawExpr } from './expr/decode.js'
+export type { Element, ElementKey, ElementSpec } from './elements.js'
+export type { Listing, ListedRule, ListedTable, ListedChain, ListedSet, ListedCounter } from './listing.js'
+export { decodeListing } from './listing.js'
+export {
+  NftError,
+  NftValidationError,
+  isNotFound,
+  isAlreadyExists,
+  isGenerationMismatch,
+} from './errors.js'
+export type { Family, Hook, ChainType, Policy, NamedPriority } from './constants.js'
+export type { KeyTypeName } from './datatypes.js'
+export { renderExpr, renderRuleBody, renderOperation, renderElements } from './render.js'
+export { loadBinding } from './native.js'
+export { compileRule } from './expr/compile.js'
+export { decodeRule } from './expr/decode.js'

@@ -1,0 +1,211 @@
+/**
+ * Read-back: turns a native dump into the same typed objects a transaction
+ * takes, with handles, counters and the generation id.
+ * @module
+ */
+import {
+  type Family,
+  familyName,
+  hookName,
+  NFT_DATA_VERDICT,
+  SET_FLAG,
+  TABLE_FLAG,
+  VERDICT_CODE,
+} from './constants.js'
+import { type Datatype, datatypeById, type KeyTypeName, splitConcatTypeId } from './datatypes.js'
+import { decodeElements, type Element, type ElementSpec, type SetShape } from './elements.js'
+import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
+import type { RuleExpr, Verdict } from './expr/types.js'
+import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, Table, TableFlag } from './objects.js'
+import { setComment } from './set-userdata.js'
+import { commentOf } from './udata.js'
+import type { NativeDump, NativeElementRecord, NativeExpr, NativeRecord } from '../types/native.js'
+
+/** A rule as read back: expressions may include `{ raw }` for shapes nftkit cannot map. */
+export interface ListedRule extends Omit<Rule, 'exprs'> {
+  readonly family: Family
+  readonly table: string
+  readonly handle: number
+  readonly exprs: ReadonlyArray<RuleExpr | RawExpr>
+}
+
+/** A table as read back. */
+export type ListedTable = Table & { readonly family: Family; readonly name: string; readonly handle: number }
+/** A chain as read back (priority as a number). */
+export type ListedChain = Chain & { readonly family: Family; readonly table: string; readonly handle: number; readonly priority?: number }
+/** A set or map as read back, elements included. */
+export type ListedSet = (NamedSet | NamedMap) & { readonly family: Family; readonly table: string; readonly handle: number; readonly elements: readonly Element[] }
+/** A named counter as read back. */
+export type ListedCounter = Counter & { readonly family: Family; readonly table: string; readonly handle: number; readonly packets: number; readonly bytes: number }
+
+/** A consistent snapshot of (part of) the ruleset. */
+export interface Listing {
+  /** Generation id of this snapshot: pass it to commit to detect concurrent changes. */
+  readonly genId: number
+  readonly tables: readonly ListedTable[]
+  readonly chains: readonly ListedChain[]
+  readonly sets: readonly ListedSet[]
+  readonly rules: readonly ListedRule[]
+  readonly counters: readonly ListedCounter[]
+}
+
+const n = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number))
+
+/** Key and data types of a dumped set, or undefined if nftkit does not know them. */
+export function setShapeOf(r: NativeRecord): SetShape | undefined {
+  const keyType = n(r.keyType)
+  const keyLen = n(r.keyLen)
+  let key: Datatype[] | undefined
+  const single = datatypeById(keyType)
+  if (single && single.size === keyLen) key = [single]
+  else key = splitConcatTypeId(keyType, keyLen)
+  if (!key) return undefined
+  let data: Datatype | 'verdict' | undefined
+  if (r.dataType !== undefined) {
+    const dt = n(r.dataType)
+    if (dt === NFT_DATA_VERDICT) data = 'verdict'
+    else {
+      const t = datatypeById(dt)
+      if (!t) return undefined
+      data = t
+    }
+  }
+  const flags = n(r.flags)
+  return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0 }
+}
+
+function elementsOf(shape: SetShape, records: readonly NativeElementRecord[]): Element[] {
+  return decodeElements(shape, records).map((d) => {
+    const key = d.fields.length === 1 ? jsValue(shape.key[0], d.fields[0]) : d.fields.map((f, i) => jsValue(shape.key[i], f))
+    let value: ElementSpec['value']
+    if (shape.data === 'verdict' && d.verdict !== undefined) value = decodeVerdict(d.verdict, d.chain)
+    else if (shape.data && shape.data !== 'verdict' && d.data) {
+      const v = shape.data.decode(d.data)
+      value = jsValue(shape.data, { lo: v, hi: v })
+    }
+    const comment = commentOf(d.userdata)
+    const spec: Record<string, unknown> = { key }
+    if (value !== undefined) spec.value = value
+    if (d.timeout) spec.timeout = d.timeout
+    if (comment !== undefined) spec.comment = comment
+    if (d.counter) Object.assign(spec, { counter: true })
+    return Object.keys(spec).length === 1 ? key : (spec as unknown as ElementSpec)
+  })
+}
+
+function setFlags(flags: number): SetFlag[] {
+  const out: SetFlag[] = []
+  if (flags & SET_FLAG.constant) out.push('constant')
+  if (flags & SET_FLAG.interval) out.push('interval')
+  if (flags & SET_FLAG.timeout) out.push('timeout')
+  if (flags & SET_FLAG.eval) out.push('dynamic')
+  return out
+}
+
+/** Decodes a native dump. */
+export function decodeListing(d: NativeDump): Listing {
+  const anon = new Map<string, AnonSet>()
+  const sets: ListedSet[] = []
+  for (const r of d.sets) {
+    const family = familyName(n(r.family)) as Family
+    const flags = n(r.flags)
+    const shape = setShapeOf(r)
+    const records = (r.elements as NativeElementRecord[] | undefined) ?? []
+    const key = `${family}\u0000${r.table}\u0000${r.name}`
+    if (flags & SET_FLAG.anonymous) {
+      if (shape) {
+        const elements = decodeElements(shape, records).map((e) => ({
+          key: e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
+          ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
+        }))
+        anon.set(key, { elements })
+      }
+      continue
+    }
+    if (!shape) continue
+    const type = shape.key.length === 1 ? (shape.key[0].name as KeyTypeName) : shape.key.map((t) => t.name as KeyTypeName)
+    const counter = ((r.exprs as NativeExpr[] | undefined) ?? []).some((e) => e.type === 'counter')
+    const comment = setComment(r.userdata as Uint8Array | undefined)
+    const fl = setFlags(flags)
+    const base = {
+      family,
+      table: r.table,
+      name: String(r.name),
+      handle: n(r.handle),
+      type,
+      ...(fl.length ? { flags: fl } : {}),
+      ...(r.timeout !== undefined ? { timeout: n(r.timeout) } : {}),
+      ...(r.gcInterval !== undefined ? { gcInterval: n(r.gcInterval) } : {}),
+      ...(r.size !== undefined ? { size: n(r.size) } : {}),
+      ...(r.setPolicy !== undefined && n(r.setPolicy) === 1 ? { policy: 'memory' as const } : {}),
+      ...(counter ? { counter: true } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+      elements: elementsOf(shape, records),
+    }
+    if (shape.data !== undefined) {
+      sets.push({ kind: 'map', ...base, map: shape.data === 'verdict' ? 'verdict' : (shape.data.name as KeyTypeName) })
+    } else sets.push({ kind: 'set', ...base })
+  }
+  const tables: ListedTable[] = d.tables.map((t) => {
+    const flags = n(t.flags)
+    const fl = (Object.keys(TABLE_FLAG) as TableFlag[]).filter((k) => flags & TABLE_FLAG[k])
+    const comment = commentOf(t.userdata as Uint8Array | undefined)
+    return {
+      kind: 'table',
+      family: familyName(n(t.family)) as Family,
+      name: String(t.name),
+      handle: n(t.handle),
+      ...(fl.length ? { flags: fl } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+    }
+  })
+  const chains: ListedChain[] = d.chains.map((c) => {
+    const family = familyName(n(c.family)) as Family
+    const comment = commentOf(c.userdata as Uint8Array | undefined)
+    const base = { kind: 'chain' as const, family, table: c.table, name: String(c.name), handle: n(c.handle) }
+    const hook = c.hook !== undefined ? hookName(family, n(c.hook)) : undefined
+    if (!hook) return { ...base, ...(comment !== undefined ? { comment } : {}) }
+    return {
+      ...base,
+      type: c.type as Chain['type'],
+      hook,
+      priority: n(c.priority),
+      policy: n(c.policy) === VERDICT_CODE.drop ? 'drop' : 'accept',
+      ...(Array.isArray(c.devices) ? { devices: c.devices as string[] } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+    }
+  })
+  const rules: ListedRule[] = d.rules.map((r) => {
+    const family = familyName(n(r.family)) as Family
+    const comment = commentOf(r.userdata as Uint8Array | undefined)
+    const exprs = decodeRule((r.exprs as NativeExpr[]) ?? [], {
+      family,
+      anonSet: (name) => anon.get(`${family}\u0000${r.table}\u0000${name}`),
+    })
+    return {
+      kind: 'rule',
+      family,
+      table: r.table,
+      chain: String(r.chain),
+      handle: n(r.handle),
+      exprs,
+      ...(comment !== undefined ? { comment } : {}),
+    }
+  })
+  const counters: ListedCounter[] = d.objects
+    .filter((o) => n(o.objType) === 1)
+    .map((o) => {
+      const comment = commentOf(o.userdata as Uint8Array | undefined)
+      return {
+        kind: 'counter',
+        family: familyName(n(o.family)) as Family,
+        table: o.table,
+        name: String(o.name),
+        handle: n(o.handle),
+        packets: n(o.packets ?? 0),
+        bytes: n(o.bytes ?? 0),
+        ...(comment !== undefined ? { comment } : {}),
+      }
+    })
+  return { genId: d.genId, tables, chains, sets, rules, counters }
+}

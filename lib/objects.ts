@@ -1,0 +1,152 @@
+/**
+ * The object model: plain data in nft's vocabulary, discriminated by `kind`.
+ * `family` and `table` default from the client or transaction.
+ * @module
+ */
+import type { ChainType, Family, Hook, NamedPriority, Policy } from './constants.js'
+import type { KeyTypeName } from './datatypes.js'
+import type { Element } from './elements.js'
+import type { RuleExpr } from './expr/types.js'
+
+/** Table flags. `owner` and `persist` need kernel >= 5.12 / 6.9. */
+export type TableFlag = 'dormant' | 'owner' | 'persist'
+
+/** A table. */
+export interface Table {
+  readonly kind: 'table'
+  readonly family?: Family
+  /** Defaults to the transaction's table. */
+  readonly name?: string
+  readonly flags?: readonly TableFlag[]
+  /** Requires kernel >= 5.10 (table comments). */
+  readonly comment?: string
+  /** Kernel handle (read back; or to delete by handle). */
+  readonly handle?: number
+}
+
+/**
+ * A chain priority: a number, a named priority (`'filter'`) or a named priority
+ * with an offset (`'srcnat - 1'`, `'filter + 10'`).
+ */
+export type Priority = number | NamedPriority | `${NamedPriority} ${'+' | '-'} ${number}`
+
+/** A chain. With `hook` it is a base chain (type, hook and priority required). */
+export interface Chain {
+  readonly kind: 'chain'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  readonly type?: ChainType
+  readonly hook?: Hook
+  readonly priority?: Priority
+  /** Base chains only; default accept. */
+  readonly policy?: Policy
+  /** Devices for ingress/egress hooks (netdev family; inet ingress). */
+  readonly devices?: readonly string[]
+  /** Requires kernel >= 5.10 (chain comments). */
+  readonly comment?: string
+  readonly handle?: number
+}
+
+/** Where a rule goes relative to another rule. */
+export interface RulePosition {
+  /** Handle of the reference rule: `add` places after it, `insert` before it. */
+  readonly handle: number
+}
+
+/** A rule: matches and statements in order. */
+export interface Rule {
+  readonly kind: 'rule'
+  readonly family?: Family
+  readonly table?: string
+  readonly chain: string
+  readonly exprs: readonly RuleExpr[]
+  readonly comment?: string
+  /** Required for replace and delete; set when read back. */
+  readonly handle?: number
+  /** For add (after) and insert (before). Without it, add appends and insert prepends. */
+  readonly position?: number
+}
+
+/** Set flags nft accepts in declarations. */
+export type SetFlag = 'interval' | 'timeout' | 'constant' | 'dynamic'
+
+/** A key type: one type, or several for a concatenation. */
+export type KeyType = KeyTypeName | readonly KeyTypeName[]
+
+/** A named set. */
+export interface NamedSet {
+  readonly kind: 'set'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  readonly type: KeyType
+  readonly flags?: readonly SetFlag[]
+  /** Default element timeout in milliseconds (needs the timeout flag). */
+  readonly timeout?: number
+  /** Garbage collection interval in milliseconds. */
+  readonly gcInterval?: number
+  /** Maximum number of elements. */
+  readonly size?: number
+  readonly policy?: 'performance' | 'memory'
+  /** Attach a counter to every element (nft's `counter` in a set declaration). */
+  readonly counter?: boolean
+  readonly comment?: string
+  /** Initial elements (added in the same batch). */
+  readonly elements?: readonly Element[]
+  readonly handle?: number
+}
+
+/** A named map: a set whose elements carry values (`'verdict'` for verdict maps). */
+export interface NamedMap {
+  readonly kind: 'map'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  readonly type: KeyType
+  readonly map: KeyTypeName | 'verdict'
+  readonly flags?: readonly SetFlag[]
+  readonly timeout?: number
+  readonly gcInterval?: number
+  readonly size?: number
+  readonly policy?: 'performance' | 'memory'
+  readonly counter?: boolean
+  readonly comment?: string
+  readonly elements?: readonly Element[]
+  readonly handle?: number
+}
+
+/** Elements of a named set or map, for add/delete/destroy. */
+export interface Elements {
+  readonly kind: 'element'
+  readonly family?: Family
+  readonly table?: string
+  /** The set or map name. */
+  readonly set: string
+  readonly elements: readonly Element[]
+}
+
+/** A named counter object. */
+export interface Counter {
+  readonly kind: 'counter'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  readonly packets?: number
+  readonly bytes?: number
+  readonly comment?: string
+  readonly handle?: number
+}
+
+/** The whole ruleset (for flush). */
+export interface Ruleset {
+  readonly kind: 'ruleset'
+  /** Only this family's tables; all families when omitted. */
+  readonly family?: Family
+}
+
+/** Every object kind. */
+export type NftObject = Table | Chain | Rule | NamedSet | NamedMap | Elements | Counter | Ruleset
+
+/** Object kinds. */
+export type ObjectKind = NftObject['kind']

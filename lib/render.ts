@@ -1,0 +1,259 @@
+/**
+ * nft text: rendering of operations (the transaction view) and of rule
+ * expressions, in nft's syntax and spelling.
+ * @module
+ */
+import { type Family, priorityText } from './constants.js'
+import { DATATYPES, type Datatype, type KeyTypeName } from './datatypes.js'
+import { type Element, isSpec } from './elements.js'
+import type { RawExpr } from './expr/decode.js'
+import { normalizeSelector, SELECTORS, selectorText } from './expr/selectors.js'
+import type { Match, RuleExpr, Selector, Statement, Verdict } from './expr/types.js'
+import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from './objects.js'
+import type { RuleRef, Verb } from './transaction.js'
+
+/** Rendering options. */
+export interface RenderOptions {
+  /** Print counter values (as `nft list` does). */
+  readonly counters?: boolean
+}
+
+/** nft quoting of a string (comments, prefixes, interface names). */
+export function quote(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+}
+
+/** nft time notation of milliseconds: `1d2h3m4s5ms`. */
+export function formatTime(ms: number): string {
+  if (ms === 0) return '0s'
+  const parts: string[] = []
+  const units: [string, number][] = [['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000], ['ms', 1]]
+  let left = ms
+  for (const [u, n] of units) {
+    const q = Math.floor(left / n)
+    if (q > 0) {
+      parts.push(`${q}${u}`)
+      left -= q * n
+    }
+  }
+  return parts.join('')
+}
+
+function typeOf(sel: Selector): Datatype {
+  return SELECTORS[sel].type
+}
+
+function valueText(t: Datatype, v: unknown, sel?: Selector): string {
+  if (typeof v === 'string' && sel && SELECTORS[sel].wildcard && v.endsWith('*')) return quote(v)
+  try {
+    const iv = t.parse(v, 'value')
+    return String(t.format(iv))
+  } catch {
+    return typeof v === 'string' ? v : String(v)
+  }
+}
+
+function verdictText(v: Verdict): string {
+  if (typeof v === 'string') return v
+  if ('jump' in v) return `jump ${v.jump}`
+  return `goto ${v.goto}`
+}
+
+function keyText(types: readonly Datatype[], key: unknown, sels?: readonly Selector[]): string {
+  if (types.length > 1 && Array.isArray(key)) return key.map((k, i) => valueText(types[i], k, sels?.[i])).join(' . ')
+  return valueText(types[0], key, sels?.[0])
+}
+
+function selectors(m: Selector | readonly Selector[]): Selector[] {
+  return (Array.isArray(m) ? m : [m]).map((s) => normalizeSelector(s as string) ?? (s as Selector))
+}
+
+function matchText(m: Match): string {
+  const sels = selectors(m.match)
+  const lhs = sels.map(selectorText).join(' . ')
+  const op = m.op === '!=' ? '!= ' : ''
+  const v = m.value
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return `${lhs} ${op}@${(v as { set: string }).set}`
+  const spec = SELECTORS[sels[0]]
+  if (spec?.flags && sels.length === 1) {
+    const list = Array.isArray(v) ? v : [v]
+    return `${lhs} ${op}${list.join(',')}`
+  }
+  const types = sels.map(typeOf)
+  if (Array.isArray(v) && (sels.length === 1 || Array.isArray(v[0]))) {
+    if (v.length === 1 && sels.length === 1) return `${lhs} ${op}${keyText(types, v[0], sels)}`
+    return `${lhs} ${op}{ ${v.map((k) => keyText(types, k, sels)).join(', ')} }`
+  }
+  return `${lhs} ${op}${keyText(types, v, sels)}`
+}
+
+function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions): string {
+  switch (s.stmt) {
+    case 'counter':
+      if (s.name !== undefined) return `counter name ${quote(s.name)}`
+      return opts.counters || s.packets || s.bytes ? `counter packets ${s.packets ?? 0} bytes ${s.bytes ?? 0}` : 'counter'
+    case 'accept':
+    case 'drop':
+    case 'continue':
+    case 'return':
+      return s.stmt
+    case 'jump':
+    case 'goto':
+      return `${s.stmt} ${s.chain}`
+    case 'reject': {
+      const w = s.with
+      if (w === undefined) return 'reject'
+      if (w === 'tcp reset') return 'reject with tcp reset'
+      if ('icmp' in w) return `reject with icmp ${w.icmp}`
+      if ('icmpv6' in w) return `reject with icmpv6 ${w.icmpv6}`
+      return `reject with icmpx ${w.icmpx}`
+    }
+    case 'ct mark set':
+      return `ct mark set 0x${s.value.toString(16).padStart(8, '0')}`
+    case 'meta mark set':
+      return s.value === 'ct mark' ? 'meta mark set ct mark' : `meta mark set 0x${s.value.toString(16).padStart(8, '0')}`
+    case 'notrack':
+      return 'notrack'
+    case 'log':
+      return ['log', s.prefix !== undefined ? `prefix ${quote(s.prefix)}` : '', s.level !== undefined ? `level ${s.level}` : '']
+        .filter(Boolean)
+        .join(' ')
+    case 'limit':
+      return `limit rate ${s.over ? 'over ' : ''}${s.rate}/${s.per}${s.burst !== undefined ? ` burst ${s.burst} packets` : ''}`
+    case 'snat':
+    case 'dnat': {
+      const fam = family === 'inet' ? ` ${s.family ?? (s.to.includes(':') && !/^[\d.]+:\d/.test(s.to) ? 'ip6' : 'ip')}` : ''
+      return `${s.stmt}${fam}${s.prefix ? ' prefix' : ''} to ${s.to}`
+    }
+    case 'masquerade':
+      return s.port !== undefined ? `masquerade to :${s.port}` : 'masquerade'
+    case 'tcp mss set':
+      return `tcp flags syn tcp option maxseg size set ${s.value === 'rt mtu' ? 'rt mtu' : s.value}`
+    case 'vmap': {
+      const sels = selectors(s.key)
+      const lhs = sels.map(selectorText).join(' . ')
+      if (!Array.isArray(s.map)) return `${lhs} vmap @${(s.map as { set: string }).set}`
+      const types = sels.map(typeOf)
+      return `${lhs} vmap { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${verdictText(v)}`).join(', ')} }`
+    }
+  }
+}
+
+/** nft text of one rule expression. */
+export function renderExpr(e: RuleExpr | RawExpr, family?: Family, opts: RenderOptions = {}): string {
+  if ('raw' in e) return `# ${e.raw.length} kernel expressions nftkit cannot print`
+  if ('match' in e) return matchText(e)
+  return stmtText(e, family, opts)
+}
+
+/** nft text of a rule body: its expressions and comment. */
+export function renderRuleBody(r: { exprs?: readonly (RuleExpr | RawExpr)[]; comment?: string; family?: Family }, opts: RenderOptions = {}): string {
+  const parts = (r.exprs ?? []).map((e) => renderExpr(e, r.family, opts))
+  if (r.comment !== undefined) parts.push(`comment ${quote(r.comment)}`)
+  return parts.join(' ')
+}
+
+function setTypeText(s: NamedSet | NamedMap): string {
+  const key = Array.isArray(s.type) ? s.type.join(' . ') : String(s.type)
+  return s.kind === 'map' ? `${key} : ${s.map}` : key
+}
+
+function keyTypes(t: unknown): Datatype[] {
+  const names = Array.isArray(t) ? t : [t]
+  return names.map((n) => DATATYPES[n as KeyTypeName]).filter(Boolean)
+}
+
+/** nft text of a list of elements for a set or map of the given types. */
+export function renderElements(elements: readonly Element[], type: unknown, map?: string): string {
+  const types = keyTypes(type)
+  const dataType = map && map !== 'verdict' ? DATATYPES[map as KeyTypeName] : undefined
+  return elements
+    .map((e) => {
+      if (!isSpec(e)) return keyText(types, e)
+      let s = keyText(types, e.key)
+      if (e.timeout !== undefined) s += ` timeout ${formatTime(e.timeout)}`
+      if (e.counter) s += ' counter'
+      if (e.comment !== undefined) s += ` comment ${quote(e.comment)}`
+      if (e.value !== undefined)
+        s += ` : ${map === 'verdict' ? verdictText(e.value as Verdict) : dataType ? valueText(dataType, e.value) : String(e.value)}`
+      return s
+    })
+    .join(', ')
+}
+
+function setBody(s: NamedSet | NamedMap, sep: string): string {
+  const lines = [`type ${setTypeText(s)}`]
+  if (s.flags?.length) lines.push(`flags ${s.flags.join(',')}`)
+  if (s.timeout !== undefined) lines.push(`timeout ${formatTime(s.timeout)}`)
+  if (s.gcInterval !== undefined) lines.push(`gc-interval ${formatTime(s.gcInterval)}`)
+  if (s.size !== undefined) lines.push(`size ${s.size}`)
+  if (s.policy !== undefined) lines.push(`policy ${s.policy}`)
+  if (s.counter) lines.push('counter')
+  if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
+  if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined)} }`)
+  return lines.join(sep)
+}
+
+function chainSpec(c: Chain): string {
+  if (c.hook === undefined) return c.comment !== undefined ? ` { comment ${quote(c.comment)}; }` : ''
+  const prio = typeof c.priority === 'number' && c.family ? priorityText(c.family, c.hook, c.priority) : String(c.priority)
+  const dev = c.devices?.length ? ` device${c.devices.length > 1 ? 's = {' : ''} ${c.devices.map(quote).join(', ')}${c.devices.length > 1 ? ' }' : ''}` : ''
+  const parts = [`type ${c.type ?? 'filter'} hook ${c.hook}${dev} priority ${prio}`]
+  if (c.policy !== undefined) parts.push(`policy ${c.policy}`)
+  if (c.comment !== undefined) parts.push(`comment ${quote(c.comment)}`)
+  return ` { ${parts.join('; ')}; }`
+}
+
+/** nft command text of one transaction operation. */
+export function renderOperation(verb: Verb, obj: NftObject | RuleRef): string {
+  const f = (o: { family?: Family }) => o.family ?? 'inet'
+  switch (obj.kind) {
+    case 'ruleset':
+      return obj.family ? `flush ruleset ${obj.family}` : 'flush ruleset'
+    case 'table': {
+      const t = obj as Table
+      const head = `${verb} table ${f(t)} ${t.name}`
+      if (verb !== 'add' && verb !== 'create') return head
+      const inner = [t.flags?.length ? `flags ${t.flags.join(',')};` : '', t.comment !== undefined ? `comment ${quote(t.comment)};` : '']
+        .filter(Boolean)
+        .join(' ')
+      return inner ? `${head} { ${inner} }` : head
+    }
+    case 'chain': {
+      const c = obj as Chain
+      const head = `${verb} chain ${f(c)} ${c.table} ${c.name}`
+      return verb === 'add' || verb === 'create' ? head + chainSpec(c) : head
+    }
+    case 'rule': {
+      const r = obj as Rule
+      const head = `${verb} rule ${f(r)} ${r.table} ${r.chain}`
+      if (verb === 'delete' || verb === 'destroy') return `${head} handle ${r.handle}`
+      const where = verb === 'replace' ? ` handle ${r.handle}` : r.position !== undefined ? ` position ${r.position}` : ''
+      return `${head}${where} ${renderRuleBody(r)}`
+    }
+    case 'set':
+    case 'map': {
+      const s = obj as NamedSet | NamedMap
+      const head = `${verb} ${s.kind} ${f(s)} ${s.table} ${s.name}`
+      return verb === 'add' || verb === 'create' ? `${head} { ${setBody(s, '; ')}; }` : head
+    }
+    case 'element': {
+      const e = obj as Elements
+      const key = (k: unknown) => (Array.isArray(k) ? k.join(' . ') : String(k))
+      const one = (x: Element) => {
+        if (!isSpec(x)) return key(x)
+        let s = key(x.key)
+        if (x.timeout !== undefined) s += ` timeout ${formatTime(x.timeout)}`
+        if (x.counter) s += ' counter'
+        if (x.comment !== undefined) s += ` comment ${quote(x.comment)}`
+        if (x.value !== undefined) s += ` : ${typeof x.value === 'object' ? verdictText(x.value) : String(x.value)}`
+        return s
+      }
+      return `${verb} element ${f(e)} ${e.table} ${e.set} { ${e.elements.map(one).join(', ')} }`
+    }
+    case 'counter': {
+      const c = obj as Counter
+      return `${verb} counter ${f(c)} ${c.table} ${c.name}`
+    }
+  }
+}

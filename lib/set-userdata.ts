@@ -1,0 +1,26 @@
+/**
+ * The userdata nft writes on sets, so that `nft list` shows nftkit's sets
+ * exactly as its own (key/data byte order, comment).
+ * @module
+ */
+import type { Datatype } from './datatypes.js'
+import { cstr, decodeTlvs, encodeTlvs, readCstr, SET_UDATA, u32 } from './udata.js'
+
+const BYTEORDER = { host: 1, big: 2 } as const
+
+/** Builds set userdata for a key (one or more fields), optional map data and comment. */
+export function setUserdata(key: readonly Datatype[], data: Datatype | 'verdict' | undefined, comment: string | undefined): Buffer {
+  const items: [number, Uint8Array][] = []
+  items.push([SET_UDATA.keyByteorder, u32(key.length === 1 ? BYTEORDER[key[0].byteorder] : 0)])
+  if (data !== undefined) {
+    items.push([SET_UDATA.dataByteorder, u32(data === 'verdict' ? 0 : BYTEORDER[data.byteorder])])
+    items.push([SET_UDATA.dataInterval, u32(0)])
+  }
+  if (comment !== undefined) items.push([SET_UDATA.comment, cstr(comment)])
+  return encodeTlvs(items)
+}
+
+/** The comment stored in set userdata, if any. */
+export function setComment(userdata: Uint8Array | undefined): string | undefined {
+  return readCstr(decodeTlvs(userdata).get(SET_UDATA.comment))
+}

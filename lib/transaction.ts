@@ -1,0 +1,461 @@
+/**
+ * Transactions: nft's verbs over typed objects. Every operation is validated
+ * and compiled when it is added (so a mistake throws where the stack shows it);
+ * the whole transaction reaches the kernel as one netlink batch on commit.
+ * @module
+ */
+import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from './constants.js'
+import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from './datatypes.js'
+import { encodeElements, type SetShape } from './elements.js'
+import { checkKeys, invalid } from './errors.js'
+import { compileRule, type SetInfo } from './expr/compile.js'
+import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from './objects.js'
+import { renderOperation } from './render.js'
+import { setUserdata } from './set-userdata.js'
+import { commentUserdata } from './udata.js'
+import {
+  checkChainType,
+  checkComment,
+  checkFamily,
+  checkHandle,
+  checkHook,
+  checkName,
+  checkUint,
+  resolvePriority,
+} from './validate.js'
+import type { NativeOp } from '../types/native.js'
+
+/** nft's verbs. */
+export type Verb = 'add' | 'create' | 'insert' | 'replace' | 'delete' | 'destroy' | 'flush'
+
+/** A reference to an existing rule, for delete/destroy. */
+export interface RuleRef {
+  readonly kind: 'rule'
+  readonly family?: Family
+  readonly table?: string
+  readonly chain: string
+  readonly handle: number
+}
+
+/** One operation as recorded: the verb and the object with family/table filled in. */
+export interface Operation {
+  readonly verb: Verb
+  readonly object: NftObject | RuleRef
+}
+
+/** A set as the encoder needs it: its shape and, if created in this batch, its id. */
+export interface KnownSet {
+  readonly shape: SetShape
+  readonly id?: number
+}
+
+/** Supplies the shape of sets that exist in the kernel (e.g. from the client's last listing). */
+export type SetResolver = (family: Family, table: string, name: string) => KnownSet | undefined
+
+/** Options of a transaction. */
+export interface TransactionOptions {
+  /** Default family for objects that do not name one. Default `inet`. */
+  readonly family?: Family
+  /** Default table for objects that do not name one. */
+  readonly table?: string
+  /** Where to find the key types of sets not declared in this transaction. */
+  readonly sets?: SetResolver
+}
+
+interface Entry {
+  readonly op: Operation
+  readonly native: NativeOp[]
+}
+
+const VERBS: Record<NftObject['kind'], readonly Verb[]> = {
+  table: ['add', 'create', 'delete', 'destroy', 'flush'],
+  chain: ['add', 'create', 'delete', 'destroy', 'flush'],
+  rule: ['add', 'insert', 'replace', 'delete', 'destroy'],
+  set: ['add', 'create', 'delete', 'destroy', 'flush'],
+  map: ['add', 'create', 'delete', 'destroy', 'flush'],
+  element: ['add', 'create', 'delete', 'destroy'],
+  counter: ['add', 'create', 'delete', 'destroy'],
+  ruleset: ['flush'],
+}
+
+/** Which verbs apply to each object kind. */
+export const VERBS_BY_KIND: Readonly<Record<NftObject['kind'], readonly Verb[]>> = VERBS
+
+const KEYS: Record<NftObject['kind'], readonly string[]> = {
+  table: ['kind', 'family', 'name', 'flags', 'comment', 'handle'],
+  chain: ['kind', 'family', 'table', 'name', 'type', 'hook', 'priority', 'policy', 'devices', 'comment', 'handle'],
+  rule: ['kind', 'family', 'table', 'chain', 'exprs', 'comment', 'handle', 'position'],
+  set: ['kind', 'family', 'table', 'name', 'type', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'comment', 'elements', 'handle'],
+  map: ['kind', 'family', 'table', 'name', 'type', 'map', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'comment', 'elements', 'handle'],
+  element: ['kind', 'family', 'table', 'set', 'elements'],
+  counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
+  ruleset: ['kind', 'family'],
+}
+
+/** Datatypes of a key type (one, or several for a concatenation). */
+export function keyDatatypes(type: unknown, path: string): Datatype[] {
+  const names = Array.isArray(type) ? type : [type]
+  if (names.length === 0 || names.length > 16) invalid(path, 'Expected a key type or a list of 1-16 key types', type)
+  return names.map((n, i) => {
+    if (typeof n !== 'string' || !(n in DATATYPES))
+      invalid(Array.isArray(type) ? `${path}[${i}]` : path, `Expected a key type: ${Object.keys(DATATYPES).join(', ')}`, n)
+    return DATATYPES[n as KeyTypeName]
+  })
+}
+
+/**
+ * A list of operations committed atomically. Build one with
+ * `client.transaction()` (defaults from the client) or `new Transaction()`.
+ *
+ * @example
+ * const tx = nft.transaction()
+ * tx.add({ kind: 'table' })
+ * tx.add({ kind: 'chain', name: 'input', type: 'filter', hook: 'input', priority: 'filter', policy: 'drop' })
+ * tx.add({ kind: 'rule', chain: 'input', exprs: [{ match: 'tcp dport', value: 22 }, { stmt: 'accept' }] })
+ * await nft.commit(tx)
+ */
+export class Transaction {
+  /** Default family. */
+  readonly family: Family
+  /** Default table. */
+  readonly table?: string
+  readonly #resolver?: SetResolver
+  readonly #entries: Entry[] = []
+  readonly #localSets = new Map<string, KnownSet>()
+  #nextSetId = 1
+
+  constructor(opts: TransactionOptions = {}) {
+    this.family = opts.family === undefined ? 'inet' : checkFamily(opts.family, 'options.family')
+    if (opts.table !== undefined) this.table = checkName(opts.table, 'options.table', 'table')
+    this.#resolver = opts.sets
+  }
+
+  /** `add`: create if missing (rules are appended, or placed after `position`). */
+  add(obj: NftObject): this {
+    return this.#push('add', obj)
+  }
+  /** `create`: like add, but fails with EEXIST if the object exists. */
+  create(obj: Table | Chain | NamedSet | NamedMap | Elements | Counter): this {
+    return this.#push('create', obj)
+  }
+  /** `insert`: a rule at the head of its chain, or before the rule `position`. */
+  insert(rule: Rule): this {
+    return this.#push('insert', rule)
+  }
+  /** `replace`: the rule with `handle` by this one, in place. */
+  replace(rule: Rule & { handle: number }): this {
+    return this.#push('replace', rule)
+  }
+  /** `delete`: fails with ENOENT if the object does not exist. */
+  delete(obj: NftObject | RuleRef): this {
+    return this.#push('delete', obj)
+  }
+  /** `destroy`: delete if it exists (kernel >= 6.3). */
+  destroy(obj: NftObject | RuleRef): this {
+    return this.#push('destroy', obj)
+  }
+  /** `flush`: empty a table or chain of rules, a set of elements, or the ruleset. */
+  flush(obj: Table | Chain | NamedSet | NamedMap | Ruleset): this {
+    return this.#push('flush', obj)
+  }
+
+  /** The operations added so far, with defaults filled in. */
+  get operations(): readonly Operation[] {
+    return this.#entries.map((e) => e.op)
+  }
+
+  /** Shapes of the sets and maps this transaction declares, keyed `family\0table\0name`. */
+  declaredSets(): Array<[string, SetShape]> {
+    return [...this.#localSets].map(([k, v]) => [k, v.shape])
+  }
+
+  /** Number of operations. */
+  get length(): number {
+    return this.#entries.length
+  }
+
+  /** nft text of the transaction, one command per line (the debugging view). */
+  toString(): string {
+    return this.#entries.map((e) => renderOperation(e.op.verb, e.op.object)).join('\n')
+  }
+
+  /**
+   * The native batch: every kernel operation, and for each the index of the
+   * transaction operation it came from. Used by the client.
+   */
+  toNative(): { ops: NativeOp[]; owner: number[] } {
+    const ops: NativeOp[] = []
+    const owner: number[] = []
+    this.#entries.forEach((e, i) => {
+      for (const op of e.native) {
+        ops.push(op)
+        owner.push(i)
+      }
+    })
+    return { ops, owner }
+  }
+
+  #push(verb: Verb, obj: NftObject | RuleRef): this {
+    const path = `${verb}(${this.#entries.length})`
+    if (typeof obj !== 'object' || obj === null) invalid(path, 'Expected an object with a kind', obj)
+    const kind = (obj as { kind?: unknown }).kind
+    if (typeof kind !== 'string' || !(kind in VERBS))
+      invalid(`${path}.kind`, `Expected a kind: ${Object.keys(VERBS).join(', ')}`, kind)
+    const k = kind as NftObject['kind']
+    if (!VERBS[k].includes(verb)) invalid(`${path}.kind`, `Expected a kind that supports ${verb} (${verb} applies to ${Object.keys(VERBS).filter((x) => VERBS[x as NftObject['kind']].includes(verb)).join(', ')})`, kind)
+    checkKeys(obj, KEYS[k], path)
+    const entry = this.#compile(verb, obj as NftObject, path)
+    this.#entries.push(entry)
+    return this
+  }
+
+  #familyOf(obj: { family?: unknown }, path: string): Family {
+    return obj.family === undefined ? this.family : checkFamily(obj.family, `${path}.family`)
+  }
+
+  #tableOf(obj: { table?: unknown }, path: string): string {
+    const t = obj.table ?? this.table
+    if (t === undefined) invalid(`${path}.table`, 'Expected a table name (or a default table on the transaction/client)', t)
+    return checkName(t, `${path}.table`, 'table')
+  }
+
+  #setKey(family: Family, table: string, name: string): string {
+    return `${family}\u0000${table}\u0000${name}`
+  }
+
+  #findSet(family: Family, table: string, name: string): KnownSet | undefined {
+    return this.#localSets.get(this.#setKey(family, table, name)) ?? this.#resolver?.(family, table, name)
+  }
+
+  #compile(verb: Verb, obj: NftObject, path: string): Entry {
+    switch (obj.kind) {
+      case 'table':
+        return this.#table(verb, obj, path)
+      case 'chain':
+        return this.#chain(verb, obj, path)
+      case 'rule':
+        return this.#rule(verb, obj, path)
+      case 'set':
+      case 'map':
+        return this.#set(verb, obj, path)
+      case 'element':
+        return this.#elements(verb, obj, path)
+      case 'counter':
+        return this.#counter(verb, obj, path)
+      case 'ruleset':
+        return this.#ruleset(obj, path)
+    }
+  }
+
+  #table(verb: Verb, t: Table, path: string): Entry {
+    const family = this.#familyOf(t, path)
+    const name = checkName(t.name ?? this.table, `${path}.name`, 'table')
+    const comment = checkComment(t.comment, `${path}.comment`)
+    let flags = 0
+    if (t.flags !== undefined) {
+      if (!Array.isArray(t.flags)) invalid(`${path}.flags`, `Expected a list of ${Object.keys(TABLE_FLAG).join(', ')}`, t.flags)
+      t.flags.forEach((f, i) => {
+        if (!(f in TABLE_FLAG)) invalid(`${path}.flags[${i}]`, `Expected one of ${Object.keys(TABLE_FLAG).join(', ')}`, f)
+        flags |= TABLE_FLAG[f as keyof typeof TABLE_FLAG]
+      })
+    }
+    const handle = t.handle !== undefined ? checkHandle(t.handle, `${path}.handle`) : undefined
+    const object: Table = { ...t, family, name }
+    const base = { family: FAMILY_NUMBER[family], name, ...(handle !== undefined && verb !== 'add' && verb !== 'create' ? { handle } : {}) }
+    if (verb === 'flush') return { op: { verb, object }, native: [{ verb: 'flush', kind: 'table', ...base }] }
+    const native: NativeOp =
+      verb === 'add' || verb === 'create'
+        ? { verb, kind: 'table', ...base, flags, ...(comment !== undefined ? { userdata: commentUserdata(comment) } : {}) }
+        : { verb, kind: 'table', ...base }
+    return { op: { verb, object }, native: [native] }
+  }
+
+  #chain(verb: Verb, c: Chain, path: string): Entry {
+    const family = this.#familyOf(c, path)
+    const table = this.#tableOf(c, path)
+    const name = checkName(c.name, `${path}.name`, 'chain')
+    const comment = checkComment(c.comment, `${path}.comment`)
+    const object: Chain = { ...c, family, table }
+    const base = { family: FAMILY_NUMBER[family], table, name }
+    if (verb === 'flush' || verb === 'delete' || verb === 'destroy') {
+      const handle = c.handle !== undefined && verb !== 'flush' ? { handle: checkHandle(c.handle, `${path}.handle`) } : {}
+      return { op: { verb, object }, native: [{ verb, kind: 'chain', ...base, ...handle }] }
+    }
+    const native: Record<string, unknown> = { verb, kind: 'chain', ...base }
+    const isBase = c.hook !== undefined || c.type !== undefined || c.priority !== undefined || c.policy !== undefined
+    if (isBase) {
+      if (c.hook === undefined) invalid(`${path}.hook`, 'Expected a hook for a base chain (type, priority and policy need one)', c.hook)
+      const hook = checkHook(c.hook, family, `${path}.hook`)
+      const type = checkChainType(c.type ?? 'filter', family, hook, `${path}.type`)
+      if (c.priority === undefined) invalid(`${path}.priority`, 'Expected a priority for a base chain', c.priority)
+      const priority = resolvePriority(c.priority, family, hook, `${path}.priority`)
+      const needsDev = family === 'netdev' || hook === 'ingress' || hook === 'egress'
+      if (needsDev && (!Array.isArray(c.devices) || c.devices.length === 0))
+        invalid(`${path}.devices`, `Expected one or more devices for a ${family} ${hook} chain`, c.devices)
+      if (!needsDev && c.devices !== undefined) invalid(`${path}.devices`, `Expected no devices: only ingress/egress chains bind to devices`, c.devices)
+      c.devices?.forEach((d, i) => {
+        if (typeof d !== 'string' || d.length === 0 || Buffer.byteLength(d) > 15) invalid(`${path}.devices[${i}]`, 'Expected an interface name of 1-15 bytes', d)
+      })
+      if (c.policy !== undefined && c.policy !== 'accept' && c.policy !== 'drop') invalid(`${path}.policy`, "Expected 'accept' or 'drop'", c.policy)
+      Object.assign(native, {
+        hook: hookNumber(family, hook),
+        priority,
+        type,
+        ...(c.policy !== undefined ? { policy: VERDICT_CODE[c.policy] } : {}),
+        ...(c.devices ? { devices: [...c.devices] } : {}),
+      })
+    } else if (c.devices !== undefined) invalid(`${path}.devices`, 'Expected no devices on a regular chain', c.devices)
+    if (comment !== undefined) native.userdata = commentUserdata(comment)
+    return { op: { verb, object }, native: [native as unknown as NativeOp] }
+  }
+
+  #rule(verb: Verb, r: Rule | RuleRef, path: string): Entry {
+    const family = this.#familyOf(r, path)
+    const table = this.#tableOf(r, path)
+    const chain = checkName(r.chain, `${path}.chain`, 'chain')
+    const base = { family: FAMILY_NUMBER[family], table, chain }
+    if (verb === 'delete' || verb === 'destroy') {
+      const handle = checkHandle(r.handle, `${path}.handle`)
+      return { op: { verb, object: { kind: 'rule', family, table, chain, handle } }, native: [{ verb, kind: 'rule', ...base, handle }] }
+    }
+    const rule = r as Rule
+    const comment = checkComment(rule.comment, `${path}.comment`)
+    if (verb === 'replace') checkHandle(rule.handle, `${path}.handle`)
+    else if (rule.handle !== undefined) invalid(`${path}.handle`, `Expected no handle on ${verb} (use position to place the rule, or replace)`, rule.handle)
+    if (rule.position !== undefined) {
+      if (verb === 'replace') invalid(`${path}.position`, 'Expected no position on replace', rule.position)
+      checkHandle(rule.position, `${path}.position`)
+    }
+    const compiled = compileRule(rule.exprs, {
+      family,
+      table,
+      findSet: (name) => {
+        const s = this.#findSet(family, table, name)
+        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data } satisfies SetInfo) : undefined
+      },
+      nextSetId: () => this.#nextSetId++,
+    }, `${path}.exprs`)
+    const native: NativeOp = {
+      verb,
+      kind: 'rule',
+      ...base,
+      exprs: compiled.exprs,
+      ...(verb === 'replace' ? { handle: rule.handle } : {}),
+      ...(rule.position !== undefined ? { position: rule.position } : {}),
+      ...(comment !== undefined ? { userdata: commentUserdata(comment) } : {}),
+    }
+    return { op: { verb, object: { ...rule, family, table } }, native: [...compiled.sets, native] }
+  }
+
+  #set(verb: Verb, s: NamedSet | NamedMap, path: string): Entry {
+    const family = this.#familyOf(s, path)
+    const table = this.#tableOf(s, path)
+    const name = checkName(s.name, `${path}.name`, s.kind)
+    const base = { family: FAMILY_NUMBER[family], table, name }
+    const object = { ...s, family, table }
+    if (verb === 'delete' || verb === 'destroy' || verb === 'flush') {
+      const handle = s.handle !== undefined && verb !== 'flush' ? { handle: checkHandle(s.handle, `${path}.handle`) } : {}
+      return { op: { verb, object }, native: [{ verb, kind: 'set', ...base, ...handle }] }
+    }
+    const key = keyDatatypes(s.type, `${path}.type`)
+    const flagsIn = s.flags ?? []
+    if (!Array.isArray(flagsIn)) invalid(`${path}.flags`, 'Expected a list of set flags', s.flags)
+    let flags = 0
+    const FLAGS = { interval: SET_FLAG.interval, timeout: SET_FLAG.timeout, constant: SET_FLAG.constant, dynamic: SET_FLAG.eval }
+    flagsIn.forEach((f, i) => {
+      if (!(f in FLAGS)) invalid(`${path}.flags[${i}]`, `Expected one of ${Object.keys(FLAGS).join(', ')}`, f)
+      flags |= FLAGS[f as keyof typeof FLAGS]
+    })
+    const interval = (flags & SET_FLAG.interval) !== 0
+    if (interval) key.forEach((t, i) => {
+      if (!t.ordered) invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
+    })
+    let data: Datatype | 'verdict' | undefined
+    if (s.kind === 'map') {
+      if (s.map === 'verdict') data = 'verdict'
+      else if (typeof s.map === 'string' && s.map in DATATYPES) data = DATATYPES[s.map as KeyTypeName]
+      else invalid(`${path}.map`, `Expected a map value type: verdict, ${Object.keys(DATATYPES).join(', ')}`, s.map)
+      flags |= SET_FLAG.map
+    }
+    if (key.length > 1 && interval) flags |= SET_FLAG.concat
+    if (s.timeout !== undefined) {
+      checkUint(s.timeout, `${path}.timeout`, Number.MAX_SAFE_INTEGER, 'a timeout in milliseconds')
+      if (!(flags & SET_FLAG.timeout)) flags |= SET_FLAG.timeout
+    }
+    const comment = checkComment(s.comment, `${path}.comment`)
+    if (s.size !== undefined) checkUint(s.size, `${path}.size`, 0xffffffff, 'a maximum number of elements')
+    if (s.gcInterval !== undefined) checkUint(s.gcInterval, `${path}.gcInterval`, 0xffffffff, 'a GC interval in milliseconds')
+    if (s.policy !== undefined && s.policy !== 'performance' && s.policy !== 'memory') invalid(`${path}.policy`, "Expected 'performance' or 'memory'", s.policy)
+    const id = this.#nextSetId++
+    const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0 }
+    this.#localSets.set(this.#setKey(family, table, name), { shape, id })
+    const native: NativeOp[] = [
+      {
+        verb,
+        kind: 'set',
+        ...base,
+        setId: id,
+        flags,
+        keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
+        keyLen: key.length > 1 ? key.reduce((a, t) => a + paddedSize(t.size), 0) : key[0].size,
+        ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : data ? { dataType: data.id, dataLen: data.size } : {}),
+        ...(key.length > 1 && interval ? { concat: key.map((t) => t.size) } : {}),
+        ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
+        ...(s.gcInterval !== undefined ? { gcInterval: s.gcInterval } : {}),
+        ...(s.size !== undefined ? { size: s.size } : {}),
+        ...(s.policy !== undefined ? { setPolicy: s.policy === 'memory' ? 1 : 0 } : {}),
+        ...(s.counter ? { exprs: [{ type: 'counter' }] } : {}),
+        userdata: setUserdata(key, data, comment),
+      },
+    ]
+    if (s.elements !== undefined && s.elements.length > 0) {
+      if (!Array.isArray(s.elements)) invalid(`${path}.elements`, 'Expected a list of elements', s.elements)
+      native.push({
+        verb: 'add',
+        kind: 'element',
+        family: FAMILY_NUMBER[family],
+        table,
+        set: name,
+        setId: id,
+        elements: encodeElements(shape, s.elements, `${path}.elements`, { leadingZero: true }),
+      })
+    }
+    return { op: { verb, object }, native }
+  }
+
+  #elements(verb: Verb, e: Elements, path: string): Entry {
+    const family = this.#familyOf(e, path)
+    const table = this.#tableOf(e, path)
+    const set = checkName(e.set, `${path}.set`, 'set')
+    if (!Array.isArray(e.elements) || e.elements.length === 0) invalid(`${path}.elements`, 'Expected a non-empty list of elements', e.elements)
+    const known = this.#findSet(family, table, set)
+    if (!known)
+      invalid(`${path}.set`, `Expected a set whose key type is known: declare set ${set} in this transaction, or list() it through the client first`, set)
+    const elements = encodeElements(known.shape, e.elements, `${path}.elements`, { forDelete: verb === 'delete' || verb === 'destroy' })
+    return {
+      op: { verb, object: { ...e, family, table } },
+      native: [{ verb, kind: 'element', family: FAMILY_NUMBER[family], table, set, ...(known.id !== undefined ? { setId: known.id } : {}), elements }],
+    }
+  }
+
+  #counter(verb: Verb, c: Counter, path: string): Entry {
+    const family = this.#familyOf(c, path)
+    const table = this.#tableOf(c, path)
+    const name = checkName(c.name, `${path}.name`, 'counter')
+    const comment = checkComment(c.comment, `${path}.comment`)
+    const base = { family: FAMILY_NUMBER[family], table, name, objType: OBJECT_TYPE.counter }
+    const object = { ...c, family, table }
+    if (verb === 'delete' || verb === 'destroy') return { op: { verb, object }, native: [{ verb, kind: 'object', ...base }] }
+    for (const k of ['packets', 'bytes'] as const)
+      if (c[k] !== undefined) checkUint(c[k], `${path}.${k}`, Number.MAX_SAFE_INTEGER)
+    return {
+      op: { verb, object },
+      native: [{ verb, kind: 'object', ...base, packets: c.packets ?? 0, bytes: c.bytes ?? 0, ...(comment !== undefined ? { userdata: commentUserdata(comment) } : {}) }],
+    }
+  }
+
+  #ruleset(r: Ruleset, path: string): Entry {
+    const family = r.family === undefined ? undefined : checkFamily(r.family, `${path}.family`)
+    return { op: { verb: 'flush', object: { kind: 'ruleset', ...(family ? { family } : {}) } }, native: [{ verb: 'flush', kind: 'ruleset', family: family ? FAMILY_NUMBER[family] : 0 }] }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The typed contract of the native addon (build/Release/nftkit.node).
+ * Only lib/native.ts loads it; everything else receives it through
+ * {@link NativeBinding}. Descriptors are flat, already validated and
+ * normalised by the TypeScript layer (priorities are numbers, values are bytes).
+ */
+
+/** One kernel expression: its name and attributes (see native/core/expr_schema.cc). */
+export interface NativeExpr {
+  readonly type: string
+  readonly [attr: string]: number | bigint | string | Uint8Array | undefined
+}
+
+/** One set element. */
+export interface NativeElement {
+  readonly key?: Uint8Array
+  readonly keyEnd?: Uint8Array
+  readonly flags?: number
+  readonly timeout?: number | bigint
+  readonly data?: Uint8Array
+  readonly verdict?: number
+  readonly chain?: string
+  readonly objref?: string
+  readonly userdata?: Uint8Array
+  readonly exprs?: readonly NativeExpr[]
+}
+
+/** Operation verbs the native layer encodes. */
+export type NativeVerb = 'add' | 'create' | 'insert' | 'replace' | 'delete' | 'destroy' | 'flush'
+/** Object kinds the native layer encodes. */
+export type NativeKind = 'table' | 'chain' | 'rule' | 'set' | 'element' | 'object' | 'ruleset'
+
+/** One operation of a batch. Fields not relevant to a kind are ignored. */
+export interface NativeOp {
+  readonly verb: NativeVerb
+  readonly kind: NativeKind
+  readonly family: number
+  readonly table?: string
+  readonly name?: string
+  readonly chain?: string
+  readonly set?: string
+  readonly handle?: number | bigint
+  readonly position?: number | bigint
+  readonly flags?: number
+  readonly hook?: number
+  readonly priority?: number
+  readonly type?: string
+  readonly policy?: number
+  readonly devices?: readonly string[]
+  readonly userdata?: Uint8Array
+  readonly id?: number
+  readonly setId?: number
+  readonly keyType?: number
+  readonly keyLen?: number
+  readonly dataType?: number
+  readonly dataLen?: number
+  readonly objType?: number
+  readonly setPolicy?: number
+  readonly timeout?: number | bigint
+  readonly gcInterval?: number
+  readonly size?: number
+  readonly concat?: readonly number[]
+  readonly exprs?: readonly NativeExpr[]
+  readonly elements?: readonly NativeElement[]
+  /** Ask the kernel to echo the created object so its handle comes back. */
+  readonly echo?: boolean
+  /** Named object attributes (counter packets/bytes, quota, limit). */
+  readonly packets?: number | bigint
+  readonly bytes?: number | bigint
+}
+
+/** A kernel error for one message of a batch. */
+export interface NativeOpError {
+  readonly errno: number
+  readonly code: string
+  /** Index of the operation in the ops array, -1 for the batch itself. */
+  readonly index: number
+  readonly msgType: number
+  readonly extMessage?: string
+  readonly extOffset?: number
+}
+
+/** What a commit returns. `ok` is false when any error was reported. */
+export interface NativeCommitResult {
+  readonly ok: boolean
+  /** Netlink messages in the batch, BEGIN and END included. */
+  readonly messages: number
+  readonly bytes: number
+  /** [operation index, handle] for every echoed object. */
+  readonly handles: ReadonlyArray<readonly [number, number | bigint]>
+  readonly errors: readonly NativeOpError[]
+}
+
+/** A decoded kernel object from a dump. Field names follow {@link NativeOp}. */
+export interface NativeRecord {
+  readonly kind: 'table' | 'chain' | 'set' | 'rule' | 'object'
+  readonly family: number
+  readonly table: string
+  readonly name?: string
+  readonly chain?: string
+  readonly handle: number | bigint
+  readonly [field: string]: unknown
+}
+
+/** A decoded set element from a dump. */
+export interface NativeElementRecord {
+  readonly key?: Uint8Array
+  readonly keyEnd?: Uint8Array
+  readonly flags?: number
+  readonly verdict?: number
+  readonly chain?: string
+  readonly data?: Uint8Array
+  readonly userdata?: Uint8Array
+  readonly timeout?: number
+  readonly expiration?: number
+  readonly objref?: string
+  readonly exprs?: ReadonlyArray<Record<string, unknown>>
+}
+
+/** What a dump returns: a consistent snapshot at generation `genId`. */
+export interface NativeDump {
+  readonly genId: number
+  readonly tables: readonly NativeRecord[]
+  readonly chains: readonly NativeRecord[]
+  readonly sets: readonly NativeRecord[]
+  readonly rules: readonly NativeRecord[]
+  readonly objects: readonly NativeRecord[]
+}
+
+/** What to dump. */
+export interface NativeDumpRequest {
+  /** NFPROTO number; 0 (default) = every family. */
+  readonly family?: number
+  /** Only this table (in every requested family). */
+  readonly table?: string
+  /** Read set elements too (default true). */
+  readonly elements?: boolean
+  /** Reset rule counters while reading them (kernel >= 6.4). */
+  readonly reset?: boolean
+}
+
+/** Options of a commit. */
+export interface NativeCommitOptions {
+  /** Bind the batch to this generation: the kernel answers ERESTART if it moved. */
+  readonly genId?: number
+}
+
+/**
+ * One NETLINK_NETFILTER socket. One call at a time: a second call while a
+ * promise is pending throws EBUSY.
+ */
+export interface NativeSocket {
+  commitSync(ops: readonly NativeOp[], opts?: NativeCommitOptions): NativeCommitResult
+  commit(ops: readonly NativeOp[], opts?: NativeCommitOptions): Promise<NativeCommitResult>
+  dumpSync(req?: NativeDumpRequest): NativeDump
+  dump(req?: NativeDumpRequest): Promise<NativeDump>
+  getGenSync(): number
+  close(): void
+  readonly closed: boolean
+  readonly busy: boolean
+}
+
+/** The addon's exports. */
+export interface NativeBinding {
+  /** Opens a socket, in the namespace of the given file (/run/netns/x, /proc/PID/ns/net) or the current one. */
+  Socket: new (netnsPath?: string) => NativeSocket
+  /** The exact batch bytes for ops (for golden tests); sequence numbers start at 1. */
+  encode(ops: readonly NativeOp[], genId?: number): Buffer
+}
