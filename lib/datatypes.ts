@@ -262,8 +262,10 @@ export function integerType(
     byteorder,
     ordered: byteorder === 'big',
     parse(value, path) {
-      if (typeof value === 'string' && /^\s*\w+\s*-\s*\w+\s*$/.test(value)) {
-        const [a, b] = value.split('-')
+      // Names may contain '-' (echo-request): a whole-value name wins over a range.
+      const whole = typeof value === 'string' && names && Object.hasOwn(names, value.trim())
+      if (!whole && typeof value === 'string' && /^\s*[\w-]+\s*-\s*[\w-]+\s*$/.test(value)) {
+        const [a, b] = splitRange(value, names)
         const lo = one(a, path, value)
         const hi = one(b, path, value)
         if (lo > hi) invalid(path, 'Expected a range whose start is not above its end', value)
@@ -272,8 +274,8 @@ export function integerType(
       const v = one(value, path, value)
       return { lo: v, hi: v }
     },
-    encode: (v) => (byteorder === 'host' && size === 4 ? hostU32(Number(v)) : toBytes(v, size)),
-    decode: (b) => (byteorder === 'host' && size === 4 ? BigInt(readHostU32(b)) : fromBytes(b)),
+    encode: (v) => (byteorder === 'host' && HOST_LE ? toBytes(v, size).reverse() : toBytes(v, size)),
+    decode: (b) => (byteorder === 'host' && HOST_LE ? fromBytes(Buffer.from(b).reverse()) : fromBytes(b)),
     format({ lo, hi }) {
       const f = (v: bigint): string | number => {
         if (name === 'mark') return `0x${v.toString(16).padStart(8, '0')}`
@@ -283,6 +285,18 @@ export function integerType(
       return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
     },
   }
+}
+
+/** Splits `a-b` where a or b may be names containing '-' (echo-request-echo-reply). */
+function splitRange(v: string, names?: Readonly<Record<string, number>>): [string, string] {
+  const parts = v.split('-')
+  for (let i = 1; i < parts.length; i++) {
+    const a = parts.slice(0, i).join('-').trim()
+    const b = parts.slice(i).join('-').trim()
+    const ok = (x: string) => /^(0x[0-9a-fA-F]+|\d+)$/.test(x) || (names !== undefined && Object.hasOwn(names, x))
+    if (ok(a) && ok(b)) return [a, b]
+  }
+  return [parts[0], parts.slice(1).join('-')]
 }
 
 // Alternative names accepted on input but never printed.

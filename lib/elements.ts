@@ -251,12 +251,19 @@ export function decodeElements(
     }
   }
   if (!shape.interval || shape.key.length > 1) {
+    // Hash sets come back in kernel order; sort by key so listings are stable.
     return records
       .filter((r) => r.key)
       .map((r) => {
         const lo = split(r.key as Uint8Array)
         const hi = r.keyEnd ? split(r.keyEnd) : lo
         return { fields: lo.map((l, i) => ({ lo: l, hi: hi[i] })), ...extra(r) }
+      })
+      .sort((a, b) => {
+        for (let i = 0; i < a.fields.length; i++) {
+          if (a.fields[i].lo !== b.fields[i].lo) return a.fields[i].lo < b.fields[i].lo ? -1 : 1
+        }
+        return 0
       })
   }
   const t = shape.key[0]

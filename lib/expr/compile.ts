@@ -66,6 +66,7 @@ export interface CompiledRule {
 }
 
 interface Ctx {
+  l2?: boolean
   l3?: 'ip' | 'ip6'
   l4?: number
   readonly env: CompileEnv
@@ -145,6 +146,15 @@ function needL4(ctx: Ctx, l4: number, what: string, path: string): void {
 }
 
 function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
+  if (s.l2 && !ctx.l2) {
+    const fam = ctx.env.family
+    if (fam === 'ip' || fam === 'ip6' || fam === 'inet') {
+      // Link-layer headers are only Ethernet when the input interface is.
+      ctx.out.push({ type: 'meta', key: META_KEY.iiftype, dreg: 1 })
+      cmp(ctx, CMP_OP.eq, SELECTORS['meta iiftype'].type.encode(1n))
+    } else if (fam === 'arp') invalid(path, `Expected a match valid in an arp table`, s.name)
+    ctx.l2 = true
+  }
   if (s.l3) needL3(ctx, s.l3, s.name, path)
   if (s.l4 !== undefined) needL4(ctx, s.l4, s.name, path)
 }
@@ -241,6 +251,7 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
 /** Explicit protocol matches satisfy later dependencies, as in nft. */
 function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | undefined): void {
   if (op !== '==' || v === undefined) return
+  if (s.name === 'meta iiftype' && v === 1n) ctx.l2 = true
   if (s.name === 'meta nfproto') ctx.l3 = v === 2n ? 'ip' : v === 10n ? 'ip6' : ctx.l3
   if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') ctx.l4 = Number(v)
 }
@@ -475,7 +486,7 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
           invalid(`${path}.value`, "Expected an MSS of 0-65535 or 'rt mtu'", v)
         ctx.out.push({ type: 'immediate', dreg: 1, data: toBytes(BigInt(v), 2) })
       }
-      ctx.out.push({ type: 'exthdr', sreg: 1, exthdrType: 2, offset: 2, len: 2, op: 1, flags: 0 })
+      ctx.out.push({ type: 'exthdr', sreg: 1, exthdrType: 2, offset: 2, len: 2, op: 1 })
       return
     }
     case 'vmap':

@@ -54,7 +54,7 @@ type Reg =
 
 interface Item {
   expr: RuleExpr
-  dep?: { l3?: 'ip' | 'ip6'; l4?: number }
+  dep?: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number }
   dropped?: boolean
 }
 
@@ -97,16 +97,19 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   let loads: Reg[] = [] // loads since the last consumer, for concatenations
   let l3: 'ip' | 'ip6' | undefined = env.family === 'ip' ? 'ip' : env.family === 'ip6' ? 'ip6' : undefined
   let l4: number | undefined
+  let depL2: Item | undefined
   let depL3: Item | undefined
   let depL4: Item | undefined
 
-  const useDeps = (s: { l3?: 'ip' | 'ip6'; l4?: number }) => {
+  const useDeps = (s: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number }) => {
+    if (s.l2 && depL2) depL2.dropped = true
     if (s.l3 && depL3 && depL3.dep?.l3 === s.l3) depL3.dropped = true
     if (s.l4 !== undefined && depL4 && depL4.dep?.l4 === s.l4) depL4.dropped = true
   }
   const push = (expr: RuleExpr, dep?: Item['dep']) => {
     const it: Item = { expr, dep }
     items.push(it)
+    if (dep?.l2) depL2 = it
     if (dep?.l3) depL3 = it
     if (dep?.l4 !== undefined) depL4 = it
     return it
@@ -200,6 +203,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const m = cmpMatch(s, r, data, neg)
         let dep: Item['dep']
         if (!neg && typeof m.value !== 'object') {
+          if (s.name === 'meta iiftype' && m.value === 'ether') dep = { l2: true }
           if (s.name === 'meta nfproto' && (m.value === 'ipv4' || m.value === 'ipv6')) {
             l3 = m.value === 'ipv4' ? 'ip' : 'ip6'
             dep = { l3 }
@@ -274,7 +278,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       case 'log': {
         const st: { stmt: 'log'; prefix?: string; level?: Extract<Statement, { stmt: 'log' }>['level'] } = { stmt: 'log' }
         if (e.prefix !== undefined) st.prefix = String(e.prefix)
-        if (e.level !== undefined) {
+        // The kernel reports the default level (warn) even when none was given; nft omits it.
+        if (e.level !== undefined && num(e.level) !== LOG_LEVEL.warn) {
           const lv = Object.entries(LOG_LEVEL).find(([, v]) => v === num(e.level))
           if (!lv) throw new Unsupported('log level')
           st.level = lv[0] as never

@@ -32,6 +32,8 @@ export interface SelectorSpec {
   readonly type: Datatype
   /** Network protocol the selector needs (`meta nfproto` / `meta protocol` dependency). */
   readonly l3?: 'ip' | 'ip6'
+  /** Link-layer header access needs `meta iiftype ether` outside bridge/netdev tables. */
+  readonly l2?: boolean
   /** Transport protocol number the selector needs (`meta l4proto` dependency). */
   readonly l4?: number
   /** Bit names for flag selectors (ct state, ct status). */
@@ -50,6 +52,7 @@ const etherType = integerType('ether_type', 2, 'big', ETHER_TYPES, 10)
 const icmpType = integerType('icmp_type', 1, 'big', ICMP_TYPE, 14)
 const icmpv6Type = integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29)
 const u8 = integerType('integer', 1, 'big')
+const iftype = integerType('iface_type', 2, 'host', { ether: 1, ppp: 512, loopback: 772 }, 21)
 const flags32 = integerType('bitmask', 4, 'host', undefined, 3)
 
 const P = PAYLOAD_BASE
@@ -112,8 +115,9 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
     flagOrder: ['expected', 'seen-reply', 'assured', 'confirmed', 'snat', 'dnat', 'dying'],
   }),
   'ct mark': L({ name: 'ct mark', load: { kind: 'ct', key: CT_KEY.mark }, type: DATATYPES.mark }),
-  'ether saddr': L({ name: 'ether saddr', load: payload(P.ll, 6, 6), type: DATATYPES.ether_addr }),
-  'ether daddr': L({ name: 'ether daddr', load: payload(P.ll, 0, 6), type: DATATYPES.ether_addr }),
+  'ether saddr': L({ name: 'ether saddr', load: payload(P.ll, 6, 6), type: DATATYPES.ether_addr, l2: true }),
+  'ether daddr': L({ name: 'ether daddr', load: payload(P.ll, 0, 6), type: DATATYPES.ether_addr, l2: true }),
+  'meta iiftype': L({ name: 'meta iiftype', load: { kind: 'meta', key: META_KEY.iiftype }, type: iftype }),
 }
 
 /** Selector names. */

@@ -29,6 +29,7 @@ export type Selector =
   | 'meta iifname'
   | 'meta oifname'
   | 'meta mark'
+  | 'meta iiftype'
   | 'ct state'
   | 'ct status'
   | 'ct mark'

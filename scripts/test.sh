@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# npm test: type check, then every test layer. Kernel tests create their own
+# throwaway network namespaces; the runner itself also runs in a fresh one
+# (unshare -n) so a bug can never reach the host's ruleset.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ $(id -u) -ne 0 ]]; then
+  echo "npm test needs root (kernel tests create network namespaces)" >&2
+  exit 1
+fi
+# Namespaces left by an interrupted earlier run.
+for ns in $(ip netns list 2>/dev/null | awk '/^nftkit-t-/ {print $1}'); do ip netns del "$ns" || true; done
+npx --no-install tsc --noEmit -p .
+exec unshare -n -- npx --no-install vitest run "$@"

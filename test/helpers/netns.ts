@@ -1,0 +1,69 @@
+/**
+ * Throwaway network namespaces for kernel tests, and the nft binary as the
+ * oracle inside them. Never touches the namespace the test runs in.
+ */
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { writeFileSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** A named network namespace under /run/netns, removed by `remove()`. */
+export interface Netns {
+  readonly name: string
+  /** Runs `nft` inside the namespace with the given arguments, returns stdout. */
+  nft(...args: string[]): string
+  /** Loads nft text with `nft -f` inside the namespace. */
+  nftFile(text: string): void
+  /** `nft list ruleset` with handles stripped and whitespace normalised. */
+  ruleset(): string
+  /** `nft -j list ruleset` parsed, metainfo and handles removed. */
+  json(): unknown
+  remove(): void
+}
+
+/** Creates a fresh namespace. Fails loudly if it cannot (kernel tests must not skip). */
+export function makeNetns(tag = 'x'): Netns {
+  const name = `nftkit-t-${tag}-${process.pid}-${randomBytes(3).toString('hex')}`
+  execFileSync('ip', ['netns', 'add', name])
+  const run = (args: string[], input?: string) =>
+    execFileSync('ip', ['netns', 'exec', name, 'nft', ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] })
+  return {
+    name,
+    nft: (...args) => run(args),
+    nftFile(text) {
+      const dir = mkdtempSync(join(tmpdir(), 'nftkit-'))
+      const file = join(dir, 'in.nft')
+      writeFileSync(file, text)
+      run(['-f', file])
+    },
+    ruleset: () => normalizeRuleset(run(['list', 'ruleset'])),
+    json: () => stripJson(JSON.parse(run(['-j', 'list', 'ruleset']))),
+    remove() {
+      try {
+        execFileSync('ip', ['netns', 'del', name])
+      } catch {
+        /* already gone */
+      }
+    },
+  }
+}
+
+/** Removes `# handle N` comments and normalises blank space. */
+export function normalizeRuleset(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/\s*# handle \d+/, '').replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .join('\n')
+}
+
+function stripJson(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripJson).filter((x) => !(x && typeof x === 'object' && 'metainfo' in x))
+  if (v && typeof v === 'object') {
+    const o: Record<string, unknown> = {}
+    for (const [k, x] of Object.entries(v)) if (k !== 'handle') o[k] = stripJson(x)
+    return o
+  }
+  return v
+}
