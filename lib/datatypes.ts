@@ -4,7 +4,7 @@
  * Set key types and rule match values share this one table.
  * @module
  */
-import { DATATYPE, L4PROTO } from './constants.js'
+import { DATATYPE, ICMP_TYPE, ICMPV6_TYPE, L4PROTO } from './constants.js'
 import { invalid } from './errors.js'
 
 /** Byte order a value has in kernel registers. */
@@ -376,9 +376,18 @@ export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
   ether_addr: etherAddr,
 }
 
-/** Datatype by nft id, or undefined. */
+/** Value types of selectors that are not set key types in the public API but appear in anonymous sets. */
+export const VALUE_TYPES = {
+  nf_proto: integerType('nf_proto', 1, 'big', { ipv4: 2, ipv6: 10 }, 2),
+  ether_type: integerType('ether_type', 2, 'big', { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, vlan: 0x8100 }, 10),
+  icmp_type: integerType('icmp_type', 1, 'big', ICMP_TYPE, 14),
+  icmpv6_type: integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29),
+  iface_type: integerType('iface_type', 2, 'host', { ether: 1, ppp: 512, loopback: 772 }, 21),
+} as const
+
+/** Datatype by nft id (set key types first, then selector value types), or undefined. */
 export function datatypeById(id: number): Datatype | undefined {
-  return Object.values(DATATYPES).find((d) => d.id === id)
+  return Object.values(DATATYPES).find((d) => d.id === id) ?? Object.values(VALUE_TYPES).find((d) => d.id === id)
 }
 
 /** Register-aligned length of a key field (concatenations pad each field to 4 bytes). */

@@ -237,6 +237,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const key: Selector | Selector[] = sels.length === 1 ? sels[0] : sels
         const name = String(e.set)
         const anon = name.startsWith('__') ? env.anonSet(name) : undefined
+        if (name.startsWith('__') && !anon) throw new Unsupported('anonymous set of unknown type')
         const inv = e.flags !== undefined && (num(e.flags) & 1) === 1
         if (e.dreg !== undefined && num(e.dreg) === 0) {
           if (anon) {

@@ -3,17 +3,8 @@
  * compiler and the decoder both read.
  * @module
  */
-import {
-  CT_KEY,
-  CT_STATE,
-  CT_STATUS,
-  ICMP_TYPE,
-  ICMPV6_TYPE,
-  L4PROTO,
-  META_KEY,
-  PAYLOAD_BASE,
-} from '../constants.js'
-import { DATATYPES, type Datatype, integerType } from '../datatypes.js'
+import { CT_KEY, CT_STATE, L4PROTO, META_KEY, PAYLOAD_BASE } from '../constants.js'
+import { DATATYPES, type Datatype, integerType, VALUE_TYPES } from '../datatypes.js'
 import type { Selector } from './types.js'
 
 /** Where a selector's value comes from. */
@@ -44,15 +35,8 @@ export interface SelectorSpec {
   readonly wildcard?: boolean
 }
 
-const NFPROTO_NAMES: Record<string, number> = { ipv4: 2, ipv6: 10 }
-const ETHER_TYPES: Record<string, number> = { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, vlan: 0x8100 }
-
-const nfproto = integerType('nf_proto', 1, 'big', NFPROTO_NAMES, 2)
-const etherType = integerType('ether_type', 2, 'big', ETHER_TYPES, 10)
-const icmpType = integerType('icmp_type', 1, 'big', ICMP_TYPE, 14)
-const icmpv6Type = integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29)
+const { nf_proto: nfproto, ether_type: etherType, icmp_type: icmpType, icmpv6_type: icmpv6Type, iface_type: iftype } = VALUE_TYPES
 const u8 = integerType('integer', 1, 'big')
-const iftype = integerType('iface_type', 2, 'host', { ether: 1, ppp: 512, loopback: 772 }, 21)
 const flags32 = integerType('bitmask', 4, 'host', undefined, 3)
 
 const P = PAYLOAD_BASE
