@@ -52,6 +52,11 @@ const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 /** Big-endian bytes of an unsigned integer of `size` bytes. */
 export function toBytes(v: bigint, size: number): Buffer {
   const b = Buffer.alloc(size)
+  if (size <= 6) {
+    // Hot path (addresses, ports): plain numbers are much cheaper than bigint shifts.
+    b.writeUIntBE(Number(v), 0, size)
+    return b
+  }
   for (let i = size - 1; i >= 0; i--) {
     b[i] = Number(v & 0xffn)
     v >>= 8n
@@ -61,6 +66,7 @@ export function toBytes(v: bigint, size: number): Buffer {
 
 /** Unsigned integer of big-endian bytes. */
 export function fromBytes(b: Uint8Array): bigint {
+  if (b.length <= 6 && b.length > 0) return BigInt(Buffer.from(b.buffer, b.byteOffset, b.length).readUIntBE(0, b.length))
   let v = 0n
   for (const x of b) v = (v << 8n) | BigInt(x)
   return v
@@ -91,18 +97,19 @@ export function readHostU32(b: Uint8Array): number {
 export function parseIPv4(s: string): bigint | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s)
   if (!m) return undefined
-  let v = 0n
+  let v = 0
   for (let i = 1; i <= 4; i++) {
     const o = Number(m[i])
     if (o > 255 || (m[i].length > 1 && m[i][0] === '0')) return undefined
-    v = (v << 8n) | BigInt(o)
+    v = v * 256 + o
   }
-  return v
+  return BigInt(v)
 }
 
 /** Formats a 32-bit value as dotted IPv4. */
 export function formatIPv4(v: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.')
+  const n = Number(v)
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
 }
 
 /** Parses an IPv6 address (with :: and an optional trailing IPv4); undefined if malformed. */

@@ -7,7 +7,7 @@ import { ELEM_FLAG_INTERVAL_END, VERDICT_CODE } from './constants.js'
 import { type Datatype, type Interval, paddedSize } from './datatypes.js'
 import { invalid } from './errors.js'
 import type { Verdict } from './expr/types.js'
-import type { NativeElement } from '../types/native.js'
+import type { NativeElement, NativePackedElements } from '../types/native.js'
 import { cstr, encodeTlvs } from './udata.js'
 
 /** A key: one value, or one value per field for a concatenation. */
@@ -197,6 +197,54 @@ export function encodeElements(
     if (m.hi !== max && !(next && next.lo === m.hi + 1n))
       out.push({ key: t.encode(m.hi + 1n), flags: ELEM_FLAG_INTERVAL_END })
   })
+  return out
+}
+
+/**
+ * Packs plain elements (a key and optional flags, all keys the same size) into
+ * one buffer for the native layer; undefined if any element carries more.
+ */
+export function packElements(els: readonly NativeElement[]): { packedKeys: Buffer; keyLen: number; packedFlags: Buffer } | undefined {
+  if (els.length < 16) return undefined // not worth it; keeps small batches readable in tests
+  const keyLen = els[0].key?.length ?? 0
+  if (keyLen === 0) return undefined
+  const keys = Buffer.allocUnsafe(keyLen * els.length)
+  const flags = Buffer.alloc(els.length)
+  for (let i = 0; i < els.length; i++) {
+    const e = els[i]
+    if (!e.key || e.key.length !== keyLen) return undefined
+    for (const k in e) if (k !== 'key' && k !== 'flags') return undefined
+    keys.set(e.key, i * keyLen)
+    if (e.flags) {
+      if (e.flags > 255) return undefined
+      flags[i] = e.flags
+    }
+  }
+  return { packedKeys: keys, keyLen, packedFlags: flags }
+}
+
+type ElementRecord = {
+  key?: Uint8Array
+  keyEnd?: Uint8Array
+  flags?: number
+  data?: Uint8Array
+  verdict?: number
+  chain?: string
+  userdata?: Uint8Array
+  timeout?: number
+  expiration?: number
+  exprs?: ReadonlyArray<Record<string, unknown>>
+}
+
+/** Turns packed dump elements back into records (key and flags only). */
+export function unpackElements(p: NativePackedElements): ElementRecord[] {
+  const n = p.elementFlags.length
+  const out: ElementRecord[] = new Array(n)
+  const keys = Buffer.from(p.elementKeys.buffer, p.elementKeys.byteOffset, p.elementKeys.byteLength)
+  for (let i = 0; i < n; i++) {
+    const key = keys.subarray(i * p.elementKeyLen, (i + 1) * p.elementKeyLen)
+    out[i] = p.elementFlags[i] ? { key, flags: p.elementFlags[i] } : { key }
+  }
   return out
 }
 

@@ -13,13 +13,14 @@ import {
   VERDICT_CODE,
 } from './constants.js'
 import { type Datatype, datatypeById, type KeyTypeName, splitConcatTypeId } from './datatypes.js'
-import { decodeElements, type Element, type ElementSpec, type SetShape } from './elements.js'
+import { decodeElements, type Element, type ElementSpec, type SetShape, unpackElements } from './elements.js'
+import { fastIPv4Decode } from './elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
 import type { RuleExpr, Verdict } from './expr/types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, Table, TableFlag } from './objects.js'
 import { setComment } from './set-userdata.js'
 import { commentOf } from './udata.js'
-import type { NativeDump, NativeElementRecord, NativeExpr, NativeRecord } from '../types/native.js'
+import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../types/native.js'
 
 /** A rule as read back: expressions may include `{ raw }` for shapes nftkit cannot map. */
 export interface ListedRule extends Omit<Rule, 'exprs'> {
@@ -110,11 +111,12 @@ export function decodeListing(d: NativeDump): Listing {
     const family = familyName(n(r.family)) as Family
     const flags = n(r.flags)
     const shape = setShapeOf(r)
-    const records = (r.elements as NativeElementRecord[] | undefined) ?? []
+    const records = (): readonly NativeElementRecord[] =>
+      r.elementKeys !== undefined ? unpackElements(r as unknown as NativePackedElements) : ((r.elements as NativeElementRecord[] | undefined) ?? [])
     const key = `${family}\u0000${r.table}\u0000${r.name}`
     if (flags & SET_FLAG.anonymous) {
       if (shape) {
-        const elements = decodeElements(shape, records).map((e) => ({
+        const elements = decodeElements(shape, records()).map((e) => ({
           key: e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
           ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
         }))
@@ -123,6 +125,11 @@ export function decodeListing(d: NativeDump): Listing {
       continue
     }
     if (!shape) continue
+    const packed = r.elementKeys !== undefined ? (r as unknown as NativePackedElements) : undefined
+    const fastElements =
+      packed && shape.key.length === 1 && shape.key[0].name === 'ipv4_addr' && !shape.data && packed.elementKeyLen === 4
+        ? fastIPv4Decode(shape.interval, packed.elementKeys, packed.elementFlags)
+        : undefined
     const type = shape.key.length === 1 ? (shape.key[0].name as KeyTypeName) : shape.key.map((t) => t.name as KeyTypeName)
     const counter = ((r.exprs as NativeExpr[] | undefined) ?? []).some((e) => e.type === 'counter')
     const comment = setComment(r.userdata as Uint8Array | undefined)
@@ -140,7 +147,7 @@ export function decodeListing(d: NativeDump): Listing {
       ...(r.setPolicy !== undefined && n(r.setPolicy) === 1 ? { policy: 'memory' as const } : {}),
       ...(counter ? { counter: true } : {}),
       ...(comment !== undefined ? { comment } : {}),
-      elements: elementsOf(shape, records),
+      elements: fastElements ?? elementsOf(shape, records()),
     }
     if (shape.data !== undefined) {
       sets.push({ kind: 'map', ...base, map: shape.data === 'verdict' ? 'verdict' : (shape.data.name as KeyTypeName) })

@@ -6,7 +6,8 @@
  */
 import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from './constants.js'
 import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from './datatypes.js'
-import { encodeElements, type SetShape } from './elements.js'
+import { type Element, encodeElements, packElements, type SetShape } from './elements.js'
+import { fastIPv4 } from './elements-fast.js'
 import { checkKeys, invalid } from './errors.js'
 import { compileRule, type SetInfo } from './expr/compile.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from './objects.js'
@@ -23,7 +24,7 @@ import {
   checkUint,
   resolvePriority,
 } from './validate.js'
-import type { NativeOp } from '../types/native.js'
+import type { NativeElement, NativeOp } from '../types/native.js'
 
 /** nft's verbs. */
 export type Verb = 'add' | 'create' | 'insert' | 'replace' | 'delete' | 'destroy' | 'flush'
@@ -90,6 +91,20 @@ const KEYS: Record<NftObject['kind'], readonly string[]> = {
   element: ['kind', 'family', 'table', 'set', 'elements'],
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
   ruleset: ['kind', 'family'],
+}
+
+/** The element fields of a native op: packed when every element is plain (fast path for IPv4 strings). */
+export function encodeElementsField(
+  shape: SetShape,
+  elements: readonly Element[],
+  path: string,
+  opts: { leadingZero?: boolean; forDelete?: boolean },
+): Pick<NativeOp, 'elements' | 'packedKeys' | 'keyLen' | 'packedFlags'> {
+  if (!Array.isArray(elements)) invalid(path, 'Expected a list of elements', elements)
+  const fast = fastIPv4(shape, elements, opts)
+  if (fast) return fast
+  const encoded: NativeElement[] = encodeElements(shape, elements, path, opts)
+  return packElements(encoded) ?? { elements: encoded }
 }
 
 /** Datatypes of a key type (one, or several for a concatenation). */
@@ -417,7 +432,7 @@ export class Transaction {
         table,
         set: name,
         setId: id,
-        elements: encodeElements(shape, s.elements, `${path}.elements`, { leadingZero: true }),
+        ...encodeElementsField(shape, s.elements, `${path}.elements`, { leadingZero: true }),
       })
     }
     return { op: { verb, object }, native }
@@ -431,10 +446,10 @@ export class Transaction {
     const known = this.#findSet(family, table, set)
     if (!known)
       invalid(`${path}.set`, `Expected a set whose key type is known: declare set ${set} in this transaction, or list() it through the client first`, set)
-    const elements = encodeElements(known.shape, e.elements, `${path}.elements`, { forDelete: verb === 'delete' || verb === 'destroy' })
+    const elements = encodeElementsField(known.shape, e.elements, `${path}.elements`, { forDelete: verb === 'delete' || verb === 'destroy' })
     return {
       op: { verb, object: { ...e, family, table } },
-      native: [{ verb, kind: 'element', family: FAMILY_NUMBER[family], table, set, ...(known.id !== undefined ? { setId: known.id } : {}), elements }],
+      native: [{ verb, kind: 'element', family: FAMILY_NUMBER[family], table, set, ...(known.id !== undefined ? { setId: known.id } : {}), ...elements }],
     }
   }
 

@@ -62,6 +62,12 @@ export interface NativeOp {
   readonly concat?: readonly number[]
   readonly exprs?: readonly NativeExpr[]
   readonly elements?: readonly NativeElement[]
+  /** Plain elements packed: fixed-size keys back to back (see `keyLen`). */
+  readonly packedKeys?: Uint8Array
+  /** Size of each key in `packedKeys`. */
+  readonly keyLen?: number
+  /** One flags byte per packed key (e.g. 1 = interval end). */
+  readonly packedFlags?: Uint8Array
   /** Ask the kernel to echo the created object so its handle comes back. */
   readonly echo?: boolean
   /** Named object attributes (counter packets/bytes, quota, limit). */
@@ -100,6 +106,17 @@ export interface NativeRecord {
   readonly chain?: string
   readonly handle: number | bigint
   readonly [field: string]: unknown
+}
+
+/**
+ * Set records carry their elements either as `elements` (records) or, when
+ * every element is only a key and flags, packed as `elementKeys` (keys back to
+ * back, `elementKeyLen` bytes each) and `elementFlags` (one byte each).
+ */
+export interface NativePackedElements {
+  readonly elementKeys: Uint8Array
+  readonly elementKeyLen: number
+  readonly elementFlags: Uint8Array
 }
 
 /** A decoded set element from a dump. */

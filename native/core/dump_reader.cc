@@ -161,38 +161,94 @@ bool DecodeObject(const nlmsghdr* nlh, Record& r) {
   return true;
 }
 
-void DecodeElements(const nlmsghdr* nlh, std::vector<Record>& out) {
+namespace {
+
+Record ElementRecord(nftnl_set_elem* e) {
+  Record r;
+  auto bytes = [&](const char* f, uint16_t attr) {
+    if (!nftnl_set_elem_is_set(e, attr)) return;
+    uint32_t len = 0;
+    const void* p = nftnl_set_elem_get(e, attr, &len);
+    if (p) r.Bytes(f, p, len);
+  };
+  bytes("key", NFTNL_SET_ELEM_KEY);
+  bytes("keyEnd", NFTNL_SET_ELEM_KEY_END);
+  bytes("data", NFTNL_SET_ELEM_DATA);
+  bytes("userdata", NFTNL_SET_ELEM_USERDATA);
+  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS)) r.Num("flags", nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS));
+  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT))
+    r.SNum("verdict", static_cast<int32_t>(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT)));
+  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)) r.Str("chain", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN));
+  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF)) r.Str("objref", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF));
+  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT)) r.Num("timeout", nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_TIMEOUT));
+  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION))
+    r.Num("expiration", nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_EXPIRATION));
+  std::vector<Record> exprs;
+  nftnl_set_elem_expr_foreach(e, CollectExpr, &exprs);
+  if (!exprs.empty()) r.List("exprs", std::move(exprs));
+  return r;
+}
+
+bool IsPlain(nftnl_set_elem* e) {
+  static const uint16_t kRich[] = {NFTNL_SET_ELEM_KEY_END, NFTNL_SET_ELEM_DATA,    NFTNL_SET_ELEM_USERDATA,
+                                   NFTNL_SET_ELEM_VERDICT, NFTNL_SET_ELEM_CHAIN,   NFTNL_SET_ELEM_OBJREF,
+                                   NFTNL_SET_ELEM_TIMEOUT, NFTNL_SET_ELEM_EXPIRATION, NFTNL_SET_ELEM_EXPR,
+                                   NFTNL_SET_ELEM_EXPRESSIONS};
+  if (!nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY)) return false;
+  for (uint16_t a : kRich)
+    if (nftnl_set_elem_is_set(e, a)) return false;
+  return !nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) || nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) <= 255;
+}
+
+// Converts what was packed so far into records (first rich element seen).
+void Unpack(ElementAccumulator& acc) {
+  size_t n = acc.flags.size();
+  for (size_t i = 0; i < n; i++) {
+    Record r;
+    r.Bytes("key", acc.keys.data() + i * acc.key_len, acc.key_len);
+    if (acc.flags[i]) r.Num("flags", static_cast<uint8_t>(acc.flags[i]));
+    acc.records.push_back(std::move(r));
+  }
+  acc.keys.clear();
+  acc.flags.clear();
+  acc.plain = false;
+}
+
+}  // namespace
+
+void ElementAccumulator::PutOn(Record& set) {
+  if (plain && !flags.empty()) {
+    set.Bytes("elementKeys", keys.data(), keys.size());
+    set.Bytes("elementFlags", flags.data(), flags.size());
+    set.Num("elementKeyLen", key_len);
+  } else {
+    set.List("elements", std::move(records));
+  }
+}
+
+void DecodeElements(const nlmsghdr* nlh, ElementAccumulator& acc) {
   SetPtr s(nftnl_set_alloc());
   if (nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0) return;
   nftnl_set_elem_foreach(
       s.get(),
       [](nftnl_set_elem* e, void* data) -> int {
-        Record r;
-        auto bytes = [&](const char* f, uint16_t attr) {
-          if (!nftnl_set_elem_is_set(e, attr)) return;
+        auto& acc = *static_cast<ElementAccumulator*>(data);
+        if (acc.plain && IsPlain(e)) {
           uint32_t len = 0;
-          const void* p = nftnl_set_elem_get(e, attr, &len);
-          if (p) r.Bytes(f, p, len);
-        };
-        bytes("key", NFTNL_SET_ELEM_KEY);
-        bytes("keyEnd", NFTNL_SET_ELEM_KEY_END);
-        bytes("data", NFTNL_SET_ELEM_DATA);
-        bytes("userdata", NFTNL_SET_ELEM_USERDATA);
-        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS)) r.Num("flags", nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS));
-        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT))
-          r.SNum("verdict", static_cast<int32_t>(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT)));
-        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)) r.Str("chain", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN));
-        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF)) r.Str("objref", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF));
-        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT)) r.Num("timeout", nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_TIMEOUT));
-        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION))
-          r.Num("expiration", nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_EXPIRATION));
-        std::vector<Record> exprs;
-        nftnl_set_elem_expr_foreach(e, CollectExpr, &exprs);
-        if (!exprs.empty()) r.List("exprs", std::move(exprs));
-        static_cast<std::vector<Record>*>(data)->push_back(std::move(r));
+          const void* key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+          if (acc.key_len == 0) acc.key_len = len;
+          if (len == acc.key_len && len > 0) {
+            acc.keys.append(static_cast<const char*>(key), len);
+            uint32_t fl = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) ? nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) : 0;
+            acc.flags.push_back(static_cast<char>(fl));
+            return 0;
+          }
+        }
+        if (acc.plain) Unpack(acc);
+        acc.records.push_back(ElementRecord(e));
         return 0;
       },
-      &out);
+      &acc);
 }
 
 }  // namespace nftkit

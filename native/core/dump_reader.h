@@ -15,8 +15,20 @@ bool DecodeChain(const nlmsghdr* nlh, Record& out);
 bool DecodeSet(const nlmsghdr* nlh, Record& out);
 bool DecodeRule(const nlmsghdr* nlh, Record& out);
 bool DecodeObject(const nlmsghdr* nlh, Record& out);
-// Appends every element of one GETSETELEM reply.
-void DecodeElements(const nlmsghdr* nlh, std::vector<Record>& out);
+// Elements of one set, accumulated over the replies of its dump. While every
+// element is only a key (+ flags) they are packed; the first richer element
+// turns the whole list into records.
+struct ElementAccumulator {
+  bool plain = true;
+  size_t key_len = 0;
+  std::string keys, flags;
+  std::vector<Record> records;
+  // Stores the result on the set record (packed or as a list).
+  void PutOn(Record& set);
+};
+
+// Adds every element of one GETSETELEM reply.
+void DecodeElements(const nlmsghdr* nlh, ElementAccumulator& acc);
 
 std::string FieldStr(const Record& r, const char* field);
 uint64_t FieldNum(const Record& r, const char* field);

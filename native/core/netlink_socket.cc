@@ -294,7 +294,7 @@ void NetlinkSocket::DumpOnce(const DumpRequest& req, DumpResult& out, bool& inte
   for (auto& set : out.sets) {
     std::string table = TableOf(set), name = FieldStr(set, "name");
     uint32_t family = static_cast<uint32_t>(FieldNum(set, "family"));
-    std::vector<Record> elems;
+    ElementAccumulator elems;
     uint32_t seq = seq_++;
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP, seq);
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
@@ -303,7 +303,7 @@ void NetlinkSocket::DumpOnce(const DumpRequest& req, DumpResult& out, bool& inte
       if (m->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
       DecodeElements(m, elems);
     });
-    set.List("elements", std::move(elems));
+    elems.PutOn(set);
   }
 }
 

@@ -186,6 +186,30 @@ OpDesc ReadOp(const Napi::Env& env, const Napi::Value& v, const std::string& w) 
     for (uint32_t i = 0; i < a.Length(); i++) op.concat.push_back(static_cast<uint32_t>(U64(env, a.Get(i), w + ".concat")));
   }
   if (Has(o, "exprs")) op.exprs = ReadExprs(env, o.Get("exprs"), w + ".exprs");
+  if (Has(o, "packedKeys")) {
+    // Plain elements travel as one buffer of fixed-size keys (+ one flag byte
+    // each): one N-API call for the whole list instead of several per element.
+    std::string keys = Bytes(env, o.Get("packedKeys"), w + ".packedKeys");
+    uint32_t key_len = static_cast<uint32_t>(U64(env, o.Get("keyLen"), w + ".keyLen"));
+    if (key_len == 0 || keys.size() % key_len != 0) Bad(env, w + ".packedKeys", "length is not a multiple of keyLen");
+    std::string flags;
+    bool has_flags = Has(o, "packedFlags");
+    size_t count = keys.size() / key_len;
+    if (has_flags) {
+      flags = Bytes(env, o.Get("packedFlags"), w + ".packedFlags");
+      if (flags.size() != count) Bad(env, w + ".packedFlags", "expected one flag byte per key");
+    }
+    op.elems.resize(count);
+    for (size_t i = 0; i < count; i++) {
+      ElemDesc& e = op.elems[i];
+      e.has_key = true;
+      e.key.assign(keys, i * key_len, key_len);
+      if (has_flags && flags[i]) {
+        e.has_flags = true;
+        e.flags = static_cast<uint8_t>(flags[i]);
+      }
+    }
+  }
   if (Has(o, "elements")) {
     Napi::Value ev = o.Get("elements");
     if (!ev.IsArray()) Bad(env, w + ".elements", "expected an array");

@@ -1,0 +1,172 @@
+/**
+ * Fast paths for the hot case of large address sets (pod IPs, allow-lists):
+ * IPv4 keys given as plain strings are parsed, sorted, merged and packed with
+ * plain numbers, and read back the same way, with no object per element. Any
+ * input the fast path does not handle falls back to the general code in
+ * elements.ts, which also produces the precise errors.
+ * @module
+ */
+import { ELEM_FLAG_INTERVAL_END } from './constants.js'
+import type { SetShape } from './elements.js'
+
+const MAX = 0xffffffff
+
+/** Parses `a.b.c.d`, `a.b.c.d/len` or `a.b.c.d-e.f.g.h` into [lo, hi]; false if not that shape or not canonical. */
+function parse(s: string, out: Float64Array, i: number): boolean {
+  let pos = 0
+  const n = s.length
+  const addr = (): number => {
+    let v = 0
+    for (let part = 0; part < 4; part++) {
+      if (part > 0) {
+        if (s.charCodeAt(pos) !== 46) return -1
+        pos++
+      }
+      const start = pos
+      let x = 0
+      while (pos < n) {
+        const c = s.charCodeAt(pos)
+        if (c < 48 || c > 57) break
+        x = x * 10 + (c - 48)
+        pos++
+      }
+      const len = pos - start
+      if (len === 0 || len > 3 || x > 255 || (len > 1 && s.charCodeAt(start) === 48)) return -1
+      v = v * 256 + x
+    }
+    return v
+  }
+  const lo = addr()
+  if (lo < 0) return false
+  if (pos === n) {
+    out[2 * i] = lo
+    out[2 * i + 1] = lo
+    return true
+  }
+  const c = s.charCodeAt(pos++)
+  if (c === 47) {
+    let len = 0
+    const start = pos
+    while (pos < n && s.charCodeAt(pos) >= 48 && s.charCodeAt(pos) <= 57) len = len * 10 + (s.charCodeAt(pos++) - 48)
+    if (pos !== n || pos === start || pos - start > 2 || len > 32) return false
+    const span = 2 ** (32 - len)
+    if (lo % span !== 0) return false // host bits: the general path reports it
+    out[2 * i] = lo
+    out[2 * i + 1] = lo + span - 1
+    return true
+  }
+  if (c === 45) {
+    const hi = addr()
+    if (hi < 0 || pos !== n || hi < lo) return false
+    out[2 * i] = lo
+    out[2 * i + 1] = hi
+    return true
+  }
+  return false
+}
+
+/** Packed kernel elements for an IPv4 set, or undefined to use the general path. */
+export function fastIPv4(
+  shape: SetShape,
+  elements: readonly unknown[],
+  opts: { leadingZero?: boolean; forDelete?: boolean },
+): { packedKeys: Buffer; keyLen: number; packedFlags: Buffer } | undefined {
+  if (shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined || elements.length < 16)
+    return undefined
+  const n = elements.length
+  const iv = new Float64Array(2 * n)
+  for (let i = 0; i < n; i++) {
+    const e = elements[i]
+    if (typeof e !== 'string' || !parse(e, iv, i)) return undefined
+    if (!shape.interval && iv[2 * i] !== iv[2 * i + 1]) return undefined
+  }
+  let order: Uint32Array | undefined
+  for (let i = 1; i < n; i++) {
+    if (iv[2 * i] < iv[2 * i - 2]) {
+      order = new Uint32Array(n).map((_, k) => k).sort((a, b) => iv[2 * a] - iv[2 * b])
+      break
+    }
+  }
+  const at = (k: number) => (order ? order[k] : k)
+  if (!shape.interval) {
+    const keys = Buffer.allocUnsafe(4 * n)
+    let m = 0
+    let prev = -1
+    for (let k = 0; k < n; k++) {
+      const v = iv[2 * at(k)]
+      if (v === prev) continue
+      keys.writeUInt32BE(v, 4 * m++)
+      prev = v
+    }
+    return { packedKeys: keys.subarray(0, 4 * m), keyLen: 4, packedFlags: Buffer.alloc(m) }
+  }
+  // Merge overlapping/adjacent intervals (deletes must name stored intervals exactly).
+  const lo: number[] = []
+  const hi: number[] = []
+  for (let k = 0; k < n; k++) {
+    const j = at(k)
+    const a = iv[2 * j]
+    const b = iv[2 * j + 1]
+    const last = lo.length - 1
+    if (last >= 0 && a <= hi[last] + 1) {
+      if (opts.forDelete) return undefined
+      if (b > hi[last]) hi[last] = b
+      continue
+    }
+    lo.push(a)
+    hi.push(b)
+  }
+  const m = lo.length
+  const keys = Buffer.allocUnsafe(4 * (2 * m + 1))
+  const flags = Buffer.alloc(2 * m + 1)
+  let w = 0
+  if (opts.leadingZero && m > 0 && lo[0] !== 0) {
+    keys.writeUInt32BE(0, 0)
+    flags[w++] = ELEM_FLAG_INTERVAL_END
+  }
+  for (let k = 0; k < m; k++) {
+    keys.writeUInt32BE(lo[k], 4 * w++)
+    if (hi[k] !== MAX) {
+      keys.writeUInt32BE(hi[k] + 1, 4 * w)
+      flags[w++] = ELEM_FLAG_INTERVAL_END
+    }
+  }
+  return { packedKeys: keys.subarray(0, 4 * w), keyLen: 4, packedFlags: flags.subarray(0, w) }
+}
+
+const dotted = (v: number) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`
+
+/** Formats [lo, hi] as nft prints it: address, prefix, or range. */
+function formatInterval(lo: number, hi: number): string {
+  if (lo === hi) return dotted(lo)
+  const span = hi - lo + 1
+  const bits = Math.log2(span)
+  if (Number.isInteger(bits) && lo % span === 0) return `${dotted(lo)}/${32 - bits}`
+  return `${dotted(lo)}-${dotted(hi)}`
+}
+
+/** Decodes packed IPv4 elements of a dump into nftkit's canonical strings, sorted. */
+export function fastIPv4Decode(interval: boolean, keys: Uint8Array, flags: Uint8Array): string[] {
+  const buf = Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength)
+  const n = flags.length
+  const vals = new Float64Array(n)
+  let sorted = true
+  for (let i = 0; i < n; i++) {
+    // Sort key: the address, ends before starts at the same address.
+    vals[i] = buf.readUInt32BE(4 * i) * 2 + (flags[i] & ELEM_FLAG_INTERVAL_END ? 0 : 1)
+    if (i > 0 && vals[i] < vals[i - 1]) sorted = false
+  }
+  if (!sorted) vals.sort()
+  const out: string[] = []
+  if (!interval) {
+    for (let i = 0; i < n; i++) out.push(dotted((vals[i] - 1) / 2))
+    return out
+  }
+  for (let i = 0; i < n; i++) {
+    if (vals[i] % 2 === 0) continue // an end bound
+    const lo = (vals[i] - 1) / 2
+    const hi = i + 1 < n ? Math.floor(vals[i + 1] / 2) - 1 : MAX
+    out.push(formatInterval(lo, hi))
+  }
+  return out
+}
