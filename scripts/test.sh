@@ -11,4 +11,5 @@ fi
 # Namespaces left by an interrupted earlier run.
 for ns in $(ip netns list 2>/dev/null | awk '/^nftkit-t-/ {print $1}'); do ip netns del "$ns" || true; done
 npx --no-install tsc --noEmit -p .
+npx --no-install biome lint --error-on-warnings
 exec unshare -n -- npx --no-install vitest run "$@"

@@ -174,8 +174,12 @@ function opOf(m: Match, path: string): '==' | '!=' {
 function compileMatch(ctx: Ctx, m: Match, path: string): void {
   const op = opOf(m, path)
   if (Array.isArray(m.match)) {
-    if (m.match.length === 1) return compileMatch(ctx, { ...m, match: m.match[0] }, path)
-    return compileConcatMatch(ctx, m.match, op, m.value, path)
+    if (m.match.length === 1) {
+      compileMatch(ctx, { ...m, match: m.match[0] }, path)
+      return
+    }
+    compileConcatMatch(ctx, m.match, op, m.value, path)
+    return
   }
   const s = selector(m.match, `${path}.match`)
   const vpath = `${path}.value`
@@ -189,7 +193,10 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     lookup(ctx, v.set, info?.id, op === '!=', vpath)
     return
   }
-  if (s.flags) return compileFlags(ctx, s, op, v, vpath)
+  if (s.flags) {
+    compileFlags(ctx, s, op, v, vpath)
+    return
+  }
   if (Array.isArray(v)) {
     if (v.length === 0) invalid(vpath, 'Expected a non-empty list of values', v)
     if (v.length > 1) {
@@ -199,7 +206,8 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
       trackContext(ctx, s, op, undefined)
       return
     }
-    return compileSingle(ctx, s, op, v[0], vpath)
+    compileSingle(ctx, s, op, v[0], vpath)
+    return
   }
   compileSingle(ctx, s, op, v, vpath)
 }
@@ -402,14 +410,17 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'drop':
     case 'continue':
     case 'return':
-      return verdict(ctx, VERDICT_CODE[st.stmt])
+      verdict(ctx, VERDICT_CODE[st.stmt])
+      return
     case 'jump':
     case 'goto':
       if (typeof st.chain !== 'string' || st.chain.length === 0 || st.chain.length > 255)
         invalid(`${path}.chain`, `Expected the name of the chain to ${st.stmt} to`, st.chain)
-      return verdict(ctx, VERDICT_CODE[st.stmt], st.chain)
+      verdict(ctx, VERDICT_CODE[st.stmt], st.chain)
+      return
     case 'reject':
-      return compileReject(ctx, st, path)
+      compileReject(ctx, st, path)
+      return
     case 'ct mark set':
     case 'meta mark set': {
       const key = 3 // NFT_CT_MARK and NFT_META_MARK are both 3
@@ -459,7 +470,8 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     }
     case 'snat':
     case 'dnat':
-      return compileNat(ctx, st, path)
+      compileNat(ctx, st, path)
+      return
     case 'masquerade': {
       if (st.port === undefined) {
         ctx.out.push({ type: 'masq' })
@@ -490,7 +502,8 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       return
     }
     case 'vmap':
-      return compileVmap(ctx, st, path)
+      compileVmap(ctx, st, path)
+      return
     default:
       invalid(`${path}.stmt`, 'Expected a known statement (counter, accept, drop, jump, reject, ...)', (st as { stmt: unknown }).stmt)
   }

@@ -178,7 +178,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'bitwise': {
         const r = regs.get(num(e.sreg))
-        if (!r || r.kind !== 'load' || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
+        if (r?.kind !== 'load' || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
         if (e.xor && fromBytes(buf(e.xor)) !== 0n) throw new Unsupported('xor')
         if (e.op !== undefined && num(e.op) !== 0) throw new Unsupported('shift')
         r.mask = buf(e.mask)
@@ -186,7 +186,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'cmp': {
         const r = regs.get(num(e.sreg))
-        if (!r || r.kind !== 'load' || !r.spec) throw new Unsupported('cmp')
+        if (r?.kind !== 'load' || !r.spec) throw new Unsupported('cmp')
         const s = r.spec
         const op = num(e.op)
         const data = buf(e.data)
@@ -223,7 +223,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'range': {
         const r = regs.get(num(e.sreg))
-        if (!r || r.kind !== 'load' || !r.spec || num(e.op) !== 1) throw new Unsupported('range')
+        if (r?.kind !== 'load' || !r.spec || num(e.op) !== 1) throw new Unsupported('range')
         const iv = { lo: r.spec.type.decode(buf(e.from)), hi: r.spec.type.decode(buf(e.to)) }
         push({ match: r.spec.name, op: '!=', value: jsValue(r.spec.type, iv) })
         loads = []
@@ -333,7 +333,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
 function cmpMatch(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buffer, neg: boolean): Match {
   const op = neg ? ({ op: '!=' } as const) : {}
   if (s.flags) {
-    const names = (bits: number) => (s.flagOrder ?? []).filter((n) => ((s.flags ?? {})[n] & bits) !== 0)
+    const flags = s.flags
+    const names = (bits: number) => (s.flagOrder ?? []).filter((n) => (flags[n] & bits) !== 0)
     const v = readHostU32(data)
     if (r.mask) {
       const m = readHostU32(r.mask)
@@ -438,7 +439,7 @@ function decodeNat(e: NativeExpr, regs: Map<number, Reg>): Statement {
   const t = fam === 'ip' ? DATATYPES.ipv4_addr : DATATYPES.ipv6_addr
   const imm = (reg: unknown): Buffer => {
     const r = regs.get(num(reg))
-    if (!r || r.kind !== 'imm') throw new Unsupported('nat reg')
+    if (r?.kind !== 'imm') throw new Unsupported('nat reg')
     return r.data
   }
   const lo = t.decode(imm(e.regAddrMin))

@@ -47,8 +47,10 @@ for (const [family, cases, prelude] of [
       const tx = nft.transaction()
       tx.add({ kind: 'table' })
       addPrelude(tx, family)
-      cases.forEach((c, i) => tx.add({ kind: 'chain', name: `c${i}` }))
-      cases.forEach((c, i) => tx.add({ kind: 'rule', chain: `c${i}`, exprs: c.exprs, ...(c.comment ? { comment: c.comment } : {}) }))
+      for (let i = 0; i < cases.length; i++) tx.add({ kind: 'chain', name: `c${i}` })
+      cases.forEach((c, i) => {
+        tx.add({ kind: 'rule', chain: `c${i}`, exprs: c.exprs, ...(c.comment ? { comment: c.comment } : {}) })
+      })
       await nft.commit(tx)
       fromKit = await nft.list()
       nft.close()
