@@ -66,7 +66,9 @@ export function netnsPath(netns: string | number | undefined): string | undefine
   if (netns === undefined) return undefined
   if (typeof netns === 'number') {
     if (!Number.isInteger(netns) || netns <= 0) invalid('options.netns', 'Expected a pid (positive integer)', netns)
-    return `/proc/${netns}/ns/net`
+    const path = `/proc/${netns}/ns/net`
+    if (!existsSync(path)) invalid('options.netns', `Expected the pid of a running process (${path} does not exist)`, netns)
+    return path
   }
   if (typeof netns !== 'string' || netns.length === 0) invalid('options.netns', 'Expected a namespace name, path or pid', netns)
   const path = netns.includes('/') ? netns : `/run/netns/${netns}`
@@ -147,6 +149,8 @@ export class Client {
   readonly #sock: NativeSocket
   readonly #sets = new Map<string, KnownSet>()
   #queue: Promise<unknown> = Promise.resolve()
+  /** Async calls queued or running: sync calls must not overtake them. */
+  #pending = 0
 
   constructor(opts: ClientOptions = {}) {
     this.family = opts.family === undefined ? 'inet' : checkFamily(opts.family, 'options.family')
@@ -185,13 +189,12 @@ export class Client {
       }
       return this.#finish(res, tx, owner, stack)
     }
-    const p = this.#queue.then(run, run)
-    this.#queue = p.catch(() => undefined)
-    return p
+    return this.#enqueue(run)
   }
 
   /** Synchronous {@link Client.commit}: blocks the event loop for the kernel round trip. */
   commitSync(tx: Transaction, opts: CommitOptions = {}): CommitResult {
+    this.#checkIdle('commit')
     const { ops, owner } = this.#prepare(tx, opts)
     let res: NativeCommitResult
     try {
@@ -213,13 +216,12 @@ export class Client {
       }
       return this.#remember(d)
     }
-    const p = this.#queue.then(run, run)
-    this.#queue = p.catch(() => undefined)
-    return p
+    return this.#enqueue(run)
   }
 
   /** Synchronous {@link Client.list}. */
   listSync(opts: ListOptions = {}): Listing {
+    this.#checkIdle('list')
     try {
       return this.#remember(this.#sock.dumpSync(this.#dumpRequest(opts)))
     } catch (e) {
@@ -229,6 +231,7 @@ export class Client {
 
   /** The current ruleset generation id. */
   generationSync(): number {
+    this.#checkIdle('generation')
     try {
       return this.#sock.getGenSync()
     } catch (e) {
@@ -236,14 +239,44 @@ export class Client {
     }
   }
 
-  /** Closes the socket. Idempotent; later calls throw EBADF. */
+  /**
+   * Closes the socket. Idempotent; later calls throw EBADF.
+   * @throws NftError EBUSY while an async call is queued or in flight.
+   */
   close(): void {
-    if (!this.#sock.closed) this.#sock.close()
+    this.#checkIdle('close')
+    try {
+      if (!this.#sock.closed) this.#sock.close()
+    } catch (e) {
+      throw systemError(e, 'close')
+    }
   }
 
   /** True once closed. */
   get closed(): boolean {
     return this.#sock.closed
+  }
+
+  /** Runs async calls one at a time, in call order. */
+  #enqueue<T>(run: () => Promise<T>): Promise<T> {
+    this.#pending++
+    const done = () => {
+      this.#pending--
+    }
+    const p = this.#queue.then(run, run)
+    p.then(done, done)
+    this.#queue = p.catch(() => undefined)
+    return p
+  }
+
+  /** Sync calls may not overtake queued async ones (they would reorder the caller's changes). */
+  #checkIdle(what: string): void {
+    if (this.#pending > 0)
+      throw new NftError({
+        errno: 16,
+        code: 'EBUSY',
+        message: `${what}: connection busy: ${this.#pending} async call(s) queued or in flight on this client (await them first)`,
+      })
   }
 
   #dumpRequest(opts: ListOptions) {

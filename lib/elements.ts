@@ -65,7 +65,7 @@ export function verdictFields(v: unknown, path: string): { verdict: number; chai
   return invalid(path, "Expected a verdict: 'accept', 'drop', 'continue', 'return', { jump: CHAIN } or { goto: CHAIN }", v)
 }
 
-function parseOne(shape: SetShape, e: Element, path: string): Parsed {
+function parseOne(shape: SetShape, e: Element, path: string, keyOnly = false): Parsed {
   const spec = isSpec(e) ? e : undefined
   const key = spec ? spec.key : (e as ElementKey)
   const kpath = spec ? `${path}.key` : path
@@ -85,7 +85,9 @@ function parseOne(shape: SetShape, e: Element, path: string): Parsed {
     })
   }
   let data: NativeElement | undefined
-  if (shape.data) {
+  if (keyOnly) {
+    // Deletes name elements by key; a map value given anyway is ignored, as nft does.
+  } else if (shape.data) {
     if (!spec || spec.value === undefined) invalid(`${path}.value`, `Expected a value: ${shape.name} is a map`, spec?.value)
     if (shape.data === 'verdict') data = verdictFields(spec.value, `${path}.value`)
     else {
@@ -145,7 +147,7 @@ export function encodeElements(
   path: string,
   opts: { leadingZero?: boolean; forDelete?: boolean } = {},
 ): NativeElement[] {
-  const parsed = elements.map((e, i) => parseOne(shape, e, `${path}[${i}]`))
+  const parsed = elements.map((e, i) => parseOne(shape, e, `${path}[${i}]`, opts.forDelete))
   if (!shape.interval || shape.key.length > 1) {
     const seen = new Set<string>()
     const out: NativeElement[] = []
@@ -153,7 +155,7 @@ export function encodeElements(
       const key = concatKey(shape, p.fields.map((f) => f.lo))
       const id = key.toString('hex')
       if (seen.has(id)) {
-        if (shape.data) invalid(p.path, 'Expected each map key once', elements[parsed.indexOf(p)])
+        if (shape.data && !opts.forDelete) invalid(p.path, 'Expected each map key once', elements[parsed.indexOf(p)])
         continue
       }
       seen.add(id)

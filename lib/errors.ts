@@ -188,7 +188,10 @@ export function explain(code: string, verb: string, kind: string): string {
     case 'ERESTART':
       return 'the ruleset changed since it was read (generation mismatch): re-read and retry'
     case 'ENOSPC':
-      return 'set or map is full'
+    case 'ENFILE':
+      return kind === 'set' || kind === 'map' || kind === 'element' ? 'set or map is full (its size limit is reached)' : 'too many objects'
+    case 'ERANGE':
+      return 'a value is out of the range the kernel accepts (e.g. a timeout too large)'
     case 'E2BIG':
       return 'too large for the kernel'
     case 'ELOOP':

@@ -70,12 +70,14 @@ bool DecodeChain(const nlmsghdr* nlh, Record& r) {
     r.Num("packets", nftnl_chain_get_u64(p, NFTNL_CHAIN_PACKETS));
     r.Num("bytes", nftnl_chain_get_u64(p, NFTNL_CHAIN_BYTES));
   }
+  // Kernels report a single device both as NFTA_HOOK_DEV and in NFTA_HOOK_DEVS:
+  // take the list when present, the single attribute otherwise.
   std::vector<std::string> devs;
-  if (nftnl_chain_is_set(p, NFTNL_CHAIN_DEV)) devs.push_back(nftnl_chain_get_str(p, NFTNL_CHAIN_DEV));
   if (nftnl_chain_is_set(p, NFTNL_CHAIN_DEVICES)) {
     const char* const* arr = nftnl_chain_get_array(p, NFTNL_CHAIN_DEVICES);
     for (size_t i = 0; arr && arr[i]; i++) devs.push_back(arr[i]);
   }
+  if (devs.empty() && nftnl_chain_is_set(p, NFTNL_CHAIN_DEV)) devs.push_back(nftnl_chain_get_str(p, NFTNL_CHAIN_DEV));
   if (!devs.empty()) r.Strs("devices", std::move(devs));
   PutBytes(r, "userdata", p, NFTNL_CHAIN_USERDATA, nftnl_chain_is_set, nftnl_chain_get_data);
   return true;
