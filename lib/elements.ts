@@ -22,8 +22,11 @@ export interface ElementSpec {
   readonly timeout?: number
   /** Comment (up to 128 bytes). */
   readonly comment?: string
-  /** Attach a counter to this element. */
-  readonly counter?: boolean
+  /**
+   * Attach a counter to this element; read back as its values
+   * (`{ packets, bytes }`), which are also accepted as starting values.
+   */
+  readonly counter?: boolean | { readonly packets: number; readonly bytes: number }
 }
 
 /** An element as given by a user: a bare key or a spec. */
@@ -125,7 +128,7 @@ function options(p: Parsed): Partial<NativeElement> {
   const o: { timeout?: number; userdata?: Buffer; exprs?: NativeElement['exprs'] } = {}
   if (s?.timeout !== undefined) o.timeout = s.timeout
   if (s?.comment !== undefined) o.userdata = encodeTlvs([[0, cstr(s.comment)]])
-  if (s?.counter) o.exprs = [{ type: 'counter' }]
+  if (s?.counter) o.exprs = [typeof s.counter === 'object' ? { type: 'counter', packets: s.counter.packets, bytes: s.counter.bytes } : { type: 'counter' }]
   return o
 }
 

@@ -5,7 +5,7 @@
 export { Client, createClient, netnsPath } from './client.js'
 export type { ClientOptions, CommitOptions, CommitResult, ListOptions } from './client.js'
 export { Transaction, VERBS_BY_KIND, keyDatatypes } from './transaction.js'
-export type { Operation, RuleRef, TransactionOptions, Verb, SetResolver, KnownSet } from './transaction.js'
+export type { Operation, RuleRef, SetRef, TransactionOptions, Verb, SetResolver, KnownSet } from './transaction.js'
 export type * from './objects.js'
 export type * from './expr/types.js'
 export type { RawExpr } from './expr/decode.js'

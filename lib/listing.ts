@@ -89,7 +89,7 @@ function elementsOf(shape: SetShape, records: readonly NativeElementRecord[]): E
     if (value !== undefined) spec.value = value
     if (d.timeout) spec.timeout = d.timeout
     if (comment !== undefined) spec.comment = comment
-    if (d.counter) Object.assign(spec, { counter: true })
+    if (d.counter) spec.counter = { packets: d.counter.packets, bytes: d.counter.bytes }
     return Object.keys(spec).length === 1 ? key : (spec as unknown as ElementSpec)
   })
 }

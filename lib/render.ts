@@ -10,7 +10,7 @@ import type { RawExpr } from './expr/decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './expr/selectors.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from './expr/types.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from './objects.js'
-import type { RuleRef, Verb } from './transaction.js'
+import type { RuleRef, SetRef, Verb } from './transaction.js'
 
 /** Rendering options. */
 export interface RenderOptions {
@@ -205,7 +205,7 @@ function chainSpec(c: Chain): string {
 }
 
 /** nft command text of one transaction operation. */
-export function renderOperation(verb: Verb, obj: NftObject | RuleRef): string {
+export function renderOperation(verb: Verb, obj: NftObject | RuleRef | SetRef): string {
   const f = (o: { family?: Family }) => o.family ?? 'inet'
   switch (obj.kind) {
     case 'ruleset':

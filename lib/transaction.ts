@@ -38,10 +38,19 @@ export interface RuleRef {
   readonly handle: number
 }
 
+/** A reference to an existing set or map by name (or handle), for delete/destroy/flush. */
+export interface SetRef {
+  readonly kind: 'set' | 'map'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  readonly handle?: number
+}
+
 /** One operation as recorded: the verb and the object with family/table filled in. */
 export interface Operation {
   readonly verb: Verb
-  readonly object: NftObject | RuleRef
+  readonly object: NftObject | RuleRef | SetRef
 }
 
 /** A set as the encoder needs it: its shape and, if created in this batch, its id. */
@@ -162,15 +171,15 @@ export class Transaction {
     return this.#push('replace', rule)
   }
   /** `delete`: fails with ENOENT if the object does not exist. */
-  delete(obj: NftObject | RuleRef): this {
+  delete(obj: NftObject | RuleRef | SetRef): this {
     return this.#push('delete', obj)
   }
   /** `destroy`: delete if it exists (kernel >= 6.3). */
-  destroy(obj: NftObject | RuleRef): this {
+  destroy(obj: NftObject | RuleRef | SetRef): this {
     return this.#push('destroy', obj)
   }
   /** `flush`: empty a table or chain of rules, a set of elements, or the ruleset. */
-  flush(obj: Table | Chain | NamedSet | NamedMap | Ruleset): this {
+  flush(obj: Table | Chain | NamedSet | NamedMap | SetRef | Ruleset): this {
     return this.#push('flush', obj)
   }
 
@@ -210,7 +219,7 @@ export class Transaction {
     return { ops, owner }
   }
 
-  #push(verb: Verb, obj: NftObject | RuleRef): this {
+  #push(verb: Verb, obj: NftObject | RuleRef | SetRef): this {
     const path = `${verb}(${this.#entries.length})`
     if (typeof obj !== 'object' || obj === null) invalid(path, 'Expected an object with a kind', obj)
     const kind = (obj as { kind?: unknown }).kind

@@ -630,7 +630,7 @@ describe('set', () => {
         type: 'ipv4_addr',
         flags: ['timeout'],
         timeout: 3_600_000,
-        elements: [{ key: '10.0.0.1', timeout: 600_000, comment: 'ten minutes' }, { key: '10.0.0.2', counter: true }, '10.0.0.3'],
+        elements: [{ key: '10.0.0.1', timeout: 600_000, comment: 'ten minutes' }, { key: '10.0.0.2', counter: { packets: 0, bytes: 0 } }, '10.0.0.3'],
       },
     ])
     const text = nftTable(t)
@@ -659,7 +659,7 @@ describe('set', () => {
         type: 'ipv4_addr',
         counter: true,
         comment: 'counted',
-        elements: [{ key: '10.0.0.1', counter: true }, { key: '10.0.0.2', counter: true }],
+        elements: [{ key: '10.0.0.1', counter: { packets: 0, bytes: 0 } }, { key: '10.0.0.2', counter: { packets: 0, bytes: 0 } }],
       },
     ])
     const text = nftTable(t)
