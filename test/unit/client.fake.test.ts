@@ -1,0 +1,322 @@
+/**
+ * The client over a fake native binding: how kernel answers become results
+ * and NftErrors (index, object, explanation), what is sent (echo flags,
+ * generation), and which set shapes it remembers. No kernel involved.
+ */
+import { describe, expect, it } from 'vitest'
+import { Client, netnsPath } from '../../lib/client.js'
+import { isGenerationMismatch, isNotFound, NftError, NftValidationError } from '../../lib/errors.js'
+import type { Transaction } from '../../lib/transaction.js'
+import type {
+  NativeBinding,
+  NativeCommitOptions,
+  NativeCommitResult,
+  NativeDump,
+  NativeDumpRequest,
+  NativeOp,
+  NativeOpError,
+} from '../../types/native.js'
+
+interface Fake {
+  binding: NativeBinding
+  sent: Array<{ ops: readonly NativeOp[]; opts?: NativeCommitOptions }>
+  dumps: NativeDumpRequest[]
+  paths: Array<string | undefined>
+}
+
+function fake(answer: (ops: readonly NativeOp[]) => Partial<NativeCommitResult> = () => ({}), dump?: NativeDump): Fake {
+  const f: Fake = { binding: undefined as unknown as NativeBinding, sent: [], dumps: [], paths: [] }
+  class Socket {
+    closed = false
+    busy = false
+    constructor(path?: string) {
+      f.paths.push(path)
+    }
+    commitSync(ops: readonly NativeOp[], opts?: NativeCommitOptions): NativeCommitResult {
+      f.sent.push({ ops, opts })
+      return { ok: true, messages: ops.length + 2, bytes: 100, handles: [], errors: [], ...answer(ops) }
+    }
+    async commit(ops: readonly NativeOp[], opts?: NativeCommitOptions) {
+      return this.commitSync(ops, opts)
+    }
+    dumpSync(req: NativeDumpRequest = {}): NativeDump {
+      f.dumps.push(req)
+      return dump ?? { genId: 1, tables: [], chains: [], sets: [], rules: [], objects: [] }
+    }
+    async dump(req?: NativeDumpRequest) {
+      return this.dumpSync(req)
+    }
+    getGenSync() {
+      return 42
+    }
+    close() {
+      this.closed = true
+    }
+  }
+  f.binding = { Socket, encode: () => Buffer.alloc(0) } as unknown as NativeBinding
+  return f
+}
+
+const failing = (errors: NativeOpError[]) => () => ({ ok: false, errors })
+const err = (index: number, code: string, errno: number, msgType: number, extMessage?: string): NativeOpError => ({
+  index,
+  code,
+  errno,
+  msgType,
+  ...(extMessage ? { extMessage } : {}),
+})
+
+async function rejectionOf(p: Promise<unknown>): Promise<NftError> {
+  try {
+    await p
+  } catch (e) {
+    expect(e).toBeInstanceOf(NftError)
+    return e as NftError
+  }
+  throw new Error('expected the commit to fail')
+}
+
+describe('commit errors', () => {
+  it('explains EBUSY on a chain as a non-empty chain or jump target', async () => {
+    const f = fake(failing([err(0, 'EBUSY', 16, 0x0a05)]))
+    const nft = new Client({ binding: f.binding, table: 't' })
+    const tx = nft.transaction().delete({ kind: 'chain', name: 'c' })
+    const e = await rejectionOf(nft.commit(tx))
+    expect(e.message).toBe('delete chain inet/t/c: chain is not empty or is still a jump target [EBUSY]')
+    expect([e.code, e.errno, e.op, e.index, e.verb]).toEqual(['EBUSY', 16, 'DELCHAIN', 0, 'delete'])
+    expect(e.object).toEqual({ kind: 'chain', name: 'c', family: 'inet', table: 't' })
+  })
+
+  it('explains EBUSY on a set as a set still referenced by a rule', async () => {
+    const f = fake(failing([err(1, 'EBUSY', 16, 0x0a0b)]))
+    const nft = new Client({ binding: f.binding, table: 't' })
+    const tx = nft.transaction().add({ kind: 'table' }).delete({ kind: 'set', name: 'allow', type: 'ipv4_addr' })
+    const e = await rejectionOf(nft.commit(tx))
+    expect(e.message).toBe('delete set inet/t/allow: set is still referenced by a rule [EBUSY]')
+    expect(e.op).toBe('DELSET')
+    expect(e.index).toBe(1)
+  })
+
+  it('maps native op indexes back to transaction operations (anonymous sets expand one rule)', async () => {
+    // ops: 0 table, 1 anon set, 2 anon elements, 3 rule, 4 chain
+    const f = fake(failing([err(3, 'ENOENT', 2, 0x0a06, 'chain not found')]))
+    const nft = new Client({ binding: f.binding, table: 't' })
+    const tx = nft
+      .transaction()
+      .add({ kind: 'table' })
+      .add({ kind: 'rule', chain: 'nope', exprs: [{ match: 'tcp dport', value: [22, 80] }, { stmt: 'accept' }] })
+      .add({ kind: 'chain', name: 'c' })
+    const e = await rejectionOf(nft.commit(tx))
+    expect(e.index).toBe(1)
+    expect(isNotFound(e)).toBe(true)
+    expect(e.extMessage).toBe('chain not found')
+    expect(e.message).toBe(
+      'add rule in chain inet/t/nope: something it refers to does not exist (table, chain, set, or rule handle) [ENOENT] (kernel: chain not found)',
+    )
+  })
+
+  it('reports the first failure and keeps the rest in others', async () => {
+    const f = fake(failing([err(0, 'EEXIST', 17, 0x0a00), err(1, 'ENOENT', 2, 0x0a02)]))
+    const nft = new Client({ binding: f.binding })
+    const tx = nft.transaction().create({ kind: 'table', name: 'a' }).delete({ kind: 'table', name: 'b' })
+    const e = await rejectionOf(nft.commit(tx))
+    expect(e.code).toBe('EEXIST')
+    expect(e.message).toBe('create table inet/a: already exists [EEXIST] (+1 more)')
+    expect(e.others).toHaveLength(1)
+    expect(e.others[0]).toMatchObject({ code: 'ENOENT', index: 1, op: 'DELTABLE', message: 'delete table inet/b: does not exist [ENOENT]' })
+  })
+
+  it('reports a generation mismatch on the batch as the commit', async () => {
+    const f = fake(failing([err(-1, 'ERESTART', 85, 0x10)]))
+    const nft = new Client({ binding: f.binding })
+    const e = await rejectionOf(nft.commit(nft.transaction().add({ kind: 'table', name: 'a' }), { genId: 41 }))
+    expect(isGenerationMismatch(e)).toBe(true)
+    expect(e.index).toBeUndefined()
+    expect(e.message).toBe('commit: the ruleset changed since it was read (generation mismatch): re-read and retry [ERESTART]')
+    expect(f.sent[0].opts).toEqual({ genId: 41 })
+  })
+
+  it('reports EIO when the kernel did not acknowledge', async () => {
+    const f = fake(failing([]))
+    const nft = new Client({ binding: f.binding })
+    const e = await rejectionOf(nft.commit(nft.transaction().add({ kind: 'table', name: 'a' })))
+    expect(e.code).toBe('EIO')
+  })
+
+  it('commitSync throws the same errors', () => {
+    const f = fake(failing([err(0, 'EPERM', 1, 0x0a00)]))
+    const nft = new Client({ binding: f.binding })
+    expect(() => nft.commitSync(nft.transaction().add({ kind: 'table', name: 'a' }))).toThrow(
+      'add table inet/a: needs CAP_NET_ADMIN in this network namespace (or the table is owned by another process) [EPERM]',
+    )
+  })
+
+  it('wraps system errors of the addon', async () => {
+    const f = fake()
+    const nft = new Client({ binding: f.binding })
+    const busy = Object.assign(new Error('busy'), { errno: 16, code: 'EBUSY' })
+    ;(f.binding as unknown as { Socket: { prototype: { commitSync: unknown } } }).Socket.prototype.commitSync = () => {
+      throw busy
+    }
+    let e: unknown
+    try {
+      nft.commitSync(nft.transaction().add({ kind: 'table', name: 'a' }))
+    } catch (x) {
+      e = x
+    }
+    expect(e).toBeInstanceOf(NftError)
+    expect((e as NftError).message).toBe('commit: connection busy: another commit or list is in flight (await it first)')
+  })
+})
+
+describe('commit results and what is sent', () => {
+  it('asks for handles of created objects (not anonymous sets) and maps them to operations', async () => {
+    const f = fake((ops) => ({ handles: [[0, 5], [3, 9n]] as Array<[number, number | bigint]>, messages: ops.length + 2 }))
+    const nft = new Client({ binding: f.binding, table: 't' })
+    const tx = nft
+      .transaction()
+      .add({ kind: 'table' })
+      .add({ kind: 'rule', chain: 'c', exprs: [{ match: 'tcp dport', value: [22, 80] }] })
+      .delete({ kind: 'chain', name: 'x' })
+    const res = await nft.commit(tx)
+    expect(res).toEqual({ handles: [5, 9, undefined], messages: 7, bytes: 100 })
+    expect(f.sent[0].ops.map((o) => o.echo === true)).toEqual([true, false, false, true, false])
+  })
+
+  it('sends no echo flags with handles: false', () => {
+    const f = fake()
+    const nft = new Client({ binding: f.binding })
+    nft.commitSync(nft.transaction().add({ kind: 'table', name: 'a' }), { handles: false })
+    expect(f.sent[0].ops[0].echo).toBeUndefined()
+    expect(f.sent[0].opts).toEqual({})
+  })
+
+  it('refuses anything but a Transaction', () => {
+    const nft = new Client({ binding: fake().binding })
+    expect(() => nft.commitSync({} as Transaction)).toThrow(NftValidationError)
+  })
+
+  it('runs async calls one at a time, in order', async () => {
+    const f = fake()
+    const nft = new Client({ binding: f.binding })
+    const a = nft.commit(nft.transaction().add({ kind: 'table', name: 'a' }))
+    const b = nft.list({ family: 'ip', table: 'x', elements: false })
+    const c = nft.commit(nft.transaction().add({ kind: 'table', name: 'c' }))
+    await Promise.all([a, b, c])
+    expect(f.sent.map((s) => s.ops[0].name)).toEqual(['a', 'c'])
+    expect(f.dumps).toEqual([{ family: 2, table: 'x', elements: false }])
+    expect(nft.generationSync()).toBe(42)
+    nft.close()
+    expect(nft.closed).toBe(true)
+  })
+})
+
+describe('sync calls do not overtake queued async ones', () => {
+  it('refuses commitSync, listSync, generationSync and close with EBUSY while async calls are pending', async () => {
+    const f = fake()
+    const nft = new Client({ binding: f.binding })
+    const pending = nft.commit(nft.transaction().add({ kind: 'table', name: 'a' }))
+    for (const call of [
+      () => nft.commitSync(nft.transaction().add({ kind: 'table', name: 'b' })),
+      () => nft.listSync(),
+      () => nft.generationSync(),
+      () => nft.close(),
+    ]) {
+      let e: unknown
+      try {
+        call()
+      } catch (x) {
+        e = x
+      }
+      expect(e).toBeInstanceOf(NftError)
+      expect((e as NftError).code).toBe('EBUSY')
+    }
+    await pending
+    expect(f.sent.map((s) => s.ops[0].name)).toEqual(['a'])
+    expect(() => nft.listSync()).not.toThrow()
+    nft.close()
+  })
+
+  it('is idle again after a failed async call', async () => {
+    const nft = new Client({ binding: fake(failing([err(0, 'EPERM', 1, 0x0a00)])).binding })
+    await expect(nft.commit(nft.transaction().add({ kind: 'table', name: 'a' }))).rejects.toBeInstanceOf(NftError)
+    expect(nft.generationSync()).toBe(42)
+  })
+})
+
+describe('set shapes the client remembers', () => {
+  it('after a commit, elements of a set declared earlier can be added in a new transaction', () => {
+    const nft = new Client({ binding: fake().binding, table: 't' })
+    expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
+    nft.commitSync(nft.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }))
+    const tx = nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })
+    expect(tx.toNative().ops[0]).toEqual({ verb: 'add', kind: 'element', family: 1, table: 't', set: 's', elements: [{ key: Buffer.from('0a000001', 'hex') }] })
+    // Still typed: an IPv6 address is refused.
+    expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['::1'] })).toThrow(NftValidationError)
+  })
+
+  it('forgets sets deleted directly or with their table', () => {
+    const nft = new Client({ binding: fake().binding, table: 't' })
+    nft.commitSync(nft.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }).add({ kind: 'set', name: 'u', type: 'inet_service' }))
+    nft.commitSync(nft.transaction().delete({ kind: 'set', name: 's', type: 'ipv4_addr' }))
+    expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
+    expect(() => nft.transaction().add({ kind: 'element', set: 'u', elements: [22] })).not.toThrow()
+    nft.commitSync(nft.transaction().delete({ kind: 'table' }))
+    expect(() => nft.transaction().add({ kind: 'element', set: 'u', elements: [22] })).toThrow(NftValidationError)
+  })
+
+  // Regression test (found as a bug, fixed): #finish forgets the sets of a deleted table, but not after
+  // `flush ruleset` (which deletes every table, and so every set): the client
+  // keeps validating elements against shapes of sets that no longer exist.
+  it('forgets sets after a flush ruleset', () => {
+    const nft = new Client({ binding: fake().binding, table: 't' })
+    nft.commitSync(nft.transaction().add({ kind: 'set', name: 'u', type: 'inet_service' }))
+    nft.commitSync(nft.transaction().flush({ kind: 'ruleset' }))
+    expect(() => nft.transaction().add({ kind: 'element', set: 'u', elements: [22] })).toThrow(NftValidationError)
+  })
+
+  it('does not remember sets of a failed commit', () => {
+    const nft = new Client({ binding: fake(failing([err(0, 'EPERM', 1, 0x0a09)])).binding, table: 't' })
+    expect(() => nft.commitSync(nft.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }))).toThrow(NftError)
+    expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
+  })
+
+  it('learns set shapes from a listing', () => {
+    const dump: NativeDump = {
+      genId: 3,
+      tables: [],
+      chains: [],
+      sets: [{ kind: 'set', family: 1, table: 't', name: 'ports', handle: 2, flags: 0, keyType: 13, keyLen: 2, elements: [{ key: Buffer.from('0016', 'hex') }] }],
+      rules: [],
+      objects: [],
+    }
+    const nft = new Client({ binding: fake(undefined, dump).binding, table: 't' })
+    const l = nft.listSync()
+    expect(l.genId).toBe(3)
+    expect(l.sets).toEqual([{ kind: 'set', family: 'inet', table: 't', name: 'ports', handle: 2, type: 'inet_service', elements: [22] }])
+    expect(() => nft.transaction().add({ kind: 'element', set: 'ports', elements: [443] })).not.toThrow()
+    expect(() => nft.transaction().add({ kind: 'element', set: 'ports', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
+  })
+})
+
+describe('options', () => {
+  it('validates netns, family and table', () => {
+    expect(netnsPath(undefined)).toBeUndefined()
+    expect(netnsPath(process.pid)).toBe(`/proc/${process.pid}/ns/net`)
+    expect(netnsPath('/proc/self/ns/net')).toBe('/proc/self/ns/net')
+    for (const bad of [0, -3, 1.5, 2 ** 30, '', 'nftkit-no-such-namespace-xyz'])
+      expect(() => netnsPath(bad as never), String(bad)).toThrow(NftValidationError)
+    const f = fake()
+    expect(() => new Client({ binding: f.binding, family: 'ipx' as never })).toThrow(NftValidationError)
+    expect(() => new Client({ binding: f.binding, table: '' })).toThrow(NftValidationError)
+    new Client({ binding: f.binding, netns: '/proc/self/ns/net' })
+    expect(f.paths).toEqual(['/proc/self/ns/net'])
+  })
+
+  it('passes its defaults to transactions', () => {
+    const nft = new Client({ binding: fake().binding, family: 'ip', table: 'fw' })
+    const tx = nft.transaction()
+    expect([tx.family, tx.table]).toEqual(['ip', 'fw'])
+    expect(nft.transaction({ family: 'ip6', table: 'x' }).family).toBe('ip6')
+  })
+})
