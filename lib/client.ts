@@ -314,6 +314,8 @@ export class Client {
       const o = op.object as { kind: string; family?: Family; table?: string; name?: string }
       if ((o.kind === 'set' || o.kind === 'map') && (op.verb === 'delete' || op.verb === 'destroy'))
         this.#sets.delete(`${o.family}\u0000${o.table}\u0000${o.name}`)
+      if (o.kind === 'ruleset')
+        for (const k of this.#sets.keys()) if (!o.family || k.startsWith(`${o.family}\u0000`)) this.#sets.delete(k)
       if (o.kind === 'table' && (op.verb === 'delete' || op.verb === 'destroy'))
         for (const k of this.#sets.keys()) if (k.startsWith(`${o.family}\u0000${o.name}\u0000`)) this.#sets.delete(k)
     }

@@ -156,9 +156,6 @@ export function parseIPv6(s: string): bigint | undefined {
 export function formatIPv6(v: bigint): string {
   const g: number[] = []
   for (let i = 7; i >= 0; i--) g.push(Number((v >> BigInt(i * 16)) & 0xffffn))
-  // IPv4-mapped addresses print with a dotted tail.
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
-    return `::ffff:${formatIPv4(v & 0xffffffffn)}`
   let best = -1
   let bestLen = 1
   for (let i = 0; i < 8; ) {
@@ -174,6 +171,10 @@ export function formatIPv6(v: bigint): string {
     }
     i = j
   }
+  // As glibc's inet_ntop (and so nft): IPv4-compatible (::a.b.c.d) and
+  // IPv4-mapped (::ffff:a.b.c.d) addresses end in dotted form.
+  if (best === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff)))
+    return `::${bestLen === 5 ? 'ffff:' : ''}${formatIPv4(v & 0xffffffffn)}`
   const hex = g.map((x) => x.toString(16))
   if (best < 0) return hex.join(':')
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`
@@ -322,19 +323,27 @@ const ifname: Datatype = {
   id: DATATYPE.ifname,
   size: 16,
   byteorder: 'host',
-  ordered: false,
+  // Names compare as byte strings; a wildcard `eth*` is the interval of every
+  // name starting with `eth` (how nft stores it in interval sets).
+  ordered: true,
   parse(value, path) {
     if (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value) > 15 || value.includes('\0'))
-      invalid(path, 'Expected an interface name of 1-15 bytes', value)
-    const v = fromBytes(Buffer.concat([Buffer.from(value), Buffer.alloc(16 - Buffer.byteLength(value))]))
-    return { lo: v, hi: v }
+      invalid(path, 'Expected an interface name of 1-15 bytes (or a prefix wildcard like "eth*")', value)
+    const wild = value.endsWith('*')
+    const stem = Buffer.from(wild ? value.slice(0, -1) : value)
+    if (wild && (stem.length === 0 || stem.includes(0x2a)))
+      invalid(path, 'Expected an interface name or prefix wildcard like "eth*" (1-15 bytes before the *)', value)
+    const lo = fromBytes(Buffer.concat([stem, Buffer.alloc(16 - stem.length)]))
+    const hi = wild ? fromBytes(Buffer.concat([stem, Buffer.alloc(16 - stem.length, 0xff)])) : lo
+    return { lo, hi }
   },
   encode: (v) => toBytes(v, 16),
   decode: fromBytes,
-  format: ({ lo }) => {
+  format: ({ lo, hi }) => {
     const b = toBytes(lo, 16)
     const end = b.indexOf(0)
-    return JSON.stringify(b.subarray(0, end < 0 ? 16 : end).toString())
+    const name = b.subarray(0, end < 0 ? 16 : end).toString()
+    return JSON.stringify(lo === hi ? name : `${name}*`)
   },
 }
 

@@ -77,6 +77,8 @@ function matchText(m: Match): string {
   const spec = SELECTORS[sels[0]]
   if (spec?.flags && sels.length === 1) {
     const list = Array.isArray(v) ? v : [v]
+    // A negated list means "none of these flags", which nft writes with `!`.
+    if (m.op === '!=' && list.length > 1) return `${lhs} ! ${list.join(',')}`
     return `${lhs} ${op}${list.join(',')}`
   }
   const types = sels.map(typeOf)
@@ -122,7 +124,7 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `limit rate ${s.over ? 'over ' : ''}${s.rate}/${s.per}${s.burst !== undefined ? ` burst ${s.burst} packets` : ''}`
     case 'snat':
     case 'dnat': {
-      const fam = family === 'inet' ? ` ${s.family ?? (s.to.includes(':') && !/^[\d.]+:\d/.test(s.to) ? 'ip6' : 'ip')}` : ''
+      const fam = family === 'inet' ? ` ${s.family ?? natFamily(s.to)}` : ''
       return `${s.stmt}${fam}${s.prefix ? ' prefix' : ''} to ${s.to}`
     }
     case 'masquerade':
@@ -137,6 +139,11 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `${lhs} vmap { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${verdictText(v)}`).join(', ')} }`
     }
   }
+}
+
+/** Address family of a NAT target: IPv6 when bracketed or with more than one ':'. */
+function natFamily(to: string): 'ip' | 'ip6' {
+  return to.startsWith('[') || (to.match(/:/g) ?? []).length > 1 ? 'ip6' : 'ip'
 }
 
 /** nft text of one rule expression. */

@@ -469,7 +469,10 @@ export class Transaction {
     const comment = checkComment(c.comment, `${path}.comment`)
     const base = { family: FAMILY_NUMBER[family], table, name, objType: OBJECT_TYPE.counter }
     const object = { ...c, family, table }
-    if (verb === 'delete' || verb === 'destroy') return { op: { verb, object }, native: [{ verb, kind: 'object', ...base }] }
+    if (verb === 'delete' || verb === 'destroy') {
+      const handle = c.handle !== undefined ? { handle: checkHandle(c.handle, `${path}.handle`) } : {}
+      return { op: { verb, object }, native: [{ verb, kind: 'object', ...base, ...handle }] }
+    }
     for (const k of ['packets', 'bytes'] as const)
       if (c[k] !== undefined) checkUint(c[k], `${path}.${k}`, Number.MAX_SAFE_INTEGER)
     return {

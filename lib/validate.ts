@@ -84,11 +84,17 @@ export function resolvePriority(v: unknown, family: Family, hook: Hook, path: st
       const base = namedPriorityValue(family, hook, m[1] as NamedPriority)
       if (base !== undefined) {
         const off = m[3] ? Number(m[3]) * (m[2] === '-' ? -1 : 1) : 0
-        return base + off
+        const prio = base + off
+        if (prio < -2147483648 || prio > 2147483647) invalid(path, 'Expected a priority within the 32-bit integer range', v)
+        return prio
       }
       invalid(path, `Expected a priority valid for ${family} ${hook} (named: raw, mangle, dstnat, filter, security, srcnat; dstnat only at prerouting, srcnat only at postrouting)`, v)
     }
-    if (/^\s*-?\d+\s*$/.test(v)) return Number(v)
+    if (/^\s*-?\d+\s*$/.test(v)) {
+      const n = Number(v)
+      if (n < -2147483648 || n > 2147483647) invalid(path, 'Expected a priority within the 32-bit integer range', v)
+      return n
+    }
   }
   return invalid(path, "Expected a priority: a number, a name such as 'filter', or 'srcnat - 1'", v)
 }

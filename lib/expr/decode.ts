@@ -212,9 +212,16 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             l3 = m.value
             dep = { l3 }
           }
+          // nft hides `ip protocol X` / `ip6 nexthdr X` as a dependency only in
+          // single-family tables; in inet/bridge/netdev they also pin the
+          // network protocol, so they stay visible.
+          const hides =
+            s.name === 'meta l4proto' ||
+            (s.name === 'ip protocol' && env.family === 'ip') ||
+            (s.name === 'ip6 nexthdr' && env.family === 'ip6')
           if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') {
             l4 = Number(DATATYPES.inet_proto.parse(m.value, 'value').lo)
-            dep = { l4 }
+            if (hides) dep = { l4 }
           }
         }
         push(m, dep)

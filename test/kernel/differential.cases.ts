@@ -103,6 +103,10 @@ export const INET_CASES: readonly RuleCase[] = [
   { nft: `ip saddr 10.0.0.1 counter accept comment "it's a comment, with spaces"`, exprs: [{ match: 'ip saddr', value: '10.0.0.1' }, { stmt: 'counter' }, { stmt: 'accept' }], comment: "it's a comment, with spaces" },
   { nft: 'ether saddr 02:00:00:00:00:01 accept', exprs: [{ match: 'ether saddr', value: '02:00:00:00:00:01' }, { stmt: 'accept' }] },
   { nft: 'ip protocol tcp accept', exprs: [{ match: 'ip protocol', value: 'tcp' }, { stmt: 'accept' }] },
+  { nft: 'ip protocol tcp tcp dport 22 accept', exprs: [{ match: 'ip protocol', value: 'tcp' }, { match: 'tcp dport', value: 22 }, { stmt: 'accept' }] },
+  { nft: 'iifname { "eth*", "wg0" } accept', exprs: [{ match: 'meta iifname', value: ['eth*', 'wg0'] }, { stmt: 'accept' }] },
+  { nft: 'ip6 daddr ::ffff:10.0.0.1 drop', exprs: [{ match: 'ip6 daddr', value: '::ffff:10.0.0.1' }, { stmt: 'drop' }] },
+  { nft: 'ct state ! established,related drop', exprs: [{ match: 'ct state', op: '!=', value: ['established', 'related'] }, { stmt: 'drop' }] },
 ]
 
 /** Cases for an `ip` table. */
