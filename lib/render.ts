@@ -179,7 +179,7 @@ export function renderElements(elements: readonly Element[], type: unknown, map?
       if (!isSpec(e)) return keyText(types, e)
       let s = keyText(types, e.key)
       if (e.timeout !== undefined) s += ` timeout ${formatTime(e.timeout)}`
-      if (e.counter) s += ' counter'
+      if (e.counter) s += typeof e.counter === 'object' ? ` counter packets ${e.counter.packets} bytes ${e.counter.bytes}` : ' counter'
       if (e.comment !== undefined) s += ` comment ${quote(e.comment)}`
       if (e.value !== undefined)
         s += ` : ${map === 'verdict' ? verdictText(e.value as Verdict) : dataType ? valueText(dataType, e.value) : String(e.value)}`

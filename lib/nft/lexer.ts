@@ -1,0 +1,114 @@
+/**
+ * Tokens of nft's language: words, strings, punctuation and line ends, each
+ * with its line and column; values interpolated into a tagged template are
+ * their own token kind, so they can never be re-read as syntax.
+ * @module
+ */
+
+/** One token. */
+export type Token =
+  | { readonly kind: 'word'; readonly text: string; readonly line: number; readonly col: number }
+  | { readonly kind: 'string'; readonly text: string; readonly line: number; readonly col: number }
+  | { readonly kind: 'punct'; readonly text: '{' | '}' | ';' | ',' | '@' | '=' | '.' | ':'; readonly line: number; readonly col: number }
+  | { readonly kind: 'eol'; readonly text: '\n'; readonly line: number; readonly col: number }
+  | { readonly kind: 'value'; readonly value: unknown; readonly text: string; readonly line: number; readonly col: number }
+  | { readonly kind: 'eof'; readonly text: ''; readonly line: number; readonly col: number }
+
+/** A syntax error with position, the offending line and a caret under the token. */
+export class NftSyntaxError extends SyntaxError {
+  /** 1-based line. */
+  readonly line: number
+  /** 1-based column. */
+  readonly col: number
+  /** File name, if known. */
+  readonly file?: string
+
+  constructor(message: string, source: string, line: number, col: number, width = 1, file?: string) {
+    const text = source.split('\n')[line - 1] ?? ''
+    const caret = `${' '.repeat(Math.max(0, col - 1))}${'^'.repeat(Math.max(1, width))}`
+    super(`${file ?? '<input>'}:${line}:${col}: ${message}\n${text}\n${caret}`)
+    this.name = 'NftSyntaxError'
+    this.line = line
+    this.col = col
+    this.file = file
+  }
+}
+
+const PUNCT = new Set(['{', '}', ';', ',', '@'])
+const WORD_STOP = new Set(['{', '}', ';', ',', '"', '@', '#', '\n', ' ', '\t', '\r', '$'])
+
+/** Splits nft text into tokens. `values` fill the `$__nftkit_value_N__` holes of tagged templates. */
+export function tokenize(src: string, file?: string, values: readonly unknown[] = []): Token[] {
+  const out: Token[] = []
+  let i = 0
+  let line = 1
+  let lineStart = 0
+  const col = () => i - lineStart + 1
+  while (i < src.length) {
+    const c = src[i]
+    if (c === '\n') {
+      out.push({ kind: 'eol', text: '\n', line, col: col() })
+      i++
+      line++
+      lineStart = i
+      continue
+    }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++
+      continue
+    }
+    if (c === '\\' && src[i + 1] === '\n') {
+      // line continuation
+      i += 2
+      line++
+      lineStart = i
+      continue
+    }
+    if (c === '#') {
+      while (i < src.length && src[i] !== '\n') i++
+      continue
+    }
+    if (c === '"') {
+      const startCol = col()
+      let j = i + 1
+      let text = ''
+      while (j < src.length && src[j] !== '"') {
+        if (src[j] === '\\' && src[j + 1] === '"') {
+          text += '"'
+          j += 2
+          continue
+        }
+        if (src[j] === '\n') throw new NftSyntaxError('unterminated string', src, line, startCol, 1, file)
+        text += src[j++]
+      }
+      if (j >= src.length) throw new NftSyntaxError('unterminated string', src, line, startCol, 1, file)
+      out.push({ kind: 'string', text, line, col: startCol })
+      i = j + 1
+      continue
+    }
+    if (PUNCT.has(c)) {
+      out.push({ kind: 'punct', text: c as '{', line, col: col() })
+      i++
+      continue
+    }
+    if (c === '$') {
+      const m = /^\$__nftkit_value_(\d+)__/.exec(src.slice(i))
+      if (m) {
+        out.push({ kind: 'value', value: values[Number(m[1])], text: `\${${m[1]}}`, line, col: col() })
+        i += m[0].length
+        continue
+      }
+      throw new NftSyntaxError('variables ($name) are not supported; interpolate values in a tagged template instead', src, line, col(), 1, file)
+    }
+    const start = i
+    const startCol = col()
+    while (i < src.length && !WORD_STOP.has(src[i])) i++
+    const text = src.slice(start, i)
+    // Standalone '=', '.' and ':' are punctuation; inside words they belong to
+    // addresses (10.0.0.1, 2001:db8::1, 02:00:..).
+    if (text === '=' || text === '.' || text === ':') out.push({ kind: 'punct', text, line, col: startCol })
+    else out.push({ kind: 'word', text, line, col: startCol })
+  }
+  out.push({ kind: 'eof', text: '', line, col: col() })
+  return out
+}

@@ -1,0 +1,104 @@
+/**
+ * Applies operations to an in-memory ruleset (no kernel), to show what a set
+ * of files declares: `nftkit render`. Handles are not known here, so
+ * handle-based operations (replace/delete rule) are refused.
+ * @module
+ */
+import type { Family } from '../constants.js'
+import type { Element } from '../elements.js'
+import type { RuleExpr } from '../expr/types.js'
+import type { Chain, Counter, NamedMap, NamedSet, Rule, Table } from '../objects.js'
+import type { Operation } from '../transaction.js'
+import type { TableContents } from './ruleset.js'
+
+interface MutableTable {
+  table: Table & { family: Family; name: string }
+  counters: Array<Counter & { family: Family; table: string }>
+  sets: Array<(NamedSet | NamedMap) & { family: Family; table: string; elements: Element[] }>
+  chains: Array<Chain & { family: Family; table: string }>
+  rules: Array<{ kind: 'rule'; family: Family; table: string; chain: string; exprs: readonly RuleExpr[]; comment?: string }>
+}
+
+/** Builds the state the operations declare, table by table, in declaration order. */
+export function applyToModel(ops: readonly Operation[]): TableContents[] {
+  const tables: MutableTable[] = []
+  const find = (family: Family, name: string) => tables.find((t) => t.table.family === family && t.table.name === name)
+  const need = (family: Family, name: string, what: string) => {
+    const t = find(family, name)
+    if (!t) throw new Error(`${what}: table ${family} ${name} is not declared`)
+    return t
+  }
+  for (const { verb, object: o } of ops) {
+    const obj = o as Record<string, unknown> & { kind: string; family: Family; table: string; name: string }
+    switch (obj.kind) {
+      case 'ruleset':
+        tables.splice(0, tables.length, ...tables.filter((t) => obj.family && t.table.family !== obj.family))
+        break
+      case 'table': {
+        const t = find(obj.family, obj.name)
+        if (verb === 'delete' || verb === 'destroy') tables.splice(tables.indexOf(t as MutableTable), t ? 1 : 0)
+        else if (verb === 'flush') {
+          if (t) t.rules = []
+        } else if (t) Object.assign(t.table, obj)
+        else tables.push({ table: { ...(obj as unknown as Table), family: obj.family, name: obj.name }, counters: [], sets: [], chains: [], rules: [] })
+        break
+      }
+      case 'chain': {
+        const t = need(obj.family, obj.table, `${verb} chain ${obj.name}`)
+        const i = t.chains.findIndex((c) => c.name === obj.name)
+        if (verb === 'delete' || verb === 'destroy') {
+          if (i >= 0) t.chains.splice(i, 1)
+          t.rules = t.rules.filter((r) => r.chain !== obj.name)
+        } else if (verb === 'flush') t.rules = t.rules.filter((r) => r.chain !== obj.name)
+        else if (i < 0) t.chains.push(obj as unknown as MutableTable['chains'][number])
+        else Object.assign(t.chains[i], obj)
+        break
+      }
+      case 'rule': {
+        const t = need(obj.family, obj.table, `${verb} rule`)
+        if (verb === 'replace' || verb === 'delete' || verb === 'destroy' || obj.position !== undefined)
+          throw new Error(`${verb} rule by handle or position needs a kernel: use nftkit apply`)
+        const r = { kind: 'rule' as const, family: obj.family, table: obj.table, chain: String(obj.chain), exprs: obj.exprs as RuleExpr[], ...(obj.comment !== undefined ? { comment: String(obj.comment) } : {}) }
+        if (verb === 'insert') {
+          const first = t.rules.findIndex((x) => x.chain === r.chain)
+          t.rules.splice(first < 0 ? t.rules.length : first, 0, r)
+        } else t.rules.push(r)
+        break
+      }
+      case 'set':
+      case 'map': {
+        const t = need(obj.family, obj.table, `${verb} ${obj.kind} ${obj.name}`)
+        const i = t.sets.findIndex((s) => s.name === obj.name)
+        if (verb === 'delete' || verb === 'destroy') {
+          if (i >= 0) t.sets.splice(i, 1)
+        } else if (verb === 'flush') {
+          if (i >= 0) t.sets[i].elements = []
+        } else if (i < 0) t.sets.push({ ...(obj as unknown as NamedSet), family: obj.family, table: obj.table, elements: [...((obj.elements as Element[]) ?? [])] })
+        break
+      }
+      case 'element': {
+        const t = need(obj.family, obj.table, `${verb} element`)
+        const s = t.sets.find((x) => x.name === obj.set)
+        if (!s) throw new Error(`${verb} element: set ${obj.set} is not declared in table ${obj.family} ${obj.table}`)
+        const els = obj.elements as Element[]
+        const keyOf = (e: Element) => JSON.stringify(typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: unknown }).key : e)
+        if (verb === 'delete' || verb === 'destroy') {
+          const gone = new Set(els.map(keyOf))
+          s.elements = s.elements.filter((e) => !gone.has(keyOf(e)))
+        } else s.elements.push(...els)
+        break
+      }
+      case 'counter': {
+        const t = need(obj.family, obj.table, `${verb} counter ${obj.name}`)
+        const i = t.counters.findIndex((c) => c.name === obj.name)
+        if (verb === 'delete' || verb === 'destroy') {
+          if (i >= 0) t.counters.splice(i, 1)
+        } else if (i < 0) t.counters.push(obj as unknown as MutableTable['counters'][number])
+        break
+      }
+    }
+  }
+  return tables as unknown as TableContents[]
+}
+
+export type { Rule }

@@ -1,0 +1,891 @@
+/**
+ * A parser for nft's language (what `nft -f` reads): table blocks with chains,
+ * sets, maps, counters and rules, and top-level commands. It produces nftkit
+ * operations (verb + typed object), so text reaches the kernel through the
+ * same validated path as typed objects.
+ * @module
+ */
+import { FAMILIES, type Family } from '../constants.js'
+import { DATATYPES, type Datatype, type KeyTypeName } from '../datatypes.js'
+import type { Element, ElementSpec } from '../elements.js'
+import { jsValue } from '../expr/decode.js'
+import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
+import type { Match, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../expr/types.js'
+import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, Table, TableFlag } from '../objects.js'
+import type { Operation, Verb } from '../transaction.js'
+import { NftSyntaxError, type Token, tokenize } from './lexer.js'
+
+export { NftSyntaxError } from './lexer.js'
+
+/** Where each parsed operation came from (file, line, column of its first token). */
+const SOURCES = new WeakMap<Operation, { file?: string; line: number; col: number }>()
+
+/** The source position of an operation returned by {@link parseNft}, if known. */
+export function sourceOf(op: Operation): { file?: string; line: number; col: number } | undefined {
+  return SOURCES.get(op)
+}
+
+/** What a parsed file declares, in order. */
+export interface ParsedFile {
+  readonly operations: readonly Operation[]
+  /** Tables declared with a `table` block or `add table`, in order of appearance. */
+  readonly tables: ReadonlyArray<{ readonly family: Family; readonly name: string }>
+}
+
+/** Options of the parser. */
+export interface ParseOptions {
+  /** Name used in error messages. */
+  readonly file?: string
+  /** Values for `$__nftkit_value_N__` holes (tagged templates). */
+  readonly values?: readonly unknown[]
+}
+
+const TIME_UNITS: Record<string, number> = { d: 86400000, h: 3600000, m: 60000, s: 1000, ms: 1 }
+
+/** Parses nft time notation (`1h30m`, `500ms`, `10s`) into milliseconds. */
+export function parseTime(s: string): number | undefined {
+  if (/^\d+$/.test(s)) return Number(s) * 1000
+  const re = /(\d+)(ms|d|h|m|s)/gy
+  let total = 0
+  let m: RegExpExecArray | null
+  let pos = 0
+  // biome-ignore lint/suspicious/noAssignInExpressions: regex scan
+  while ((m = re.exec(s)) !== null) {
+    total += Number(m[1]) * TIME_UNITS[m[2]]
+    pos = re.lastIndex
+  }
+  return pos === s.length && pos > 0 ? total : undefined
+}
+
+class Parser {
+  private pos = 0
+  private readonly tables: { family: Family; name: string }[] = []
+  private readonly ops: Operation[] = []
+  /** Key/data types of sets declared so far, to give elements their canonical values. */
+  private readonly setTypes = new Map<string, { key: Datatype[]; data?: Datatype | 'verdict' }>()
+
+  constructor(
+    private readonly toks: Token[],
+    private readonly src: string,
+    private readonly file?: string,
+  ) {}
+
+  // ----------------------------------------------------------- token helpers
+
+  private peek(o = 0): Token {
+    return this.toks[Math.min(this.pos + o, this.toks.length - 1)]
+  }
+  private next(): Token {
+    const t = this.peek()
+    if (t.kind !== 'eof') this.pos++
+    return t
+  }
+  fail(t: Token, msg: string): never {
+    throw new NftSyntaxError(msg, this.src, t.line, t.col, Math.max(1, t.text.length), this.file)
+  }
+  private is(t: Token, text: string): boolean {
+    return (t.kind === 'word' || t.kind === 'punct') && t.text === text
+  }
+  private accept(text: string): boolean {
+    if (this.is(this.peek(), text)) {
+      this.pos++
+      return true
+    }
+    return false
+  }
+  private expect(text: string, what = `'${text}'`): Token {
+    const t = this.next()
+    if (!this.is(t, text)) this.fail(t, `expected ${what} but found ${describeToken(t)}`)
+    return t
+  }
+  private word(what: string): string {
+    const t = this.next()
+    if (t.kind !== 'word') this.fail(t, `expected ${what} but found ${describeToken(t)}`)
+    return t.text
+  }
+  private wordOrString(what: string): string {
+    const t = this.next()
+    if (t.kind === 'value' && typeof t.value === 'string') return t.value
+    if (t.kind !== 'word' && t.kind !== 'string') this.fail(t, `expected ${what} but found ${describeToken(t)}`)
+    return t.text
+  }
+  private string(what: string): string {
+    const t = this.next()
+    if (t.kind === 'value' && typeof t.value === 'string') return t.value
+    if (t.kind !== 'string') this.fail(t, `expected ${what} (a quoted string) but found ${describeToken(t)}`)
+    return t.text
+  }
+  private atEnd(): boolean {
+    const t = this.peek()
+    return t.kind === 'eol' || t.kind === 'eof' || this.is(t, ';') || this.is(t, '}')
+  }
+  private skipSeparators(): void {
+    while (this.peek().kind === 'eol' || this.is(this.peek(), ';')) this.pos++
+  }
+  private endStatement(): void {
+    const t = this.peek()
+    if (t.kind === 'eol' || this.is(t, ';')) {
+      this.pos++
+      return
+    }
+    if (t.kind === 'eof' || this.is(t, '}')) return
+    this.fail(t, `expected the end of the statement but found ${describeToken(t)}`)
+  }
+  private family(): Family {
+    const t = this.peek()
+    if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.text)) {
+      this.pos++
+      return t.text as Family
+    }
+    return 'ip'
+  }
+  private number(what: string): number {
+    const t = this.next()
+    if (t.kind === 'value' && typeof t.value === 'number') return t.value
+    if (t.kind !== 'word' || !/^(0x[0-9a-fA-F]+|\d+)$/.test(t.text)) this.fail(t, `expected ${what} (a number) but found ${describeToken(t)}`)
+    return Number(t.text)
+  }
+  private time(what: string): number {
+    const t = this.next()
+    const ms = t.kind === 'word' ? parseTime(t.text) : undefined
+    if (ms === undefined) this.fail(t, `expected ${what} (a time like 30s, 10m, 1h) but found ${describeToken(t)}`)
+    return ms
+  }
+
+  // ----------------------------------------------------------- file level
+
+  parseFile(): ParsedFile {
+    for (;;) {
+      this.skipSeparators()
+      const t = this.peek()
+      if (t.kind === 'eof') break
+      if (t.kind !== 'word') this.fail(t, `expected a command or a table block but found ${describeToken(t)}`)
+      if (t.text === 'table') {
+        this.pos++
+        const from = this.ops.length
+        this.tableBlock('add')
+        this.mark(from, t)
+        continue
+      }
+      if (t.text === 'define' || t.text === 'include')
+        this.fail(t, `'${t.text}' is not supported by nftkit yet; expected a table block or a command`)
+      const verbs: Verb[] = ['add', 'create', 'insert', 'replace', 'delete', 'destroy', 'flush']
+      if (!verbs.includes(t.text as Verb)) this.fail(t, `expected a table block or a command (add, create, insert, replace, delete, destroy, flush) but found ${describeToken(t)}`)
+      this.pos++
+      const from = this.ops.length
+      this.command(t.text as Verb, t)
+      this.mark(from, t)
+      this.endStatement()
+    }
+    return { operations: this.ops, tables: this.tables }
+  }
+
+  /** Records the source position of operations added since `from`. */
+  private mark(from: number, at: Token): void {
+    for (let i = from; i < this.ops.length; i++) if (!SOURCES.has(this.ops[i])) SOURCES.set(this.ops[i], { file: this.file, line: at.line, col: at.col })
+  }
+
+  private declareTable(family: Family, name: string): void {
+    if (!this.tables.some((x) => x.family === family && x.name === name)) this.tables.push({ family, name })
+  }
+
+  private tableBlock(verb: 'add' | 'create'): void {
+    const family = this.family()
+    const name = this.wordOrString('a table name')
+    this.declareTable(family, name)
+    const table: { kind: 'table'; family: Family; name: string; flags?: TableFlag[]; comment?: string } = { kind: 'table', family, name }
+    const tableOp: Operation = { verb, object: table }
+    this.ops.push(tableOp)
+    if (!this.accept('{')) return
+    const chains: Operation[] = []
+    const others: Operation[] = []
+    const rules: Operation[] = []
+    for (;;) {
+      this.skipSeparators()
+      const t = this.next()
+      if (this.is(t, '}')) break
+      if (t.kind !== 'word') this.fail(t, `expected chain, set, map, counter, flags or comment but found ${describeToken(t)}`)
+      switch (t.text) {
+        case 'flags':
+          table.flags = this.list('a table flag') as TableFlag[]
+          break
+        case 'comment':
+          table.comment = this.string('a comment')
+          break
+        case 'chain': {
+          const cname = this.wordOrString('a chain name')
+          const { chain, body } = this.chainBlock(family, name, cname)
+          const op: Operation = { verb: 'add', object: chain }
+          SOURCES.set(op, { file: this.file, line: t.line, col: t.col })
+          chains.push(op)
+          rules.push(...body)
+          break
+        }
+        case 'set':
+        case 'map': {
+          const op: Operation = { verb: 'add', object: this.setBlock(t.text, family, name, this.wordOrString(`a ${t.text} name`)) }
+          SOURCES.set(op, { file: this.file, line: t.line, col: t.col })
+          others.push(op)
+          break
+        }
+        case 'counter': {
+          const op: Operation = { verb: 'add', object: this.counterDecl(family, name, this.wordOrString('a counter name')) }
+          SOURCES.set(op, { file: this.file, line: t.line, col: t.col })
+          others.push(op)
+          break
+        }
+        default:
+          this.fail(t, `expected chain, set, map, counter, flags or comment but found ${describeToken(t)}`)
+      }
+      this.endStatement()
+    }
+    // Chains first (maps may jump to them), then sets, maps and counters, then
+    // rules, which may refer to any of them.
+    this.ops.push(...chains, ...others, ...rules)
+  }
+
+  private list(what: string): string[] {
+    const out = [this.word(what)]
+    while (this.accept(',')) out.push(this.word(what))
+    return out
+  }
+
+  private chainBlock(family: Family, table: string, name: string): { chain: Chain; body: Operation[] } {
+    const chain: Record<string, unknown> = { kind: 'chain', family, table, name }
+    const body: Operation[] = []
+    this.expect('{')
+    for (;;) {
+      this.skipSeparators()
+      const t = this.peek()
+      if (this.is(t, '}')) {
+        this.pos++
+        break
+      }
+      if (this.is(t, 'type')) {
+        this.pos++
+        this.chainSpec(chain)
+        continue
+      }
+      if (this.is(t, 'policy') && this.peek(1).kind === 'word' && ['accept', 'drop'].includes(this.peek(1).text)) {
+        this.pos++
+        chain.policy = this.word('a policy')
+        this.endStatement()
+        continue
+      }
+      if (this.is(t, 'comment') && this.peek(1).kind === 'string' && this.isStatementEnd(this.peek(2))) {
+        this.pos++
+        chain.comment = this.string('a comment')
+        this.endStatement()
+        continue
+      }
+      const op: Operation = { verb: 'add', object: { kind: 'rule', family, table, chain: name, ...this.ruleBody() } }
+      SOURCES.set(op, { file: this.file, line: t.line, col: t.col })
+      body.push(op)
+      this.endStatement()
+    }
+    return { chain: chain as unknown as Chain, body }
+  }
+
+  private isStatementEnd(t: Token): boolean {
+    return t.kind === 'eol' || t.kind === 'eof' || this.is(t, ';') || this.is(t, '}')
+  }
+
+  /** `type T hook H [device D | devices = { ... }] priority P [; policy X]` after `type`. */
+  private chainSpec(chain: Record<string, unknown>): void {
+    chain.type = this.word('a chain type')
+    this.expect('hook')
+    chain.hook = this.word('a hook')
+    if (this.accept('device')) chain.devices = [this.wordOrString('a device name')]
+    else if (this.accept('devices')) {
+      this.expect('=')
+      this.expect('{')
+      const devs = [this.wordOrString('a device name')]
+      while (this.accept(',')) devs.push(this.wordOrString('a device name'))
+      this.expect('}')
+      chain.devices = devs
+    }
+    this.expect('priority')
+    const parts: string[] = []
+    while (!this.atEnd() && !this.is(this.peek(), 'policy')) {
+      const t = this.next()
+      if (t.kind !== 'word') this.fail(t, `expected a priority but found ${describeToken(t)}`)
+      parts.push(t.text)
+    }
+    const text = parts.join(' ').replace(/^([a-z]+)\s*([+-])\s*(\d+)$/, '$1 $2 $3').trim()
+    if (parts.length === 0) this.fail(this.peek(), 'expected a priority')
+    chain.priority = /^-?\d+$/.test(text) ? Number(text) : text
+    this.accept(';')
+    if (this.is(this.peek(), 'policy')) {
+      this.pos++
+      chain.policy = this.word('a policy')
+      this.accept(';')
+    }
+  }
+
+  private counterDecl(family: Family, table: string, name: string): Counter {
+    const c: { kind: 'counter'; family: Family; table: string; name: string; packets?: number; bytes?: number; comment?: string } = {
+      kind: 'counter',
+      family,
+      table,
+      name,
+    }
+    if (!this.accept('{')) return c
+    for (;;) {
+      this.skipSeparators()
+      const t = this.next()
+      if (this.is(t, '}')) break
+      if (this.is(t, 'packets')) {
+        c.packets = this.number('a packet count')
+        if (this.accept('bytes')) c.bytes = this.number('a byte count')
+      } else if (this.is(t, 'bytes')) c.bytes = this.number('a byte count')
+      else if (this.is(t, 'comment')) c.comment = this.string('a comment')
+      else this.fail(t, `expected packets, bytes or comment but found ${describeToken(t)}`)
+    }
+    return c
+  }
+
+  private setBlock(kind: 'set' | 'map', family: Family, table: string, name: string): NamedSet | NamedMap {
+    const s: Record<string, unknown> = { kind, family, table, name }
+    this.expect('{')
+    let keyTypes: Datatype[] = []
+    let data: Datatype | 'verdict' | undefined
+    let pendingElements: Token | undefined
+    for (;;) {
+      this.skipSeparators()
+      const t = this.next()
+      if (this.is(t, '}')) break
+      if (t.kind !== 'word') this.fail(t, `expected a ${kind} property but found ${describeToken(t)}`)
+      switch (t.text) {
+        case 'type': {
+          const names = [this.word('a key type')]
+          while (this.accept('.')) names.push(this.word('a key type'))
+          keyTypes = names.map((n, i) => {
+            if (!(n in DATATYPES)) this.fail(this.toks[this.pos - 1 - (names.length - 1 - i) * 2], `expected a key type (${Object.keys(DATATYPES).join(', ')}) but found '${n}'`)
+            return DATATYPES[n as KeyTypeName]
+          })
+          s.type = names.length === 1 ? names[0] : names
+          if (kind === 'map') {
+            this.expect(':', "':' and the map's value type")
+            const d = this.word('a map value type')
+            if (d !== 'verdict' && !(d in DATATYPES)) this.fail(this.toks[this.pos - 1], `expected verdict or a value type but found '${d}'`)
+            data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
+            s.map = d
+          }
+          this.setTypes.set(`${family}\u0000${table}\u0000${name}`, { key: keyTypes, data })
+          break
+        }
+        case 'typeof':
+          this.fail(t, "'typeof' set declarations are not supported by nftkit yet; declare the type instead")
+          break
+        case 'flags':
+          s.flags = this.list('a set flag') as SetFlag[]
+          break
+        case 'timeout':
+          s.timeout = this.time('a timeout')
+          break
+        case 'gc-interval':
+          s.gcInterval = this.time('a garbage collection interval')
+          break
+        case 'size':
+          s.size = this.number('a size')
+          break
+        case 'policy':
+          s.policy = this.word('a set policy (performance or memory)')
+          break
+        case 'counter':
+          s.counter = true
+          break
+        case 'comment':
+          s.comment = this.string('a comment')
+          break
+        case 'elements':
+          pendingElements = t
+          this.expect('=')
+          s.elements = this.elementList(keyTypes, data)
+          break
+        default:
+          this.fail(t, `expected type, flags, timeout, gc-interval, size, policy, counter, comment or elements but found ${describeToken(t)}`)
+      }
+      this.endStatement()
+    }
+    if (pendingElements && keyTypes.length === 0) this.fail(pendingElements, 'expected the type before the elements')
+    if (!s.type) this.fail(this.toks[this.pos - 1], `expected a type in the ${kind} declaration`)
+    return s as unknown as NamedSet
+  }
+
+  /** `{ e, e, ... }` of a named set or map (types known or not). */
+  private elementList(key: Datatype[], data: Datatype | 'verdict' | undefined): Element[] {
+    this.expect('{')
+    const out: Element[] = []
+    for (;;) {
+      while (this.peek().kind === 'eol') this.pos++
+      if (this.accept('}')) break
+      out.push(this.element(key, data))
+      while (this.peek().kind === 'eol') this.pos++
+      if (this.accept('}')) break
+      this.expect(',', "',' or '}'")
+    }
+    return out
+  }
+
+  private element(key: Datatype[], data: Datatype | 'verdict' | undefined): Element {
+    const parts: unknown[] = [this.keyValue(key[0])]
+    let i = 1
+    while (this.accept('.')) parts.push(this.keyValue(key[i++]))
+    const spec: { key: unknown; timeout?: number; comment?: string; counter?: boolean | { packets: number; bytes: number }; value?: unknown } = {
+      key: parts.length === 1 ? parts[0] : parts,
+    }
+    let hasOptions = false
+    for (;;) {
+      const t = this.peek()
+      if (this.is(t, 'timeout')) {
+        this.pos++
+        spec.timeout = this.time('a timeout')
+      } else if (this.is(t, 'expires')) {
+        this.pos++
+        this.time('an expiry') // read back by nft listings; not an input
+        continue
+      } else if (this.is(t, 'comment')) {
+        this.pos++
+        spec.comment = this.string('a comment')
+      } else if (this.is(t, 'counter')) {
+        this.pos++
+        if (this.accept('packets')) {
+          const packets = this.number('a packet count')
+          this.expect('bytes')
+          spec.counter = { packets, bytes: this.number('a byte count') }
+        } else spec.counter = true
+      } else break
+      hasOptions = true
+    }
+    if (this.accept(':')) {
+      if (data === 'verdict' || (data === undefined && this.isVerdictWord(this.peek()))) spec.value = this.verdict()
+      else spec.value = this.keyValue(data)
+      hasOptions = true
+    }
+    return hasOptions ? (spec as ElementSpec) : (spec.key as Element)
+  }
+
+  private isVerdictWord(t: Token): boolean {
+    return t.kind === 'word' && ['accept', 'drop', 'continue', 'return', 'jump', 'goto'].includes(t.text)
+  }
+
+  private verdict(): Verdict {
+    const w = this.word('a verdict')
+    if (w === 'jump' || w === 'goto') {
+      const chain = this.wordOrString('a chain name')
+      return w === 'jump' ? { jump: chain } : { goto: chain }
+    }
+    if (w === 'accept' || w === 'drop' || w === 'continue' || w === 'return') return w
+    return this.fail(this.toks[this.pos - 1], `expected a verdict (accept, drop, continue, return, jump, goto) but found '${w}'`)
+  }
+
+  /** One value of a known (or unknown) type, in nftkit's canonical JS form. */
+  private keyValue(t: Datatype | undefined): unknown {
+    const tok = this.next()
+    if (tok.kind === 'value') return tok.value
+    if (tok.kind !== 'word' && tok.kind !== 'string') this.fail(tok, `expected a value but found ${describeToken(tok)}`)
+    return this.canonical(t, tok)
+  }
+
+  private canonical(t: Datatype | undefined, tok: Token): unknown {
+    const text = tok.text
+    if (!t) return /^\d+$/.test(text) ? Number(text) : text
+    try {
+      return jsValue(t, t.parse(t.name === 'ifname' ? text : /^\d+$/.test(text) && t.name !== 'ipv4_addr' ? Number(text) : text, 'value'))
+    } catch (e) {
+      this.fail(tok, (e as { reason?: string }).reason ?? String(e))
+    }
+  }
+
+  // ----------------------------------------------------------- commands
+
+  private command(verb: Verb, at: Token): void {
+    const what = this.word('an object (table, chain, rule, set, map, element, counter, ruleset)')
+    switch (what) {
+      case 'ruleset': {
+        if (verb !== 'flush') this.fail(at, `'${verb} ruleset' is not supported; expected flush ruleset`)
+        const t = this.peek()
+        const family = t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.text) ? this.family() : undefined
+        this.ops.push({ verb, object: { kind: 'ruleset', ...(family ? { family } : {}) } })
+        return
+      }
+      case 'table': {
+        if (verb === 'add' || verb === 'create') {
+          this.tableBlock(verb)
+          return
+        }
+        const family = this.family()
+        const name = this.wordOrString('a table name')
+        this.ops.push({ verb, object: { kind: 'table', family, name } })
+        return
+      }
+      case 'chain': {
+        const family = this.family()
+        const table = this.wordOrString('a table name')
+        const name = this.wordOrString('a chain name')
+        const chain: Record<string, unknown> = { kind: 'chain', family, table, name }
+        if ((verb === 'add' || verb === 'create') && this.accept('{')) {
+          for (;;) {
+            this.skipSeparators()
+            if (this.accept('}')) break
+            const t = this.next()
+            if (this.is(t, 'type')) this.chainSpec(chain)
+            else if (this.is(t, 'policy')) chain.policy = this.word('a policy')
+            else if (this.is(t, 'comment')) chain.comment = this.string('a comment')
+            else this.fail(t, `expected type, policy or comment but found ${describeToken(t)}`)
+          }
+        }
+        this.ops.push({ verb, object: chain as unknown as Chain })
+        return
+      }
+      case 'rule': {
+        const family = this.family()
+        const table = this.wordOrString('a table name')
+        const chain = this.wordOrString('a chain name')
+        const r: Record<string, unknown> = { kind: 'rule', family, table, chain }
+        if (this.accept('handle')) r.handle = this.number('a rule handle')
+        else if (this.accept('position')) r.position = this.number('a rule handle')
+        else if (this.is(this.peek(), 'index')) this.fail(this.peek(), "'index' positions are not supported; use position HANDLE")
+        if (verb === 'delete' || verb === 'destroy') {
+          if (r.handle === undefined) this.fail(this.peek(), 'expected handle N: rules are deleted by handle')
+          this.ops.push({ verb, object: r as unknown as Rule })
+          return
+        }
+        if (verb === 'replace' && r.handle === undefined) this.fail(this.peek(), 'expected handle N: replace needs the handle of the rule it replaces')
+        if (verb !== 'replace' && r.handle !== undefined) {
+          r.position = r.handle
+          delete r.handle
+        }
+        Object.assign(r, this.ruleBody())
+        this.ops.push({ verb, object: r as unknown as Rule })
+        return
+      }
+      case 'set':
+      case 'map': {
+        const family = this.family()
+        const table = this.wordOrString('a table name')
+        const name = this.wordOrString(`a ${what} name`)
+        if (verb === 'add' || verb === 'create') {
+          this.ops.push({ verb, object: this.setBlock(what, family, table, name) })
+          return
+        }
+        this.ops.push({ verb, object: { kind: what, family, table, name } })
+        return
+      }
+      case 'element': {
+        const family = this.family()
+        const table = this.wordOrString('a table name')
+        const set = this.wordOrString('a set name')
+        const types = this.setTypes.get(`${family}\u0000${table}\u0000${set}`)
+        const elements = this.elementList(types?.key ?? [], types?.data)
+        this.ops.push({ verb, object: { kind: 'element', family, table, set, elements } })
+        return
+      }
+      case 'counter': {
+        const family = this.family()
+        const table = this.wordOrString('a table name')
+        const name = this.wordOrString('a counter name')
+        if (verb === 'add' || verb === 'create') this.ops.push({ verb, object: this.counterDecl(family, table, name) })
+        else this.ops.push({ verb, object: { kind: 'counter', family, table, name } })
+        return
+      }
+      default:
+        this.fail(this.toks[this.pos - 1], `expected table, chain, rule, set, map, element, counter or ruleset but found '${what}'`)
+    }
+  }
+
+  // ----------------------------------------------------------- rules
+
+  /** A rule body up to the end of the statement: expressions and an optional comment. */
+  ruleBody(): { exprs: RuleExpr[]; comment?: string } {
+    const exprs: RuleExpr[] = []
+    let comment: string | undefined
+    while (!this.atEnd()) {
+      const t = this.peek()
+      if (this.is(t, 'comment')) {
+        this.pos++
+        comment = this.string('a comment')
+        continue
+      }
+      exprs.push(this.ruleExpr())
+    }
+    if (exprs.length === 0 && comment === undefined) this.fail(this.peek(), 'expected a rule')
+    return comment === undefined ? { exprs } : { exprs, comment }
+  }
+
+  private selectorAt(): { spec: SelectorSpec; width: number } | undefined {
+    const a = this.peek()
+    const b = this.peek(1)
+    if (a.kind !== 'word') return undefined
+    if (b.kind === 'word') {
+      const two = normalizeSelector(`${a.text} ${b.text}`)
+      if (two) return { spec: SELECTORS[two], width: 2 }
+    }
+    const one = normalizeSelector(a.text)
+    return one ? { spec: SELECTORS[one], width: 1 } : undefined
+  }
+
+  private ruleExpr(): RuleExpr {
+    const t = this.peek()
+    if (t.kind !== 'word') this.fail(t, `expected a match or a statement but found ${describeToken(t)}`)
+    // Statements that start like selectors.
+    if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
+    if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
+    if (t.text === 'tcp' && this.is(this.peek(1), 'flags')) return this.mssClamp()
+    const sel = this.selectorAt()
+    if (sel) return this.match(sel)
+    return this.statement()
+  }
+
+  private markSet(kind: 'ct' | 'meta', width = 3): Statement {
+    this.pos += width
+    if (kind === 'meta' && this.is(this.peek(), 'ct') && this.is(this.peek(1), 'mark')) {
+      this.pos += 2
+      return { stmt: 'meta mark set', value: 'ct mark' }
+    }
+    const v = this.number('a mark')
+    return kind === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v }
+  }
+
+  private mssClamp(): Statement {
+    const at = this.peek()
+    this.pos += 2
+    if (!this.accept('syn') || !this.accept('tcp') || !this.accept('option') || !this.accept('maxseg') || !this.accept('size') || !this.accept('set'))
+      this.fail(at, "expected 'tcp flags syn tcp option maxseg size set VALUE' (other tcp flags matches are not supported yet)")
+    if (this.accept('rt')) {
+      this.expect('mtu')
+      return { stmt: 'tcp mss set', value: 'rt mtu' }
+    }
+    return { stmt: 'tcp mss set', value: this.number('an MSS value') }
+  }
+
+  private match(first: { spec: SelectorSpec; width: number }): RuleExpr {
+    const specs = [first.spec]
+    this.pos += first.width
+    while (this.is(this.peek(), '.')) {
+      this.pos++
+      const s = this.selectorAt()
+      if (!s) this.fail(this.peek(), 'expected a selector after . in a concatenation')
+      specs.push(s.spec)
+      this.pos += s.width
+    }
+    const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
+    if (this.accept('vmap')) return { stmt: 'vmap', key, map: this.vmapValue(specs) as Extract<Statement, { stmt: 'vmap' }>['map'] }
+    let op: '==' | '!=' | undefined
+    let bang = false
+    if (this.accept('==')) op = '=='
+    else if (this.accept('!=')) op = '!='
+    else if (this.accept('!')) {
+      op = '!='
+      bang = true
+    }
+    const value = this.matchValue(specs, bang)
+    const m: Match = op === '!=' ? { match: key, op, value } : { match: key, value }
+    return m
+  }
+
+  private vmapValue(specs: SelectorSpec[]): MatchSetRef | Array<[unknown, Verdict]> {
+    if (this.accept('@')) return { set: this.wordOrString('a map name') }
+    this.expect('{', "'{' or '@map'")
+    const out: Array<[unknown, Verdict]> = []
+    for (;;) {
+      while (this.peek().kind === 'eol') this.pos++
+      if (this.accept('}')) break
+      const key = this.tupleValue(specs)
+      this.expect(':', "':' and a verdict")
+      out.push([key, this.verdict()])
+      while (this.peek().kind === 'eol') this.pos++
+      if (this.accept('}')) break
+      this.expect(',', "',' or '}'")
+    }
+    return out
+  }
+
+  private tupleValue(specs: SelectorSpec[]): unknown {
+    const parts: unknown[] = [this.selectorValue(specs[0])]
+    for (let i = 1; i < specs.length; i++) {
+      this.expect('.', "'.' and the next value of the concatenation")
+      parts.push(this.selectorValue(specs[i]))
+    }
+    return specs.length === 1 ? parts[0] : parts
+  }
+
+  private selectorValue(s: SelectorSpec): unknown {
+    const tok = this.next()
+    if (tok.kind === 'value') return tok.value
+    if (tok.kind !== 'word' && tok.kind !== 'string') this.fail(tok, `expected a value for ${s.name} but found ${describeToken(tok)}`)
+    if (s.wildcard && tok.text.endsWith('*')) return tok.text
+    return this.canonical(s.type, tok)
+  }
+
+  private matchValue(specs: SelectorSpec[], bang: boolean): Match['value'] {
+    const t = this.peek()
+    if (t.kind === 'value') {
+      this.pos++
+      return t.value as Match['value']
+    }
+    if (this.accept('@')) return { set: this.wordOrString('a set name') }
+    if (this.is(t, '{')) {
+      this.pos++
+      const out: unknown[] = []
+      for (;;) {
+        while (this.peek().kind === 'eol') this.pos++
+        if (this.accept('}')) break
+        out.push(this.tupleValue(specs))
+        while (this.peek().kind === 'eol') this.pos++
+        if (this.accept('}')) break
+        this.expect(',', "',' or '}'")
+      }
+      return out as Match['value']
+    }
+    const s = specs[0]
+    if (specs.length > 1) this.fail(t, 'expected a named set (@name) or an anonymous set { ... } for a concatenation')
+    if (s.flags) {
+      const names = [this.word(`a ${s.name} flag`)]
+      while (this.accept(',')) names.push(this.word(`a ${s.name} flag`))
+      for (const n of names)
+        if (!(n in (s.flags ?? {}))) this.fail(this.toks[this.pos - 1], `expected one of ${s.flagOrder?.join(', ')} but found '${n}'`)
+      if (bang && names.length === 1) return names[0]
+      return names.length === 1 ? names[0] : names
+    }
+    return this.selectorValue(s) as Match['value']
+  }
+
+  private statement(): Statement {
+    const t = this.next()
+    const w = t.text
+    switch (w) {
+      case 'accept':
+      case 'drop':
+      case 'continue':
+      case 'return':
+        return { stmt: w }
+      case 'jump':
+      case 'goto':
+        return { stmt: w, chain: this.wordOrString('a chain name') }
+      case 'counter': {
+        if (this.accept('name')) return { stmt: 'counter', name: this.wordOrString('a counter name') }
+        if (this.accept('packets')) {
+          const packets = this.number('a packet count')
+          this.expect('bytes')
+          const bytes = this.number('a byte count')
+          return packets || bytes ? { stmt: 'counter', packets, bytes } : { stmt: 'counter' }
+        }
+        return { stmt: 'counter' }
+      }
+      case 'notrack':
+        return { stmt: 'notrack' }
+      case 'reject': {
+        if (!this.accept('with')) return { stmt: 'reject' }
+        const kind = this.word('icmp, icmpv6, icmpx or tcp reset')
+        if (kind === 'tcp') {
+          this.expect('reset')
+          return { stmt: 'reject', with: 'tcp reset' }
+        }
+        if (kind !== 'icmp' && kind !== 'icmpv6' && kind !== 'icmpx') this.fail(this.toks[this.pos - 1], `expected icmp, icmpv6, icmpx or tcp reset but found '${kind}'`)
+        this.accept('type')
+        const code = this.word('a reject code')
+        const v: string | number = /^\d+$/.test(code) ? Number(code) : code
+        if (kind === 'icmp') return { stmt: 'reject', with: { icmp: v } }
+        if (kind === 'icmpv6') return { stmt: 'reject', with: { icmpv6: v } }
+        return { stmt: 'reject', with: { icmpx: v } }
+      }
+      case 'log': {
+        const st: { stmt: 'log'; prefix?: string; level?: never } = { stmt: 'log' }
+        for (;;) {
+          if (this.accept('prefix')) st.prefix = this.string('a log prefix')
+          else if (this.accept('level')) {
+            const lv = this.word('a log level')
+            if (lv !== 'warn') st.level = lv as never
+          } else break
+        }
+        return st
+      }
+      case 'limit': {
+        this.expect('rate')
+        const over = this.accept('over')
+        const rt = this.next()
+        const m = rt.kind === 'word' ? /^(\d+)\/(second|minute|hour|day|week)$/.exec(rt.text) : null
+        if (!m) this.fail(rt, `expected a rate like 10/second but found ${describeToken(rt)}`)
+        let burst: number | undefined
+        if (this.accept('burst')) {
+          burst = this.number('a burst')
+          if (!this.accept('packets')) this.fail(this.peek(), "expected 'packets' (byte limits are not supported yet)")
+        }
+        return {
+          stmt: 'limit',
+          rate: Number(m[1]),
+          per: m[2] as 'second',
+          ...(burst !== undefined && burst !== 5 ? { burst } : {}),
+          ...(over ? { over: true } : {}),
+        }
+      }
+      case 'snat':
+      case 'dnat': {
+        let family: 'ip' | 'ip6' | undefined
+        if (this.is(this.peek(), 'ip') || this.is(this.peek(), 'ip6')) family = this.next().text as 'ip'
+        const prefix = this.accept('prefix')
+        this.expect('to')
+        const to = this.word('a NAT target')
+        const fam = family ?? (to.startsWith('[') || (to.match(/:/g) ?? []).length > 1 ? 'ip6' : 'ip')
+        return { stmt: w, to, ...(prefix ? { prefix: true } : {}), family: fam }
+      }
+      case 'masquerade': {
+        if (!this.accept('to')) return { stmt: 'masquerade' }
+        const p = this.word(':PORT')
+        if (!p.startsWith(':')) this.fail(this.toks[this.pos - 1], `expected :PORT but found '${p}'`)
+        const port = p.slice(1)
+        return { stmt: 'masquerade', port: /^\d+$/.test(port) ? Number(port) : port }
+      }
+      default:
+        return this.fail(t, `expected a match or a statement but found ${describeToken(t)}`)
+    }
+  }
+}
+
+function describeToken(t: Token): string {
+  switch (t.kind) {
+    case 'eof':
+      return 'the end of the input'
+    case 'eol':
+      return 'the end of the line'
+    case 'string':
+      return `"${t.text}"`
+    case 'value':
+      return 'an interpolated value'
+    default:
+      return `'${t.text}'`
+  }
+}
+
+/** Parses nft text (a whole file, as `nft -f` reads it). @throws NftSyntaxError */
+export function parseNft(text: string, opts: ParseOptions = {}): ParsedFile {
+  return new Parser(tokenize(text, opts.file, opts.values), text, opts.file).parseFile()
+}
+
+/** Parses one rule body (`ip saddr 10.0.0.1 accept comment "x"`). @throws NftSyntaxError */
+export function parseRule(text: string, opts: ParseOptions = {}): { exprs: RuleExpr[]; comment?: string } {
+  const p = new Parser(tokenize(text, opts.file, opts.values), text, opts.file)
+  const body = p.ruleBody()
+  const rest = (p as unknown as { peek(): Token }).peek()
+  if (rest.kind !== 'eof' && rest.kind !== 'eol') p.fail(rest, `expected the end of the rule but found ${describeToken(rest)}`)
+  return body
+}
+
+/**
+ * A rule from a tagged template: interpolated values are inserted as typed
+ * values (a number, a string, an array for an anonymous set, `{ set }`), never
+ * re-read as syntax, so they cannot inject anything.
+ *
+ * @example
+ * const r = rule`ip saddr @allow tcp dport ${port} counter accept`
+ * tx.add({ kind: 'rule', chain: 'input', ...r })
+ */
+export function rule(strings: TemplateStringsArray, ...values: unknown[]): { exprs: RuleExpr[]; comment?: string } {
+  let text = strings[0]
+  values.forEach((_, i) => {
+    text += ` $__nftkit_value_${i}__ ${strings[i + 1]}`
+  })
+  return parseRule(text, { values, file: 'rule`...`' })
+}

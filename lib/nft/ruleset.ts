@@ -1,0 +1,91 @@
+/**
+ * Renders a ruleset as `nft list ruleset` prints it: tables in order, each with
+ * its comment and flags, counters, sets and maps, then chains with their rules.
+ * @module
+ */
+import { type Family, FAMILIES, priorityText } from '../constants.js'
+import type { ListedChain, ListedCounter, ListedRule, ListedSet, ListedTable, Listing } from '../listing.js'
+import { formatTime, quote, renderElements, renderRuleBody } from '../render.js'
+
+/** The contents of one table, for rendering. */
+export interface TableContents {
+  readonly table: Omit<ListedTable, 'handle'> & { handle?: number }
+  readonly counters: ReadonlyArray<Omit<ListedCounter, 'handle' | 'packets' | 'bytes'> & { packets?: number; bytes?: number }>
+  readonly sets: ReadonlyArray<Omit<ListedSet, 'handle'>>
+  readonly chains: ReadonlyArray<Omit<ListedChain, 'handle'>>
+  readonly rules: ReadonlyArray<Omit<ListedRule, 'handle'> | (Omit<ListedRule, 'handle' | 'family' | 'table'> & { family?: Family; table?: string })>
+}
+
+/** Groups a listing by table, keeping kernel order within each kind. */
+export function tablesOf(l: Listing): TableContents[] {
+  return l.tables.map((t) => {
+    const mine = <T extends { family?: Family; table?: string }>(xs: readonly T[]) => xs.filter((x) => x.family === t.family && x.table === t.name)
+    return { table: t, counters: mine(l.counters), sets: mine(l.sets), chains: mine(l.chains), rules: mine(l.rules) }
+  })
+}
+
+function setText(s: Omit<ListedSet, 'handle'> & { map?: string }): string[] {
+  const key = Array.isArray(s.type) ? s.type.join(' . ') : String(s.type)
+  const lines = [`type ${s.kind === 'map' ? `${key} : ${s.map}` : key}`]
+  if (s.policy === 'memory') lines.push('policy memory')
+  if (s.size !== undefined) lines.push(`size ${s.size}`)
+  // nft omits `flags timeout` when it is the only flag and a default timeout is set.
+  const flags = s.flags ?? []
+  if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && s.timeout !== undefined)) lines.push(`flags ${flags.join(',')}`)
+  if (s.timeout !== undefined) lines.push(`timeout ${formatTime(s.timeout)}`)
+  if (s.gcInterval !== undefined) lines.push(`gc-interval ${formatTime(s.gcInterval)}`)
+  if (s.counter) lines.push('counter')
+  if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
+  if (s.elements.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined)} }`)
+  return lines
+}
+
+function chainHeader(c: Omit<ListedChain, 'handle'>): string | undefined {
+  if (c.hook === undefined) return undefined
+  const prio = typeof c.priority === 'number' && c.family ? priorityText(c.family, c.hook, c.priority) : String(c.priority)
+  let dev = ''
+  if (c.devices?.length === 1) dev = ` device ${quote(c.devices[0])}`
+  else if (c.devices && c.devices.length > 1) dev = ` devices = { ${c.devices.map(quote).join(', ')} }`
+  return `type ${c.type ?? 'filter'} hook ${c.hook}${dev} priority ${prio}; policy ${c.policy ?? 'accept'};`
+}
+
+/** nft text of one table with its contents, as `nft list table` prints it. */
+export function renderTable(t: TableContents): string {
+  const out: string[] = [`table ${t.table.family} ${t.table.name} {`]
+  const head: string[] = []
+  if (t.table.comment !== undefined) head.push(`\tcomment ${quote(t.table.comment)}`)
+  if (t.table.flags?.length) head.push(`\tflags ${t.table.flags.join(',')}`)
+  const blocks: string[][] = []
+  for (const c of t.counters) {
+    const body = [`\t\tpackets ${c.packets ?? 0} bytes ${c.bytes ?? 0}`]
+    if (c.comment !== undefined) body.unshift(`\t\tcomment ${quote(c.comment)}`)
+    blocks.push([`\tcounter ${c.name} {`, ...body, '\t}'])
+  }
+  for (const s of t.sets) blocks.push([`\t${s.kind} ${s.name} {`, ...setText(s as Omit<ListedSet, 'handle'> & { map?: string }).map((l) => `\t\t${l}`), '\t}'])
+  for (const c of t.chains) {
+    const lines = [`\tchain ${c.name} {`]
+    if (c.comment !== undefined) lines.push(`\t\tcomment ${quote(c.comment)}`)
+    const h = chainHeader(c)
+    if (h) lines.push(`\t\t${h}`)
+    for (const r of t.rules) if (r.chain === c.name) lines.push(`\t\t${renderRuleBody({ ...r, family: t.table.family }, { counters: true })}`)
+    lines.push('\t}')
+    blocks.push(lines)
+  }
+  out.push(...head)
+  // As nft: a blank line between objects, and after the flags line (not after a comment).
+  blocks.forEach((b, i) => {
+    if (i > 0 || t.table.flags?.length) out.push('')
+    out.push(...b)
+  })
+  out.push('}')
+  return out.join('\n')
+}
+
+/** nft text of a whole listing, as `nft list ruleset` prints it. */
+export function renderRuleset(l: Listing | readonly TableContents[]): string {
+  const tables = Array.isArray(l) ? (l as readonly TableContents[]) : tablesOf(l as Listing)
+  return tables.map((t) => `${renderTable(t)}\n`).join('')
+}
+
+/** Families in nft's listing order. */
+export const LIST_ORDER: readonly Family[] = FAMILIES
