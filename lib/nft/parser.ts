@@ -204,6 +204,7 @@ class Parser {
       this.skipSeparators()
       const t = this.next()
       if (this.is(t, '}')) break
+      if (t.kind === 'eof') this.fail(t, `expected '}' to close table ${name} but found the end of the input`)
       if (t.kind !== 'word') this.fail(t, `expected chain, set, map, counter, flags or comment but found ${describeToken(t)}`)
       switch (t.text) {
         case 'flags':
@@ -261,6 +262,7 @@ class Parser {
         this.pos++
         break
       }
+      if (t.kind === 'eof') this.fail(t, `expected '}' to close chain ${name} but found the end of the input`)
       if (this.is(t, 'type')) {
         this.pos++
         this.chainSpec(chain)
@@ -713,17 +715,42 @@ class Parser {
 
   private selectorValue(s: SelectorSpec): unknown {
     const tok = this.next()
-    if (tok.kind === 'value') return tok.value
+    if (tok.kind === 'value') return this.interpolated(s, tok.value, tok)
     if (tok.kind !== 'word' && tok.kind !== 'string') this.fail(tok, `expected a value for ${s.name} but found ${describeToken(tok)}`)
     if (s.wildcard && tok.text.endsWith('*')) return tok.text
     return this.canonical(s.type, tok)
+  }
+
+  /** An interpolated value for a selector: checked and canonicalised like written text. */
+  private interpolated(s: SelectorSpec, v: unknown, at: Token): unknown {
+    if (s.wildcard && typeof v === 'string' && v.endsWith('*')) return v
+    if (s.flags) {
+      const names = Array.isArray(v) ? v : [v]
+      for (const n of names) if (typeof n !== 'string' || !(n in s.flags)) this.fail(at, `expected one of ${s.flagOrder?.join(', ')} for ${s.name}`)
+      return v
+    }
+    try {
+      return jsValue(s.type, s.type.parse(v, 'value'))
+    } catch (e) {
+      return this.fail(at, `${(e as { reason?: string }).reason ?? String(e)} for ${s.name}`)
+    }
   }
 
   private matchValue(specs: SelectorSpec[], bang: boolean): Match['value'] {
     const t = this.peek()
     if (t.kind === 'value') {
       this.pos++
-      return t.value as Match['value']
+      const v = t.value
+      if (typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as MatchSetRef).set === 'string') return v as MatchSetRef
+      if (specs.length > 1) {
+        if (!Array.isArray(v)) this.fail(t, 'expected a list of tuples or { set } for a concatenation')
+        return v.map((tuple) => {
+          if (!Array.isArray(tuple) || tuple.length !== specs.length) this.fail(t, `expected tuples of ${specs.length} values`)
+          return tuple.map((x, i) => this.interpolated(specs[i], x, t))
+        }) as Match['value']
+      }
+      if (Array.isArray(v) && !specs[0].flags) return v.map((x) => this.interpolated(specs[0], x, t)) as Match['value']
+      return this.interpolated(specs[0], v, t) as Match['value']
     }
     if (this.accept('@')) return { set: this.wordOrString('a set name') }
     if (this.is(t, '{')) {
