@@ -11,7 +11,7 @@ import type { Element, ElementSpec } from '../elements.js'
 import { jsValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import type { Match, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../expr/types.js'
-import type { Chain, Counter, NamedMap, NamedSet, SetFlag, TableFlag } from '../objects.js'
+import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../objects.js'
 import type { Operation, Verb } from '../transaction.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 
