@@ -253,6 +253,25 @@ export function unpackElements(p: NativePackedElements): ElementRecord[] {
   return out
 }
 
+/**
+ * The value nft sorts elements by: the key as an integer in its datatype's byte
+ * order (interface names are host-order strings, so on little-endian machines
+ * they sort by their last bytes first, exactly as `nft list` shows them).
+ */
+function orderKey(t: Datatype, v: bigint): bigint {
+  if (t.name !== 'ifname') return v
+  const b = Buffer.alloc(t.size)
+  let x = v
+  for (let i = t.size - 1; i >= 0; i--) {
+    b[i] = Number(x & 0xffn)
+    x >>= 8n
+  }
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) b.reverse()
+  let out = 0n
+  for (const byte of b) out = (out << 8n) | BigInt(byte)
+  return out
+}
+
 /** Key intervals of elements as the kernel returns them, rebuilt into ranges. */
 export interface DecodedElement {
   readonly fields: Interval[]
@@ -314,7 +333,9 @@ export function decodeElements(
       })
       .sort((a, b) => {
         for (let i = 0; i < a.fields.length; i++) {
-          if (a.fields[i].lo !== b.fields[i].lo) return a.fields[i].lo < b.fields[i].lo ? -1 : 1
+          const x = orderKey(shape.key[i], a.fields[i].lo)
+          const y = orderKey(shape.key[i], b.fields[i].lo)
+          if (x !== y) return x < y ? -1 : 1
         }
         return 0
       })

@@ -419,10 +419,8 @@ function decodeReject(
 ): Statement {
   const type = num(e.rejectType)
   const code = num(e.code ?? 0)
-  if (type === REJECT_TYPE.tcpReset) {
-    useDeps({ l4: 6 })
-    return { stmt: 'reject', with: 'tcp reset' }
-  }
+  // nft keeps the `meta l4proto tcp` it adds for `reject with tcp reset` visible.
+  if (type === REJECT_TYPE.tcpReset) return { stmt: 'reject', with: 'tcp reset' }
   if (type === REJECT_TYPE.icmpx) {
     if (code === ICMPX_CODE['port-unreachable']) return { stmt: 'reject' }
     return { stmt: 'reject', with: { icmpx: codeName(ICMPX_CODE, code) } }

@@ -15,8 +15,11 @@ function syntaxError(f: () => unknown): NftSyntaxError {
 describe('parseRule', () => {
   // The differential corpus is verified against nft: its text must parse to its typed form
   // (anonymous-set order aside, which the kernel sorts).
+  // Cases whose canonical (read-back) form differs from what is written: anonymous
+  // sets come back in nft's sort order, and tcp reset shows its protocol dependency.
+  const WRITTEN_DIFFERS = new Set(['icmp type { echo-request, echo-reply } accept', 'iifname { "eth0", "wg0" } accept', 'reject with tcp reset'])
   for (const c of INET_CASES) {
-    if (c.nft === 'icmp type { echo-request, echo-reply } accept') continue
+    if (WRITTEN_DIFFERS.has(c.nft)) continue
     it(c.nft, () => {
       const r = parseRule(c.nft)
       expect(r.exprs).toEqual(c.exprs)
