@@ -22,9 +22,10 @@ import { makeNetns, type Netns } from '../helpers/netns.js'
 const DIR = import.meta.dirname
 const tmp = mkdtempSync(join(tmpdir(), 'nftkit-conf-'))
 
-/** `nft list ruleset` text normalised: no handles, no expiry countdowns, single spaces, no blank lines. */
+/** `nft list ruleset` text normalised: no handles, no expiry countdowns, no line wrapping, single spaces, no blank lines. */
 function normalize(text: string): string {
   return text
+    .replace(/,\s*\n\s*/g, ', ') // nft wraps long element lists after a comma
     .split('\n')
     .map((l) =>
       l
