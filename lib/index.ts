@@ -25,3 +25,8 @@ export { renderExpr, renderRuleBody, renderOperation, renderElements } from './r
 export { loadBinding } from './native.js'
 export { compileRule } from './expr/compile.js'
 export { decodeRule } from './expr/decode.js'
+export { parseNft, parseRule, parseTime, rule, sourceOf, NftSyntaxError } from './nft/parser.js'
+export type { ParsedFile, ParseOptions } from './nft/parser.js'
+export { renderRuleset, renderTable, tablesOf } from './nft/ruleset.js'
+export type { TableContents } from './nft/ruleset.js'
+export { applyToModel } from './nft/model.js'
