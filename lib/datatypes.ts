@@ -4,6 +4,7 @@
  * Set key types and rule match values share this one table.
  * @module
  */
+import { readFileSync } from 'node:fs'
 import { DATATYPE, ICMP_TYPE, ICMPV6_TYPE, L4PROTO } from './constants.js'
 import { invalid } from './errors.js'
 
@@ -245,6 +246,29 @@ export function prefixLength(lo: bigint, hi: bigint, bits: number): number | und
   return bits - host
 }
 
+let services: Record<string, number> | undefined
+
+/**
+ * Service names nft accepts for ports (from /etc/services, as nft reads them
+ * through getservbyname), plus the common ones when that file is missing.
+ */
+export function serviceNames(): Record<string, number> {
+  if (services) return services
+  const out: Record<string, number> = { ssh: 22, http: 80, https: 443, domain: 53, smtp: 25, ftp: 21, telnet: 23, ntp: 123, bgp: 179, snmp: 161 }
+  try {
+    for (const line of readFileSync('/etc/services', 'utf8').split('\n')) {
+      const m = /^([\w.-]+)\s+(\d+)\/(tcp|udp)(\s+(.*))?$/.exec(line.replace(/#.*/, '').trim())
+      if (!m) continue
+      const port = Number(m[2])
+      for (const n of [m[1], ...(m[5] ?? '').split(/\s+/).filter(Boolean)]) if (!(n in out)) out[n] = port
+    }
+  } catch {
+    /* no /etc/services: the built-in names only */
+  }
+  services = out
+  return out
+}
+
 /** An integer value type of `size` bytes, optionally with symbolic names (tcp, echo-request). */
 export function integerType(
   name: string,
@@ -252,6 +276,7 @@ export function integerType(
   byteorder: ByteOrder,
   names?: Readonly<Record<string, number>>,
   id = (DATATYPE as Record<string, number>)[name] ?? DATATYPE.integer,
+  inputNamesOnly = false,
 ): Datatype {
   const max = (1n << BigInt(size * 8)) - 1n
   const one = (x: unknown, path: string, whole: unknown): bigint => {
@@ -287,7 +312,7 @@ export function integerType(
     format({ lo, hi }) {
       const f = (v: bigint): string | number => {
         if (name === 'mark') return `0x${v.toString(16).padStart(8, '0')}`
-        if (names) for (const [k, n] of Object.entries(names)) if (BigInt(n) === v && !ALIASES.has(k)) return k
+        if (names && !inputNamesOnly) for (const [k, n] of Object.entries(names)) if (BigInt(n) === v && !ALIASES.has(k)) return k
         return Number(v)
       }
       return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
@@ -385,7 +410,7 @@ const etherAddr: Datatype = {
 export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
   ipv4_addr: addressType('ipv4_addr'),
   ipv6_addr: addressType('ipv6_addr'),
-  inet_service: integerType('inet_service', 2, 'big'),
+  inet_service: integerType('inet_service', 2, 'big', serviceNames(), undefined, true),
   inet_proto: integerType('inet_proto', 1, 'big', L4PROTO),
   mark: integerType('mark', 4, 'host'),
   ifname,
@@ -399,6 +424,8 @@ export const VALUE_TYPES = {
   icmp_type: integerType('icmp_type', 1, 'big', ICMP_TYPE, 14),
   icmpv6_type: integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29),
   iface_type: integerType('iface_type', 2, 'host', { ether: 1, ppp: 512, loopback: 772 }, 21),
+  ct_state: integerType('ct_state', 4, 'host', { invalid: 1, established: 2, related: 4, new: 8, untracked: 64 }, 26),
+  ct_status: integerType('ct_status', 4, 'host', { expected: 1, 'seen-reply': 2, assured: 4, confirmed: 8, snat: 16, dnat: 32, dying: 512 }, 28),
 } as const
 
 /** Datatype by nft id (set key types first, then selector value types), or undefined. */

@@ -100,7 +100,8 @@ export function fastIPv4(
     }
     return { packedKeys: keys.subarray(0, 4 * m), keyLen: 4, packedFlags: Buffer.alloc(m) }
   }
-  // Merge overlapping/adjacent intervals (deletes must name stored intervals exactly).
+  // Merge overlapping intervals (the kernel refuses overlaps); adjacent ones
+  // stay separate elements, as nft keeps them (deletes must name stored intervals exactly).
   const lo: number[] = []
   const hi: number[] = []
   for (let k = 0; k < n; k++) {
@@ -108,7 +109,7 @@ export function fastIPv4(
     const a = iv[2 * j]
     const b = iv[2 * j + 1]
     const last = lo.length - 1
-    if (last >= 0 && a <= hi[last] + 1) {
+    if (last >= 0 && a <= hi[last]) {
       if (opts.forDelete) return undefined
       if (b > hi[last]) hi[last] = b
       continue
@@ -126,6 +127,8 @@ export function fastIPv4(
   }
   for (let k = 0; k < m; k++) {
     keys.writeUInt32BE(lo[k], 4 * w++)
+    // An end bound even when the next interval starts right after: the kernel
+    // keeps the two elements apart (an end and a start on the same key).
     if (hi[k] !== MAX) {
       keys.writeUInt32BE(hi[k] + 1, 4 * w)
       flags[w++] = ELEM_FLAG_INTERVAL_END

@@ -177,7 +177,9 @@ export function encodeElements(
   for (const p of sorted) {
     const { lo, hi } = p.fields[0]
     const last = merged[merged.length - 1]
-    if (last && lo <= last.hi + 1n) {
+    // Overlapping intervals merge (the kernel refuses overlaps); adjacent ones
+    // stay separate elements, as nft keeps them.
+    if (last && lo <= last.hi) {
       const mergeable = !opts.forDelete && !shape.data && !hasOptions(p) && !hasOptions(last.p)
       if (mergeable) {
         if (hi > last.hi) last.hi = hi
@@ -195,13 +197,10 @@ export function encodeElements(
   const out: NativeElement[] = []
   if (opts.leadingZero && merged.length > 0 && merged[0].lo !== 0n)
     out.push({ key: t.encode(0n), flags: ELEM_FLAG_INTERVAL_END })
-  merged.forEach((m, i) => {
+  for (const m of merged) {
     out.push({ key: t.encode(m.lo), ...m.p.data, ...options(m.p) })
-    // An adjacent next interval starts where this one's end bound would be.
-    const next = merged[i + 1]
-    if (m.hi !== max && !(next && next.lo === m.hi + 1n))
-      out.push({ key: t.encode(m.hi + 1n), flags: ELEM_FLAG_INTERVAL_END })
-  })
+    if (m.hi !== max) out.push({ key: t.encode(m.hi + 1n), flags: ELEM_FLAG_INTERVAL_END })
+  }
   return out
 }
 
@@ -253,23 +252,24 @@ export function unpackElements(p: NativePackedElements): ElementRecord[] {
   return out
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
 /**
- * The value nft sorts elements by: the key as an integer in its datatype's byte
- * order (interface names are host-order strings, so on little-endian machines
- * they sort by their last bytes first, exactly as `nft list` shows them).
+ * The order nft lists hash-set elements in: by the key as one integer in the
+ * key's byte order. Big-endian single-field keys (addresses, ports) compare
+ * byte by byte; host-order keys (interface names, marks) and concatenations
+ * compare as host integers, i.e. from their last byte on little-endian hosts.
  */
-function orderKey(t: Datatype, v: bigint): bigint {
-  if (t.name !== 'ifname') return v
-  const b = Buffer.alloc(t.size)
-  let x = v
-  for (let i = t.size - 1; i >= 0; i--) {
-    b[i] = Number(x & 0xffn)
-    x >>= 8n
+function compareKeys(shape: SetShape, a: Uint8Array, b: Uint8Array): number {
+  const forward = !LITTLE_ENDIAN || (shape.key.length === 1 && shape.key[0].byteorder === 'big')
+  const n = Math.max(a.length, b.length)
+  for (let k = 0; k < n; k++) {
+    const i = forward ? k : n - 1 - k
+    const x = a[i] ?? 0
+    const y = b[i] ?? 0
+    if (x !== y) return x - y
   }
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) b.reverse()
-  let out = 0n
-  for (const byte of b) out = (out << 8n) | BigInt(byte)
-  return out
+  return 0
 }
 
 /** Key intervals of elements as the kernel returns them, rebuilt into ranges. */
@@ -323,22 +323,15 @@ export function decodeElements(
     }
   }
   if (!shape.interval || shape.key.length > 1) {
-    // Hash sets come back in kernel order; sort by key so listings are stable.
-    return records
-      .filter((r) => r.key)
-      .map((r) => {
-        const lo = split(r.key as Uint8Array)
-        const hi = r.keyEnd ? split(r.keyEnd) : lo
-        return { fields: lo.map((l, i) => ({ lo: l, hi: hi[i] })), ...extra(r) }
-      })
-      .sort((a, b) => {
-        for (let i = 0; i < a.fields.length; i++) {
-          const x = orderKey(shape.key[i], a.fields[i].lo)
-          const y = orderKey(shape.key[i], b.fields[i].lo)
-          if (x !== y) return x < y ? -1 : 1
-        }
-        return 0
-      })
+    // Hash sets come back in kernel order; sort them as nft lists them.
+    // Concatenated interval sets stay in kernel order, as nft prints them.
+    const keyed = records.filter((r) => r.key)
+    if (!(shape.interval && shape.key.length > 1)) keyed.sort((a, b) => compareKeys(shape, a.key as Uint8Array, b.key as Uint8Array))
+    return keyed.map((r) => {
+      const lo = split(r.key as Uint8Array)
+      const hi = r.keyEnd ? split(r.keyEnd) : lo
+      return { fields: lo.map((l, i) => ({ lo: l, hi: hi[i] })), ...extra(r) }
+    })
   }
   const t = shape.key[0]
   const max = MAX_BITS(t)

@@ -95,11 +95,12 @@ function elementsOf(shape: SetShape, records: readonly NativeElementRecord[]): E
 }
 
 function setFlags(flags: number): SetFlag[] {
+  // In the order nft prints them.
   const out: SetFlag[] = []
   if (flags & SET_FLAG.constant) out.push('constant')
+  if (flags & SET_FLAG.eval) out.push('dynamic')
   if (flags & SET_FLAG.interval) out.push('interval')
   if (flags & SET_FLAG.timeout) out.push('timeout')
-  if (flags & SET_FLAG.eval) out.push('dynamic')
   return out
 }
 

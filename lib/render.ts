@@ -73,6 +73,10 @@ function matchText(m: Match): string {
   const lhs = sels.map(selectorText).join(' . ')
   const op = m.op === '!=' ? '!= ' : ''
   const v = m.value
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'elements' in v) {
+    const types = sels.map(typeOf)
+    return `${lhs} ${op}{ ${v.elements.map((k) => keyText(types, k, sels)).join(', ')} }`
+  }
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) return `${lhs} ${op}@${(v as { set: string }).set}`
   const spec = SELECTORS[sels[0]]
   if (spec?.flags && sels.length === 1) {

@@ -36,7 +36,7 @@ import { invalid } from '../errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../set-userdata.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
-import type { Match, RuleExpr, Selector, SetRef, Statement, Verdict } from './types.js'
+import type { AnonymousSet, Match, RuleExpr, Selector, SetRef, Statement, Verdict } from './types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -148,7 +148,7 @@ function needL4(ctx: Ctx, l4: number, what: string, path: string): void {
 function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
   if (s.l2 && !ctx.l2) {
     const fam = ctx.env.family
-    if (fam === 'ip' || fam === 'ip6' || fam === 'inet') {
+    if (fam === 'ip' || fam === 'ip6' || fam === 'inet' || fam === 'netdev') {
       // Link-layer headers are only Ethernet when the input interface is.
       ctx.out.push({ type: 'meta', key: META_KEY.iiftype, dreg: 1 })
       cmp(ctx, CMP_OP.eq, SELECTORS['meta iiftype'].type.encode(1n))
@@ -161,6 +161,10 @@ function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
 
 function isSetRef(v: unknown): v is SetRef {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as SetRef).set === 'string'
+}
+
+function isAnonymousSet(v: unknown): v is AnonymousSet {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Array.isArray((v as AnonymousSet).elements)
 }
 
 function opOf(m: Match, path: string): '==' | '!=' {
@@ -191,6 +195,13 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     checkSetKey(info, [s], vpath)
     load(ctx, s.load, 1)
     lookup(ctx, v.set, info?.id, op === '!=', vpath)
+    return
+  }
+  if (isAnonymousSet(v)) {
+    if (!Array.isArray(v.elements) || v.elements.length === 0) invalid(`${vpath}.elements`, 'Expected a non-empty list of values', v.elements)
+    const set = anonymousSet(ctx, [s.type], v.elements as Element[], `${vpath}.elements`)
+    load(ctx, s.load, 1)
+    lookup(ctx, set.name, set.id, op === '!=', vpath)
     return
   }
   if (s.flags) {
@@ -295,7 +306,7 @@ function loadConcat(ctx: Ctx, specs: readonly SelectorSpec[]): void {
 function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=', v: unknown, path: string): void {
   const specs = sel.map((x, i) => selector(x, `${path}.match[${i}]`))
   for (const s of specs) {
-    if (s.flags || s.wildcard) invalid(`${path}.match`, `Expected selectors usable in a concatenation (not ${s.name})`, sel)
+    if (s.flags) invalid(`${path}.match`, `Expected selectors usable in a concatenation (not ${s.name})`, sel)
     deps(ctx, s, path)
   }
   const vpath = `${path}.value`
@@ -306,9 +317,10 @@ function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=',
     lookup(ctx, v.set, info?.id, op === '!=', vpath)
     return
   }
-  if (!Array.isArray(v) || v.length === 0)
+  const list = isAnonymousSet(v) ? v.elements : v
+  if (!Array.isArray(list) || list.length === 0)
     invalid(vpath, 'Expected a named set ({ set }) or a non-empty list of tuples for a concatenation', v)
-  const set = anonymousSet(ctx, specs.map((s) => s.type), v as Element[], vpath)
+  const set = anonymousSet(ctx, specs.map((s) => s.type), list as Element[], vpath)
   loadConcat(ctx, specs)
   lookup(ctx, set.name, set.id, op === '!=', vpath)
 }

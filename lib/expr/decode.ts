@@ -254,7 +254,10 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         } else if (e.dreg !== undefined) {
           throw new Unsupported('data map lookup')
         } else if (anon) {
-          push({ match: key, ...(inv ? { op: '!=' as const } : {}), value: anon.elements.map((x) => x.key) as never })
+          const elements = anon.elements.map((x) => x.key)
+          // Flag selectors read a plain list as a bit test, so their sets stay explicit.
+          const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements } : elements
+          push({ match: key, ...(inv ? { op: '!=' as const } : {}), value: value as never })
         } else {
           push({ match: key, ...(inv ? { op: '!=' as const } : {}), value: { set: name } })
         }
@@ -419,8 +422,12 @@ function decodeReject(
 ): Statement {
   const type = num(e.rejectType)
   const code = num(e.code ?? 0)
-  // nft keeps the `meta l4proto tcp` it adds for `reject with tcp reset` visible.
-  if (type === REJECT_TYPE.tcpReset) return { stmt: 'reject', with: 'tcp reset' }
+  // nft hides the `meta l4proto tcp` it adds for `reject with tcp reset` in
+  // ip/ip6 tables but shows it in inet/bridge/netdev tables.
+  if (type === REJECT_TYPE.tcpReset) {
+    if (family === 'ip' || family === 'ip6') useDeps({ l4: 6 })
+    return { stmt: 'reject', with: 'tcp reset' }
+  }
   if (type === REJECT_TYPE.icmpx) {
     if (code === ICMPX_CODE['port-unreachable']) return { stmt: 'reject' }
     return { stmt: 'reject', with: { icmpx: codeName(ICMPX_CODE, code) } }
@@ -429,8 +436,9 @@ function decodeReject(
   const fam = family === 'ip6' || l3 === 'ip6' ? 'ip6' : family === 'ip' || l3 === 'ip' ? 'ip' : undefined
   if (!fam) throw new Unsupported('reject family')
   const port = fam === 'ip' ? ICMP_CODE['port-unreachable'] : ICMPV6_CODE['port-unreachable']
-  // What compile emits for a plain `reject` in this context.
-  if (code === port && (family === fam || l3 === fam)) return { stmt: 'reject' }
+  // A plain `reject` in an ip/ip6 table; in inet/bridge/netdev tables nft
+  // prints the ICMP form with its code.
+  if (code === port && family === fam) return { stmt: 'reject' }
   useDeps({ l3: fam })
   return fam === 'ip'
     ? { stmt: 'reject', with: { icmp: codeName(ICMP_CODE, code) } }

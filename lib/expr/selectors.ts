@@ -37,7 +37,6 @@ export interface SelectorSpec {
 
 const { nf_proto: nfproto, ether_type: etherType, icmp_type: icmpType, icmpv6_type: icmpv6Type, iface_type: iftype } = VALUE_TYPES
 const u8 = integerType('integer', 1, 'big')
-const flags32 = integerType('bitmask', 4, 'host', undefined, 3)
 
 const P = PAYLOAD_BASE
 const payload = (base: number, offset: number, len: number): Load => ({ kind: 'payload', base, offset, len })
@@ -87,14 +86,14 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'ct state': L({
     name: 'ct state',
     load: { kind: 'ct', key: CT_KEY.state },
-    type: flags32,
+    type: VALUE_TYPES.ct_state,
     flags: CT_STATE,
     flagOrder: ['invalid', 'established', 'related', 'new', 'untracked'],
   }),
   'ct status': L({
     name: 'ct status',
     load: { kind: 'ct', key: CT_KEY.status },
-    type: flags32,
+    type: VALUE_TYPES.ct_status,
     flags: { expected: 1, 'seen-reply': 2, assured: 4, confirmed: 8, snat: 16, dnat: 32, dying: 512 },
     flagOrder: ['expected', 'seen-reply', 'assured', 'confirmed', 'snat', 'dnat', 'dying'],
   }),

@@ -50,7 +50,22 @@ export interface SetRef {
  * (`'tcp'`, `'established'`), a port range (`'1000-2000'`), an array (an
  * anonymous set, or for ct state/status a list of flags), or a named set.
  */
-export type MatchValue = string | number | ReadonlyArray<string | number | ReadonlyArray<string | number>> | SetRef
+export type MatchValue =
+  | string
+  | number
+  | ReadonlyArray<string | number | ReadonlyArray<string | number>>
+  | SetRef
+  | AnonymousSet
+
+/**
+ * An explicit anonymous set: `{ elements: ['established', 'related'] }` is nft's
+ * `ct state { established, related }` (a set lookup). For most selectors a plain
+ * array means the same; for flag selectors (ct state, ct status) a plain array
+ * is nft's `established,related` (a bit test), so the set form needs this.
+ */
+export interface AnonymousSet {
+  readonly elements: ReadonlyArray<string | number | ReadonlyArray<string | number>>
+}
 
 /**
  * A match: `{ match: 'tcp dport', value: 22 }` is `tcp dport 22`;

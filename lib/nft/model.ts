@@ -4,7 +4,8 @@
  * handle-based operations (replace/delete rule) are refused.
  * @module
  */
-import type { Family } from '../constants.js'
+import type { Family, Hook } from '../constants.js'
+import { resolvePriority } from '../validate.js'
 import type { Element } from '../elements.js'
 import type { RuleExpr } from '../expr/types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, Table } from '../objects.js'
@@ -50,8 +51,17 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
           if (i >= 0) t.chains.splice(i, 1)
           t.rules = t.rules.filter((r) => r.chain !== obj.name)
         } else if (verb === 'flush') t.rules = t.rules.filter((r) => r.chain !== obj.name)
-        else if (i < 0) t.chains.push(obj as unknown as MutableTable['chains'][number])
-        else Object.assign(t.chains[i], obj)
+        else {
+          // Normal form, as the kernel keeps it: numeric priority, explicit policy.
+          const c = { ...obj } as Record<string, unknown>
+          if (c.hook !== undefined) {
+            c.type ??= 'filter'
+            c.policy ??= 'accept'
+            if (c.priority !== undefined) c.priority = resolvePriority(c.priority, obj.family, c.hook as Hook, 'priority')
+          }
+          if (i < 0) t.chains.push(c as unknown as MutableTable['chains'][number])
+          else Object.assign(t.chains[i], c)
+        }
         break
       }
       case 'rule': {

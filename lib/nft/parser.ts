@@ -764,6 +764,8 @@ class Parser {
         if (this.accept('}')) break
         this.expect(',', "',' or '}'")
       }
+      // For flag selectors `{ a, b }` is a set lookup, unlike the bit test `a,b`.
+      if (specs.length === 1 && specs[0].flags) return { elements: out as string[] }
       return out as Match['value']
     }
     const s = specs[0]

@@ -53,8 +53,8 @@ function chainHeader(c: Omit<ListedChain, 'handle'>): string | undefined {
 export function renderTable(t: TableContents): string {
   const out: string[] = [`table ${t.table.family} ${t.table.name} {`]
   const head: string[] = []
-  if (t.table.comment !== undefined) head.push(`\tcomment ${quote(t.table.comment)}`)
   if (t.table.flags?.length) head.push(`\tflags ${t.table.flags.join(',')}`)
+  if (t.table.comment !== undefined) head.push(`\tcomment ${quote(t.table.comment)}`)
   const blocks: string[][] = []
   for (const c of t.counters) {
     const body = [`\t\tpackets ${c.packets ?? 0} bytes ${c.bytes ?? 0}`]
