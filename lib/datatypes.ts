@@ -5,7 +5,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { DATATYPE, ICMP_TYPE, ICMPV6_TYPE, L4PROTO } from './constants.js'
+import { DATATYPE, ICMP_CODE, ICMP_TYPE, ICMPV6_CODE, ICMPV6_TYPE, L4PROTO } from './constants.js'
 import { invalid } from './errors.js'
 
 /** Byte order a value has in kernel registers. */
@@ -38,6 +38,8 @@ export interface Datatype {
   readonly byteorder: ByteOrder
   /** Whether ranges and prefixes of this type make sense (interval sets). */
   readonly ordered: boolean
+  /** Symbolic names of values (tcp, echo-request), for integer types. */
+  readonly names?: Readonly<Record<string, number>>
   /** Parses a value into an interval (lo === hi for a single value). Throws on bad input. */
   parse(value: unknown, path: string): Interval
   /** Encodes one key (as returned by parse) into kernel bytes. */
@@ -49,6 +51,17 @@ export interface Datatype {
 }
 
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+/**
+ * True if `v` is written as a range `a-b` of this type (names with dashes such
+ * as `echo-request`, interface names and CIDRs are not ranges).
+ */
+export function isWrittenRange(t: Datatype, v: unknown): boolean {
+  if (typeof v !== 'string' || !t.ordered || t.name === 'ifname') return false
+  const s = v.trim()
+  if (!s.includes('-') || s.includes('/')) return false
+  return !(t.names && Object.hasOwn(t.names, s))
+}
 
 /** Big-endian bytes of an unsigned integer of `size` bytes. */
 export function toBytes(v: bigint, size: number): Buffer {
@@ -293,6 +306,7 @@ export function integerType(
     id,
     size,
     byteorder,
+    names,
     ordered: byteorder === 'big',
     parse(value, path) {
       // Names may contain '-' (echo-request): a whole-value name wins over a range.
@@ -424,6 +438,9 @@ export const VALUE_TYPES = {
   icmp_type: integerType('icmp_type', 1, 'big', ICMP_TYPE, 14),
   icmpv6_type: integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29),
   iface_type: integerType('iface_type', 2, 'host', { ether: 1, ppp: 512, loopback: 772 }, 21),
+  tcp_flag: integerType('tcp_flag', 1, 'big', { fin: 1, syn: 2, rst: 4, psh: 8, ack: 16, urg: 32, ecn: 64, cwr: 128 }, 15),
+  icmp_code: integerType('icmp_code', 1, 'big', ICMP_CODE, 32),
+  icmpv6_code: integerType('icmpv6_code', 1, 'big', ICMPV6_CODE, 33),
   ct_state: integerType('ct_state', 4, 'host', { invalid: 1, established: 2, related: 4, new: 8, untracked: 64 }, 26),
   ct_status: integerType('ct_status', 4, 'host', { expected: 1, 'seen-reply': 2, assured: 4, confirmed: 8, snat: 16, dnat: 32, dying: 512 }, 28),
 } as const

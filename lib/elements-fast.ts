@@ -69,7 +69,7 @@ function parse(s: string, out: Float64Array, i: number): boolean {
 export function fastIPv4(
   shape: SetShape,
   elements: readonly unknown[],
-  opts: { leadingZero?: boolean; forDelete?: boolean },
+  opts: { leadingZero?: boolean; forDelete?: boolean; mergeAdjacent?: boolean },
 ): { packedKeys: Buffer; keyLen: number; packedFlags: Buffer } | undefined {
   if (shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined || elements.length < 16)
     return undefined
@@ -109,7 +109,7 @@ export function fastIPv4(
     const a = iv[2 * j]
     const b = iv[2 * j + 1]
     const last = lo.length - 1
-    if (last >= 0 && a <= hi[last]) {
+    if (last >= 0 && (a <= hi[last] || (opts.mergeAdjacent && a === hi[last] + 1))) {
       if (opts.forDelete) return undefined
       if (b > hi[last]) hi[last] = b
       continue

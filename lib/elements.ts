@@ -137,10 +137,11 @@ function hasOptions(p: Parsed): boolean {
 }
 
 /**
- * Encodes elements for the kernel. For interval sets, merges adjacent and
- * overlapping plain ranges (so any mix of addresses, CIDRs and ranges works) and
- * emits start/end bounds; `leadingZero` adds the initial end bound nft sends
- * when it creates a set with its elements.
+ * Encodes elements for the kernel. For interval sets, merges overlapping plain
+ * ranges (so any mix of addresses, CIDRs and ranges works; adjacent ones too
+ * with `mergeAdjacent`, as nft does for anonymous sets) and emits start/end
+ * bounds; `leadingZero` adds the initial end bound nft sends when it creates a
+ * set with its elements.
  * @throws NftValidationError naming the element on bad input or on overlaps that
  * cannot be merged (elements with values or options).
  */
@@ -148,7 +149,7 @@ export function encodeElements(
   shape: SetShape,
   elements: readonly Element[],
   path: string,
-  opts: { leadingZero?: boolean; forDelete?: boolean } = {},
+  opts: { leadingZero?: boolean; forDelete?: boolean; mergeAdjacent?: boolean } = {},
 ): NativeElement[] {
   const parsed = elements.map((e, i) => parseOne(shape, e, `${path}[${i}]`, opts.forDelete))
   if (!shape.interval || shape.key.length > 1) {
@@ -178,8 +179,9 @@ export function encodeElements(
     const { lo, hi } = p.fields[0]
     const last = merged[merged.length - 1]
     // Overlapping intervals merge (the kernel refuses overlaps); adjacent ones
-    // stay separate elements, as nft keeps them.
-    if (last && lo <= last.hi) {
+    // stay separate elements in named sets, as nft keeps them, and merge in
+    // anonymous sets, as nft merges them.
+    if (last && (lo <= last.hi || (opts.mergeAdjacent && lo === last.hi + 1n))) {
       const mergeable = !opts.forDelete && !shape.data && !hasOptions(p) && !hasOptions(last.p)
       if (mergeable) {
         if (hi > last.hi) last.hi = hi

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Family, priorityText } from './constants.js'
-import { DATATYPES, type Datatype, type KeyTypeName } from './datatypes.js'
+import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from './datatypes.js'
 import { type Element, isSpec } from './elements.js'
 import type { RawExpr } from './expr/decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './expr/selectors.js'
@@ -47,6 +47,11 @@ function valueText(t: Datatype, v: unknown, sel?: Selector): string {
   if (typeof v === 'string' && sel && SELECTORS[sel].wildcard && v.endsWith('*')) return quote(v)
   try {
     const iv = t.parse(v, 'value')
+    // A range written as a range prints as one (nft keeps `10.0.0.0-10.0.0.255`).
+    if (sel && isWrittenRange(t, v)) {
+      const f = (x: bigint) => String(t.format({ lo: x, hi: x }))
+      return `${f(iv.lo)}-${f(iv.hi)}`
+    }
     return String(t.format(iv))
   } catch {
     return typeof v === 'string' ? v : String(v)
@@ -87,7 +92,6 @@ function matchText(m: Match): string {
   }
   const types = sels.map(typeOf)
   if (Array.isArray(v) && (sels.length === 1 || Array.isArray(v[0]))) {
-    if (v.length === 1 && sels.length === 1) return `${lhs} ${op}${keyText(types, v[0], sels)}`
     return `${lhs} ${op}{ ${v.map((k) => keyText(types, k, sels)).join(', ')} }`
   }
   return `${lhs} ${op}${keyText(types, v, sels)}`
@@ -134,7 +138,7 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'masquerade':
       return s.port !== undefined ? `masquerade to :${s.port}` : 'masquerade'
     case 'tcp mss set':
-      return `tcp flags syn tcp option maxseg size set ${s.value === 'rt mtu' ? 'rt mtu' : s.value}`
+      return `tcp option maxseg size set ${s.value === 'rt mtu' ? 'rt mtu' : s.value}`
     case 'vmap': {
       const sels = selectors(s.key)
       const lhs = sels.map(selectorText).join(' . ')

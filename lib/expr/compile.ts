@@ -25,6 +25,7 @@ import {
   type Datatype,
   hostU32,
   type Interval,
+  isWrittenRange,
   paddedSize,
   parseIPv4,
   parseIPv6,
@@ -234,7 +235,10 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
     return
   }
   const iv = s.type.parse(v, vpath)
-  if (iv.lo === iv.hi) {
+  // A range written as a range stays one (nft compiles `a-b` to >= and <=
+  // even when it covers exactly one prefix or one value).
+  const written = isWrittenRange(s.type, v)
+  if (iv.lo === iv.hi && !written) {
     load(ctx, s.load, 1)
     cmp(ctx, cmpOp, s.type.encode(iv.lo))
     trackContext(ctx, s, op, iv.lo)
@@ -242,11 +246,11 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
   }
   const bits = s.size * 8
   const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
-  const plen = isAddr ? prefixLength(iv.lo, iv.hi, bits) : undefined
+  const plen = isAddr && !written ? prefixLength(iv.lo, iv.hi, bits) : undefined
   if (plen !== undefined) {
-    if (plen === 0) invalid(vpath, 'Expected a prefix longer than /0 (a /0 prefix matches every address: leave the match out)', v)
     const full = s.type.encode(iv.lo)
-    if (plen % 8 === 0) {
+    // Byte-aligned prefixes load fewer bytes; others (and /0) mask the whole address, as nft does.
+    if (plen % 8 === 0 && plen > 0) {
       load(ctx, s.load, 1, plen / 8)
       cmp(ctx, cmpOp, full.subarray(0, plen / 8))
     } else {
@@ -287,12 +291,13 @@ function compileFlags(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, vp
     mask |= bit
   })
   load(ctx, s.load, 1)
+  const enc = (x: number) => s.type.encode(BigInt(x))
   if (op === '!=' && names.length === 1) {
-    cmp(ctx, CMP_OP.neq, hostU32(mask))
+    cmp(ctx, CMP_OP.neq, enc(mask))
     return
   }
-  ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: hostU32(mask), xor: hostU32(0) })
-  cmp(ctx, op === '==' ? CMP_OP.neq : CMP_OP.eq, hostU32(0))
+  ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: s.size, mask: enc(mask), xor: enc(0) })
+  cmp(ctx, op === '==' ? CMP_OP.neq : CMP_OP.eq, enc(0))
 }
 
 function loadConcat(ctx: Ctx, specs: readonly SelectorSpec[]): void {
@@ -372,7 +377,7 @@ function anonymousSet(
   if (key.length > 1 && interval) flags |= SET_FLAG.concat
   if (data) flags |= SET_FLAG.map
   const shape = { name: 'anonymous set', key, interval, data }
-  const elems = encodeElements(shape, elements, path, { leadingZero: true })
+  const elems = encodeElements(shape, elements, path, { leadingZero: true, mergeAdjacent: true })
   const family = familyNumber(ctx.env.family)
   const keyLen = key.reduce((a, t) => a + (key.length > 1 ? paddedSize(t.size) : t.size), 0)
   ctx.sets.push({
@@ -499,9 +504,6 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     }
     case 'tcp mss set': {
       needL4(ctx, 6, 'tcp option maxseg', path)
-      ctx.out.push({ type: 'payload', dreg: 1, base: 2, offset: 13, len: 1 })
-      ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: 1, mask: Buffer.from([0x02]), xor: Buffer.from([0]) })
-      cmp(ctx, CMP_OP.neq, Buffer.from([0]))
       if (st.value === 'rt mtu') {
         ctx.out.push({ type: 'rt', key: 3, dreg: 1 })
         ctx.out.push({ type: 'byteorder', dreg: 1, sreg: 1, op: 1, len: 2, size: 2 })

@@ -81,6 +81,12 @@ export function jsValue(t: Datatype, iv: Interval): string | number {
   return t.format(iv)
 }
 
+/** A range as written in a rule (`a-b`, even when it is a whole prefix or one value), as nft prints it. */
+export function rangeValue(t: Datatype, lo: bigint, hi: bigint): string {
+  const one = (v: bigint) => String(jsValue(t, { lo: v, hi: v }))
+  return `${one(lo)}-${one(hi)}`
+}
+
 /** Decodes one rule's kernel expressions. Never throws: unknown shapes become `{ raw }`. */
 export function decodeRule(exprs: readonly NativeExpr[], env: DecodeEnv): Array<RuleExpr | RawExpr> {
   try {
@@ -157,15 +163,6 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           loads = []
           break
         }
-        // TCP MSS clamping: tcp flags syn ... exthdr write.
-        if (e.type === 'payload' && num(e.base) === 2 && num(e.offset) === 13 && num(e.len) === 1 && l4 === 6) {
-          const mss = matchMss(exprs, i)
-          if (!mss) throw new Unsupported('tcp flags')
-          useDeps({ l4: 6 })
-          push(mss.stmt)
-          i = mss.next - 1
-          break
-        }
         const dreg = num(e.dreg)
         const id = identify(e)
         if (!id) throw new Unsupported(`load ${e.type}`)
@@ -192,8 +189,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const data = buf(e.data)
         const next = exprs[i + 1]
         if (op === CMP_OP.gte && next?.type === 'cmp' && num(next.op) === CMP_OP.lte && num(next.sreg) === num(e.sreg)) {
-          const iv = { lo: s.type.decode(data), hi: s.type.decode(buf(next.data)) }
-          push({ match: s.name, value: jsValue(s.type, iv) })
+          push({ match: s.name, value: rangeValue(s.type, s.type.decode(data), s.type.decode(buf(next.data))) })
           i++
           loads = []
           break
@@ -231,8 +227,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       case 'range': {
         const r = regs.get(num(e.sreg))
         if (r?.kind !== 'load' || !r.spec || num(e.op) !== 1) throw new Unsupported('range')
-        const iv = { lo: r.spec.type.decode(buf(e.from)), hi: r.spec.type.decode(buf(e.to)) }
-        push({ match: r.spec.name, op: '!=', value: jsValue(r.spec.type, iv) })
+        push({ match: r.spec.name, op: '!=', value: rangeValue(r.spec.type, r.spec.type.decode(buf(e.from)), r.spec.type.decode(buf(e.to))) })
         loads = []
         break
       }
@@ -286,6 +281,24 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       case 'notrack':
         push({ stmt: 'notrack' })
         break
+      case 'rt': {
+        // rt tcpmss, converted to network order, feeds an MSS option write.
+        if (num(e.key) !== 3 || e.dreg === undefined) throw new Unsupported('rt')
+        regs.set(num(e.dreg), { kind: 'imm', data: Buffer.from('rt mtu') })
+        if (exprs[i + 1]?.type === 'byteorder') i++
+        break
+      }
+      case 'exthdr': {
+        // TCP option maxseg size set VALUE (op 1 = tcp option, type 2 = maxseg).
+        if (e.sreg === undefined || num(e.exthdrType) !== 2 || num(e.op ?? 0) !== 1 || num(e.offset) !== 2 || num(e.len) !== 2)
+          throw new Unsupported('exthdr')
+        const r = regs.get(num(e.sreg))
+        if (!r || r.kind !== 'imm') throw new Unsupported('exthdr source')
+        // nft keeps a `meta l4proto tcp` before a bare option write visible.
+        const v = r.data.toString() === 'rt mtu' ? ('rt mtu' as const) : Number(fromBytes(r.data))
+        push({ stmt: 'tcp mss set', value: v })
+        break
+      }
       case 'log': {
         const st: { stmt: 'log'; prefix?: string; level?: Extract<Statement, { stmt: 'log' }>['level'] } = { stmt: 'log' }
         if (e.prefix !== undefined) st.prefix = String(e.prefix)
@@ -345,9 +358,9 @@ function cmpMatch(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buff
   if (s.flags) {
     const flags = s.flags
     const names = (bits: number) => (s.flagOrder ?? []).filter((n) => (flags[n] & bits) !== 0)
-    const v = readHostU32(data)
+    const v = Number(s.type.decode(data))
     if (r.mask) {
-      const m = readHostU32(r.mask)
+      const m = Number(s.type.decode(r.mask))
       const list = names(m)
       if (v !== 0) throw new Unsupported('flag compare')
       // mask != 0 -> any of the flags; mask == 0 -> none of them.
@@ -469,23 +482,4 @@ function decodeNat(e: NativeExpr, regs: Map<number, Reg>): Statement {
   return { stmt: natType, to, ...(prefix ? { prefix: true } : {}), ...(fam === 'ip6' ? { family: 'ip6' as const } : { family: 'ip' as const }) }
 }
 
-function matchMss(exprs: readonly NativeExpr[], i: number): { stmt: Statement; next: number } | undefined {
-  const b = exprs[i + 1]
-  const c = exprs[i + 2]
-  if (b?.type !== 'bitwise' || c?.type !== 'cmp') return undefined
-  if (buf(b.mask)[0] !== 2 || num(c.op) !== CMP_OP.neq || buf(c.data)[0] !== 0) return undefined
-  const d = exprs[i + 3]
-  let value: number | 'rt mtu'
-  let j: number
-  if (d?.type === 'rt' && num(d.key) === 3 && exprs[i + 4]?.type === 'byteorder') {
-    value = 'rt mtu'
-    j = i + 5
-  } else if (d?.type === 'immediate' && num(d.dreg) === 1) {
-    value = Number(fromBytes(buf(d.data)))
-    j = i + 4
-  } else return undefined
-  const x = exprs[j]
-  if (x?.type !== 'exthdr' || num(x.exthdrType) !== 2 || x.sreg === undefined) return undefined
-  return { stmt: { stmt: 'tcp mss set', value }, next: j + 1 }
-}
 

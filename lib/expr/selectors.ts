@@ -36,7 +36,6 @@ export interface SelectorSpec {
 }
 
 const { nf_proto: nfproto, ether_type: etherType, icmp_type: icmpType, icmpv6_type: icmpv6Type, iface_type: iftype } = VALUE_TYPES
-const u8 = integerType('integer', 1, 'big')
 
 const P = PAYLOAD_BASE
 const payload = (base: number, offset: number, len: number): Load => ({ kind: 'payload', base, offset, len })
@@ -57,6 +56,14 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'ip6 saddr': L({ name: 'ip6 saddr', load: payload(P.network, 8, 16), type: DATATYPES.ipv6_addr, l3: 'ip6' }),
   'ip6 daddr': L({ name: 'ip6 daddr', load: payload(P.network, 24, 16), type: DATATYPES.ipv6_addr, l3: 'ip6' }),
   'ip6 nexthdr': L({ name: 'ip6 nexthdr', load: payload(P.network, 6, 1), type: DATATYPES.inet_proto, l3: 'ip6' }),
+  'tcp flags': L({
+    name: 'tcp flags',
+    load: payload(P.transport, 13, 1),
+    type: VALUE_TYPES.tcp_flag,
+    l4: TCP,
+    flags: { fin: 1, syn: 2, rst: 4, psh: 8, ack: 16, urg: 32, ecn: 64, cwr: 128 },
+    flagOrder: ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr'],
+  }),
   'tcp sport': L({ name: 'tcp sport', load: payload(P.transport, 0, 2), type: DATATYPES.inet_service, l4: TCP }),
   'tcp dport': L({ name: 'tcp dport', load: payload(P.transport, 2, 2), type: DATATYPES.inet_service, l4: TCP }),
   'udp sport': L({ name: 'udp sport', load: payload(P.transport, 0, 2), type: DATATYPES.inet_service, l4: UDP }),
@@ -64,9 +71,9 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'th sport': L({ name: 'th sport', load: payload(P.transport, 0, 2), type: DATATYPES.inet_service }),
   'th dport': L({ name: 'th dport', load: payload(P.transport, 2, 2), type: DATATYPES.inet_service }),
   'icmp type': L({ name: 'icmp type', load: payload(P.transport, 0, 1), type: icmpType, l3: 'ip', l4: 1 }),
-  'icmp code': L({ name: 'icmp code', load: payload(P.transport, 1, 1), type: u8, l3: 'ip', l4: 1 }),
+  'icmp code': L({ name: 'icmp code', load: payload(P.transport, 1, 1), type: VALUE_TYPES.icmp_code, l3: 'ip', l4: 1 }),
   'icmpv6 type': L({ name: 'icmpv6 type', load: payload(P.transport, 0, 1), type: icmpv6Type, l3: 'ip6', l4: 58 }),
-  'icmpv6 code': L({ name: 'icmpv6 code', load: payload(P.transport, 1, 1), type: u8, l3: 'ip6', l4: 58 }),
+  'icmpv6 code': L({ name: 'icmpv6 code', load: payload(P.transport, 1, 1), type: VALUE_TYPES.icmpv6_code, l3: 'ip6', l4: 58 }),
   'meta l4proto': L({ name: 'meta l4proto', load: { kind: 'meta', key: META_KEY.l4proto }, type: DATATYPES.inet_proto }),
   'meta nfproto': L({ name: 'meta nfproto', load: { kind: 'meta', key: META_KEY.nfproto }, type: nfproto }),
   'meta protocol': L({ name: 'meta protocol', load: { kind: 'meta', key: META_KEY.protocol }, type: etherType }),

@@ -13,6 +13,7 @@ export type Selector =
   | 'ip6 saddr'
   | 'ip6 daddr'
   | 'ip6 nexthdr'
+  | 'tcp flags'
   | 'tcp sport'
   | 'tcp dport'
   | 'udp sport'
@@ -177,7 +178,10 @@ export interface MasqueradeStmt {
   readonly port?: number | string
 }
 
-/** TCP MSS clamping: `tcp flags syn tcp option maxseg size set VALUE|rt mtu`. */
+/**
+ * `tcp option maxseg size set VALUE|rt mtu` (TCP MSS clamping; usually after a
+ * `{ match: 'tcp flags', value: 'syn' }` match, as nft writes it).
+ */
 export interface MssClampStmt {
   readonly stmt: 'tcp mss set'
   readonly value: number | 'rt mtu'

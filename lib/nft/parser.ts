@@ -634,7 +634,7 @@ class Parser {
     // Statements that start like selectors.
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
     if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
-    if (t.text === 'tcp' && this.is(this.peek(1), 'flags')) return this.mssClamp()
+    if (t.text === 'tcp' && this.is(this.peek(1), 'option')) return this.mssClamp()
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()
@@ -653,8 +653,8 @@ class Parser {
   private mssClamp(): Statement {
     const at = this.peek()
     this.pos += 2
-    if (!this.accept('syn') || !this.accept('tcp') || !this.accept('option') || !this.accept('maxseg') || !this.accept('size') || !this.accept('set'))
-      this.fail(at, "expected 'tcp flags syn tcp option maxseg size set VALUE' (other tcp flags matches are not supported yet)")
+    if (!this.accept('maxseg') || !this.accept('size') || !this.accept('set'))
+      this.fail(at, "expected 'tcp option maxseg size set VALUE' (other TCP options are not supported yet)")
     if (this.accept('rt')) {
       this.expect('mtu')
       return { stmt: 'tcp mss set', value: 'rt mtu' }

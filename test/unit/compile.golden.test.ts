@@ -385,7 +385,7 @@ describe('statements', () => {
   })
 
   it('tcp mss clamping', () => {
-    expect(exprsOf('inet', [{ stmt: 'tcp mss set', value: 'rt mtu' }])).toEqual([
+    expect(exprsOf('inet', [{ match: 'tcp flags', value: 'syn' }, { stmt: 'tcp mss set', value: 'rt mtu' }])).toEqual([
       ...L4_TCP,
       payload(2, 13, 1),
       { type: 'bitwise', sreg: 1, dreg: 1, len: 1, mask: h('02'), xor: h('00') },

@@ -204,8 +204,8 @@ describe('rules', () => {
         'add rule inet fw post meta mark set ct mark ct mark set 0x00000020 meta mark set 0x00000001 notrack',
       ],
       [
-        { kind: 'rule', chain: 'post', exprs: [{ stmt: 'tcp mss set', value: 'rt mtu' }, { stmt: 'tcp mss set', value: 1360 }] },
-        'add rule inet fw post tcp flags syn tcp option maxseg size set rt mtu tcp flags syn tcp option maxseg size set 1360',
+        { kind: 'rule', chain: 'post', exprs: [{ match: 'tcp flags', value: 'syn' }, { stmt: 'tcp mss set', value: 'rt mtu' }, { stmt: 'tcp mss set', value: 1360 }] },
+        'add rule inet fw post tcp flags syn tcp option maxseg size set rt mtu tcp option maxseg size set 1360',
       ],
       [
         { kind: 'rule', chain: 'post', exprs: [{ stmt: 'counter', name: 'cnt' }, { stmt: 'counter', packets: 3, bytes: 100 }, { stmt: 'goto', chain: 'x' }] },
