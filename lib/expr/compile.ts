@@ -281,7 +281,9 @@ function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | un
 }
 
 function compileFlags(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, vpath: string): void {
-  const names = Array.isArray(v) ? v : [v]
+  // `a | b`: a compare with the combined value (nft's `ct status != snat | dnat`).
+  const exact = typeof v === 'string' && v.includes('|')
+  const names = exact ? (v as string).split('|').map((x) => x.trim()) : Array.isArray(v) ? v : [v]
   if (names.length === 0) invalid(vpath, `Expected one or more of ${s.flagOrder?.join(', ')}`, v)
   let mask = 0
   names.forEach((n, i) => {
@@ -292,8 +294,8 @@ function compileFlags(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, vp
   })
   load(ctx, s.load, 1)
   const enc = (x: number) => s.type.encode(BigInt(x))
-  if (op === '!=' && names.length === 1) {
-    cmp(ctx, CMP_OP.neq, enc(mask))
+  if (exact || (op === '!=' && names.length === 1)) {
+    cmp(ctx, op === '==' ? CMP_OP.eq : CMP_OP.neq, enc(mask))
     return
   }
   ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: s.size, mask: enc(mask), xor: enc(0) })
@@ -503,7 +505,7 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       return
     }
     case 'tcp mss set': {
-      needL4(ctx, 6, 'tcp option maxseg', path)
+      // No protocol dependency: nft emits none (the option write only acts on TCP).
       if (st.value === 'rt mtu') {
         ctx.out.push({ type: 'rt', key: 3, dreg: 1 })
         ctx.out.push({ type: 'byteorder', dreg: 1, sreg: 1, op: 1, len: 2, size: 2 })

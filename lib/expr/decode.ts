@@ -294,7 +294,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           throw new Unsupported('exthdr')
         const r = regs.get(num(e.sreg))
         if (!r || r.kind !== 'imm') throw new Unsupported('exthdr source')
-        // nft keeps a `meta l4proto tcp` before a bare option write visible.
+        useDeps({ l4: 6 })
         const v = r.data.toString() === 'rt mtu' ? ('rt mtu' as const) : Number(fromBytes(r.data))
         push({ stmt: 'tcp mss set', value: v })
         break
@@ -368,8 +368,8 @@ function cmpMatch(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buff
       return neg ? { match: s.name, value } : { match: s.name, op: '!=', value }
     }
     const list = names(v)
-    if (list.length !== 1) throw new Unsupported('flag value')
-    return { match: s.name, ...op, value: list[0] }
+    if (list.length === 0) throw new Unsupported('flag value')
+    return { match: s.name, ...op, value: list.length === 1 ? list[0] : list.join(' | ') }
   }
   if (s.wildcard && data.length < 16) {
     if (data.includes(0)) throw new Unsupported('ifname')

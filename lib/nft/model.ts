@@ -83,7 +83,14 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
           if (i >= 0) t.sets.splice(i, 1)
         } else if (verb === 'flush') {
           if (i >= 0) t.sets[i].elements = []
-        } else if (i < 0) t.sets.push({ ...(obj as unknown as NamedSet), family: obj.family, table: obj.table, elements: [...((obj.elements as Element[]) ?? [])] })
+        } else if (i < 0) {
+          // Normal form: a default timeout implies the timeout flag; flags in nft's order.
+          const set = { ...(obj as unknown as NamedSet), family: obj.family, table: obj.table, elements: [...((obj.elements as Element[]) ?? [])] }
+          const flags = new Set(set.flags ?? [])
+          if (set.timeout !== undefined) flags.add('timeout')
+          const ordered = (['constant', 'dynamic', 'interval', 'timeout'] as const).filter((f) => flags.has(f))
+          t.sets.push({ ...set, ...(ordered.length ? { flags: ordered } : {}) })
+        }
         break
       }
       case 'element': {

@@ -6,9 +6,9 @@
  * @module
  */
 import { FAMILIES, type Family } from '../constants.js'
-import { DATATYPES, type Datatype, type KeyTypeName } from '../datatypes.js'
+import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../datatypes.js'
 import type { Element, ElementSpec } from '../elements.js'
-import { jsValue } from '../expr/decode.js'
+import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import type { Match, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../expr/types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../objects.js'
@@ -490,10 +490,15 @@ class Parser {
     return this.canonical(t, tok)
   }
 
-  private canonical(t: Datatype | undefined, tok: Token): unknown {
+  private canonical(t: Datatype | undefined, tok: Token, keepRange = false): unknown {
     const text = tok.text
     if (!t) return /^\d+$/.test(text) ? Number(text) : text
     try {
+      // A range in a rule match stays a range (nft keeps it); in sets it is normalised.
+      if (keepRange && isWrittenRange(t, text)) {
+        const iv = t.parse(text, 'value')
+        return rangeValue(t, iv.lo, iv.hi)
+      }
       return jsValue(t, t.parse(t.name === 'ifname' ? text : /^\d+$/.test(text) && t.name !== 'ipv4_addr' ? Number(text) : text, 'value'))
     } catch (e) {
       this.fail(tok, (e as { reason?: string }).reason ?? String(e))
@@ -713,12 +718,12 @@ class Parser {
     return specs.length === 1 ? parts[0] : parts
   }
 
-  private selectorValue(s: SelectorSpec): unknown {
+  private selectorValue(s: SelectorSpec, keepRange = false): unknown {
     const tok = this.next()
     if (tok.kind === 'value') return this.interpolated(s, tok.value, tok)
     if (tok.kind !== 'word' && tok.kind !== 'string') this.fail(tok, `expected a value for ${s.name} but found ${describeToken(tok)}`)
     if (s.wildcard && tok.text.endsWith('*')) return tok.text
-    return this.canonical(s.type, tok)
+    return this.canonical(s.type, tok, keepRange)
   }
 
   /** An interpolated value for a selector: checked and canonicalised like written text. */
@@ -772,13 +777,21 @@ class Parser {
     if (specs.length > 1) this.fail(t, 'expected a named set (@name) or an anonymous set { ... } for a concatenation')
     if (s.flags) {
       const names = [this.word(`a ${s.name} flag`)]
+      if (this.is(this.peek(), '|')) {
+        while (this.accept('|')) names.push(this.word(`a ${s.name} flag`))
+        for (const n of names) if (!(n in (s.flags ?? {}))) this.fail(this.toks[this.pos - 1], `expected one of ${s.flagOrder?.join(', ')} but found '${n}'`)
+        return names.join(' | ')
+      }
       while (this.accept(',')) names.push(this.word(`a ${s.name} flag`))
       for (const n of names)
         if (!(n in (s.flags ?? {}))) this.fail(this.toks[this.pos - 1], `expected one of ${s.flagOrder?.join(', ')} but found '${n}'`)
       if (bang && names.length === 1) return names[0]
+      // `!= a,b` (not `! a,b`) compares with the combined value, which nft
+      // prints as `a | b`; `a | b` itself reads the same.
+      if (!bang && this.is(this.toks[this.pos - names.length * 2], '!=') && names.length > 1) return names.join(' | ')
       return names.length === 1 ? names[0] : names
     }
-    return this.selectorValue(s) as Match['value']
+    return this.selectorValue(s, true) as Match['value']
   }
 
   private statement(): Statement {
