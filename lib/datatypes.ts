@@ -309,6 +309,16 @@ export function integerType(
     names,
     ordered: byteorder === 'big',
     parse(value, path) {
+      // Marks in interval sets may be written as prefixes (0x00000010/28), as nft prints them.
+      const pm = name === 'mark' && typeof value === 'string' ? /^\s*(\S+)\/(\d{1,2})\s*$/.exec(value) : null
+      if (pm) {
+        const lo = one(pm[1], path, value)
+        const len = Number(pm[2])
+        if (len > size * 8) invalid(path, `Expected a prefix length of 0-${size * 8}`, value)
+        const host = (1n << BigInt(size * 8 - len)) - 1n
+        if ((lo & host) !== 0n) invalid(path, 'Expected a prefix with no bits set below its length', value)
+        return { lo, hi: lo | host }
+      }
       // Names may contain '-' (echo-request): a whole-value name wins over a range.
       const whole = typeof value === 'string' && names && Object.hasOwn(names, value.trim())
       if (!whole && typeof value === 'string' && /^\s*[\w-]+\s*-\s*[\w-]+\s*$/.test(value)) {
@@ -328,6 +338,10 @@ export function integerType(
         if (name === 'mark') return `0x${v.toString(16).padStart(8, '0')}`
         if (names && !inputNamesOnly) for (const [k, n] of Object.entries(names)) if (BigInt(n) === v && !ALIASES.has(k)) return k
         return Number(v)
+      }
+      if (lo !== hi && name === 'mark') {
+        const len = prefixLength(lo, hi, size * 8)
+        if (len !== undefined) return `${f(lo)}/${len}`
       }
       return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
     },

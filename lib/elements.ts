@@ -4,7 +4,7 @@
  * @module
  */
 import { ELEM_FLAG_INTERVAL_END, VERDICT_CODE } from './constants.js'
-import { type Datatype, type Interval, paddedSize } from './datatypes.js'
+import { type Datatype, fromBytes, type Interval, paddedSize, toBytes } from './datatypes.js'
 import { invalid } from './errors.js'
 import type { Verdict } from './expr/types.js'
 import type { NativeElement, NativePackedElements } from '../types/native.js'
@@ -170,8 +170,9 @@ export function encodeElements(
     }
     return out
   }
-  // One-dimensional interval set.
-  const t = shape.key[0]
+  // One-dimensional interval set. Host-order keys (marks) are stored big-endian
+  // in interval sets, as nft stores them, so the kernel's ordering is numeric.
+  const t = intervalView(shape.key[0])
   const max = MAX_BITS(t)
   const sorted = [...parsed].sort((a, b) => (a.fields[0].lo < b.fields[0].lo ? -1 : a.fields[0].lo > b.fields[0].lo ? 1 : 0))
   const merged: { lo: bigint; hi: bigint; p: Parsed }[] = []
@@ -252,6 +253,12 @@ export function unpackElements(p: NativePackedElements): ElementRecord[] {
     out[i] = p.elementFlags[i] ? { key, flags: p.elementFlags[i] } : { key }
   }
   return out
+}
+
+/** The datatype as stored in interval sets: big-endian keys whatever its byte order. */
+function intervalView(t: Datatype): Datatype {
+  if (t.byteorder !== 'host' || t.name === 'ifname') return t
+  return { ...t, encode: (v) => toBytes(v, t.size), decode: (b) => fromBytes(b) }
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
@@ -335,7 +342,7 @@ export function decodeElements(
       return { fields: lo.map((l, i) => ({ lo: l, hi: hi[i] })), ...extra(r) }
     })
   }
-  const t = shape.key[0]
+  const t = intervalView(shape.key[0])
   const max = MAX_BITS(t)
   const bounds = records
     .filter((r) => r.key)

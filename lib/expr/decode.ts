@@ -71,7 +71,7 @@ const num = (v: unknown): number => {
 /** JS value of a decoded interval, in the form compile.ts accepts. */
 export function jsValue(t: Datatype, iv: Interval): string | number {
   if (t.name === 'mark' || t.name === 'bitmask' || t.name === 'integer') {
-    if (iv.lo !== iv.hi) return `${iv.lo}-${iv.hi}`
+    if (iv.lo !== iv.hi) return t.name === 'mark' ? String(t.format(iv)) : `${iv.lo}-${iv.hi}`
     return Number(iv.lo)
   }
   if (t.name === 'ifname') {

@@ -89,6 +89,7 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
           const flags = new Set(set.flags ?? [])
           if (set.timeout !== undefined) flags.add('timeout')
           const ordered = (['constant', 'dynamic', 'interval', 'timeout'] as const).filter((f) => flags.has(f))
+          if (set.policy === 'performance') delete (set as { policy?: string }).policy // the default
           t.sets.push({ ...set, ...(ordered.length ? { flags: ordered } : {}) })
         }
         break
@@ -110,10 +111,15 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
         const i = t.counters.findIndex((c) => c.name === obj.name)
         if (verb === 'delete' || verb === 'destroy') {
           if (i >= 0) t.counters.splice(i, 1)
-        } else if (i < 0) t.counters.push(obj as unknown as MutableTable['counters'][number])
+        } else if (i < 0) t.counters.push({ packets: 0, bytes: 0, ...obj } as unknown as MutableTable['counters'][number])
         break
       }
     }
+  }
+  // Rules grouped by chain in chain order (as listed), keeping their order within each chain.
+  for (const t of tables) {
+    const order = new Map(t.chains.map((c, i) => [c.name, i]))
+    t.rules = t.rules.map((r, i) => ({ r, i })).sort((a, b) => (order.get(a.r.chain) ?? 0) - (order.get(b.r.chain) ?? 0) || a.i - b.i).map((x) => x.r)
   }
   return tables as unknown as TableContents[]
 }
