@@ -392,7 +392,8 @@ export class Transaction {
     })
     const interval = (flags & SET_FLAG.interval) !== 0
     if (interval) key.forEach((t, i) => {
-      if (!t.ordered && t.name !== 'mark') invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
+      // Marks are stored big-endian in one-field interval sets (as nft does); not in concatenations.
+      if (!t.ordered && !(t.name === 'mark' && key.length === 1)) invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
     })
     let data: Datatype | 'verdict' | undefined
     if (s.kind === 'map') {

@@ -552,7 +552,8 @@ describe('set', () => {
     const sets = Object.fromEntries(l.sets.map((s) => [s.name, s]))
     expect(l.sets.map((s) => s.handle)).toEqual(r.handles.slice(1))
     for (const s of l.sets) expect(nftHandle(t, 'set', s.name)).toBe(s.handle)
-    expect(sets.ifn).toMatchObject({ kind: 'set', type: 'ifname', elements: ['eth0', 'lo'] })
+    // Listed in nft's order: interface names sort as host-order integers.
+    expect(sets.ifn).toMatchObject({ kind: 'set', type: 'ifname', elements: ['lo', 'eth0'] })
     expect(sets.mk).toMatchObject({ type: 'mark', elements: [1, 16] })
     expect(sets.mac).toMatchObject({ type: 'ether_addr', elements: ['02:00:00:00:00:01', '02:00:00:00:00:0a'] })
     expect(sets.v6).toMatchObject({ type: 'ipv6_addr', elements: ['::1', '2001:db8::1'] })
@@ -595,14 +596,15 @@ describe('set', () => {
     })
     const l = await list(t)
     expect(l.sets.map((s) => [s.name, s.elements])).toEqual([
-      ['e', ['0.0.0.0', '10.0.0.0/23', '172.16.0.0/12', '255.255.255.0/24']],
+      // Adjacent blocks stay separate elements, as nft keeps them; overlapping ones merge.
+      ['e', ['0.0.0.0', '10.0.0.0/24', '10.0.1.0/24', '172.16.0.0/12', '255.255.255.0/24']],
       ['all', ['0.0.0.0/0']],
-      ['p', ['0-1023', 65535]],
+      ['p', [0, '1-1023', 65535]],
     ])
     const text = nftTable(t)
-    expect(text).toContain('set e { type ipv4_addr flags interval elements = { 0.0.0.0, 10.0.0.0/23, 172.16.0.0/12, 255.255.255.0/24 } }')
+    expect(text).toContain('set e { type ipv4_addr flags interval elements = { 0.0.0.0, 10.0.0.0/24, 10.0.1.0/24, 172.16.0.0/12, 255.255.255.0/24 } }')
     expect(text).toContain('set all { type ipv4_addr flags interval elements = { 0.0.0.0/0 } }')
-    expect(text).toContain('set p { type inet_service flags interval elements = { 0-1023, 65535 } }')
+    expect(text).toContain('set p { type inet_service flags interval elements = { 0, 1-1023, 65535 } }')
   })
 
   verbIt('set', 'add', 'timeout set: default timeout, element timeouts, element comments, element counters', async () => {

@@ -224,7 +224,12 @@ describe('ports (inet_service)', () => {
     expect(port.parse(65535, 'p')).toEqual({ lo: 65535n, hi: 65535n })
   })
 
-  it.each([65536, -1, 22.5, '65536', 'ssh', '', '1000-70000', Number.NaN, null])('rejects %j', (v) => {
+  it('accepts service names as nft does (/etc/services), printing them as numbers', () => {
+    expect(port.parse('ssh', 'p')).toEqual({ lo: 22n, hi: 22n })
+    expect(port.format({ lo: 22n, hi: 22n })).toBe(22)
+  })
+
+  it.each([65536, -1, 22.5, '65536', 'no-such-service', '', '1000-70000', Number.NaN, null])('rejects %j', (v) => {
     const e = rejection(() => port.parse(v, 'add(0).exprs[0].value'))
     expect(e.path).toBe('add(0).exprs[0].value')
     expect(e.reason).toBe('Expected a port number 0-65535 or a range like 1000-2000')

@@ -104,7 +104,8 @@ describe('decodeRule directly', () => {
       ['inet', [{ match: 'meta l4proto', value: 'udp' }, { stmt: 'masquerade', port: '1000-2000' }]],
       ['inet', [{ match: 'meta l4proto', value: 'tcp' }, { stmt: 'dnat', to: '[2001:db8::5]:8080', family: 'ip6' }]],
       ['ip', [{ stmt: 'dnat', to: '10.0.0.1-10.0.0.9', family: 'ip' }]],
-      ['ip', [{ match: 'meta l4proto', value: 'tcp' }, { stmt: 'reject', with: 'tcp reset' }]], // nft keeps the dependency of tcp reset visible
+      ['ip', [{ stmt: 'reject', with: 'tcp reset' }]], // ip/ip6 hide the dependency of tcp reset
+      ['inet', [{ match: 'meta l4proto', value: 'tcp' }, { stmt: 'reject', with: 'tcp reset' }]], // inet shows it
       ['inet', [{ match: 'ip saddr', value: '1.1.1.1' }, { stmt: 'reject', with: { icmp: 'admin-prohibited' } }]],
       ['inet', [{ match: 'udp dport', value: 53 }, { match: 'meta l4proto', value: 'udp' }]],
       ['inet', [{ stmt: 'jump', chain: 'x' }]],

@@ -42,16 +42,31 @@ describe('interval sets: merging and bounds', () => {
     expect(END).toBe(1)
   })
 
-  it('merges two adjacent /25 prefixes into one interval', () => {
+  it('keeps two adjacent /25 prefixes apart (as nft does for named sets): an end and a start on the same key', () => {
     expect(bounds(encodeElements(ivset(v4), ['10.0.0.0/25', '10.0.0.128/25'], 'e'))).toEqual([
+      ['0a000000', 0],
+      ['0a000080', END],
+      ['0a000080', 0],
+      ['0a000100', END],
+    ])
+  })
+
+  it('merges adjacent prefixes with mergeAdjacent (as nft does for anonymous sets)', () => {
+    expect(bounds(encodeElements(ivset(v4), ['10.0.0.0/25', '10.0.0.128/25'], 'e', { mergeAdjacent: true }))).toEqual([
       ['0a000000', 0],
       ['0a000100', END],
     ])
   })
 
-  it('merges overlapping and contained elements in any order', () => {
+  it('merges overlapping and contained elements in any order (adjacent ones only with mergeAdjacent)', () => {
+    expect(bounds(encodeElements(ivset(v4), ['10.0.0.5', '10.0.0.10', '10.0.0.1-10.0.0.9', '10.0.0.3/32'], 'e', { mergeAdjacent: true }))).toEqual([
+      ['0a000001', 0],
+      ['0a00000b', END],
+    ])
     expect(bounds(encodeElements(ivset(v4), ['10.0.0.5', '10.0.0.10', '10.0.0.1-10.0.0.9', '10.0.0.3/32'], 'e'))).toEqual([
       ['0a000001', 0],
+      ['0a00000a', END],
+      ['0a00000a', 0],
       ['0a00000b', END],
     ])
   })
@@ -75,7 +90,7 @@ describe('interval sets: merging and bounds', () => {
   })
 
   it('adds the leading zero end bound nft sends on creation, unless the first interval starts at zero', () => {
-    expect(bounds(encodeElements(ivset(v4), ['10.0.0.0/25', '10.0.0.128/25'], 'e', { leadingZero: true }))).toEqual([
+    expect(bounds(encodeElements(ivset(v4), ['10.0.0.0/24'], 'e', { leadingZero: true }))).toEqual([
       ['00000000', END],
       ['0a000000', 0],
       ['0a000100', END],
@@ -87,15 +102,16 @@ describe('interval sets: merging and bounds', () => {
     expect(encodeElements(ivset(v4), [], 'e', { leadingZero: true })).toEqual([])
   })
 
-  it('lets adjacent elements with options share one bound instead of merging', () => {
+  it('keeps adjacent elements with options apart, each with its own bounds', () => {
     const els = encodeElements(ivset(v4), [{ key: '10.0.0.128/25', comment: 'b' }, { key: '10.0.0.0/25', comment: 'a' }], 'e')
     expect(bounds(els)).toEqual([
       ['0a000000', 0],
+      ['0a000080', END],
       ['0a000080', 0],
       ['0a000100', END],
     ])
     expect(els[0].userdata).toEqual(encodeTlvs([[0, cstr('a')]]))
-    expect(els[1].userdata).toEqual(encodeTlvs([[0, cstr('b')]]))
+    expect(els[2].userdata).toEqual(encodeTlvs([[0, cstr('b')]]))
   })
 
   it('rejects overlaps that cannot be merged because of options, naming the element', () => {
@@ -110,6 +126,7 @@ describe('interval sets: merging and bounds', () => {
   it('does not merge for a delete: adjacent ones stay separate, overlaps are rejected', () => {
     expect(bounds(encodeElements(ivset(v4), ['10.0.0.0/24', '10.0.1.0/24'], 'e', { forDelete: true }))).toEqual([
       ['0a000000', 0],
+      ['0a000100', END],
       ['0a000100', 0],
       ['0a000200', END],
     ])
@@ -121,6 +138,7 @@ describe('interval sets: merging and bounds', () => {
     const els = encodeElements(m, [{ key: '10.0.0.0/25', value: 'accept' }, { key: '10.0.0.128/25', value: 'drop' }], 'e')
     expect(els).toEqual([
       { key: Buffer.from('0a000000', 'hex'), verdict: VERDICT_CODE.accept },
+      { key: Buffer.from('0a000080', 'hex'), flags: END },
       { key: Buffer.from('0a000080', 'hex'), verdict: VERDICT_CODE.drop },
       { key: Buffer.from('0a000100', 'hex'), flags: END },
     ])
@@ -231,8 +249,9 @@ describe('decodeElements inverts encodeElements', () => {
     return decodeElements(shape, encodeElements(shape, els, 'x', opts)).map((d) => d.fields.map((f, i) => shape.key[i].format(f)))
   }
 
-  it('rebuilds merged intervals from start/end bounds', () => {
-    for (const opts of [{}, { leadingZero: true }])
+  it('rebuilds intervals from start/end bounds (adjacent ones merged with mergeAdjacent, apart without)', () => {
+    expect(roundTrip(ivset(v4), ['10.0.0.0/25', '10.0.0.128/25', '192.168.1.1'], {})).toEqual([['10.0.0.0/25'], ['10.0.0.128/25'], ['192.168.1.1']])
+    for (const opts of [{ mergeAdjacent: true }, { leadingZero: true, mergeAdjacent: true }])
       expect(roundTrip(ivset(v4), ['10.0.0.0/25', '10.0.0.128/25', '10.0.2.10-10.0.2.20', '192.168.1.1', '255.255.255.0/24'], opts)).toEqual([
         ['10.0.0.0/24'],
         ['10.0.2.10-10.0.2.20'],
@@ -267,9 +286,10 @@ describe('decodeElements inverts encodeElements', () => {
   })
 
   it('splits concatenated keys into fields, with ranges from keyEnd', () => {
+    // Concatenations list as nft sorts them: the whole key as a host-order integer.
     expect(roundTrip(set([v4, proto, port]), [['10.0.0.2', 'udp', 53], ['10.0.0.1', 'tcp', 80]])).toEqual([
-      ['10.0.0.1', 'tcp', 80],
       ['10.0.0.2', 'udp', 53],
+      ['10.0.0.1', 'tcp', 80],
     ])
     expect(roundTrip(ivset([v4, port]), [['10.0.0.0/24', '1000-2000']])).toEqual([['10.0.0.0/24', '1000-2000']])
   })

@@ -89,9 +89,9 @@ describe('decodeListing', () => {
       type: 'ipv4_addr',
       flags: ['interval'],
       comment: 'ok',
-      elements: ['10.0.0.0/24', '192.168.1.1'],
+      elements: ['10.0.0.0/25', '10.0.0.128/25', '192.168.1.1'],
     })
-    expect(l.sets[1]).toMatchObject({ type: ['ipv4_addr', 'inet_proto', 'inet_service'], elements: [['10.0.0.1', 'tcp', 80], ['10.0.0.2', 'udp', 53]] })
+    expect(l.sets[1]).toMatchObject({ type: ['ipv4_addr', 'inet_proto', 'inet_service'], elements: [['10.0.0.2', 'udp', 53], ['10.0.0.1', 'tcp', 80]] })
     expect(l.sets[2]).toMatchObject({ type: 'ipv6_addr', flags: ['timeout'], timeout: 60000, size: 100, policy: 'memory', elements: [{ key: '::1', timeout: 5000, comment: 'lo' }] })
     expect(l.sets[3]).toMatchObject({ kind: 'map', map: 'verdict', type: 'inet_service', elements: [{ key: 22, value: { jump: 'helper' } }, { key: 80, value: 'accept' }] })
     expect(l.sets[4]).toMatchObject({ kind: 'map', map: 'mark', type: 'ifname', elements: [{ key: 'eth0', value: 16 }] })
@@ -134,7 +134,7 @@ describe('decodeListing', () => {
   })
 
   it('skips sets whose key type it does not know, and reports unknown shapes', () => {
-    const unknown = { kind: 'set', family: 1, table: 't', name: 'x', handle: 1, flags: 0, keyType: 26, keyLen: 4 } as NativeRecord
+    const unknown = { kind: 'set', family: 1, table: 't', name: 'x', handle: 1, flags: 0, keyType: 99, keyLen: 4 } as NativeRecord
     expect(setShapeOf(unknown)).toBeUndefined()
     expect(decodeListing({ genId: 1, tables: [], chains: [], sets: [unknown], rules: [], objects: [] }).sets).toEqual([])
     expect(setShapeOf({ ...unknown, keyType: 7, keyLen: 4 })?.key.map((t) => t.name)).toEqual(['ipv4_addr'])
