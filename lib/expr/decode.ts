@@ -293,7 +293,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (e.sreg === undefined || num(e.exthdrType) !== 2 || num(e.op ?? 0) !== 1 || num(e.offset) !== 2 || num(e.len) !== 2)
           throw new Unsupported('exthdr')
         const r = regs.get(num(e.sreg))
-        if (!r || r.kind !== 'imm') throw new Unsupported('exthdr source')
+        if (r?.kind !== 'imm') throw new Unsupported('exthdr source')
         useDeps({ l4: 6 })
         const v = r.data.toString() === 'rt mtu' ? ('rt mtu' as const) : Number(fromBytes(r.data))
         push({ stmt: 'tcp mss set', value: v })

@@ -4,7 +4,7 @@
  * @module
  */
 import { CT_KEY, CT_STATE, L4PROTO, META_KEY, PAYLOAD_BASE } from '../constants.js'
-import { DATATYPES, type Datatype, integerType, VALUE_TYPES } from '../datatypes.js'
+import { DATATYPES, type Datatype, VALUE_TYPES } from '../datatypes.js'
 import type { Selector } from './types.js'
 
 /** Where a selector's value comes from. */
