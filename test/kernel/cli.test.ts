@@ -1,0 +1,107 @@
+/**
+ * The nftkit command as a user runs it (a child process): exit codes, messages,
+ * and that a failed apply leaves the kernel exactly as it was.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeNetns, type Netns } from '../helpers/netns.js'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const dir = mkdtempSync(join(tmpdir(), 'nftkit-cli-'))
+
+function nftkit(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'cli.ts'), ...args], { encoding: 'utf8', cwd: ROOT })
+  return { code: r.status, out: r.stdout, err: r.stderr }
+}
+
+function file(name: string, text: string): string {
+  const p = join(dir, name)
+  writeFileSync(p, text)
+  return p
+}
+
+const FW = `table inet fw {
+  set allow { type ipv4_addr; flags interval; elements = { 10.0.0.0/8, 192.168.1.1-192.168.1.9 } }
+  chain input {
+    type filter hook input priority filter; policy drop;
+    ct state established,related accept
+    ip saddr @allow tcp dport 22 counter accept comment "ssh"
+  }
+}
+`
+
+describe('nftkit CLI', () => {
+  let ns: Netns
+  beforeAll(() => {
+    ns = makeNetns('cli')
+    ns.nftFile('table ip keep {\n  chain c {\n    counter\n  }\n}\n')
+  })
+  afterAll(() => ns?.remove())
+
+  it('apply makes the declared table hold what the file says, leaves other tables alone, exit 0', () => {
+    const r = nftkit('apply', file('fw.nft', FW), '--netns', ns.name)
+    expect(r.code).toBe(0)
+    expect(r.err).toMatch(/applied \d+ operations in one batch/)
+    const text = ns.ruleset()
+    expect(text).toContain('table inet fw {')
+    expect(text).toContain('ip saddr @allow tcp dport 22 counter packets 0 bytes 0 accept comment "ssh"')
+    expect(text).toContain('table ip keep {')
+  })
+
+  it('apply again replaces the table exactly (no duplicates)', () => {
+    expect(nftkit('apply', file('fw.nft', FW), '--netns', ns.name).code).toBe(0)
+    expect(ns.ruleset().match(/tcp dport 22/g)).toHaveLength(1)
+  })
+
+  it('list prints what nft list ruleset prints', () => {
+    const r = nftkit('list', '--netns', ns.name)
+    expect(r.code).toBe(0)
+    const norm = (t: string) => t.replace(/\s+/g, ' ').trim()
+    expect(norm(r.out)).toBe(norm(ns.nft('list', 'ruleset')))
+    expect(norm(nftkit('list', '--netns', ns.name, 'keep').out)).toBe(norm(ns.nft('list', 'table', 'ip', 'keep')))
+  })
+
+  it('render prints nft text without touching the kernel, and nft accepts it', () => {
+    const r = nftkit('render', file('fw2.nft', FW.replaceAll('fw', 'fw2')))
+    expect(r.code).toBe(0)
+    expect(r.out).toContain('table inet fw2 {')
+    expect(ns.ruleset()).not.toContain('fw2')
+    const other = makeNetns('cli2')
+    try {
+      other.nftFile(r.out)
+      expect(other.ruleset()).toContain('ip saddr @allow tcp dport 22 counter packets 0 bytes 0 accept comment "ssh"')
+    } finally {
+      other.remove()
+    }
+  })
+
+  it('a syntax error names file, line and column, exits 1 and changes nothing', () => {
+    const before = ns.ruleset()
+    const bad = file('bad.nft', FW.replace('tcp dport 22', 'tcp dport 22 acept'))
+    const r = nftkit('apply', bad, '--netns', ns.name)
+    expect(r.code).toBe(1)
+    expect(r.err).toContain(`${bad}:6:`)
+    expect(r.err).toContain("'acept'")
+    expect(r.err).toContain('^')
+    expect(ns.ruleset()).toBe(before)
+  })
+
+  it('a kernel refusal exits 1 with the reason and changes nothing', () => {
+    const before = ns.ruleset()
+    const r = nftkit('apply', file('k.nft', `${FW}add rule inet fw nosuchchain accept\n`), '--netns', ns.name)
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('ENOENT')
+    expect(ns.ruleset()).toBe(before)
+  })
+
+  it('bad usage exits 1 with the usage text', () => {
+    expect(nftkit().code).toBe(1)
+    expect(nftkit('frobnicate').err).toContain('usage:')
+    expect(nftkit('apply').code).toBe(1)
+    expect(nftkit('apply', file('x.yaml', 'a: 1')).err).toContain('only .nft files')
+    expect(nftkit('list', '--netns', 'no-such-namespace').code).toBe(1)
+  })
+})
