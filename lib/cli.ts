@@ -16,7 +16,7 @@ import { NftError, NftValidationError } from './errors.js'
 import { applyToModel } from './nft/model.js'
 import { NftSyntaxError, type ParsedFile, parseNft, sourceOf } from './nft/parser.js'
 import { renderRuleset, tablesOf } from './nft/ruleset.js'
-import type { Operation, Transaction } from './transaction.js'
+import type { Operation } from './transaction.js'
 
 const USAGE = `usage:
   nftkit apply FILE... [--netns NAME|PATH]
@@ -73,7 +73,7 @@ export function apply(files: readonly string[], netns?: string): { operations: n
     for (const t of parsed.tables) tx.destroy({ kind: 'table', family: t.family, name: t.name })
     for (const op of parsed.operations) {
       try {
-        addOperation(tx, op)
+        tx.apply(op)
       } catch (e) {
         const at = sourceOf(op)
         if (e instanceof NftValidationError && at) throw new Error(`${at.file ?? '<input>'}:${at.line}:${at.col}: ${e.message}`)
@@ -87,32 +87,6 @@ export function apply(files: readonly string[], netns?: string): { operations: n
   }
 }
 
-/** Adds one parsed operation to a transaction with its verb. */
-export function addOperation(tx: Transaction, op: Operation): void {
-      switch (op.verb) {
-        case 'add':
-          tx.add(op.object as never)
-          break
-        case 'create':
-          tx.create(op.object as never)
-          break
-        case 'insert':
-          tx.insert(op.object as never)
-          break
-        case 'replace':
-          tx.replace(op.object as never)
-          break
-        case 'delete':
-          tx.delete(op.object as never)
-          break
-        case 'destroy':
-          tx.destroy(op.object as never)
-          break
-        case 'flush':
-          tx.flush(op.object as never)
-          break
-      }
-}
 
 /** `render`: nft text of what the files declare. */
 export function render(files: readonly string[]): string {

@@ -230,7 +230,8 @@ export function packElements(els: readonly NativeElement[]): { packedKeys: Buffe
   return { packedKeys: keys, keyLen, packedFlags: flags }
 }
 
-type ElementRecord = {
+/** A set element as dumped from the kernel (see NativeElementRecord). */
+export type ElementRecord = {
   key?: Uint8Array
   keyEnd?: Uint8Array
   flags?: number
@@ -296,18 +297,7 @@ export interface DecodedElement {
 /** Rebuilds elements (intervals from start/end bounds) from dumped kernel elements. */
 export function decodeElements(
   shape: SetShape,
-  records: ReadonlyArray<{
-    key?: Uint8Array
-    keyEnd?: Uint8Array
-    flags?: number
-    data?: Uint8Array
-    verdict?: number
-    chain?: string
-    userdata?: Uint8Array
-    timeout?: number
-    expiration?: number
-    exprs?: ReadonlyArray<Record<string, unknown>>
-  }>,
+  records: ReadonlyArray<ElementRecord>,
 ): DecodedElement[] {
   const split = (b: Uint8Array): bigint[] => {
     if (shape.key.length === 1) return [shape.key[0].decode(b)]

@@ -183,6 +183,14 @@ export class Transaction {
     return this.#push('flush', obj)
   }
 
+  /**
+   * Adds an operation given as data (`{ verb, object }`), e.g. one produced by
+   * the nft parser. Same checks as the verb methods.
+   */
+  apply(op: Operation): this {
+    return this.#push(op.verb, op.object)
+  }
+
   /** The operations added so far, with defaults filled in. */
   get operations(): readonly Operation[] {
     return this.#entries.map((e) => e.op)

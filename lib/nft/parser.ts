@@ -687,7 +687,7 @@ class Parser {
       op = '!='
       bang = true
     }
-    const value = this.matchValue(specs, bang)
+    const value = this.matchValue(specs, bang, op === '!=' && !bang)
     const m: Match = op === '!=' ? { match: key, op, value } : { match: key, value }
     return m
   }
@@ -741,7 +741,7 @@ class Parser {
     }
   }
 
-  private matchValue(specs: SelectorSpec[], bang: boolean): Match['value'] {
+  private matchValue(specs: SelectorSpec[], bang: boolean, notEqual: boolean): Match['value'] {
     const t = this.peek()
     if (t.kind === 'value') {
       this.pos++
@@ -788,7 +788,7 @@ class Parser {
       if (bang && names.length === 1) return names[0]
       // `!= a,b` (not `! a,b`) compares with the combined value, which nft
       // prints as `a | b`; `a | b` itself reads the same.
-      if (!bang && this.is(this.toks[this.pos - names.length * 2], '!=') && names.length > 1) return names.join(' | ')
+      if (notEqual && names.length > 1) return names.join(' | ')
       return names.length === 1 ? names[0] : names
     }
     return this.selectorValue(s, true) as Match['value']
