@@ -39,6 +39,7 @@ for (const [family, cases, prelude] of [
     let b: Netns
     let fromNft: Listing
     let fromKit: Listing
+    let txText: string
     beforeAll(async () => {
       a = makeNetns('nft')
       b = makeNetns('kit')
@@ -51,6 +52,7 @@ for (const [family, cases, prelude] of [
       cases.forEach((c, i) => {
         tx.add({ kind: 'rule', chain: `c${i}`, exprs: c.exprs, ...(c.comment ? { comment: c.comment } : {}) })
       })
+      txText = String(tx)
       await nft.commit(tx)
       fromKit = await nft.list()
       nft.close()
@@ -69,6 +71,16 @@ for (const [family, cases, prelude] of [
 
     it('nft -j list ruleset gives the same document for both', () => {
       expect(b.json()).toEqual(a.json())
+    })
+
+    it('the transaction rendered as nft text (String(tx)) loads with nft -f to the same state', () => {
+      const c = makeNetns('txt')
+      try {
+        c.nftFile(`${txText}\n`)
+        expect(c.ruleset()).toBe(b.ruleset())
+      } finally {
+        c.remove()
+      }
     })
 
     cases.forEach((c, i) => {
