@@ -17,53 +17,109 @@ import { applyToModel } from './nft/model.js'
 import { NftSyntaxError, type ParsedFile, parseNft, sourceOf } from './nft/parser.js'
 import { renderRuleset, tablesOf } from './nft/ruleset.js'
 import type { Operation } from './transaction.js'
+import {
+  FAMILY,
+  type FirewallConfiguration,
+  isFirewallConfiguration,
+  matchesSelector,
+  readDocuments,
+  toOperations,
+  validate,
+} from './liqo/firewall-configuration.js'
 
 const USAGE = `usage:
-  nftkit apply FILE... [--netns NAME|PATH]
-  nftkit render FILE...
+  nftkit apply FILE... [--netns NAME|PATH] [--selector key=value,...]
+  nftkit render FILE... [--selector key=value,...]
   nftkit list [--netns NAME|PATH] [TABLE]`
 
 interface Args {
   readonly cmd: string
   readonly files: string[]
   readonly netns?: string
+  readonly selector: Record<string, string>
 }
 
 function parseArgs(argv: string[]): Args {
   const [cmd, ...rest] = argv
   const files: string[] = []
   let netns: string | undefined
+  let selector: Record<string, string> = {}
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]
-    if (a === '--netns') {
+    if (a === '--selector') selector = parseSelector(rest[++i] ?? '')
+    else if (a.startsWith('--selector=')) selector = parseSelector(a.slice(11))
+    else if (a === '--netns') {
       netns = rest[++i]
       if (!netns) throw new UsageError('--netns needs a namespace name or path')
     } else if (a.startsWith('--netns=')) netns = a.slice(8)
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`)
     else files.push(a)
   }
-  return { cmd: cmd ?? '', files, netns }
+  return { cmd: cmd ?? '', files, netns, selector }
 }
 
 class UsageError extends Error {}
 
-/** Parses every file; nft text only for now (FirewallConfiguration YAML arrives with the reconciler). */
-export function loadFiles(files: readonly string[]): ParsedFile {
+/**
+ * Parses every file: `.nft` as nft text, `.yaml`/`.yml`/`.json` as Liqo
+ * FirewallConfigurations (those matching `selector`, every problem reported
+ * with file, document and field path).
+ */
+export function loadFiles(files: readonly string[], selector: Readonly<Record<string, string>> = {}): ParsedFile {
   const operations: Operation[] = []
   const tables: { family: ParsedFile['tables'][number]['family']; name: string }[] = []
+  const declare = (t: { family: ParsedFile['tables'][number]['family']; name: string }) => {
+    if (!tables.some((x) => x.family === t.family && x.name === t.name)) tables.push(t)
+  }
   for (const f of files) {
-    if (!f.endsWith('.nft')) throw new UsageError(`${f}: only .nft files are supported (FirewallConfiguration YAML comes with the reconciler)`)
     const text = readFileSync(f, 'utf8')
-    const p = parseNft(text, { file: f })
-    operations.push(...p.operations)
-    for (const t of p.tables) if (!tables.some((x) => x.family === t.family && x.name === t.name)) tables.push(t)
+    if (f.endsWith('.nft')) {
+      const p = parseNft(text, { file: f })
+      operations.push(...p.operations)
+      for (const t of p.tables) declare(t)
+      continue
+    }
+    if (!/\.(ya?ml|json)$/.test(f)) throw new UsageError(`${f}: expected a .nft, .yaml, .yml or .json file`)
+    const { documents, problems } = readDocuments(text, f)
+    const lines = problems.map((p) => `${f}: ${p.path}: ${p.message}`)
+    for (const d of documents) {
+      if (!isFirewallConfiguration(d.value)) {
+        lines.push(`${f}: document ${d.index}: expected kind FirewallConfiguration`)
+        continue
+      }
+      if (!matchesSelector(d.value, selector)) continue
+      const name = (d.value as FirewallConfiguration).metadata?.name
+      const where = `${f}: document ${d.index}${name ? ` (${name})` : ''}`
+      const found = validate(d.value)
+      if (found.length) {
+        lines.push(...found.map((p) => `${where}: ${p.path}: ${p.message}`))
+        continue
+      }
+      const fwc = d.value as FirewallConfiguration
+      operations.push(...toOperations(fwc))
+      declare({ family: FAMILY[fwc.spec.table.family], name: fwc.spec.table.name })
+    }
+    if (lines.length) throw new InputError(lines.join('\n'))
   }
   return { operations, tables }
 }
 
+/** Bad input files (all problems in one message). */
+class InputError extends Error {}
+
+function parseSelector(s: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const part of s.split(',').filter(Boolean)) {
+    const i = part.indexOf('=')
+    if (i <= 0) throw new UsageError(`--selector expects key=value[,key=value...], got ${JSON.stringify(s)}`)
+    out[part.slice(0, i).trim()] = part.slice(i + 1).trim()
+  }
+  return out
+}
+
 /** `apply`: one batch that destroys each declared table and builds it again as declared. */
-export function apply(files: readonly string[], netns?: string): { operations: number; messages: number } {
-  const parsed = loadFiles(files)
+export function apply(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}): { operations: number; messages: number } {
+  const parsed = loadFiles(files, selector)
   const client = createClient(netns ? { netns } : {})
   try {
     // Learn the types of existing sets (for element commands) and bind the batch
@@ -89,8 +145,8 @@ export function apply(files: readonly string[], netns?: string): { operations: n
 
 
 /** `render`: nft text of what the files declare. */
-export function render(files: readonly string[]): string {
-  return renderRuleset(applyToModel(loadFiles(files).operations))
+export function render(files: readonly string[], selector: Readonly<Record<string, string>> = {}): string {
+  return renderRuleset(applyToModel(loadFiles(files, selector).operations))
 }
 
 /** `list`: the current state as nft text. */
@@ -111,13 +167,13 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
     switch (a.cmd) {
       case 'apply': {
         if (a.files.length === 0) throw new UsageError('apply needs at least one file')
-        const r = apply(a.files, a.netns)
+        const r = apply(a.files, a.netns, a.selector)
         err.write(`applied ${r.operations} operations in one batch (${r.messages} netlink messages)\n`)
         return 0
       }
       case 'render':
         if (a.files.length === 0) throw new UsageError('render needs at least one file')
-        out.write(render(a.files))
+        out.write(render(a.files, a.selector))
         return 0
       case 'list':
         if (a.files.length > 1) throw new UsageError('list takes at most one table name')
@@ -133,7 +189,8 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
     }
   } catch (e) {
     if (e instanceof UsageError) err.write(`nftkit: ${e.message}\n${USAGE}\n`)
-    else if (e instanceof NftSyntaxError || e instanceof NftValidationError || e instanceof NftError) err.write(`nftkit: ${e.message}\n`)
+    else if (e instanceof NftSyntaxError || e instanceof NftValidationError || e instanceof NftError || e instanceof InputError)
+      err.write(`nftkit: ${e.message}\n`)
     else err.write(`nftkit: ${(e as Error).message ?? String(e)}\n`)
     return 1
   }

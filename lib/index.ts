@@ -30,3 +30,11 @@ export type { ParsedFile, ParseOptions } from './nft/parser.js'
 export { renderRuleset, renderTable, tablesOf } from './nft/ruleset.js'
 export type { TableContents } from './nft/ruleset.js'
 export { applyToModel } from './nft/model.js'
+export {
+  validate as validateFirewallConfiguration,
+  toOperations as firewallConfigurationOperations,
+  readDocuments,
+  isFirewallConfiguration,
+  matchesSelector,
+} from './liqo/firewall-configuration.js'
+export type { FirewallConfiguration, Problem, Document } from './liqo/firewall-configuration.js'
