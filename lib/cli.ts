@@ -16,7 +16,9 @@ import { NftError, NftValidationError } from './errors.js'
 import { applyToModel } from './nft/model.js'
 import { NftSyntaxError, type ParsedFile, parseNft, sourceOf } from './nft/parser.js'
 import { renderRuleset, tablesOf } from './nft/ruleset.js'
-import type { Operation } from './transaction.js'
+import { type Operation, Transaction } from './transaction.js'
+import { plan, reconcileSync } from './reconcile.js'
+import { renderOperation } from './render.js'
 import {
   FAMILY,
   type FirewallConfiguration,
@@ -29,6 +31,7 @@ import {
 
 const USAGE = `usage:
   nftkit apply FILE... [--netns NAME|PATH] [--selector key=value,...]
+  nftkit plan FILE... [--netns NAME|PATH] [--selector key=value,...]   (exit 0: no change, 2: changes pending)
   nftkit render FILE... [--selector key=value,...]
   nftkit list [--netns NAME|PATH] [TABLE]`
 
@@ -117,32 +120,53 @@ function parseSelector(s: string): Record<string, string> {
   return out
 }
 
-/** `apply`: one batch that destroys each declared table and builds it again as declared. */
+/**
+ * `apply`: make each declared table hold exactly what the files say, with the
+ * smallest change (unchanged rules keep their handles and counters), in one
+ * batch bound to the generation it was planned from. Tables the files do not
+ * declare are left alone.
+ */
 export function apply(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}): { operations: number; messages: number } {
   const parsed = loadFiles(files, selector)
+  const desired = declaredTables(parsed)
   const client = createClient(netns ? { netns } : {})
   try {
-    // Learn the types of existing sets (for element commands) and bind the batch
-    // to this generation, so a concurrent change makes the apply fail cleanly.
-    const { genId } = client.listSync()
-    const tx = client.transaction()
-    for (const t of parsed.tables) tx.destroy({ kind: 'table', family: t.family, name: t.name })
-    for (const op of parsed.operations) {
-      try {
-        tx.apply(op)
-      } catch (e) {
-        const at = sourceOf(op)
-        if (e instanceof NftValidationError && at) throw new Error(`${at.file ?? '<input>'}:${at.line}:${at.col}: ${e.message}`)
-        throw e
-      }
-    }
-    const res = client.commitSync(tx, { genId, handles: false })
-    return { operations: tx.length, messages: res.messages }
+    const r = reconcileSync(client, desired)
+    return { operations: r.operations.length, messages: r.messages }
   } finally {
     client.close()
   }
 }
 
+/** The declared state of the files' tables, checked like a transaction would (errors name file and line). */
+function declaredTables(parsed: ParsedFile) {
+  const check = new Transaction()
+  for (const op of parsed.operations) {
+    try {
+      check.apply(op)
+    } catch (e) {
+      const at = sourceOf(op)
+      if (e instanceof NftValidationError && at) throw new Error(`${at.file ?? '<input>'}:${at.line}:${at.col}: ${e.message}`)
+      throw e
+    }
+  }
+  const model = applyToModel(parsed.operations)
+  for (const t of model)
+    for (const r of t.rules)
+      if (!t.chains.some((c) => c.name === r.chain)) throw new Error(`rule in chain ${t.table.family}/${t.table.name}/${r.chain}: the chain is not declared`)
+  return model.filter((t) => parsed.tables.some((d) => d.family === t.table.family && d.name === t.table.name))
+}
+
+/** `plan`: the change `apply` would make, as nft commands; no change is an empty list. */
+export function planText(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}): string[] {
+  const desired = declaredTables(loadFiles(files, selector))
+  const client = createClient(netns ? { netns } : {})
+  try {
+    return plan(desired, client.listSync()).map((op) => `${op.verb === 'delete' || op.verb === 'flush' ? '-' : '+'} ${renderOperation(op.verb, op.object)}`)
+  } finally {
+    client.close()
+  }
+}
 
 /** `render`: nft text of what the files declare. */
 export function render(files: readonly string[], selector: Readonly<Record<string, string>> = {}): string {
@@ -170,6 +194,12 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
         const r = apply(a.files, a.netns, a.selector)
         err.write(`applied ${r.operations} operations in one batch (${r.messages} netlink messages)\n`)
         return 0
+      }
+      case 'plan': {
+        if (a.files.length === 0) throw new UsageError('plan needs at least one file')
+        const lines = planText(a.files, a.netns, a.selector)
+        if (lines.length) out.write(`${lines.join('\n')}\n`)
+        return lines.length ? 2 : 0
       }
       case 'render':
         if (a.files.length === 0) throw new UsageError('render needs at least one file')

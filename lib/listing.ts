@@ -75,7 +75,8 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0 }
 }
 
-function elementsOf(shape: SetShape, records: readonly NativeElementRecord[]): Element[] {
+/** Elements of a set in the listing's canonical form (keys as nftkit reads them back, options as specs). */
+export function elementsOf(shape: SetShape, records: readonly NativeElementRecord[]): Element[] {
   return decodeElements(shape, records).map((d) => {
     const key = d.fields.length === 1 ? jsValue(shape.key[0], d.fields[0]) : d.fields.map((f, i) => jsValue(shape.key[i], f))
     let value: ElementSpec['value']

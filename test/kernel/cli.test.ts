@@ -91,9 +91,14 @@ describe('nftkit CLI', () => {
 
   it('a kernel refusal exits 1 with the reason and changes nothing', () => {
     const before = ns.ruleset()
-    const r = nftkit('apply', file('k.nft', `${FW}add rule inet fw nosuchchain accept\n`), '--netns', ns.name)
+    // The kernel refuses reject outside input/forward/output.
+    const r = nftkit('apply', file('k.nft', `${FW}add chain inet fw post { type filter hook postrouting priority 0; }\nadd rule inet fw post reject\n`), '--netns', ns.name)
     expect(r.code).toBe(1)
-    expect(r.err).toContain('ENOENT')
+    expect(r.err).toContain('EOPNOTSUPP')
+    expect(ns.ruleset()).toBe(before)
+    const u = nftkit('apply', file('u.nft', `${FW}add rule inet fw nosuchchain accept\n`), '--netns', ns.name)
+    expect(u.code).toBe(1)
+    expect(u.err).toContain('nosuchchain: the chain is not declared')
     expect(ns.ruleset()).toBe(before)
   })
 

@@ -1,0 +1,286 @@
+/**
+ * The reconciler: make the kernel hold exactly the declared tables with the
+ * smallest change, in one atomic batch bound to the generation it was planned
+ * from. A pure planner (`plan`) and a thin apply loop (`reconcile`).
+ *
+ * Identity: tables by family and name, chains and sets by name, rules by name
+ * (their comment). An unchanged rule keeps its handle and counters, a changed
+ * one is replaced in place, new rules land at their declared position, rules
+ * out of order are moved, set contents move as element deltas.
+ * @module
+ */
+import type { Client } from './client.js'
+import type { Family } from './constants.js'
+import { decodeElements, type Element, encodeElements, type SetShape } from './elements.js'
+import { isGenerationMismatch } from './errors.js'
+import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
+import { compileRule } from './expr/compile.js'
+import type { RuleExpr } from './expr/types.js'
+import { elementsOf, type ListedRule, type Listing } from './listing.js'
+import type { TableContents } from './nft/ruleset.js'
+import { keyDatatypes, type Operation } from './transaction.js'
+import { DATATYPES, type KeyTypeName } from './datatypes.js'
+import type { NativeElementRecord, NativeExpr, NativeOp } from '../types/native.js'
+
+/** What one reconcile did. */
+export interface ReconcileResult {
+  /** The operations committed (empty when nothing had to change). */
+  readonly operations: readonly Operation[]
+  /** Netlink messages sent (0 when nothing changed). */
+  readonly messages: number
+  /** Generation the plan was made from. */
+  readonly genId: number
+  /** How many times the plan was redone because another writer moved the generation. */
+  readonly retries: number
+}
+
+type Desired = TableContents
+
+const strip = (exprs: ReadonlyArray<RuleExpr | RawExpr>): unknown =>
+  exprs.map((e) => ('stmt' in e && e.stmt === 'counter' && e.name === undefined ? { stmt: 'counter' } : e))
+
+/** A rule's expressions in the form the kernel gives back (compiled, then decoded). */
+export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table: string): ReadonlyArray<RuleExpr | RawExpr> {
+  let id = 1
+  const compiled = compileRule(exprs, { family, table, findSet: () => undefined, nextSetId: () => id++ }, 'rule.exprs')
+  const anon = new Map<string, AnonSet>()
+  for (const op of compiled.sets) {
+    if (op.kind !== 'element') continue
+    const setOp = compiled.sets.find((s) => s.kind === 'set' && s.setId === op.setId) as NativeOp
+    const key = keyTypesOf(setOp)
+    const shape: SetShape = { name: 'anon', key, interval: ((setOp.flags ?? 0) & 4) !== 0, data: setOp.dataType !== undefined ? 'verdict' : undefined }
+    const els = decodeElements(shape, (op.elements ?? []) as NativeElementRecord[])
+    anon.set(`__anon${op.setId}`, {
+      elements: els.map((e) => ({
+        key: e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
+        ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) } : {}),
+      })),
+    })
+  }
+  const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: `__anon${e.setId}` } as NativeExpr) : e))
+  return decodeRule(renamed, { family, anonSet: (n) => anon.get(n) })
+}
+
+function keyTypesOf(op: NativeOp) {
+  const all = [...Object.values(DATATYPES)]
+  const id = op.keyType ?? 0
+  const single = all.find((t) => t.id === id && t.size === op.keyLen)
+  if (single) return [single]
+  const out = []
+  let x = id
+  while (x > 0) {
+    const t = all.find((d) => d.id === x % 64)
+    if (!t) break
+    out.unshift(t)
+    x = Math.floor(x / 64)
+  }
+  return out.length ? out : [DATATYPES.ipv4_addr]
+}
+
+/** Canonical elements of a declared set, as the listing would show them. */
+function canonicalElements(set: Desired['sets'][number], family: Family): Element[] {
+  const key = keyDatatypes(set.type, 'set.type')
+  const flags = set.flags ?? []
+  const map = (set as { map?: string }).map
+  const data = set.kind === 'map' ? (map === 'verdict' ? 'verdict' : DATATYPES[map as KeyTypeName]) : undefined
+  const shape: SetShape = { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined }
+  void family
+  const enc = encodeElements(shape, set.elements ?? [], 'set.elements', { leadingZero: true })
+  return elementsOf(shape, enc as NativeElementRecord[])
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/** Longest increasing subsequence (indices into `xs`), to move as few rules as possible. */
+function lis(xs: readonly number[]): Set<number> {
+  const tails: number[] = []
+  const prev: number[] = new Array(xs.length).fill(-1)
+  for (let i = 0; i < xs.length; i++) {
+    let lo = 0
+    let hi = tails.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (xs[tails[mid]] < xs[i]) lo = mid + 1
+      else hi = mid
+    }
+    if (lo > 0) prev[i] = tails[lo - 1]
+    tails[lo] = i
+  }
+  const out = new Set<number>()
+  let k = tails.length ? tails[tails.length - 1] : -1
+  while (k >= 0) {
+    out.add(k)
+    k = prev[k]
+  }
+  return out
+}
+
+/**
+ * Plans the operations that turn `observed` into `desired` for the declared
+ * tables only. Pure: no I/O.
+ */
+export function plan(desired: readonly Desired[], observed: Listing): Operation[] {
+  // Deletions first, rules before what they may refer to (chains, sets, counters).
+  const ruleDels: Operation[] = []
+  const dels: Operation[] = []
+  const lateDels: Operation[] = []
+  const adds: Operation[] = []
+  for (const d of desired) {
+    const family = d.table.family as Family
+    const table = d.table.name
+    const mine = <T extends { family?: Family; table?: string }>(xs: readonly T[]) => xs.filter((x) => x.family === family && x.table === table)
+    const exists = observed.tables.some((t) => t.family === family && t.name === table)
+    const oChains = mine(observed.chains)
+    const oSets = mine(observed.sets)
+    const oRules = mine(observed.rules) as ListedRule[]
+    const oCounters = mine(observed.counters)
+    if (!exists) adds.push({ verb: 'add', object: { ...d.table, handle: undefined } as never })
+    else if (!same(d.table.flags ?? [], observed.tables.find((t) => t.family === family && t.name === table)?.flags ?? []) || !same(d.table.comment, observed.tables.find((t) => t.family === family && t.name === table)?.comment))
+      adds.push({ verb: 'add', object: { ...d.table, handle: undefined } as never })
+
+    // Counters.
+    for (const c of oCounters) if (!d.counters.some((x) => x.name === c.name)) lateDels.push({ verb: 'delete', object: { kind: 'counter', family, table, name: c.name } })
+    for (const c of d.counters) if (!oCounters.some((x) => x.name === c.name)) adds.push({ verb: 'add', object: { ...c, family, table } as never })
+
+    // Chains: recreate when an immutable property changed.
+    const recreate = new Set<string>()
+    for (const oc of oChains) {
+      const dc = d.chains.find((c) => c.name === oc.name)
+      if (!dc) {
+        dels.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
+        dels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
+        continue
+      }
+      const base = (c: typeof dc) => ({ hook: c.hook, type: c.hook ? (c.type ?? 'filter') : undefined, priority: c.hook ? c.priority : undefined, devices: c.devices ?? [] })
+      if (!same(base(dc), { ...base(oc as typeof dc), devices: oc.devices ?? [] })) {
+        recreate.add(oc.name)
+        dels.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
+        dels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
+      }
+    }
+    for (const dc of d.chains) {
+      const oc = oChains.find((c) => c.name === dc.name)
+      const policyChanged = oc && dc.hook && (dc.policy ?? 'accept') !== (oc.policy ?? 'accept')
+      const commentChanged = oc && dc.comment !== oc.comment
+      if (!oc || recreate.has(dc.name) || policyChanged || commentChanged) adds.push({ verb: 'add', object: { ...dc, family, table, handle: undefined } as never })
+    }
+
+    // Sets: element deltas; a changed declaration recreates the set.
+    for (const os of oSets) {
+      const ds = d.sets.find((s) => s.name === os.name)
+      const decl = (s: typeof os | NonNullable<typeof ds>) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, comment: s.comment })
+      if (!ds || !same(decl(ds), decl(os))) lateDels.push({ verb: 'delete', object: { kind: os.kind, family, table, name: os.name } as never })
+    }
+    for (const ds of d.sets) {
+      const os = oSets.find((s) => s.name === ds.name)
+      const decl = (s: typeof ds) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, comment: s.comment })
+      if (!os || !same(decl(ds), decl(os as typeof ds))) {
+        adds.push({ verb: 'add', object: { ...ds, family, table, handle: undefined } as never })
+        continue
+      }
+      const want = canonicalElements(ds, family)
+      const key = (e: Element) => JSON.stringify(e)
+      const have = new Map(os.elements.map((e) => [key(e), e]))
+      const wantKeys = new Set(want.map(key))
+      const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
+      const fresh = want.filter((e) => !have.has(key(e)))
+      const plain = (e: Element) => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
+      if (gone.length) dels.push({ verb: 'delete', object: { kind: 'element', family, table, set: ds.name, elements: gone.map(plain) } as never })
+      if (fresh.length) adds.push({ verb: 'add', object: { kind: 'element', family, table, set: ds.name, elements: fresh } })
+    }
+
+    // Rules, chain by chain.
+    for (const dc of d.chains) {
+      const want = d.rules.filter((r) => r.chain === dc.name)
+      const fresh = !oChains.some((c) => c.name === dc.name) || recreate.has(dc.name)
+      const have = fresh ? [] : oRules.filter((r) => r.chain === dc.name)
+      planRules(family, table, dc.name, want, have, ruleDels, adds)
+    }
+  }
+  return [...ruleDels, ...dels, ...lateDels, ...adds]
+}
+
+function planRules(
+  family: Family,
+  table: string,
+  chain: string,
+  want: Desired['rules'],
+  have: readonly ListedRule[],
+  dels: Operation[],
+  adds: Operation[],
+): void {
+  const byName = new Map<string, ListedRule>()
+  const dupes = new Set<string>()
+  for (const r of have) {
+    if (r.comment === undefined || byName.has(r.comment)) {
+      if (r.comment !== undefined) dupes.add(r.comment)
+      dels.push({ verb: 'delete', object: { kind: 'rule', family, table, chain, handle: r.handle } })
+      continue
+    }
+    byName.set(r.comment, r)
+  }
+  const wanted = new Set(want.map((r) => r.comment))
+  for (const [name, r] of byName) if (!wanted.has(name)) dels.push({ verb: 'delete', object: { kind: 'rule', family, table, chain, handle: r.handle } })
+  // Kept rules must stay in declared order: keep the longest run already in order, move the rest.
+  const matched = want.map((r) => (r.comment !== undefined ? byName.get(r.comment) : undefined))
+  const positions = matched.map((m) => (m ? have.indexOf(m) : -1))
+  const idx = positions.map((p, i) => ({ p, i })).filter((x) => x.p >= 0)
+  const inOrder = lis(idx.map((x) => x.p))
+  const keep = new Set(idx.filter((_, k) => inOrder.has(k)).map((x) => x.i))
+  for (const x of idx) if (!keep.has(x.i)) dels.push({ verb: 'delete', object: { kind: 'rule', family, table, chain, handle: positions[x.i] >= 0 ? have[positions[x.i]].handle : 0 } })
+  want.forEach((r, i) => {
+    const o = matched[i]
+    const body = { kind: 'rule' as const, family, table, chain, exprs: r.exprs as RuleExpr[], ...(r.comment !== undefined ? { comment: r.comment } : {}) }
+    if (o && keep.has(i)) {
+      if (!same(strip(o.exprs), strip(canonicalExprs(r.exprs as RuleExpr[], family, table)))) adds.push({ verb: 'replace', object: { ...body, handle: o.handle } })
+      return
+    }
+    // New (or moved): before the next kept rule, or appended after the last one.
+    const next = want.findIndex((_, j) => j > i && keep.has(j))
+    if (next >= 0) adds.push({ verb: 'insert', object: { ...body, position: (matched[next] as ListedRule).handle } })
+    else adds.push({ verb: 'add', object: body })
+  })
+}
+
+/**
+ * Makes the kernel hold the desired tables: list, plan, commit bound to the
+ * listing's generation; if another writer moved the generation, list, plan and
+ * commit again (at most `retries` times).
+ * @throws NftError (a kernel refusal: nothing was applied), or ERESTART after the retries.
+ */
+export function reconcileSync(client: Client, desired: readonly Desired[], opts: { retries?: number } = {}): ReconcileResult {
+  const retries = opts.retries ?? 3
+  for (let attempt = 0; ; attempt++) {
+    const observed = client.listSync()
+    const ops = plan(desired, observed)
+    if (ops.length === 0) return { operations: [], messages: 0, genId: observed.genId, retries: attempt }
+    const tx = client.transaction()
+    for (const op of ops) tx.apply(op)
+    try {
+      const r = client.commitSync(tx, { genId: observed.genId, handles: false })
+      return { operations: ops, messages: r.messages, genId: observed.genId, retries: attempt }
+    } catch (e) {
+      if (isGenerationMismatch(e) && attempt < retries) continue
+      throw e
+    }
+  }
+}
+
+/** Async {@link reconcileSync}. */
+export async function reconcile(client: Client, desired: readonly Desired[], opts: { retries?: number } = {}): Promise<ReconcileResult> {
+  const retries = opts.retries ?? 3
+  for (let attempt = 0; ; attempt++) {
+    const observed = await client.list()
+    const ops = plan(desired, observed)
+    if (ops.length === 0) return { operations: [], messages: 0, genId: observed.genId, retries: attempt }
+    const tx = client.transaction()
+    for (const op of ops) tx.apply(op)
+    try {
+      const r = await client.commit(tx, { genId: observed.genId, handles: false })
+      return { operations: ops, messages: r.messages, genId: observed.genId, retries: attempt }
+    } catch (e) {
+      if (isGenerationMismatch(e) && attempt < retries) continue
+      throw e
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The reconciler against the kernel: the smallest atomic change, rules keep
+ * their identity (handles and counters), declared order is kernel order, set
+ * contents move as element deltas.
+ */
+import { execFileSync } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Client, createClient, isGenerationMismatch } from '../../lib/index.js'
+import { applyToModel } from '../../lib/nft/model.js'
+import { parseNft } from '../../lib/nft/parser.js'
+import { plan, reconcileSync } from '../../lib/reconcile.js'
+import { makeNetns, type Netns } from '../helpers/netns.js'
+
+const desired = (text: string) => applyToModel(parseNft(text).operations)
+
+function fw(rules: string[], pods: string[] = ['10.200.0.1']): string {
+  return `table inet fw {
+  set pods { type ipv4_addr; elements = { ${pods.join(', ')} } }
+  chain out {
+    type filter hook output priority filter; policy accept;
+${rules.map((r) => `    ${r}`).join('\n')}
+  }
+}
+`
+}
+
+const R = {
+  a: 'ip daddr 127.0.0.1 counter accept comment "a"',
+  b: 'ip daddr @pods counter accept comment "b"',
+  c: 'tcp dport 22 counter drop comment "c"',
+  d: 'udp dport 53 counter accept comment "d"',
+}
+
+describe('reconcile', () => {
+  let ns: Netns
+  let nft: Client
+  beforeAll(() => {
+    ns = makeNetns('rec')
+    execFileSync('ip', ['-n', ns.name, 'link', 'set', 'lo', 'up'])
+    nft = createClient({ netns: ns.name })
+  })
+  afterAll(() => {
+    nft?.close()
+    ns?.remove()
+  })
+
+  const rules = () => nft.listSync({ table: 'fw' }).rules.map((r) => ({ name: r.comment, handle: r.handle, exprs: r.exprs }))
+  // Three UDP datagrams to 127.0.0.1 from inside the namespace (the output chain counts them).
+  const ping = () =>
+    execFileSync('ip', [
+      'netns',
+      'exec',
+      ns.name,
+      process.execPath,
+      '-e',
+      "const s=require('dgram').createSocket('udp4');let n=0;const go=()=>s.send('x',9,'127.0.0.1',()=>{if(++n<3)go();else s.close()});go()",
+    ])
+
+  it('creates the table in one batch, then finds nothing to change', () => {
+    const r = reconcileSync(nft, desired(fw([R.a, R.b, R.c])))
+    expect(r.operations.length).toBeGreaterThan(0)
+    expect(rules().map((x) => x.name)).toEqual(['a', 'b', 'c'])
+    expect(reconcileSync(nft, desired(fw([R.a, R.b, R.c]))).operations).toEqual([])
+  })
+
+  it('v1 -> v2: added, removed and edited rules; unchanged rules keep handles and counters', () => {
+    ping()
+    const before = rules()
+    const counterOf = (x: (typeof before)[number] | undefined) => (x?.exprs.find((e) => 'stmt' in e && e.stmt === 'counter') as { packets?: number })?.packets ?? 0
+    expect(counterOf(before[0])).toBeGreaterThanOrEqual(3) // the datagrams, and the ICMP errors they cause
+    // v2: d added first, c removed, b edited (now drops).
+    const r = reconcileSync(nft, desired(fw([R.d, R.a, R.b.replace('accept', 'drop')])))
+    const after = rules()
+    expect(after.map((x) => x.name)).toEqual(['d', 'a', 'b'])
+    expect(after[1].handle).toBe(before[0].handle) // a untouched
+    expect(counterOf(after[1])).toBe(counterOf(before[0]))
+    expect(after[2].handle).toBe(before[1].handle) // b replaced in place
+    expect(after[2].exprs.some((e) => 'stmt' in e && e.stmt === 'drop')).toBe(true)
+    expect(r.operations.map((o) => o.verb).sort()).toEqual(['delete', 'insert', 'replace'])
+    expect(ns.ruleset()).toMatch(/udp dport 53 .*comment "d"\n.*ip daddr 127\.0\.0\.1 .*comment "a"\n.*ip daddr @pods .*drop comment "b"/)
+  })
+
+  it('v2 -> v3 -> v4: appended and reordered rules; the kernel order is the declared order', () => {
+    ping()
+    const before = rules()
+    reconcileSync(nft, desired(fw([R.d, R.a, R.b.replace('accept', 'drop'), R.c])))
+    const v3 = rules()
+    expect(v3.map((x) => x.name)).toEqual(['d', 'a', 'b', 'c'])
+    expect(v3.slice(0, 3).map((x) => x.handle)).toEqual(before.map((x) => x.handle))
+    expect(v3.slice(0, 3).map((x) => x.exprs)).toEqual(before.map((x) => x.exprs)) // counters included
+    reconcileSync(nft, desired(fw([R.b.replace('accept', 'drop'), R.c, R.d, R.a])))
+    const v4 = rules()
+    expect(v4.map((x) => x.name)).toEqual(['b', 'c', 'd', 'a'])
+    // The longest run already in order stays (b, c); the others move.
+    expect(v4.filter((x) => v3.some((y) => y.handle === x.handle)).length).toBeGreaterThanOrEqual(2)
+    expect(ns.ruleset()).toMatch(/comment "b"\n.*comment "c"\n.*comment "d"\n.*comment "a"/)
+  })
+
+  it('a one-element change of a 10k-element set sends one element each way in one batch', () => {
+    const pods = Array.from({ length: 10000 }, (_, i) => `10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`)
+    reconcileSync(nft, desired(fw([R.b], pods)))
+    expect(nft.listSync({ table: 'fw' }).sets[0].elements).toHaveLength(10000)
+    const next = [...pods.slice(1), '10.250.0.1']
+    const ops = plan(desired(fw([R.b], next)), nft.listSync())
+    expect(ops.map((o) => `${o.verb} ${o.object.kind} ${JSON.stringify((o.object as { elements?: unknown }).elements)}`)).toEqual([
+      `delete element ${JSON.stringify([pods[0]])}`,
+      'add element ["10.250.0.1"]',
+    ])
+    const r = reconcileSync(nft, desired(fw([R.b], next)))
+    expect(r.messages).toBe(4) // BEGIN, DELSETELEM, NEWSETELEM, END
+    const els = nft.listSync({ table: 'fw' }).sets[0].elements
+    expect(els).toHaveLength(10000)
+    expect(els).toContain('10.250.0.1')
+    expect(els).not.toContain(pods[0])
+  })
+
+  it('a plan made from a stale generation is refused, and reconcile re-plans', () => {
+    const observed = nft.listSync()
+    const other = createClient({ netns: ns.name })
+    other.commitSync(other.transaction().add({ kind: 'table', family: 'ip', name: 'intruder' }))
+    other.close()
+    const ops = plan(desired(fw([R.a])), observed)
+    const tx = nft.transaction()
+    for (const op of ops) tx.apply(op)
+    let err: unknown
+    try {
+      nft.commitSync(tx, { genId: observed.genId })
+    } catch (e) {
+      err = e
+    }
+    expect(isGenerationMismatch(err)).toBe(true)
+    reconcileSync(nft, desired(fw([R.a])))
+    expect(rules().map((x) => x.name)).toEqual(['a'])
+    expect(ns.ruleset()).toContain('table ip intruder') // not ours: left alone
+  })
+
+  it('repairs drift: a rule deleted and an element added by someone else', () => {
+    reconcileSync(nft, desired(fw([R.a, R.c], ['10.200.0.1'])))
+    const victim = rules().find((x) => x.name === 'c')
+    ns.nft('delete', 'rule', 'inet', 'fw', 'out', 'handle', String(victim?.handle))
+    ns.nft('add', 'element', 'inet', 'fw', 'pods', '{ 10.9.9.9 }')
+    ns.nft('add', 'rule', 'inet', 'fw', 'out', 'counter')
+    reconcileSync(nft, desired(fw([R.a, R.c], ['10.200.0.1'])))
+    expect(rules().map((x) => x.name)).toEqual(['a', 'c'])
+    expect(nft.listSync({ table: 'fw' }).sets[0].elements).toEqual(['10.200.0.1'])
+  })
+})
