@@ -74,12 +74,12 @@ export type SetFlag = 'interval' | 'timeout' | 'constant' | 'dynamic'
 /** A key type: one type, or several for a concatenation. */
 export type KeyType = KeyTypeName | readonly KeyTypeName[]
 
-/** A named set. */
-export interface NamedSet {
-  readonly kind: 'set'
+/** What named sets and maps declare alike. */
+export interface SetDeclaration {
   readonly family?: Family
   readonly table?: string
   readonly name: string
+  /** Key type; several for a concatenation. */
   readonly type: KeyType
   readonly flags?: readonly SetFlag[]
   /** Default element timeout in milliseconds (needs the timeout flag). */
@@ -97,23 +97,15 @@ export interface NamedSet {
   readonly handle?: number
 }
 
+/** A named set. */
+export interface NamedSet extends SetDeclaration {
+  readonly kind: 'set'
+}
+
 /** A named map: a set whose elements carry values (`'verdict'` for verdict maps). */
-export interface NamedMap {
+export interface NamedMap extends SetDeclaration {
   readonly kind: 'map'
-  readonly family?: Family
-  readonly table?: string
-  readonly name: string
-  readonly type: KeyType
   readonly map: KeyTypeName | 'verdict'
-  readonly flags?: readonly SetFlag[]
-  readonly timeout?: number
-  readonly gcInterval?: number
-  readonly size?: number
-  readonly policy?: 'performance' | 'memory'
-  readonly counter?: boolean
-  readonly comment?: string
-  readonly elements?: readonly Element[]
-  readonly handle?: number
 }
 
 /** Elements of a named set or map, for add/delete/destroy. */
