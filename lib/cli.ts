@@ -10,7 +10,7 @@
  * column for syntax errors); on error the kernel is unchanged.
  * @module
  */
-import { readFileSync } from 'node:fs'
+import { watch as fsWatch, readFileSync } from 'node:fs'
 import { createClient } from './client.js'
 import { NftError, NftValidationError } from './errors.js'
 import { applyToModel } from './nft/model.js'
@@ -33,13 +33,17 @@ const USAGE = `usage:
   nftkit apply FILE... [--netns NAME|PATH] [--selector key=value,...]
   nftkit plan FILE... [--netns NAME|PATH] [--selector key=value,...]   (exit 0: no change, 2: changes pending)
   nftkit render FILE... [--selector key=value,...]
-  nftkit list [--netns NAME|PATH] [TABLE]`
+  nftkit list [--netns NAME|PATH] [TABLE]
+  nftkit status FILE...|TABLE... [--netns NAME|PATH] [--json]
+  nftkit watch FILE... [--netns NAME|PATH] [--selector key=value,...]
+  nftkit delete FILE... [--netns NAME|PATH] [--selector key=value,...]`
 
 interface Args {
   readonly cmd: string
   readonly files: string[]
   readonly netns?: string
   readonly selector: Record<string, string>
+  readonly json: boolean
 }
 
 function parseArgs(argv: string[]): Args {
@@ -47,9 +51,11 @@ function parseArgs(argv: string[]): Args {
   const files: string[] = []
   let netns: string | undefined
   let selector: Record<string, string> = {}
+  let json = false
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]
-    if (a === '--selector') selector = parseSelector(rest[++i] ?? '')
+    if (a === '--json') json = true
+    else if (a === '--selector') selector = parseSelector(rest[++i] ?? '')
     else if (a.startsWith('--selector=')) selector = parseSelector(a.slice(11))
     else if (a === '--netns') {
       netns = rest[++i]
@@ -58,7 +64,7 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`)
     else files.push(a)
   }
-  return { cmd: cmd ?? '', files, netns, selector }
+  return { cmd: cmd ?? '', files, netns, selector, json }
 }
 
 class UsageError extends Error {}
@@ -184,6 +190,88 @@ export function list(netns?: string, table?: string): string {
   }
 }
 
+/** `delete`: remove exactly the tables the files declare (their family only), in one batch. */
+export function remove(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}): number {
+  const parsed = loadFiles(files, selector)
+  const client = createClient(netns ? { netns } : {})
+  try {
+    const tx = client.transaction()
+    for (const t of parsed.tables) tx.destroy({ kind: 'table', family: t.family, name: t.name })
+    if (tx.length) client.commitSync(tx, { handles: false })
+    return tx.length
+  } finally {
+    client.close()
+  }
+}
+
+/** Per-rule counters of the declared tables (or of tables named like `which`). */
+export function status(which: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}) {
+  const files = which.filter((w) => /\.(nft|ya?ml|json)$/.test(w))
+  const names = which.filter((w) => !files.includes(w))
+  const tables = [...loadFiles(files, selector).tables, ...names.map((n) => ({ family: undefined, name: n }))]
+  const client = createClient(netns ? { netns } : {})
+  try {
+    const l = client.listSync()
+    const rows: { table: string; chain: string; rule: string; handle: number; packets: number; bytes: number }[] = []
+    for (const r of l.rules) {
+      if (!tables.some((t) => t.name === r.table && (t.family === undefined || t.family === r.family))) continue
+      const c = r.exprs.find((e) => 'stmt' in e && e.stmt === 'counter' && e.name === undefined) as { packets?: number; bytes?: number } | undefined
+      rows.push({ table: `${r.family} ${r.table}`, chain: r.chain, rule: r.comment ?? `#${r.handle}`, handle: r.handle, packets: c ? (c.packets ?? 0) : -1, bytes: c ? (c.bytes ?? 0) : -1 })
+    }
+    const missing = tables.filter((t) => !l.tables.some((x) => x.name === t.name && (t.family === undefined || x.family === t.family)))
+    return { rows, missing: missing.map((t) => `${t.family ?? '*'} ${t.name}`) }
+  } finally {
+    client.close()
+  }
+}
+
+function statusText(s: ReturnType<typeof status>): string {
+  const head = ['TABLE', 'CHAIN', 'RULE', 'PACKETS', 'BYTES']
+  const body = s.rows.map((r) => [r.table, r.chain, r.rule, r.packets < 0 ? '-' : String(r.packets), r.bytes < 0 ? '-' : String(r.bytes)])
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)))
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd()
+  return [line(head), ...body.map(line), ...s.missing.map((m) => `(table ${m} does not exist)`)].join('\n')
+}
+
+/**
+ * `watch`: apply now, then again whenever a file changes or the ruleset
+ * generation moves (someone else changed something: drift is repaired within
+ * about `intervalMs`). Runs until `signal` aborts.
+ */
+export async function watch(
+  files: readonly string[],
+  opts: { netns?: string; selector?: Readonly<Record<string, string>>; intervalMs?: number; log?: (line: string) => void; signal?: AbortSignal } = {},
+): Promise<void> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${new Date().toISOString()} ${l}\n`))
+  const client = createClient(opts.netns ? { netns: opts.netns } : {})
+  let dirty = true
+  const watchers = files.map((f) => fsWatch(f, () => {
+    dirty = true
+  }))
+  let gen = -1
+  try {
+    while (!opts.signal?.aborted) {
+      const now = client.generationSync()
+      if (dirty || now !== gen) {
+        const why = dirty ? 'files changed' : 'ruleset changed'
+        dirty = false
+        try {
+          const r = reconcileSync(client, declaredTables(loadFiles(files, opts.selector ?? {})))
+          if (r.operations.length) log(`${why}: applied ${r.operations.length} operations in one batch (${r.messages} messages)`)
+          else if (why === 'files changed') log('files changed: nothing to do')
+        } catch (e) {
+          log(`error: ${(e as Error).message}`)
+        }
+        gen = client.generationSync()
+      }
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250))
+    }
+  } finally {
+    for (const w of watchers) w.close()
+    client.close()
+  }
+}
+
 /** Runs the CLI; returns the exit code. */
 export function main(argv: string[], out = process.stdout, err = process.stderr): number {
   try {
@@ -209,6 +297,18 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
         if (a.files.length > 1) throw new UsageError('list takes at most one table name')
         out.write(list(a.netns, a.files[0]))
         return 0
+      case 'delete': {
+        if (a.files.length === 0) throw new UsageError('delete needs at least one file')
+        const n = remove(a.files, a.netns, a.selector)
+        err.write(`deleted ${n} table(s) in one batch\n`)
+        return 0
+      }
+      case 'status': {
+        if (a.files.length === 0) throw new UsageError('status needs files or table names')
+        const st = status(a.files, a.netns, a.selector)
+        out.write(a.json ? `${JSON.stringify(st, null, 2)}\n` : `${statusText(st)}\n`)
+        return 0
+      }
       case '-h':
       case '--help':
       case 'help':
@@ -227,4 +327,15 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
 }
 
 const invoked = process.argv[1] ?? ''
-if (/cli\.(ts|js|cjs|mjs)$/.test(invoked) || invoked.endsWith('/nftkit')) process.exitCode = main(process.argv.slice(2))
+if (/cli\.(ts|js|cjs|mjs)$/.test(invoked) || invoked.endsWith('/nftkit')) {
+  const argv = process.argv.slice(2)
+  if (argv[0] === 'watch') {
+    const a = parseArgs(argv)
+    const ac = new AbortController()
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort())
+    watch(a.files, { netns: a.netns, selector: a.selector, signal: ac.signal }).catch((e) => {
+      process.stderr.write(`nftkit: ${(e as Error).message}\n`)
+      process.exitCode = 1
+    })
+  } else process.exitCode = main(argv)
+}

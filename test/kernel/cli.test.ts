@@ -2,7 +2,7 @@
  * The nftkit command as a user runs it (a child process): exit codes, messages,
  * and that a failed apply leaves the kernel exactly as it was.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -100,6 +100,58 @@ describe('nftkit CLI', () => {
     expect(u.code).toBe(1)
     expect(u.err).toContain('nosuchchain: the chain is not declared')
     expect(ns.ruleset()).toBe(before)
+  })
+
+  it('status prints per-rule counters (table and --json)', () => {
+    nftkit('apply', file('fw.nft', FW), '--netns', ns.name)
+    const r = nftkit('status', file('fw.nft', FW), '--netns', ns.name)
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/TABLE\s+CHAIN\s+RULE\s+PACKETS\s+BYTES/)
+    expect(r.out).toMatch(/inet fw\s+input\s+ssh\s+0\s+0/)
+    const j = JSON.parse(nftkit('status', 'fw', '--netns', ns.name, '--json').out)
+    expect(j.rows.find((x: { rule: string }) => x.rule === 'ssh')).toMatchObject({ table: 'inet fw', chain: 'input', packets: 0, bytes: 0 })
+    expect(JSON.parse(nftkit('status', 'nope', '--netns', ns.name, '--json').out).missing).toEqual(['* nope'])
+  })
+
+  it('delete removes exactly the declared table of the declared family', () => {
+    ns.nftFile('table ip fw {\n  chain c {\n    counter\n  }\n}\n')
+    const r = nftkit('delete', file('fw.nft', FW), '--netns', ns.name)
+    expect(r.code).toBe(0)
+    const text = ns.ruleset()
+    expect(text).not.toContain('table inet fw')
+    expect(text).toContain('table ip fw')
+    expect(text).toContain('table ip keep')
+    ns.nft('delete', 'table', 'ip', 'fw')
+  })
+
+  it('watch applies, re-applies on file change, and repairs drift (it polls the ruleset generation)', async () => {
+    const f = file('watch.nft', FW)
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'cli.ts'), 'watch', f, '--netns', ns.name], { cwd: ROOT })
+    let log = ''
+    child.stderr.on('data', (d) => {
+      log += String(d)
+    })
+    const until = async (cond: () => boolean, ms: number) => {
+      const end = Date.now() + ms
+      while (Date.now() < end) {
+        if (cond()) return true
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      return cond()
+    }
+    try {
+      expect(await until(() => ns.ruleset().includes('comment "ssh"'), 15000)).toBe(true)
+      // Drift: someone deletes our rule.
+      const handle = /comment "ssh" # handle (\d+)/.exec(ns.nft('-a', 'list', 'chain', 'inet', 'fw', 'input'))?.[1]
+      ns.nft('delete', 'rule', 'inet', 'fw', 'input', 'handle', String(handle))
+      expect(await until(() => ns.ruleset().includes('comment "ssh"'), 5000)).toBe(true)
+      // A file change is applied.
+      writeFileSync(f, FW.replace('tcp dport 22', 'tcp dport 2222'))
+      expect(await until(() => ns.ruleset().includes('tcp dport 2222'), 5000)).toBe(true)
+      expect(log).toContain('ruleset changed: applied')
+    } finally {
+      child.kill('SIGTERM')
+    }
   })
 
   it('bad usage exits 1 with the usage text', () => {
