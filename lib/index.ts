@@ -38,5 +38,5 @@ export {
   matchesSelector,
 } from './liqo/firewall-configuration.js'
 export type { FirewallConfiguration, Problem, Document } from './liqo/firewall-configuration.js'
-export { plan, reconcile, reconcileSync, canonicalExprs } from './reconcile.js'
+export { plan, reconcile, reconcileSync, canonicalExprs, Reconciler } from './reconcile.js'
 export type { ReconcileResult } from './reconcile.js'

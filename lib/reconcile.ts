@@ -16,6 +16,7 @@ import { isGenerationMismatch } from './errors.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
 import { compileRule } from './expr/compile.js'
 import type { RuleExpr } from './expr/types.js'
+import { fastIPv4, fastIPv4Decode } from './elements-fast.js'
 import { elementsOf, type ListedRule, type Listing } from './listing.js'
 import type { TableContents } from './nft/ruleset.js'
 import { keyDatatypes, type Operation } from './transaction.js'
@@ -85,6 +86,9 @@ function canonicalElements(set: Desired['sets'][number], family: Family): Elemen
   const data = set.kind === 'map' ? (map === 'verdict' ? 'verdict' : DATATYPES[map as KeyTypeName]) : undefined
   const shape: SetShape = { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined }
   void family
+  // Large IPv4 sets (pod IPs): the number-only path, no object per element.
+  const fast = fastIPv4(shape, set.elements ?? [], {})
+  if (fast) return fastIPv4Decode(shape.interval, fast.packedKeys, fast.packedFlags)
   const enc = encodeElements(shape, set.elements ?? [], 'set.elements', { leadingZero: true })
   return elementsOf(shape, enc as NativeElementRecord[])
 }
@@ -283,4 +287,82 @@ export async function reconcile(client: Client, desired: readonly Desired[], opt
       throw e
     }
   }
+}
+
+/**
+ * A long-lived reconciler for one connection: it keeps the state it committed
+ * in memory, so the common case of a controller loop (set elements changing:
+ * pods coming and going) plans from memory and sends only the element deltas,
+ * without re-reading the kernel. Anything else, an error, or a change by
+ * someone else (the kernel refuses the stale generation) makes it read the
+ * kernel again.
+ */
+export class Reconciler {
+  readonly #client: Client
+  #state?: Listing
+  /** Kernel reads done so far (for tests and metrics). */
+  reads = 0
+
+  constructor(client: Client) {
+    this.#client = client
+  }
+
+  /** The generation the in-memory state corresponds to, if any. */
+  get genId(): number | undefined {
+    return this.#state?.genId
+  }
+
+  /** Forgets the in-memory state: the next reconcile reads the kernel. */
+  invalidate(): void {
+    this.#state = undefined
+  }
+
+  /** Makes the kernel hold `desired`; see {@link reconcileSync}. */
+  reconcileSync(desired: readonly Desired[], opts: { retries?: number } = {}): ReconcileResult {
+    const retries = opts.retries ?? 3
+    for (let attempt = 0; ; attempt++) {
+      const observed = this.#state ?? this.#read()
+      const ops = plan(desired, observed)
+      if (ops.length === 0) {
+        this.#state = observed
+        return { operations: [], messages: 0, genId: observed.genId, retries: attempt }
+      }
+      const tx = this.#client.transaction()
+      for (const op of ops) tx.apply(op)
+      let messages: number
+      try {
+        messages = this.#client.commitSync(tx, { genId: observed.genId, handles: false }).messages
+      } catch (e) {
+        this.#state = undefined
+        if (isGenerationMismatch(e) && attempt < retries) continue
+        throw e
+      }
+      // A batch bound to generation g that succeeded made generation g + 1.
+      this.#state = ops.every((o) => o.object.kind === 'element') ? withElementOps(observed, ops, observed.genId + 1) : undefined
+      return { operations: ops, messages, genId: observed.genId, retries: attempt }
+    }
+  }
+
+  #read(): Listing {
+    this.reads++
+    return this.#client.listSync()
+  }
+}
+
+/** The listing after element additions and deletions (canonical forms, as plan() produced them). */
+function withElementOps(l: Listing, ops: readonly Operation[], genId: number): Listing {
+  const keyOf = (e: Element) => JSON.stringify(typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: unknown }).key : e)
+  const sets = l.sets.map((s) => {
+    let elements = s.elements
+    for (const op of ops) {
+      const o = op.object as { kind: string; family?: Family; table?: string; set?: string; elements?: readonly Element[] }
+      if (o.family !== s.family || o.table !== s.table || o.set !== s.name) continue
+      if (op.verb === 'delete') {
+        const gone = new Set((o.elements ?? []).map(keyOf))
+        elements = elements.filter((e) => !gone.has(keyOf(e)))
+      } else elements = [...elements, ...(o.elements ?? [])]
+    }
+    return elements === s.elements ? s : { ...s, elements }
+  })
+  return { ...l, genId, sets }
 }

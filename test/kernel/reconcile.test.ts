@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, createClient, isGenerationMismatch } from '../../lib/index.js'
 import { applyToModel } from '../../lib/nft/model.js'
 import { parseNft } from '../../lib/nft/parser.js'
-import { plan, reconcileSync } from '../../lib/reconcile.js'
+import { plan, Reconciler, reconcileSync } from '../../lib/reconcile.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
 
 const desired = (text: string) => applyToModel(parseNft(text).operations)
@@ -132,6 +132,29 @@ describe('reconcile', () => {
     reconcileSync(nft, desired(fw([R.a])))
     expect(rules().map((x) => x.name)).toEqual(['a'])
     expect(ns.ruleset()).toContain('table ip intruder') // not ours: left alone
+  })
+
+  it('a long-lived Reconciler plans element changes from memory, and re-reads after someone else wrote', () => {
+    const rec = new Reconciler(nft)
+    const pods = Array.from({ length: 1000 }, (_, i) => `10.60.${i >> 8}.${i & 255}`)
+    rec.reconcileSync(desired(fw([R.a, R.b], pods)))
+    // After a batch with more than element changes it reads the kernel once more...
+    pods[0] = '10.61.0.0'
+    expect(rec.reconcileSync(desired(fw([R.a, R.b], pods))).messages).toBe(4)
+    const reads = rec.reads
+    // ...then element-only changes are planned from memory.
+    for (let k = 1; k < 5; k++) {
+      pods[k] = `10.61.0.${k}`
+      expect(rec.reconcileSync(desired(fw([R.a, R.b], pods))).messages).toBe(4)
+    }
+    expect(rec.reads).toBe(reads)
+    expect([...nft.listSync({ table: 'fw' }).sets[0].elements].sort()).toEqual([...pods].sort())
+    // Someone else adds an element: the stale generation is refused, the reconciler reads and repairs.
+    ns.nft('add', 'element', 'inet', 'fw', 'pods', '{ 10.9.9.9 }')
+    pods[5] = '10.61.0.5'
+    rec.reconcileSync(desired(fw([R.a, R.b], pods)))
+    expect(rec.reads).toBe(reads + 1)
+    expect([...nft.listSync({ table: 'fw' }).sets[0].elements].sort()).toEqual([...pods].sort())
   })
 
   it('repairs drift: a rule deleted and an element added by someone else', () => {
