@@ -17,11 +17,11 @@ import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '
 import { compileRule } from './expr/compile.js'
 import type { RuleExpr } from './expr/types.js'
 import { fastIPv4, fastIPv4Decode } from './elements-fast.js'
-import { elementsOf, type ListedRule, type Listing } from './listing.js'
+import { elementsOf, type ListedRule, type Listing, setShapeOf } from './listing.js'
 import type { TableContents } from './nft/ruleset.js'
 import { keyDatatypes, type Operation } from './transaction.js'
 import { DATATYPES, type KeyTypeName } from './datatypes.js'
-import type { NativeElementRecord, NativeExpr, NativeOp } from '../types/native.js'
+import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../types/native.js'
 
 /** What one reconcile did. */
 export interface ReconcileResult {
@@ -48,8 +48,9 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
   for (const op of compiled.sets) {
     if (op.kind !== 'element') continue
     const setOp = compiled.sets.find((s) => s.kind === 'set' && s.setId === op.setId) as NativeOp
-    const key = keyTypesOf(setOp)
-    const shape: SetShape = { name: 'anon', key, interval: ((setOp.flags ?? 0) & 4) !== 0, data: setOp.dataType !== undefined ? 'verdict' : undefined }
+    const shape = setShapeOf(setOp as unknown as NativeRecord)
+    if (!shape) continue // unknown key type: the rule decodes as { raw }, as the listing would
+    const key = shape.key
     const els = decodeElements(shape, (op.elements ?? []) as NativeElementRecord[])
     anon.set(`__anon${op.setId}`, {
       elements: els.map((e) => ({
@@ -60,22 +61,6 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
   }
   const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: `__anon${e.setId}` } as NativeExpr) : e))
   return decodeRule(renamed, { family, anonSet: (n) => anon.get(n) })
-}
-
-function keyTypesOf(op: NativeOp) {
-  const all = [...Object.values(DATATYPES)]
-  const id = op.keyType ?? 0
-  const single = all.find((t) => t.id === id && t.size === op.keyLen)
-  if (single) return [single]
-  const out = []
-  let x = id
-  while (x > 0) {
-    const t = all.find((d) => d.id === x % 64)
-    if (!t) break
-    out.unshift(t)
-    x = Math.floor(x / 64)
-  }
-  return out.length ? out : [DATATYPES.ipv4_addr]
 }
 
 /** Canonical elements of a declared set, as the listing would show them. */

@@ -134,6 +134,16 @@ describe('reconcile', () => {
     expect(ns.ruleset()).toContain('table ip intruder') // not ours: left alone
   })
 
+  it('rules with anonymous sets of selector types (icmp type, ct state) are seen as unchanged', () => {
+    const text = fw([
+      'icmp type { echo-request, echo-reply } accept comment "icmp"',
+      'ct state { established, related } accept comment "ct"',
+      'tcp dport { 22, 443 } accept comment "ports"',
+    ])
+    reconcileSync(nft, desired(text))
+    expect(plan(desired(text), nft.listSync())).toEqual([])
+  })
+
   it('a long-lived Reconciler plans element changes from memory, and re-reads after someone else wrote', () => {
     const rec = new Reconciler(nft)
     const pods = Array.from({ length: 1000 }, (_, i) => `10.60.${i >> 8}.${i & 255}`)
