@@ -221,7 +221,7 @@ export const CT_STATE_ORDER = ['invalid', 'established', 'related', 'new', 'untr
 /** Conntrack status bits (ct status). */
 export const CT_STATUS = {
   expected: 1,
-  seen_reply: 2,
+  'seen-reply': 2,
   assured: 4,
   confirmed: 8,
   snat: 16,
@@ -230,6 +230,11 @@ export const CT_STATUS = {
 } as const
 /** Conntrack status names in the order nft prints them. */
 export const CT_STATUS_ORDER = ['expected', 'seen-reply', 'assured', 'confirmed', 'snat', 'dnat', 'dying'] as const
+
+/** TCP header flag bits (tcp flags). */
+export const TCP_FLAG = { fin: 1, syn: 2, rst: 4, psh: 8, ack: 16, urg: 32, ecn: 64, cwr: 128 } as const
+/** TCP flag names in the order nft prints them. */
+export const TCP_FLAG_ORDER = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr'] as const
 
 /** IP protocol numbers nft prints by name. */
 export const L4PROTO: Readonly<Record<string, number>> = {

@@ -5,7 +5,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { DATATYPE, ICMP_CODE, ICMP_TYPE, ICMPV6_CODE, ICMPV6_TYPE, L4PROTO } from './constants.js'
+import { CT_STATE, CT_STATUS, DATATYPE, ICMP_CODE, ICMP_TYPE, ICMPV6_CODE, ICMPV6_TYPE, L4PROTO, TCP_FLAG } from './constants.js'
 import { invalid } from './errors.js'
 
 /** Byte order a value has in kernel registers. */
@@ -452,11 +452,11 @@ export const VALUE_TYPES = {
   icmp_type: integerType('icmp_type', 1, 'big', ICMP_TYPE, 14),
   icmpv6_type: integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29),
   iface_type: integerType('iface_type', 2, 'host', { ether: 1, ppp: 512, loopback: 772 }, 21),
-  tcp_flag: integerType('tcp_flag', 1, 'big', { fin: 1, syn: 2, rst: 4, psh: 8, ack: 16, urg: 32, ecn: 64, cwr: 128 }, 15),
+  tcp_flag: integerType('tcp_flag', 1, 'big', TCP_FLAG, 15),
   icmp_code: integerType('icmp_code', 1, 'big', ICMP_CODE, 32),
   icmpv6_code: integerType('icmpv6_code', 1, 'big', ICMPV6_CODE, 33),
-  ct_state: integerType('ct_state', 4, 'host', { invalid: 1, established: 2, related: 4, new: 8, untracked: 64 }, 26),
-  ct_status: integerType('ct_status', 4, 'host', { expected: 1, 'seen-reply': 2, assured: 4, confirmed: 8, snat: 16, dnat: 32, dying: 512 }, 28),
+  ct_state: integerType('ct_state', 4, 'host', CT_STATE, 26),
+  ct_status: integerType('ct_status', 4, 'host', CT_STATUS, 28),
 } as const
 
 /** Datatype by nft id (set key types first, then selector value types), or undefined. */

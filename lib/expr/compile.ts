@@ -195,14 +195,14 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     const info = ctx.env.findSet(v.set)
     checkSetKey(info, [s], vpath)
     load(ctx, s.load, 1)
-    lookup(ctx, v.set, info?.id, op === '!=', vpath)
+    lookup(ctx, v.set, info?.id, op === '!=')
     return
   }
   if (isAnonymousSet(v)) {
     if (!Array.isArray(v.elements) || v.elements.length === 0) invalid(`${vpath}.elements`, 'Expected a non-empty list of values', v.elements)
     const set = anonymousSet(ctx, [s.type], v.elements as Element[], `${vpath}.elements`)
     load(ctx, s.load, 1)
-    lookup(ctx, set.name, set.id, op === '!=', vpath)
+    lookup(ctx, set.name, set.id, op === '!=')
     return
   }
   if (s.flags) {
@@ -214,7 +214,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     if (v.length > 1) {
       const set = anonymousSet(ctx, [s.type], v as Element[], vpath)
       load(ctx, s.load, 1)
-      lookup(ctx, set.name, set.id, op === '!=', vpath)
+      lookup(ctx, set.name, set.id, op === '!=')
       trackContext(ctx, s, op, undefined)
       return
     }
@@ -321,7 +321,7 @@ function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=',
     const info = ctx.env.findSet(v.set)
     checkSetKey(info, specs, vpath)
     loadConcat(ctx, specs)
-    lookup(ctx, v.set, info?.id, op === '!=', vpath)
+    lookup(ctx, v.set, info?.id, op === '!=')
     return
   }
   const list = isAnonymousSet(v) ? v.elements : v
@@ -329,10 +329,10 @@ function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=',
     invalid(vpath, 'Expected a named set ({ set }) or a non-empty list of tuples for a concatenation', v)
   const set = anonymousSet(ctx, specs.map((s) => s.type), list as Element[], vpath)
   loadConcat(ctx, specs)
-  lookup(ctx, set.name, set.id, op === '!=', vpath)
+  lookup(ctx, set.name, set.id, op === '!=')
 }
 
-function lookup(ctx: Ctx, set: string, id: number | undefined, inv: boolean, _path: string, dreg?: number): void {
+function lookup(ctx: Ctx, set: string, id: number | undefined, inv: boolean, dreg?: number): void {
   ctx.out.push({
     type: 'lookup',
     sreg: 1,
@@ -641,7 +641,7 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
     checkSetKey(info, specs, `${path}.map`)
     if (specs.length > 1) loadConcat(ctx, specs)
     else load(ctx, specs[0].load, 1)
-    lookup(ctx, st.map.set, info?.id, false, path, 0)
+    lookup(ctx, st.map.set, info?.id, false, 0)
     return
   }
   if (!Array.isArray(st.map) || st.map.length === 0)
@@ -654,5 +654,5 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
   const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, 'verdict')
   if (specs.length > 1) loadConcat(ctx, specs)
   else load(ctx, specs[0].load, 1)
-  lookup(ctx, set.name, set.id, false, path, 0)
+  lookup(ctx, set.name, set.id, false, 0)
 }

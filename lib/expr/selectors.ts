@@ -3,7 +3,18 @@
  * compiler and the decoder both read.
  * @module
  */
-import { CT_KEY, CT_STATE, L4PROTO, META_KEY, PAYLOAD_BASE } from '../constants.js'
+import {
+  CT_KEY,
+  CT_STATE,
+  CT_STATE_ORDER,
+  CT_STATUS,
+  CT_STATUS_ORDER,
+  L4PROTO,
+  META_KEY,
+  PAYLOAD_BASE,
+  TCP_FLAG,
+  TCP_FLAG_ORDER,
+} from '../constants.js'
 import { DATATYPES, type Datatype, VALUE_TYPES } from '../datatypes.js'
 import type { Selector } from './types.js'
 
@@ -61,8 +72,8 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
     load: payload(P.transport, 13, 1),
     type: VALUE_TYPES.tcp_flag,
     l4: TCP,
-    flags: { fin: 1, syn: 2, rst: 4, psh: 8, ack: 16, urg: 32, ecn: 64, cwr: 128 },
-    flagOrder: ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr'],
+    flags: TCP_FLAG,
+    flagOrder: TCP_FLAG_ORDER,
   }),
   'tcp sport': L({ name: 'tcp sport', load: payload(P.transport, 0, 2), type: DATATYPES.inet_service, l4: TCP }),
   'tcp dport': L({ name: 'tcp dport', load: payload(P.transport, 2, 2), type: DATATYPES.inet_service, l4: TCP }),
@@ -95,14 +106,14 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
     load: { kind: 'ct', key: CT_KEY.state },
     type: VALUE_TYPES.ct_state,
     flags: CT_STATE,
-    flagOrder: ['invalid', 'established', 'related', 'new', 'untracked'],
+    flagOrder: CT_STATE_ORDER,
   }),
   'ct status': L({
     name: 'ct status',
     load: { kind: 'ct', key: CT_KEY.status },
     type: VALUE_TYPES.ct_status,
-    flags: { expected: 1, 'seen-reply': 2, assured: 4, confirmed: 8, snat: 16, dnat: 32, dying: 512 },
-    flagOrder: ['expected', 'seen-reply', 'assured', 'confirmed', 'snat', 'dnat', 'dying'],
+    flags: CT_STATUS,
+    flagOrder: CT_STATUS_ORDER,
   }),
   'ct mark': L({ name: 'ct mark', load: { kind: 'ct', key: CT_KEY.mark }, type: DATATYPES.mark }),
   'ether saddr': L({ name: 'ether saddr', load: payload(P.ll, 6, 6), type: DATATYPES.ether_addr, l2: true }),

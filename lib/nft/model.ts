@@ -8,7 +8,7 @@ import type { Family, Hook } from '../constants.js'
 import { resolvePriority } from '../validate.js'
 import type { Element } from '../elements.js'
 import type { RuleExpr } from '../expr/types.js'
-import type { Chain, Counter, NamedMap, NamedSet, Rule, Table } from '../objects.js'
+import type { Chain, Counter, NamedMap, NamedSet, Table } from '../objects.js'
 import type { Operation } from '../transaction.js'
 import type { TableContents } from './ruleset.js'
 
@@ -124,4 +124,3 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
   return tables as unknown as TableContents[]
 }
 
-export type { Rule }

@@ -3,7 +3,7 @@
  * its comment and flags, counters, sets and maps, then chains with their rules.
  * @module
  */
-import { type Family, FAMILIES, priorityText } from '../constants.js'
+import { type Family, priorityText } from '../constants.js'
 import type { ListedChain, ListedCounter, ListedRule, ListedSet, ListedTable, Listing } from '../listing.js'
 import { formatTime, quote, renderElements, renderRuleBody } from '../render.js'
 
@@ -86,6 +86,3 @@ export function renderRuleset(l: Listing | readonly TableContents[]): string {
   const tables = Array.isArray(l) ? (l as readonly TableContents[]) : tablesOf(l as Listing)
   return tables.map((t) => `${renderTable(t)}\n`).join('')
 }
-
-/** Families in nft's listing order. */
-export const LIST_ORDER: readonly Family[] = FAMILIES
