@@ -39,6 +39,7 @@ export {
 } from './liqo/firewall-configuration.js'
 export type { FirewallConfiguration, Problem, Document } from './liqo/firewall-configuration.js'
 export { plan, reconcile, reconcileSync, canonicalExprs, Reconciler } from './reconcile.js'
+export type { SetDelta, SetDeltaRef } from './reconcile.js'
 export type { ReconcileResult } from './reconcile.js'
 export { nextStatus, ruleCounters } from './liqo/status.js'
 export type { Condition, RuleCounters, FirewallConfigurationStatus } from './liqo/status.js'

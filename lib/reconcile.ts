@@ -12,7 +12,7 @@
 import type { Client } from './client.js'
 import type { Family } from './constants.js'
 import { decodeElements, type Element, encodeElements, type SetShape } from './elements.js'
-import { isGenerationMismatch } from './errors.js'
+import { isGenerationMismatch, NftValidationError } from './errors.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
 import { compileRule } from './expr/compile.js'
 import type { RuleExpr } from './expr/types.js'
@@ -285,6 +285,10 @@ export async function reconcile(client: Client, desired: readonly Desired[], opt
 export class Reconciler {
   readonly #client: Client
   #state?: Listing
+  /** Per set (family, table, name): its elements by key, built on the first delta, kept O(delta) after. */
+  readonly #index = new Map<string, Map<string, Element>>()
+  /** Sets whose index is newer than `#state`'s element arrays. */
+  readonly #dirty = new Set<string>()
   /** Kernel reads done so far (for tests and metrics). */
   reads = 0
 
@@ -300,13 +304,15 @@ export class Reconciler {
   /** Forgets the in-memory state: the next reconcile reads the kernel. */
   invalidate(): void {
     this.#state = undefined
+    this.#index.clear()
+    this.#dirty.clear()
   }
 
   /** Makes the kernel hold `desired`; see {@link reconcileSync}. */
   reconcileSync(desired: readonly Desired[], opts: { retries?: number } = {}): ReconcileResult {
     const retries = opts.retries ?? 3
     for (let attempt = 0; ; attempt++) {
-      const observed = this.#state ?? this.#read()
+      const observed = this.#current()
       const ops = plan(desired, observed)
       if (ops.length === 0) {
         this.#state = observed
@@ -318,21 +324,176 @@ export class Reconciler {
       try {
         messages = this.#client.commitSync(tx, { genId: observed.genId, handles: false }).messages
       } catch (e) {
-        this.#state = undefined
+        this.invalidate()
         if (isGenerationMismatch(e) && attempt < retries) continue
         throw e
       }
       // A batch bound to generation g that succeeded made generation g + 1.
-      this.#state = ops.every((o) => o.object.kind === 'element') ? withElementOps(observed, ops, observed.genId + 1) : undefined
+      if (ops.every((o) => o.object.kind === 'element')) {
+        this.#index.clear()
+        this.#state = withElementOps(observed, ops, observed.genId + 1)
+      } else this.invalidate()
       return { operations: ops, messages, genId: observed.genId, retries: attempt }
     }
   }
 
+  /**
+   * Adds and removes elements of one set the kernel already holds (declared by
+   * an earlier reconcile), without planning the whole state: the work and the
+   * batch are O(delta) whatever the set's size, which is how a controller
+   * turns "pod 10.200.1.7 came, 10.200.1.3 went" into one atomic batch of two
+   * element messages. Additions already present and removals already absent
+   * are dropped (declarative: the result is what counts); removals name
+   * elements exactly as they were added. Bound to the generation of the
+   * in-memory state; a foreign change makes it re-read and retry.
+   * @throws NftValidationError for a bad element or an unknown set; NftError when the kernel refuses (nothing applied).
+   */
+  updateSetSync(ref: SetDeltaRef, delta: SetDelta, opts: { retries?: number } = {}): ReconcileResult {
+    const retries = opts.retries ?? 3
+    for (let attempt = 0; ; attempt++) {
+      const p = this.#planDelta(ref, delta)
+      if (p.ops.length === 0) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
+      const tx = this.#client.transaction()
+      for (const op of p.ops) tx.apply(op)
+      let messages: number
+      try {
+        messages = this.#client.commitSync(tx, { genId: p.genId, handles: false }).messages
+      } catch (e) {
+        this.invalidate()
+        if (isGenerationMismatch(e) && attempt < retries) continue
+        throw e
+      }
+      p.done()
+      return { operations: p.ops, messages, genId: p.genId, retries: attempt }
+    }
+  }
+
+  /** Async {@link Reconciler.updateSetSync} (the kernel round trip off the event loop). */
+  async updateSet(ref: SetDeltaRef, delta: SetDelta, opts: { retries?: number } = {}): Promise<ReconcileResult> {
+    const retries = opts.retries ?? 3
+    for (let attempt = 0; ; attempt++) {
+      if (!this.#state) this.#state = await this.#readAsync()
+      const p = this.#planDelta(ref, delta)
+      if (p.ops.length === 0) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
+      const tx = this.#client.transaction()
+      for (const op of p.ops) tx.apply(op)
+      let messages: number
+      try {
+        messages = (await this.#client.commit(tx, { genId: p.genId, handles: false })).messages
+      } catch (e) {
+        this.invalidate()
+        if (isGenerationMismatch(e) && attempt < retries) continue
+        throw e
+      }
+      p.done()
+      return { operations: p.ops, messages, genId: p.genId, retries: attempt }
+    }
+  }
+
+  /** The element operations of a delta, and how to fold them into the in-memory state once committed. */
+  #planDelta(ref: SetDeltaRef, delta: SetDelta): { ops: Operation[]; genId: number; done: () => void } {
+    const state = this.#current()
+    const family = ref.family ?? this.#client.family
+    const table = ref.table ?? this.#client.table
+    const set = state.sets.find((s) => s.family === family && s.table === table && s.name === ref.set)
+    if (!set) throw new NftValidationError('set', `no set ${family} ${table ?? '?'} ${ref.set} in the reconciled state (declare it with reconcile() first)`, ref.set)
+    const id = `${family}\u0000${table}\u0000${set.name}`
+    let index = this.#index.get(id)
+    if (!index) {
+      index = new Map(set.elements.map((e) => [keyOf(e), e]))
+      this.#index.set(id, index)
+    }
+    const canon = (els: readonly Element[] | undefined, path: string) => {
+      if (!els?.length) return []
+      try {
+        return canonicalElements({ ...set, elements: els } as Desired['sets'][number], family)
+      } catch (e) {
+        if (e instanceof NftValidationError) throw new NftValidationError(`${path}${e.path.replace(/^set\.elements/, '')}`, e.reason, e.value)
+        throw e
+      }
+    }
+    const idx = index
+    const gone: Element[] = []
+    const goneKeys = new Set<string>()
+    for (const e of canon(delta.remove, 'delta.remove')) {
+      const k = keyOf(e)
+      const have = idx.get(k)
+      if (have !== undefined && !goneKeys.has(k)) {
+        gone.push(have)
+        goneKeys.add(k)
+      }
+    }
+    const fresh: Element[] = []
+    const freshKeys = new Set<string>()
+    for (const e of canon(delta.add, 'delta.add')) {
+      const k = keyOf(e)
+      if (freshKeys.has(k)) continue
+      const have = idx.get(k)
+      if (have !== undefined && !goneKeys.has(k)) {
+        if (JSON.stringify(have) === JSON.stringify(e)) continue
+        gone.push(have) // same key, other data (maps): replace
+        goneKeys.add(k)
+      }
+      fresh.push(e)
+      freshKeys.add(k)
+    }
+    const plain = (e: Element) => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
+    const ops: Operation[] = []
+    if (gone.length) ops.push({ verb: 'delete', object: { kind: 'element', family, table: set.table, set: set.name, elements: gone.map(plain) } as never })
+    if (fresh.length) ops.push({ verb: 'add', object: { kind: 'element', family, table: set.table, set: set.name, elements: fresh } })
+    const done = () => {
+      for (const k of goneKeys) idx.delete(k)
+      for (const e of fresh) idx.set(keyOf(e), e)
+      this.#dirty.add(id)
+      this.#state = { ...state, genId: state.genId + 1 }
+    }
+    return { ops, genId: state.genId, done }
+  }
+
+  /** The in-memory state with element indexes folded back in (reads the kernel if there is none). */
+  #current(): Listing {
+    const state = this.#state ?? this.#read()
+    this.#state = state
+    if (this.#dirty.size === 0) return state
+    const sets = state.sets.map((s) => {
+      const id = `${s.family}\u0000${s.table}\u0000${s.name}`
+      const index = this.#dirty.has(id) ? this.#index.get(id) : undefined
+      return index ? { ...s, elements: [...index.values()] } : s
+    })
+    this.#dirty.clear()
+    this.#state = { ...state, sets }
+    return this.#state
+  }
+
   #read(): Listing {
     this.reads++
+    this.#index.clear()
+    this.#dirty.clear()
     return this.#client.listSync()
   }
+
+  async #readAsync(): Promise<Listing> {
+    this.reads++
+    this.#index.clear()
+    this.#dirty.clear()
+    return this.#client.list()
+  }
 }
+
+/** Names the set of an element delta; family and table default to the client's. */
+export interface SetDeltaRef {
+  readonly family?: Family
+  readonly table?: string
+  readonly set: string
+}
+
+/** Elements to add to and remove from one set. */
+export interface SetDelta {
+  readonly add?: readonly Element[]
+  readonly remove?: readonly Element[]
+}
+
+const keyOf = (e: Element) => JSON.stringify(typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: unknown }).key : e)
 
 /** The listing after element additions and deletions (canonical forms, as plan() produced them). */
 function withElementOps(l: Listing, ops: readonly Operation[], genId: number): Listing {

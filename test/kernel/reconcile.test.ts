@@ -3,9 +3,9 @@
  * their identity (handles and counters), declared order is kernel order, set
  * contents move as element deltas.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Client, createClient, isGenerationMismatch } from '../../lib/index.js'
+import { type Client, createClient, isGenerationMismatch, NftValidationError } from '../../lib/index.js'
 import { applyToModel } from '../../lib/nft/model.js'
 import { parseNft } from '../../lib/nft/parser.js'
 import { plan, Reconciler, reconcileSync } from '../../lib/reconcile.js'
@@ -112,6 +112,106 @@ describe('reconcile', () => {
     expect(els).toHaveLength(10000)
     expect(els).toContain('10.250.0.1')
     expect(els).not.toContain(pods[0])
+  })
+
+  it('the batch of a one-element change, as `nft monitor` sees it: one element deleted, one added', async () => {
+    const pods = Array.from({ length: 10000 }, (_, i) => `10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`)
+    reconcileSync(nft, desired(fw([R.b], pods)))
+    const mon = spawn('ip', ['netns', 'exec', ns.name, 'nft', 'monitor'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    mon.stdout.on('data', (d) => {
+      out += d
+    })
+    try {
+      // nft monitor subscribes before it prints anything: wait until a marker change shows up.
+      for (let i = 0; !out.includes('marker') && i < 100; i++) {
+        if (i % 10 === 0) ns.nft('add', 'table', 'ip', `marker${i}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      out = ''
+      reconcileSync(nft, desired(fw([R.b], [...pods.slice(1), '10.250.0.1'])))
+      for (let i = 0; out.split('\n').filter(Boolean).length < 3 && i < 100; i++) await new Promise((r) => setTimeout(r, 20))
+      await new Promise((r) => setTimeout(r, 100))
+    } finally {
+      mon.kill()
+    }
+    // One generation: one batch, holding exactly one element each way.
+    expect(out.split('\n').filter(Boolean)).toEqual([
+      `delete element inet fw pods { ${pods[0]} }`,
+      'add element inet fw pods { 10.250.0.1 }',
+      expect.stringMatching(new RegExp(`^# new generation \\d+ by process ${process.pid} `)),
+    ])
+    for (const t of ns.nft('list', 'tables').match(/marker\d+/g) ?? []) ns.nft('delete', 'table', 'ip', t)
+  })
+
+  it('a writer between plan and commit inside reconcileSync: refused, re-read, re-planned, applied once', () => {
+    reconcileSync(nft, desired(fw([R.a])))
+    let lists = 0
+    const racer = new Proxy(nft, {
+      get(target, prop) {
+        if (prop === 'listSync')
+          return (...args: unknown[]) => {
+            const l = target.listSync(...(args as []))
+            if (++lists === 1) ns.nft('add', 'element', 'inet', 'fw', 'pods', '{ 10.9.9.9 }') // lands after the read
+            return l
+          }
+        const v = Reflect.get(target, prop, target)
+        return typeof v === 'function' ? v.bind(target) : v
+      },
+    })
+    const r = reconcileSync(racer, desired(fw([R.a, R.c])))
+    expect(r.retries).toBe(1)
+    expect(lists).toBe(2)
+    expect(rules().map((x) => x.name)).toEqual(['a', 'c'])
+    expect(nft.listSync({ table: 'fw' }).sets[0].elements).toEqual(['10.200.0.1']) // the intruder's element repaired too
+  })
+
+  it('Reconciler.updateSetSync: a pod IP replaced in a 10k set is one batch of two element messages, no kernel read', () => {
+    const rec = new Reconciler(nft)
+    const pods = Array.from({ length: 10000 }, (_, i) => `10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`)
+    rec.reconcileSync(desired(fw([R.b], pods)))
+    rec.reconcileSync(desired(fw([R.b], pods))) // settles the in-memory state
+    const reads = rec.reads
+    const r = rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: [pods[0]], add: ['10.250.0.1'] })
+    expect(r.messages).toBe(4)
+    expect(r.operations.map((o) => `${o.verb} ${JSON.stringify((o.object as { elements: unknown }).elements)}`)).toEqual([`delete ${JSON.stringify([pods[0]])}`, 'add ["10.250.0.1"]'])
+    // Already there / already gone: nothing to send.
+    expect(rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: [pods[0]], add: ['10.250.0.1', pods[1]] }).messages).toBe(0)
+    expect(rec.reads).toBe(reads)
+    const els = nft.listSync({ table: 'fw' }).sets[0].elements
+    expect(els).toHaveLength(10000)
+    expect(els).toContain('10.250.0.1')
+    expect(els).not.toContain(pods[0])
+    expect(ns.nft('list', 'set', 'inet', 'fw', 'pods')).toContain('10.250.0.1')
+    // The full declarative path agrees with the state the deltas left in memory.
+    const now = [...pods.slice(1), '10.250.0.1']
+    expect(rec.reconcileSync(desired(fw([R.b], now))).operations).toEqual([])
+    expect(rec.reads).toBe(reads)
+  })
+
+  it('Reconciler.updateSet: interval sets, a foreign writer (re-read and retry), bad input with its path', async () => {
+    const rec = new Reconciler(nft)
+    const text = `table inet fw {
+  set nets { type ipv4_addr; flags interval; elements = { 10.1.0.0/16 } }
+  chain out { type filter hook output priority filter; policy accept; ip daddr @nets accept comment "n" }
+}`
+    await rec.updateSet({ table: 'fw', set: 'nets' }, {}).catch(() => undefined)
+    rec.reconcileSync(desired(text))
+    rec.reconcileSync(desired(text))
+    const r = await rec.updateSet({ table: 'fw', set: 'nets' }, { add: ['10.2.0.0/16', '10.3.0.1-10.3.0.9'] })
+    expect(r.messages).toBe(3)
+    expect(ns.nft('list', 'set', 'inet', 'fw', 'nets')).toMatch(/10\.1\.0\.0\/16, 10\.2\.0\.0\/16,\s+10\.3\.0\.1-10\.3\.0\.9/)
+    ns.nft('add', 'element', 'inet', 'fw', 'nets', '{ 10.9.0.0/16 }')
+    const reads = rec.reads
+    const r2 = await rec.updateSet({ table: 'fw', set: 'nets' }, { remove: ['10.1.0.0/16'] })
+    expect(r2.retries).toBe(1)
+    expect(rec.reads).toBe(reads + 1)
+    expect(nft.listSync({ table: 'fw' }).sets[0].elements).toEqual(['10.2.0.0/16', '10.3.0.1-10.3.0.9', '10.9.0.0/16'])
+    expect(() => rec.updateSetSync({ table: 'fw', set: 'nets' }, { add: ['10.4.0.1', '10.4.0.300'] })).toThrow(
+      expect.objectContaining({ name: 'NftValidationError', path: 'delta.add[1]' }),
+    )
+    expect(() => rec.updateSetSync({ table: 'fw', set: 'nope' }, { add: ['10.4.0.1'] })).toThrow(NftValidationError)
+    expect(nft.listSync({ table: 'fw' }).sets[0].elements).toHaveLength(3) // nothing half-applied
   })
 
   it('a plan made from a stale generation is refused, and reconcile re-plans', () => {
