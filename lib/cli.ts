@@ -5,12 +5,17 @@
  *   nftkit apply FILE... [--netns NAME|PATH]   make each declared table hold exactly what the files say (one batch)
  *   nftkit render FILE...                      print the nft text the files declare (no kernel)
  *   nftkit list [--netns NAME|PATH] [TABLE]    print the current state as nft text (our own netlink dump)
+ *   nftkit policies INVENTORY [KIND...]        print generated provider-protection objects as YAML
  *
  * Exit code 0 on success, 1 on any error (with a message naming file, line and
  * column for syntax errors); on error the kernel is unchanged.
  * @module
  */
 import { watch as fsWatch, readFileSync } from 'node:fs'
+import { stringify as stringifyYaml } from 'yaml'
+import { consumerProtection, networkPolicies, providerProtection } from './policies/generate.js'
+import type { Inventory } from './policies/inventory.js'
+import { InventoryError, readInventory } from './policies/validate-inventory.js'
 import { createClient } from './client.js'
 import { NftError, NftValidationError } from './errors.js'
 import { applyToModel } from './nft/model.js'
@@ -36,7 +41,9 @@ const USAGE = `usage:
   nftkit list [--netns NAME|PATH] [TABLE]
   nftkit status FILE...|TABLE... [--netns NAME|PATH] [--json]
   nftkit watch FILE... [--netns NAME|PATH] [--selector key=value,...]
-  nftkit delete FILE... [--netns NAME|PATH] [--selector key=value,...]`
+  nftkit delete FILE... [--netns NAME|PATH] [--selector key=value,...]
+  nftkit policies INVENTORY [provider-protection|consumer-protection|network-policies]...
+                                             (print the generated objects as YAML; default: provider-protection network-policies)`
 
 interface Args {
   readonly cmd: string
@@ -93,7 +100,8 @@ export function loadFiles(files: readonly string[], selector: Readonly<Record<st
     const lines = problems.map((p) => `${f}: ${p.path}: ${p.message}`)
     for (const d of documents) {
       if (!isFirewallConfiguration(d.value)) {
-        lines.push(`${f}: document ${d.index}: expected kind FirewallConfiguration`)
+        // Other Kubernetes kinds (e.g. the NetworkPolicies `nftkit policies` writes beside them) are not ours.
+        if (!isOtherKubernetesKind(d.value)) lines.push(`${f}: document ${d.index}: expected kind FirewallConfiguration`)
         continue
       }
       if (!matchesSelector(d.value, selector)) continue
@@ -272,6 +280,25 @@ export async function watch(
   }
 }
 
+const POLICY_KINDS = ['provider-protection', 'consumer-protection', 'network-policies'] as const
+
+/** The generated policy objects of an inventory as multi-document YAML. */
+export function policiesYaml(inv: Inventory, kinds: readonly string[]): string {
+  for (const k of kinds) if (!(POLICY_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown policy kind ${k} (expected ${POLICY_KINDS.join(', ')})`)
+  const want = kinds.length ? kinds : ['provider-protection', 'network-policies']
+  const docs: object[] = []
+  if (want.includes('provider-protection')) docs.push(...providerProtection(inv))
+  if (want.includes('consumer-protection')) docs.push(...consumerProtection(inv))
+  if (want.includes('network-policies')) docs.push(...networkPolicies(inv))
+  return docs.map((d) => stringifyYaml(d)).join('---\n')
+}
+
+/** A manifest of another API group (apiVersion and kind set, not networking.liqo.io): skipped, not an error. */
+function isOtherKubernetesKind(v: unknown): boolean {
+  const o = v as { apiVersion?: unknown; kind?: unknown } | null
+  return typeof o?.apiVersion === 'string' && typeof o.kind === 'string' && o.kind !== '' && !o.apiVersion.startsWith('networking.liqo.io/')
+}
+
 /** Runs the CLI; returns the exit code. */
 export function main(argv: string[], out = process.stdout, err = process.stderr): number {
   try {
@@ -309,6 +336,12 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
         out.write(a.json ? `${JSON.stringify(st, null, 2)}\n` : `${statusText(st)}\n`)
         return 0
       }
+      case 'policies': {
+        const [file, ...kinds] = a.files
+        if (!file) throw new UsageError('policies needs an inventory file (YAML or JSON)')
+        out.write(policiesYaml(readInventory(readFileSync(file, 'utf8'), file), kinds))
+        return 0
+      }
       case '-h':
       case '--help':
       case 'help':
@@ -319,7 +352,7 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
     }
   } catch (e) {
     if (e instanceof UsageError) err.write(`nftkit: ${e.message}\n${USAGE}\n`)
-    else if (e instanceof NftSyntaxError || e instanceof NftValidationError || e instanceof NftError || e instanceof InputError)
+    else if (e instanceof NftSyntaxError || e instanceof NftValidationError || e instanceof NftError || e instanceof InputError || e instanceof InventoryError)
       err.write(`nftkit: ${e.message}\n`)
     else err.write(`nftkit: ${(e as Error).message ?? String(e)}\n`)
     return 1

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SAMPLE_INVENTORY } from '../../examples/testbed/sample-inventory.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -161,5 +162,33 @@ describe('nftkit CLI', () => {
     expect(nftkit('apply', file('x.yaml', 'a: 1')).err).toContain('expected kind FirewallConfiguration')
     expect(nftkit('apply', file('x.txt', 'a')).err).toContain('expected a .nft, .yaml, .yml or .json file')
     expect(nftkit('list', '--netns', 'no-such-namespace').code).toBe(1)
+  })
+  it('policies: generated YAML (FirewallConfigurations beside NetworkPolicies) applies per gateway with --selector', () => {
+    const inv = file('inv.json', JSON.stringify(SAMPLE_INVENTORY))
+    const gen = nftkit('policies', inv)
+    expect(gen.code).toBe(0)
+    expect(gen.out.match(/^kind: FirewallConfiguration$/gm)).toHaveLength(2)
+    expect(gen.out.match(/^kind: NetworkPolicy$/gm)).toHaveLength(3)
+    const yaml = file('policies.yaml', gen.out)
+    const r = nftkit('apply', yaml, '--netns', ns.name, '--selector', 'networking.liqo.io/firewall-unique=consumer-b')
+    expect(r.code, r.err).toBe(0)
+    const listed = ns.nft('list', 'table', 'ip', 'liqo-provider-protection')
+    expect(listed).toContain('elements = { 10.200.2.10 }')
+    expect(listed).toContain('iifname "liqo-tun-b" ip daddr @offloaded-pods counter packets 0 bytes 0 accept comment "allow-consumer-to-offloaded"')
+    expect(nftkit('delete', yaml, '--netns', ns.name, '--selector', 'networking.liqo.io/firewall-unique=consumer-b').code).toBe(0)
+    expect(nftkit('policies', inv, 'consumer-protection').out).toContain('name: liqo-consumer-protection')
+  })
+
+  it('policies: a bad inventory names file and field path, exit 1; an unknown kind is a usage error', () => {
+    const bad = structuredClone(SAMPLE_INVENTORY) as { consumers: { podCIDR: string; local: { pods: { ip: string }[] }[] }[] }
+    bad.consumers[1].podCIDR = '10.102.0.7/16'
+    bad.consumers[0].local[0].pods[0].ip = '10.101.0.256'
+    const r = nftkit('policies', file('bad-inv.json', JSON.stringify(bad)))
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('bad-inv.json: consumers[1].podCIDR: host bits set: did you mean 10.102.0.0/16?')
+    expect(r.err).toContain('bad-inv.json: consumers[0].local[0].pods[0].ip: expected an IPv4 address, got "10.101.0.256"')
+    const u = nftkit('policies', file('inv2.json', JSON.stringify(SAMPLE_INVENTORY)), 'everything')
+    expect(u.code).toBe(1)
+    expect(u.err).toContain('unknown policy kind everything')
   })
 })
