@@ -180,7 +180,7 @@ describe('nftkit CLI', () => {
   })
 
   it('policies: a bad inventory names file and field path, exit 1; an unknown kind is a usage error', () => {
-    const bad = structuredClone(SAMPLE_INVENTORY) as { consumers: { podCIDR: string; local: { pods: { ip: string }[] }[] }[] }
+    const bad = structuredClone(SAMPLE_INVENTORY) as unknown as { consumers: { podCIDR: string; local: { pods: { ip: string }[] }[] }[] }
     bad.consumers[1].podCIDR = '10.102.0.7/16'
     bad.consumers[0].local[0].pods[0].ip = '10.101.0.256'
     const r = nftkit('policies', file('bad-inv.json', JSON.stringify(bad)))
