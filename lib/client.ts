@@ -96,7 +96,7 @@ function label(op: Operation): string {
 }
 
 /** Builds the error of a failed batch: the first failure, with the rest in `others`. */
-function commitError(res: NativeCommitResult, tx: Transaction, owner: number[], stack: Error): NftError {
+function commitError(res: NativeCommitResult, tx: Transaction, owner: number[], stack?: Error): NftError {
   const ops = tx.operations
   const errors = res.errors.map((e) => {
     const i = e.index >= 0 ? owner[e.index] : undefined
@@ -119,7 +119,7 @@ function commitError(res: NativeCommitResult, tx: Transaction, owner: number[], 
     errors.push(new NftError({ errno: 5, code: 'EIO', message: 'commit: the kernel did not acknowledge the batch [EIO]' }))
   const [first, ...others] = errors
   const err = new NftError({ ...first, message: first.message + (others.length ? ` (+${others.length} more)` : ''), errno: first.errno, code: first.code, others })
-  err.stack = `${err.name}: ${err.message}\n${stack.stack?.split('\n').slice(1).join('\n') ?? ''}`
+  if (stack) err.stack = `${err.name}: ${err.message}\n${stack.stack?.split('\n').slice(1).join('\n') ?? ''}`
   return err
 }
 
@@ -202,7 +202,9 @@ export class Client {
     } catch (e) {
       throw systemError(e, 'commit')
     }
-    return this.#finish(res, tx, owner, new Error())
+    // No stack captured up front (it costs microseconds per commit): an error
+    // made on failure carries this caller's stack anyway.
+    return this.#finish(res, tx, owner)
   }
 
   /** Reads tables, chains, sets (with elements), rules and counters as one consistent snapshot. */
@@ -305,7 +307,7 @@ export class Client {
     }
   }
 
-  #finish(res: NativeCommitResult, tx: Transaction, owner: number[], stack: Error): CommitResult {
+  #finish(res: NativeCommitResult, tx: Transaction, owner: number[], stack?: Error): CommitResult {
     if (!res.ok) throw commitError(res, tx, owner, stack)
     const handles: (number | undefined)[] = new Array(tx.length).fill(undefined)
     for (const [i, h] of res.handles) handles[owner[i]] = Number(h)
