@@ -98,7 +98,7 @@ function label(op: Operation): string {
 /** Builds the error of a failed batch: the first failure, with the rest in `others`. */
 function commitError(res: NativeCommitResult, tx: Transaction, owner: number[], stack?: Error): NftError {
   const ops = tx.operations
-  const errors = res.errors.map((e) => {
+  const errors = (res.errors ?? []).map((e) => {
     const i = e.index >= 0 ? owner[e.index] : undefined
     const op = i !== undefined ? ops[i] : undefined
     const what = op ? `${op.verb} ${label(op)}` : e.index === -1 && e.code === 'ERESTART' ? 'commit' : 'batch'
@@ -310,7 +310,7 @@ export class Client {
   #finish(res: NativeCommitResult, tx: Transaction, owner: number[], stack?: Error): CommitResult {
     if (!res.ok) throw commitError(res, tx, owner, stack)
     const handles: (number | undefined)[] = new Array(tx.length).fill(undefined)
-    for (const [i, h] of res.handles) handles[owner[i]] = Number(h)
+    if (res.handles) for (const [i, h] of res.handles) handles[owner[i]] = Number(h)
     // Keep set shapes so later transactions can add elements without a listing.
     for (const op of tx.operations) {
       const o = op.object as { kind: string; family?: Family; table?: string; name?: string }

@@ -92,9 +92,10 @@ export interface NativeCommitResult {
   /** Netlink messages in the batch, BEGIN and END included. */
   readonly messages: number
   readonly bytes: number
-  /** [operation index, handle] for every echoed object. */
-  readonly handles: ReadonlyArray<readonly [number, number | bigint]>
-  readonly errors: readonly NativeOpError[]
+  /** [operation index, handle] for every echoed object (absent when there are none). */
+  readonly handles?: ReadonlyArray<readonly [number, number | bigint]>
+  /** The kernel's refusals (absent when there are none). */
+  readonly errors?: readonly NativeOpError[]
 }
 
 /** A decoded kernel object from a dump. Field names follow {@link NativeOp}. */

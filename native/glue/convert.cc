@@ -398,14 +398,18 @@ Napi::Value ToJs(const Napi::Env& env, const CommitResult& c, uint32_t messages,
   o.Set("ok", Napi::Boolean::New(env, c.errors.empty() && c.acked));
   o.Set("messages", Napi::Number::New(env, messages));
   o.Set("bytes", Napi::Number::New(env, static_cast<double>(bytes)));
-  Napi::Array h = Napi::Array::New(env, c.handles.size());
-  for (size_t i = 0; i < c.handles.size(); i++) {
-    Napi::Array pair = Napi::Array::New(env, 2);
-    pair.Set(0u, Napi::Number::New(env, c.handles[i].first));
-    pair.Set(1u, NumToJs(env, c.handles[i].second));
-    h.Set(i, pair);
+  // Empty lists are left out: the common success is three small properties.
+  if (!c.handles.empty()) {
+    Napi::Array h = Napi::Array::New(env, c.handles.size());
+    for (size_t i = 0; i < c.handles.size(); i++) {
+      Napi::Array pair = Napi::Array::New(env, 2);
+      pair.Set(0u, Napi::Number::New(env, c.handles[i].first));
+      pair.Set(1u, NumToJs(env, c.handles[i].second));
+      h.Set(i, pair);
+    }
+    o.Set("handles", h);
   }
-  o.Set("handles", h);
+  if (c.errors.empty()) return o;
   Napi::Array errs = Napi::Array::New(env, c.errors.size());
   for (size_t i = 0; i < c.errors.size(); i++) {
     const OpError& e = c.errors[i];
