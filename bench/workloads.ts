@@ -2,13 +2,18 @@
  * The shared workloads of ../shared/peers/WORKLOADS.md (W0-W4) expressed with
  * nftkit, plus their verification. Used by bench/peer.ts (line protocol) and
  * bench/run.ts (our own table).
+ * @module
  */
-import { createClient, type Client, type Element, type RuleExpr, Transaction } from '../lib/index.js'
+import { type Client, type CommitResult, createClient, type Element, type RuleExpr, type Transaction } from '../lib/index.js'
+import { type Limits, timed } from './table.js'
 
+/** Table of every workload (`inet bench`). */
 export const TABLE = 'bench'
+/** The named set of W1, W2, W4 and W6. */
 export const SET = 'allow'
 
-const ip = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.')
+/** An IPv4 address (32-bit integer) in dotted form. */
+export const ip = (v: number): string => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.')
 const BASE = (10 << 24) >>> 0
 
 /** Element i of the W1 set: single address, /24 prefix or short range. */
@@ -33,22 +38,30 @@ export function mainRule(j: number): RuleExpr[] {
   }
 }
 
+/** The W3 churn rule for source address `addr`. */
 export function churnRule(addr: number): RuleExpr[] {
   return [{ match: 'ip saddr', value: ip(addr) }, { match: 'tcp dport', value: 443 }, { stmt: 'counter' }, { stmt: 'accept' }]
 }
 
+/** Which client API the timed operations use. */
 export type Api = 'sync' | 'async'
 
 /** A connection plus the chosen API flavour. */
 export class Runner {
+  /** The connection (family inet, table bench). */
   client: Client
-  constructor(readonly api: Api, readonly netns?: string) {
+  /** Opens a client in the current namespace, or in `netns`. */
+  constructor(
+    readonly api: Api,
+    readonly netns?: string,
+  ) {
     this.client = createClient({ family: 'inet', table: TABLE, ...(netns ? { netns } : {}) })
   }
-  async commit(tx: Transaction): Promise<void> {
-    if (this.api === 'sync') this.client.commitSync(tx)
-    else await this.client.commit(tx)
+  /** Commits with the chosen API. */
+  async commit(tx: Transaction): Promise<CommitResult> {
+    return this.api === 'sync' ? this.client.commitSync(tx) : this.client.commit(tx)
   }
+  /** Lists the ruleset with the chosen API. */
   async list() {
     return this.api === 'sync' ? this.client.listSync() : this.client.list()
   }
@@ -60,36 +73,67 @@ export class Runner {
     createClient(this.netns ? { netns: this.netns } : {}).close()
     await new Promise((r) => setTimeout(r, 50))
   }
+  /** Closes the connection. */
   close() {
     this.client.close()
   }
 }
 
 /** Prepared (untimed) input of W1: element strings and rule expressions. */
-export function w1Input(n: number, r: number): { elements: Element[]; rules: RuleExpr[][] } {
-  return { elements: Array.from({ length: n }, (_, i) => elem(i)), rules: Array.from({ length: r }, (_, j) => mainRule(j)) }
+export function w1Input(n: number, r: number, elementOf: (i: number) => string = elem): { elements: Element[]; rules: RuleExpr[][] } {
+  return { elements: Array.from({ length: n }, (_, i) => elementOf(i)), rules: Array.from({ length: r }, (_, j) => mainRule(j)) }
 }
 
-/** The W1 transaction (timed part: building it and committing it). */
-export function w1Tx(run: Runner, input: ReturnType<typeof w1Input>): Transaction {
+/** The W1 transaction (timed part: building it and committing it); `hash` declares the set without `flags interval` (W6). */
+export function w1Tx(run: Runner, input: ReturnType<typeof w1Input>, hash = false): Transaction {
   const tx = run.client.transaction()
   tx.add({ kind: 'table' })
   tx.add({ kind: 'chain', name: 'filter_fwd', type: 'filter', hook: 'forward', priority: 0, policy: 'accept' })
-  tx.add({ kind: 'set', name: SET, type: 'ipv4_addr', flags: ['interval'], elements: input.elements })
+  tx.add({ kind: 'set', name: SET, type: 'ipv4_addr', ...(hash ? {} : { flags: ['interval' as const] }), elements: input.elements })
   for (const exprs of input.rules) tx.add({ kind: 'rule', chain: 'filter_fwd', exprs })
   return tx
 }
 
-/** Checks the W1 state through our own listing. */
-export async function verifyW1(run: Runner, n: number, r: number): Promise<boolean> {
-  const l = await run.list()
-  const set = l.sets.find((s) => s.name === SET)
-  if (l.tables.length !== 1 || l.chains.length !== 1 || !set || l.rules.length !== r) return false
-  if (set.elements.length !== n) return false
-  for (let i = 0; i < n; i++) if (set.elements[i] !== elem(i)) return false
-  return l.rules.every((x) => !x.exprs.some((e) => 'raw' in e))
+/** Checks the W1 state through our own listing (`elementOf` as given to {@link w1Input}). */
+export async function verifyW1(run: Runner, n: number, r: number, elementOf: (i: number) => string = elem): Promise<boolean> {
+  return (await w1Problem(run, n, r, elementOf)) === undefined
 }
 
+/** What differs from the W1 state, or undefined when nothing does. */
+export async function w1Problem(run: Runner, n: number, r: number, elementOf: (i: number) => string = elem): Promise<string | undefined> {
+  const l = await run.list()
+  const set = l.sets.find((s) => s.name === SET)
+  if (l.tables.length !== 1 || l.chains.length !== 1 || !set || l.rules.length !== r) return `${l.tables.length} tables, ${l.chains.length} chains, ${l.sets.length} sets, ${l.rules.length} rules`
+  if (set.elements.length !== n) return `${set.elements.length} elements`
+  if (set.flags?.includes('interval')) {
+    for (let i = 0; i < n; i++) if (set.elements[i] !== elementOf(i)) return `element ${i} is ${set.elements[i]}`
+  } else {
+    // A hash set lists in hash order.
+    const have = new Set(set.elements.map(String))
+    for (let i = 0; i < n; i++) if (!have.has(elementOf(i))) return `no element ${elementOf(i)}`
+  }
+  return l.rules.some((x) => x.exprs.some((e) => 'raw' in e)) ? 'a rule decodes as raw' : undefined
+}
+
+/**
+ * Waits until a listing of a hash set shows exactly `n` distinct elements.
+ * Right after a batch fills a large hash set, the kernel grows its hash table
+ * in the background, and a dump taken meanwhile repeats some elements and
+ * misses others (kernel 6.18, also seen with `nft list set`: 100 000 listed,
+ * 90 926 distinct). Setups wait for this before anything reads the set.
+ * @returns Milliseconds waited (0 when the first listing was already whole).
+ */
+export async function settleHashSet(client: Client, table: string, set: string, n: number, timeoutMs = 10000): Promise<number> {
+  const t0 = performance.now()
+  for (let i = 0; ; i++) {
+    const els = client.listSync({ table }).sets.find((s) => s.name === set)?.elements ?? []
+    if (els.length === n && new Set(els.map(String)).size === n) return i === 0 ? 0 : performance.now() - t0
+    if (performance.now() - t0 > timeoutMs) throw new Error(`set ${set}: no consistent listing of ${n} elements within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** The single address W2 adds and deletes in operations 2p and 2p+1: 198.18.0.0 + 2p. */
 export function w2Element(p: number): string {
   return ip(((198 << 24) | (18 << 16)) + 2 * p)
 }
@@ -104,4 +148,96 @@ export async function w3Setup(run: Runner, nr: number): Promise<number[]> {
   return run.client.listSync().rules.map((x) => x.handle)
 }
 
-export { Transaction }
+/** What one case of W0-W4 gives back: samples, batch sizes, whether the end state checked out. */
+export interface CaseResult {
+  /** Wall time of each timed operation, µs, in the order they ran. */
+  readonly samples: number[]
+  /** Netlink messages of each timed batch (none for W4, a read). */
+  readonly messages: number[]
+  /** The peer's own check of the end state passed. */
+  verified: boolean
+  /** An error code when the case failed, else `-`. */
+  note: string
+}
+
+/**
+ * Runs one case of W0-W4 as WORKLOADS.md describes it: reset, untimed setup,
+ * the timed operations within `limits`, the check of the end state. Errors are
+ * caught (stack on stderr) and reported in `note`.
+ */
+export async function runCase(w: string, n: number, r: number, limits: Limits, api: Api): Promise<CaseResult> {
+  const run = new Runner(api)
+  const res: CaseResult = { samples: [], messages: [], verified: false, note: '-' }
+  const commit = async (tx: Transaction) => {
+    res.messages.push((await run.commit(tx)).messages)
+  }
+  const time = async (op: (i: number) => unknown, opts?: Parameters<typeof timed>[2], lim = limits) => {
+    res.samples.push(...(await timed(lim, op, opts)))
+  }
+  try {
+    await run.reset()
+    if (w === 'W0') {
+      await time(() => commit(run.client.transaction()))
+      res.verified = (await run.list()).tables.length === 0
+    } else if (w === 'W1') {
+      const input = w1Input(n, r)
+      await time(() => commit(w1Tx(run, input)), { untimed: (i) => (i > 0 ? run.reset() : undefined) })
+      res.verified = await verifyW1(run, n, r)
+    } else if (w === 'W2') {
+      run.client.commitSync(w1Tx(run, w1Input(n, r)))
+      await time(
+        (i) => {
+          const el = w2Element(i >> 1) // the address is prepared input; building the transaction is timed
+          const tx = run.client.transaction()
+          if (i % 2 === 0) tx.add({ kind: 'element', set: SET, elements: [el] })
+          else tx.delete({ kind: 'element', set: SET, elements: [el] })
+          return commit(tx)
+        },
+        { pairs: true },
+      )
+      res.verified = await verifyW1(run, n, r)
+    } else if (w === 'W3') {
+      const handles = await w3Setup(run, n)
+      const rules = handles.map((_, k) => churnRule(((10 << 24) | (41 << 16)) + k))
+      await time(
+        (k) => {
+          const tx = run.client.transaction()
+          tx.delete({ kind: 'rule', chain: 'churn', handle: handles[k] })
+          tx.add({ kind: 'rule', chain: 'churn', exprs: rules[k] })
+          return commit(tx)
+        },
+        {},
+        { ...limits, ops: Math.min(limits.ops, handles.length) },
+      )
+      const l = await run.list()
+      const k = res.samples.length
+      const want = [...Array.from({ length: n - k }, (_, i) => ((10 << 24) | (40 << 16)) + k + i), ...Array.from({ length: k }, (_, i) => ((10 << 24) | (41 << 16)) + i)]
+      res.verified = l.rules.length === n && l.rules.every((x, i) => JSON.stringify(x.exprs) === JSON.stringify(churnRule(want[i])))
+    } else if (w === 'W4') {
+      run.client.commitSync(w1Tx(run, w1Input(n, r)))
+      let ok = true
+      let l: Awaited<ReturnType<Runner['list']>> | undefined
+      const check = () => {
+        const set = l?.sets[0]
+        ok &&= !!l && !!set && l.tables.length === 1 && l.chains.length === 1 && l.sets.length === 1 && set.elements.length === n && l.rules.length === r
+        l = undefined
+      }
+      await time(
+        async () => {
+          l = await run.list()
+        },
+        { untimed: (i) => i > 0 && check() },
+      )
+      check()
+      res.verified = ok && (await run.list()).sets[0].elements[n - 1] === elem(n - 1)
+    } else {
+      res.note = 'unknown-workload'
+    }
+  } catch (e) {
+    res.note = String((e as { code?: string }).code ?? 'error')
+    process.stderr.write(`${(e as Error).stack}\n`)
+  } finally {
+    run.close()
+  }
+  return res
+}

@@ -11,7 +11,7 @@ fi
 # Namespaces left by an interrupted earlier run: names carry the creating
 # process id (nftkit-t-TAG-PID-RAND); only those whose process is gone go.
 for ns in $(ip netns list 2>/dev/null | awk '/^nftkit-t-/ {print $1}'); do
-  pid=$(echo "$ns" | awk -F- '{print $(NF-1)}')
+  pid=$(echo "$ns" | grep -oE -- '-[0-9]+-' | head -1 | tr -d -)  # nftkit-t-TAG-PID-...
   [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && continue
   ip netns del "$ns" || true
 done

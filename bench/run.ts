@@ -1,0 +1,88 @@
+/**
+ * `npm run bench`: nftkit alone, one table. W0-W4 of
+ * ../shared/peers/WORKLOADS.md and W5-W6 of bench/WORKLOADS-nftkit.md, each
+ * case after a reset, every end state checked. Must run inside a fresh network
+ * namespace (`unshare -n`, as the npm script does).
+ *
+ * Options: `--quick` (smoke run, about 30 s), `--cases W0,W5,...` (a subset).
+ * The table goes to stdout, progress to stderr; exit code 1 if a case failed
+ * its checks.
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import os from 'node:os'
+import { createClient } from '../lib/index.js'
+import { alternateP50, fmt, type Limits, requireOwnNetns, type Row, table } from './table.js'
+import { w5, type W5Variant } from './w5.js'
+import { w6 } from './w6.js'
+import { runCase } from './workloads.js'
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const casesArg = args[args.indexOf('--cases') + 1]
+const wanted = new Set(args.includes('--cases') && casesArg ? casesArg.split(',') : ['W0', 'W1', 'W2', 'W3', 'W4', 'W5', 'W6'])
+const progress = (s: string) => process.stderr.write(`bench: ${s}\n`)
+const L = (ops: number, budgetS: number): Limits => ({ ops, budgetMs: budgetS * 1000 })
+
+/** The W0-W4 cases with WORKLOADS.md's run sizes (full, quick; undefined: not run). */
+const SHARED: ReadonlyArray<{ w: string; n: number; full: Limits; quick?: Limits }> = [
+  { w: 'W0', n: 0, full: L(2000, 5), quick: L(200, 1) },
+  { w: 'W1', n: 1000, full: L(5, 10), quick: L(2, 2) },
+  { w: 'W1', n: 10000, full: L(5, 10), quick: L(1, 2) },
+  { w: 'W1', n: 100000, full: L(3, 10) },
+  { w: 'W2', n: 1000, full: L(500, 20), quick: L(40, 2) },
+  { w: 'W2', n: 100000, full: L(500, 25) },
+  { w: 'W3', n: 1000, full: L(500, 20), quick: L(40, 2) },
+  { w: 'W4', n: 10000, full: L(50, 10), quick: L(3, 2) },
+]
+
+const VARIANT: Record<string, string> = { W0: 'commitSync (empty batch)', W1: 'commitSync (cold apply)', W2: 'commitSync, 1 elem add/del', W3: 'commitSync (del + add rule)', W4: 'listSync' }
+
+async function shared(): Promise<Row[]> {
+  const rows: Row[] = []
+  for (const c of SHARED) {
+    const limits = quick ? c.quick : c.full
+    if (!wanted.has(c.w) || !limits) continue
+    progress(`${c.w} N=${c.n}`)
+    const res = await runCase(c.w, c.n, 100, limits, 'sync')
+    const notes = res.note !== '-' ? [res.note] : []
+    if (c.w === 'W1') notes.push('p50/p99 = median/max of the repetitions')
+    if (c.w === 'W2') notes.push(`add p50 ${fmt(alternateP50(res.samples, 0))}, del p50 ${fmt(alternateP50(res.samples, 1))}`)
+    const n = c.w === 'W0' ? '-' : c.w === 'W3' ? `${c.n} rules` : String(c.n)
+    const set = c.w === 'W1' || c.w === 'W2' || c.w === 'W4' ? 'interval' : '-'
+    rows.push({ workload: c.w, n, set, variant: VARIANT[c.w], samples: res.samples, messages: res.messages, verified: res.verified, notes })
+  }
+  return rows
+}
+
+/** W5 limits: the fast delta paths get many ops, the O(N) paths stop on the time budget. */
+const w5Limits =
+  (n: number) =>
+  (_v: W5Variant): Limits =>
+    quick ? L(n >= 100000 ? 10 : 40, 1) : L(500, 10)
+
+async function main(): Promise<void> {
+  const probe = createClient()
+  requireOwnNetns(() => probe.listSync({ elements: false }).tables.length > 0)
+  probe.close()
+  const t0 = Date.now()
+  const rows = await shared()
+  if (wanted.has('W5')) for (const n of [1000, 100000]) rows.push(...(await w5(n, w5Limits(n), progress)))
+  if (wanted.has('W6')) rows.push(...(await w6(100000, quick ? L(40, 1) : L(500, 20), progress)))
+  const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+  const cpu = os.cpus()
+  console.log(table(rows))
+  console.log()
+  console.log(
+    `nftkit ${version}, node ${process.version}, kernel ${os.release()}, ${cpu.length} cpus (${cpu[0]?.model ?? '?'}), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ` +
+      `mode ${quick ? 'quick' : 'full'}; wall time ${Math.round((Date.now() - t0) / 1000)} s; ` +
+      `p50/p99 nearest rank (fewer than 100 ops: p99 = max)`,
+  )
+  const failed = rows.filter((r) => !r.verified)
+  if (failed.length) {
+    console.log(`NOT VERIFIED: ${failed.map((r) => `${r.workload} N=${r.n} ${r.set} ${r.variant}`).join('; ')}`)
+    process.exitCode = 1
+  } else console.log(`all ${rows.length} cases verified (end state listed and compared; messages per batch asserted for W5/W6)`)
+}
+
+await main()
