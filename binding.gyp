@@ -8,7 +8,9 @@
         "native/core/batch_builder.cc",
         "native/core/expr_schema.cc",
         "native/core/dump_reader.cc",
+        "native/core/monitor.cc",
         "native/glue/convert.cc",
+        "native/glue/monitor.cc",
         "native/glue/workers.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],

@@ -5,6 +5,8 @@
  *   nftkit apply FILE... [--netns NAME|PATH]   make each declared table hold exactly what the files say (one batch)
  *   nftkit render FILE...                      print the nft text the files declare (no kernel)
  *   nftkit list [--netns NAME|PATH] [TABLE]    print the current state as nft text (our own netlink dump)
+ *   nftkit watch FILE... [--netns NAME|PATH]   apply, then re-apply on file changes and on foreign changes
+ *                                              to the declared tables (nf_tables notifications)
  *   nftkit policies INVENTORY [KIND...]        print generated provider-protection objects as YAML
  *
  * Exit code 0 on success, 1 on any error (with a message naming file, line and
@@ -17,6 +19,7 @@ import { consumerProtection, networkPolicies, providerProtection } from './polic
 import type { Inventory } from './policies/inventory.js'
 import { InventoryError, readInventory } from './policies/validate-inventory.js'
 import { createClient } from './client.js'
+import { createMonitor, type Monitor } from './monitor.js'
 import { NftError, NftValidationError } from './errors.js'
 import { applyToModel } from './nft/model.js'
 import { NftSyntaxError, type ParsedFile, parseNft, sourceOf } from './nft/parser.js'
@@ -241,41 +244,91 @@ function statusText(s: ReturnType<typeof status>): string {
   return [line(head), ...body.map(line), ...s.missing.map((m) => `(table ${m} does not exist)`)].join('\n')
 }
 
+/** Options of {@link watch}. */
+export interface WatchOptions {
+  /** Network namespace (name under /run/netns or path); default the current one. */
+  readonly netns?: string
+  /** Only FirewallConfigurations whose labels match (YAML/JSON files). */
+  readonly selector?: Readonly<Record<string, string>>
+  /**
+   * Quiet time after a change before re-applying, so that changes arriving
+   * together (one foreign batch, several quick nft commands, an editor's
+   * save) cause one re-apply. Default 10 ms.
+   */
+  readonly debounceMs?: number
+  /** Where progress lines go; default stderr with a timestamp. */
+  readonly log?: (line: string) => void
+  /** Stops watching. */
+  readonly signal?: AbortSignal
+}
+
 /**
- * `watch`: apply now, then again whenever a file changes or the ruleset
- * generation moves (someone else changed something: drift is repaired within
- * about `intervalMs`). Runs until `signal` aborts.
+ * `watch`: apply now, then again whenever a file changes or another process
+ * changes a declared table. Changes are learned from the kernel's nf_tables
+ * notifications (a {@link Monitor} subscribed before the first apply), so
+ * drift is repaired as soon as it is committed; batches nftkit committed
+ * itself are recognised by the netlink port id of its socket and ignored, as
+ * are batches older than the last state it read. Runs until `signal` aborts;
+ * rejects if the monitor fails.
  */
-export async function watch(
-  files: readonly string[],
-  opts: { netns?: string; selector?: Readonly<Record<string, string>>; intervalMs?: number; log?: (line: string) => void; signal?: AbortSignal } = {},
-): Promise<void> {
+export async function watch(files: readonly string[], opts: WatchOptions = {}): Promise<void> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${new Date().toISOString()} ${l}\n`))
   const client = createClient(opts.netns ? { netns: opts.netns } : {})
-  let dirty = true
-  const watchers = files.map((f) => fsWatch(f, () => {
-    dirty = true
-  }))
-  let gen = -1
+  let monitor: Monitor
   try {
-    while (!opts.signal?.aborted) {
-      const now = client.generationSync()
-      if (dirty || now !== gen) {
-        const why = dirty ? 'files changed' : 'ruleset changed'
-        dirty = false
-        try {
-          const r = reconcileSync(client, declaredTables(loadFiles(files, opts.selector ?? {})))
-          if (r.operations.length) log(`${why}: applied ${r.operations.length} operations in one batch (${r.messages} messages)`)
-          else if (why === 'files changed') log('files changed: nothing to do')
-        } catch (e) {
-          log(`error: ${(e as Error).message}`)
-        }
-        gen = client.generationSync()
-      }
-      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250))
+    monitor = createMonitor(opts.netns ? { netns: opts.netns } : {})
+  } catch (e) {
+    client.close()
+    throw e
+  }
+  const key = (family: string, name: string) => `${family} ${name}`
+  /** Declared tables, as of the last apply. */
+  let owned = new Set<string>()
+  /** The newest generation our last read or commit reflected. */
+  let seen = -1
+  const reasons = new Set<string>()
+  let timer: NodeJS.Timeout | undefined
+  const apply = () => {
+    timer = undefined
+    const why = [...reasons].join(', ')
+    reasons.clear()
+    try {
+      const desired = declaredTables(loadFiles(files, opts.selector ?? {}))
+      owned = new Set(desired.map((t) => key(t.table.family, t.table.name)))
+      const r = reconcileSync(client, desired)
+      seen = Math.max(seen, r.operations.length ? r.genId + 1 : r.genId)
+      if (r.operations.length) log(`${why}: applied ${r.operations.length} operations in one batch (${r.messages} messages)`)
+      else if (why !== 'ruleset changed') log(`${why}: nothing to do`)
+    } catch (e) {
+      log(`error: ${(e as Error).message}`)
     }
+  }
+  const schedule = (why: string) => {
+    reasons.add(why)
+    timer ??= setTimeout(apply, opts.debounceMs ?? 10)
+  }
+  monitor.on('commit', (c) => {
+    if (c.portId === client.portId || c.genId <= seen) return
+    const drift = c.changes.filter((x) => owned.has(key(x.family, x.table)))
+    if (drift.length === 0) return
+    const what = [...new Set(drift.map((x) => `${x.type} ${x.op === 'del' ? 'deleted' : 'added'}`))].join(', ')
+    log(`drift: ${c.procName}[${c.pid}] changed ${[...new Set(drift.map((x) => `${x.family} ${x.table}`))].join(', ')} (${what}; generation ${c.genId})`)
+    schedule('ruleset changed')
+  })
+  monitor.on('overrun', () => schedule('ruleset changed'))
+  const watchers = files.map((f) => fsWatch(f, () => schedule('files changed')))
+  try {
+    reasons.add('start')
+    apply()
+    await new Promise<void>((resolve, reject) => {
+      monitor.on('error', reject)
+      if (opts.signal?.aborted) resolve()
+      opts.signal?.addEventListener('abort', () => resolve(), { once: true })
+    })
   } finally {
+    clearTimeout(timer)
     for (const w of watchers) w.close()
+    monitor.close()
     client.close()
   }
 }

@@ -259,6 +259,14 @@ export class Client {
     return this.#sock.closed
   }
 
+  /**
+   * Netlink port id of this client's socket. Monitor events caused by batches
+   * this client committed carry it as `portId` (see `createMonitor`).
+   */
+  get portId(): number {
+    return this.#sock.portId
+  }
+
   /** Runs async calls one at a time, in call order. */
   #enqueue<T>(run: () => Promise<T>): Promise<T> {
     this.#pending++

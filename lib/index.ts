@@ -23,6 +23,23 @@ export type { Family, Hook, ChainType, Policy, NamedPriority } from './constants
 export type { KeyTypeName } from './datatypes.js'
 export { renderExpr, renderRuleBody, renderOperation, renderElements } from './render.js'
 export { loadBinding } from './native.js'
+export { Monitor, createMonitor } from './monitor.js'
+export type {
+  MonitorOptions,
+  MonitorEvent,
+  MonitorEventMap,
+  MonitorCommit,
+  Change,
+  TableChange,
+  ChainChange,
+  RuleChange,
+  SetChange,
+  ElementChange,
+  ObjectChange,
+  FlowtableChange,
+  GenEvent,
+  OverrunEvent,
+} from './monitor.js'
 export { compileRule } from './expr/compile.js'
 export { decodeRule } from './expr/decode.js'
 export { parseNft, parseRule, parseTime, rule, sourceOf, NftSyntaxError } from './nft/parser.js'
@@ -40,6 +57,6 @@ export {
 export type { FirewallConfiguration, Problem, Document } from './liqo/firewall-configuration.js'
 export { plan, reconcile, reconcileSync, canonicalExprs, Reconciler } from './reconcile.js'
 export type { SetDelta, SetDeltaRef } from './reconcile.js'
-export type { ReconcileResult } from './reconcile.js'
+export type { ReconcileResult, ReconcilerOptions, Drift } from './reconcile.js'
 export { nextStatus, ruleCounters } from './liqo/status.js'
 export type { Condition, RuleCounters, FirewallConfigurationStatus } from './liqo/status.js'

@@ -21,6 +21,7 @@ import { elementsOf, type ListedRule, type Listing, setShapeOf } from './listing
 import type { TableContents } from './nft/ruleset.js'
 import { keyDatatypes, type Operation } from './transaction.js'
 import { DATATYPES, type KeyTypeName } from './datatypes.js'
+import type { Change, Monitor, MonitorCommit } from './monitor.js'
 import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../types/native.js'
 
 /** What one reconcile did. */
@@ -274,13 +275,41 @@ export async function reconcile(client: Client, desired: readonly Desired[], opt
   }
 }
 
+/** Why a subscribed {@link Reconciler} dropped its in-memory state. */
+export interface Drift {
+  /** `commit`: another socket's batch touched a reconciled table; `overrun`: notifications were lost. */
+  readonly reason: 'commit' | 'overrun'
+  /** The foreign batch (reason `commit`). */
+  readonly commit?: MonitorCommit
+  /** Its changes to reconciled tables (reason `commit`). */
+  readonly changes: readonly Change[]
+}
+
+/** Options of a {@link Reconciler}. */
+export interface ReconcilerOptions {
+  /**
+   * A monitor of the client's namespace to subscribe to. The reconciler then
+   * learns about foreign commits as they happen instead of from a refused
+   * commit: one that touches a reconciled table (or an overrun) drops the
+   * in-memory state and calls `onDrift`; one that does not touch them keeps
+   * the state valid (its generation moves along), so the next reconcile
+   * neither re-reads nor retries. Batches committed through the client itself
+   * (same `portId`) are ignored.
+   */
+  readonly monitor?: Monitor
+  /** Called (from the monitor's event) after a drift; e.g. schedule a `reconcileSync` to repair it. */
+  readonly onDrift?: (drift: Drift) => void
+}
+
+const tableKey = (family: string, name: string) => `${family}\u0000${name}`
+
 /**
  * A long-lived reconciler for one connection: it keeps the state it committed
  * in memory, so the common case of a controller loop (set elements changing:
  * pods coming and going) plans from memory and sends only the element deltas,
  * without re-reading the kernel. Anything else, an error, or a change by
- * someone else (the kernel refuses the stale generation) makes it read the
- * kernel again.
+ * someone else (the kernel refuses the stale generation; with a monitor,
+ * as soon as the change is announced) makes it read the kernel again.
  */
 export class Reconciler {
   readonly #client: Client
@@ -289,11 +318,39 @@ export class Reconciler {
   readonly #index = new Map<string, Map<string, Element>>()
   /** Sets whose index is newer than `#state`'s element arrays. */
   readonly #dirty = new Set<string>()
+  /** The newest generation a read or commit of ours reflected. */
+  #seen = -1
+  /** Tables of the last desired state (family, name). */
+  #tables = new Set<string>()
+  readonly #detach?: () => void
   /** Kernel reads done so far (for tests and metrics). */
   reads = 0
 
-  constructor(client: Client) {
+  constructor(client: Client, opts: ReconcilerOptions = {}) {
     this.#client = client
+    const { monitor, onDrift } = opts
+    if (!monitor) return
+    const onCommit = (c: MonitorCommit) => {
+      if (c.portId === client.portId || c.genId <= this.#seen) return // ours, or already read
+      const changes = c.changes.filter((x) => this.#tables.has(tableKey(x.family, x.table)))
+      if (changes.length === 0) {
+        // Nothing of ours changed: the state stays exact at the new generation.
+        if (this.#state && c.genId === this.#state.genId + 1) this.#state = { ...this.#state, genId: c.genId }
+        return
+      }
+      this.invalidate()
+      onDrift?.({ reason: 'commit', commit: c, changes })
+    }
+    const onOverrun = () => {
+      this.invalidate()
+      onDrift?.({ reason: 'overrun', changes: [] })
+    }
+    monitor.on('commit', onCommit)
+    monitor.on('overrun', onOverrun)
+    this.#detach = () => {
+      monitor.off('commit', onCommit)
+      monitor.off('overrun', onOverrun)
+    }
   }
 
   /** The generation the in-memory state corresponds to, if any. */
@@ -308,8 +365,17 @@ export class Reconciler {
     this.#dirty.clear()
   }
 
+  /** Unsubscribes from the monitor given at construction (the monitor stays open). */
+  detach(): void {
+    this.#detach?.()
+  }
+
   /** Makes the kernel hold `desired`; see {@link reconcileSync}. */
   reconcileSync(desired: readonly Desired[], opts: { retries?: number } = {}): ReconcileResult {
+    const tables = new Set(desired.map((d) => tableKey(d.table.family, d.table.name)))
+    // Foreign changes to a table that was not ours were not tracked: read it.
+    for (const t of tables) if (!this.#tables.has(t)) this.invalidate()
+    this.#tables = tables
     const retries = opts.retries ?? 3
     for (let attempt = 0; ; attempt++) {
       const observed = this.#current()
@@ -328,10 +394,14 @@ export class Reconciler {
         if (isGenerationMismatch(e) && attempt < retries) continue
         throw e
       }
-      // A batch bound to generation g that succeeded made generation g + 1.
-      if (ops.every((o) => o.object.kind === 'element')) {
+      // A batch bound to generation g that succeeded made generation g + 1,
+      // unless the kernel found nothing to do (e.g. adding elements a broken
+      // listing had hidden): then the generation stays g. Ask, it is cheap.
+      const now = this.#client.generationSync()
+      this.#seen = Math.max(this.#seen, now)
+      if (now === observed.genId + 1 && ops.every((o) => o.object.kind === 'element')) {
         this.#index.clear()
-        this.#state = withElementOps(observed, ops, observed.genId + 1)
+        this.#state = withElementOps(observed, ops, now)
       } else this.invalidate()
       return { operations: ops, messages, genId: observed.genId, retries: attempt }
     }
@@ -392,7 +462,10 @@ export class Reconciler {
 
   /** The element operations of a delta, and how to fold them into the in-memory state once committed. */
   #planDelta(ref: SetDeltaRef, delta: SetDelta): { ops: Operation[]; genId: number; done: () => void } {
-    const state = this.#current()
+    // The set's index is the truth for its elements; the listing's arrays are
+    // folded back only when a full plan needs them (keeps this O(delta)).
+    const state = this.#state ?? this.#read()
+    this.#state = state
     const family = ref.family ?? this.#client.family
     const table = ref.table ?? this.#client.table
     const set = state.sets.find((s) => s.family === family && s.table === table && s.name === ref.set)
@@ -445,7 +518,8 @@ export class Reconciler {
       for (const k of goneKeys) idx.delete(k)
       for (const e of fresh) idx.set(keyOf(e), e)
       this.#dirty.add(id)
-      this.#state = { ...state, genId: state.genId + 1 }
+      this.#seen = Math.max(this.#seen, state.genId + 1)
+      if (this.#state) this.#state = { ...this.#state, genId: state.genId + 1 }
     }
     return { ops, genId: state.genId, done }
   }
@@ -469,14 +543,18 @@ export class Reconciler {
     this.reads++
     this.#index.clear()
     this.#dirty.clear()
-    return this.#client.listSync()
+    const l = this.#client.listSync()
+    this.#seen = Math.max(this.#seen, l.genId)
+    return l
   }
 
   async #readAsync(): Promise<Listing> {
     this.reads++
     this.#index.clear()
     this.#dirty.clear()
-    return this.#client.list()
+    const l = await this.#client.list()
+    this.#seen = Math.max(this.#seen, l.genId)
+    return l
   }
 }
 

@@ -1,4 +1,5 @@
-// Module entry: the Socket class (one netlink socket per instance) and encode().
+// Module entry: the Socket class (one netlink socket per instance), the
+// Monitor class (glue/monitor.cc) and encode().
 // Everything here is glue; the work happens in core/.
 #include <napi.h>
 
@@ -9,6 +10,7 @@
 #include "core/batch_builder.h"
 #include "core/netlink_socket.h"
 #include "glue/convert.h"
+#include "glue/monitor.h"
 #include "glue/workers.h"
 
 namespace nftkit {
@@ -44,13 +46,15 @@ class Socket : public Napi::ObjectWrap<Socket> {
                        {InstanceMethod<&Socket::CommitSync>("commitSync"), InstanceMethod<&Socket::Commit>("commit"),
                         InstanceMethod<&Socket::DumpSync>("dumpSync"), InstanceMethod<&Socket::Dump>("dump"),
                         InstanceMethod<&Socket::GetGenSync>("getGenSync"), InstanceMethod<&Socket::Close>("close"),
-                        InstanceAccessor<&Socket::Closed>("closed"), InstanceAccessor<&Socket::Busy>("busy")});
+                        InstanceAccessor<&Socket::Closed>("closed"), InstanceAccessor<&Socket::Busy>("busy"),
+                        InstanceAccessor<&Socket::PortId>("portId")});
   }
 
   explicit Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) {
     std::string path;
     if (info.Length() > 0 && info[0].IsString()) path = info[0].As<Napi::String>().Utf8Value();
     sock_ = Guard(info.Env(), [&] { return std::make_shared<NetlinkSocket>(path); });
+    portid_ = sock_->portid();
   }
 
  private:
@@ -142,8 +146,11 @@ class Socket : public Napi::ObjectWrap<Socket> {
     return Napi::Boolean::New(info.Env(), !sock_ || sock_->closed());
   }
   Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_); }
+  // Stays readable after close (the kernel may still report its last batches).
+  Napi::Value PortId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), portid_); }
 
   std::shared_ptr<NetlinkSocket> sock_;
+  uint32_t portid_ = 0;
   bool busy_ = false;
 };
 
@@ -163,6 +170,7 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Socket", Socket::Init(env));
+  exports.Set("Monitor", InitMonitor(env));
   exports.Set("encode", Napi::Function::New(env, Encode, "encode"));
   return exports;
 }

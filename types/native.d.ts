@@ -176,12 +176,90 @@ export interface NativeSocket {
   close(): void
   readonly closed: boolean
   readonly busy: boolean
+  /** Netlink port id of the socket; notifications of batches it committed carry it. */
+  readonly portId: number
+}
+
+/** A change to one object, as the monitor parsed its notification. */
+export interface NativeObjectEvent {
+  readonly type: 'table' | 'chain' | 'rule' | 'set' | 'element' | 'object' | 'flowtable'
+  /** A NEW* notification, or a DEL* (DESTROY*) one. */
+  readonly op: 'new' | 'del'
+  /** NFPROTO number. */
+  readonly family: number
+  readonly table: string
+  /** Table, chain, set, object and flowtable events: the object's name. */
+  readonly name?: string
+  /** Rule events: the rule's chain. */
+  readonly chain?: string
+  /** Element events: the elements' set. */
+  readonly set?: string
+  /** Kernel handle (not for elements). */
+  readonly handle?: number | bigint
+  /** Element events: how many elements (consecutive notifications for one set are merged). */
+  readonly elements?: number
+  /** Object events: NFT_OBJECT_* type. */
+  readonly objType?: number
+  /** Netlink port id of the socket whose batch made the change. */
+  readonly portId: number
+}
+
+/** NFT_MSG_NEWGEN: a batch was committed; sent after the batch's object notifications. */
+export interface NativeGenEvent {
+  readonly type: 'gen'
+  readonly op: 'new'
+  /** The generation the batch produced (what GETGEN reports from now on). */
+  readonly genId: number
+  /** The committing task as the kernel saw it: a thread id (= the process id for single-threaded committers). */
+  readonly pid: number
+  /** The committing task's name (comm). */
+  readonly procName: string
+  /** Netlink port id of the committing socket. */
+  readonly portId: number
+}
+
+/** What the monitor reports, in kernel order. */
+export type NativeMonitorEvent =
+  | NativeObjectEvent
+  | NativeGenEvent
+  /** The receive queue overflowed (or events piled up unread): notifications were lost. */
+  | { readonly type: 'overrun' }
+  /** Receiving failed; the monitor thread has stopped. */
+  | { readonly type: 'error'; readonly error: Error & { readonly errno: number; readonly code: string } }
+
+/** Options of a native monitor. */
+export interface NativeMonitorOptions {
+  /** Socket receive buffer in bytes (forced past rmem_max when privileged). Default: the system default. */
+  readonly receiveBuffer?: number
+}
+
+/**
+ * A socket subscribed to NFNLGRP_NFTABLES, read by a background thread.
+ * `onEvents` runs on the JS thread with every event received since its last
+ * call (never an empty array). Keeps the process alive until closed or unref'd.
+ */
+export interface NativeMonitor {
+  /** Stops the thread and closes the socket; no call of onEvents follows. Idempotent. */
+  close(): void
+  /** Keep the process alive while open (the default). */
+  ref(): void
+  /** Let the process exit while the monitor is open. */
+  unref(): void
+  readonly closed: boolean
+  /** Netlink port id of the monitor's own socket. */
+  readonly portId: number
 }
 
 /** The addon's exports. */
 export interface NativeBinding {
   /** Opens a socket, in the namespace of the given file (/run/netns/x, /proc/PID/ns/net) or the current one. */
   Socket: new (netnsPath?: string) => NativeSocket
+  /** Opens a change monitor in the namespace of the given file, or the current one. */
+  Monitor: new (
+    netnsPath: string | undefined,
+    onEvents: (events: NativeMonitorEvent[]) => void,
+    opts?: NativeMonitorOptions,
+  ) => NativeMonitor
   /** The exact batch bytes for ops (for golden tests); sequence numbers start at 1. */
   encode(ops: readonly NativeOp[], genId?: number): Buffer
 }

@@ -94,29 +94,33 @@ uint64_t EchoHandle(const nlmsghdr* nlh) {
 
 }  // namespace
 
-NetlinkSocket::NetlinkSocket(const std::string& netns_path) : rbuf_(1 << 20) {
-  int fd = -1;
+int OpenNetfilterSocket(const std::string& netns_path) {
   if (netns_path.empty()) {
-    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
     if (fd < 0) ThrowErrno("socket(NETLINK_NETFILTER)");
-  } else {
-    // A socket belongs to the namespace it was created in, so switch this thread
-    // into the target namespace just long enough to create it, then switch back.
-    Fd target(open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (target.fd < 0) ThrowErrno("open network namespace " + netns_path);
-    Fd self(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-    if (self.fd < 0) ThrowErrno("open /proc/thread-self/ns/net");
-    if (setns(target.fd, CLONE_NEWNET) < 0) ThrowErrno("setns " + netns_path);
-    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-    int saved = errno;
-    if (setns(self.fd, CLONE_NEWNET) < 0) {
-      // Cannot return to the original namespace: nothing safe is left to do.
-      if (fd >= 0) close(fd);
-      ThrowErrno("setns back to the original network namespace");
-    }
-    errno = saved;
-    if (fd < 0) ThrowErrno("socket(NETLINK_NETFILTER) in " + netns_path);
+    return fd;
   }
+  // A socket belongs to the namespace it was created in, so switch this thread
+  // into the target namespace just long enough to create it, then switch back.
+  Fd target(open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (target.fd < 0) ThrowErrno("open network namespace " + netns_path);
+  Fd self(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (self.fd < 0) ThrowErrno("open /proc/thread-self/ns/net");
+  if (setns(target.fd, CLONE_NEWNET) < 0) ThrowErrno("setns " + netns_path);
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+  int saved = errno;
+  if (setns(self.fd, CLONE_NEWNET) < 0) {
+    // Cannot return to the original namespace: nothing safe is left to do.
+    if (fd >= 0) close(fd);
+    ThrowErrno("setns back to the original network namespace");
+  }
+  errno = saved;
+  if (fd < 0) ThrowErrno("socket(NETLINK_NETFILTER) in " + netns_path);
+  return fd;
+}
+
+NetlinkSocket::NetlinkSocket(const std::string& netns_path) : rbuf_(1 << 20) {
+  int fd = OpenNetfilterSocket(netns_path);
   nl_ = mnl_socket_fdopen(fd);
   if (!nl_) {
     close(fd);

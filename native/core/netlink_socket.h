@@ -24,6 +24,11 @@ class SystemError : public std::runtime_error {
   int err_;
 };
 
+// Creates an unbound NETLINK_NETFILTER socket (close-on-exec) in the network
+// namespace of the file netns_path (/run/netns/x, /proc/PID/ns/net), or in the
+// calling thread's namespace when empty. Throws SystemError.
+int OpenNetfilterSocket(const std::string& netns_path);
+
 class NetlinkSocket {
  public:
   // netns_path: a namespace file (/run/netns/x, /proc/PID/ns/net); empty = current.
@@ -43,6 +48,9 @@ class NetlinkSocket {
 
   void Close();
   bool closed() const { return nl_ == nullptr; }
+  // The netlink port id the kernel assigned: notifications of batches sent
+  // through this socket carry it (nlmsg_pid).
+  uint32_t portid() const { return portid_; }
 
  private:
   void EnsureSendBuffer(size_t bytes);

@@ -44,3 +44,14 @@ export const noChain: Rule = { kind: 'rule', exprs: [] }
 tx.insert({ kind: 'table' })
 // @ts-expect-error replace needs the handle of the rule it replaces
 tx.replace({ kind: 'rule', chain: 'c', exprs: [] })
+
+// Monitor events are typed: names of events, and fields by change type.
+declare const mon: import('../../lib/index.js').Monitor
+mon.on('commit', (c) => c.changes.map((x) => (x.type === 'rule' ? x.chain : x.type === 'element' ? x.set : x.table)))
+mon.on('change', (e) => (e.type === 'gen' ? e.genId + e.pid : e.type))
+// @ts-expect-error no such event
+mon.on('chnage', () => undefined)
+mon.on('change', (e) => {
+  // @ts-expect-error a set change has no chain
+  if (e.type === 'set') return e.chain
+})
