@@ -60,3 +60,24 @@ export type { SetDelta, SetDeltaRef } from './reconcile.js'
 export type { ReconcileResult, ReconcilerOptions, Drift } from './reconcile.js'
 export { nextStatus, ruleCounters } from './liqo/status.js'
 export type { Condition, RuleCounters, FirewallConfigurationStatus } from './liqo/status.js'
+export {
+  providerProtection,
+  consumerProtection,
+  leafIsolation,
+  networkPolicies,
+  offloadedDeltas,
+  offloadedIPs,
+  OFFLOADED_SET,
+  PROVIDER_TABLE,
+  CONSUMER_TABLE,
+  LEAF_TABLE,
+  CATEGORY_LABEL,
+  SUBCATEGORY_LABEL,
+  UNIQUE_LABEL,
+  ORIGIN_LABEL,
+} from './policies/generate.js'
+export type { ProviderProtectionOptions, ConsumerProtectionOptions, HubInventory, NetworkPolicy, OffloadedDelta } from './policies/generate.js'
+export type { Inventory, ConsumerInventory, ProviderInventory, NamespaceInventory, PodInventory } from './policies/inventory.js'
+export { validateInventory, readInventory, InventoryError } from './policies/validate-inventory.js'
+export { GatewayAgent } from './policies/agent.js'
+export type { AgentResult } from './policies/agent.js'
