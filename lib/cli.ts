@@ -26,7 +26,7 @@ import { NftSyntaxError, type ParsedFile, parseNft, sourceOf } from './nft/parse
 import { renderRuleset, tablesOf } from './nft/ruleset.js'
 import { type Operation, Transaction } from './transaction.js'
 import { plan, reconcileSync } from './reconcile.js'
-import { renderOperation } from './render.js'
+import { renderOperation, renderRuleBody } from './render.js'
 import {
   FAMILY,
   type FirewallConfiguration,
@@ -179,7 +179,15 @@ export function planText(files: readonly string[], netns?: string, selector: Rea
   const desired = declaredTables(loadFiles(files, selector))
   const client = createClient(netns ? { netns } : {})
   try {
-    return plan(desired, client.listSync()).map((op) => `${op.verb === 'delete' || op.verb === 'flush' ? '-' : '+'} ${renderOperation(op.verb, op.object)}`)
+    const listing = client.listSync()
+    // A rule deleted by handle is shown with the rule it was, so a person can read the change.
+    const named = (op: Operation) => {
+      const o = op.object as { kind: string; family?: string; table?: string; handle?: number }
+      if (op.verb !== 'delete' || o.kind !== 'rule' || o.handle === undefined) return ''
+      const r = listing.rules.find((x) => x.family === o.family && x.table === o.table && x.handle === o.handle)
+      return r ? `  # was: ${renderRuleBody(r)}` : ''
+    }
+    return plan(desired, listing).map((op) => `${op.verb === 'delete' || op.verb === 'flush' ? '-' : '+'} ${renderOperation(op.verb, op.object)}${named(op)}`)
   } finally {
     client.close()
   }

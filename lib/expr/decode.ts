@@ -107,10 +107,11 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   let depL3: Item | undefined
   let depL4: Item | undefined
 
-  const useDeps = (s: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number }) => {
+  const useDeps = (s: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number; adjacent?: boolean }) => {
     if (s.l2 && depL2) depL2.dropped = true
     if (s.l3 && depL3 && depL3.dep?.l3 === s.l3) depL3.dropped = true
-    if (s.l4 !== undefined && depL4 && depL4.dep?.l4 === s.l4) depL4.dropped = true
+    // `adjacent`: nft hides this dependency only right before its user (reject with tcp reset).
+    if (s.l4 !== undefined && depL4 && depL4.dep?.l4 === s.l4 && (!s.adjacent || items[items.length - 1] === depL4)) depL4.dropped = true
   }
   const push = (expr: RuleExpr, dep?: Item['dep']) => {
     const it: Item = { expr, dep }
@@ -431,14 +432,15 @@ function decodeReject(
   e: NativeExpr,
   family: Family,
   l3: 'ip' | 'ip6' | undefined,
-  useDeps: (s: { l3?: 'ip' | 'ip6'; l4?: number }) => void,
+  useDeps: (s: { l3?: 'ip' | 'ip6'; l4?: number; adjacent?: boolean }) => void,
 ): Statement {
   const type = num(e.rejectType)
   const code = num(e.code ?? 0)
   // nft hides the `meta l4proto tcp` it adds for `reject with tcp reset` in
-  // ip/ip6 tables but shows it in inet/bridge/netdev tables.
+  // ip/ip6 tables, but only right before the reject (with a counter in
+  // between it shows it); in inet/bridge/netdev tables it always shows it.
   if (type === REJECT_TYPE.tcpReset) {
-    if (family === 'ip' || family === 'ip6') useDeps({ l4: 6 })
+    if (family === 'ip' || family === 'ip6') useDeps({ l4: 6, adjacent: true })
     return { stmt: 'reject', with: 'tcp reset' }
   }
   if (type === REJECT_TYPE.icmpx) {

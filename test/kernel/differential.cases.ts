@@ -116,6 +116,12 @@ export const IP_CASES: readonly RuleCase[] = [
   { nft: 'reject with icmp host-unreachable', exprs: [{ stmt: 'reject', with: { icmp: 'host-unreachable' } }] },
   { nft: 'snat to 1.2.3.4', exprs: [{ stmt: 'snat', to: '1.2.3.4', family: 'ip' }] },
   { nft: 'icmp type echo-request accept', exprs: [{ match: 'icmp type', value: 'echo-request' }, { stmt: 'accept' }] },
+  // nft hides the tcp dependency of a tcp reset only right before the reject.
+  { nft: 'reject with tcp reset', exprs: [{ stmt: 'reject', with: 'tcp reset' }] },
+  {
+    nft: 'iifname "x" meta l4proto tcp counter reject with tcp reset',
+    exprs: [{ match: 'meta iifname', value: 'x' }, { match: 'meta l4proto', value: 'tcp' }, { stmt: 'counter' }, { stmt: 'reject', with: 'tcp reset' }],
+  },
 ]
 
 /** Cases for an `ip6` table. */
