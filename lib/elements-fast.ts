@@ -65,6 +65,47 @@ function parse(s: string, out: Float64Array, i: number): boolean {
   return false
 }
 
+/**
+ * Packed kernel elements for a handful of IPv4 keys (a pod coming or going),
+ * the same ones the general path makes, without its bigint parser:
+ * plain addresses, prefixes or ranges that do not overlap. Anything else
+ * (or 16 and more elements: see {@link fastIPv4}) returns undefined.
+ */
+export function fewIPv4(
+  shape: SetShape,
+  elements: readonly unknown[],
+  opts: { leadingZero?: boolean },
+): { packedKeys: Buffer; keyLen: number; packedFlags: Buffer } | undefined {
+  const n = elements.length
+  if (n === 0 || n >= 16 || opts.leadingZero || shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined) return undefined
+  const iv = new Float64Array(2 * n)
+  for (let i = 0; i < n; i++) {
+    const e = elements[i]
+    if (typeof e !== 'string' || !parse(e, iv, i)) return undefined
+    if (!shape.interval && iv[2 * i] !== iv[2 * i + 1]) return undefined
+  }
+  const order = n === 1 ? [0] : Array.from({ length: n }, (_, k) => k).sort((a, b) => iv[2 * a] - iv[2 * b])
+  // Packed like fastIPv4: two small buffers cross into the addon instead of one object per element.
+  // One pooled allocation for keys and flags (Buffer.alloc would make a fresh ArrayBuffer each call).
+  const room = Buffer.allocUnsafe(10 * n)
+  const keys = room.subarray(0, 8 * n)
+  const flags = room.subarray(8 * n).fill(0)
+  let w = 0
+  let prevHi = -1
+  for (const j of order) {
+    const lo = iv[2 * j]
+    const hi = iv[2 * j + 1]
+    if (lo <= prevHi) return undefined // duplicates and overlaps: the general path merges or reports them
+    prevHi = hi
+    keys.writeUInt32BE(lo, 4 * w++)
+    if (shape.interval && hi !== MAX) {
+      keys.writeUInt32BE(hi + 1, 4 * w)
+      flags[w++] = ELEM_FLAG_INTERVAL_END
+    }
+  }
+  return { packedKeys: keys.subarray(0, 4 * w), keyLen: 4, packedFlags: flags.subarray(0, w) }
+}
+
 /** Packed kernel elements for an IPv4 set, or undefined to use the general path. */
 export function fastIPv4(
   shape: SetShape,

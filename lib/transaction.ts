@@ -7,7 +7,7 @@
 import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from './constants.js'
 import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from './datatypes.js'
 import { type Element, encodeElements, packElements, type SetShape } from './elements.js'
-import { fastIPv4 } from './elements-fast.js'
+import { fastIPv4, fewIPv4 } from './elements-fast.js'
 import { checkKeys, invalid } from './errors.js'
 import { compileRule, type SetInfo } from './expr/compile.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from './objects.js'
@@ -110,6 +110,8 @@ export function encodeElementsField(
   opts: { leadingZero?: boolean; forDelete?: boolean },
 ): Pick<NativeOp, 'elements' | 'packedKeys' | 'keyLen' | 'packedFlags'> {
   if (!Array.isArray(elements)) invalid(path, 'Expected a list of elements', elements)
+  const few = fewIPv4(shape, elements, opts)
+  if (few) return few
   const fast = fastIPv4(shape, elements, opts)
   if (fast) return fast
   const encoded: NativeElement[] = encodeElements(shape, elements, path, opts)

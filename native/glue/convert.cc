@@ -104,25 +104,24 @@ void ForEachField(const Napi::Env& env, const Napi::Object& o, F&& fn) {
   }
 }
 
-ExprDesc ReadExpr(const Napi::Env& env, const Napi::Value& v, const std::string& where) {
+ExprDesc ReadExpr(const Napi::Env& env, const Napi::Value& v, const Path& where) {
   if (!v.IsObject()) Bad(env, where, "expected an expression object");
   auto o = v.As<Napi::Object>();
   ExprDesc d;
-  d.name = Str(env, o.Get("type"), where + ".type");
+  d.name = Str(env, o.Get("type"), Path(where, "type"));
   const ExprSpec* spec = FindExprSpec(d.name);
-  if (!spec) Bad(env, where + ".type", "unknown kernel expression '" + d.name + "'");
-  Napi::Array keys = o.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); i++) {
-    std::string k = keys.Get(i).As<Napi::String>().Utf8Value();
-    if (k == "type") continue;
-    Napi::Value val = o.Get(k);
-    if (val.IsUndefined()) continue;
-    const AttrSpec* a = FindAttrSpec(*spec, k);
-    if (!a) Bad(env, where + "." + k, "not an attribute of '" + d.name + "'");
+  if (!spec) Bad(env, Path(where, "type"), "unknown kernel expression '" + d.name + "'");
+  d.attrs.reserve(spec->count);
+  ForEachField(env, o, [&](std::string_view k, const Napi::Value& val) {
+    if (k == "type") return;
+    std::string key(k);
+    const AttrSpec* a = FindAttrSpec(*spec, key);
+    // The field name lives in the schema (static storage), so the lazy path can point at it.
+    if (!a) Bad(env, Path(where, key.c_str()), "not an attribute of '" + d.name + "'");
+    Path w(where, a->field);
     ExprAttr attr;
     attr.id = a->id;
     attr.kind = a->kind;
-    std::string w = where + "." + k;
     switch (a->kind) {
       case AttrKind::Str: attr.bytes = Str(env, val, w); break;
       case AttrKind::Data: attr.bytes = Bytes(env, val, w); break;
@@ -136,16 +135,17 @@ ExprDesc ReadExpr(const Napi::Env& env, const Napi::Value& v, const std::string&
       default: attr.num = U64(env, val, w); break;
     }
     d.attrs.push_back(std::move(attr));
-  }
+  });
   return d;
 }
 
-std::vector<ExprDesc> ReadExprs(const Napi::Env& env, const Napi::Value& v, const std::string& where) {
+std::vector<ExprDesc> ReadExprs(const Napi::Env& env, const Napi::Value& v, const Path& where) {
   if (!v.IsArray()) Bad(env, where, "expected an array of expressions");
   auto a = v.As<Napi::Array>();
   std::vector<ExprDesc> out;
-  out.reserve(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(ReadExpr(env, a.Get(i), where + "[" + std::to_string(i) + "]"));
+  const uint32_t n = a.Length();
+  out.reserve(n);
+  for (uint32_t i = 0; i < n; i++) out.push_back(ReadExpr(env, a.Get(i), Path(where, i)));
   return out;
 }
 
@@ -163,7 +163,7 @@ ElemDesc ReadElem(const Napi::Env& env, const Napi::Object& o, const Path& w) {
     else if (k == "chain") chain = true, chain_v = v;
     else if (k == "objref") e.has_objref = true, e.objref = Str(env, v, Path(w, "objref"));
     else if (k == "userdata") e.has_userdata = true, e.userdata = Bytes(env, v, Path(w, "userdata"));
-    else if (k == "exprs") e.exprs = ReadExprs(env, v, Path(w, "exprs").str());
+    else if (k == "exprs") e.exprs = ReadExprs(env, v, Path(w, "exprs"));
   });
   if (chain && e.has_verdict) e.chain = Str(env, chain_v, Path(w, "chain"));
   return e;
@@ -238,7 +238,7 @@ OpDesc ReadOp(const Napi::Env& env, const Napi::Value& v, const Path& w) {
       if (!x.IsArray()) Bad(env, Path(w, "concat"), "expected an array of field lengths");
       auto a = x.As<Napi::Array>();
       for (uint32_t i = 0; i < a.Length(); i++) op.concat.push_back(static_cast<uint32_t>(U64(env, a.Get(i), Path(w, "concat", i))));
-    } else if (k == "exprs") op.exprs = ReadExprs(env, x, Path(w, "exprs").str());
+    } else if (k == "exprs") op.exprs = ReadExprs(env, x, Path(w, "exprs"));
     else if (k == "packedKeys") packed_keys = x;
     else if (k == "packedFlags") packed_flags = x;
     else if (k == "elements") elements = x;

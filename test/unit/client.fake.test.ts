@@ -250,7 +250,16 @@ describe('set shapes the client remembers', () => {
     expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
     nft.commitSync(nft.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }))
     const tx = nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })
-    expect(tx.toNative().ops[0]).toEqual({ verb: 'add', kind: 'element', family: 1, table: 't', set: 's', elements: [{ key: Buffer.from('0a000001', 'hex') }] })
+    expect(tx.toNative().ops[0]).toEqual({
+      verb: 'add',
+      kind: 'element',
+      family: 1,
+      table: 't',
+      set: 's',
+      packedKeys: Buffer.from('0a000001', 'hex'),
+      keyLen: 4,
+      packedFlags: Buffer.from([0]),
+    })
     // Still typed: an IPv6 address is refused.
     expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['::1'] })).toThrow(NftValidationError)
   })

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { ELEM_FLAG_INTERVAL_END, SET_FLAG } from '../../lib/constants.js'
 import { DATATYPES } from '../../lib/datatypes.js'
-import { fastIPv4, fastIPv4Decode } from '../../lib/elements-fast.js'
+import { fastIPv4, fastIPv4Decode, fewIPv4 } from '../../lib/elements-fast.js'
 import { decodeElements, encodeElements, packElements, type SetShape, unpackElements } from '../../lib/elements.js'
 import { NftValidationError } from '../../lib/errors.js'
 import { jsValue } from '../../lib/expr/decode.js'
@@ -75,6 +75,42 @@ describe('fastIPv4 agrees with encodeElements', () => {
       })
     }
   }
+})
+
+describe('fewIPv4 (1-15 elements) agrees with encodeElements or declines', () => {
+  for (const interval of [true, false]) {
+    for (const forDelete of [false, true]) {
+      it(`on 400 random small ${interval ? 'interval' : 'hash'} lists${forDelete ? ' (delete)' : ''}`, () => {
+        const rand = rng(interval ? 3003 : 4004)
+        const shape = interval ? ivSet : hashSet
+        let taken = 0
+        for (let iter = 0; iter < 400; iter++) {
+          const els = randomElements(rand, interval).slice(0, 1 + Math.floor(rand() * 15))
+          const label = JSON.stringify(els)
+          const few = fewIPv4(shape, els, {})
+          if (!few) continue // overlaps and duplicates go the general way
+          const general = encodeElements(shape, els, 'e', { forDelete })
+          taken++
+          if (interval) expect(fromPacked(few), label).toEqual(fromElements(general))
+          else expect(sorted(fromPacked(few)), label).toEqual(sorted(fromElements(general)))
+        }
+        expect(taken).toBeGreaterThan(100)
+      })
+    }
+  }
+  it('declines what it does not handle', () => {
+    expect(fewIPv4(ivSet, [], {})).toBeUndefined()
+    expect(fewIPv4(ivSet, ['10.0.0.1'], { leadingZero: true })).toBeUndefined()
+    expect(fewIPv4(hashSet, ['10.0.0.0/24'], {})).toBeUndefined()
+    expect(fewIPv4(ivSet, ['10.0.0.1', '10.0.0.1'], {})).toBeUndefined()
+    expect(fewIPv4(ivSet, ['10.0.0.0/24', '10.0.0.7'], {})).toBeUndefined()
+    expect(fewIPv4(ivSet, ['010.0.0.1'], {})).toBeUndefined()
+    expect(fewIPv4(ivSet, [42], {})).toBeUndefined()
+    expect(fewIPv4({ ...ivSet, data: v4 }, ['10.0.0.1'], {})).toBeUndefined()
+    expect(fewIPv4(ivSet, Array.from({ length: 16 }, (_, i) => `10.0.0.${i}`), {})).toBeUndefined()
+    const max = fewIPv4(ivSet, ['255.255.255.255'], {})
+    expect(max && fromPacked(max)).toEqual([['ffffffff', 0]])
+  })
 })
 
 describe('fastIPv4 edge cases', () => {
