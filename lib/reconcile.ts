@@ -16,7 +16,7 @@ import { isGenerationMismatch, NftValidationError } from './errors.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
 import { compileRule } from './expr/compile.js'
 import type { RuleExpr } from './expr/types.js'
-import { fastIPv4, fastIPv4Decode } from './elements-fast.js'
+import { fastIPv4, fastIPv4Decode, fewIPv4 } from './elements-fast.js'
 import { elementsOf, type ListedRule, type Listing, setShapeOf } from './listing.js'
 import type { TableContents } from './nft/ruleset.js'
 import { keyDatatypes, type Operation } from './transaction.js'
@@ -72,7 +72,9 @@ function canonicalElements(set: Desired['sets'][number], family: Family): Elemen
   const data = set.kind === 'map' ? (map === 'verdict' ? 'verdict' : DATATYPES[map as KeyTypeName]) : undefined
   const shape: SetShape = { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined }
   void family
-  // Large IPv4 sets (pod IPs): the number-only path, no object per element.
+  // IPv4 keys (pod IPs): the number-only paths, no bigint and no object per element.
+  const few = fewIPv4(shape, set.elements ?? [], {})
+  if (few) return fastIPv4Decode(shape.interval, few.packedKeys, few.packedFlags)
   const fast = fastIPv4(shape, set.elements ?? [], {})
   if (fast) return fastIPv4Decode(shape.interval, fast.packedKeys, fast.packedFlags)
   const enc = encodeElements(shape, set.elements ?? [], 'set.elements', { leadingZero: true })
