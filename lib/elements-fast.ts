@@ -11,32 +11,45 @@ import type { SetShape } from './elements.js'
 
 const MAX = 0xffffffff
 
+/** Writes a 32-bit value big-endian (no range checks: callers pass 0..2^32-1). */
+function put32(b: Buffer, at: number, v: number): void {
+  b[at] = v >>> 24
+  b[at + 1] = (v >>> 16) & 255
+  b[at + 2] = (v >>> 8) & 255
+  b[at + 3] = v & 255
+}
+
+/** Read position of {@link readAddr} (module state: no closure per parse on the hot path). */
+let pos = 0
+
+/** Reads a dotted quad at `pos`; its value, or -1 if not canonical (leading zeros, > 255, missing parts). */
+function readAddr(s: string, n: number): number {
+  let v = 0
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (s.charCodeAt(pos) !== 46) return -1
+      pos++
+    }
+    const start = pos
+    let x = 0
+    while (pos < n) {
+      const c = s.charCodeAt(pos)
+      if (c < 48 || c > 57) break
+      x = x * 10 + (c - 48)
+      pos++
+    }
+    const len = pos - start
+    if (len === 0 || len > 3 || x > 255 || (len > 1 && s.charCodeAt(start) === 48)) return -1
+    v = v * 256 + x
+  }
+  return v
+}
+
 /** Parses `a.b.c.d`, `a.b.c.d/len` or `a.b.c.d-e.f.g.h` into [lo, hi]; false if not that shape or not canonical. */
 function parse(s: string, out: Float64Array, i: number): boolean {
-  let pos = 0
+  pos = 0
   const n = s.length
-  const addr = (): number => {
-    let v = 0
-    for (let part = 0; part < 4; part++) {
-      if (part > 0) {
-        if (s.charCodeAt(pos) !== 46) return -1
-        pos++
-      }
-      const start = pos
-      let x = 0
-      while (pos < n) {
-        const c = s.charCodeAt(pos)
-        if (c < 48 || c > 57) break
-        x = x * 10 + (c - 48)
-        pos++
-      }
-      const len = pos - start
-      if (len === 0 || len > 3 || x > 255 || (len > 1 && s.charCodeAt(start) === 48)) return -1
-      v = v * 256 + x
-    }
-    return v
-  }
-  const lo = addr()
+  const lo = readAddr(s, n)
   if (lo < 0) return false
   if (pos === n) {
     out[2 * i] = lo
@@ -56,7 +69,7 @@ function parse(s: string, out: Float64Array, i: number): boolean {
     return true
   }
   if (c === 45) {
-    const hi = addr()
+    const hi = readAddr(s, n)
     if (hi < 0 || pos !== n || hi < lo) return false
     out[2 * i] = lo
     out[2 * i + 1] = hi
@@ -143,22 +156,23 @@ export function fastIPv4(
   }
   // Merge overlapping intervals (the kernel refuses overlaps); adjacent ones
   // stay separate elements, as nft keeps them (deletes must name stored intervals exactly).
-  const lo: number[] = []
-  const hi: number[] = []
+  const lo = new Float64Array(n)
+  const hi = new Float64Array(n)
+  let m = 0
   for (let k = 0; k < n; k++) {
-    const j = at(k)
+    const j = order ? order[k] : k
     const a = iv[2 * j]
     const b = iv[2 * j + 1]
-    const last = lo.length - 1
+    const last = m - 1
     if (last >= 0 && (a <= hi[last] || (opts.mergeAdjacent && a === hi[last] + 1))) {
       if (opts.forDelete) return undefined
       if (b > hi[last]) hi[last] = b
       continue
     }
-    lo.push(a)
-    hi.push(b)
+    lo[m] = a
+    hi[m] = b
+    m++
   }
-  const m = lo.length
   const keys = Buffer.allocUnsafe(4 * (2 * m + 1))
   const flags = Buffer.alloc(2 * m + 1)
   let w = 0
@@ -167,11 +181,11 @@ export function fastIPv4(
     flags[w++] = ELEM_FLAG_INTERVAL_END
   }
   for (let k = 0; k < m; k++) {
-    keys.writeUInt32BE(lo[k], 4 * w++)
+    put32(keys, 4 * w++, lo[k])
     // An end bound even when the next interval starts right after: the kernel
     // keeps the two elements apart (an end and a start on the same key).
     if (hi[k] !== MAX) {
-      keys.writeUInt32BE(hi[k] + 1, 4 * w)
+      put32(keys, 4 * w, hi[k] + 1)
       flags[w++] = ELEM_FLAG_INTERVAL_END
     }
   }
