@@ -386,16 +386,8 @@ export class Reconciler {
         this.#state = observed
         return { operations: [], messages: 0, genId: observed.genId, retries: attempt }
       }
-      const tx = this.#client.transaction()
-      for (const op of ops) tx.apply(op)
-      let messages: number
-      try {
-        messages = this.#client.commitSync(tx, { genId: observed.genId, handles: false }).messages
-      } catch (e) {
-        this.invalidate()
-        if (isGenerationMismatch(e) && attempt < retries) continue
-        throw e
-      }
+      const messages = this.#commitBound(ops, observed.genId, attempt < retries)
+      if (messages === undefined) continue
       // A batch bound to generation g that succeeded made generation g + 1,
       // unless the kernel found nothing to do (e.g. adding elements a broken
       // listing had hidden): then the generation stays g. Ask, it is cheap.
@@ -425,16 +417,8 @@ export class Reconciler {
     for (let attempt = 0; ; attempt++) {
       const p = this.#planDelta(ref, delta)
       if (p.ops.length === 0) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
-      const tx = this.#client.transaction()
-      for (const op of p.ops) tx.apply(op)
-      let messages: number
-      try {
-        messages = this.#client.commitSync(tx, { genId: p.genId, handles: false }).messages
-      } catch (e) {
-        this.invalidate()
-        if (isGenerationMismatch(e) && attempt < retries) continue
-        throw e
-      }
+      const messages = this.#commitBound(p.ops, p.genId, attempt < retries)
+      if (messages === undefined) continue
       p.done()
       return { operations: p.ops, messages, genId: p.genId, retries: attempt }
     }
@@ -459,6 +443,23 @@ export class Reconciler {
       }
       p.done()
       return { operations: p.ops, messages, genId: p.genId, retries: attempt }
+    }
+  }
+
+  /**
+   * Commits `ops` as one batch bound to `genId`; its message count, or
+   * undefined when another writer moved the generation and a retry is allowed
+   * (the in-memory state is dropped on any failure).
+   */
+  #commitBound(ops: readonly Operation[], genId: number, mayRetry: boolean): number | undefined {
+    const tx = this.#client.transaction()
+    for (const op of ops) tx.apply(op)
+    try {
+      return this.#client.commitSync(tx, { genId, handles: false }).messages
+    } catch (e) {
+      this.invalidate()
+      if (isGenerationMismatch(e) && mayRetry) return undefined
+      throw e
     }
   }
 
