@@ -73,16 +73,33 @@ export class GatewayAgent {
         const remove = [...this.#pods].filter((p) => !next.has(p))
         const r = this.#reconciler.updateSetSync({ family: 'ip', table: PROVIDER_TABLE, set: OFFLOADED_SET }, { add, remove })
         this.#pods = next
+        // Someone else wrote in between (the delta was re-planned on a fresh
+        // read): their change may have touched rules too, so repair the table.
+        if (r.retries > 0) return this.#full(fwc, shape, pods)
         return { ...r, mode: 'delta' }
       }
-      const r = this.#reconciler.reconcileSync(applyToModel(toOperations(fwc)))
-      this.#shape = shape
-      this.#pods = new Set(pods)
-      return { ...r, mode: 'reconcile' }
+      return this.#full(fwc, shape, pods)
     } catch (e) {
       this.#shape = undefined
       throw e
     }
+  }
+
+  /**
+   * Makes the kernel hold exactly the table of `inv`, whatever the in-memory
+   * state says (e.g. after a monitor reported that someone else changed it).
+   */
+  repair(inv: Inventory): AgentResult {
+    this.#reconciler.invalidate()
+    this.#shape = undefined
+    return this.sync(inv)
+  }
+
+  #full(fwc: FirewallConfiguration, shape: string, pods: string[]): AgentResult {
+    const r = this.#reconciler.reconcileSync(applyToModel(toOperations(fwc)))
+    this.#shape = shape
+    this.#pods = new Set(pods)
+    return { ...r, mode: 'reconcile' }
   }
 
   /** Opens this consumer's access to one more offloaded pod (one batch, one element). */
