@@ -309,7 +309,7 @@ export class Client {
   #prepare(tx: Transaction, opts: CommitOptions) {
     if (!(tx instanceof Transaction)) invalid('commit(tx)', 'Expected a Transaction', tx)
     const { ops, owner } = tx.toNative()
-    if (opts.handles === false) return { ops, owner }
+    if (opts.handles === false || !ops.some((o) => ECHO_KINDS.has(o.kind))) return { ops, owner }
     return {
       ops: ops.map((o) => (ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !String(o.name ?? '').startsWith('__') ? { ...o, echo: true } : o)),
       owner,
@@ -321,6 +321,7 @@ export class Client {
     const handles: (number | undefined)[] = new Array(tx.length).fill(undefined)
     if (res.handles) for (const [i, h] of res.handles) handles[owner[i]] = Number(h)
     // Keep set shapes so later transactions can add elements without a listing.
+    if (!tx.touchesSets) return { handles, messages: res.messages, bytes: res.bytes }
     for (const op of tx.operations) {
       const o = op.object as { kind: string; family?: Family; table?: string; name?: string }
       if ((o.kind === 'set' || o.kind === 'map') && (op.verb === 'delete' || op.verb === 'destroy'))

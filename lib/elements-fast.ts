@@ -78,6 +78,9 @@ function parse(s: string, out: Float64Array, i: number): boolean {
   return false
 }
 
+/** Parse space of {@link fewIPv4} (at most 15 intervals), reused: no allocation per call. */
+const SCRATCH = new Float64Array(32)
+
 /**
  * Packed kernel elements for a handful of IPv4 keys (a pod coming or going),
  * the same ones the general path makes, without its bigint parser:
@@ -91,7 +94,7 @@ export function fewIPv4(
 ): { packedKeys: Buffer; keyLen: number; packedFlags: Buffer } | undefined {
   const n = elements.length
   if (n === 0 || n >= 16 || opts.leadingZero || shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined) return undefined
-  const iv = new Float64Array(2 * n)
+  const iv = SCRATCH
   for (let i = 0; i < n; i++) {
     const e = elements[i]
     if (typeof e !== 'string' || !parse(e, iv, i)) return undefined

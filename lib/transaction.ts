@@ -148,6 +148,7 @@ export class Transaction {
   readonly #resolver?: SetResolver
   readonly #entries: Entry[] = []
   readonly #localSets = new Map<string, KnownSet>()
+  #touchesSets = false
   #nextSetId = 1
 
   constructor(opts: TransactionOptions = {}) {
@@ -203,6 +204,14 @@ export class Transaction {
     return [...this.#localSets].map(([k, v]) => [k, v.shape])
   }
 
+  /**
+   * True if an operation creates or deletes sets, maps, tables or the ruleset
+   * (the client then updates the set shapes it remembers).
+   */
+  get touchesSets(): boolean {
+    return this.#touchesSets
+  }
+
   /** Number of operations. */
   get length(): number {
     return this.#entries.length
@@ -240,6 +249,7 @@ export class Transaction {
     checkKeys(obj, KEYS[k], path)
     const entry = this.#compile(verb, obj as NftObject, path)
     this.#entries.push(entry)
+    if (k === 'set' || k === 'map' || k === 'table' || k === 'ruleset') this.#touchesSets = true
     return this
   }
 

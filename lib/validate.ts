@@ -18,7 +18,8 @@ import { invalid } from './errors.js'
 
 /** Checks an object name (table, chain, set, counter): 1-255 bytes, no NUL. */
 export function checkName(v: unknown, path: string, what: string): string {
-  if (typeof v !== 'string' || v.length === 0 || Buffer.byteLength(v) > NAME_MAX || v.includes('\0'))
+  // UTF-8 needs at most 3 bytes per UTF-16 unit: short names skip the byte count.
+  if (typeof v !== 'string' || v.length === 0 || (v.length * 3 > NAME_MAX && Buffer.byteLength(v) > NAME_MAX) || v.includes('\0'))
     invalid(path, `Expected a ${what} name of 1-${NAME_MAX} bytes`, v)
   return v
 }
@@ -26,7 +27,7 @@ export function checkName(v: unknown, path: string, what: string): string {
 /** Checks an optional comment (at most 127 bytes, as nft stores it with a NUL). */
 export function checkComment(v: unknown, path: string): string | undefined {
   if (v === undefined) return undefined
-  if (typeof v !== 'string' || Buffer.byteLength(v) > COMMENT_MAX - 1 || v.includes('\0'))
+  if (typeof v !== 'string' || (v.length * 3 > COMMENT_MAX - 1 && Buffer.byteLength(v) > COMMENT_MAX - 1) || v.includes('\0'))
     invalid(path, `Expected a comment of at most ${COMMENT_MAX - 1} bytes`, v)
   return v
 }
