@@ -479,8 +479,11 @@ export class Reconciler {
       index = new Map(set.elements.map((e) => [keyOf(e), e]))
       this.#index.set(id, index)
     }
+    const plainHash = set.kind === 'set' && set.type === 'ipv4_addr' && !(set.flags ?? []).includes('interval')
     const canon = (els: readonly Element[] | undefined, path: string) => {
       if (!els?.length) return []
+      // Pod IPs in a hash set: a canonical dotted quad is its own canonical form.
+      if (plainHash && els.every(isDottedQuad)) return els
       try {
         return canonicalElements({ ...set, elements: els } as Desired['sets'][number], family)
       } catch (e) {
@@ -572,6 +575,13 @@ export interface SetDeltaRef {
 export interface SetDelta {
   readonly add?: readonly Element[]
   readonly remove?: readonly Element[]
+}
+
+/** A canonical IPv4 address (no leading zeros, each part 0-255). */
+function isDottedQuad(e: Element): boolean {
+  if (typeof e !== 'string') return false
+  const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(e)
+  return m !== null && +m[1] < 256 && +m[2] < 256 && +m[3] < 256 && +m[4] < 256
 }
 
 const keyOf = (e: Element) => JSON.stringify(typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: unknown }).key : e)
