@@ -142,15 +142,18 @@ export function selectorText(s: Selector): string {
 
 /** Accepts nft's short forms (`iifname`, `mark`, `l4proto`) as selector names. */
 export function normalizeSelector(s: string): Selector | undefined {
+  if (Object.hasOwn(SELECTORS, s)) return s as Selector // the common case: already canonical
   const t = s.trim().replace(/\s+/g, ' ')
-  if (t in SELECTORS) return t as Selector
-  const short: Record<string, Selector> = {
-    iifname: 'meta iifname',
-    oifname: 'meta oifname',
-    mark: 'meta mark',
-    l4proto: 'meta l4proto',
-    nfproto: 'meta nfproto',
-    protocol: 'meta protocol',
-  }
-  return short[t]
+  if (Object.hasOwn(SELECTORS, t)) return t as Selector
+  return Object.hasOwn(SHORT_SELECTORS, t) ? SHORT_SELECTORS[t] : undefined
+}
+
+/** Bare meta keys nft accepts without `meta`. */
+const SHORT_SELECTORS: Readonly<Record<string, Selector>> = {
+  iifname: 'meta iifname',
+  oifname: 'meta oifname',
+  mark: 'meta mark',
+  l4proto: 'meta l4proto',
+  nfproto: 'meta nfproto',
+  protocol: 'meta protocol',
 }

@@ -303,6 +303,9 @@ describe('rule expressions', () => {
     expect(sel.path).toBe('add(0).exprs[0].match')
     expect(sel.reason).toBe("Expected a selector such as 'ip saddr', 'tcp dport', 'meta iifname', 'ct state'")
     expect(rejection(() => rule([{ match: ['ip saddr', 'tcp dprt'], value: { set: 'x' } }])).path).toBe('add(0).exprs[0].match[1]')
+    // Names of Object.prototype are not selectors either.
+    for (const name of ['toString', 'constructor', '__proto__']) expect(rejection(() => rule([{ match: name, value: 1 }])).path).toBe('add(0).exprs[0].match')
+    expect(rejection(() => rule([{ match: ' ip   saddr ', value: '10.0.0.300' }])).path).toBe('add(0).exprs[0].value') // spaced selector still recognised
     const st = rejection(() => rule([{ stmt: 'acept' }]))
     expect(st.path).toBe('add(0).exprs[0].stmt')
     expect(st.reason).toBe('Expected a known statement (counter, accept, drop, jump, reject, ...)')
