@@ -123,7 +123,7 @@ export function keyDatatypes(type: unknown, path: string): Datatype[] {
   const names = Array.isArray(type) ? type : [type]
   if (names.length === 0 || names.length > 16) invalid(path, 'Expected a key type or a list of 1-16 key types', type)
   return names.map((n, i) => {
-    if (typeof n !== 'string' || !(n in DATATYPES))
+    if (typeof n !== 'string' || !Object.hasOwn(DATATYPES, n))
       invalid(Array.isArray(type) ? `${path}[${i}]` : path, `Expected a key type: ${Object.keys(DATATYPES).join(', ')}`, n)
     return DATATYPES[n as KeyTypeName]
   })
@@ -242,7 +242,7 @@ export class Transaction {
     const path = `${verb}(${this.#entries.length})`
     if (typeof obj !== 'object' || obj === null) invalid(path, 'Expected an object with a kind', obj)
     const kind = (obj as { kind?: unknown }).kind
-    if (typeof kind !== 'string' || !(kind in VERBS))
+    if (typeof kind !== 'string' || !Object.hasOwn(VERBS, kind))
       invalid(`${path}.kind`, `Expected a kind: ${Object.keys(VERBS).join(', ')}`, kind)
     const k = kind as NftObject['kind']
     if (!VERBS[k].includes(verb)) invalid(`${path}.kind`, `Expected a kind that supports ${verb} (${verb} applies to ${Object.keys(VERBS).filter((x) => VERBS[x as NftObject['kind']].includes(verb)).join(', ')})`, kind)
@@ -299,7 +299,7 @@ export class Transaction {
     if (t.flags !== undefined) {
       if (!Array.isArray(t.flags)) invalid(`${path}.flags`, `Expected a list of ${Object.keys(TABLE_FLAG).join(', ')}`, t.flags)
       t.flags.forEach((f, i) => {
-        if (!(f in TABLE_FLAG)) invalid(`${path}.flags[${i}]`, `Expected one of ${Object.keys(TABLE_FLAG).join(', ')}`, f)
+        if (!Object.hasOwn(TABLE_FLAG, f)) invalid(`${path}.flags[${i}]`, `Expected one of ${Object.keys(TABLE_FLAG).join(', ')}`, f)
         flags |= TABLE_FLAG[f as keyof typeof TABLE_FLAG]
       })
     }
@@ -407,7 +407,7 @@ export class Transaction {
     let flags = 0
     const FLAGS = { interval: SET_FLAG.interval, timeout: SET_FLAG.timeout, constant: SET_FLAG.constant, dynamic: SET_FLAG.eval }
     flagsIn.forEach((f, i) => {
-      if (!(f in FLAGS)) invalid(`${path}.flags[${i}]`, `Expected one of ${Object.keys(FLAGS).join(', ')}`, f)
+      if (!Object.hasOwn(FLAGS, f)) invalid(`${path}.flags[${i}]`, `Expected one of ${Object.keys(FLAGS).join(', ')}`, f)
       flags |= FLAGS[f as keyof typeof FLAGS]
     })
     const interval = (flags & SET_FLAG.interval) !== 0
@@ -418,7 +418,7 @@ export class Transaction {
     let data: Datatype | 'verdict' | undefined
     if (s.kind === 'map') {
       if (s.map === 'verdict') data = 'verdict'
-      else if (typeof s.map === 'string' && s.map in DATATYPES) data = DATATYPES[s.map as KeyTypeName]
+      else if (typeof s.map === 'string' && Object.hasOwn(DATATYPES, s.map)) data = DATATYPES[s.map as KeyTypeName]
       else invalid(`${path}.map`, `Expected a map value type: verdict, ${Object.keys(DATATYPES).join(', ')}`, s.map)
       flags |= SET_FLAG.map
     }

@@ -59,7 +59,7 @@ const CHAIN_TYPES: Record<ChainType, { families: readonly Family[]; hooks?: read
 
 /** Checks a chain type against family and hook, as the kernel would. */
 export function checkChainType(type: unknown, family: Family, hook: Hook, path: string): ChainType {
-  if (typeof type !== 'string' || !(type in CHAIN_TYPES)) invalid(path, 'Expected a chain type: filter, nat or route', type)
+  if (typeof type !== 'string' || !Object.hasOwn(CHAIN_TYPES, type)) invalid(path, 'Expected a chain type: filter, nat or route', type)
   const t = CHAIN_TYPES[type as ChainType]
   if (!t.families.includes(family)) invalid(path, `Expected a chain type valid in a ${family} table (${type} is for ${t.families.join(', ')})`, type)
   if (t.hooks && !t.hooks.includes(hook)) invalid(path, `Expected a chain type valid at hook ${hook} (${type} chains hook ${t.hooks.join(', ')})`, type)

@@ -467,7 +467,7 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
         e.prefix = st.prefix
       }
       if (st.level !== undefined) {
-        if (!(st.level in LOG_LEVEL)) invalid(`${path}.level`, `Expected one of ${Object.keys(LOG_LEVEL).join(', ')}`, st.level)
+        if (!Object.hasOwn(LOG_LEVEL, st.level)) invalid(`${path}.level`, `Expected one of ${Object.keys(LOG_LEVEL).join(', ')}`, st.level)
         e.level = LOG_LEVEL[st.level]
       }
       ctx.out.push(e as NativeExpr)
@@ -475,7 +475,7 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     }
     case 'limit': {
       if (!(Number.isSafeInteger(st.rate) && st.rate > 0)) invalid(`${path}.rate`, 'Expected a positive integer rate', st.rate)
-      if (!(st.per in LIMIT_UNIT)) invalid(`${path}.per`, `Expected one of ${Object.keys(LIMIT_UNIT).join(', ')}`, st.per)
+      if (!Object.hasOwn(LIMIT_UNIT, st.per)) invalid(`${path}.per`, `Expected one of ${Object.keys(LIMIT_UNIT).join(', ')}`, st.per)
       if (st.burst !== undefined && !(Number.isInteger(st.burst) && st.burst >= 0 && st.burst <= 0xffffffff))
         invalid(`${path}.burst`, 'Expected a burst of 0-4294967295 packets', st.burst)
       ctx.out.push({

@@ -362,14 +362,14 @@ class Parser {
           const names = [this.word('a key type')]
           while (this.accept('.')) names.push(this.word('a key type'))
           keyTypes = names.map((n, i) => {
-            if (!(n in DATATYPES)) this.fail(this.toks[this.pos - 1 - (names.length - 1 - i) * 2], `expected a key type (${Object.keys(DATATYPES).join(', ')}) but found '${n}'`)
+            if (!Object.hasOwn(DATATYPES, n)) this.fail(this.toks[this.pos - 1 - (names.length - 1 - i) * 2], `expected a key type (${Object.keys(DATATYPES).join(', ')}) but found '${n}'`)
             return DATATYPES[n as KeyTypeName]
           })
           s.type = names.length === 1 ? names[0] : names
           if (kind === 'map') {
             this.expect(':', "':' and the map's value type")
             const d = this.word('a map value type')
-            if (d !== 'verdict' && !(d in DATATYPES)) this.fail(this.toks[this.pos - 1], `expected verdict or a value type but found '${d}'`)
+            if (d !== 'verdict' && !Object.hasOwn(DATATYPES, d)) this.fail(this.toks[this.pos - 1], `expected verdict or a value type but found '${d}'`)
             data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
             s.map = d
           }

@@ -69,6 +69,14 @@ describe('names and families', () => {
     expect(e.path).toBe('add(0).kind')
     expect(e.reason).toBe('Expected a kind: table, chain, rule, set, map, element, counter, ruleset')
   })
+
+  it('does not take names of Object.prototype for kinds, types, flags or chain types', () => {
+    expect(rejection(() => tx().add(bad({ kind: 'toString' }))).path).toBe('add(0).kind')
+    expect(rejection(() => tx().add(bad({ kind: 'set', name: 's', type: 'constructor' }))).path).toBe('add(0).type')
+    expect(rejection(() => tx().add(bad({ kind: 'set', name: 's', type: 'ipv4_addr', flags: ['hasOwnProperty'] }))).path).toBe('add(0).flags[0]')
+    expect(rejection(() => tx().add(bad({ kind: 'table', flags: ['valueOf'] }))).path).toBe('add(0).flags[0]')
+    expect(rejection(() => tx().add(bad({ kind: 'chain', name: 'c', hook: 'input', type: 'toString', priority: 0 }))).path).toBe('add(0).type')
+  })
 })
 
 describe('verbs', () => {
