@@ -45,6 +45,13 @@ function readAddr(s: string, n: number): number {
   return v
 }
 
+/** The value of a canonical dotted quad (no leading zeros, parts 0-255), or undefined. */
+export function ipv4Value(s: string): number | undefined {
+  pos = 0
+  const v = readAddr(s, s.length)
+  return v >= 0 && pos === s.length ? v : undefined
+}
+
 /** Parses `a.b.c.d`, `a.b.c.d/len` or `a.b.c.d-e.f.g.h` into [lo, hi]; false if not that shape or not canonical. */
 function parse(s: string, out: Float64Array, i: number): boolean {
   pos = 0
@@ -144,13 +151,12 @@ export function fastIPv4(
       break
     }
   }
-  const at = (k: number) => (order ? order[k] : k)
   if (!shape.interval) {
     const keys = Buffer.allocUnsafe(4 * n)
     let m = 0
     let prev = -1
     for (let k = 0; k < n; k++) {
-      const v = iv[2 * at(k)]
+      const v = iv[2 * (order ? order[k] : k)]
       if (v === prev) continue
       keys.writeUInt32BE(v, 4 * m++)
       prev = v
@@ -195,7 +201,8 @@ export function fastIPv4(
   return { packedKeys: keys.subarray(0, 4 * w), keyLen: 4, packedFlags: flags.subarray(0, w) }
 }
 
-const dotted = (v: number) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`
+/** A 32-bit value as a dotted quad. */
+export const dotted = (v: number) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`
 
 /** Formats [lo, hi] as nft prints it: address, prefix, or range. */
 function formatInterval(lo: number, hi: number): string {

@@ -16,7 +16,7 @@ import { isGenerationMismatch, NftValidationError } from './errors.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
 import { compileRule } from './expr/compile.js'
 import type { RuleExpr } from './expr/types.js'
-import { fastIPv4, fastIPv4Decode, fewIPv4 } from './elements-fast.js'
+import { fastIPv4, fastIPv4Decode, fewIPv4, ipv4Value } from './elements-fast.js'
 import { elementsOf, type ListedRule, type Listing, setShapeOf } from './listing.js'
 import type { TableContents } from './nft/ruleset.js'
 import { keyDatatypes, type Operation } from './transaction.js'
@@ -176,7 +176,6 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       const wantKeys = new Set(want.map(key))
       const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
       const fresh = want.filter((e) => !have.has(key(e)))
-      const plain = (e: Element) => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
       if (gone.length) dels.push({ verb: 'delete', object: { kind: 'element', family, table, set: ds.name, elements: gone.map(plain) } as never })
       if (fresh.length) adds.push({ verb: 'add', object: { kind: 'element', family, table, set: ds.name, elements: fresh } })
     }
@@ -516,7 +515,6 @@ export class Reconciler {
       fresh.push(e)
       freshKeys.add(k)
     }
-    const plain = (e: Element) => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
     const ops: Operation[] = []
     if (gone.length) ops.push({ verb: 'delete', object: { kind: 'element', family, table: set.table, set: set.name, elements: gone.map(plain) } as never })
     if (fresh.length) ops.push({ verb: 'add', object: { kind: 'element', family, table: set.table, set: set.name, elements: fresh } })
@@ -546,19 +544,18 @@ export class Reconciler {
   }
 
   #read(): Listing {
-    this.reads++
-    this.#index.clear()
-    this.#dirty.clear()
-    const l = this.#client.listSync()
-    this.#seen = Math.max(this.#seen, l.genId)
-    return l
+    return this.#took(this.#client.listSync())
   }
 
   async #readAsync(): Promise<Listing> {
+    return this.#took(await this.#client.list())
+  }
+
+  /** Bookkeeping of a fresh kernel read: the indexes of the old state go. */
+  #took(l: Listing): Listing {
     this.reads++
     this.#index.clear()
     this.#dirty.clear()
-    const l = await this.#client.list()
     this.#seen = Math.max(this.#seen, l.genId)
     return l
   }
@@ -578,17 +575,16 @@ export interface SetDelta {
 }
 
 /** A canonical IPv4 address (no leading zeros, each part 0-255). */
-function isDottedQuad(e: Element): boolean {
-  if (typeof e !== 'string') return false
-  const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(e)
-  return m !== null && +m[1] < 256 && +m[2] < 256 && +m[3] < 256 && +m[4] < 256
-}
+const isDottedQuad = (e: Element): boolean => typeof e === 'string' && ipv4Value(e) !== undefined
 
-const keyOf = (e: Element) => JSON.stringify(typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: unknown }).key : e)
+/** An element's key (a map element's without its value). */
+const plain = (e: Element): Element => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
+
+/** An element's key as a string, for sets of elements. */
+const keyOf = (e: Element) => JSON.stringify(plain(e))
 
 /** The listing after element additions and deletions (canonical forms, as plan() produced them). */
 function withElementOps(l: Listing, ops: readonly Operation[], genId: number): Listing {
-  const keyOf = (e: Element) => JSON.stringify(typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: unknown }).key : e)
   const sets = l.sets.map((s) => {
     let elements = s.elements
     for (const op of ops) {

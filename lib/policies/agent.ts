@@ -47,8 +47,10 @@ export class GatewayAgent {
   configuration(inv: Inventory): FirewallConfiguration {
     const problems = validateInventory(inv)
     if (problems.length) throw new NftValidationError(`inventory.${problems[0].path}`, problems[0].message, undefined)
-    const fwc = providerProtection(inv, this.options).find((f) => f.metadata?.labels?.['networking.liqo.io/firewall-unique'] === this.consumer)
-    if (!fwc) throw new NftValidationError('inventory.consumers', `no consumer named '${this.consumer}'`, inv.consumers.map((c) => c.name))
+    const mine = inv.consumers.find((c) => c.name === this.consumer)
+    if (!mine) throw new NftValidationError('inventory.consumers', `no consumer named '${this.consumer}'`, inv.consumers.map((c) => c.name))
+    // Only this gateway's table: the other consumers' pods are not its business.
+    const [fwc] = providerProtection({ ...inv, consumers: [mine] }, this.options)
     const bad = validate(fwc)
     if (bad.length) throw new NftValidationError(bad[0].path, bad[0].message, undefined) // a generator bug: never apply it
     return fwc

@@ -5,21 +5,15 @@
  * @module
  */
 import { parseAllDocuments } from 'yaml'
+import { dotted, ipv4Value } from '../elements-fast.js'
 import type { Problem } from '../liqo/firewall-configuration.js'
 import type { Inventory } from './inventory.js'
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 const IFNAME = /^[^\s/]{1,15}$/
 
-/** The 32-bit value of a dotted-quad IPv4 address, or undefined. */
-function ipv4(s: unknown): number | undefined {
-  if (typeof s !== 'string') return undefined
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s)
-  if (!m) return undefined
-  const b = m.slice(1).map(Number)
-  if (b.some((x) => x > 255) || m.slice(1).some((x) => x.length > 1 && x.startsWith('0'))) return undefined
-  return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0
-}
+/** The 32-bit value of a canonical dotted-quad IPv4 address, or undefined. */
+const ipv4 = (s: unknown): number | undefined => (typeof s === 'string' ? ipv4Value(s) : undefined)
 
 /** `[network, mask]` of an IPv4 CIDR without host bits, or a reason it is not one. */
 function cidr(s: unknown): { net: number; mask: number } | string {
@@ -29,7 +23,7 @@ function cidr(s: unknown): { net: number; mask: number } | string {
   const len = Number(l)
   if (more !== undefined || net === undefined || l === undefined || !/^\d{1,2}$/.test(l) || len > 32) return 'expected an IPv4 CIDR such as 10.200.0.0/16'
   const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0
-  if ((net & mask) >>> 0 !== net) return `host bits set: did you mean ${[(net & mask) >>> 24, ((net & mask) >>> 16) & 255, ((net & mask) >>> 8) & 255, (net & mask) & 255].join('.')}/${len}?`
+  if ((net & mask) >>> 0 !== net) return `host bits set: did you mean ${dotted((net & mask) >>> 0)}/${len}?`
   return { net, mask }
 }
 
