@@ -25,7 +25,8 @@ import { Deployment, mismatches, policyText, probeMatrix } from './testbed/scena
 import { countersText, matrixText, reportHtml } from './report.js'
 
 const args = process.argv.slice(2)
-const reportPath = resolve(args[args.indexOf('--report') + 1] && args.includes('--report') ? args[args.indexOf('--report') + 1] : 'nftkit-demo-report.html')
+const at = args.indexOf('--report')
+const reportPath = resolve(at >= 0 && args[at + 1] ? args[at + 1] : 'nftkit-demo-report.html')
 const tty = process.stdout.isTTY
 const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s)
 const step = (s: string) => console.log(`\n${bold(s)}`)

@@ -10,7 +10,7 @@ const PROTOS = ['icmp', 'tcp', 'udp'] as const
 const SYMBOL: Record<Verdict, string> = { allow: '✓', reject: 'R', drop: '·' }
 
 /** Pods in matrix order (first appearance as source). */
-function podsOf(cells: readonly Cell[]): string[] {
+function podsIn(cells: readonly Cell[]): string[] {
   const out: string[] = []
   for (const c of cells) for (const p of [c.from, c.to]) if (!out.includes(p)) out.push(p)
   return out
@@ -25,7 +25,7 @@ function podsOf(cells: readonly Cell[]): string[] {
 export function matrixText(cells: readonly Cell[], color: boolean): string {
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s)
   const tone: Record<Verdict, string> = { allow: '32', reject: '33', drop: '31' }
-  const pods = podsOf(cells)
+  const pods = podsIn(cells)
   const w = Math.max(...pods.map((p) => p.length), 8)
   const at = new Map(cells.map((c) => [`${c.from} ${c.to} ${c.proto}`, c]))
   const lines = [`${'from \\ to'.padEnd(w)} │ ${pods.map((p) => p.padEnd(w)).join(' ')}`, `${'─'.repeat(w)}─┼─${'─'.repeat((w + 1) * pods.length)}`]
@@ -58,7 +58,7 @@ export function countersText(rows: readonly RuleCounters[]): string {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 function matrixHtml(cells: readonly Cell[]): string {
-  const pods = podsOf(cells)
+  const pods = podsIn(cells)
   const at = new Map(cells.map((c) => [`${c.from} ${c.to} ${c.proto}`, c]))
   const head = `<tr><th>from \\ to</th>${pods.map((p) => `<th>${esc(p)}</th>`).join('')}</tr>`
   const rows = pods.map((from) => {

@@ -24,7 +24,8 @@ export const CNI_TABLE = 'cni-network-policies'
 
 /** The policies running on a testbed. */
 export class Deployment {
-  readonly #clients: Client[] = []
+  /** The gateway connections, by consumer name. */
+  readonly #gateways = new Map<string, Client>()
   /** One agent per consumer gateway, by consumer name. */
   readonly agents = new Map<string, GatewayAgent>()
   readonly #cni: Reconciler
@@ -37,11 +38,10 @@ export class Deployment {
   ) {
     for (const c of inv.consumers) {
       const client = createClient({ netns: testbed.gateway(c.name).netns, family: 'ip' })
-      this.#clients.push(client)
+      this.#gateways.set(c.name, client)
       this.agents.set(c.name, new GatewayAgent(client, c.name))
     }
     this.#cniClient = createClient({ netns: testbed.provider.netns, family: 'ip' })
-    this.#clients.push(this.#cniClient)
     this.#cni = new Reconciler(this.#cniClient)
     this.sync(inv)
   }
@@ -60,8 +60,9 @@ export class Deployment {
 
   /** Per-rule counters of a consumer's gateway table. */
   gatewayCounters(consumer: string): RuleCounters[] {
-    const i = [...this.agents.keys()].indexOf(consumer)
-    return ruleCounters(this.#clients[i].listSync({ table: PROVIDER_TABLE }), 'ip', PROVIDER_TABLE)
+    const client = this.#gateways.get(consumer)
+    if (!client) throw new Error(`no gateway of ${consumer}`)
+    return ruleCounters(client.listSync({ table: PROVIDER_TABLE }), 'ip', PROVIDER_TABLE)
   }
 
   /** Per-rule counters of the NetworkPolicy stand-in. */
@@ -71,7 +72,8 @@ export class Deployment {
 
   /** Closes every connection (the kernel state stays until the testbed goes). */
   close(): void {
-    for (const c of this.#clients) c.close()
+    for (const c of this.#gateways.values()) c.close()
+    this.#cniClient.close()
   }
 }
 

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../lib/client.js'
 import { toOperations } from '../../lib/liqo/firewall-configuration.js'
+import { ruleCounters } from '../../lib/liqo/status.js'
 import { applyToModel } from '../../lib/nft/model.js'
 import { CONSUMER_TABLE, consumerProtection, LEAF_TABLE, leafIsolation } from '../../lib/policies/generate.js'
 import { reconcileSync } from '../../lib/reconcile.js'
@@ -43,9 +44,8 @@ describe('policy variants', () => {
       expect(outcome('b-app-1', 'a-client')).toEqual(['icmp:timeout', 'tcp:timeout', 'udp:timeout'])
       expect(outcome('a-web-1', 'a-client')).toEqual(['icmp:reply', 'tcp:open', 'udp:open'])
       expect(outcome('a-client', 'p-local')).toEqual(['icmp:reply', 'tcp:open', 'udp:open'])
-      const listed = nft.listSync({ family: 'ip', table: CONSUMER_TABLE })
-      const packets = (name: string) =>
-        (listed.rules.find((r) => r.comment === name)?.exprs.find((e) => 'stmt' in e && e.stmt === 'counter') as { packets?: number } | undefined)?.packets ?? -1
+      const counters = ruleCounters(nft.listSync({ family: 'ip', table: CONSUMER_TABLE }), 'ip', CONSUMER_TABLE)
+      const packets = (name: string) => counters.find((c) => c.name === name)?.packets ?? -1
       expect(packets('drop-provider-initiated')).toBeGreaterThanOrEqual(6)
       expect(packets('allow-offloaded')).toBeGreaterThanOrEqual(3)
     } finally {

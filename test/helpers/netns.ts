@@ -67,3 +67,12 @@ function stripJson(v: unknown): unknown {
   }
   return v
 }
+
+/**
+ * Sends `count` UDP datagrams of `bytes` bytes to 127.0.0.1:9 from inside the
+ * namespace (its output path sees them; lo must be up). Returns once all left.
+ */
+export function sendUdp(netns: string, count: number, bytes: number): void {
+  const js = `const s=require('dgram').createSocket('udp4');let n=0;const go=()=>s.send(Buffer.alloc(${bytes}),9,'127.0.0.1',()=>{if(++n<${count})go();else s.close()});go()`
+  execFileSync('ip', ['netns', 'exec', netns, process.execPath, '-e', js])
+}

@@ -17,7 +17,7 @@ import {
   type Transaction,
   VERBS_BY_KIND,
 } from '../../lib/index.js'
-import { makeNetns, type Netns } from '../helpers/netns.js'
+import { makeNetns, type Netns, sendUdp } from '../helpers/netns.js'
 
 let ns: Netns
 let nft: Client
@@ -968,14 +968,7 @@ describe('counter', () => {
     })
     // Three UDP datagrams of 10 bytes to 127.0.0.1:9 from inside the namespace: 3 x (20 + 8 + 10) bytes.
     execFileSync('ip', ['-n', ns.name, 'link', 'set', 'lo', 'up'])
-    execFileSync('ip', [
-      'netns',
-      'exec',
-      ns.name,
-      process.execPath,
-      '-e',
-      "const s=require('dgram').createSocket('udp4');let n=0;const go=()=>s.send(Buffer.alloc(10),9,'127.0.0.1',()=>{if(++n<3)go();else s.close()});go()",
-    ])
+    sendUdp(ns.name, 3, 10)
     const l = await list(t)
     expect(l.counters).toEqual([
       { kind: 'counter', family: 'inet', table: t, name: 'preset', handle: r.handles[1], packets: 5, bytes: 100, comment: 'five' },

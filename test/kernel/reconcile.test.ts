@@ -9,7 +9,7 @@ import { type Client, createClient, isGenerationMismatch, NftValidationError } f
 import { applyToModel } from '../../lib/nft/model.js'
 import { parseNft } from '../../lib/nft/parser.js'
 import { plan, Reconciler, reconcileSync } from '../../lib/reconcile.js'
-import { makeNetns, type Netns } from '../helpers/netns.js'
+import { makeNetns, type Netns, sendUdp } from '../helpers/netns.js'
 
 const desired = (text: string) => applyToModel(parseNft(text).operations)
 
@@ -46,15 +46,7 @@ describe('reconcile', () => {
 
   const rules = () => nft.listSync({ table: 'fw' }).rules.map((r) => ({ name: r.comment, handle: r.handle, exprs: r.exprs }))
   // Three UDP datagrams to 127.0.0.1 from inside the namespace (the output chain counts them).
-  const ping = () =>
-    execFileSync('ip', [
-      'netns',
-      'exec',
-      ns.name,
-      process.execPath,
-      '-e',
-      "const s=require('dgram').createSocket('udp4');let n=0;const go=()=>s.send('x',9,'127.0.0.1',()=>{if(++n<3)go();else s.close()});go()",
-    ])
+  const ping = () => sendUdp(ns.name, 3, 1)
 
   it('creates the table in one batch, then finds nothing to change', () => {
     const r = reconcileSync(nft, desired(fw([R.a, R.b, R.c])))

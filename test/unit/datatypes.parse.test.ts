@@ -20,7 +20,7 @@ import {
   splitConcatTypeId,
   toBytes,
 } from '../../lib/datatypes.js'
-import { NftValidationError } from '../../lib/errors.js'
+import { rejection } from '../helpers/rejection.js'
 
 const v4 = DATATYPES.ipv4_addr
 const v6 = DATATYPES.ipv6_addr
@@ -30,17 +30,6 @@ const mark = DATATYPES.mark
 const ifname = DATATYPES.ifname
 const mac = DATATYPES.ether_addr
 
-/** Runs f and returns the NftValidationError it throws (fails the test otherwise). */
-function rejection(f: () => unknown): NftValidationError {
-  try {
-    f()
-  } catch (e) {
-    expect(e).toBeInstanceOf(NftValidationError)
-    expect(e).toBeInstanceOf(TypeError)
-    return e as NftValidationError
-  }
-  throw new Error('expected an NftValidationError, nothing was thrown')
-}
 
 const ip6 = (s: string): bigint => {
   const v = parseIPv6(s)

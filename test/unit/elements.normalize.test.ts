@@ -9,6 +9,7 @@ import { decodeElements as decodeRecords, type Element, encodeElements, type Set
 import { NftValidationError } from '../../lib/errors.js'
 import { cstr, encodeTlvs } from '../../lib/udata.js'
 import type { NativeElement } from '../../types/native.js'
+import { rejection } from '../helpers/rejection.js'
 
 const { ipv4_addr: v4, ipv6_addr: v6, inet_service: port, inet_proto: proto, mark, ifname } = DATATYPES
 
@@ -27,15 +28,6 @@ const END = ELEM_FLAG_INTERVAL_END
 const decodeElements = (shape: SetShape, els: readonly NativeElement[] | Parameters<typeof decodeRecords>[1]) =>
   decodeRecords(shape, els as Parameters<typeof decodeRecords>[1])
 
-function rejection(f: () => unknown): NftValidationError {
-  try {
-    f()
-  } catch (e) {
-    expect(e).toBeInstanceOf(NftValidationError)
-    return e as NftValidationError
-  }
-  throw new Error('expected an NftValidationError, nothing was thrown')
-}
 
 describe('interval sets: merging and bounds', () => {
   it('has INTERVAL_END = 1', () => {

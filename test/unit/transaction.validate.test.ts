@@ -4,22 +4,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import { DATATYPES } from '../../lib/datatypes.js'
-import { NftValidationError } from '../../lib/errors.js'
 import type { NftObject } from '../../lib/objects.js'
 import { Transaction } from '../../lib/transaction.js'
+import { rejection } from '../helpers/rejection.js'
 
-/** Runs f and returns the NftValidationError it throws (fails the test otherwise). */
-function rejection(f: () => unknown): NftValidationError {
-  try {
-    f()
-  } catch (e) {
-    expect(e).toBeInstanceOf(NftValidationError)
-    expect(e).toBeInstanceOf(TypeError)
-    expect((e as Error).name).toBe('NftValidationError')
-    return e as NftValidationError
-  }
-  throw new Error('expected an NftValidationError, nothing was thrown')
-}
 
 const tx = (family?: 'ip' | 'ip6' | 'inet' | 'bridge' | 'netdev' | 'arp') => new Transaction({ table: 't', ...(family ? { family } : {}) })
 /** Bypasses the static types to feed the runtime checks bad input. */

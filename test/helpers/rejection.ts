@@ -1,0 +1,16 @@
+/** Shared assertion of the unit tests: a call must fail validation. */
+import { expect } from 'vitest'
+import { NftValidationError } from '../../lib/errors.js'
+
+/** Runs f and returns the NftValidationError it throws (fails the test otherwise). */
+export function rejection(f: () => unknown): NftValidationError {
+  try {
+    f()
+  } catch (e) {
+    expect(e).toBeInstanceOf(NftValidationError)
+    expect(e).toBeInstanceOf(TypeError)
+    expect((e as Error).name).toBe('NftValidationError')
+    return e as NftValidationError
+  }
+  throw new Error('expected an NftValidationError, nothing was thrown')
+}
