@@ -8,18 +8,12 @@
  * Run: `unshare -n node --import tsx bench/boundary.ts`.
  */
 import { loadBinding } from '../lib/index.js'
-import { Runner, SET, w1Input, w1Tx, w2Element } from './workloads.js'
+import { Runner, SET, w1Input, w1Tx, w2Element, w2Tx } from './workloads.js'
 
 const run = new Runner('sync')
 await run.reset()
 run.client.commitSync(w1Tx(run, w1Input(1000, 100)))
-const mk = (add: boolean) => {
-  const tx = run.client.transaction()
-  if (add) tx.add({ kind: 'element', set: SET, elements: [w2Element(0)] })
-  else tx.delete({ kind: 'element', set: SET, elements: [w2Element(0)] })
-  return tx.toNative().ops
-}
-const ops = [mk(true), mk(false)]
+const ops = [0, 1].map((i) => w2Tx(run.client, SET, i, w2Element(0)).toNative().ops)
 const sock = new (loadBinding().Socket)(undefined)
 const n = Number(process.env.N ?? 20000)
 const samples: number[] = []

@@ -12,7 +12,7 @@
 import { createClient, Reconciler } from '../lib/index.js'
 import { fmt, percentile, requireOwnNetns } from './table.js'
 import { PODS, podsAfter, verifyW5, w5Desired } from './w5.js'
-import { Runner, settleHashSet, TABLE, w2Element } from './workloads.js'
+import { Runner, settleHashSet, TABLE, w2Element, w2Tx } from './workloads.js'
 
 const args = process.argv.slice(2)
 const opt = (name: string, dflt: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : dflt)
@@ -42,11 +42,7 @@ async function main(): Promise<void> {
   const op =
     via === 'commitSync'
       ? (i: number) => {
-          const el = w2Element(i >> 1)
-          const tx = client.transaction()
-          if (i % 2 === 0) tx.add({ kind: 'element', set: PODS, elements: [el] })
-          else tx.delete({ kind: 'element', set: PODS, elements: [el] })
-          return client.commitSync(tx).messages
+          return client.commitSync(w2Tx(client, PODS, i, w2Element(i >> 1))).messages
         }
       : (i: number) => {
           const el = w2Element(i >> 1)

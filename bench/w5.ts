@@ -17,7 +17,7 @@ import {
   validateFirewallConfiguration,
 } from '../lib/index.js'
 import { alternateP50, fmt, type Limits, percentile, ratio, type Row, timed } from './table.js'
-import { ip, Runner, settleHashSet, TABLE, w2Element } from './workloads.js'
+import { ip, Runner, settleHashSet, TABLE, w2Element, w2Tx } from './workloads.js'
 
 /** The set of W5. */
 export const PODS = 'pods'
@@ -160,10 +160,7 @@ export async function w5Case(n: number, variant: W5Variant, limits: Limits): Pro
         limits,
         (i) => {
           const el = w2Element(i >> 1)
-          const tx = client.transaction()
-          if (i % 2 === 0) tx.add({ kind: 'element', set: PODS, elements: [el] })
-          else tx.delete({ kind: 'element', set: PODS, elements: [el] })
-          messages.push(client.commitSync(tx).messages)
+          messages.push(client.commitSync(w2Tx(client, PODS, i, el)).messages)
         },
         { pairs: true },
       )

@@ -6,7 +6,7 @@
  */
 import { Reconciler } from '../lib/index.js'
 import { alternateP50, fmt, type Limits, percentile, ratio, type Row, timed } from './table.js'
-import { elem, ip, Runner, SET, settleHashSet, TABLE, w1Input, w1Problem, w1Tx, w2Element } from './workloads.js'
+import { elem, ip, Runner, SET, settleHashSet, TABLE, w1Input, w1Problem, w1Tx, w2Element, w2Tx } from './workloads.js'
 
 /** Set types of W6. */
 export type W6Set = 'hash' | 'interval'
@@ -40,10 +40,7 @@ export async function w6Case(n: number, set: W6Set, via: W6Via, limits: Limits):
         limits,
         (i) => {
           const el = w2Element(i >> 1)
-          const tx = client.transaction()
-          if (i % 2 === 0) tx.add({ kind: 'element', set: SET, elements: [el] })
-          else tx.delete({ kind: 'element', set: SET, elements: [el] })
-          messages.push(client.commitSync(tx).messages)
+          messages.push(client.commitSync(w2Tx(client, SET, i, el)).messages)
         },
         { pairs: true },
       )

@@ -138,6 +138,14 @@ export function w2Element(p: number): string {
   return ip(((198 << 24) | (18 << 16)) + 2 * p)
 }
 
+/** W2's operation i on `set` as a transaction: even i adds `el`, odd i deletes it. */
+export function w2Tx(client: Client, set: string, i: number, el: string): Transaction {
+  const tx = client.transaction()
+  if (i % 2 === 0) tx.add({ kind: 'element', set, elements: [el] })
+  else tx.delete({ kind: 'element', set, elements: [el] })
+  return tx
+}
+
 /** W3 setup: table, chain churn, 1000 rules; returns rule handles in order. */
 export async function w3Setup(run: Runner, nr: number): Promise<number[]> {
   const tx = run.client.transaction()
@@ -200,19 +208,11 @@ export async function runCase(w: string, n: number, r: number, limits: Limits, a
       // compiled the path as in a long-running controller. The state is
       // unchanged afterwards. NFTKIT_BENCH_WARMUP=0 skips it.
       const warm = Number(process.env.NFTKIT_BENCH_WARMUP ?? 5000)
-      for (let i = 0; i < warm; i++) {
-        const tx = run.client.transaction()
-        if (i % 2 === 0) tx.add({ kind: 'element', set: SET, elements: ['198.19.255.254'] })
-        else tx.delete({ kind: 'element', set: SET, elements: ['198.19.255.254'] })
-        await run.commit(tx)
-      }
+      for (let i = 0; i < warm; i++) await run.commit(w2Tx(run.client, SET, i, '198.19.255.254'))
       await time(
         (i) => {
           const el = w2Element(i >> 1) // the address is prepared input; building the transaction is timed
-          const tx = run.client.transaction()
-          if (i % 2 === 0) tx.add({ kind: 'element', set: SET, elements: [el] })
-          else tx.delete({ kind: 'element', set: SET, elements: [el] })
-          return commit(tx)
+          return commit(w2Tx(run.client, SET, i, el))
         },
         { pairs: true },
       )
