@@ -33,11 +33,6 @@ constexpr size_t kSliceEvents = 4096;
 // Attributes of interest all have small ids; larger ones are ignored.
 constexpr int kMaxAttr = 32;
 
-[[noreturn]] void ThrowErrno(const std::string& what) {
-  int e = errno;
-  throw SystemError(e, what + ": " + std::strerror(e));
-}
-
 int CollectAttr(const nlattr* a, void* data) {
   auto* tb = static_cast<const nlattr**>(data);
   uint16_t type = mnl_attr_get_type(a);

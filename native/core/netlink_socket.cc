@@ -35,11 +35,6 @@ constexpr size_t kRequestBuffer = 8192;
 // Counter-resetting rule dump (kernel >= 6.4), newer than some uapi headers.
 constexpr uint16_t kGetRuleReset = 25;
 
-[[noreturn]] void ThrowErrno(const std::string& what) {
-  int e = errno;
-  throw SystemError(e, what + ": " + std::strerror(e));
-}
-
 void ParseExtAck(const nlmsghdr* nlh, OpError& err) {
   if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return;
   const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
@@ -323,6 +318,11 @@ DumpResult NetlinkSocket::Dump(const DumpRequest& req) {
     if (!interrupted && GetGen() == out.gen_id) return out;
   }
   throw SystemError(EINTR, "the ruleset kept changing while it was being read");
+}
+
+void ThrowErrno(const std::string& what) {
+  int e = errno;
+  throw SystemError(e, what + ": " + std::strerror(e));
 }
 
 }  // namespace nftkit

@@ -24,6 +24,9 @@ class SystemError : public std::runtime_error {
   int err_;
 };
 
+// Throws SystemError for the errno a system call just left ("what: strerror").
+[[noreturn]] void ThrowErrno(const std::string& what);
+
 // Creates an unbound NETLINK_NETFILTER socket (close-on-exec) in the network
 // namespace of the file netns_path (/run/netns/x, /proc/PID/ns/net), or in the
 // calling thread's namespace when empty. Throws SystemError.
