@@ -117,8 +117,10 @@ export function readDocuments(text: string, file?: string): { documents: Documen
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-function keysOnly(v: Record<string, unknown>, allowed: readonly string[], path: string, out: Problem[]): void {
-  for (const k of Object.keys(v)) if (!allowed.includes(k)) out.push({ path: `${path}.${k}`, message: `unknown field '${k}' (expected one of ${allowed.join(', ')})` })
+/** Reports every field of `v` not in `allowed` (at the top level when `path` is empty). */
+export function keysOnly(v: Record<string, unknown>, allowed: readonly string[], path: string, out: Problem[]): void {
+  for (const k of Object.keys(v))
+    if (!allowed.includes(k)) out.push({ path: path ? `${path}.${k}` : k, message: `unknown field '${k}' (expected one of ${allowed.join(', ')})` })
 }
 
 function str(v: unknown, path: string, out: Problem[], what: string): v is string {

@@ -53,6 +53,8 @@ type FilterRule = {
   value?: string
 }
 
+/** Return traffic of connections that were allowed: the first rule of every gateway table. */
+const allowEstablished = (): FilterRule => ({ name: 'allow-established', match: [{ op: 'eq', ctstate: { value: ['established', 'related'] } }], action: 'accept' })
 const ipSet = (name: string, ips: readonly string[]) => ({ name, keyType: 'ipv4_addr', elements: ips.map((key) => ({ key })) })
 const dev = (op: 'eq' | 'neq', value: string, position: 'in' | 'out') => ({ op, dev: { value, position } })
 const ip = (op: 'eq' | 'neq', value: string, position: 'src' | 'dst') => ({ op, ip: { value, position } })
@@ -68,7 +70,7 @@ export function offloadedIPs(c: ConsumerInventory): string[] {
  * that does not touch the tunnel. They always sit before generated rules.
  */
 function privilegedRules(tunnel: string, control: readonly string[], tunnelOnly: boolean): FilterRule[] {
-  const rules: FilterRule[] = [{ name: 'allow-established', match: [{ op: 'eq', ctstate: { value: ['established', 'related'] } }], action: 'accept' }]
+  const rules: FilterRule[] = [allowEstablished()]
   if (control.length) {
     rules.push({ name: 'allow-control-plane-in', match: [ip('eq', '@control-plane', 'src')], action: 'accept' })
     rules.push({ name: 'allow-control-plane-out', match: [ip('eq', '@control-plane', 'dst')], action: 'accept' })
@@ -155,7 +157,7 @@ export function consumerProtection(inv: Inventory, opts: ConsumerProtectionOptio
             policy: 'accept',
             rules: {
               filterRules: [
-                { name: 'allow-established', match: [{ op: 'eq', ctstate: { value: ['established', 'related'] } }], action: 'accept' },
+                allowEstablished(),
                 { name: 'allow-offloaded', match: [dev('eq', tun, 'in'), ip('eq', `@${OFFLOADED_SET}`, 'src')], action: 'accept' },
                 { name: 'drop-provider-initiated', match: [dev('eq', tun, 'in')], action: 'drop' },
               ],

@@ -6,7 +6,7 @@
  */
 import { parseAllDocuments } from 'yaml'
 import { dotted, ipv4Value } from '../elements-fast.js'
-import type { Problem } from '../liqo/firewall-configuration.js'
+import { keysOnly, type Problem } from '../liqo/firewall-configuration.js'
 import type { Inventory } from './inventory.js'
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
@@ -41,9 +41,7 @@ export function validateInventory(v: unknown): Problem[] {
     out.push({ path, message })
   }
   if (!isObj(v)) return [{ path: '', message: 'expected an object with provider and consumers' }]
-  const keys = (o: Record<string, unknown>, allowed: string[], path: string) => {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) bad(`${path ? `${path}.` : ''}${k}`, `unknown field (expected one of ${allowed.join(', ')})`)
-  }
+  const keys = (o: Record<string, unknown>, allowed: string[], path: string) => keysOnly(o, allowed, path, out)
   keys(v, ['provider', 'consumers'], '')
   const podNames = new Map<string, string>()
   const podIPs = new Map<string, string>()
