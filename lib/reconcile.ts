@@ -430,16 +430,8 @@ export class Reconciler {
       if (!this.#state) this.#state = await this.#readAsync()
       const p = this.#planDelta(ref, delta)
       if (p.ops.length === 0) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
-      const tx = this.#client.transaction()
-      for (const op of p.ops) tx.apply(op)
-      let messages: number
-      try {
-        messages = (await this.#client.commit(tx, { genId: p.genId, handles: false })).messages
-      } catch (e) {
-        this.invalidate()
-        if (isGenerationMismatch(e) && attempt < retries) continue
-        throw e
-      }
+      const messages = await this.#commitBoundAsync(p.ops, p.genId, attempt < retries)
+      if (messages === undefined) continue
       p.done()
       return { operations: p.ops, messages, genId: p.genId, retries: attempt }
     }
@@ -455,6 +447,19 @@ export class Reconciler {
     for (const op of ops) tx.apply(op)
     try {
       return this.#client.commitSync(tx, { genId, handles: false }).messages
+    } catch (e) {
+      this.invalidate()
+      if (isGenerationMismatch(e) && mayRetry) return undefined
+      throw e
+    }
+  }
+
+  /** Async {@link Reconciler.#commitBound}. */
+  async #commitBoundAsync(ops: readonly Operation[], genId: number, mayRetry: boolean): Promise<number | undefined> {
+    const tx = this.#client.transaction()
+    for (const op of ops) tx.apply(op)
+    try {
+      return (await this.#client.commit(tx, { genId, handles: false })).messages
     } catch (e) {
       this.invalidate()
       if (isGenerationMismatch(e) && mayRetry) return undefined
