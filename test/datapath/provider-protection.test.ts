@@ -96,6 +96,12 @@ describe('provider protection on a real datapath', () => {
     if (!dep) throw new Error('policies not deployed')
     const fresh = { name: 'a-web-3', ip: '10.200.1.12' }
     await tb.addPod({ kind: 'offloaded', consumer: 'consumer-a', namespace: 'a-web' }, fresh)
+    // `sent` is taken just before the probe's connect(); a loaded machine may
+    // run the syscall a little later, never earlier. So a probe sent more than
+    // SLACK ms before a commit met the old state, and one sent after the
+    // commit returned met the new one.
+    const SLACK = 25
+    const show = (rs: StreamResult[], t: number) => JSON.stringify(rs.map((r) => [Math.round(r.sent - t), r.outcome]))
     const stream = tb.stream(
       'a-client',
       [
@@ -105,16 +111,25 @@ describe('provider protection on a real datapath', () => {
       ],
       { intervalMs: 15, timeoutMs: 300 },
     )
-    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
-    await wait(300)
+    // Each phase lasts until enough probes to each address were sent in it
+    // (at least 300 ms; longer on a loaded machine, whose stream runs slower).
+    const settled = async (ip: string, since: number) => {
+      for (const t0 = monotonicMs(); ; ) {
+        await new Promise((r) => setTimeout(r, 20))
+        const n = stream.results.filter((r) => r.ip === ip && r.sent > since + SLACK).length
+        if ((n >= 10 && monotonicMs() - t0 >= 300) || monotonicMs() - t0 > 10_000) return
+      }
+    }
+    const start = monotonicMs()
+    await settled(fresh.ip, start - SLACK)
     const added0 = monotonicMs()
     const added = dep.sync(tb.inventory)
     const added1 = monotonicMs()
-    await wait(300)
+    await settled(fresh.ip, added1)
     const removed0 = monotonicMs()
     const removed = dep.sync(withoutPod(tb.inventory, 'a-web-2'))
     const removed1 = monotonicMs()
-    await wait(300)
+    await settled('10.200.1.11', removed1)
     const results = await stream.stop()
     await tb.removePod('a-web-2')
 
@@ -125,12 +140,6 @@ describe('provider protection on a real datapath', () => {
 
     const of = (ip: string) => results.filter((r: StreamResult) => r.ip === ip)
     const allowed = (r: StreamResult) => verdictOf(r) === 'allow'
-    // `sent` is taken just before the probe's connect(); a loaded machine may
-    // run the syscall a little later, never earlier. So a probe sent more than
-    // SLACK ms before a commit met the old state, and one sent after the
-    // commit returned met the new one.
-    const SLACK = 25
-    const show = (rs: StreamResult[], t: number) => JSON.stringify(rs.map((r) => [Math.round(r.sent - t), r.outcome]))
     const newPod = of(fresh.ip)
     const gone = of('10.200.1.11')
     expect(newPod.length).toBeGreaterThan(20)
