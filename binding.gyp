@@ -9,6 +9,7 @@
         "native/core/expr_schema.cc",
         "native/core/dump_reader.cc",
         "native/core/monitor.cc",
+        "native/core/wire.cc",
         "native/glue/convert.cc",
         "native/glue/monitor.cc",
         "native/glue/workers.cc"

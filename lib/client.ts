@@ -11,7 +11,11 @@ import { loadBinding } from './native.js'
 import type { NftObject } from './objects.js'
 import { type KnownSet, type Operation, Transaction, type TransactionOptions } from './transaction.js'
 import { checkFamily, checkName } from './validate.js'
-import type { NativeBinding, NativeCommitResult, NativeDump, NativeSocket } from '../types/native.js'
+import { encodeOps } from './wire.js'
+import type { NativeBinding, NativeCommitResult, NativeCommitReturn, NativeDump, NativeSocket } from '../types/native.js'
+
+/** The addon's compact success answer is bytes * COUNT_SPLIT + messages (see NativeCommitReturn). */
+const COUNT_SPLIT = 2 ** 21
 
 /** Where to connect. */
 export interface ClientOptions {
@@ -181,9 +185,9 @@ export class Client {
     // Node's own promise APIs, a rejection carries the operation, not the caller.
     const run = async () => {
       const { ops, owner } = this.#prepare(tx, opts)
-      let res: NativeCommitResult
+      let res: NativeCommitReturn
       try {
-        res = await this.#sock.commit(ops, opts.genId !== undefined ? { genId: opts.genId } : {})
+        res = await this.#sock.commit(encodeOps(ops), opts.genId !== undefined ? { genId: opts.genId } : undefined)
       } catch (e) {
         throw systemError(e, 'commit')
       }
@@ -196,9 +200,9 @@ export class Client {
   commitSync(tx: Transaction, opts: CommitOptions = {}): CommitResult {
     this.#checkIdle('commit')
     const { ops, owner } = this.#prepare(tx, opts)
-    let res: NativeCommitResult
+    let res: NativeCommitReturn
     try {
-      res = this.#sock.commitSync(ops, opts.genId !== undefined ? { genId: opts.genId } : {})
+      res = this.#sock.commitSync(encodeOps(ops), opts.genId !== undefined ? { genId: opts.genId } : undefined)
     } catch (e) {
       throw systemError(e, 'commit')
     }
@@ -316,10 +320,17 @@ export class Client {
     }
   }
 
-  #finish(res: NativeCommitResult, tx: Transaction, owner: number[]): CommitResult {
-    if (!res.ok) throw commitError(res, tx, owner)
+  #finish(ret: NativeCommitReturn, tx: Transaction, owner: number[]): CommitResult {
     const handles: (number | undefined)[] = new Array(tx.length).fill(undefined)
-    if (res.handles) for (const [i, h] of res.handles) handles[owner[i]] = Number(h)
+    let res: { messages: number; bytes: number }
+    if (typeof ret === 'number') {
+      // Applied, nothing echoed: the addon answers bytes * 2^21 + messages.
+      res = { messages: ret % COUNT_SPLIT, bytes: Math.floor(ret / COUNT_SPLIT) }
+    } else {
+      if (!ret.ok) throw commitError(ret, tx, owner)
+      if (ret.handles) for (const [i, h] of ret.handles) handles[owner[i]] = Number(h)
+      res = ret
+    }
     // Keep set shapes so later transactions can add elements without a listing.
     if (!tx.touchesSets) return { handles, messages: res.messages, bytes: res.bytes }
     for (const op of tx.operations) {

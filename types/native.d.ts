@@ -157,6 +157,13 @@ export interface NativeDumpRequest {
   readonly reset?: boolean
 }
 
+/**
+ * What a commit answers: the full result, or for the common success (applied,
+ * no handles echoed) one number, `bytes * 2 ** 21 + messages`, so that nothing
+ * is allocated for it.
+ */
+export type NativeCommitReturn = NativeCommitResult | number
+
 /** Options of a commit. */
 export interface NativeCommitOptions {
   /** Bind the batch to this generation: the kernel answers ERESTART if it moved. */
@@ -168,8 +175,10 @@ export interface NativeCommitOptions {
  * promise is pending throws EBUSY.
  */
 export interface NativeSocket {
-  commitSync(ops: readonly NativeOp[], opts?: NativeCommitOptions): NativeCommitResult
-  commit(ops: readonly NativeOp[], opts?: NativeCommitOptions): Promise<NativeCommitResult>
+  /** Sends one batch: `batch` is the operations in the wire format of lib/wire.ts (`encodeOps`). */
+  commitSync(batch: Uint8Array, opts?: NativeCommitOptions): NativeCommitReturn
+  /** {@link NativeSocket.commitSync} on a worker thread; the batch is read before this returns. */
+  commit(batch: Uint8Array, opts?: NativeCommitOptions): Promise<NativeCommitReturn>
   dumpSync(req?: NativeDumpRequest): NativeDump
   dump(req?: NativeDumpRequest): Promise<NativeDump>
   getGenSync(): number

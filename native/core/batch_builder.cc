@@ -266,14 +266,21 @@ void BatchBuilder::EncodeElements(const OpDesc& op, int index) {
     default: throw std::invalid_argument(Where(index) + "verb not valid for set elements");
   }
   size_t head = op.table.size() + op.set.size() + 64;
+  // Packed plain elements come first, then element descriptors.
+  const size_t key_len = op.key_len;
+  const size_t packed = key_len ? op.packed_keys.size() / key_len : 0;
+  const bool packed_flags = !op.packed_flags.empty();
+  const size_t total = packed + op.elems.size();
+  // Worst case of a packed element: list-element nest, key nest, key value, flags.
+  const size_t packed_size = 24 + MNL_ALIGN(key_len);
+  auto size_of = [&](size_t k) { return k < packed ? packed_size : ElemSize(op.elems[k - packed]); };
   size_t i = 0;
   // One message per slice of elements that fits in one attribute nest; all of them
   // stay in this batch, so the change is still all or nothing. A flush sends one
   // message with no element list.
   do {
     size_t room = head, j = i;
-    while (j < op.elems.size() && (j == i || room + ElemSize(op.elems[j]) < kElemNestLimit))
-      room += ElemSize(op.elems[j++]);
+    while (j < total && (j == i || room + size_of(j) < kElemNestLimit)) room += size_of(j++);
     nlmsghdr* nlh = Begin(type, op.family, flags, index, room);
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, op.table.c_str());
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, op.set.c_str());
@@ -281,7 +288,19 @@ void BatchBuilder::EncodeElements(const OpDesc& op, int index) {
     if (j > i) {
       nlattr* nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
       for (size_t k = i; k < j; k++) {
-        const ElemDesc& d = op.elems[k];
+        if (k < packed) {
+          // A key and its flags need no libnftnl object: write the attributes
+          // (the layout nftnl_set_elem_nlmsg_build produces) straight away.
+          nlattr* el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+          uint8_t fl = packed_flags ? static_cast<uint8_t>(op.packed_flags[k]) : 0;
+          if (fl) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(fl));
+          nlattr* key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+          mnl_attr_put(nlh, NFTA_DATA_VALUE, key_len, op.packed_keys.data() + k * key_len);
+          mnl_attr_nest_end(nlh, key);
+          mnl_attr_nest_end(nlh, el);
+          continue;
+        }
+        const ElemDesc& d = op.elems[k - packed];
         ElemPtr e(nftnl_set_elem_alloc());
         if (d.has_key) nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, d.key.data(), d.key.size());
         if (d.has_key_end) nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY_END, d.key_end.data(), d.key_end.size());
@@ -302,7 +321,7 @@ void BatchBuilder::EncodeElements(const OpDesc& op, int index) {
     }
     Commit(nlh);
     i = j;
-  } while (i < op.elems.size());
+  } while (i < total);
 }
 
 void BatchBuilder::EncodeObject(const OpDesc& op, int index) {

@@ -63,6 +63,9 @@ struct OpDesc {
   std::vector<uint32_t> concat;  // field lengths of a concatenated key
   std::vector<ExprDesc> exprs;   // rule expressions, or set expressions
   std::vector<ElemDesc> elems;
+  // Plain elements packed by the caller: key_len-byte keys back to back, and
+  // (when not empty) one flag byte per key. Encoded before `elems`.
+  std::string packed_keys, packed_flags;
   // Named objects (counter, quota, limit): their kind-specific attributes.
   std::vector<ExprAttr> obj_attrs;
   bool echo = false;  // ask the kernel to echo the created object (for its handle)

@@ -8,8 +8,8 @@
 
 namespace nftkit {
 
-// Reads an array of operation descriptors; throws Napi::TypeError naming the
-// operation index and field on malformed input.
+// Reads a batch in the wire format of core/wire.h (a Uint8Array); throws
+// Napi::TypeError naming the operation on malformed input.
 std::vector<OpDesc> ReadOps(const Napi::Env& env, const Napi::Value& value);
 DumpRequest ReadDumpRequest(const Napi::Env& env, const Napi::Value& value);
 

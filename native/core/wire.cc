@@ -1,0 +1,216 @@
+#include "core/wire.h"
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "core/expr_schema.h"
+
+namespace nftkit {
+namespace {
+
+enum Tag : uint8_t { kU64 = 0, kI64 = 1, kBytes = 2, kStr = 3 };
+
+// Field bits of an operation (see wire.h).
+enum OpBit : uint32_t {
+  kTable, kName, kChain, kSet, kType, kHandle, kPosition, kTimeout, kFlags, kHook, kPriority, kPolicy, kId,
+  kSetId, kKeyType, kKeyLen, kDataType, kDataLen, kObjType, kSetPolicy, kGcInterval, kSize, kUserdata,
+  kDevices, kConcat, kExprs, kElements, kPackedKeys, kPackedFlags, kEcho, kObjAttrs, kOpBits
+};
+enum ElemBit : uint32_t { eKey, eKeyEnd, eFlags, eTimeout, eData, eVerdict, eChain, eObjref, eUserdata, eExprs, kElemBits };
+
+class Reader {
+ public:
+  Reader(const uint8_t* p, size_t n) : p_(p), end_(p + n) {}
+
+  [[noreturn]] void Fail(const std::string& why) const {
+    throw std::invalid_argument("invalid batch encoding: " + where_ + why);
+  }
+  void At(int op) { where_ = "operation " + std::to_string(op) + ": "; }
+  bool Done() const { return p_ == end_; }
+
+  const uint8_t* Take(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) Fail("truncated");
+    const uint8_t* at = p_;
+    p_ += n;
+    return at;
+  }
+  uint8_t U8() { return *Take(1); }
+  uint32_t U32() {
+    const uint8_t* b = Take(4);
+    return static_cast<uint32_t>(b[0]) | static_cast<uint32_t>(b[1]) << 8 | static_cast<uint32_t>(b[2]) << 16 |
+           static_cast<uint32_t>(b[3]) << 24;
+  }
+  uint64_t U64() {
+    uint64_t lo = U32();
+    return lo | static_cast<uint64_t>(U32()) << 32;
+  }
+  // A count of items of at least min_size bytes each: bounded by what is left,
+  // so a corrupt count cannot make us allocate more than the buffer justifies.
+  uint32_t Count(size_t min_size) {
+    uint32_t n = U32();
+    if (static_cast<size_t>(end_ - p_) / min_size < n) Fail("count " + std::to_string(n) + " exceeds the data");
+    return n;
+  }
+  std::string_view View() {
+    uint32_t n = U32();
+    return std::string_view(reinterpret_cast<const char*>(Take(n)), n);
+  }
+  std::string Str() { return std::string(View()); }
+
+ private:
+  const uint8_t* p_;
+  const uint8_t* end_;
+  std::string where_;
+};
+
+// One attribute value, checked against the kind the schema gives it.
+void ReadValue(Reader& r, const AttrSpec& a, ExprAttr& attr) {
+  uint8_t tag = r.U8();
+  attr.id = a.id;
+  attr.kind = a.kind;
+  switch (a.kind) {
+    case AttrKind::Str:
+      if (tag != kStr) r.Fail(std::string(a.field) + " expects a string");
+      attr.bytes = r.Str();
+      return;
+    case AttrKind::Data:
+      if (tag != kBytes) r.Fail(std::string(a.field) + " expects bytes");
+      attr.bytes = r.Str();
+      return;
+    default:
+      if (tag == kU64) attr.num = r.U64();
+      else if (tag == kI64) attr.num = r.U64();  // two's complement: verdicts are negative
+      else r.Fail(std::string(a.field) + " expects a number");
+      if (a.kind == AttrKind::U32) attr.num &= 0xffffffffu;
+      return;
+  }
+}
+
+const AttrSpec* FindAttr(const ExprSpec& spec, std::string_view field) {
+  for (size_t i = 0; i < spec.count; i++)
+    if (field == spec.attrs[i].field) return &spec.attrs[i];
+  return nullptr;
+}
+
+std::vector<ExprDesc> ReadExprs(Reader& r) {
+  std::vector<ExprDesc> out(r.Count(8));
+  for (ExprDesc& d : out) {
+    d.name = r.Str();
+    const ExprSpec* spec = FindExprSpec(d.name);
+    if (!spec) r.Fail("unknown kernel expression '" + d.name + "'");
+    d.attrs.resize(r.Count(5));
+    for (ExprAttr& attr : d.attrs) {
+      std::string_view field = r.View();
+      const AttrSpec* a = FindAttr(*spec, field);
+      if (!a) r.Fail("'" + std::string(field) + "' is not an attribute of '" + d.name + "'");
+      ReadValue(r, *a, attr);
+    }
+  }
+  return out;
+}
+
+void ReadElem(Reader& r, ElemDesc& e) {
+  uint32_t mask = r.U32();
+  if (mask >> kElemBits) r.Fail("unknown element fields");
+  auto has = [&](ElemBit b) { return (mask >> b) & 1u; };
+  if (has(eKey)) e.has_key = true, e.key = r.Str();
+  if (has(eKeyEnd)) e.has_key_end = true, e.key_end = r.Str();
+  if (has(eFlags)) e.has_flags = true, e.flags = r.U32();
+  if (has(eTimeout)) e.has_timeout = true, e.timeout = r.U64();
+  if (has(eData)) e.has_data = true, e.data = r.Str();
+  if (has(eVerdict)) e.has_verdict = true, e.verdict = static_cast<int32_t>(r.U32());
+  if (has(eChain)) e.chain = r.Str();
+  if (has(eObjref)) e.has_objref = true, e.objref = r.Str();
+  if (has(eUserdata)) e.has_userdata = true, e.userdata = r.Str();
+  if (has(eExprs)) e.exprs = ReadExprs(r);
+}
+
+void ReadOp(Reader& r, OpDesc& op) {
+  uint8_t verb = r.U8(), kind = r.U8();
+  if (verb > static_cast<uint8_t>(Verb::Flush)) r.Fail("unknown verb " + std::to_string(verb));
+  if (kind > static_cast<uint8_t>(Kind::Ruleset)) r.Fail("unknown kind " + std::to_string(kind));
+  op.verb = static_cast<Verb>(verb);
+  op.kind = static_cast<Kind>(kind);
+  op.family = r.U8();
+  r.U8();
+  uint32_t mask = r.U32();
+  if (mask >> kOpBits) r.Fail("unknown fields");
+  auto has = [&](OpBit b) { return (mask >> b) & 1u; };
+  if (has(kTable)) op.table = r.Str();
+  if (has(kName)) op.has_name = true, op.name = r.Str();
+  if (has(kChain)) op.chain = r.Str();
+  if (has(kSet)) op.set = r.Str();
+  if (has(kType)) op.type = r.Str();
+  if (has(kHandle)) op.has_handle = true, op.handle = r.U64();
+  if (has(kPosition)) op.has_position = true, op.position = r.U64();
+  if (has(kTimeout)) op.has_timeout = true, op.timeout = r.U64();
+  if (has(kFlags)) op.has_flags = true, op.flags = r.U32();
+  if (has(kHook)) op.has_hook = true, op.hook = r.U32();
+  if (has(kPriority)) op.priority = static_cast<int32_t>(r.U32());
+  if (has(kPolicy)) op.has_policy = true, op.policy = r.U32();
+  if (has(kId)) op.has_id = true, op.id = r.U32();
+  if (has(kSetId)) op.has_set_id = true, op.set_id = r.U32();
+  if (has(kKeyType)) op.key_type = r.U32();
+  if (has(kKeyLen)) op.key_len = r.U32();
+  if (has(kDataType)) op.has_data_type = true, op.data_type = r.U32();
+  if (has(kDataLen)) op.data_len = r.U32();
+  if (has(kObjType)) op.has_obj_type = true, op.obj_type = r.U32();
+  if (has(kSetPolicy)) op.has_set_policy = true, op.set_policy = r.U32();
+  if (has(kGcInterval)) op.has_gc = true, op.gc_interval = r.U32();
+  if (has(kSize)) op.has_size = true, op.size = r.U32();
+  if (has(kUserdata)) op.has_userdata = true, op.userdata = r.Str();
+  if (has(kDevices)) {
+    op.devices.resize(r.Count(4));
+    for (auto& d : op.devices) d = r.Str();
+  }
+  if (has(kConcat)) {
+    op.concat.resize(r.Count(4));
+    for (auto& c : op.concat) c = r.U32();
+  }
+  if (has(kExprs)) op.exprs = ReadExprs(r);
+  if (has(kElements)) {
+    op.elems.resize(r.Count(4));
+    for (auto& e : op.elems) ReadElem(r, e);
+  }
+  if (has(kPackedKeys)) {
+    op.packed_keys = r.Str();
+    if (op.key_len == 0 || op.packed_keys.size() % op.key_len != 0) r.Fail("packedKeys is not a multiple of keyLen");
+  }
+  if (has(kPackedFlags)) {
+    op.packed_flags = r.Str();
+    if (op.key_len == 0 || op.packed_flags.size() != op.packed_keys.size() / op.key_len)
+      r.Fail("packedFlags needs one byte per packed key");
+  }
+  op.echo = has(kEcho);
+  if (has(kObjAttrs)) {
+    const ExprSpec* spec = op.has_obj_type ? FindObjSpec(op.obj_type) : nullptr;
+    if (!spec) r.Fail("object attributes for an unknown object type");
+    op.obj_attrs.resize(r.Count(5));
+    for (ExprAttr& attr : op.obj_attrs) {
+      std::string_view field = r.View();
+      const AttrSpec* a = FindAttr(*spec, field);
+      if (!a) r.Fail("'" + std::string(field) + "' is not an attribute of this object type");
+      ReadValue(r, *a, attr);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<OpDesc> ReadWireBatch(const uint8_t* data, size_t size) {
+  Reader r(data, size);
+  if (r.U8() != 'N' || r.U8() != 1) r.Fail("not a version 1 batch");
+  r.U8();
+  r.U8();
+  std::vector<OpDesc> ops(r.Count(8));
+  for (size_t i = 0; i < ops.size(); i++) {
+    r.At(static_cast<int>(i));
+    ReadOp(r, ops[i]);
+  }
+  if (!r.Done()) r.Fail("trailing bytes");
+  return ops;
+}
+
+}  // namespace nftkit
