@@ -151,6 +151,15 @@ export class Client {
   readonly netnsPath?: string
   readonly #sock: NativeSocket
   readonly #sets = new Map<string, KnownSet>()
+  /** The last set looked up (a controller updates the same set over and over); cleared when #sets changes. */
+  #lastSet: { f: string; t: string; n: string; v: KnownSet | undefined } | undefined
+  readonly #resolveSet = (f: string, t: string, n: string): KnownSet | undefined => {
+    const m = this.#lastSet
+    if (m !== undefined && m.n === n && m.t === t && m.f === f) return m.v
+    const v = this.#sets.get(`${f}\u0000${t}\u0000${n}`)
+    this.#lastSet = { f, t, n, v }
+    return v
+  }
   #queue: Promise<unknown> = Promise.resolve()
   /** Async calls queued or running: sync calls must not overtake them. */
   #pending = 0
@@ -172,7 +181,7 @@ export class Client {
     return new Transaction({
       family: opts.family ?? this.family,
       table: opts.table ?? this.table,
-      sets: opts.sets ?? ((f, t, n) => this.#sets.get(`${f}\u0000${t}\u0000${n}`)),
+      sets: opts.sets ?? this.#resolveSet,
     })
   }
 
@@ -303,6 +312,7 @@ export class Client {
   }
 
   #remember(d: NativeDump): Listing {
+    this.#lastSet = undefined
     for (const r of d.sets) {
       const shape = setShapeOf(r)
       if (shape) this.#sets.set(`${familyOf(r.family)}\u0000${r.table}\u0000${r.name}`, { shape })
@@ -313,7 +323,10 @@ export class Client {
   #prepare(tx: Transaction, opts: CommitOptions) {
     if (!(tx instanceof Transaction)) invalid('commit(tx)', 'Expected a Transaction', tx)
     const { ops, owner } = tx.toNative()
-    if (opts.handles === false || !ops.some((o) => ECHO_KINDS.has(o.kind))) return { ops, owner }
+    if (opts.handles === false) return { ops, owner }
+    let echoes = false
+    for (let i = 0; i < ops.length && !echoes; i++) echoes = ECHO_KINDS.has(ops[i].kind)
+    if (!echoes) return { ops, owner }
     return {
       ops: ops.map((o) => (ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !String(o.name ?? '').startsWith('__') ? { ...o, echo: true } : o)),
       owner,
@@ -321,7 +334,8 @@ export class Client {
   }
 
   #finish(ret: NativeCommitReturn, tx: Transaction, owner: number[]): CommitResult {
-    const handles: (number | undefined)[] = new Array(tx.length).fill(undefined)
+    const handles: (number | undefined)[] = []
+    for (let i = tx.length; i > 0; i--) handles.push(undefined)
     let res: { messages: number; bytes: number }
     if (typeof ret === 'number') {
       // Applied, nothing echoed: the addon answers bytes * 2^21 + messages.
@@ -333,6 +347,7 @@ export class Client {
     }
     // Keep set shapes so later transactions can add elements without a listing.
     if (!tx.touchesSets) return { handles, messages: res.messages, bytes: res.bytes }
+    this.#lastSet = undefined
     for (const op of tx.operations) {
       const o = op.object as { kind: string; family?: Family; table?: string; name?: string }
       if ((o.kind === 'set' || o.kind === 'map') && (op.verb === 'delete' || op.verb === 'destroy'))

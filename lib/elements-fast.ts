@@ -12,7 +12,7 @@ import type { SetShape } from './elements.js'
 const MAX = 0xffffffff
 
 /** Writes a 32-bit value big-endian (no range checks: callers pass 0..2^32-1). */
-function put32(b: Buffer, at: number, v: number): void {
+function put32(b: Uint8Array, at: number, v: number): void {
   b[at] = v >>> 24
   b[at + 1] = (v >>> 16) & 255
   b[at + 2] = (v >>> 8) & 255
@@ -87,6 +87,10 @@ function parse(s: string, out: Float64Array, i: number): boolean {
 
 /** Parse space of {@link fewIPv4} (at most 15 intervals), reused: no allocation per call. */
 const SCRATCH = new Float64Array(32)
+/** Scratch of {@link fewIPv4} (fewer than 16 elements: at most 32 keys). */
+const ORDER = new Uint8Array(16)
+const FEW_KEYS = new Uint8Array(4 * 32)
+const FEW_FLAGS = new Uint8Array(32)
 
 /**
  * Packed kernel elements for a handful of IPv4 keys (a pod coming or going),
@@ -98,7 +102,7 @@ export function fewIPv4(
   shape: SetShape,
   elements: readonly unknown[],
   opts: { leadingZero?: boolean },
-): { packedKeys: Buffer; keyLen: number; packedFlags: Buffer } | undefined {
+): { packedKeys: Uint8Array; keyLen: number; packedFlags: Uint8Array } | undefined {
   const n = elements.length
   if (n === 0 || n >= 16 || opts.leadingZero || shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined) return undefined
   const iv = SCRATCH
@@ -107,26 +111,35 @@ export function fewIPv4(
     if (typeof e !== 'string' || !parse(e, iv, i)) return undefined
     if (!shape.interval && iv[2 * i] !== iv[2 * i + 1]) return undefined
   }
-  const order = n === 1 ? [0] : Array.from({ length: n }, (_, k) => k).sort((a, b) => iv[2 * a] - iv[2 * b])
-  // Packed like fastIPv4: two small buffers cross into the addon instead of one object per element.
-  // One pooled allocation for keys and flags (Buffer.alloc would make a fresh ArrayBuffer each call).
-  const room = Buffer.allocUnsafe(10 * n)
-  const keys = room.subarray(0, 8 * n)
-  const flags = room.subarray(8 * n).fill(0)
+  // Sorted by start (insertion sort: n < 16), merged nothing (overlaps fall back).
+  const order = ORDER
+  for (let i = 0; i < n; i++) {
+    let j = i
+    while (j > 0 && iv[2 * order[j - 1]] > iv[2 * i]) {
+      order[j] = order[j - 1]
+      j--
+    }
+    order[j] = i
+  }
+  // Keys and flags go to two exact-size Uint8Arrays: small typed arrays live
+  // on V8's heap, so this costs less than slicing a pooled Buffer (a Buffer
+  // per subarray call).
   let w = 0
   let prevHi = -1
-  for (const j of order) {
+  for (let k = 0; k < n; k++) {
+    const j = order[k]
     const lo = iv[2 * j]
     const hi = iv[2 * j + 1]
     if (lo <= prevHi) return undefined // duplicates and overlaps: the general path merges or reports them
     prevHi = hi
-    keys.writeUInt32BE(lo, 4 * w++)
+    put32(FEW_KEYS, 4 * w, lo)
+    FEW_FLAGS[w++] = 0
     if (shape.interval && hi !== MAX) {
-      keys.writeUInt32BE(hi + 1, 4 * w)
-      flags[w++] = ELEM_FLAG_INTERVAL_END
+      put32(FEW_KEYS, 4 * w, hi + 1)
+      FEW_FLAGS[w++] = ELEM_FLAG_INTERVAL_END
     }
   }
-  return { packedKeys: keys.subarray(0, 4 * w), keyLen: 4, packedFlags: flags.subarray(0, w) }
+  return { packedKeys: FEW_KEYS.slice(0, 4 * w), keyLen: 4, packedFlags: FEW_FLAGS.slice(0, w) }
 }
 
 /** Packed kernel elements for an IPv4 set, or undefined to use the general path. */

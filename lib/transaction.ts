@@ -147,7 +147,8 @@ export class Transaction {
   readonly table?: string
   readonly #resolver?: SetResolver
   readonly #entries: Entry[] = []
-  readonly #localSets = new Map<string, KnownSet>()
+  /** Sets declared in this transaction (made on first use: most transactions declare none). */
+  #localSets: Map<string, KnownSet> | undefined
   #touchesSets = false
   #nextSetId = 1
 
@@ -201,7 +202,7 @@ export class Transaction {
 
   /** Shapes of the sets and maps this transaction declares, keyed `family\0table\0name`. */
   declaredSets(): Array<[string, SetShape]> {
-    return [...this.#localSets].map(([k, v]) => [k, v.shape])
+    return this.#localSets ? [...this.#localSets].map(([k, v]) => [k, v.shape]) : []
   }
 
   /**
@@ -229,12 +230,14 @@ export class Transaction {
   toNative(): { ops: NativeOp[]; owner: number[] } {
     const ops: NativeOp[] = []
     const owner: number[] = []
-    this.#entries.forEach((e, i) => {
-      for (const op of e.native) {
-        ops.push(op)
+    const entries = this.#entries
+    for (let i = 0; i < entries.length; i++) {
+      const native = entries[i].native
+      for (let j = 0; j < native.length; j++) {
+        ops.push(native[j])
         owner.push(i)
       }
-    })
+    }
     return { ops, owner }
   }
 
@@ -268,7 +271,7 @@ export class Transaction {
   }
 
   #findSet(family: Family, table: string, name: string): KnownSet | undefined {
-    return this.#localSets.get(this.#setKey(family, table, name)) ?? this.#resolver?.(family, table, name)
+    return this.#localSets?.get(this.#setKey(family, table, name)) ?? this.#resolver?.(family, table, name)
   }
 
   #compile(verb: Verb, obj: NftObject, path: string): Entry {
@@ -433,6 +436,7 @@ export class Transaction {
     if (s.policy !== undefined && s.policy !== 'performance' && s.policy !== 'memory') invalid(`${path}.policy`, "Expected 'performance' or 'memory'", s.policy)
     const id = this.#nextSetId++
     const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0 }
+    this.#localSets ??= new Map()
     this.#localSets.set(this.#setKey(family, table, name), { shape, id })
     const native: NativeOp[] = [
       {
@@ -476,11 +480,22 @@ export class Transaction {
     const known = this.#findSet(family, table, set)
     if (!known)
       invalid(`${path}.set`, `Expected a set whose key type is known: declare set ${set} in this transaction, or list() it through the client first`, set)
-    const elements = encodeElementsField(known.shape, e.elements, `${path}.elements`, { forDelete: verb === 'delete' || verb === 'destroy' })
-    return {
-      op: { verb, object: { ...e, family, table } },
-      native: [{ verb, kind: 'element', family: FAMILY_NUMBER[family], table, set, ...(known.id !== undefined ? { setId: known.id } : {}), ...elements }],
+    const el = encodeElementsField(known.shape, e.elements, `${path}.elements`, { forDelete: verb === 'delete' || verb === 'destroy' })
+    // One object shape for every element op (absent fields undefined): this is
+    // the hot path of a controller updating sets.
+    const native: NativeOp = {
+      verb,
+      kind: 'element',
+      family: FAMILY_NUMBER[family],
+      table,
+      set,
+      setId: known.id,
+      elements: el.elements,
+      packedKeys: el.packedKeys,
+      keyLen: el.keyLen,
+      packedFlags: el.packedFlags,
     }
+    return { op: { verb, object: { kind: 'element', family, table, set, elements: e.elements } }, native: [native] }
   }
 
   #counter(verb: Verb, c: Counter, path: string): Entry {

@@ -258,9 +258,9 @@ describe('set shapes the client remembers', () => {
       family: 1,
       table: 't',
       set: 's',
-      packedKeys: Buffer.from('0a000001', 'hex'),
+      packedKeys: new Uint8Array(Buffer.from('0a000001', 'hex')),
       keyLen: 4,
-      packedFlags: Buffer.from([0]),
+      packedFlags: new Uint8Array([0]),
     })
     // Still typed: an IPv6 address is refused.
     expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['::1'] })).toThrow(NftValidationError)

@@ -11,11 +11,13 @@ import { decodeOps, encodeOps } from '../../lib/wire.js'
 import type { NativeOp } from '../../types/native.js'
 
 /** What decodeOps gives back for `op`: kinds canonical, bytes as Buffers, absent fields dropped. */
+const replacer = (_k: string, v: unknown) =>
+  typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array && !Buffer.isBuffer(v) ? { type: 'Buffer', data: [...v] } : v
 function canonical(op: NativeOp): unknown {
   const kind = op.kind === ('map' as string) ? 'set' : ['counter', 'quota', 'limit'].includes(op.kind) ? 'object' : op.kind
-  return JSON.parse(JSON.stringify({ ...op, kind }, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
+  return JSON.parse(JSON.stringify({ ...op, kind }, replacer))
 }
-const plain = (ops: NativeOp[]) => JSON.parse(JSON.stringify(ops, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
+const plain = (ops: NativeOp[]) => JSON.parse(JSON.stringify(ops, replacer))
 
 function everyKind(): NativeOp[] {
   const tx = new Transaction({ family: 'inet', table: 't' })
