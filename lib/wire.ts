@@ -53,9 +53,32 @@ let pos = 0
 /** Operation being written, for error messages. */
 let opIndex = 0
 
+/**
+ * Where the value being written sits, kept in parts and joined only for an
+ * error message (building path strings per attribute cost more than writing).
+ */
+let listName = ''
+let listIndex = 0
+/** Path of the enclosing list item when lists nest (element expressions), else ''. */
+let outer = ''
+
 function bad(field: string, why: string, value: unknown): never {
+  const at = listName ? `${outer}${listName}[${listIndex}]${field ? `.${field}` : ''}` : field
   const shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'string' ? JSON.stringify(value) : String(value)
-  throw new TypeError(`invalid native descriptor at ops[${opIndex}].${field}: ${why} (got ${shown})`)
+  throw new TypeError(`invalid native descriptor at ops[${opIndex}].${at}: ${why} (got ${shown})`)
+}
+
+/** Enters list `name` (restore with the returned state); nested lists keep the outer path. */
+function enter(name: string): [string, number, string] {
+  const saved: [string, number, string] = [listName, listIndex, outer]
+  if (listName) outer = `${outer}${listName}[${listIndex}].`
+  listName = name
+  listIndex = 0
+  return saved
+}
+
+function leave(saved: [string, number, string]): void {
+  ;[listName, listIndex, outer] = saved
 }
 
 function room(n: number): void {
@@ -92,7 +115,11 @@ function i32(v: unknown, field: string): void {
 /** A 64-bit integer: a non-negative safe integer or a bigint (`signed` also allows negatives). */
 function int64(v: unknown, field: string, signed: boolean): void {
   room(8)
-  if (typeof v === 'number') {
+  if (typeof v === 'number' && v >>> 0 === v) {
+    // The common case: a small non-negative integer.
+    view.setUint32(pos, v, true)
+    view.setUint32(pos + 4, 0, true)
+  } else if (typeof v === 'number') {
     if (v % 1 !== 0 || !(Math.abs(v) <= Number.MAX_SAFE_INTEGER) || (v < 0 && !signed))
       bad(field, signed ? 'expected a safe integer' : 'expected a non-negative safe integer', v)
     if (v >= 0) {
@@ -156,11 +183,12 @@ function value(v: unknown, field: string): void {
 function exprs(list: unknown, field: string): void {
   if (!Array.isArray(list)) bad(field, 'expected an array of expressions', list)
   putU32(list.length)
+  const saved = enter(field)
   for (let i = 0; i < list.length; i++) {
+    listIndex = i
     const e = list[i] as NativeExpr
-    const at = `${field}[${i}]`
-    if (typeof e !== 'object' || e === null) bad(at, 'expected an expression object', e)
-    str(e.type, `${at}.type`)
+    if (typeof e !== 'object' || e === null) bad('', 'expected an expression object', e)
+    str(e.type, 'type')
     room(4)
     const countAt = pos
     pos += 4
@@ -168,59 +196,60 @@ function exprs(list: unknown, field: string): void {
     for (const k in e) {
       const v = e[k]
       if (k === 'type' || v === undefined || v === null) continue
-      str(k, at)
-      value(v, `${at}.${k}`)
+      str(k, k)
+      value(v, k)
       count++
     }
     view.setUint32(countAt, count, true)
   }
+  leave(saved)
 }
 
-function element(e: NativeElement, field: string): void {
-  if (typeof e !== 'object' || e === null) bad(field, 'expected an element object', e)
+function element(e: NativeElement): void {
+  if (typeof e !== 'object' || e === null) bad('', 'expected an element object', e)
   room(4)
   const maskAt = pos
   pos += 4
   let mask = 0
   if (e.key != null) {
     mask |= 1
-    bytes(e.key, `${field}.key`)
+    bytes(e.key, 'key')
   }
   if (e.keyEnd != null) {
     mask |= 2
-    bytes(e.keyEnd, `${field}.keyEnd`)
+    bytes(e.keyEnd, 'keyEnd')
   }
   if (e.flags != null) {
     mask |= 4
-    u32(e.flags, `${field}.flags`)
+    u32(e.flags, 'flags')
   }
   if (e.timeout != null) {
     mask |= 8
-    int64(e.timeout, `${field}.timeout`, false)
+    int64(e.timeout, 'timeout', false)
   }
   if (e.data != null) {
     mask |= 16
-    bytes(e.data, `${field}.data`)
+    bytes(e.data, 'data')
   }
   if (e.verdict != null) {
     mask |= 32
-    i32(e.verdict, `${field}.verdict`)
+    i32(e.verdict, 'verdict')
     if (e.chain != null) {
     mask |= 64
-    str(e.chain, `${field}.chain`)
+    str(e.chain, 'chain')
   }
   }
   if (e.objref != null) {
     mask |= 128
-    str(e.objref, `${field}.objref`)
+    str(e.objref, 'objref')
   }
   if (e.userdata != null) {
     mask |= 256
-    bytes(e.userdata, `${field}.userdata`)
+    bytes(e.userdata, 'userdata')
   }
   if (e.exprs != null) {
     mask |= 512
-    exprs(e.exprs, `${field}.exprs`)
+    exprs(e.exprs, 'exprs')
   }
   view.setUint32(maskAt, mask, true)
 }
@@ -335,13 +364,23 @@ function op(o: NativeOp): void {
     mask |= 1 << 23
     if (!Array.isArray(o.devices)) bad('devices', 'expected an array of strings', o.devices)
     putU32(o.devices.length)
-    for (let i = 0; i < o.devices.length; i++) str(o.devices[i], `devices[${i}]`)
+    const saved = enter('devices')
+    for (let i = 0; i < o.devices.length; i++) {
+      listIndex = i
+      str(o.devices[i], '')
+    }
+    leave(saved)
   }
   if (o.concat != null) {
     mask |= 1 << 24
     if (!Array.isArray(o.concat)) bad('concat', 'expected an array of field lengths', o.concat)
     putU32(o.concat.length)
-    for (let i = 0; i < o.concat.length; i++) u32(o.concat[i], `concat[${i}]`)
+    const saved = enter('concat')
+    for (let i = 0; i < o.concat.length; i++) {
+      listIndex = i
+      u32(o.concat[i], '')
+    }
+    leave(saved)
   }
   if (o.exprs != null) {
     mask |= 1 << 25
@@ -352,7 +391,12 @@ function op(o: NativeOp): void {
     const els = o.elements
     if (!Array.isArray(els)) bad('elements', 'expected an array', els)
     putU32(els.length)
-    for (let i = 0; i < els.length; i++) element(els[i], `elements[${i}]`)
+    const saved = enter('elements')
+    for (let i = 0; i < els.length; i++) {
+      listIndex = i
+      element(els[i])
+    }
+    leave(saved)
   }
   if (o.packedKeys != null) {
     mask |= 1 << 27
@@ -394,6 +438,8 @@ export function encodeOps(ops: readonly NativeOp[]): Uint8Array {
   buf[3] = 0
   view.setUint32(4, ops.length, true)
   pos = 8
+  listName = ''
+  outer = ''
   for (opIndex = 0; opIndex < ops.length; opIndex++) op(ops[opIndex])
   const out = buf.subarray(0, pos)
   // Do not keep a huge scratch buffer alive after a one-off large batch.
