@@ -214,15 +214,19 @@ export function fastIPv4(
   return { packedKeys: keys.subarray(0, 4 * w), keyLen: 4, packedFlags: flags.subarray(0, w) }
 }
 
+/** "0" … "255": a listing formats tens of thousands of addresses. */
+const OCTET = Array.from({ length: 256 }, (_, i) => String(i))
+
 /** A 32-bit value as a dotted quad. */
-export const dotted = (v: number) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`
+export const dotted = (v: number) => `${OCTET[v >>> 24]}.${OCTET[(v >>> 16) & 255]}.${OCTET[(v >>> 8) & 255]}.${OCTET[v & 255]}`
 
 /** Formats [lo, hi] as nft prints it: address, prefix, or range. */
 function formatInterval(lo: number, hi: number): string {
   if (lo === hi) return dotted(lo)
   const span = hi - lo + 1
-  const bits = Math.log2(span)
-  if (Number.isInteger(bits) && lo % span === 0) return `${dotted(lo)}/${32 - bits}`
+  // log2 of a power of two without Math.log2 (span is at most 2^32).
+  const bits = span === 2 ** 32 ? 32 : 31 - Math.clz32(span)
+  if (2 ** bits === span && lo % span === 0) return `${dotted(lo)}/${32 - bits}`
   return `${dotted(lo)}-${dotted(hi)}`
 }
 
@@ -231,13 +235,21 @@ export function fastIPv4Decode(interval: boolean, keys: Uint8Array, flags: Uint8
   const buf = Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength)
   const n = flags.length
   const vals = new Float64Array(n)
-  let sorted = true
+  let ascending = true
+  let descending = true
   for (let i = 0; i < n; i++) {
     // Sort key: the address, ends before starts at the same address.
     vals[i] = buf.readUInt32BE(4 * i) * 2 + (flags[i] & ELEM_FLAG_INTERVAL_END ? 0 : 1)
-    if (i > 0 && vals[i] < vals[i - 1]) sorted = false
+    if (i > 0) {
+      if (vals[i] < vals[i - 1]) ascending = false
+      else descending = false
+    }
   }
-  if (!sorted) vals.sort()
+  // The kernel walks an interval set from its highest key down: reversing is enough.
+  if (!ascending) {
+    if (descending) vals.reverse()
+    else vals.sort()
+  }
   const out: string[] = []
   if (!interval) {
     for (let i = 0; i < n; i++) out.push(dotted((vals[i] - 1) / 2))

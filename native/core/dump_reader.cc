@@ -1,5 +1,10 @@
 #include "core/dump_reader.h"
 
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
 #include "core/expr_schema.h"
 #include "util/handles.h"
 
@@ -228,7 +233,72 @@ void ElementAccumulator::PutOn(Record& set) {
   }
 }
 
+namespace {
+
+// Calls f(attr) for each attribute in [begin, end); stops early when f returns false.
+template <typename F>
+bool ForEachAttr(const void* begin, const void* end, F&& f) {
+  const char* stop = static_cast<const char*>(end);
+  for (const auto* a = static_cast<const nlattr*>(begin);
+       mnl_attr_ok(a, static_cast<int>(stop - reinterpret_cast<const char*>(a))); a = mnl_attr_next(a))
+    if (!f(a)) return false;
+  return true;
+}
+
+template <typename F>
+bool ForEachNested(const nlattr* nest, F&& f) {
+  const char* p = static_cast<const char*>(mnl_attr_get_payload(nest));
+  return ForEachAttr(p, p + mnl_attr_get_payload_len(nest), f);
+}
+
+// Appends the elements of one GETSETELEM reply straight from its attributes
+// when every one is a plain key (plus flags): no nftnl_set_elem is allocated,
+// filled and freed per element. Returns false, having appended nothing, when
+// some element carries more (the caller then decodes the reply with libnftnl).
+bool TakePlain(const nlmsghdr* nlh, ElementAccumulator& acc) {
+  if (!acc.plain) return false;
+  const size_t keys_before = acc.keys.size(), flags_before = acc.flags.size(), key_len_before = acc.key_len;
+  bool ok = ForEachAttr(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)), mnl_nlmsg_get_payload_tail(nlh),
+                        [&](const nlattr* list) {
+    if (mnl_attr_get_type(list) != NFTA_SET_ELEM_LIST_ELEMENTS) return true;
+    return ForEachNested(list, [&](const nlattr* el) {
+      const void* key = nullptr;
+      uint32_t key_len = 0, flags = 0;
+      bool plain = ForEachNested(el, [&](const nlattr* a) {
+        switch (mnl_attr_get_type(a)) {
+          case NFTA_SET_ELEM_KEY:
+            return ForEachNested(a, [&](const nlattr* v) {
+              if (mnl_attr_get_type(v) != NFTA_DATA_VALUE) return false;
+              key = mnl_attr_get_payload(v);
+              key_len = mnl_attr_get_payload_len(v);
+              return true;
+            });
+          case NFTA_SET_ELEM_FLAGS:
+            if (mnl_attr_get_payload_len(a) != 4) return false;
+            flags = ntohl(mnl_attr_get_u32(a));
+            return true;
+          default: return false;
+        }
+      });
+      if (!plain || !key || key_len == 0 || flags > 255) return false;
+      if (acc.key_len == 0) acc.key_len = key_len;
+      if (key_len != acc.key_len) return false;
+      acc.keys.append(static_cast<const char*>(key), key_len);
+      acc.flags.push_back(static_cast<char>(flags));
+      return true;
+    });
+  });
+  if (ok) return true;
+  acc.keys.resize(keys_before);
+  acc.flags.resize(flags_before);
+  acc.key_len = key_len_before;
+  return false;
+}
+
+}  // namespace
+
 void DecodeElements(const nlmsghdr* nlh, ElementAccumulator& acc) {
+  if (TakePlain(nlh, acc)) return;
   SetPtr s(nftnl_set_alloc());
   if (nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0) return;
   nftnl_set_elem_foreach(
