@@ -47,7 +47,8 @@ class Socket : public Napi::ObjectWrap<Socket> {
                         InstanceMethod<&Socket::DumpSync>("dumpSync"), InstanceMethod<&Socket::Dump>("dump"),
                         InstanceMethod<&Socket::GetGenSync>("getGenSync"), InstanceMethod<&Socket::Close>("close"),
                         InstanceAccessor<&Socket::Closed>("closed"), InstanceAccessor<&Socket::Busy>("busy"),
-                        InstanceAccessor<&Socket::PortId>("portId")});
+                        InstanceAccessor<&Socket::PortId>("portId"),
+                        InstanceAccessor<&Socket::LastCommitUs>("lastCommitUs")});
   }
 
   explicit Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) {
@@ -148,6 +149,10 @@ class Socket : public Napi::ObjectWrap<Socket> {
   Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_); }
   // Stays readable after close (the kernel may still report its last batches).
   Napi::Value PortId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), portid_); }
+  // Microseconds the kernel took for the last committed batch (0 before any).
+  Napi::Value LastCommitUs(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), sock_ ? static_cast<double>(sock_->last_commit_ns()) / 1000.0 : 0.0);
+  }
 
   std::shared_ptr<NetlinkSocket> sock_;
   uint32_t portid_ = 0;

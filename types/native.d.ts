@@ -187,6 +187,8 @@ export interface NativeSocket {
   readonly busy: boolean
   /** Netlink port id of the socket; notifications of batches it committed carry it. */
   readonly portId: number
+  /** Microseconds from sending the last batch to its final reply (the kernel's share); 0 before any. */
+  readonly lastCommitUs: number
 }
 
 /** A change to one object, as the monitor parsed its notification. */

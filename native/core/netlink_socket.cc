@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "core/dump_reader.h"
 #include "util/handles.h"
@@ -163,6 +164,8 @@ CommitResult NetlinkSocket::Commit(const BatchBuilder& batch, const std::vector<
   EnsureSendBuffer(bytes.size());
   seq_ = batch.last_seq() + 1;
   CommitResult res;
+  timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   ssize_t sent = mnl_socket_sendto(nl_, bytes.data(), bytes.size());
   if (sent < 0) ThrowErrno("sendmsg(" + std::to_string(bytes.size()) + " bytes)");
 
@@ -209,6 +212,9 @@ CommitResult NetlinkSocket::Commit(const BatchBuilder& batch, const std::vector<
       }
     }
   }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  last_commit_ns_.store(static_cast<uint64_t>(t1.tv_sec - t0.tv_sec) * 1000000000ull + t1.tv_nsec - t0.tv_nsec,
+                        std::memory_order_relaxed);
   return res;
 }
 

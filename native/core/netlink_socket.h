@@ -2,6 +2,7 @@
 // Sends whole batches with one sendmsg() and maps every reply back to its
 // operation. Not thread-safe: the caller guarantees one call at a time.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -54,6 +55,9 @@ class NetlinkSocket {
   // The netlink port id the kernel assigned: notifications of batches sent
   // through this socket carry it (nlmsg_pid).
   uint32_t portid() const { return portid_; }
+  // Nanoseconds the last commit spent from sendmsg() to its final reply: what
+  // the kernel took for the batch (written by whichever thread committed).
+  uint64_t last_commit_ns() const { return last_commit_ns_.load(std::memory_order_relaxed); }
 
  private:
   void EnsureSendBuffer(size_t bytes);
@@ -67,6 +71,7 @@ class NetlinkSocket {
   uint32_t seq_ = 1;
   size_t sndbuf_ = 0;
   std::vector<char> rbuf_;
+  std::atomic<uint64_t> last_commit_ns_{0};
 };
 
 }  // namespace nftkit

@@ -221,6 +221,31 @@ describe('monitor events', () => {
     expect(existsSync(`/proc/self/task/${r.commits[2].pid}`)).toBe(true)
   })
 
+  it('sees a small async element change run on the main thread once the set measured fast, and on a worker otherwise', async () => {
+    const m = open(ns)
+    const r = record(m)
+    client.commitSync(client.transaction().add({ kind: 'table', family: 'ip', name: 'inl' }).add({ kind: 'set', family: 'ip', table: 'inl', name: 's', type: 'ipv4_addr' }))
+    const add = (c: Client, ip: string) => c.commit(c.transaction().add({ kind: 'element', family: 'ip', table: 'inl', set: 's', elements: [ip] }))
+    // Unknown cost: the first change goes to a worker and is measured; the
+    // next one is under budget (a generous one, so a loaded machine cannot
+    // make this flaky; a set change takes the kernel some 10 µs).
+    const fast = createClient({ netns: ns.name, inlineCommitBudgetUs: 1e6 })
+    fast.listSync({ table: 'inl' })
+    await add(fast, '10.0.0.1')
+    await add(fast, '10.0.0.2')
+    fast.close()
+    // A budget no batch meets keeps every commit on a worker.
+    const never = createClient({ netns: ns.name, inlineCommitBudgetUs: 0.001 })
+    never.listSync({ table: 'inl' })
+    await add(never, '10.0.0.3')
+    await add(never, '10.0.0.4')
+    never.close()
+    expect(await until(() => r.commits.length === 5)).toBe(true)
+    const threads = r.commits.slice(1).map((c) => c.pid === process.pid)
+    expect(threads).toEqual([false, true, false, false])
+    expect(ns.nft('list', 'set', 'ip', 'inl', 's')).toMatch(/elements = \{ 10\.0\.0\.1, 10\.0\.0\.2,\s+10\.0\.0\.3, 10\.0\.0\.4 \}/)
+  })
+
   it('does not see changes made in another namespace', async () => {
     const m = open(ns)
     const r = record(m)

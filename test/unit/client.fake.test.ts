@@ -23,23 +23,35 @@ interface Fake {
   sent: Array<{ ops: readonly NativeOp[]; opts?: NativeCommitOptions }>
   dumps: NativeDumpRequest[]
   paths: Array<string | undefined>
+  /** What the socket reports as the kernel time of the last batch. */
+  kernelUs: number
+  /** Which native method each commit went through. */
+  calls: Array<'commit' | 'commitSync'>
 }
 
 function fake(answer: (ops: readonly NativeOp[]) => Partial<NativeCommitResult> = () => ({}), dump?: NativeDump): Fake {
-  const f: Fake = { binding: undefined as unknown as NativeBinding, sent: [], dumps: [], paths: [] }
+  const f: Fake = { binding: undefined as unknown as NativeBinding, sent: [], dumps: [], paths: [], kernelUs: 0, calls: [] }
   class Socket {
     closed = false
     busy = false
     constructor(path?: string) {
       f.paths.push(path)
     }
+    get lastCommitUs() {
+      return f.kernelUs
+    }
     commitSync(batch: Uint8Array, opts?: NativeCommitOptions): NativeCommitResult {
+      f.calls.push('commitSync')
+      return this.#commit(batch, opts)
+    }
+    #commit(batch: Uint8Array, opts?: NativeCommitOptions): NativeCommitResult {
       const ops = decodeOps(batch)
       f.sent.push({ ops, opts })
       return { ok: true, messages: ops.length + 2, bytes: 100, handles: [], errors: [], ...answer(ops) }
     }
     async commit(batch: Uint8Array, opts?: NativeCommitOptions) {
-      return this.commitSync(batch, opts)
+      f.calls.push('commit')
+      return this.#commit(batch, opts)
     }
     dumpSync(req: NativeDumpRequest = {}): NativeDump {
       f.dumps.push(req)
@@ -307,6 +319,101 @@ describe('set shapes the client remembers', () => {
     expect(l.sets).toEqual([{ kind: 'set', family: 'inet', table: 't', name: 'ports', handle: 2, type: 'inet_service', elements: [22] }])
     expect(() => nft.transaction().add({ kind: 'element', set: 'ports', elements: [443] })).not.toThrow()
     expect(() => nft.transaction().add({ kind: 'element', set: 'ports', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
+  })
+})
+
+describe('async commits of cheap batches run on the calling thread', () => {
+  const setup = (kernelUs: number, opts: { inlineCommitBudgetUs?: number } = {}) => {
+    const f = fake()
+    f.kernelUs = kernelUs
+    const nft = new Client({ binding: f.binding, table: 't', ...opts })
+    nft.commitSync(nft.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }))
+    f.calls.length = 0
+    const add = (...els: string[]) => nft.transaction().add({ kind: 'element', set: 's', elements: els })
+    return { f, nft, add }
+  }
+
+  it('learns the kernel time of a set from a first commit, then commits its small changes inline', async () => {
+    const { f, nft, add } = setup(12)
+    await nft.commit(add('10.0.0.1'))
+    await nft.commit(add('10.0.0.2'))
+    await nft.commit(add('10.0.0.3', '10.0.0.4'))
+    expect(f.calls).toEqual(['commit', 'commitSync', 'commitSync'])
+    expect(f.sent.at(-1)?.ops[0]).toMatchObject({ kind: 'element', set: 's' })
+  })
+
+  it('learns from commitSync too, and an empty transaction is always inline', async () => {
+    const { f, nft, add } = setup(12)
+    nft.commitSync(add('10.0.0.1'))
+    await nft.commit(add('10.0.0.2'))
+    await nft.commit(nft.transaction())
+    expect(f.calls).toEqual(['commitSync', 'commitSync', 'commitSync'])
+  })
+
+  it('keeps slow sets, big changes, other kinds of operations and a zero budget on the worker', async () => {
+    const slow = setup(80)
+    await slow.nft.commit(slow.add('10.0.0.1'))
+    await slow.nft.commit(slow.add('10.0.0.2'))
+    expect(slow.f.calls).toEqual(['commit', 'commit'])
+
+    const big = setup(12)
+    await big.nft.commit(big.add('10.0.0.1'))
+    await big.nft.commit(big.add(...Array.from({ length: 65 }, (_, i) => `10.1.0.${i}`)))
+    expect(big.f.calls).toEqual(['commit', 'commit'])
+
+    const mixed = setup(12)
+    await mixed.nft.commit(mixed.add('10.0.0.1'))
+    await mixed.nft.commit(mixed.add('10.0.0.2').add({ kind: 'chain', name: 'c' }))
+    expect(mixed.f.calls).toEqual(['commit', 'commit'])
+
+    const off = setup(12, { inlineCommitBudgetUs: 0 })
+    await off.nft.commit(off.add('10.0.0.1'))
+    await off.nft.commit(off.add('10.0.0.2'))
+    await off.nft.commit(off.nft.transaction())
+    expect(off.f.calls).toEqual(['commit', 'commit', 'commit'])
+  })
+
+  it('goes back to the worker once a commit to the set measured slow', async () => {
+    const { f, nft, add } = setup(12)
+    await nft.commit(add('10.0.0.1'))
+    f.kernelUs = 400 // the set grew: this inline commit measures slow
+    await nft.commit(add('10.0.0.2'))
+    await nft.commit(add('10.0.0.3'))
+    expect(f.calls).toEqual(['commit', 'commitSync', 'commit'])
+  })
+
+  it('never overtakes queued async calls: behind one, a cheap batch waits its turn', async () => {
+    const { f, nft, add } = setup(12)
+    await nft.commit(add('10.0.0.1'))
+    f.calls.length = 0
+    const first = nft.commit(add('10.0.0.2').add({ kind: 'chain', name: 'c' }))
+    const second = nft.commit(add('10.0.0.3'))
+    await Promise.all([first, second])
+    expect(f.calls).toEqual(['commit', 'commit'])
+    expect(f.sent.slice(-2).map((s) => s.ops[0].packedKeys?.[3])).toEqual([2, 3])
+  })
+
+  it('rejects (does not throw) when an inline candidate fails validation or the kernel refuses it', async () => {
+    const { f, nft, add } = setup(12)
+    await nft.commit(add('10.0.0.1'))
+    const bad = nft.commit({} as Transaction)
+    await expect(bad).rejects.toBeInstanceOf(NftValidationError)
+    // The kernel refuses a batch committed inline: the promise rejects with the NftError.
+    const refused = fake((ops) => (ops[0]?.verb === 'delete' ? { ok: false, errors: [err(0, 'ENOENT', 2, 0x0e)] } : {}))
+    refused.kernelUs = 5
+    const c = new Client({ binding: refused.binding, table: 't' })
+    c.commitSync(c.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }))
+    await c.commit(c.transaction().add({ kind: 'element', set: 's', elements: ['10.9.9.8'] }))
+    refused.calls.length = 0
+    const e = c.commit(c.transaction().delete({ kind: 'element', set: 's', elements: ['10.9.9.9'] }))
+    await expect(e).rejects.toMatchObject({ code: 'ENOENT', index: 0 })
+    expect(refused.calls).toEqual(['commitSync'])
+    expect(f.calls).toEqual(['commit'])
+  })
+
+  it('refuses a budget that is not a number of microseconds', () => {
+    expect(() => new Client({ binding: fake().binding, inlineCommitBudgetUs: -1 })).toThrow(/options.inlineCommitBudgetUs/)
+    expect(() => new Client({ binding: fake().binding, inlineCommitBudgetUs: 'x' as never })).toThrow(/options.inlineCommitBudgetUs/)
   })
 })
 
