@@ -17,6 +17,17 @@ import type { NativeBinding, NativeCommitResult, NativeCommitReturn, NativeDump,
 /** The addon's compact success answer is bytes * COUNT_SPLIT + messages (see NativeCommitReturn). */
 const COUNT_SPLIT = 2 ** 21
 
+/**
+ * Internal (not exported by the package): commits native operations the
+ * caller built and validated itself, bound to a generation; resolves to the
+ * batch's message count. `explain` builds the transaction they stand for, only
+ * when the kernel refuses them (for the error's operation and object).
+ * The reconciler's delta path uses it to skip building a Transaction per change.
+ */
+export const COMMIT_NATIVE: unique symbol = Symbol('nftkit.commitNative')
+/** Internal: the synchronous {@link COMMIT_NATIVE}. */
+export const COMMIT_NATIVE_SYNC: unique symbol = Symbol('nftkit.commitNativeSync')
+
 /** Where to connect. */
 export interface ClientOptions {
   /**
@@ -188,6 +199,7 @@ export class Client {
     } catch (e) {
       throw systemError(e, `open netlink socket${this.netnsPath ? ` in ${this.netnsPath}` : ''}`)
     }
+    this.#stats = this.#sock.stats
   }
 
   /** A new transaction with this client's defaults and knowledge of existing sets. */
@@ -221,7 +233,7 @@ export class Client {
       const { ops, owner } = prepared ?? this.#prepare(tx, opts)
       let res: NativeCommitReturn
       try {
-        res = await this.#sock.commit(encodeOps(ops), opts.genId !== undefined ? { genId: opts.genId } : undefined)
+        res = await this.#sock.commit(encodeOps(ops), opts.genId)
       } catch (e) {
         throw systemError(e, 'commit')
       }
@@ -242,7 +254,7 @@ export class Client {
   #commitNow({ ops, owner }: { ops: NativeOp[]; owner: number[] }, tx: Transaction, opts: CommitOptions): CommitResult {
     let res: NativeCommitReturn
     try {
-      res = this.#sock.commitSync(encodeOps(ops), opts.genId !== undefined ? { genId: opts.genId } : undefined)
+      res = this.#sock.commitSync(encodeOps(ops), opts.genId)
     } catch (e) {
       throw systemError(e, 'commit')
     }
@@ -253,17 +265,71 @@ export class Client {
     return done
   }
 
+  /** See {@link COMMIT_NATIVE_SYNC}. */
+  [COMMIT_NATIVE_SYNC](ops: NativeOp[], genId: number, explain: () => Transaction): number {
+    this.#checkIdle('commit')
+    let res: NativeCommitReturn
+    try {
+      res = this.#sock.commitSync(encodeOps(ops), genId)
+    } catch (e) {
+      throw systemError(e, 'commit')
+    }
+    return this.#nativeDone(res, ops, explain)
+  }
+
+  /** See {@link COMMIT_NATIVE}. */
+  [COMMIT_NATIVE](ops: NativeOp[], genId: number, explain: () => Transaction): Promise<number> {
+    if (this.#pending === 0 && this.#inlineBudgetUs > 0 && this.#cheap(ops)) {
+      try {
+        return Promise.resolve(this[COMMIT_NATIVE_SYNC](ops, genId, explain))
+      } catch (e) {
+        return Promise.reject(e)
+      }
+    }
+    return this.#enqueue(async () => {
+      let res: NativeCommitReturn
+      try {
+        res = await this.#sock.commit(encodeOps(ops), genId)
+      } catch (e) {
+        throw systemError(e, 'commit')
+      }
+      return this.#nativeDone(res, ops, explain)
+    })
+  }
+
+  /** The message count of a committed native batch, or the NftError explaining its refusal. */
+  #nativeDone(res: NativeCommitReturn, ops: readonly NativeOp[], explain: () => Transaction): number {
+    if (typeof res !== 'number' && !res.ok) {
+      const tx = explain()
+      throw commitError(res, tx, tx.toNative().owner)
+    }
+    this.#learn(ops)
+    return typeof res === 'number' ? res % COUNT_SPLIT : res.messages
+  }
+
   /** Kernel time of the last element-only batch per set (key: family number, table, set). */
   readonly #kernelUs = new Map<string, number>()
   readonly #inlineBudgetUs: number
+  /** The socket's figures of its last commit (kernel µs at 0), read without a call into the addon. */
+  readonly #stats: Float64Array
 
   /** After a successful commit: how long the kernel took, for batches that only change elements. */
   #learn(ops: readonly NativeOp[]): void {
     if (ops.length === 0 || this.#inlineBudgetUs <= 0) return
     for (let i = 0; i < ops.length; i++) if (ops[i].kind !== 'element') return
-    const us = this.#sock.lastCommitUs
+    const us = this.#stats[0]
     if (this.#kernelUs.size > 4096) this.#kernelUs.clear()
-    for (let i = 0; i < ops.length; i++) this.#kernelUs.set(`${ops[i].family}\u0000${ops[i].table}\u0000${ops[i].set}`, us)
+    for (let i = 0; i < ops.length; i++) this.#kernelUs.set(this.#costKey(ops[i]), us)
+  }
+
+  #lastCost: { f: number; t: string | undefined; s: string | undefined; key: string } | undefined
+  /** The cost-map key of an element op's set (the last one is reused: the same string, hashed once). */
+  #costKey(o: NativeOp): string {
+    const m = this.#lastCost
+    if (m !== undefined && m.s === o.set && m.t === o.table && m.f === o.family) return m.key
+    const key = `${o.family}\u0000${o.table}\u0000${o.set}`
+    this.#lastCost = { f: o.family, t: o.table, s: o.set, key }
+    return key
   }
 
   /** True for a batch worth committing inline: empty, or a few elements of sets measured fast. */
@@ -274,7 +340,7 @@ export class Client {
       if (o.kind !== 'element') return false
       elements += (o.packedKeys && o.keyLen ? o.packedKeys.length / o.keyLen : 0) + (o.elements?.length ?? 0)
       if (elements > 64) return false
-      const us = this.#kernelUs.get(`${o.family}\u0000${o.table}\u0000${o.set}`)
+      const us = this.#kernelUs.get(this.#costKey(o))
       if (us === undefined || us > this.#inlineBudgetUs) return false
     }
     return true
@@ -325,6 +391,15 @@ export class Client {
     } catch (e) {
       throw systemError(e, 'close')
     }
+  }
+
+  /**
+   * Microseconds the kernel took for this client's last committed batch, from
+   * sending it to its final reply (0 before any). The rest of a commit's time
+   * is nftkit's and the caller's.
+   */
+  get lastKernelUs(): number {
+    return this.#stats[0]
   }
 
   /** True once closed. */

@@ -9,8 +9,8 @@
  * out of order are moved, set contents move as element deltas.
  * @module
  */
-import type { Client } from './client.js'
-import type { Family } from './constants.js'
+import { type Client, COMMIT_NATIVE, COMMIT_NATIVE_SYNC } from './client.js'
+import { type Family, FAMILY_NUMBER } from './constants.js'
 import { decodeElements, type Element, encodeElements, type SetShape } from './elements.js'
 import { isGenerationMismatch, NftValidationError } from './errors.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
@@ -19,7 +19,7 @@ import type { RuleExpr } from './expr/types.js'
 import { fastIPv4, fastIPv4Decode, fewIPv4, ipv4Value } from './elements-fast.js'
 import { elementsOf, type ListedRule, type Listing, setShapeOf } from './listing.js'
 import type { TableContents } from './nft/ruleset.js'
-import { keyDatatypes, type Operation } from './transaction.js'
+import { ADD_TRUSTED_ELEMENTS, keyDatatypes, type Operation, type Transaction } from './transaction.js'
 import { DATATYPES, type KeyTypeName } from './datatypes.js'
 import type { Change, Monitor, MonitorCommit } from './monitor.js'
 import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../types/native.js'
@@ -416,7 +416,9 @@ export class Reconciler {
     for (let attempt = 0; ; attempt++) {
       const p = this.#planDelta(ref, delta)
       if (p.ops.length === 0) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
-      const messages = this.#commitBound(p.ops, p.genId, attempt < retries)
+      const messages = p.native
+        ? this.#settle(() => this.#client[COMMIT_NATIVE_SYNC](p.native as NativeOp[], p.genId, () => this.#transaction(p.ops)), attempt < retries)
+        : this.#commitBound(p.ops, p.genId, attempt < retries)
       if (messages === undefined) continue
       p.done()
       return { operations: p.ops, messages, genId: p.genId, retries: attempt }
@@ -430,7 +432,9 @@ export class Reconciler {
       if (!this.#state) this.#state = await this.#readAsync()
       const p = this.#planDelta(ref, delta)
       if (p.ops.length === 0) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
-      const messages = await this.#commitBoundAsync(p.ops, p.genId, attempt < retries)
+      const messages = p.native
+        ? await this.#settleAsync(() => this.#client[COMMIT_NATIVE](p.native as NativeOp[], p.genId, () => this.#transaction(p.ops)), attempt < retries)
+        : await this.#commitBoundAsync(p.ops, p.genId, attempt < retries)
       if (messages === undefined) continue
       p.done()
       return { operations: p.ops, messages, genId: p.genId, retries: attempt }
@@ -443,38 +447,67 @@ export class Reconciler {
    * (the in-memory state is dropped on any failure).
    */
   #commitBound(ops: readonly Operation[], genId: number, mayRetry: boolean): number | undefined {
-    const tx = this.#client.transaction()
-    for (const op of ops) tx.apply(op)
+    return this.#settle(() => this.#client.commitSync(this.#transaction(ops), { genId, handles: false }).messages, mayRetry)
+  }
+
+  /** Runs a bound commit: its message count, or undefined to retry after a foreign change (state dropped on any failure). */
+  #settle(commit: () => number, mayRetry: boolean): number | undefined {
     try {
-      return this.#client.commitSync(tx, { genId, handles: false }).messages
+      return commit()
     } catch (e) {
       this.invalidate()
       if (isGenerationMismatch(e) && mayRetry) return undefined
       throw e
     }
+  }
+
+  /** Async {@link Reconciler.#settle}. */
+  async #settleAsync(commit: () => Promise<number>, mayRetry: boolean): Promise<number | undefined> {
+    try {
+      return await commit()
+    } catch (e) {
+      this.invalidate()
+      if (isGenerationMismatch(e) && mayRetry) return undefined
+      throw e
+    }
+  }
+
+  /**
+   * The transaction of planned operations. Element operations were planned
+   * from validated, canonical elements of a known set, so they skip the
+   * transaction's per-operation checks (the delta path's hot spot).
+   */
+  #transaction(ops: readonly Operation[]): Transaction {
+    const tx = this.#client.transaction()
+    for (const op of ops) {
+      const o = op.object as { kind: string; family?: Family; table?: string; set?: string; elements?: readonly Element[] }
+      const trusted =
+        o.kind === 'element' &&
+        (op.verb === 'add' || op.verb === 'delete') &&
+        o.family !== undefined &&
+        o.table !== undefined &&
+        o.set !== undefined &&
+        o.elements !== undefined &&
+        tx[ADD_TRUSTED_ELEMENTS](op.verb, o.family, o.table, o.set, o.elements)
+      if (!trusted) tx.apply(op)
+    }
+    return tx
   }
 
   /** Async {@link Reconciler.#commitBound}. */
   async #commitBoundAsync(ops: readonly Operation[], genId: number, mayRetry: boolean): Promise<number | undefined> {
-    const tx = this.#client.transaction()
-    for (const op of ops) tx.apply(op)
-    try {
-      return (await this.#client.commit(tx, { genId, handles: false })).messages
-    } catch (e) {
-      this.invalidate()
-      if (isGenerationMismatch(e) && mayRetry) return undefined
-      throw e
-    }
+    return this.#settleAsync(async () => (await this.#client.commit(this.#transaction(ops), { genId, handles: false })).messages, mayRetry)
   }
 
-  /** The element operations of a delta, and how to fold them into the in-memory state once committed. */
-  #planDelta(ref: SetDeltaRef, delta: SetDelta): { ops: Operation[]; genId: number; done: () => void } {
-    // The set's index is the truth for its elements; the listing's arrays are
-    // folded back only when a full plan needs them (keeps this O(delta)).
-    const state = this.#state ?? this.#read()
-    this.#state = state
+  /** The set a delta last went to, resolved (valid while the state's set list and the index are the same). */
+  #target: DeltaTarget | undefined
+
+  /** The set a delta refers to, its index (built on first use) and whether it is a plain IPv4 hash set. */
+  #resolveTarget(state: Listing, ref: SetDeltaRef) {
     const family = ref.family ?? this.#client.family
     const table = ref.table ?? this.#client.table
+    const t = this.#target
+    if (t && t.sets === state.sets && t.name === ref.set && t.table === table && t.family === family && this.#index.get(t.id) === t.index) return t
     const set = state.sets.find((s) => s.family === family && s.table === table && s.name === ref.set)
     if (!set) throw new NftValidationError('set', `no set ${family} ${table ?? '?'} ${ref.set} in the reconciled state (declare it with reconcile() first)`, ref.set)
     const id = `${family}\u0000${table}\u0000${set.name}`
@@ -484,53 +517,82 @@ export class Reconciler {
       this.#index.set(id, index)
     }
     const plainHash = set.kind === 'set' && set.type === 'ipv4_addr' && !(set.flags ?? []).includes('interval')
-    const canon = (els: readonly Element[] | undefined, path: string) => {
-      if (!els?.length) return []
-      // Pod IPs in a hash set: a canonical dotted quad is its own canonical form.
-      if (plainHash && els.every(isDottedQuad)) return els
-      try {
-        return canonicalElements({ ...set, elements: els } as Desired['sets'][number], family)
-      } catch (e) {
-        if (e instanceof NftValidationError) throw new NftValidationError(`${path}${e.path.replace(/^set\.elements/, '')}`, e.reason, e.value)
-        throw e
-      }
+    this.#target = { sets: state.sets, family, table, name: ref.set, set, id, index, plainHash }
+    return this.#target
+  }
+
+  /** Canonical forms of delta elements (pod IPs in a hash set are their own). */
+  #canon(target: DeltaTarget, els: readonly Element[] | undefined, path: string): readonly Element[] {
+    if (!els?.length) return []
+    if (target.plainHash) {
+      let plain = true
+      for (let i = 0; i < els.length && plain; i++) plain = isDottedQuad(els[i])
+      if (plain) return els
     }
-    const idx = index
+    try {
+      return canonicalElements({ ...target.set, elements: els } as Desired['sets'][number], target.family)
+    } catch (e) {
+      if (e instanceof NftValidationError) throw new NftValidationError(`${path}${e.path.replace(/^set\.elements/, '')}`, e.reason, e.value)
+      throw e
+    }
+  }
+
+  /** The element operations of a delta, and how to fold them into the in-memory state once committed. */
+  #planDelta(ref: SetDeltaRef, delta: SetDelta): { ops: Operation[]; native: NativeOp[] | undefined; genId: number; done: () => void } {
+    // The set's index is the truth for its elements; the listing's arrays are
+    // folded back only when a full plan needs them (keeps this O(delta)).
+    const state = this.#state ?? this.#read()
+    this.#state = state
+    const target = this.#resolveTarget(state, ref)
+    const { index: idx, set, family } = target
+    const removeIn = this.#canon(target, delta.remove, 'delta.remove')
+    const addIn = this.#canon(target, delta.add, 'delta.add')
     const gone: Element[] = []
-    const goneKeys = new Set<string>()
-    for (const e of canon(delta.remove, 'delta.remove')) {
+    const goneKeys: string[] = []
+    for (const e of removeIn) {
       const k = keyOf(e)
       const have = idx.get(k)
-      if (have !== undefined && !goneKeys.has(k)) {
+      if (have !== undefined && !goneKeys.includes(k)) {
         gone.push(have)
-        goneKeys.add(k)
+        goneKeys.push(k)
       }
     }
     const fresh: Element[] = []
-    const freshKeys = new Set<string>()
-    for (const e of canon(delta.add, 'delta.add')) {
+    const freshKeys: string[] = []
+    for (const e of addIn) {
       const k = keyOf(e)
-      if (freshKeys.has(k)) continue
+      if (freshKeys.includes(k)) continue
       const have = idx.get(k)
-      if (have !== undefined && !goneKeys.has(k)) {
-        if (JSON.stringify(have) === JSON.stringify(e)) continue
+      if (have !== undefined && !goneKeys.includes(k)) {
+        if (have === e || JSON.stringify(have) === JSON.stringify(e)) continue
         gone.push(have) // same key, other data (maps): replace
-        goneKeys.add(k)
+        goneKeys.push(k)
       }
       fresh.push(e)
-      freshKeys.add(k)
+      freshKeys.push(k)
     }
     const ops: Operation[] = []
-    if (gone.length) ops.push({ verb: 'delete', object: { kind: 'element', family, table: set.table, set: set.name, elements: gone.map(plain) } as never })
+    const goneKeysOnly = gone.map(plain)
+    if (gone.length) ops.push({ verb: 'delete', object: { kind: 'element', family, table: set.table, set: set.name, elements: goneKeysOnly } as never })
     if (fresh.length) ops.push({ verb: 'add', object: { kind: 'element', family, table: set.table, set: set.name, elements: fresh } })
+    // Pod IPs in a plain hash set: the kernel operations are packed here, from
+    // the addresses already checked, with no transaction in between.
+    let native: NativeOp[] | undefined
+    if (target.plainHash && allStrings(goneKeysOnly) && allStrings(fresh)) {
+      native = []
+      const f = FAMILY_NUMBER[family]
+      const t = set.table as string
+      if (gone.length) native.push({ verb: 'delete', kind: 'element', family: f, table: t, set: set.name, packedKeys: packIPv4(goneKeysOnly as string[]), keyLen: 4 })
+      if (fresh.length) native.push({ verb: 'add', kind: 'element', family: f, table: t, set: set.name, packedKeys: packIPv4(fresh as string[]), keyLen: 4 })
+    }
     const done = () => {
       for (const k of goneKeys) idx.delete(k)
-      for (const e of fresh) idx.set(keyOf(e), e)
-      this.#dirty.add(id)
+      for (let i = 0; i < fresh.length; i++) idx.set(freshKeys[i], fresh[i])
+      this.#dirty.add(target.id)
       this.#seen = Math.max(this.#seen, state.genId + 1)
       if (this.#state) this.#state = { ...this.#state, genId: state.genId + 1 }
     }
-    return { ops, genId: state.genId, done }
+    return { ops, native, genId: state.genId, done }
   }
 
   /** The in-memory state with element indexes folded back in (reads the kernel if there is none). */
@@ -573,10 +635,43 @@ export interface SetDeltaRef {
   readonly set: string
 }
 
+/** A set a delta goes to, resolved once for as long as the state's set list and its index last. */
+interface DeltaTarget {
+  readonly sets: Listing['sets']
+  readonly family: Family
+  readonly table: string | undefined
+  readonly name: string
+  readonly set: Listing['sets'][number]
+  /** Key of the set in the reconciler's indexes. */
+  readonly id: string
+  readonly index: Map<string, Element>
+  /** An ipv4_addr hash set: canonical dotted quads are their own canonical form. */
+  readonly plainHash: boolean
+}
+
 /** Elements to add to and remove from one set. */
 export interface SetDelta {
   readonly add?: readonly Element[]
   readonly remove?: readonly Element[]
+}
+
+/** True if every element is a string. */
+function allStrings(els: readonly Element[]): boolean {
+  for (let i = 0; i < els.length; i++) if (typeof els[i] !== 'string') return false
+  return true
+}
+
+/** Canonical dotted quads (checked by the caller) as 4-byte big-endian keys back to back. */
+function packIPv4(addrs: readonly string[]): Uint8Array {
+  const out = new Uint8Array(4 * addrs.length)
+  for (let i = 0; i < addrs.length; i++) {
+    const v = ipv4Value(addrs[i]) as number
+    out[4 * i] = v >>> 24
+    out[4 * i + 1] = (v >>> 16) & 255
+    out[4 * i + 2] = (v >>> 8) & 255
+    out[4 * i + 3] = v & 255
+  }
+  return out
 }
 
 /** A canonical IPv4 address (no leading zeros, each part 0-255). */
@@ -585,8 +680,15 @@ const isDottedQuad = (e: Element): boolean => typeof e === 'string' && ipv4Value
 /** An element's key (a map element's without its value). */
 const plain = (e: Element): Element => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
 
-/** An element's key as a string, for sets of elements. */
-const keyOf = (e: Element) => JSON.stringify(plain(e))
+/**
+ * An element's key as a string, for indexes of elements: a string key is its
+ * own (the common case, pod IPs: no JSON per element); any other key is its
+ * JSON behind a NUL, which no string key starts with.
+ */
+function keyOf(e: Element): string {
+  const k = plain(e)
+  return typeof k === 'string' && k.charCodeAt(0) !== 0 ? k : `\u0000${JSON.stringify(k)}`
+}
 
 /** The listing after element additions and deletions (canonical forms, as plan() produced them). */
 function withElementOps(l: Listing, ops: readonly Operation[], genId: number): Listing {

@@ -26,6 +26,14 @@ import {
 } from './validate.js'
 import type { NativeElement, NativeOp } from '../types/native.js'
 
+/**
+ * Internal (not exported by the package): adds an element operation whose
+ * names and elements the caller already validated and canonicalised, skipping
+ * the per-operation checks of {@link Transaction.add}. The reconciler's delta
+ * path uses it. Returns false, adding nothing, when the set's shape is unknown.
+ */
+export const ADD_TRUSTED_ELEMENTS: unique symbol = Symbol('nftkit.addTrustedElements')
+
 /** nft's verbs. */
 export type Verb = 'add' | 'create' | 'insert' | 'replace' | 'delete' | 'destroy' | 'flush'
 
@@ -239,6 +247,27 @@ export class Transaction {
       }
     }
     return { ops, owner }
+  }
+
+  /** See {@link ADD_TRUSTED_ELEMENTS}. */
+  [ADD_TRUSTED_ELEMENTS](verb: 'add' | 'delete', family: Family, table: string, set: string, elements: readonly Element[]): boolean {
+    const known = this.#findSet(family, table, set)
+    if (!known) return false
+    const el = encodeElementsField(known.shape, elements, 'elements', { forDelete: verb === 'delete' })
+    const native: NativeOp = {
+      verb,
+      kind: 'element',
+      family: FAMILY_NUMBER[family],
+      table,
+      set,
+      setId: known.id,
+      elements: el.elements,
+      packedKeys: el.packedKeys,
+      keyLen: el.keyLen,
+      packedFlags: el.packedFlags,
+    }
+    this.#entries.push({ op: { verb, object: { kind: 'element', family, table, set, elements } }, native: [native] })
+    return true
   }
 
   #push(verb: Verb, obj: NftObject | RuleRef | SetRef): this {

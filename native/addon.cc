@@ -16,11 +16,10 @@
 namespace nftkit {
 namespace {
 
-int64_t ReadGenId(const Napi::Value& opts) {
-  if (!opts.IsObject()) return -1;
-  Napi::Value g = opts.As<Napi::Object>().Get("genId");
-  if (!g.IsNumber()) return -1;
-  return static_cast<int64_t>(g.As<Napi::Number>().Uint32Value());
+// The generation a batch is bound to (a number), or -1 for none.
+int64_t ReadGenId(const Napi::Value& v) {
+  if (!v.IsNumber()) return -1;
+  return static_cast<int64_t>(v.As<Napi::Number>().Uint32Value());
 }
 
 // Converts core exceptions into JS errors carrying errno and code.
@@ -48,7 +47,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
                         InstanceMethod<&Socket::GetGenSync>("getGenSync"), InstanceMethod<&Socket::Close>("close"),
                         InstanceAccessor<&Socket::Closed>("closed"), InstanceAccessor<&Socket::Busy>("busy"),
                         InstanceAccessor<&Socket::PortId>("portId"),
-                        InstanceAccessor<&Socket::LastCommitUs>("lastCommitUs")});
+                        InstanceAccessor<&Socket::Stats>("stats")});
   }
 
   explicit Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) {
@@ -56,6 +55,10 @@ class Socket : public Napi::ObjectWrap<Socket> {
     if (info.Length() > 0 && info[0].IsString()) path = info[0].As<Napi::String>().Utf8Value();
     sock_ = Guard(info.Env(), [&] { return std::make_shared<NetlinkSocket>(path); });
     portid_ = sock_->portid();
+    // Figures of the last commit, written here and read by JS without a call.
+    Napi::Float64Array stats = Napi::Float64Array::New(info.Env(), 1);
+    stats_data_ = stats.Data();
+    stats_ = Napi::Persistent(stats);
   }
 
  private:
@@ -73,6 +76,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
       BatchBuilder b(sock_->NextSeq());
       b.Build(ops, gen);
       CommitResult r = sock_->Commit(b, ops);
+      stats_data_[0] = static_cast<double>(sock_->last_commit_ns()) / 1000.0;
       return ToJs(env, r, b.message_count(), b.bytes().size());
     });
   }
@@ -101,7 +105,10 @@ class Socket : public Napi::ObjectWrap<Socket> {
           st->messages = b.message_count();
           st->bytes = b.bytes().size();
         },
-        [st](Napi::Env e) { return ToJs(e, st->result, st->messages, st->bytes); },
+        [this, st](Napi::Env e) {
+          stats_data_[0] = static_cast<double>(sock_->last_commit_ns()) / 1000.0;
+          return ToJs(e, st->result, st->messages, st->bytes);
+        },
         [this] {
           busy_ = false;
           Unref();
@@ -149,21 +156,21 @@ class Socket : public Napi::ObjectWrap<Socket> {
   Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_); }
   // Stays readable after close (the kernel may still report its last batches).
   Napi::Value PortId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), portid_); }
-  // Microseconds the kernel took for the last committed batch (0 before any).
-  Napi::Value LastCommitUs(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), sock_ ? static_cast<double>(sock_->last_commit_ns()) / 1000.0 : 0.0);
-  }
+  // [0]: microseconds the kernel took for the last committed batch (0 before any).
+  Napi::Value Stats(const Napi::CallbackInfo&) { return stats_.Value(); }
 
   std::shared_ptr<NetlinkSocket> sock_;
   uint32_t portid_ = 0;
   bool busy_ = false;
+  Napi::Reference<Napi::Float64Array> stats_;
+  double* stats_data_ = nullptr;
 };
 
-// encode(ops, genId?) -> Buffer: the exact batch bytes (for golden tests).
+// encode(batch, genId?) -> Buffer: the exact netlink bytes of an encoded batch (for debugging).
 Napi::Value Encode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto ops = ReadOps(env, info[0]);
-  int64_t gen = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : -1;
+  int64_t gen = ReadGenId(info[1]);
   return Guard(env, [&] {
     BatchBuilder b(1);
     b.Build(ops, gen);

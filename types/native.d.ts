@@ -164,21 +164,19 @@ export interface NativeDumpRequest {
  */
 export type NativeCommitReturn = NativeCommitResult | number
 
-/** Options of a commit. */
-export interface NativeCommitOptions {
-  /** Bind the batch to this generation: the kernel answers ERESTART if it moved. */
-  readonly genId?: number
-}
-
 /**
  * One NETLINK_NETFILTER socket. One call at a time: a second call while a
  * promise is pending throws EBUSY.
  */
 export interface NativeSocket {
-  /** Sends one batch: `batch` is the operations in the wire format of lib/wire.ts (`encodeOps`). */
-  commitSync(batch: Uint8Array, opts?: NativeCommitOptions): NativeCommitReturn
+  /**
+   * Sends one batch: `batch` is the operations in the wire format of lib/wire.ts
+   * (`encodeOps`); `genId` binds it to that generation (the kernel answers
+   * ERESTART if the ruleset moved since).
+   */
+  commitSync(batch: Uint8Array, genId?: number): NativeCommitReturn
   /** {@link NativeSocket.commitSync} on a worker thread; the batch is read before this returns. */
-  commit(batch: Uint8Array, opts?: NativeCommitOptions): Promise<NativeCommitReturn>
+  commit(batch: Uint8Array, genId?: number): Promise<NativeCommitReturn>
   dumpSync(req?: NativeDumpRequest): NativeDump
   dump(req?: NativeDumpRequest): Promise<NativeDump>
   getGenSync(): number
@@ -187,8 +185,12 @@ export interface NativeSocket {
   readonly busy: boolean
   /** Netlink port id of the socket; notifications of batches it committed carry it. */
   readonly portId: number
-  /** Microseconds from sending the last batch to its final reply (the kernel's share); 0 before any. */
-  readonly lastCommitUs: number
+  /**
+   * Figures of the last commit, updated in place (one array per socket, so
+   * reading them costs no call): `[0]` is the microseconds from sending the
+   * batch to its final reply, the kernel's share; 0 before any.
+   */
+  readonly stats: Float64Array
 }
 
 /** A change to one object, as the monitor parsed its notification. */
@@ -271,6 +273,6 @@ export interface NativeBinding {
     onEvents: (events: NativeMonitorEvent[]) => void,
     opts?: NativeMonitorOptions,
   ) => NativeMonitor
-  /** The exact batch bytes for ops (for golden tests); sequence numbers start at 1. */
-  encode(ops: readonly NativeOp[], genId?: number): Buffer
+  /** The netlink bytes of an encoded batch (for debugging); sequence numbers start at 1. */
+  encode(batch: Uint8Array, genId?: number): Buffer
 }
