@@ -9,6 +9,7 @@
  * out of order are moved, set contents move as element deltas.
  * @module
  */
+import { AddrIndex } from './addr-index.js'
 import { type Client, COMMIT_NATIVE, COMMIT_NATIVE_SYNC } from './client.js'
 import { type Family, FAMILY_NUMBER } from './constants.js'
 import { decodeElements, type Element, encodeElements, type SetShape } from './elements.js'
@@ -316,7 +317,7 @@ export class Reconciler {
   readonly #client: Client
   #state?: Listing
   /** Per set (family, table, name): its elements by key, built on the first delta, kept O(delta) after. */
-  readonly #index = new Map<string, Map<string, Element>>()
+  readonly #index = new Map<string, ElementIndex>()
   /** Sets whose index is newer than `#state`'s element arrays. */
   readonly #dirty = new Set<string>()
   /** The newest generation a read or commit of ours reflected. */
@@ -511,12 +512,12 @@ export class Reconciler {
     const set = state.sets.find((s) => s.family === family && s.table === table && s.name === ref.set)
     if (!set) throw new NftValidationError('set', `no set ${family} ${table ?? '?'} ${ref.set} in the reconciled state (declare it with reconcile() first)`, ref.set)
     const id = `${family}\u0000${table}\u0000${set.name}`
+    const plainHash = set.kind === 'set' && set.type === 'ipv4_addr' && !(set.flags ?? []).includes('interval')
     let index = this.#index.get(id)
     if (!index) {
-      index = new Map(set.elements.map((e) => [keyOf(e), e]))
+      index = (plainHash ? AddrIndex.of(set.elements) : undefined) ?? new Map(set.elements.map((e) => [keyOf(e), e]))
       this.#index.set(id, index)
     }
-    const plainHash = set.kind === 'set' && set.type === 'ipv4_addr' && !(set.flags ?? []).includes('interval')
     this.#target = { sets: state.sets, family, table, name: ref.set, set, id, index, plainHash }
     return this.#target
   }
@@ -543,10 +544,15 @@ export class Reconciler {
     // folded back only when a full plan needs them (keeps this O(delta)).
     const state = this.#state ?? this.#read()
     this.#state = state
-    const target = this.#resolveTarget(state, ref)
-    const { index: idx, set, family } = target
+    let target = this.#resolveTarget(state, ref)
     const removeIn = this.#canon(target, delta.remove, 'delta.remove')
     const addIn = this.#canon(target, delta.add, 'delta.add')
+    if (target.index instanceof AddrIndex && !allStrings(addIn)) {
+      // Elements with options (a timeout, a comment) need the general index.
+      this.#index.set(target.id, new Map(Array.from(target.index.values(), (v): [string, Element] => [v, v])))
+      target = this.#resolveTarget(state, ref)
+    }
+    const { index: idx, set, family } = target
     const gone: Element[] = []
     const goneKeys: string[] = []
     for (const e of removeIn) {
@@ -635,6 +641,9 @@ export interface SetDeltaRef {
   readonly set: string
 }
 
+/** Elements of one set by key: a Map, or for a plain IPv4 hash set a compact {@link AddrIndex}. */
+type ElementIndex = Map<string, Element> | AddrIndex
+
 /** A set a delta goes to, resolved once for as long as the state's set list and its index last. */
 interface DeltaTarget {
   readonly sets: Listing['sets']
@@ -644,7 +653,7 @@ interface DeltaTarget {
   readonly set: Listing['sets'][number]
   /** Key of the set in the reconciler's indexes. */
   readonly id: string
-  readonly index: Map<string, Element>
+  readonly index: ElementIndex
   /** An ipv4_addr hash set: canonical dotted quads are their own canonical form. */
   readonly plainHash: boolean
 }

@@ -181,6 +181,30 @@ describe('reconcile', () => {
     expect(rec.reads).toBe(reads)
   })
 
+  it('Reconciler.updateSetSync on a plain hash set: a foreign writer is retried or reported, an element with options is added as such', () => {
+    const rec = new Reconciler(nft)
+    const pods = ['10.200.0.1', '10.200.0.2', '10.200.0.3']
+    rec.reconcileSync(desired(fw([R.b], pods)))
+    rec.updateSetSync({ table: 'fw', set: 'pods' }, {}) // reads and indexes the set
+    // A foreign change moves the generation: with no retries left, the bound batch is refused as stale.
+    ns.nft('add', 'element', 'inet', 'fw', 'pods', '{ 10.9.9.9 }')
+    expect(() => rec.updateSetSync({ table: 'fw', set: 'pods' }, { add: ['10.201.0.1'] }, { retries: 0 })).toThrow(
+      expect.objectContaining({ name: 'NftError', code: 'ERESTART' }),
+    )
+    // The next delta re-reads and applies; the foreign element is part of the state now.
+    const reads = rec.reads
+    const r = rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: ['10.9.9.9'], add: ['10.201.0.1'] })
+    expect([r.messages, rec.reads]).toEqual([4, reads + 1])
+    // An element with options: the delta carries it through the general path.
+    const c = rec.updateSetSync({ table: 'fw', set: 'pods' }, { add: [{ key: '10.201.0.2', comment: 'pod x' }], remove: ['10.200.0.1'] })
+    expect(c.messages).toBe(4)
+    expect(ns.nft('list', 'set', 'inet', 'fw', 'pods')).toContain('10.201.0.2 comment "pod x"')
+    // Plain deltas keep working on the index that now holds an element with options.
+    expect(rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: ['10.201.0.2', '10.200.0.2'], add: ['10.201.0.3'] }).messages).toBe(4)
+    expect(rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: ['10.201.0.2'] }).messages).toBe(0)
+    expect([...nft.listSync({ table: 'fw' }).sets[0].elements].sort()).toEqual(['10.200.0.3', '10.201.0.1', '10.201.0.3'])
+  })
+
   it('Reconciler.updateSet: interval sets, a foreign writer (re-read and retry), bad input with its path', async () => {
     const rec = new Reconciler(nft)
     const text = `table inet fw {
