@@ -60,6 +60,21 @@ export class AddrIndex {
     return v !== undefined && this.#delete(v)
   }
 
+  /** True if the address with 32-bit value `v` is in the index. */
+  hasValue(v: number): boolean {
+    return this.#has(v)
+  }
+
+  /** Adds the address with 32-bit value `v`. */
+  addValue(v: number): void {
+    this.#add(v)
+  }
+
+  /** Removes the address with 32-bit value `v`; true if it was there. */
+  deleteValue(v: number): boolean {
+    return this.#delete(v)
+  }
+
   /** The addresses as dotted quads (table order). */
   *values(): IterableIterator<string> {
     const s = this.#slots

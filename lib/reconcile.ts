@@ -539,12 +539,16 @@ export class Reconciler {
   }
 
   /** The element operations of a delta, and how to fold them into the in-memory state once committed. */
-  #planDelta(ref: SetDeltaRef, delta: SetDelta): { ops: Operation[]; native: NativeOp[] | undefined; genId: number; done: () => void } {
+  #planDelta(ref: SetDeltaRef, delta: SetDelta): DeltaPlan {
     // The set's index is the truth for its elements; the listing's arrays are
     // folded back only when a full plan needs them (keeps this O(delta)).
     const state = this.#state ?? this.#read()
     this.#state = state
     let target = this.#resolveTarget(state, ref)
+    if (target.index instanceof AddrIndex) {
+      const planned = this.#planAddrDelta(target, target.index, delta, state)
+      if (planned) return planned
+    }
     const removeIn = this.#canon(target, delta.remove, 'delta.remove')
     const addIn = this.#canon(target, delta.add, 'delta.add')
     if (target.index instanceof AddrIndex && !allStrings(addIn)) {
@@ -601,6 +605,60 @@ export class Reconciler {
     return { ops, native, genId: state.genId, done }
   }
 
+  /**
+   * {@link Reconciler.#planDelta} for a set indexed by an {@link AddrIndex}
+   * when every element of the delta is a canonical dotted quad (pod IPs):
+   * each address is parsed once, and the index and the packed keys work on
+   * its 32-bit value. Undefined for anything else (the general path then
+   * canonicalises, or reports the bad element with its path).
+   */
+  #planAddrDelta(target: DeltaTarget, idx: AddrIndex, delta: SetDelta, state: Listing): DeltaPlan | undefined {
+    const remove = delta.remove ?? []
+    const add = delta.add ?? []
+    const goneV: number[] = []
+    const gone: string[] = []
+    for (let i = 0; i < remove.length; i++) {
+      const e = remove[i]
+      const v = typeof e === 'string' ? ipv4Value(e) : undefined
+      if (v === undefined) return undefined
+      if (idx.hasValue(v) && !goneV.includes(v)) {
+        goneV.push(v)
+        gone.push(e as string)
+      }
+    }
+    const freshV: number[] = []
+    const fresh: string[] = []
+    for (let i = 0; i < add.length; i++) {
+      const e = add[i]
+      const v = typeof e === 'string' ? ipv4Value(e) : undefined
+      if (v === undefined) return undefined
+      if (freshV.includes(v) || (idx.hasValue(v) && !goneV.includes(v))) continue
+      freshV.push(v)
+      fresh.push(e as string)
+    }
+    const { set, family } = target
+    const table = set.table as string
+    const ops: Operation[] = []
+    const native: NativeOp[] = []
+    const f = FAMILY_NUMBER[family]
+    if (gone.length) {
+      ops.push({ verb: 'delete', object: { kind: 'element', family, table, set: set.name, elements: gone } as never })
+      native.push({ verb: 'delete', kind: 'element', family: f, table, set: set.name, packedKeys: packValues(goneV), keyLen: 4 })
+    }
+    if (fresh.length) {
+      ops.push({ verb: 'add', object: { kind: 'element', family, table, set: set.name, elements: fresh } })
+      native.push({ verb: 'add', kind: 'element', family: f, table, set: set.name, packedKeys: packValues(freshV), keyLen: 4 })
+    }
+    const done = () => {
+      for (let i = 0; i < goneV.length; i++) idx.deleteValue(goneV[i])
+      for (let i = 0; i < freshV.length; i++) idx.addValue(freshV[i])
+      this.#dirty.add(target.id)
+      this.#seen = Math.max(this.#seen, state.genId + 1)
+      if (this.#state) this.#state = { ...this.#state, genId: state.genId + 1 }
+    }
+    return { ops, native, genId: state.genId, done }
+  }
+
   /** The in-memory state with element indexes folded back in (reads the kernel if there is none). */
   #current(): Listing {
     const state = this.#state ?? this.#read()
@@ -641,6 +699,15 @@ export interface SetDeltaRef {
   readonly set: string
 }
 
+/** What a delta becomes: its operations, their kernel form when packed directly, and how to fold them in once committed. */
+interface DeltaPlan {
+  readonly ops: Operation[]
+  /** The native operations, when the reconciler packed them itself (else a transaction is built from `ops`). */
+  readonly native: NativeOp[] | undefined
+  readonly genId: number
+  readonly done: () => void
+}
+
 /** Elements of one set by key: a Map, or for a plain IPv4 hash set a compact {@link AddrIndex}. */
 type ElementIndex = Map<string, Element> | AddrIndex
 
@@ -672,9 +739,14 @@ function allStrings(els: readonly Element[]): boolean {
 
 /** Canonical dotted quads (checked by the caller) as 4-byte big-endian keys back to back. */
 function packIPv4(addrs: readonly string[]): Uint8Array {
-  const out = new Uint8Array(4 * addrs.length)
-  for (let i = 0; i < addrs.length; i++) {
-    const v = ipv4Value(addrs[i]) as number
+  return packValues(addrs.map((a) => ipv4Value(a) as number))
+}
+
+/** 32-bit address values as 4-byte big-endian keys back to back. */
+function packValues(values: readonly number[]): Uint8Array {
+  const out = new Uint8Array(4 * values.length)
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
     out[4 * i] = v >>> 24
     out[4 * i + 1] = (v >>> 16) & 255
     out[4 * i + 2] = (v >>> 8) & 255

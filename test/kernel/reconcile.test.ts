@@ -203,6 +203,13 @@ describe('reconcile', () => {
     expect(rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: ['10.201.0.2', '10.200.0.2'], add: ['10.201.0.3'] }).messages).toBe(4)
     expect(rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: ['10.201.0.2'] }).messages).toBe(0)
     expect([...nft.listSync({ table: 'fw' }).sets[0].elements].sort()).toEqual(['10.200.0.3', '10.201.0.1', '10.201.0.3'])
+    // A bad address is reported with its path, and nothing is sent.
+    const plain = new Reconciler(nft)
+    plain.updateSetSync({ table: 'fw', set: 'pods' }, {})
+    expect(() => plain.updateSetSync({ table: 'fw', set: 'pods' }, { remove: ['10.200.0.3'], add: ['10.4.0.1', '10.4.0.300'] })).toThrow(
+      expect.objectContaining({ name: 'NftValidationError', path: 'delta.add[1]' }),
+    )
+    expect([...nft.listSync({ table: 'fw' }).sets[0].elements].sort()).toEqual(['10.200.0.3', '10.201.0.1', '10.201.0.3'])
   })
 
   it('Reconciler.updateSet: interval sets, a foreign writer (re-read and retry), bad input with its path', async () => {
