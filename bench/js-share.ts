@@ -13,6 +13,7 @@ class Socket {
   closed = false
   busy = false
   portId = 1
+  stats = new Float64Array(1)
   /** The compact success answer: bytes * 2^21 + messages. */
   commitSync(batch: Uint8Array) {
     return batch.length * 2 ** 21 + 3

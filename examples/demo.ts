@@ -84,14 +84,15 @@ async function main(): Promise<number> {
     const fresh = timeline.filter((r) => r.ip === newIp)
     const old = timeline.filter((r) => r.ip === oldIp)
     // A probe's send time is taken just before its syscall, which a busy machine
-    // may delay a little: 25 ms of slack before the commit.
-    const openBefore = fresh.filter((r) => r.sent < c0 - 25 && verdictOf(r) === 'allow').length
+    // may run later: "before the commit" means its outcome arrived before it.
+    const early = fresh.filter((r) => r.sent + r.ms < c0)
+    const openBefore = early.filter((r) => verdictOf(r) === 'allow').length
     const openAfter = fresh.filter((r) => r.sent > c1 + 5 && verdictOf(r) === 'allow').length
     const after1 = fresh.filter((r) => r.sent > c1 + 5).length
     const oldOpenAfter = old.filter((r) => r.sent > c1 && verdictOf(r) === 'allow').length
     const move = [
       `gateway of consumer-a: ${gw?.mode} update, ${gw?.messages} netlink messages in one batch (delete ${oldIp}, add ${newIp}), the whole inventory sync (both gateways and the NetworkPolicy sets) took ${(c1 - c0).toFixed(2)} ms`,
-      `new IP ${newIp}: ${fresh.filter((r) => r.sent < c0 - 25).length} probes before the commit, ${openBefore} got through; ${after1} after, ${openAfter} got through`,
+      `new IP ${newIp}: ${early.length} probes before the commit, ${openBefore} got through; ${after1} after, ${openAfter} got through`,
       `old IP ${oldIp}: ${old.filter((r) => r.sent > c1).length} probes after the commit, ${oldOpenAfter} got through`,
     ]
     for (const m of move) console.log(`   ${m}`)

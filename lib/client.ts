@@ -199,7 +199,8 @@ export class Client {
     } catch (e) {
       throw systemError(e, `open netlink socket${this.netnsPath ? ` in ${this.netnsPath}` : ''}`)
     }
-    this.#stats = this.#sock.stats
+    // A binding supplied by a test or bundler may not keep figures.
+    this.#stats = this.#sock.stats ?? new Float64Array(1)
   }
 
   /** A new transaction with this client's defaults and knowledge of existing sets. */

@@ -411,16 +411,24 @@ export class Transaction {
       },
       nextSetId: () => this.#nextSetId++,
     }, `${path}.exprs`)
+    // One literal shape for every rule op (absent fields undefined): spreads
+    // made V8 build hidden classes per rule.
     const native: NativeOp = {
       verb,
       kind: 'rule',
-      ...base,
+      family: base.family,
+      table,
+      chain,
       exprs: compiled.exprs,
-      ...(verb === 'replace' ? { handle: rule.handle } : {}),
-      ...(rule.position !== undefined ? { position: rule.position } : {}),
-      ...(comment !== undefined ? { userdata: commentUserdata(comment) } : {}),
+      handle: verb === 'replace' ? rule.handle : undefined,
+      position: rule.position,
+      userdata: comment !== undefined ? commentUserdata(comment) : undefined,
     }
-    return { op: { verb, object: { ...rule, family, table } }, native: [...compiled.sets, native] }
+    const object: Rule = { kind: 'rule', family, table, chain: rule.chain, exprs: rule.exprs }
+    if (rule.comment !== undefined) (object as { comment?: string }).comment = rule.comment
+    if (rule.handle !== undefined) (object as { handle?: number }).handle = rule.handle
+    if (rule.position !== undefined) (object as { position?: number }).position = rule.position
+    return { op: { verb, object }, native: compiled.sets.length ? [...compiled.sets, native] : [native] }
   }
 
   #set(verb: Verb, s: NamedSet | NamedMap, path: string): Entry {

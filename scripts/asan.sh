@@ -16,7 +16,7 @@ ln -s "$PWD/node_modules" "$work/node_modules"
   npx --no-install node-gyp rebuild -j 2 >"$work/build.log" 2>&1) || { cat "$work/build.log"; exit 1; }
 export NFTKIT_BINDING="$work/build/Release/nftkit.node"
 asan="LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=1:exitcode=0:log_path=$work/asan"
-env $asan unshare -n npx --no-install vitest run test/kernel test/datapath
+env $asan unshare -n npx --no-install vitest run test/kernel test/datapath test/unit/wire.test.ts
 env $asan unshare -n node --import tsx bench/run.ts --quick >/dev/null
 errors=$(cat "$work"/asan.* 2>/dev/null | grep -c 'ERROR: AddressSanitizer' || true)
 ours=$(cat "$work"/asan.* 2>/dev/null | awk '/leak of/{getline; getline a; getline b; print a b}' | grep -c nftkit || true)
