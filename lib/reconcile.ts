@@ -598,9 +598,7 @@ export class Reconciler {
     const done = () => {
       for (const k of goneKeys) idx.delete(k)
       for (let i = 0; i < fresh.length; i++) idx.set(freshKeys[i], fresh[i])
-      this.#dirty.add(target.id)
-      this.#seen = Math.max(this.#seen, state.genId + 1)
-      if (this.#state) this.#state = { ...this.#state, genId: state.genId + 1 }
+      this.#committedDelta(target, state)
     }
     return { ops, native, genId: state.genId, done }
   }
@@ -652,11 +650,16 @@ export class Reconciler {
     const done = () => {
       for (let i = 0; i < goneV.length; i++) idx.deleteValue(goneV[i])
       for (let i = 0; i < freshV.length; i++) idx.addValue(freshV[i])
-      this.#dirty.add(target.id)
-      this.#seen = Math.max(this.#seen, state.genId + 1)
-      if (this.#state) this.#state = { ...this.#state, genId: state.genId + 1 }
+      this.#committedDelta(target, state)
     }
     return { ops, native, genId: state.genId, done }
+  }
+
+  /** Bookkeeping after a delta batch was committed: its set's index is ahead of the listing, the generation moved by one. */
+  #committedDelta(target: DeltaTarget, state: Listing): void {
+    this.#dirty.add(target.id)
+    this.#seen = Math.max(this.#seen, state.genId + 1)
+    if (this.#state) this.#state = { ...this.#state, genId: state.genId + 1 }
   }
 
   /** The in-memory state with element indexes folded back in (reads the kernel if there is none). */

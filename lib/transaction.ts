@@ -126,6 +126,28 @@ export function encodeElementsField(
   return packElements(encoded) ?? { elements: encoded }
 }
 
+/**
+ * The entry of an element operation on a known set. One object shape for every
+ * element op (absent fields undefined): this is the hot path of a controller
+ * updating sets, and spreads made V8 build hidden classes per operation.
+ */
+function elementEntry(verb: Verb, family: Family, table: string, set: string, known: KnownSet, elements: readonly Element[], path: string): Entry {
+  const el = encodeElementsField(known.shape, elements, path, { forDelete: verb === 'delete' || verb === 'destroy' })
+  const native: NativeOp = {
+    verb,
+    kind: 'element',
+    family: FAMILY_NUMBER[family],
+    table,
+    set,
+    setId: known.id,
+    elements: el.elements,
+    packedKeys: el.packedKeys,
+    keyLen: el.keyLen,
+    packedFlags: el.packedFlags,
+  }
+  return { op: { verb, object: { kind: 'element', family, table, set, elements } }, native: [native] }
+}
+
 /** Datatypes of a key type (one, or several for a concatenation). */
 export function keyDatatypes(type: unknown, path: string): Datatype[] {
   const names = Array.isArray(type) ? type : [type]
@@ -253,20 +275,7 @@ export class Transaction {
   [ADD_TRUSTED_ELEMENTS](verb: 'add' | 'delete', family: Family, table: string, set: string, elements: readonly Element[]): boolean {
     const known = this.#findSet(family, table, set)
     if (!known) return false
-    const el = encodeElementsField(known.shape, elements, 'elements', { forDelete: verb === 'delete' })
-    const native: NativeOp = {
-      verb,
-      kind: 'element',
-      family: FAMILY_NUMBER[family],
-      table,
-      set,
-      setId: known.id,
-      elements: el.elements,
-      packedKeys: el.packedKeys,
-      keyLen: el.keyLen,
-      packedFlags: el.packedFlags,
-    }
-    this.#entries.push({ op: { verb, object: { kind: 'element', family, table, set, elements } }, native: [native] })
+    this.#entries.push(elementEntry(verb, family, table, set, known, elements, 'elements'))
     return true
   }
 
@@ -517,22 +526,7 @@ export class Transaction {
     const known = this.#findSet(family, table, set)
     if (!known)
       invalid(`${path}.set`, `Expected a set whose key type is known: declare set ${set} in this transaction, or list() it through the client first`, set)
-    const el = encodeElementsField(known.shape, e.elements, `${path}.elements`, { forDelete: verb === 'delete' || verb === 'destroy' })
-    // One object shape for every element op (absent fields undefined): this is
-    // the hot path of a controller updating sets.
-    const native: NativeOp = {
-      verb,
-      kind: 'element',
-      family: FAMILY_NUMBER[family],
-      table,
-      set,
-      setId: known.id,
-      elements: el.elements,
-      packedKeys: el.packedKeys,
-      keyLen: el.keyLen,
-      packedFlags: el.packedFlags,
-    }
-    return { op: { verb, object: { kind: 'element', family, table, set, elements: e.elements } }, native: [native] }
+    return elementEntry(verb, family, table, set, known, e.elements, `${path}.elements`)
   }
 
   #counter(verb: Verb, c: Counter, path: string): Entry {

@@ -11,6 +11,7 @@ import { Transaction } from '../../lib/transaction.js'
 import { encodeOps } from '../../lib/wire.js'
 import type { NativeSocket } from '../../types/native.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
+import { rng } from '../helpers/rng.js'
 
 let ns: Netns
 let sock: NativeSocket
@@ -40,19 +41,6 @@ function seeds(): Uint8Array[] {
   const packed = new Transaction({ family: 'ip', table: 'fz' })
   packed.add({ kind: 'set', name: 'p', type: 'ipv4_addr', elements: Array.from({ length: 40 }, (_, i) => `10.1.0.${i}`) })
   return [all, one(packed)]
-}
-
-/** xorshift32: deterministic, so a failure replays. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x
-  }
 }
 
 describe('corrupted batches', () => {

@@ -7,19 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { AddrIndex } from '../../lib/addr-index.js'
 import { dotted } from '../../lib/elements-fast.js'
-
-/** A small deterministic PRNG (xorshift32), so a failure replays. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x
-  }
-}
+import { rng } from '../helpers/rng.js'
 
 describe('AddrIndex', () => {
   it('agrees with a Set through 200 000 random adds and deletes over a small address pool', () => {

@@ -1,0 +1,12 @@
+/** A small deterministic PRNG (xorshift32) for randomised tests: a failure replays from its seed. */
+export function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1
+  return () => {
+    x ^= x << 13
+    x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    return x
+  }
+}
