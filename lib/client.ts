@@ -87,6 +87,19 @@ export interface ListOptions {
 
 const ECHO_KINDS = new Set(['table', 'chain', 'rule', 'set', 'object'])
 
+/** Operations whose created object's handle is asked for (not anonymous sets, named `__set…`). */
+function wantsEcho(o: NativeOp): boolean {
+  return ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !String(o.name ?? '').startsWith('__')
+}
+
+/** A transaction's native operations, ready to encode. */
+interface Prepared {
+  readonly ops: NativeOp[]
+  readonly owner: number[]
+  /** Which operations ask the kernel to echo the object (for its handle); none when undefined. */
+  readonly echo: ((o: NativeOp) => boolean) | undefined
+}
+
 /** Turns a netns option into a namespace file path. */
 export function netnsPath(netns: string | number | undefined): string | undefined {
   if (netns === undefined) return undefined
@@ -217,7 +230,7 @@ export class Client {
    * @throws NftError with the failing operation's index and object (the kernel is unchanged).
    */
   commit(tx: Transaction, opts: CommitOptions = {}): Promise<CommitResult> {
-    let prepared: { ops: NativeOp[]; owner: number[] } | undefined
+    let prepared: Prepared | undefined
     if (this.#pending === 0 && this.#inlineBudgetUs > 0) {
       // An idle connection and a batch the kernel handles in microseconds:
       // commit on this thread (see ClientOptions.inlineCommitBudgetUs).
@@ -231,10 +244,10 @@ export class Client {
     // No stack is captured up front (it cost 5-10 µs per async commit); like
     // Node's own promise APIs, a rejection carries the operation, not the caller.
     const run = async () => {
-      const { ops, owner } = prepared ?? this.#prepare(tx, opts)
+      const { ops, owner, echo } = prepared ?? this.#prepare(tx, opts)
       let res: NativeCommitReturn
       try {
-        res = await this.#sock.commit(encodeOps(ops), opts.genId)
+        res = await this.#sock.commit(encodeOps(ops, echo), opts.genId)
       } catch (e) {
         throw systemError(e, 'commit')
       }
@@ -252,10 +265,10 @@ export class Client {
   }
 
   /** Commits prepared operations on this thread. */
-  #commitNow({ ops, owner }: { ops: NativeOp[]; owner: number[] }, tx: Transaction, opts: CommitOptions): CommitResult {
+  #commitNow({ ops, owner, echo }: Prepared, tx: Transaction, opts: CommitOptions): CommitResult {
     let res: NativeCommitReturn
     try {
-      res = this.#sock.commitSync(encodeOps(ops), opts.genId)
+      res = this.#sock.commitSync(encodeOps(ops, echo), opts.genId)
     } catch (e) {
       throw systemError(e, 'commit')
     }
@@ -456,17 +469,10 @@ export class Client {
     return decodeListing(d)
   }
 
-  #prepare(tx: Transaction, opts: CommitOptions) {
+  #prepare(tx: Transaction, opts: CommitOptions): Prepared {
     if (!(tx instanceof Transaction)) invalid('commit(tx)', 'Expected a Transaction', tx)
     const { ops, owner } = tx.toNative()
-    if (opts.handles === false) return { ops, owner }
-    let echoes = false
-    for (let i = 0; i < ops.length && !echoes; i++) echoes = ECHO_KINDS.has(ops[i].kind)
-    if (!echoes) return { ops, owner }
-    return {
-      ops: ops.map((o) => (ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !String(o.name ?? '').startsWith('__') ? { ...o, echo: true } : o)),
-      owner,
-    }
+    return { ops, owner, echo: opts.handles === false ? undefined : wantsEcho }
   }
 
   #finish(ret: NativeCommitReturn, tx: Transaction, owner: number[]): CommitResult {

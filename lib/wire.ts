@@ -254,7 +254,7 @@ function element(e: NativeElement): void {
   view.setUint32(maskAt, mask, true)
 }
 
-function op(o: NativeOp): void {
+function op(o: NativeOp, echo: ((o: NativeOp) => boolean) | undefined): void {
   if (typeof o !== 'object' || o === null) bad('', 'expected an operation object', o)
   const verb = Object.hasOwn(VERB_CODE, o.verb) ? VERB_CODE[o.verb] : bad('verb', 'expected a verb', o.verb)
   const kind = Object.hasOwn(KIND_CODE, o.kind) ? KIND_CODE[o.kind] : bad('kind', 'expected a kind', o.kind)
@@ -406,7 +406,7 @@ function op(o: NativeOp): void {
     mask |= 1 << 28
     bytes(o.packedFlags, 'packedFlags')
   }
-  if (o.echo) mask |= 1 << 29
+  if (o.echo || echo?.(o)) mask |= 1 << 29
   if (kind === KIND_CODE.object) {
     const rec = o as unknown as Record<string, unknown>
     let n = 0
@@ -425,11 +425,13 @@ function op(o: NativeOp): void {
 }
 
 /**
- * Encodes operations into the wire format.
+ * Encodes operations into the wire format. `echo` picks operations that ask
+ * the kernel to echo the created object (as if they had `echo: true`), so the
+ * caller need not copy them to set the flag.
  * @returns A view of a shared scratch buffer, valid until the next call.
  * @throws TypeError naming `ops[i].field` when a descriptor is malformed.
  */
-export function encodeOps(ops: readonly NativeOp[]): Uint8Array {
+export function encodeOps(ops: readonly NativeOp[], echo?: (o: NativeOp) => boolean): Uint8Array {
   pos = 0
   room(8)
   buf[0] = 0x4e // 'N'
@@ -440,7 +442,7 @@ export function encodeOps(ops: readonly NativeOp[]): Uint8Array {
   pos = 8
   listName = ''
   outer = ''
-  for (opIndex = 0; opIndex < ops.length; opIndex++) op(ops[opIndex])
+  for (opIndex = 0; opIndex < ops.length; opIndex++) op(ops[opIndex], echo)
   const out = buf.subarray(0, pos)
   // Do not keep a huge scratch buffer alive after a one-off large batch.
   if (buf.length > 16 << 20) {
