@@ -109,7 +109,9 @@ export interface GenEvent {
   /**
    * The committing task as the kernel saw it. The kernel reports a thread id:
    * equal to `process.pid` for commits made on a process's main thread (nft,
-   * `commitSync`), a worker thread's id for async commits.
+   * `commitSync`, and async commits small enough to run inline: see
+   * `ClientOptions.inlineCommitBudgetUs`), a worker thread's id for other
+   * async commits. `portId` identifies a client's commits either way.
    */
   readonly pid: number
   /** The committing task's name (its comm, e.g. `nft`, `node`). */
