@@ -13,6 +13,8 @@ export class AddrIndex {
   /** Address + 1 per slot (0 = empty); 255.255.255.255 lives in #hasMax instead. */
   #slots: Uint32Array
   #mask: number
+  /** 32 − log2(slots): home slots come from the product's high bits, which mix all input bits. */
+  #shift: number
   #count = 0
   #hasMax = false
 
@@ -21,6 +23,7 @@ export class AddrIndex {
     while (cap < expected * 2) cap *= 2
     this.#slots = new Uint32Array(cap)
     this.#mask = cap - 1
+    this.#shift = 32 - Math.log2(cap)
   }
 
   /** An index of `addrs`, or undefined if one of them is not a canonical dotted quad. */
@@ -83,7 +86,9 @@ export class AddrIndex {
   }
 
   #slot(v: number): number {
-    return (Math.imul(v, 0x9e3779b1) >>> 0) & this.#mask
+    // Fibonacci hashing: the low bits of the product depend only on the low
+    // bits of the address (x.y.z.0 networks would crowd a few slots).
+    return Math.imul(v, 0x9e3779b1) >>> this.#shift
   }
 
   #has(v: number): boolean {
@@ -151,6 +156,7 @@ export class AddrIndex {
     const old = this.#slots
     this.#slots = new Uint32Array(old.length * 2)
     this.#mask = this.#slots.length - 1
+    this.#shift--
     this.#count = 0
     for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.#add(old[i] - 1)
   }

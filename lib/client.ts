@@ -20,9 +20,9 @@ const COUNT_SPLIT = 2 ** 21
 /**
  * Internal (not exported by the package): commits native operations the
  * caller built and validated itself, bound to a generation; resolves to the
- * batch's message count. `explain` builds the transaction they stand for, only
- * when the kernel refuses them (for the error's operation and object).
- * The reconciler's delta path uses it to skip building a Transaction per change.
+ * batch's message count. `operations` are what they stand for, one per native
+ * operation, for the error when the kernel refuses them. The reconciler's
+ * delta path uses it to skip building a Transaction per change.
  */
 export const COMMIT_NATIVE: unique symbol = Symbol('nftkit.commitNative')
 /** Internal: the synchronous {@link COMMIT_NATIVE}. */
@@ -135,8 +135,7 @@ function label(op: Operation): string {
 }
 
 /** Builds the error of a failed batch: the first failure, with the rest in `others`. */
-function commitError(res: NativeCommitResult, tx: Transaction, owner: number[]): NftError {
-  const ops = tx.operations
+function commitError(res: NativeCommitResult, ops: readonly Operation[], owner: readonly number[]): NftError {
   const errors = (res.errors ?? []).map((e) => {
     const i = e.index >= 0 ? owner[e.index] : undefined
     const op = i !== undefined ? ops[i] : undefined
@@ -280,7 +279,7 @@ export class Client {
   }
 
   /** See {@link COMMIT_NATIVE_SYNC}. */
-  [COMMIT_NATIVE_SYNC](ops: NativeOp[], genId: number, explain: () => Transaction): number {
+  [COMMIT_NATIVE_SYNC](ops: NativeOp[], genId: number, operations: readonly Operation[]): number {
     this.#checkIdle('commit')
     let res: NativeCommitReturn
     try {
@@ -288,14 +287,14 @@ export class Client {
     } catch (e) {
       throw systemError(e, 'commit')
     }
-    return this.#nativeDone(res, ops, explain)
+    return this.#nativeDone(res, ops, operations)
   }
 
   /** See {@link COMMIT_NATIVE}. */
-  [COMMIT_NATIVE](ops: NativeOp[], genId: number, explain: () => Transaction): Promise<number> {
+  [COMMIT_NATIVE](ops: NativeOp[], genId: number, operations: readonly Operation[]): Promise<number> {
     if (this.#pending === 0 && this.#inlineBudgetUs > 0 && this.#cheap(ops)) {
       try {
-        return Promise.resolve(this[COMMIT_NATIVE_SYNC](ops, genId, explain))
+        return Promise.resolve(this[COMMIT_NATIVE_SYNC](ops, genId, operations))
       } catch (e) {
         return Promise.reject(e)
       }
@@ -307,16 +306,13 @@ export class Client {
       } catch (e) {
         throw systemError(e, 'commit')
       }
-      return this.#nativeDone(res, ops, explain)
+      return this.#nativeDone(res, ops, operations)
     })
   }
 
   /** The message count of a committed native batch, or the NftError explaining its refusal. */
-  #nativeDone(res: NativeCommitReturn, ops: readonly NativeOp[], explain: () => Transaction): number {
-    if (typeof res !== 'number' && !res.ok) {
-      const tx = explain()
-      throw commitError(res, tx, tx.toNative().owner)
-    }
+  #nativeDone(res: NativeCommitReturn, ops: readonly NativeOp[], operations: readonly Operation[]): number {
+    if (typeof res !== 'number' && !res.ok) throw commitError(res, operations, operations.map((_, i) => i))
     this.#learn(ops)
     return typeof res === 'number' ? res % COUNT_SPLIT : res.messages
   }
@@ -483,7 +479,7 @@ export class Client {
       // Applied, nothing echoed: the addon answers bytes * 2^21 + messages.
       res = { messages: ret % COUNT_SPLIT, bytes: Math.floor(ret / COUNT_SPLIT) }
     } else {
-      if (!ret.ok) throw commitError(ret, tx, owner)
+      if (!ret.ok) throw commitError(ret, tx.operations, owner)
       if (ret.handles) for (const [i, h] of ret.handles) handles[owner[i]] = Number(h)
       res = ret
     }

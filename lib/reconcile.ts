@@ -418,7 +418,7 @@ export class Reconciler {
       const p = this.#planDelta(ref, delta)
       if (p.ops.length === 0) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
       const messages = p.native
-        ? this.#settle(() => this.#client[COMMIT_NATIVE_SYNC](p.native as NativeOp[], p.genId, () => this.#transaction(p.ops)), attempt < retries)
+        ? this.#settle(() => this.#client[COMMIT_NATIVE_SYNC](p.native as NativeOp[], p.genId, p.ops), attempt < retries)
         : this.#commitBound(p.ops, p.genId, attempt < retries)
       if (messages === undefined) continue
       p.done()
@@ -434,7 +434,7 @@ export class Reconciler {
       const p = this.#planDelta(ref, delta)
       if (p.ops.length === 0) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
       const messages = p.native
-        ? await this.#settleAsync(() => this.#client[COMMIT_NATIVE](p.native as NativeOp[], p.genId, () => this.#transaction(p.ops)), attempt < retries)
+        ? await this.#settleAsync(() => this.#client[COMMIT_NATIVE](p.native as NativeOp[], p.genId, p.ops), attempt < retries)
         : await this.#commitBoundAsync(p.ops, p.genId, attempt < retries)
       if (messages === undefined) continue
       p.done()
@@ -558,28 +558,28 @@ export class Reconciler {
     }
     const { index: idx, set, family } = target
     const gone: Element[] = []
-    const goneKeys: string[] = []
+    const goneKeys = new Seen<string>()
     for (const e of removeIn) {
       const k = keyOf(e)
       const have = idx.get(k)
-      if (have !== undefined && !goneKeys.includes(k)) {
+      if (have !== undefined && !goneKeys.has(k)) {
         gone.push(have)
-        goneKeys.push(k)
+        goneKeys.add(k)
       }
     }
     const fresh: Element[] = []
-    const freshKeys: string[] = []
+    const freshKeys = new Seen<string>()
     for (const e of addIn) {
       const k = keyOf(e)
-      if (freshKeys.includes(k)) continue
+      if (freshKeys.has(k)) continue
       const have = idx.get(k)
-      if (have !== undefined && !goneKeys.includes(k)) {
+      if (have !== undefined && !goneKeys.has(k)) {
         if (have === e || JSON.stringify(have) === JSON.stringify(e)) continue
         gone.push(have) // same key, other data (maps): replace
-        goneKeys.push(k)
+        goneKeys.add(k)
       }
       fresh.push(e)
-      freshKeys.push(k)
+      freshKeys.add(k)
     }
     const ops: Operation[] = []
     const goneKeysOnly = gone.map(plain)
@@ -596,8 +596,8 @@ export class Reconciler {
       if (fresh.length) native.push({ verb: 'add', kind: 'element', family: f, table: t, set: set.name, packedKeys: packIPv4(fresh as string[]), keyLen: 4 })
     }
     const done = () => {
-      for (const k of goneKeys) idx.delete(k)
-      for (let i = 0; i < fresh.length; i++) idx.set(freshKeys[i], fresh[i])
+      for (const k of goneKeys.list) idx.delete(k)
+      for (let i = 0; i < fresh.length; i++) idx.set(freshKeys.list[i], fresh[i])
       this.#committedDelta(target, state)
     }
     return { ops, native, genId: state.genId, done }
@@ -613,25 +613,25 @@ export class Reconciler {
   #planAddrDelta(target: DeltaTarget, idx: AddrIndex, delta: SetDelta, state: Listing): DeltaPlan | undefined {
     const remove = delta.remove ?? []
     const add = delta.add ?? []
-    const goneV: number[] = []
+    const goneV = new Seen<number>()
     const gone: string[] = []
     for (let i = 0; i < remove.length; i++) {
       const e = remove[i]
       const v = typeof e === 'string' ? ipv4Value(e) : undefined
       if (v === undefined) return undefined
-      if (idx.hasValue(v) && !goneV.includes(v)) {
-        goneV.push(v)
+      if (idx.hasValue(v) && !goneV.has(v)) {
+        goneV.add(v)
         gone.push(e as string)
       }
     }
-    const freshV: number[] = []
+    const freshV = new Seen<number>()
     const fresh: string[] = []
     for (let i = 0; i < add.length; i++) {
       const e = add[i]
       const v = typeof e === 'string' ? ipv4Value(e) : undefined
       if (v === undefined) return undefined
-      if (freshV.includes(v) || (idx.hasValue(v) && !goneV.includes(v))) continue
-      freshV.push(v)
+      if (freshV.has(v) || (idx.hasValue(v) && !goneV.has(v))) continue
+      freshV.add(v)
       fresh.push(e as string)
     }
     const { set, family } = target
@@ -641,15 +641,15 @@ export class Reconciler {
     const f = FAMILY_NUMBER[family]
     if (gone.length) {
       ops.push({ verb: 'delete', object: { kind: 'element', family, table, set: set.name, elements: gone } as never })
-      native.push({ verb: 'delete', kind: 'element', family: f, table, set: set.name, packedKeys: packValues(goneV), keyLen: 4 })
+      native.push({ verb: 'delete', kind: 'element', family: f, table, set: set.name, packedKeys: packValues(goneV.list), keyLen: 4 })
     }
     if (fresh.length) {
       ops.push({ verb: 'add', object: { kind: 'element', family, table, set: set.name, elements: fresh } })
-      native.push({ verb: 'add', kind: 'element', family: f, table, set: set.name, packedKeys: packValues(freshV), keyLen: 4 })
+      native.push({ verb: 'add', kind: 'element', family: f, table, set: set.name, packedKeys: packValues(freshV.list), keyLen: 4 })
     }
     const done = () => {
-      for (let i = 0; i < goneV.length; i++) idx.deleteValue(goneV[i])
-      for (let i = 0; i < freshV.length; i++) idx.addValue(freshV[i])
+      for (const v of goneV.list) idx.deleteValue(v)
+      for (const v of freshV.list) idx.addValue(v)
       this.#committedDelta(target, state)
     }
     return { ops, native, genId: state.genId, done }
@@ -734,6 +734,24 @@ export interface SetDelta {
   readonly remove?: readonly Element[]
 }
 
+/**
+ * Keys seen in one delta, in order: a short array while the delta is small
+ * (a pod or two: no Set to allocate), indexed by a Set beyond 16 keys so a
+ * large delta stays linear.
+ */
+class Seen<T> {
+  readonly list: T[] = []
+  #set: Set<T> | undefined
+  has(k: T): boolean {
+    return this.#set ? this.#set.has(k) : this.list.includes(k)
+  }
+  add(k: T): void {
+    this.list.push(k)
+    if (this.#set) this.#set.add(k)
+    else if (this.list.length > 16) this.#set = new Set(this.list)
+  }
+}
+
 /** True if every element is a string. */
 function allStrings(els: readonly Element[]): boolean {
   for (let i = 0; i < els.length; i++) if (typeof els[i] !== 'string') return false
@@ -742,7 +760,13 @@ function allStrings(els: readonly Element[]): boolean {
 
 /** Canonical dotted quads (checked by the caller) as 4-byte big-endian keys back to back. */
 function packIPv4(addrs: readonly string[]): Uint8Array {
-  return packValues(addrs.map((a) => ipv4Value(a) as number))
+  return packValues(
+    addrs.map((a) => {
+      const v = ipv4Value(a)
+      if (v === undefined) throw new Error(`internal: ${a} is not a canonical IPv4 address`)
+      return v
+    }),
+  )
 }
 
 /** 32-bit address values as 4-byte big-endian keys back to back. */

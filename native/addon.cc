@@ -19,7 +19,9 @@ namespace {
 // The generation a batch is bound to (a number), or -1 for none.
 int64_t ReadGenId(const Napi::Value& v) {
   if (!v.IsNumber()) return -1;
-  return static_cast<int64_t>(v.As<Napi::Number>().Uint32Value());
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 4294967295.0) return -1;
+  return static_cast<int64_t>(d);
 }
 
 // Converts core exceptions into JS errors carrying errno and code.
@@ -57,7 +59,6 @@ class Socket : public Napi::ObjectWrap<Socket> {
     portid_ = sock_->portid();
     // Figures of the last commit, written here and read by JS without a call.
     Napi::Float64Array stats = Napi::Float64Array::New(info.Env(), 1);
-    stats_data_ = stats.Data();
     stats_ = Napi::Persistent(stats);
   }
 
@@ -76,7 +77,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
       BatchBuilder b(sock_->NextSeq());
       b.Build(ops, gen);
       CommitResult r = sock_->Commit(b, ops);
-      stats_data_[0] = static_cast<double>(sock_->last_commit_ns()) / 1000.0;
+      PutStats();
       return ToJs(env, r, b.message_count(), b.bytes().size());
     });
   }
@@ -106,7 +107,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
           st->bytes = b.bytes().size();
         },
         [this, st](Napi::Env e) {
-          stats_data_[0] = static_cast<double>(sock_->last_commit_ns()) / 1000.0;
+          PutStats();
           return ToJs(e, st->result, st->messages, st->bytes);
         },
         [this] {
@@ -159,11 +160,17 @@ class Socket : public Napi::ObjectWrap<Socket> {
   // [0]: microseconds the kernel took for the last committed batch (0 before any).
   Napi::Value Stats(const Napi::CallbackInfo&) { return stats_.Value(); }
 
+  // Writes the last commit's figures into the stats array. Its buffer is
+  // looked up each time: JS holding the array could have detached it.
+  void PutStats() {
+    Napi::Float64Array a = stats_.Value();
+    if (a.ElementLength() >= 1) a[0] = static_cast<double>(sock_->last_commit_ns()) / 1000.0;
+  }
+
   std::shared_ptr<NetlinkSocket> sock_;
   uint32_t portid_ = 0;
   bool busy_ = false;
   Napi::Reference<Napi::Float64Array> stats_;
-  double* stats_data_ = nullptr;
 };
 
 // encode(batch, genId?) -> Buffer: the exact netlink bytes of an encoded batch (for debugging).

@@ -1,5 +1,6 @@
 #include "core/wire.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -81,7 +82,9 @@ void ReadValue(Reader& r, const AttrSpec& a, ExprAttr& attr) {
       return;
     default:
       if (tag == kU64) attr.num = r.U64();
-      else if (tag == kI64) attr.num = r.U64();  // two's complement: verdicts are negative
+      // Two's complement. Only verdicts are negative (jump, goto, return, ...).
+      else if (tag == kI64 && std::strcmp(a.field, "verdict") == 0) attr.num = r.U64();
+      else if (tag == kI64) r.Fail(std::string(a.field) + " expects a non-negative number");
       else r.Fail(std::string(a.field) + " expects a number");
       if (a.kind == AttrKind::U32) attr.num &= 0xffffffffu;
       return;
@@ -94,20 +97,28 @@ const AttrSpec* FindAttr(const ExprSpec& spec, std::string_view field) {
   return nullptr;
 }
 
+// Lists grow as their items are read: a corrupt count then fails at the end
+// of the data instead of sizing a vector of large structs up front.
+template <typename T, typename F>
+void ReadList(Reader& r, size_t min_size, std::vector<T>& out, F&& read_one) {
+  const uint32_t n = r.Count(min_size);
+  out.reserve(std::min<uint32_t>(n, 1024));
+  for (uint32_t i = 0; i < n; i++) read_one(out.emplace_back());
+}
+
 std::vector<ExprDesc> ReadExprs(Reader& r) {
-  std::vector<ExprDesc> out(r.Count(8));
-  for (ExprDesc& d : out) {
+  std::vector<ExprDesc> out;
+  ReadList(r, 8, out, [&](ExprDesc& d) {
     d.name = r.Str();
     const ExprSpec* spec = FindExprSpec(d.name);
     if (!spec) r.Fail("unknown kernel expression '" + d.name + "'");
-    d.attrs.resize(r.Count(5));
-    for (ExprAttr& attr : d.attrs) {
+    ReadList(r, 5, d.attrs, [&](ExprAttr& attr) {
       std::string_view field = r.View();
       const AttrSpec* a = FindAttr(*spec, field);
       if (!a) r.Fail("'" + std::string(field) + "' is not an attribute of '" + d.name + "'");
       ReadValue(r, *a, attr);
-    }
-  }
+    });
+  });
   return out;
 }
 
@@ -161,19 +172,10 @@ void ReadOp(Reader& r, OpDesc& op) {
   if (has(kGcInterval)) op.has_gc = true, op.gc_interval = r.U32();
   if (has(kSize)) op.has_size = true, op.size = r.U32();
   if (has(kUserdata)) op.has_userdata = true, op.userdata = r.Str();
-  if (has(kDevices)) {
-    op.devices.resize(r.Count(4));
-    for (auto& d : op.devices) d = r.Str();
-  }
-  if (has(kConcat)) {
-    op.concat.resize(r.Count(4));
-    for (auto& c : op.concat) c = r.U32();
-  }
+  if (has(kDevices)) ReadList(r, 4, op.devices, [&](std::string& d) { d = r.Str(); });
+  if (has(kConcat)) ReadList(r, 4, op.concat, [&](uint32_t& c) { c = r.U32(); });
   if (has(kExprs)) op.exprs = ReadExprs(r);
-  if (has(kElements)) {
-    op.elems.resize(r.Count(4));
-    for (auto& e : op.elems) ReadElem(r, e);
-  }
+  if (has(kElements)) ReadList(r, 4, op.elems, [&](ElemDesc& e) { ReadElem(r, e); });
   if (has(kPackedKeys)) {
     op.packed_keys = r.Str();
     if (op.key_len == 0 || op.packed_keys.size() % op.key_len != 0) r.Fail("packedKeys is not a multiple of keyLen");
@@ -187,13 +189,12 @@ void ReadOp(Reader& r, OpDesc& op) {
   if (has(kObjAttrs)) {
     const ExprSpec* spec = op.has_obj_type ? FindObjSpec(op.obj_type) : nullptr;
     if (!spec) r.Fail("object attributes for an unknown object type");
-    op.obj_attrs.resize(r.Count(5));
-    for (ExprAttr& attr : op.obj_attrs) {
+    ReadList(r, 5, op.obj_attrs, [&](ExprAttr& attr) {
       std::string_view field = r.View();
       const AttrSpec* a = FindAttr(*spec, field);
       if (!a) r.Fail("'" + std::string(field) + "' is not an attribute of this object type");
       ReadValue(r, *a, attr);
-    }
+    });
   }
 }
 
@@ -204,11 +205,12 @@ std::vector<OpDesc> ReadWireBatch(const uint8_t* data, size_t size) {
   if (r.U8() != 'N' || r.U8() != 1) r.Fail("not a version 1 batch");
   r.U8();
   r.U8();
-  std::vector<OpDesc> ops(r.Count(8));
-  for (size_t i = 0; i < ops.size(); i++) {
-    r.At(static_cast<int>(i));
-    ReadOp(r, ops[i]);
-  }
+  std::vector<OpDesc> ops;
+  int index = 0;
+  ReadList(r, 8, ops, [&](OpDesc& op) {
+    r.At(index++);
+    ReadOp(r, op);
+  });
   if (!r.Done()) r.Fail("trailing bytes");
   return ops;
 }

@@ -203,6 +203,13 @@ describe('reconcile', () => {
     expect(rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: ['10.201.0.2', '10.200.0.2'], add: ['10.201.0.3'] }).messages).toBe(4)
     expect(rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: ['10.201.0.2'] }).messages).toBe(0)
     expect([...nft.listSync({ table: 'fw' }).sets[0].elements].sort()).toEqual(['10.200.0.3', '10.201.0.1', '10.201.0.3'])
+    // A large delta with repeats: each address once, in one batch.
+    const many = Array.from({ length: 40 }, (_, i) => `10.202.0.${i}`)
+    const big = rec.updateSetSync({ table: 'fw', set: 'pods' }, { add: [...many, ...many.slice(0, 10)], remove: ['10.201.0.3', '10.201.0.3', '10.9.9.8'] })
+    expect(big.operations.map((o) => (o.object as { elements: unknown[] }).elements.length)).toEqual([1, 40])
+    expect(rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: many.slice(0, 20), add: many.slice(10, 30) }).operations.map((o) => o.verb)).toEqual(['delete', 'add'])
+    expect([...nft.listSync({ table: 'fw' }).sets[0].elements].sort()).toEqual(['10.200.0.3', '10.201.0.1', ...many.slice(10).sort()].sort())
+    rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: many, add: ['10.201.0.3'] })
     // A bad address is reported with its path, and nothing is sent.
     const plain = new Reconciler(nft)
     plain.updateSetSync({ table: 'fw', set: 'pods' }, {})

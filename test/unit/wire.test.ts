@@ -124,6 +124,9 @@ describe('the addon reads only well-formed batches', () => {
     const kind = encodeOps([{ verb: 'add', kind: 'rule', family: 1, table: 't', chain: 'c', exprs: [{ type: 'cmp', data: 5 }] }]).slice()
     expect(() => s.commitSync(kind)).toThrow(/data expects bytes/)
     expect(() => s.commitSync(Buffer.concat([good(), Buffer.from([0])]))).toThrow(/trailing bytes/)
+    // Negative numbers only for verdicts (jump, return, ...): an offset of -4 is refused, not wrapped.
+    const negative = encodeOps([{ verb: 'add', kind: 'rule', family: 1, table: 't', chain: 'c', exprs: [{ type: 'payload', base: 1, offset: -4, len: 4, dreg: 1 }] }]).slice()
+    expect(() => s.commitSync(negative)).toThrow(/offset expects a non-negative number/)
     s.close()
   })
 })
