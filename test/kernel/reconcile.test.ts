@@ -206,7 +206,7 @@ describe('reconcile', () => {
     // A large delta with repeats: each address once, in one batch.
     const many = Array.from({ length: 40 }, (_, i) => `10.202.0.${i}`)
     const big = rec.updateSetSync({ table: 'fw', set: 'pods' }, { add: [...many, ...many.slice(0, 10)], remove: ['10.201.0.3', '10.201.0.3', '10.9.9.8'] })
-    expect(big.operations.map((o) => (o.object as { elements: unknown[] }).elements.length)).toEqual([1, 40])
+    expect(big.operations.map((o) => (o.object as unknown as { elements: unknown[] }).elements.length)).toEqual([1, 40])
     expect(rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: many.slice(0, 20), add: many.slice(10, 30) }).operations.map((o) => o.verb)).toEqual(['delete', 'add'])
     expect([...nft.listSync({ table: 'fw' }).sets[0].elements].sort()).toEqual(['10.200.0.3', '10.201.0.1', ...many.slice(10).sort()].sort())
     rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: many, add: ['10.201.0.3'] })
