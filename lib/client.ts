@@ -92,12 +92,16 @@ function wantsEcho(o: NativeOp): boolean {
   return ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !String(o.name ?? '').startsWith('__')
 }
 
-/** A transaction's native operations, ready to encode. */
-interface Prepared {
+/** Native operations ready to encode. */
+interface Encodable {
   readonly ops: NativeOp[]
-  readonly owner: number[]
   /** Which operations ask the kernel to echo the object (for its handle); none when undefined. */
   readonly echo: ((o: NativeOp) => boolean) | undefined
+}
+
+/** A transaction's native operations, and the transaction operation each came from. */
+interface Prepared extends Encodable {
+  readonly owner: number[]
 }
 
 /** Turns a netns option into a namespace file path. */
@@ -229,85 +233,81 @@ export class Client {
    * @throws NftError with the failing operation's index and object (the kernel is unchanged).
    */
   commit(tx: Transaction, opts: CommitOptions = {}): Promise<CommitResult> {
-    let prepared: Prepared | undefined
+    return this.#send(
+      () => this.#prepare(tx, opts),
+      opts.genId,
+      (res, p) => this.#done(res, p, tx),
+    )
+  }
+
+  /** Synchronous {@link Client.commit}: blocks the event loop for the kernel round trip. */
+  commitSync(tx: Transaction, opts: CommitOptions = {}): CommitResult {
+    this.#checkIdle('commit')
+    const p = this.#prepare(tx, opts)
+    // No stack captured up front (it costs microseconds per commit): an error
+    // made on failure carries this caller's stack anyway.
+    return this.#done(this.#sendSync(p, opts.genId), p, tx)
+  }
+
+  /** See {@link COMMIT_NATIVE_SYNC}. */
+  [COMMIT_NATIVE_SYNC](ops: NativeOp[], genId: number, operations: readonly Operation[]): number {
+    this.#checkIdle('commit')
+    return this.#nativeDone(this.#sendSync({ ops, echo: undefined }, genId), ops, operations)
+  }
+
+  /** See {@link COMMIT_NATIVE}. */
+  [COMMIT_NATIVE](ops: NativeOp[], genId: number, operations: readonly Operation[]): Promise<number> {
+    return this.#send(
+      () => ({ ops, echo: undefined }),
+      genId,
+      (res) => this.#nativeDone(res, ops, operations),
+    )
+  }
+
+  /** Encodes and commits operations on this thread. */
+  #sendSync({ ops, echo }: Encodable, genId: number | undefined): NativeCommitReturn {
+    try {
+      return this.#sock.commitSync(encodeOps(ops, echo), genId)
+    } catch (e) {
+      throw systemError(e, 'commit')
+    }
+  }
+
+  /**
+   * The async commit of every entry point: on this thread when the connection
+   * is idle and the batch cheap (see ClientOptions.inlineCommitBudgetUs), else
+   * on the worker, after the calls queued before it. `prepare` runs when the
+   * batch is about to go; `done` turns the kernel's answer into the result.
+   */
+  #send<P extends Encodable, T>(prepare: () => P, genId: number | undefined, done: (res: NativeCommitReturn, p: P) => T): Promise<T> {
+    let prepared: P | undefined
     if (this.#pending === 0 && this.#inlineBudgetUs > 0) {
-      // An idle connection and a batch the kernel handles in microseconds:
-      // commit on this thread (see ClientOptions.inlineCommitBudgetUs).
       try {
-        prepared = this.#prepare(tx, opts)
-        if (this.#cheap(prepared.ops)) return Promise.resolve(this.#commitNow(prepared, tx, opts))
+        prepared = prepare()
+        if (this.#cheap(prepared.ops)) return Promise.resolve(done(this.#sendSync(prepared, genId), prepared))
       } catch (e) {
         return Promise.reject(e)
       }
     }
     // No stack is captured up front (it cost 5-10 µs per async commit); like
     // Node's own promise APIs, a rejection carries the operation, not the caller.
-    const run = async () => {
-      const { ops, owner, echo } = prepared ?? this.#prepare(tx, opts)
-      let res: NativeCommitReturn
-      try {
-        res = await this.#sock.commit(encodeOps(ops, echo), opts.genId)
-      } catch (e) {
-        throw systemError(e, 'commit')
-      }
-      const done = this.#finish(res, tx, owner)
-      this.#learn(ops)
-      return done
-    }
-    return this.#enqueue(run)
-  }
-
-  /** Synchronous {@link Client.commit}: blocks the event loop for the kernel round trip. */
-  commitSync(tx: Transaction, opts: CommitOptions = {}): CommitResult {
-    this.#checkIdle('commit')
-    return this.#commitNow(this.#prepare(tx, opts), tx, opts)
-  }
-
-  /** Commits prepared operations on this thread. */
-  #commitNow({ ops, owner, echo }: Prepared, tx: Transaction, opts: CommitOptions): CommitResult {
-    let res: NativeCommitReturn
-    try {
-      res = this.#sock.commitSync(encodeOps(ops, echo), opts.genId)
-    } catch (e) {
-      throw systemError(e, 'commit')
-    }
-    // No stack captured up front (it costs microseconds per commit): an error
-    // made on failure carries this caller's stack anyway.
-    const done = this.#finish(res, tx, owner)
-    this.#learn(ops)
-    return done
-  }
-
-  /** See {@link COMMIT_NATIVE_SYNC}. */
-  [COMMIT_NATIVE_SYNC](ops: NativeOp[], genId: number, operations: readonly Operation[]): number {
-    this.#checkIdle('commit')
-    let res: NativeCommitReturn
-    try {
-      res = this.#sock.commitSync(encodeOps(ops), genId)
-    } catch (e) {
-      throw systemError(e, 'commit')
-    }
-    return this.#nativeDone(res, ops, operations)
-  }
-
-  /** See {@link COMMIT_NATIVE}. */
-  [COMMIT_NATIVE](ops: NativeOp[], genId: number, operations: readonly Operation[]): Promise<number> {
-    if (this.#pending === 0 && this.#inlineBudgetUs > 0 && this.#cheap(ops)) {
-      try {
-        return Promise.resolve(this[COMMIT_NATIVE_SYNC](ops, genId, operations))
-      } catch (e) {
-        return Promise.reject(e)
-      }
-    }
     return this.#enqueue(async () => {
+      const p = prepared ?? prepare()
       let res: NativeCommitReturn
       try {
-        res = await this.#sock.commit(encodeOps(ops), genId)
+        res = await this.#sock.commit(encodeOps(p.ops, p.echo), genId)
       } catch (e) {
         throw systemError(e, 'commit')
       }
-      return this.#nativeDone(res, ops, operations)
+      return done(res, p)
     })
+  }
+
+  /** The result of a committed transaction (or its NftError), and what its kernel time teaches. */
+  #done(res: NativeCommitReturn, p: Prepared, tx: Transaction): CommitResult {
+    const result = this.#finish(res, tx, p.owner)
+    this.#learn(p.ops)
+    return result
   }
 
   /** The message count of a committed native batch, or the NftError explaining its refusal. */
