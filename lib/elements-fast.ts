@@ -12,7 +12,7 @@ import type { SetShape } from './elements.js'
 const MAX = 0xffffffff
 
 /** Writes a 32-bit value big-endian (no range checks: callers pass 0..2^32-1). */
-function put32(b: Uint8Array, at: number, v: number): void {
+export function put32(b: Uint8Array, at: number, v: number): void {
   b[at] = v >>> 24
   b[at + 1] = (v >>> 16) & 255
   b[at + 2] = (v >>> 8) & 255

@@ -17,7 +17,7 @@ import { isGenerationMismatch, NftValidationError } from './errors.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
 import { compileRule } from './expr/compile.js'
 import type { RuleExpr } from './expr/types.js'
-import { fastIPv4, fastIPv4Decode, fewIPv4, ipv4Value } from './elements-fast.js'
+import { fastIPv4, fastIPv4Decode, fewIPv4, ipv4Value, put32 } from './elements-fast.js'
 import { elementsOf, type ListedRule, type Listing, setShapeOf } from './listing.js'
 import type { TableContents } from './nft/ruleset.js'
 import { ADD_TRUSTED_ELEMENTS, keyDatatypes, type Operation, type Transaction } from './transaction.js'
@@ -582,25 +582,15 @@ export class Reconciler {
       freshKeys.add(k)
     }
     const ops: Operation[] = []
-    const goneKeysOnly = gone.map(plain)
-    if (gone.length) ops.push({ verb: 'delete', object: { kind: 'element', family, table: set.table, set: set.name, elements: goneKeysOnly } as never })
+    if (gone.length) ops.push({ verb: 'delete', object: { kind: 'element', family, table: set.table, set: set.name, elements: gone.map(plain) } as never })
     if (fresh.length) ops.push({ verb: 'add', object: { kind: 'element', family, table: set.table, set: set.name, elements: fresh } })
-    // Pod IPs in a plain hash set: the kernel operations are packed here, from
-    // the addresses already checked, with no transaction in between.
-    let native: NativeOp[] | undefined
-    if (target.plainHash && allStrings(goneKeysOnly) && allStrings(fresh)) {
-      native = []
-      const f = FAMILY_NUMBER[family]
-      const t = set.table as string
-      if (gone.length) native.push({ verb: 'delete', kind: 'element', family: f, table: t, set: set.name, packedKeys: packIPv4(goneKeysOnly as string[]), keyLen: 4 })
-      if (fresh.length) native.push({ verb: 'add', kind: 'element', family: f, table: t, set: set.name, packedKeys: packIPv4(fresh as string[]), keyLen: 4 })
-    }
     const done = () => {
       for (const k of goneKeys.list) idx.delete(k)
       for (let i = 0; i < fresh.length; i++) idx.set(freshKeys.list[i], fresh[i])
       this.#committedDelta(target, state)
     }
-    return { ops, native, genId: state.genId, done }
+    // Committed through a transaction (the pod-IP hot case is #planAddrDelta's).
+    return { ops, native: undefined, genId: state.genId, done }
   }
 
   /**
@@ -758,27 +748,10 @@ function allStrings(els: readonly Element[]): boolean {
   return true
 }
 
-/** Canonical dotted quads (checked by the caller) as 4-byte big-endian keys back to back. */
-function packIPv4(addrs: readonly string[]): Uint8Array {
-  return packValues(
-    addrs.map((a) => {
-      const v = ipv4Value(a)
-      if (v === undefined) throw new Error(`internal: ${a} is not a canonical IPv4 address`)
-      return v
-    }),
-  )
-}
-
 /** 32-bit address values as 4-byte big-endian keys back to back. */
 function packValues(values: readonly number[]): Uint8Array {
   const out = new Uint8Array(4 * values.length)
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]
-    out[4 * i] = v >>> 24
-    out[4 * i + 1] = (v >>> 16) & 255
-    out[4 * i + 2] = (v >>> 8) & 255
-    out[4 * i + 3] = v & 255
-  }
+  for (let i = 0; i < values.length; i++) put32(out, 4 * i, values[i])
   return out
 }
 
