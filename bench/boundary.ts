@@ -8,7 +8,7 @@
  * Run: `unshare -n node --import tsx bench/boundary.ts`.
  */
 import { loadBinding } from '../lib/index.js'
-import { encodeOps } from '../lib/wire.js'
+import { encodeOps } from '../lib/batch/wire.js'
 import { Runner, SET, w1Input, w1Tx, w2Element, w2Tx } from './workloads.js'
 
 const run = new Runner('sync')

@@ -5,7 +5,7 @@
  * bench/boundary.ts (the addon alone). Mean per operation after a warm-up.
  * Run: `node --import tsx bench/js-share.ts` (no root needed).
  */
-import { Client } from '../lib/client.js'
+import { Client } from '../lib/io/client.js'
 import type { NativeBinding } from '../types/native.js'
 import { churnRule, SET, type Runner, w1Input, w1Tx, w2Element, w2Tx } from './workloads.js'
 

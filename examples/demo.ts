@@ -19,9 +19,9 @@
  */
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { monotonicMs, Testbed, verdictOf } from './testbed/index.js'
-import { SAMPLE_INVENTORY } from './testbed/sample-inventory.js'
-import { Deployment, mismatches, policyText, probeMatrix } from './testbed/scenario.js'
+import { monotonicMs, Testbed, verdictOf } from '../test/testbed/index.js'
+import { SAMPLE_INVENTORY } from '../test/testbed/sample-inventory.js'
+import { Deployment, mismatches, policyText, probeMatrix } from '../test/testbed/scenario.js'
 import { countersText, matrixText, reportHtml } from './report.js'
 
 const args = process.argv.slice(2)

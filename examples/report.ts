@@ -3,8 +3,8 @@
  * (coloured when stdout is a terminal) and as a self-contained HTML report.
  */
 import type { RuleCounters } from '../lib/liqo/status.js'
-import type { Cell } from './testbed/scenario.js'
-import type { Verdict } from './testbed/expected.js'
+import type { Cell } from '../test/testbed/scenario.js'
+import type { Verdict } from '../test/testbed/expected.js'
 
 const PROTOS = ['icmp', 'tcp', 'udp'] as const
 const SYMBOL: Record<Verdict, string> = { allow: '✓', reject: 'R', drop: '·' }

@@ -2,28 +2,30 @@
  * nftkit: nftables for Node.js over netlink.
  * @packageDocumentation
  */
-export { Client, createClient, netnsPath } from './client.js'
-export type { ClientOptions, CommitOptions, CommitResult, ListOptions } from './client.js'
-export { Transaction, VERBS_BY_KIND, keyDatatypes } from './transaction.js'
-export type { Operation, RuleRef, SetRef, TransactionOptions, Verb, SetResolver, KnownSet } from './transaction.js'
-export type * from './objects.js'
-export type * from './expr/types.js'
+export { Client, createClient, netnsPath } from './io/client.js'
+export type { ClientOptions, CommitOptions, CommitResult, ListOptions } from './io/client.js'
+export { Transaction, keyDatatypes } from './batch/transaction.js'
+export { VERBS_BY_KIND } from './model/operations.js'
+export type { TransactionOptions } from './batch/transaction.js'
+export type { Operation, RuleRef, SetRef, Verb, SetResolver, KnownSet } from './model/operations.js'
+export type * from './model/objects.js'
+export type * from './model/rule-types.js'
 export type { RawExpr } from './expr/decode.js'
-export type { Element, ElementKey, ElementSpec } from './elements.js'
-export type { Listing, ListedRule, ListedTable, ListedChain, ListedSet, ListedCounter } from './listing.js'
-export { decodeListing } from './listing.js'
+export type { Element, ElementKey, ElementSpec } from './model/element-types.js'
+export type { Listing, ListedRule, ListedTable, ListedChain, ListedSet, ListedCounter } from './io/listing.js'
+export { decodeListing } from './io/listing.js'
 export {
   NftError,
   NftValidationError,
   isNotFound,
   isAlreadyExists,
   isGenerationMismatch,
-} from './errors.js'
-export type { Family, Hook, ChainType, Policy, NamedPriority } from './constants.js'
-export type { KeyTypeName } from './datatypes.js'
-export { renderExpr, renderRuleBody, renderOperation, renderElements } from './render.js'
-export { loadBinding } from './native.js'
-export { Monitor, createMonitor } from './monitor.js'
+} from './kernel/errors.js'
+export type { Family, Hook, ChainType, Policy, NamedPriority } from './kernel/constants.js'
+export type { KeyTypeName } from './kernel/datatypes.js'
+export { renderExpr, renderRuleBody, renderOperation, renderElements } from './expr/render.js'
+export { loadBinding } from './io/native.js'
+export { Monitor, createMonitor } from './io/monitor.js'
 export type {
   MonitorOptions,
   MonitorEvent,
@@ -39,14 +41,15 @@ export type {
   FlowtableChange,
   GenEvent,
   OverrunEvent,
-} from './monitor.js'
+} from './io/monitor.js'
 export { compileRule } from './expr/compile.js'
 export { decodeRule } from './expr/decode.js'
 export { parseNft, parseRule, parseTime, rule, sourceOf, NftSyntaxError } from './nft/parser.js'
 export type { ParsedFile, ParseOptions } from './nft/parser.js'
-export { renderRuleset, renderTable, tablesOf } from './nft/ruleset.js'
-export type { TableContents } from './nft/ruleset.js'
-export { applyToModel } from './nft/model.js'
+export { renderRuleset, renderTable } from './nft/ruleset.js'
+export { tablesOf } from './state/tables.js'
+export type { TableContents } from './state/tables.js'
+export { applyToModel } from './state/model.js'
 export {
   validate as validateFirewallConfiguration,
   toOperations as firewallConfigurationOperations,
@@ -55,9 +58,9 @@ export {
   matchesSelector,
 } from './liqo/firewall-configuration.js'
 export type { FirewallConfiguration, Problem, Document } from './liqo/firewall-configuration.js'
-export { plan, reconcile, reconcileSync, canonicalExprs, Reconciler } from './reconcile.js'
-export type { SetDelta, SetDeltaRef } from './reconcile.js'
-export type { ReconcileResult, ReconcilerOptions, Drift } from './reconcile.js'
+export { plan, reconcile, reconcileSync, canonicalExprs, Reconciler } from './reconcile/reconcile.js'
+export type { SetDelta, SetDeltaRef } from './reconcile/reconcile.js'
+export type { ReconcileResult, ReconcilerOptions, Drift } from './reconcile/reconcile.js'
 export { nextStatus, ruleCounters } from './liqo/status.js'
 export type { Condition, RuleCounters, FirewallConfigurationStatus } from './liqo/status.js'
 export {

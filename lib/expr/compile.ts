@@ -19,7 +19,7 @@ import {
   REJECT_TYPE,
   SET_FLAG,
   VERDICT_CODE,
-} from '../constants.js'
+} from '../kernel/constants.js'
 import {
   DATATYPES,
   type Datatype,
@@ -31,13 +31,14 @@ import {
   parseIPv6,
   prefixLength,
   toBytes,
-} from '../datatypes.js'
-import { type Element, encodeElements, verdictFields } from '../elements.js'
-import { invalid } from '../errors.js'
+} from '../kernel/datatypes.js'
+import { encodeElements, verdictFields } from '../elements/elements.js'
+import type { Element } from '../model/element-types.js'
+import { invalid } from '../kernel/errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
-import { setUserdata } from '../set-userdata.js'
+import { setUserdata } from '../model/set-userdata.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
-import type { AnonymousSet, Match, RuleExpr, Selector, SetRef, Statement, Verdict } from './types.js'
+import type { AnonymousSet, Match, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {

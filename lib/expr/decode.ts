@@ -15,7 +15,7 @@ import {
   LOG_LEVEL,
   REJECT_TYPE,
   VERDICT_CODE,
-} from '../constants.js'
+} from '../kernel/constants.js'
 import {
   DATATYPES,
   type Datatype,
@@ -23,10 +23,10 @@ import {
   type Interval,
   prefixLength,
   readHostU32,
-} from '../datatypes.js'
+} from '../kernel/datatypes.js'
 import type { NativeExpr } from '../../types/native.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
-import type { Match, RuleExpr, Selector, Statement, Verdict } from './types.js'
+import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {

@@ -14,9 +14,9 @@ import {
   PAYLOAD_BASE,
   TCP_FLAG,
   TCP_FLAG_ORDER,
-} from '../constants.js'
-import { DATATYPES, type Datatype, VALUE_TYPES } from '../datatypes.js'
-import type { Selector } from './types.js'
+} from '../kernel/constants.js'
+import { DATATYPES, type Datatype, VALUE_TYPES } from '../kernel/datatypes.js'
+import type { Selector } from '../model/rule-types.js'
 
 /** Where a selector's value comes from. */
 export type Load =

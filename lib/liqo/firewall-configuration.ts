@@ -7,12 +7,12 @@
  * @module
  */
 import { parseAllDocuments } from 'yaml'
-import type { Family, Hook } from '../constants.js'
-import { DATATYPES, type KeyTypeName } from '../datatypes.js'
-import type { Element } from '../elements.js'
-import type { Match, RuleExpr, Statement } from '../expr/types.js'
-import type { Chain, NamedSet, NamedMap, Rule, Table } from '../objects.js'
-import type { Operation } from '../transaction.js'
+import type { Family, Hook } from '../kernel/constants.js'
+import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
+import type { Element } from '../model/element-types.js'
+import type { Match, RuleExpr, Statement } from '../model/rule-types.js'
+import type { Chain, NamedSet, NamedMap, Rule, Table } from '../model/objects.js'
+import type { Operation } from '../model/operations.js'
 
 /** A problem found in a FirewallConfiguration: where, and why. */
 export interface Problem {

@@ -4,7 +4,7 @@
  * reason; plus per-rule counters (an nftkit extension).
  * @module
  */
-import type { Listing } from '../listing.js'
+import type { Listing } from '../io/listing.js'
 
 /** One condition, as Liqo writes it. */
 export interface Condition {

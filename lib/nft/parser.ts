@@ -5,14 +5,14 @@
  * same validated path as typed objects.
  * @module
  */
-import { FAMILIES, type Family } from '../constants.js'
-import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../datatypes.js'
-import type { Element, ElementSpec } from '../elements.js'
+import { FAMILIES, type Family } from '../kernel/constants.js'
+import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
+import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
-import type { Match, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../expr/types.js'
-import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../objects.js'
-import type { Operation, Verb } from '../transaction.js'
+import type { Match, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../model/objects.js'
+import type { Operation, Verb } from '../model/operations.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 
 export { NftSyntaxError } from './lexer.js'

@@ -3,26 +3,11 @@
  * its comment and flags, counters, sets and maps, then chains with their rules.
  * @module
  */
-import { type Family, priorityText } from '../constants.js'
-import type { ListedChain, ListedCounter, ListedRule, ListedSet, ListedTable, Listing } from '../listing.js'
-import { formatTime, quote, renderElements, renderRuleBody } from '../render.js'
+import { priorityText } from '../kernel/constants.js'
+import type { ListedChain, ListedSet, Listing } from '../io/listing.js'
+import { formatTime, quote, renderElements, renderRuleBody } from '../expr/render.js'
+import { type TableContents, tablesOf } from '../state/tables.js'
 
-/** The contents of one table, for rendering. */
-export interface TableContents {
-  readonly table: Omit<ListedTable, 'handle'> & { handle?: number }
-  readonly counters: ReadonlyArray<Omit<ListedCounter, 'handle' | 'packets' | 'bytes'> & { packets?: number; bytes?: number }>
-  readonly sets: ReadonlyArray<Omit<ListedSet, 'handle'>>
-  readonly chains: ReadonlyArray<Omit<ListedChain, 'handle'>>
-  readonly rules: ReadonlyArray<Omit<ListedRule, 'handle'> | (Omit<ListedRule, 'handle' | 'family' | 'table'> & { family?: Family; table?: string })>
-}
-
-/** Groups a listing by table, keeping kernel order within each kind. */
-export function tablesOf(l: Listing): TableContents[] {
-  return l.tables.map((t) => {
-    const mine = <T extends { family?: Family; table?: string }>(xs: readonly T[]) => xs.filter((x) => x.family === t.family && x.table === t.name)
-    return { table: t, counters: mine(l.counters), sets: mine(l.sets), chains: mine(l.chains), rules: mine(l.rules) }
-  })
-}
 
 function setText(s: Omit<ListedSet, 'handle'> & { map?: string }): string[] {
   const key = Array.isArray(s.type) ? s.type.join(' . ') : String(s.type)

@@ -6,11 +6,11 @@
  * never a reload.
  * @module
  */
-import type { Client } from '../client.js'
+import type { Client } from '../io/client.js'
 import { toOperations, validate } from '../liqo/firewall-configuration.js'
-import { applyToModel } from '../nft/model.js'
-import { type ReconcileResult, Reconciler } from '../reconcile.js'
-import { NftValidationError } from '../errors.js'
+import { applyToModel } from '../state/model.js'
+import { type ReconcileResult, Reconciler } from '../reconcile/reconcile.js'
+import { NftValidationError } from '../kernel/errors.js'
 import { OFFLOADED_SET, PROVIDER_TABLE, type ProviderProtectionOptions, providerProtection } from './generate.js'
 import type { Inventory } from './inventory.js'
 import { validateInventory } from './validate-inventory.js'

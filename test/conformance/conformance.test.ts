@@ -12,11 +12,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apply, list, render } from '../../lib/cli.js'
+import { apply, list, render } from '../../lib/cli/main.js'
 import type { Family } from '../../lib/index.js'
-import { applyToModel } from '../../lib/nft/model.js'
+import { applyToModel } from '../../lib/state/model.js'
 import { parseNft, parseRule } from '../../lib/nft/parser.js'
-import { renderRuleBody } from '../../lib/render.js'
+import { renderRuleBody } from '../../lib/expr/render.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
 
 const DIR = import.meta.dirname

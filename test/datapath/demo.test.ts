@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { listNamespaces } from '../../examples/testbed/index.js'
+import { listNamespaces } from '../testbed/index.js'
 
 it('the demo builds the testbed, matches the intended matrix, writes its report and cleans up', async () => {
   const report = join(mkdtempSync(join(tmpdir(), 'nftkit-demo-')), 'report.html')

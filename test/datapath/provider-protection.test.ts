@@ -10,15 +10,15 @@
  * flows, and no packet passes a state that was never declared.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createClient } from '../../lib/client.js'
+import { createClient } from '../../lib/io/client.js'
 import { toOperations } from '../../lib/liqo/firewall-configuration.js'
-import { applyToModel } from '../../lib/nft/model.js'
+import { applyToModel } from '../../lib/state/model.js'
 import { renderRuleset } from '../../lib/nft/ruleset.js'
 import { PROVIDER_TABLE, providerProtection } from '../../lib/policies/generate.js'
 import type { Inventory } from '../../lib/policies/inventory.js'
-import { monotonicMs, nftCmd, type StreamResult, Testbed, testPrefix, verdictOf } from '../../examples/testbed/index.js'
-import { SAMPLE_INVENTORY } from '../../examples/testbed/sample-inventory.js'
-import { type Cell, Deployment, mismatches, probeMatrix } from '../../examples/testbed/scenario.js'
+import { monotonicMs, nftCmd, type StreamResult, Testbed, testPrefix, verdictOf } from '../testbed/index.js'
+import { SAMPLE_INVENTORY } from '../testbed/sample-inventory.js'
+import { type Cell, Deployment, mismatches, probeMatrix } from '../testbed/scenario.js'
 
 let tb: Testbed
 let dep: Deployment | undefined

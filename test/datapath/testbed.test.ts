@@ -21,8 +21,8 @@ import {
   Testbed,
   testPrefix,
   verdictOf,
-} from '../../examples/testbed/index.js'
-import { SAMPLE_INVENTORY } from '../../examples/testbed/sample-inventory.js'
+} from '../testbed/index.js'
+import { SAMPLE_INVENTORY } from '../testbed/sample-inventory.js'
 
 let tb: Testbed
 let ownLinks: string

@@ -7,14 +7,14 @@
  * single provider, so there is no second leaf to send packets from.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createClient } from '../../lib/client.js'
+import { createClient } from '../../lib/io/client.js'
 import { toOperations } from '../../lib/liqo/firewall-configuration.js'
 import { ruleCounters } from '../../lib/liqo/status.js'
-import { applyToModel } from '../../lib/nft/model.js'
+import { applyToModel } from '../../lib/state/model.js'
 import { CONSUMER_TABLE, consumerProtection, LEAF_TABLE, leafIsolation } from '../../lib/policies/generate.js'
-import { reconcileSync } from '../../lib/reconcile.js'
-import { nftCmd, type ProbeSpec, Testbed, testPrefix } from '../../examples/testbed/index.js'
-import { SAMPLE_INVENTORY } from '../../examples/testbed/sample-inventory.js'
+import { reconcileSync } from '../../lib/reconcile/reconcile.js'
+import { nftCmd, type ProbeSpec, Testbed, testPrefix } from '../testbed/index.js'
+import { SAMPLE_INVENTORY } from '../testbed/sample-inventory.js'
 
 let tb: Testbed
 

@@ -1,6 +1,6 @@
 /** Shared assertion of the unit tests: a call must fail validation. */
 import { expect } from 'vitest'
-import { NftValidationError } from '../../lib/errors.js'
+import { NftValidationError } from '../../lib/kernel/errors.js'
 
 /** Runs f and returns the NftValidationError it throws (fails the test otherwise). */
 export function rejection(f: () => unknown): NftValidationError {

@@ -8,7 +8,7 @@ import { createClient, type Client, NftValidationError } from '../../lib/index.j
 import { GatewayAgent } from '../../lib/policies/agent.js'
 import { PROVIDER_TABLE } from '../../lib/policies/generate.js'
 import type { Inventory } from '../../lib/policies/inventory.js'
-import { SAMPLE_INVENTORY } from '../../examples/testbed/sample-inventory.js'
+import { SAMPLE_INVENTORY } from '../testbed/sample-inventory.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
 
 /** The sample inventory with extra pods in consumer A's a-web namespace. */

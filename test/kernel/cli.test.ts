@@ -7,14 +7,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SAMPLE_INVENTORY } from '../../examples/testbed/sample-inventory.js'
+import { SAMPLE_INVENTORY } from '../testbed/sample-inventory.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const dir = mkdtempSync(join(tmpdir(), 'nftkit-cli-'))
 
 function nftkit(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'cli.ts'), ...args], { encoding: 'utf8', cwd: ROOT })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'cli', 'main.ts'), ...args], { encoding: 'utf8', cwd: ROOT })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 
@@ -127,7 +127,7 @@ describe('nftkit CLI', () => {
 
   it('watch applies, re-applies on file change, and repairs drift within 1 s (nf_tables monitor events, one re-apply per foreign batch)', async () => {
     const f = file('watch.nft', FW)
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'cli.ts'), 'watch', f, '--netns', ns.name], { cwd: ROOT })
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'cli', 'main.ts'), 'watch', f, '--netns', ns.name], { cwd: ROOT })
     let log = ''
     child.stderr.on('data', (d) => {
       log += String(d)

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apply, render } from '../../lib/cli.js'
+import { apply, render } from '../../lib/cli/main.js'
 import { createClient, loadBinding } from '../../lib/index.js'
 import { readDocuments, validate } from '../../lib/liqo/firewall-configuration.js'
 import { mssClamp, notrack } from '../helpers/helm-lite.js'
@@ -164,7 +164,7 @@ describe('FirewallConfiguration', () => {
         chain: { name: 'a'.repeat(300) },
       })}\n`,
     )
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'cli.ts'), 'apply', bad, '--netns', ns.name], { encoding: 'utf8', cwd: ROOT })
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'cli', 'main.ts'), 'apply', bad, '--netns', ns.name], { encoding: 'utf8', cwd: ROOT })
     expect(r.status).toBe(1)
     expect(r.stderr).toContain(`${bad}: document 1 (test): spec.table.chains[0].rules.filterRules[0].match[0].ip.value: expected a CIDR with no host bits set (did you mean 10.0.0.0/24?)`)
     expect(r.stderr).toContain('spec.table.chains[0].rules.filterRules[1].name: duplicate rule name')

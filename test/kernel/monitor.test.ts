@@ -20,7 +20,7 @@ import {
   type MonitorEvent,
   Reconciler,
 } from '../../lib/index.js'
-import { applyToModel } from '../../lib/nft/model.js'
+import { applyToModel } from '../../lib/state/model.js'
 import { parseNft } from '../../lib/nft/parser.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
 

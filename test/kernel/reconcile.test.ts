@@ -6,9 +6,9 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, createClient, isGenerationMismatch, NftValidationError } from '../../lib/index.js'
-import { applyToModel } from '../../lib/nft/model.js'
+import { applyToModel } from '../../lib/state/model.js'
 import { parseNft } from '../../lib/nft/parser.js'
-import { plan, Reconciler, reconcileSync } from '../../lib/reconcile.js'
+import { plan, Reconciler, reconcileSync } from '../../lib/reconcile/reconcile.js'
 import { makeNetns, type Netns, sendUdp } from '../helpers/netns.js'
 
 const desired = (text: string) => applyToModel(parseNft(text).operations)

@@ -6,9 +6,9 @@
  * bounds (`npm run asan` runs this file under AddressSanitizer).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadBinding } from '../../lib/native.js'
-import { Transaction } from '../../lib/transaction.js'
-import { encodeOps } from '../../lib/wire.js'
+import { loadBinding } from '../../lib/io/native.js'
+import { Transaction } from '../../lib/batch/transaction.js'
+import { encodeOps } from '../../lib/batch/wire.js'
 import type { NativeSocket } from '../../types/native.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
 import { rng } from '../helpers/rng.js'

@@ -5,8 +5,8 @@
  * the edge addresses, and refusal of anything but canonical dotted quads.
  */
 import { describe, expect, it } from 'vitest'
-import { AddrIndex } from '../../lib/addr-index.js'
-import { dotted } from '../../lib/elements-fast.js'
+import { AddrIndex } from '../../lib/elements/addr-index.js'
+import { dotted } from '../../lib/elements/elements-fast.js'
 import { rng } from '../helpers/rng.js'
 
 describe('AddrIndex', () => {

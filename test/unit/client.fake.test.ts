@@ -4,10 +4,10 @@
  * generation), and which set shapes it remembers. No kernel involved.
  */
 import { describe, expect, it } from 'vitest'
-import { Client, netnsPath } from '../../lib/client.js'
-import { isGenerationMismatch, isNotFound, NftError, NftValidationError } from '../../lib/errors.js'
-import type { Transaction } from '../../lib/transaction.js'
-import { decodeOps } from '../../lib/wire.js'
+import { Client, netnsPath } from '../../lib/io/client.js'
+import { isGenerationMismatch, isNotFound, NftError, NftValidationError } from '../../lib/kernel/errors.js'
+import type { Transaction } from '../../lib/batch/transaction.js'
+import { decodeOps } from '../../lib/batch/wire.js'
 import type {
   NativeBinding,
   NativeCommitResult,

@@ -4,10 +4,10 @@
  * dependencies included.
  */
 import { describe, expect, it } from 'vitest'
-import { DATATYPES, hostU32, VALUE_TYPES } from '../../lib/datatypes.js'
-import type { Family } from '../../lib/constants.js'
+import { DATATYPES, hostU32, VALUE_TYPES } from '../../lib/kernel/datatypes.js'
+import type { Family } from '../../lib/kernel/constants.js'
 import { type CompileEnv, compileRule, type SetInfo } from '../../lib/expr/compile.js'
-import type { RuleExpr } from '../../lib/expr/types.js'
+import type { RuleExpr } from '../../lib/model/rule-types.js'
 import type { NativeExpr } from '../../types/native.js'
 
 const h = (hex: string) => Buffer.from(hex, 'hex')

@@ -19,7 +19,7 @@ import {
   readHostU32,
   splitConcatTypeId,
   toBytes,
-} from '../../lib/datatypes.js'
+} from '../../lib/kernel/datatypes.js'
 import { rejection } from '../helpers/rejection.js'
 
 const v4 = DATATYPES.ipv4_addr

@@ -5,11 +5,11 @@
  * fallback for expressions nftkit cannot read.
  */
 import { describe, expect, it } from 'vitest'
-import { FAMILY_NUMBER, type Family } from '../../lib/constants.js'
+import { FAMILY_NUMBER, type Family } from '../../lib/kernel/constants.js'
 import { type CompiledRule, compileRule } from '../../lib/expr/compile.js'
 import { decodeRule, type RawExpr } from '../../lib/expr/decode.js'
-import type { RuleExpr } from '../../lib/expr/types.js'
-import { decodeListing } from '../../lib/listing.js'
+import type { RuleExpr } from '../../lib/model/rule-types.js'
+import { decodeListing } from '../../lib/io/listing.js'
 import type { NativeDump, NativeExpr, NativeRecord } from '../../types/native.js'
 import { BRIDGE_CASES, INET_CASES, IP6_CASES, IP_CASES, type RuleCase } from '../kernel/differential.cases.js'
 

@@ -4,14 +4,15 @@
  * back). Compared on seeded random sets and on edge cases.
  */
 import { describe, expect, it } from 'vitest'
-import { ELEM_FLAG_INTERVAL_END, SET_FLAG } from '../../lib/constants.js'
-import { DATATYPES } from '../../lib/datatypes.js'
-import { fastIPv4, fastIPv4Decode, fewIPv4 } from '../../lib/elements-fast.js'
-import { decodeElements, encodeElements, packElements, type SetShape, unpackElements } from '../../lib/elements.js'
-import { NftValidationError } from '../../lib/errors.js'
+import { ELEM_FLAG_INTERVAL_END, SET_FLAG } from '../../lib/kernel/constants.js'
+import { DATATYPES } from '../../lib/kernel/datatypes.js'
+import { fastIPv4, fastIPv4Decode, fewIPv4 } from '../../lib/elements/elements-fast.js'
+import { decodeElements, encodeElements, packElements, unpackElements } from '../../lib/elements/elements.js'
+import type { SetShape } from '../../lib/model/element-types.js'
+import { NftValidationError } from '../../lib/kernel/errors.js'
 import { jsValue } from '../../lib/expr/decode.js'
-import { decodeListing } from '../../lib/listing.js'
-import { encodeElementsField, Transaction } from '../../lib/transaction.js'
+import { decodeListing } from '../../lib/io/listing.js'
+import { encodeElementsField, Transaction } from '../../lib/batch/transaction.js'
 import type { NativeElement, NativeRecord } from '../../types/native.js'
 
 const v4 = DATATYPES.ipv4_addr

@@ -3,11 +3,12 @@
  * value checks, concatenation layout, and decoding back.
  */
 import { describe, expect, it } from 'vitest'
-import { ELEM_FLAG_INTERVAL_END, VERDICT_CODE } from '../../lib/constants.js'
-import { DATATYPES, type Datatype, hostU32 } from '../../lib/datatypes.js'
-import { decodeElements as decodeRecords, type Element, encodeElements, type SetShape } from '../../lib/elements.js'
-import { NftValidationError } from '../../lib/errors.js'
-import { cstr, encodeTlvs } from '../../lib/udata.js'
+import { ELEM_FLAG_INTERVAL_END, VERDICT_CODE } from '../../lib/kernel/constants.js'
+import { DATATYPES, type Datatype, hostU32 } from '../../lib/kernel/datatypes.js'
+import { decodeElements as decodeRecords, encodeElements } from '../../lib/elements/elements.js'
+import type { Element, SetShape } from '../../lib/model/element-types.js'
+import { NftValidationError } from '../../lib/kernel/errors.js'
+import { cstr, encodeTlvs } from '../../lib/kernel/udata.js'
 import type { NativeElement } from '../../types/native.js'
 import { rejection } from '../helpers/rejection.js'
 

@@ -14,7 +14,7 @@ import {
   messageName,
   NftError,
   NftValidationError,
-} from '../../lib/errors.js'
+} from '../../lib/kernel/errors.js'
 import * as api from '../../lib/index.js'
 
 const nftError = (code: string, errno = 1) => new NftError({ errno, code, message: `${code} happened` })

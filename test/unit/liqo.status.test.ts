@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Listing } from '../../lib/listing.js'
+import type { Listing } from '../../lib/io/listing.js'
 import { nextStatus, ruleCounters } from '../../lib/liqo/status.js'
 
 const t0 = new Date('2026-11-21T10:00:00Z')

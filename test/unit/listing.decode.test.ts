@@ -3,8 +3,8 @@
  * reads back as the typed objects that were given, with handles.
  */
 import { describe, expect, it } from 'vitest'
-import { decodeListing, setShapeOf } from '../../lib/listing.js'
-import { Transaction } from '../../lib/transaction.js'
+import { decodeListing, setShapeOf } from '../../lib/io/listing.js'
+import { Transaction } from '../../lib/batch/transaction.js'
 import type { NativeDump, NativeOp, NativeRecord } from '../../types/native.js'
 
 /** What the kernel would dump after committing `tx` (handles from 1, anonymous sets named __setN). */

@@ -4,8 +4,8 @@
  * do, and the async iterator. No kernel involved.
  */
 import { describe, expect, it } from 'vitest'
-import { createMonitor, type Monitor, type MonitorCommit, type MonitorEvent } from '../../lib/monitor.js'
-import { NftError } from '../../lib/errors.js'
+import { createMonitor, type Monitor, type MonitorCommit, type MonitorEvent } from '../../lib/io/monitor.js'
+import { NftError } from '../../lib/kernel/errors.js'
 import type { NativeBinding, NativeMonitorEvent, NativeMonitorOptions } from '../../types/native.js'
 
 interface FakeNative {

@@ -5,9 +5,9 @@
  * is refused with its field path.
  */
 import { describe, expect, it } from 'vitest'
-import { SAMPLE_INVENTORY } from '../../examples/testbed/sample-inventory.js'
+import { SAMPLE_INVENTORY } from '../testbed/sample-inventory.js'
 import { toOperations, validate } from '../../lib/liqo/firewall-configuration.js'
-import { applyToModel } from '../../lib/nft/model.js'
+import { applyToModel } from '../../lib/state/model.js'
 import { renderRuleset } from '../../lib/nft/ruleset.js'
 import {
   consumerProtection,

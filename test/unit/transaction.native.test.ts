@@ -3,11 +3,11 @@
  * and hooks as numbers, set ids, userdata) and in dependency order.
  */
 import { describe, expect, it } from 'vitest'
-import { SET_FLAG } from '../../lib/constants.js'
-import { DATATYPES } from '../../lib/datatypes.js'
-import { setComment } from '../../lib/set-userdata.js'
-import { Transaction } from '../../lib/transaction.js'
-import { commentOf, decodeTlvs } from '../../lib/udata.js'
+import { SET_FLAG } from '../../lib/kernel/constants.js'
+import { DATATYPES } from '../../lib/kernel/datatypes.js'
+import { setComment } from '../../lib/model/set-userdata.js'
+import { Transaction } from '../../lib/batch/transaction.js'
+import { commentOf, decodeTlvs } from '../../lib/kernel/udata.js'
 
 const tx = (family?: 'ip' | 'inet' | 'bridge' | 'netdev') => new Transaction({ table: 't', ...(family ? { family } : {}) })
 const only = (t: Transaction) => {

@@ -3,8 +3,8 @@
  * the expression renderers behind it.
  */
 import { describe, expect, it } from 'vitest'
-import { formatTime, quote, renderElements, renderExpr, renderOperation, renderRuleBody } from '../../lib/render.js'
-import { Transaction } from '../../lib/transaction.js'
+import { formatTime, quote, renderElements, renderExpr, renderOperation, renderRuleBody } from '../../lib/expr/render.js'
+import { Transaction } from '../../lib/batch/transaction.js'
 
 const tx = () => new Transaction({ table: 'fw' })
 const line = (build: (t: Transaction) => unknown): string => {

@@ -3,9 +3,9 @@
  * as an NftValidationError (a TypeError) naming the field path.
  */
 import { describe, expect, it } from 'vitest'
-import { DATATYPES } from '../../lib/datatypes.js'
-import type { NftObject } from '../../lib/objects.js'
-import { Transaction } from '../../lib/transaction.js'
+import { DATATYPES } from '../../lib/kernel/datatypes.js'
+import type { NftObject } from '../../lib/model/objects.js'
+import { Transaction } from '../../lib/batch/transaction.js'
 import { rejection } from '../helpers/rejection.js'
 
 

@@ -5,9 +5,9 @@
  * refuses malformed bytes before anything is sent.
  */
 import { describe, expect, it } from 'vitest'
-import { loadBinding } from '../../lib/native.js'
-import { Transaction } from '../../lib/transaction.js'
-import { decodeOps, encodeOps } from '../../lib/wire.js'
+import { loadBinding } from '../../lib/io/native.js'
+import { Transaction } from '../../lib/batch/transaction.js'
+import { decodeOps, encodeOps } from '../../lib/batch/wire.js'
 import type { NativeOp } from '../../types/native.js'
 
 /** What decodeOps gives back for `op`: kinds canonical, bytes as Buffers, absent fields dropped. */

@@ -4,16 +4,17 @@
  * the whole transaction reaches the kernel as one netlink batch on commit.
  * @module
  */
-import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from './constants.js'
-import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from './datatypes.js'
-import { type Element, encodeElements, packElements, type SetShape } from './elements.js'
-import { fastIPv4, fewIPv4 } from './elements-fast.js'
-import { checkKeys, invalid } from './errors.js'
-import { compileRule, type SetInfo } from './expr/compile.js'
-import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from './objects.js'
-import { renderOperation } from './render.js'
-import { setUserdata } from './set-userdata.js'
-import { commentUserdata } from './udata.js'
+import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from '../kernel/constants.js'
+import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from '../kernel/datatypes.js'
+import { encodeElements, packElements } from '../elements/elements.js'
+import type { Element, SetShape } from '../model/element-types.js'
+import { fastIPv4, fewIPv4 } from '../elements/elements-fast.js'
+import { checkKeys, invalid } from '../kernel/errors.js'
+import { compileRule, type SetInfo } from '../expr/compile.js'
+import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from '../model/objects.js'
+import { renderOperation } from '../expr/render.js'
+import { setUserdata } from '../model/set-userdata.js'
+import { commentUserdata } from '../kernel/udata.js'
 import {
   checkChainType,
   checkComment,
@@ -23,8 +24,9 @@ import {
   checkName,
   checkUint,
   resolvePriority,
-} from './validate.js'
-import type { NativeElement, NativeOp } from '../types/native.js'
+} from '../model/validate.js'
+import type { NativeElement, NativeOp } from '../../types/native.js'
+import { type KnownSet, type Operation, type RuleRef, type SetRef, type SetResolver, type Verb, VERBS_BY_KIND } from '../model/operations.js'
 
 /**
  * Internal (not exported by the package): adds an element operation whose
@@ -34,41 +36,6 @@ import type { NativeElement, NativeOp } from '../types/native.js'
  */
 export const ADD_TRUSTED_ELEMENTS: unique symbol = Symbol('nftkit.addTrustedElements')
 
-/** nft's verbs. */
-export type Verb = 'add' | 'create' | 'insert' | 'replace' | 'delete' | 'destroy' | 'flush'
-
-/** A reference to an existing rule, for delete/destroy. */
-export interface RuleRef {
-  readonly kind: 'rule'
-  readonly family?: Family
-  readonly table?: string
-  readonly chain: string
-  readonly handle: number
-}
-
-/** A reference to an existing set or map by name (or handle), for delete/destroy/flush. */
-export interface SetRef {
-  readonly kind: 'set' | 'map'
-  readonly family?: Family
-  readonly table?: string
-  readonly name: string
-  readonly handle?: number
-}
-
-/** One operation as recorded: the verb and the object with family/table filled in. */
-export interface Operation {
-  readonly verb: Verb
-  readonly object: NftObject | RuleRef | SetRef
-}
-
-/** A set as the encoder needs it: its shape and, if created in this batch, its id. */
-export interface KnownSet {
-  readonly shape: SetShape
-  readonly id?: number
-}
-
-/** Supplies the shape of sets that exist in the kernel (e.g. from the client's last listing). */
-export type SetResolver = (family: Family, table: string, name: string) => KnownSet | undefined
 
 /** Options of a transaction. */
 export interface TransactionOptions {
@@ -85,19 +52,6 @@ interface Entry {
   readonly native: NativeOp[]
 }
 
-const VERBS: Record<NftObject['kind'], readonly Verb[]> = {
-  table: ['add', 'create', 'delete', 'destroy', 'flush'],
-  chain: ['add', 'create', 'delete', 'destroy', 'flush'],
-  rule: ['add', 'insert', 'replace', 'delete', 'destroy'],
-  set: ['add', 'create', 'delete', 'destroy', 'flush'],
-  map: ['add', 'create', 'delete', 'destroy', 'flush'],
-  element: ['add', 'create', 'delete', 'destroy'],
-  counter: ['add', 'create', 'delete', 'destroy'],
-  ruleset: ['flush'],
-}
-
-/** Which verbs apply to each object kind. */
-export const VERBS_BY_KIND: Readonly<Record<NftObject['kind'], readonly Verb[]>> = VERBS
 
 const KEYS: Record<NftObject['kind'], readonly string[]> = {
   table: ['kind', 'family', 'name', 'flags', 'comment', 'handle'],
@@ -283,10 +237,10 @@ export class Transaction {
     const path = `${verb}(${this.#entries.length})`
     if (typeof obj !== 'object' || obj === null) invalid(path, 'Expected an object with a kind', obj)
     const kind = (obj as { kind?: unknown }).kind
-    if (typeof kind !== 'string' || !Object.hasOwn(VERBS, kind))
-      invalid(`${path}.kind`, `Expected a kind: ${Object.keys(VERBS).join(', ')}`, kind)
+    if (typeof kind !== 'string' || !Object.hasOwn(VERBS_BY_KIND, kind))
+      invalid(`${path}.kind`, `Expected a kind: ${Object.keys(VERBS_BY_KIND).join(', ')}`, kind)
     const k = kind as NftObject['kind']
-    if (!VERBS[k].includes(verb)) invalid(`${path}.kind`, `Expected a kind that supports ${verb} (${verb} applies to ${Object.keys(VERBS).filter((x) => VERBS[x as NftObject['kind']].includes(verb)).join(', ')})`, kind)
+    if (!VERBS_BY_KIND[k].includes(verb)) invalid(`${path}.kind`, `Expected a kind that supports ${verb} (${verb} applies to ${Object.keys(VERBS_BY_KIND).filter((x) => VERBS_BY_KIND[x as NftObject['kind']].includes(verb)).join(', ')})`, kind)
     checkKeys(obj, KEYS[k], path)
     const entry = this.#compile(verb, obj as NftObject, path)
     this.#entries.push(entry)

@@ -13,8 +13,8 @@ import {
   NAME_MAX,
   type NamedPriority,
   namedPriorityValue,
-} from './constants.js'
-import { invalid } from './errors.js'
+} from '../kernel/constants.js'
+import { invalid } from '../kernel/errors.js'
 
 /** Checks an object name (table, chain, set, counter): 1-255 bytes, no NUL. */
 export function checkName(v: unknown, path: string, what: string): string {

@@ -4,13 +4,13 @@
  * handle-based operations (replace/delete rule) are refused.
  * @module
  */
-import type { Family, Hook } from '../constants.js'
-import { resolvePriority } from '../validate.js'
-import type { Element } from '../elements.js'
-import type { RuleExpr } from '../expr/types.js'
-import type { Chain, Counter, NamedMap, NamedSet, Table } from '../objects.js'
-import type { Operation } from '../transaction.js'
-import type { TableContents } from './ruleset.js'
+import type { Family, Hook } from '../kernel/constants.js'
+import { resolvePriority } from '../model/validate.js'
+import type { Element } from '../model/element-types.js'
+import type { RuleExpr } from '../model/rule-types.js'
+import type { Chain, Counter, NamedMap, NamedSet, Table } from '../model/objects.js'
+import type { Operation } from '../model/operations.js'
+import type { TableContents } from './tables.js'
 
 interface MutableTable {
   table: Table & { family: Family; name: string }

@@ -11,11 +11,11 @@
  * @module
  */
 import { EventEmitter } from 'node:events'
-import { type Family, familyName } from './constants.js'
-import { NftError } from './errors.js'
+import { type Family, familyName } from '../kernel/constants.js'
+import { NftError } from '../kernel/errors.js'
 import { loadBinding } from './native.js'
 import { netnsPath } from './client.js'
-import type { NativeBinding, NativeMonitor, NativeMonitorEvent } from '../types/native.js'
+import type { NativeBinding, NativeMonitor, NativeMonitorEvent } from '../../types/native.js'
 
 /** Where and how to monitor. */
 export interface MonitorOptions {

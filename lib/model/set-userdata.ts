@@ -3,8 +3,8 @@
  * exactly as its own (key/data byte order, comment).
  * @module
  */
-import type { Datatype } from './datatypes.js'
-import { cstr, decodeTlvs, encodeTlvs, readCstr, SET_UDATA, u32 } from './udata.js'
+import type { Datatype } from '../kernel/datatypes.js'
+import { cstr, decodeTlvs, encodeTlvs, readCstr, SET_UDATA, u32 } from '../kernel/udata.js'
 
 const BYTEORDER = { host: 1, big: 2 } as const
 

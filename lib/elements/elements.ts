@@ -3,50 +3,13 @@
  * elements (interval sets get start/end bounds as nft sends them).
  * @module
  */
-import { ELEM_FLAG_INTERVAL_END, VERDICT_CODE } from './constants.js'
-import { type Datatype, fromBytes, type Interval, paddedSize, toBytes } from './datatypes.js'
-import { invalid } from './errors.js'
-import type { Verdict } from './expr/types.js'
-import type { NativeElement, NativePackedElements } from '../types/native.js'
-import { cstr, encodeTlvs } from './udata.js'
+import { ELEM_FLAG_INTERVAL_END, VERDICT_CODE } from '../kernel/constants.js'
+import { type Datatype, fromBytes, type Interval, paddedSize, toBytes } from '../kernel/datatypes.js'
+import { invalid } from '../kernel/errors.js'
+import type { NativeElement, NativePackedElements } from '../../types/native.js'
+import { cstr, encodeTlvs } from '../kernel/udata.js'
+import { type Element, type ElementKey, type ElementSpec, isSpec, type SetShape } from '../model/element-types.js'
 
-/** A key: one value, or one value per field for a concatenation. */
-export type ElementKey = string | number | ReadonlyArray<string | number>
-
-/** An element with options. */
-export interface ElementSpec {
-  readonly key: ElementKey
-  /** Map value: a datatype value, or a verdict for verdict maps. */
-  readonly value?: string | number | Verdict
-  /** Timeout in milliseconds (set needs the timeout flag). */
-  readonly timeout?: number
-  /** Comment (up to 128 bytes). */
-  readonly comment?: string
-  /**
-   * Attach a counter to this element; read back as its values
-   * (`{ packets, bytes }`), which are also accepted as starting values.
-   */
-  readonly counter?: boolean | { readonly packets: number; readonly bytes: number }
-}
-
-/** An element as given by a user: a bare key or a spec. */
-export type Element = ElementKey | ElementSpec
-
-/** What the encoder needs to know about the set. */
-export interface SetShape {
-  readonly name: string
-  /** One datatype per key field (more than one = concatenation). */
-  readonly key: readonly Datatype[]
-  readonly interval: boolean
-  /** Map data type; 'verdict' for verdict maps. */
-  readonly data?: Datatype | 'verdict'
-  readonly timeout?: boolean
-}
-
-/** True if the element is given with options. */
-export function isSpec(e: Element): e is ElementSpec {
-  return typeof e === 'object' && e !== null && !Array.isArray(e)
-}
 
 interface Parsed {
   readonly fields: Interval[]

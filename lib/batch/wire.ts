@@ -10,7 +10,7 @@
  * {@link decodeOps} is the inverse, for tests and fake bindings.
  * @module
  */
-import type { NativeElement, NativeExpr, NativeOp, NativeVerb } from '../types/native.js'
+import type { NativeElement, NativeExpr, NativeOp, NativeVerb } from '../../types/native.js'
 
 const VERB_CODE: Readonly<Record<NativeVerb, number>> = { add: 0, create: 1, insert: 2, replace: 3, delete: 4, destroy: 5, flush: 6 }
 const VERBS: readonly NativeVerb[] = ['add', 'create', 'insert', 'replace', 'delete', 'destroy', 'flush']

@@ -4,15 +4,16 @@
  * @module
  */
 import { existsSync } from 'node:fs'
-import { type Family, FAMILY_NUMBER } from './constants.js'
-import { explain, messageName, NftError, invalid } from './errors.js'
+import { type Family, FAMILY_NUMBER } from '../kernel/constants.js'
+import { explain, messageName, NftError, invalid } from '../kernel/errors.js'
 import { decodeListing, type Listing, setShapeOf } from './listing.js'
 import { loadBinding } from './native.js'
-import type { NftObject } from './objects.js'
-import { type KnownSet, type Operation, Transaction, type TransactionOptions } from './transaction.js'
-import { checkFamily, checkName } from './validate.js'
-import { encodeOps } from './wire.js'
-import type { NativeBinding, NativeCommitResult, NativeCommitReturn, NativeDump, NativeOp, NativeSocket } from '../types/native.js'
+import type { NftObject } from '../model/objects.js'
+import { Transaction, type TransactionOptions } from '../batch/transaction.js'
+import type { KnownSet, Operation } from '../model/operations.js'
+import { checkFamily, checkName } from '../model/validate.js'
+import { encodeOps } from '../batch/wire.js'
+import type { NativeBinding, NativeCommitResult, NativeCommitReturn, NativeDump, NativeOp, NativeSocket } from '../../types/native.js'
 
 /** The addon's compact success answer is bytes * COUNT_SPLIT + messages (see NativeCommitReturn). */
 const COUNT_SPLIT = 2 ** 21

@@ -9,21 +9,23 @@
  * out of order are moved, set contents move as element deltas.
  * @module
  */
-import { AddrIndex } from './addr-index.js'
-import { type Client, COMMIT_NATIVE, COMMIT_NATIVE_SYNC } from './client.js'
-import { type Family, FAMILY_NUMBER } from './constants.js'
-import { decodeElements, type Element, encodeElements, type SetShape } from './elements.js'
-import { isGenerationMismatch, NftValidationError } from './errors.js'
-import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
-import { compileRule } from './expr/compile.js'
-import type { RuleExpr } from './expr/types.js'
-import { fastIPv4, fastIPv4Decode, fewIPv4, ipv4Value, put32 } from './elements-fast.js'
-import { elementsOf, type ListedRule, type Listing, setShapeOf } from './listing.js'
-import type { TableContents } from './nft/ruleset.js'
-import { ADD_TRUSTED_ELEMENTS, keyDatatypes, type Operation, type Transaction } from './transaction.js'
-import { DATATYPES, type KeyTypeName } from './datatypes.js'
-import type { Change, Monitor, MonitorCommit } from './monitor.js'
-import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../types/native.js'
+import { AddrIndex } from '../elements/addr-index.js'
+import { type Client, COMMIT_NATIVE, COMMIT_NATIVE_SYNC } from '../io/client.js'
+import { type Family, FAMILY_NUMBER } from '../kernel/constants.js'
+import { decodeElements, encodeElements } from '../elements/elements.js'
+import type { Element, SetShape } from '../model/element-types.js'
+import { isGenerationMismatch, NftValidationError } from '../kernel/errors.js'
+import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
+import { compileRule } from '../expr/compile.js'
+import type { RuleExpr } from '../model/rule-types.js'
+import { fastIPv4, fastIPv4Decode, fewIPv4, ipv4Value, put32 } from '../elements/elements-fast.js'
+import { elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
+import type { TableContents } from '../state/tables.js'
+import { ADD_TRUSTED_ELEMENTS, keyDatatypes, type Transaction } from '../batch/transaction.js'
+import type { Operation } from '../model/operations.js'
+import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
+import type { Change, Monitor, MonitorCommit } from '../io/monitor.js'
+import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../../types/native.js'
 
 /** What one reconcile did. */
 export interface ReconcileResult {

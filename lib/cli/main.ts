@@ -15,18 +15,20 @@
  */
 import { watch as fsWatch, readFileSync } from 'node:fs'
 import { stringify as stringifyYaml } from 'yaml'
-import { consumerProtection, networkPolicies, providerProtection } from './policies/generate.js'
-import type { Inventory } from './policies/inventory.js'
-import { InventoryError, readInventory } from './policies/validate-inventory.js'
-import { createClient } from './client.js'
-import { createMonitor, type Monitor } from './monitor.js'
-import { NftError, NftValidationError } from './errors.js'
-import { applyToModel } from './nft/model.js'
-import { NftSyntaxError, type ParsedFile, parseNft, sourceOf } from './nft/parser.js'
-import { renderRuleset, tablesOf } from './nft/ruleset.js'
-import { type Operation, Transaction } from './transaction.js'
-import { plan, reconcileSync } from './reconcile.js'
-import { renderOperation, renderRuleBody } from './render.js'
+import { consumerProtection, networkPolicies, providerProtection } from '../policies/generate.js'
+import type { Inventory } from '../policies/inventory.js'
+import { InventoryError, readInventory } from '../policies/validate-inventory.js'
+import { createClient } from '../io/client.js'
+import { createMonitor, type Monitor } from '../io/monitor.js'
+import { NftError, NftValidationError } from '../kernel/errors.js'
+import { applyToModel } from '../state/model.js'
+import { NftSyntaxError, type ParsedFile, parseNft, sourceOf } from '../nft/parser.js'
+import { renderRuleset } from '../nft/ruleset.js'
+import { tablesOf } from '../state/tables.js'
+import { Transaction } from '../batch/transaction.js'
+import type { Operation } from '../model/operations.js'
+import { plan, reconcileSync } from '../reconcile/reconcile.js'
+import { renderOperation, renderRuleBody } from '../expr/render.js'
 import {
   FAMILY,
   type FirewallConfiguration,
@@ -35,7 +37,7 @@ import {
   readDocuments,
   toOperations,
   validate,
-} from './liqo/firewall-configuration.js'
+} from '../liqo/firewall-configuration.js'
 
 const USAGE = `usage:
   nftkit apply FILE... [--netns NAME|PATH] [--selector key=value,...]

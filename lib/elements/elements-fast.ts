@@ -6,8 +6,8 @@
  * elements.ts, which also produces the precise errors.
  * @module
  */
-import { ELEM_FLAG_INTERVAL_END } from './constants.js'
-import type { SetShape } from './elements.js'
+import { ELEM_FLAG_INTERVAL_END } from '../kernel/constants.js'
+import type { SetShape } from '../model/element-types.js'
 
 const MAX = 0xffffffff
 

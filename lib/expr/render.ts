@@ -3,14 +3,14 @@
  * expressions, in nft's syntax and spelling.
  * @module
  */
-import { type Family, priorityText } from './constants.js'
-import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from './datatypes.js'
-import { type Element, isSpec } from './elements.js'
-import type { RawExpr } from './expr/decode.js'
-import { normalizeSelector, SELECTORS, selectorText } from './expr/selectors.js'
-import type { Match, RuleExpr, Selector, Statement, Verdict } from './expr/types.js'
-import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from './objects.js'
-import type { RuleRef, SetRef, Verb } from './transaction.js'
+import { type Family, priorityText } from '../kernel/constants.js'
+import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
+import { type Element, isSpec } from '../model/element-types.js'
+import type { RawExpr } from './decode.js'
+import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
+import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
+import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
 /** Rendering options. */
 export interface RenderOptions {

@@ -3,10 +3,10 @@
  * `family` and `table` default from the client or transaction.
  * @module
  */
-import type { ChainType, Family, Hook, NamedPriority, Policy } from './constants.js'
-import type { KeyTypeName } from './datatypes.js'
-import type { Element } from './elements.js'
-import type { RuleExpr } from './expr/types.js'
+import type { ChainType, Family, Hook, NamedPriority, Policy } from '../kernel/constants.js'
+import type { KeyTypeName } from '../kernel/datatypes.js'
+import type { Element } from './element-types.js'
+import type { RuleExpr } from './rule-types.js'
 
 /** Table flags. `owner` and `persist` need kernel >= 5.12 / 6.9. */
 export type TableFlag = 'dormant' | 'owner' | 'persist'

@@ -11,16 +11,17 @@ import {
   SET_FLAG,
   TABLE_FLAG,
   VERDICT_CODE,
-} from './constants.js'
-import { type Datatype, datatypeById, type KeyTypeName, splitConcatTypeId } from './datatypes.js'
-import { decodeElements, type Element, type ElementSpec, type SetShape, unpackElements } from './elements.js'
-import { fastIPv4Decode } from './elements-fast.js'
-import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from './expr/decode.js'
-import type { RuleExpr, Verdict } from './expr/types.js'
-import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, Table, TableFlag } from './objects.js'
-import { setComment } from './set-userdata.js'
-import { commentOf } from './udata.js'
-import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../types/native.js'
+} from '../kernel/constants.js'
+import { type Datatype, datatypeById, type KeyTypeName, splitConcatTypeId } from '../kernel/datatypes.js'
+import { decodeElements, unpackElements } from '../elements/elements.js'
+import type { Element, ElementSpec, SetShape } from '../model/element-types.js'
+import { fastIPv4Decode } from '../elements/elements-fast.js'
+import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
+import type { RuleExpr, Verdict } from '../model/rule-types.js'
+import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
+import { setComment } from '../model/set-userdata.js'
+import { commentOf } from '../kernel/udata.js'
+import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
 
 /** A rule as read back: expressions may include `{ raw }` for shapes nftkit cannot map. */
 export interface ListedRule extends Omit<Rule, 'exprs'> {

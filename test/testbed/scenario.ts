@@ -5,15 +5,15 @@
  * pair of pods and compares each outcome with the intended verdict. Shared by
  * `npm run demo` and `test/datapath`.
  */
-import { type Client, createClient } from '../../lib/client.js'
+import { type Client, createClient } from '../../lib/io/client.js'
 import { toOperations } from '../../lib/liqo/firewall-configuration.js'
 import { type RuleCounters, ruleCounters } from '../../lib/liqo/status.js'
-import { applyToModel } from '../../lib/nft/model.js'
+import { applyToModel } from '../../lib/state/model.js'
 import { renderRuleset } from '../../lib/nft/ruleset.js'
 import { type AgentResult, GatewayAgent } from '../../lib/policies/agent.js'
 import { networkPolicies, PROVIDER_TABLE, providerProtection } from '../../lib/policies/generate.js'
 import type { Inventory } from '../../lib/policies/inventory.js'
-import { type ReconcileResult, Reconciler } from '../../lib/reconcile.js'
+import { type ReconcileResult, Reconciler } from '../../lib/reconcile/reconcile.js'
 import { networkPolicyFirewall } from './cni.js'
 import { intendedVerdict, type PodRole, podsOf, type Verdict } from './expected.js'
 import { matrixSpecs, type ProbeResult, type Proto, PROTOS, verdictOf } from './probe.js'

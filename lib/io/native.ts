@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { NativeBinding } from '../types/native.js'
+import type { NativeBinding } from '../../types/native.js'
 
-export type { NativeBinding } from '../types/native.js'
+export type { NativeBinding } from '../../types/native.js'
 
 let cached: NativeBinding | undefined
 

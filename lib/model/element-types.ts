@@ -1,0 +1,46 @@
+/**
+ * Set elements as users write them (a bare key or a spec with options) and
+ * the shape of a set as the encoder needs it. Types only, and one guard.
+ * @module
+ */
+import type { Datatype } from '../kernel/datatypes.js'
+import type { Verdict } from './rule-types.js'
+
+/** A key: one value, or one value per field for a concatenation. */
+export type ElementKey = string | number | ReadonlyArray<string | number>
+
+/** An element with options. */
+export interface ElementSpec {
+  readonly key: ElementKey
+  /** Map value: a datatype value, or a verdict for verdict maps. */
+  readonly value?: string | number | Verdict
+  /** Timeout in milliseconds (set needs the timeout flag). */
+  readonly timeout?: number
+  /** Comment (up to 128 bytes). */
+  readonly comment?: string
+  /**
+   * Attach a counter to this element; read back as its values
+   * (`{ packets, bytes }`), which are also accepted as starting values.
+   */
+  readonly counter?: boolean | { readonly packets: number; readonly bytes: number }
+}
+
+/** An element as given by a user: a bare key or a spec. */
+export type Element = ElementKey | ElementSpec
+
+/** What the encoder needs to know about the set. */
+export interface SetShape {
+  readonly name: string
+  /** One datatype per key field (more than one = concatenation). */
+  readonly key: readonly Datatype[]
+  readonly interval: boolean
+  /** Map data type; 'verdict' for verdict maps. */
+  readonly data?: Datatype | 'verdict'
+  readonly timeout?: boolean
+}
+
+/** True if the element is given with options. */
+export function isSpec(e: Element): e is ElementSpec {
+  return typeof e === 'object' && e !== null && !Array.isArray(e)
+}
+

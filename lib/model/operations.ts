@@ -1,0 +1,59 @@
+/**
+ * What a transaction records: nft's verbs, the references to existing rules
+ * and sets, and one operation (verb + object). Plain types and the verb table;
+ * no encoding.
+ * @module
+ */
+import type { Family } from '../kernel/constants.js'
+import type { SetShape } from './element-types.js'
+import type { NftObject } from './objects.js'
+
+/** nft's verbs. */
+export type Verb = 'add' | 'create' | 'insert' | 'replace' | 'delete' | 'destroy' | 'flush'
+
+/** A reference to an existing rule, for delete/destroy. */
+export interface RuleRef {
+  readonly kind: 'rule'
+  readonly family?: Family
+  readonly table?: string
+  readonly chain: string
+  readonly handle: number
+}
+
+/** A reference to an existing set or map by name (or handle), for delete/destroy/flush. */
+export interface SetRef {
+  readonly kind: 'set' | 'map'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  readonly handle?: number
+}
+
+/** One operation as recorded: the verb and the object with family/table filled in. */
+export interface Operation {
+  readonly verb: Verb
+  readonly object: NftObject | RuleRef | SetRef
+}
+
+/** A set as the encoder needs it: its shape and, if created in this batch, its id. */
+export interface KnownSet {
+  readonly shape: SetShape
+  readonly id?: number
+}
+
+/** Supplies the shape of sets that exist in the kernel (e.g. from the client's last listing). */
+export type SetResolver = (family: Family, table: string, name: string) => KnownSet | undefined
+
+/** Which verbs apply to each object kind (the one list; everything else derives from it). */
+const VERBS: Record<NftObject['kind'], readonly Verb[]> = {
+  table: ['add', 'create', 'delete', 'destroy', 'flush'],
+  chain: ['add', 'create', 'delete', 'destroy', 'flush'],
+  rule: ['add', 'insert', 'replace', 'delete', 'destroy'],
+  set: ['add', 'create', 'delete', 'destroy', 'flush'],
+  map: ['add', 'create', 'delete', 'destroy', 'flush'],
+  element: ['add', 'create', 'delete', 'destroy'],
+  counter: ['add', 'create', 'delete', 'destroy'],
+  ruleset: ['flush'],
+}
+
+export const VERBS_BY_KIND: Readonly<Record<NftObject['kind'], readonly Verb[]>> = VERBS
