@@ -5,9 +5,9 @@
 export { Client, createClient, netnsPath } from './io/client.js'
 export type { ClientOptions, CommitOptions, CommitResult, ListOptions } from './io/client.js'
 export { Transaction, keyDatatypes } from './batch/transaction.js'
-export { VERBS_BY_KIND } from './model/operations.js'
+export { VERBS_BY_KIND, sourceOf } from './model/operations.js'
 export type { TransactionOptions } from './batch/transaction.js'
-export type { Operation, RuleRef, SetRef, Verb, SetResolver, KnownSet } from './model/operations.js'
+export type { Operation, RuleRef, SetRef, Verb, SetResolver, KnownSet, SourcePosition } from './model/operations.js'
 export type * from './model/objects.js'
 export type * from './model/rule-types.js'
 export type { RawExpr } from './expr/decode.js'
@@ -44,12 +44,14 @@ export type {
 } from './io/monitor.js'
 export { compileRule } from './expr/compile.js'
 export { decodeRule } from './expr/decode.js'
-export { parseNft, parseRule, parseTime, rule, sourceOf, NftSyntaxError } from './nft/parser.js'
+export { parseNft, parseRule, parseTime, rule, NftSyntaxError } from './nft/parser.js'
 export type { ParsedFile, ParseOptions } from './nft/parser.js'
 export { renderRuleset, renderTable } from './nft/ruleset.js'
 export { tablesOf } from './state/tables.js'
 export type { TableContents } from './state/tables.js'
 export { applyToModel } from './state/model.js'
+export { desiredTables } from './state/desired.js'
+export type { Declaration } from './state/desired.js'
 export {
   validate as validateFirewallConfiguration,
   toOperations as firewallConfigurationOperations,

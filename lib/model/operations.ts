@@ -57,3 +57,22 @@ const VERBS: Record<NftObject['kind'], readonly Verb[]> = {
 }
 
 export const VERBS_BY_KIND: Readonly<Record<NftObject['kind'], readonly Verb[]>> = VERBS
+
+/** Where an operation was written: file (if known), line and column, 1-based. */
+export interface SourcePosition {
+  readonly file?: string
+  readonly line: number
+  readonly col: number
+}
+
+const SOURCES = new WeakMap<Operation, SourcePosition>()
+
+/** Where a parsed operation came from (nft text), or undefined for operations built in code. */
+export function sourceOf(op: Operation): SourcePosition | undefined {
+  return SOURCES.get(op)
+}
+
+/** Records where an operation was written (the parser does, once per operation). */
+export function recordSource(op: Operation, at: SourcePosition): void {
+  if (!SOURCES.has(op)) SOURCES.set(op, at)
+}

@@ -12,18 +12,11 @@ import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import type { Match, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../model/objects.js'
-import type { Operation, Verb } from '../model/operations.js'
+import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 
 export { NftSyntaxError } from './lexer.js'
 
-/** Where each parsed operation came from (file, line, column of its first token). */
-const SOURCES = new WeakMap<Operation, { file?: string; line: number; col: number }>()
-
-/** The source position of an operation returned by {@link parseNft}, if known. */
-export function sourceOf(op: Operation): { file?: string; line: number; col: number } | undefined {
-  return SOURCES.get(op)
-}
 
 /** What a parsed file declares, in order. */
 export interface ParsedFile {
@@ -182,7 +175,7 @@ class Parser {
 
   /** Records the source position of operations added since `from`. */
   private mark(from: number, at: Token): void {
-    for (let i = from; i < this.ops.length; i++) if (!SOURCES.has(this.ops[i])) SOURCES.set(this.ops[i], { file: this.file, line: at.line, col: at.col })
+    for (let i = from; i < this.ops.length; i++) recordSource(this.ops[i], { file: this.file, line: at.line, col: at.col })
   }
 
   private declareTable(family: Family, name: string): void {
@@ -217,7 +210,7 @@ class Parser {
           const cname = this.wordOrString('a chain name')
           const { chain, body } = this.chainBlock(family, name, cname)
           const op: Operation = { verb: 'add', object: chain }
-          SOURCES.set(op, { file: this.file, line: t.line, col: t.col })
+          recordSource(op, { file: this.file, line: t.line, col: t.col })
           chains.push(op)
           rules.push(...body)
           break
@@ -225,13 +218,13 @@ class Parser {
         case 'set':
         case 'map': {
           const op: Operation = { verb: 'add', object: this.setBlock(t.text, family, name, this.wordOrString(`a ${t.text} name`)) }
-          SOURCES.set(op, { file: this.file, line: t.line, col: t.col })
+          recordSource(op, { file: this.file, line: t.line, col: t.col })
           others.push(op)
           break
         }
         case 'counter': {
           const op: Operation = { verb: 'add', object: this.counterDecl(family, name, this.wordOrString('a counter name')) }
-          SOURCES.set(op, { file: this.file, line: t.line, col: t.col })
+          recordSource(op, { file: this.file, line: t.line, col: t.col })
           others.push(op)
           break
         }
@@ -281,7 +274,7 @@ class Parser {
         continue
       }
       const op: Operation = { verb: 'add', object: { kind: 'rule', family, table, chain: name, ...this.ruleBody() } }
-      SOURCES.set(op, { file: this.file, line: t.line, col: t.col })
+      recordSource(op, { file: this.file, line: t.line, col: t.col })
       body.push(op)
       this.endStatement()
     }

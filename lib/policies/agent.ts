@@ -7,8 +7,8 @@
  * @module
  */
 import type { Client } from '../io/client.js'
-import { toOperations, validate } from '../liqo/firewall-configuration.js'
-import { applyToModel } from '../state/model.js'
+import { FAMILY, toOperations, validate } from '../liqo/firewall-configuration.js'
+import { desiredTables } from '../state/desired.js'
 import { type ReconcileResult, Reconciler } from '../reconcile/reconcile.js'
 import { NftValidationError } from '../kernel/errors.js'
 import { OFFLOADED_SET, PROVIDER_TABLE, type ProviderProtectionOptions, providerProtection } from './generate.js'
@@ -98,7 +98,9 @@ export class GatewayAgent {
   }
 
   #full(fwc: FirewallConfiguration, shape: string, pods: string[]): AgentResult {
-    const r = this.#reconciler.reconcileSync(applyToModel(toOperations(fwc)))
+    // The same checks as the CLI's: a generator bug is refused before anything is sent.
+    const table = { family: FAMILY[fwc.spec.table.family], name: fwc.spec.table.name }
+    const r = this.#reconciler.reconcileSync(desiredTables({ operations: toOperations(fwc), tables: [table] }))
     this.#shape = shape
     this.#pods = new Set(pods)
     return { ...r, mode: 'reconcile' }

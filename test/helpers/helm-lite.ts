@@ -1,12 +1,12 @@
 /**
- * Renders the two Liqo Helm templates in ../shared/corpus/liqo with their
+ * Renders the two Liqo Helm templates in test/fixtures/liqo with their
  * documented defaults (no Helm here): drops the control lines and fills the
  * few values they use. Only for those files.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-export const CORPUS = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus', 'liqo')
+export const CORPUS = join(import.meta.dirname, '..', 'fixtures', 'liqo')
 
 /** liqo-gw-mssclamp-firewallconfiguration.yaml with mssclamp.value (default 0). */
 export function mssClamp(value = '0'): string {
