@@ -121,9 +121,6 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'meta iiftype': L({ name: 'meta iiftype', load: { kind: 'meta', key: META_KEY.iiftype }, type: iftype }),
 }
 
-/** Selector names. */
-export const SELECTOR_NAMES = Object.keys(SELECTORS) as Selector[]
-
 /** How nft prints a selector (meta iifname prints as plain `iifname`, etc.). */
 export function selectorText(s: Selector): string {
   switch (s) {

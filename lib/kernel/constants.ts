@@ -56,6 +56,21 @@ export const FAMILY_HOOKS: Readonly<Record<Family, readonly Hook[]>> = {
   netdev: ['ingress', 'egress'],
 }
 
+/** Where each chain type may live: its families and, if restricted, its hooks (the kernel's rules). */
+export const CHAIN_TYPE_SCOPE: Readonly<Record<ChainType, { readonly families: readonly Family[]; readonly hooks?: readonly Hook[] }>> = {
+  filter: { families: FAMILIES },
+  nat: { families: ['ip', 'ip6', 'inet'], hooks: ['prerouting', 'input', 'output', 'postrouting'] },
+  route: { families: ['ip', 'ip6', 'inet'], hooks: ['output'] },
+}
+
+/** The hooks a chain of `type` may use in a `family` table, or undefined when the type is not valid there. */
+export function hooksFor(family: Family, type: ChainType): readonly Hook[] | undefined {
+  const scope = CHAIN_TYPE_SCOPE[type]
+  if (!scope.families.includes(family)) return undefined
+  const hooks = scope.hooks
+  return hooks ? FAMILY_HOOKS[family].filter((h) => hooks.includes(h)) : FAMILY_HOOKS[family]
+}
+
 /** Number of a hook in a family. */
 export function hookNumber(family: Family, hook: Hook): number {
   if (family === 'netdev') return NETDEV_HOOK_NUMBER[hook as 'ingress' | 'egress']

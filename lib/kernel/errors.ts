@@ -25,8 +25,6 @@ export interface FailedOperation {
   readonly verb: string
   /** The object as given to the transaction. */
   readonly object: { readonly kind: string }
-  /** Human name of the object, e.g. `chain inet/fw/input`. */
-  readonly label: string
 }
 
 /** Fields of an {@link NftError}. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { parseAllDocuments } from 'yaml'
-import type { Family, Hook } from '../kernel/constants.js'
+import { type Family, type Hook, hooksFor } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
 import type { Element } from '../model/element-types.js'
 import type { Match, RuleExpr, Statement } from '../model/rule-types.js'
@@ -135,16 +135,6 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], path: string
   return false
 }
 
-/** Hooks the kernel accepts for each family and chain type. */
-const HOOKS: Record<Family, Partial<Record<FwChain['type'], readonly Hook[]>>> = {
-  inet: { filter: ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress'], nat: ['prerouting', 'input', 'output', 'postrouting'], route: ['output'] },
-  ip: { filter: ['prerouting', 'input', 'forward', 'output', 'postrouting'], nat: ['prerouting', 'input', 'output', 'postrouting'], route: ['output'] },
-  ip6: { filter: ['prerouting', 'input', 'forward', 'output', 'postrouting'], nat: ['prerouting', 'input', 'output', 'postrouting'], route: ['output'] },
-  arp: { filter: ['input', 'output'] },
-  bridge: { filter: ['prerouting', 'input', 'forward', 'output', 'postrouting'] },
-  netdev: { filter: ['ingress'] },
-}
-
 /** NAT types each hook allows (kernel rules). */
 const NAT_HOOKS: Record<string, readonly FwNatRule['natType'][]> = {
   prerouting: ['dnat'],
@@ -264,7 +254,7 @@ export function validate(obj: unknown): Problem[] {
     if (c.priority !== undefined && !(Number.isInteger(c.priority) && (c.priority as number) >= -2147483648 && (c.priority as number) <= 2147483647))
       out.push({ path: `${p}.priority`, message: `expected a 32-bit integer, got ${JSON.stringify(c.priority)}` })
     if (family && typeOk && hookOk) {
-      const allowed = HOOKS[family][c.type as FwChain['type']]
+      const allowed = hooksFor(family, c.type as FwChain['type'])
       if (!allowed) out.push({ path: `${p}.type`, message: `a ${c.type} chain is not valid in a ${t.family} table` })
       else if (!allowed.includes(c.hook as Hook)) out.push({ path: `${p}.hook`, message: `a ${c.type} chain in a ${t.family} table cannot hook ${c.hook} (allowed: ${allowed.join(', ')})` })
       if (c.hook === 'ingress') out.push({ path: `${p}.hook`, message: 'ingress chains need a device, which the FirewallConfiguration API cannot express' })

@@ -48,12 +48,6 @@ export interface Chain {
   readonly handle?: number
 }
 
-/** Where a rule goes relative to another rule. */
-export interface RulePosition {
-  /** Handle of the reference rule: `add` places after it, `insert` before it. */
-  readonly handle: number
-}
-
 /** A rule: matches and statements in order. */
 export interface Rule {
   readonly kind: 'rule'

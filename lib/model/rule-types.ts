@@ -215,8 +215,3 @@ export type Statement =
 
 /** One element of a rule: a match or a statement, in order. */
 export type RuleExpr = Match | Statement
-
-/** True if the expression is a match. */
-export function isMatch(e: RuleExpr): e is Match {
-  return 'match' in e
-}

@@ -6,6 +6,7 @@
 import {
   type ChainType,
   COMMENT_MAX,
+  CHAIN_TYPE_SCOPE,
   FAMILIES,
   FAMILY_HOOKS,
   type Family,
@@ -51,16 +52,10 @@ export function checkUint(v: unknown, path: string, max: number, what = 'a non-n
   return v
 }
 
-const CHAIN_TYPES: Record<ChainType, { families: readonly Family[]; hooks?: readonly Hook[] }> = {
-  filter: { families: FAMILIES },
-  nat: { families: ['ip', 'ip6', 'inet'], hooks: ['prerouting', 'input', 'output', 'postrouting'] },
-  route: { families: ['ip', 'ip6', 'inet'], hooks: ['output'] },
-}
-
 /** Checks a chain type against family and hook, as the kernel would. */
 export function checkChainType(type: unknown, family: Family, hook: Hook, path: string): ChainType {
-  if (typeof type !== 'string' || !Object.hasOwn(CHAIN_TYPES, type)) invalid(path, 'Expected a chain type: filter, nat or route', type)
-  const t = CHAIN_TYPES[type as ChainType]
+  if (typeof type !== 'string' || !Object.hasOwn(CHAIN_TYPE_SCOPE, type)) invalid(path, 'Expected a chain type: filter, nat or route', type)
+  const t = CHAIN_TYPE_SCOPE[type as ChainType]
   if (!t.families.includes(family)) invalid(path, `Expected a chain type valid in a ${family} table (${type} is for ${t.families.join(', ')})`, type)
   if (t.hooks && !t.hooks.includes(hook)) invalid(path, `Expected a chain type valid at hook ${hook} (${type} chains hook ${t.hooks.join(', ')})`, type)
   return type as ChainType
