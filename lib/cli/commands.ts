@@ -4,7 +4,9 @@
  * text. Argument parsing is in `args.ts`, the exit codes and output in `main.ts`.
  * @module
  */
-import { watch as fsWatch } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { watch as fsWatch, readFileSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { stringify as stringifyYaml } from 'yaml'
 import { consumerProtection, networkPolicies, providerProtection } from '../policies/generate.js'
 import type { Inventory } from '../policies/inventory.js'
@@ -17,7 +19,7 @@ import { tablesOf } from '../state/tables.js'
 import type { Operation } from '../model/operations.js'
 import { plan, reconcileSync } from '../reconcile/reconcile.js'
 import { renderOperation, renderRuleBody } from '../expr/render.js'
-import { loadFiles } from '../sources/files.js'
+import { expandPaths, loadFiles } from '../sources/files.js'
 import { UsageError } from './args.js'
 
 /**
@@ -152,11 +154,17 @@ export async function watch(files: readonly string[], opts: WatchOptions = {}): 
   let seen = -1
   const reasons = new Set<string>()
   let timer: NodeJS.Timeout | undefined
+  /** What the files held at the last apply: a save that changes nothing is not a change. */
+  let lastFiles: string | undefined
   const apply = () => {
     timer = undefined
+    const onlyFiles = reasons.size === 1 && reasons.has('files changed')
     const why = [...reasons].join(', ')
     reasons.clear()
     try {
+      const now = fingerprint(files)
+      if (onlyFiles && now === lastFiles) return
+      lastFiles = now
       const desired = desiredTables(loadFiles(files, opts.selector ?? {}))
       owned = new Set(desired.map((t) => key(t.table.family, t.table.name)))
       const r = reconcileSync(client, desired)
@@ -180,7 +188,10 @@ export async function watch(files: readonly string[], opts: WatchOptions = {}): 
     schedule('ruleset changed')
   })
   monitor.on('overrun', () => schedule('ruleset changed'))
-  const watchers = files.map((f) => fsWatch(f, () => schedule('files changed')))
+  // Watch directories, not files: an editor's or sed -i's rename-over and a
+  // ConfigMap volume's ..data symlink swap replace the file, and a watch on
+  // the old file would never fire again. A directory watch sees every one.
+  const watchers = watchedDirectories(files).map((d) => fsWatch(d, () => schedule('files changed')))
   try {
     reasons.add('start')
     apply()
@@ -219,3 +230,25 @@ export function statusText(s: ReturnType<typeof status>): string {
   return [line(head), ...body.map(line), ...s.missing.map((m) => `(table ${m} does not exist)`)].join('\n')
 }
 
+/** The directories to watch for `paths`: a directory itself, a file's parent. */
+function watchedDirectories(paths: readonly string[]): string[] {
+  const dirs = paths.map((p) => {
+    try {
+      return statSync(p).isDirectory() ? p : dirname(p)
+    } catch {
+      return dirname(p)
+    }
+  })
+  return [...new Set(dirs)]
+}
+
+/** A digest of the names and contents of the files `paths` stand for (an unreadable set gives a unique value). */
+function fingerprint(paths: readonly string[]): string {
+  const h = createHash('sha256')
+  try {
+    for (const f of expandPaths(paths)) h.update(`${f}\0`).update(readFileSync(f)).update('\0')
+  } catch (e) {
+    h.update(`error ${(e as Error).message} ${Date.now()}`)
+  }
+  return h.digest('hex')
+}

@@ -1,16 +1,10 @@
 #!/usr/bin/env node
 /**
- * The `nftkit` command:
- *
- *   nftkit apply FILE... [--netns NAME|PATH]   make each declared table hold exactly what the files say (one batch)
- *   nftkit render FILE...                      print the nft text the files declare (no kernel)
- *   nftkit list [--netns NAME|PATH] [TABLE]    print the current state as nft text (our own netlink dump)
- *   nftkit watch FILE... [--netns NAME|PATH]   apply, then re-apply on file changes and on foreign changes
- *                                              to the declared tables (nf_tables notifications)
- *   nftkit policies INVENTORY [KIND...]        print generated provider-protection objects as YAML
- *
- * Exit code 0 on success, 1 on any error (with a message naming file, line and
- * column for syntax errors); on error the kernel is unchanged.
+ * The `nftkit` command (see `nftkit help`). Exit codes: 0 success, 1 a usage
+ * error or bad input or a kernel refusal (the message names the file, line,
+ * column and field, or the object the kernel refused; the kernel is then
+ * unchanged), 2 `plan` with changes pending, 70 an internal error of nftkit
+ * (a bug: the message says so and asks for a report).
  * @module
  */
 import { readFileSync } from 'node:fs'
@@ -18,7 +12,8 @@ import { InventoryError, readInventory } from '../policies/validate-inventory.js
 import { NftError, NftValidationError } from '../kernel/errors.js'
 import { NftSyntaxError } from '../nft/parser.js'
 import { InputError } from '../sources/files.js'
-import { parseArgs, USAGE, UsageError } from './args.js'
+import { commandHelp, parseArgs, USAGE, UsageError } from './args.js'
+import { packageVersion } from './version.js'
 import { apply, list, planText, policiesYaml, remove, render, status, statusText, watch } from './commands.js'
 
 export { apply, list, planText, policiesYaml, remove, render, status, watch } from './commands.js'
@@ -29,6 +24,7 @@ export { loadFiles } from '../sources/files.js'
 export function main(argv: string[], out = process.stdout, err = process.stderr): number {
   try {
     const a = parseArgs(argv)
+    if (a.help && a.cmd !== 'help') return help(a.cmd, out)
     switch (a.cmd) {
       case 'apply': {
         if (a.files.length === 0) throw new UsageError('apply needs at least one file')
@@ -71,30 +67,92 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
       case '-h':
       case '--help':
       case 'help':
+        if (a.files.length) return help(a.files[0], out)
         out.write(`${USAGE}\n`)
+        return 0
+      case 'watch':
+        throw new UsageError('watch runs until it is stopped: call run(), not main()')
+      case '-V':
+      case '--version':
+      case 'version':
+        out.write(`nftkit ${packageVersion()}\n`)
         return 0
       default:
         throw new UsageError(a.cmd ? `unknown command ${a.cmd}` : 'missing command')
     }
   } catch (e) {
-    if (e instanceof UsageError) err.write(`nftkit: ${e.message}\n${USAGE}\n`)
-    else if (e instanceof NftSyntaxError || e instanceof NftValidationError || e instanceof NftError || e instanceof InputError || e instanceof InventoryError)
-      err.write(`nftkit: ${e.message}\n`)
-    else err.write(`nftkit: ${(e as Error).message ?? String(e)}\n`)
-    return 1
+    return report(e, err)
+  }
+}
+
+/** Writes an error for a user and returns the exit code: 1, or 70 for an internal error. */
+function report(e: unknown, err: NodeJS.WritableStream): number {
+  if (e instanceof UsageError) err.write(`nftkit: ${e.message}\n${USAGE}\n`)
+  else if (isUserFacing(e)) err.write(`nftkit: ${e.message}\n`)
+  else {
+    err.write(`nftkit: internal error in nftkit, please report: ${describeInternal(e)}\n`)
+    return EXIT_INTERNAL
+  }
+  return 1
+}
+
+/** Exit code of an internal error (BSD's EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70
+
+function help(cmd: string, out: NodeJS.WritableStream): number {
+  const text = commandHelp(cmd)
+  if (!text) throw new UsageError(`unknown command ${cmd}`)
+  out.write(`${text}\n`)
+  return 0
+}
+
+/** Errors whose message is written for a user: bad input, a kernel refusal, a file that cannot be read. */
+function isUserFacing(e: unknown): e is Error {
+  return (
+    e instanceof NftSyntaxError ||
+    e instanceof NftValidationError ||
+    e instanceof NftError ||
+    e instanceof InputError ||
+    e instanceof InventoryError ||
+    // Node's system errors (ENOENT opening a file, EACCES, ...) name the file and the errno.
+    (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string')
+  )
+}
+
+function describeInternal(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message.slice(0, 500)}`
+  return String(e).slice(0, 500)
+}
+
+/**
+ * Runs the CLI including the long-running `watch` (until SIGINT or SIGTERM);
+ * resolves to the exit code.
+ */
+export async function run(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+  let a: ReturnType<typeof parseArgs>
+  try {
+    a = parseArgs(argv)
+  } catch {
+    return main(argv, out, err) // reports the usage error
+  }
+  if (a.cmd !== 'watch' || a.help) return main(argv, out, err)
+  if (a.files.length === 0) return report(new UsageError('watch needs at least one file or directory'), err)
+  const ac = new AbortController()
+  const stop = () => ac.abort()
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, stop)
+  try {
+    await watch(a.files, { netns: a.netns, selector: a.selector, signal: ac.signal })
+    return 0
+  } catch (e) {
+    return report(e, err)
+  } finally {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, stop)
   }
 }
 
 const invoked = process.argv[1] ?? ''
 if (/cli(\/main)?\.(ts|js|cjs|mjs)$/.test(invoked) || invoked.endsWith('/nftkit')) {
-  const argv = process.argv.slice(2)
-  if (argv[0] === 'watch') {
-    const a = parseArgs(argv)
-    const ac = new AbortController()
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort())
-    watch(a.files, { netns: a.netns, selector: a.selector, signal: ac.signal }).catch((e) => {
-      process.stderr.write(`nftkit: ${(e as Error).message}\n`)
-      process.exitCode = 1
-    })
-  } else process.exitCode = main(argv)
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code
+  })
 }

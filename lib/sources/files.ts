@@ -5,10 +5,12 @@
  * plans and watches.
  * @module
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Operation } from '../model/operations.js'
 import { type ParsedFile, parseNft } from '../nft/parser.js'
 import {
+  type Document,
   FAMILY,
   type FirewallConfiguration,
   isFirewallConfiguration,
@@ -18,37 +20,100 @@ import {
   validate,
 } from '../liqo/firewall-configuration.js'
 
+/** The file names nftkit reads: nft text, or YAML/JSON documents. */
+export const SOURCE_FILE = /\.(nft|ya?ml|json)$/
+
 /**
- * Parses every file: `.nft` as nft text, `.yaml`/`.yml`/`.json` as Liqo
- * FirewallConfigurations (those matching `selector`, every problem reported
- * with file, document and field path).
+ * The files to read: each path as given, and for a directory every `.nft`,
+ * `.yaml`, `.yml` and `.json` file in it (not recursive; hidden entries such
+ * as a ConfigMap volume's `..data` are skipped, the files it links are not),
+ * in name order.
+ * @throws InputError for a directory that holds no such file.
  */
-export function loadFiles(files: readonly string[], selector: Readonly<Record<string, string>> = {}): ParsedFile {
-  const operations: Operation[] = []
-  const tables: { family: ParsedFile['tables'][number]['family']; name: string }[] = []
-  const declare = (t: { family: ParsedFile['tables'][number]['family']; name: string }) => {
-    if (!tables.some((x) => x.family === t.family && x.name === t.name)) tables.push(t)
-  }
-  for (const f of files) {
-    const text = readFileSync(f, 'utf8')
-    if (f.endsWith('.nft')) {
-      const p = parseNft(text, { file: f })
-      operations.push(...p.operations)
-      for (const t of p.tables) declare(t)
+export function expandPaths(paths: readonly string[]): string[] {
+  const out: string[] = []
+  for (const p of paths) {
+    if (!statSync(p).isDirectory()) {
+      out.push(p)
       continue
     }
-    if (!/\.(ya?ml|json)$/.test(f)) throw new InputError(`${f}: expected a .nft, .yaml, .yml or .json file`)
+    const found = readdirSync(p)
+      .filter((n) => !n.startsWith('.') && SOURCE_FILE.test(n))
+      .sort()
+      .map((n) => join(p, n))
+      .filter((f) => statSync(f).isFile())
+    if (found.length === 0) throw new InputError(`${p}: no .nft, .yaml, .yml or .json file in this directory`)
+    out.push(...found)
+  }
+  return out
+}
+
+/** The most a source file may weigh: far beyond any real ruleset, and refused before it is read. */
+export const MAX_SOURCE_BYTES = 64 * 1024 * 1024
+
+function readSource(f: string): string {
+  const st = statSync(f)
+  if (!st.isFile()) throw new InputError(`${f}: not a regular file`)
+  if (st.size > MAX_SOURCE_BYTES) throw new InputError(`${f}: ${st.size} bytes is more than the ${MAX_SOURCE_BYTES / 1024 / 1024} MiB nftkit reads from one file`)
+  return readFileSync(f, 'utf8')
+}
+
+/**
+ * Parses every file (directories expanded by {@link expandPaths}): `.nft` as
+ * nft text, `.yaml`/`.yml`/`.json` as Liqo FirewallConfigurations (those
+ * matching `selector`; a `v1 List` counts as its items), every problem
+ * reported with file, document and field path.
+ * @throws InputError for bad documents, an empty file, a file with nothing
+ *   nftkit applies, a selector that matches nothing, or a table declared by
+ *   two documents.
+ */
+export function loadFiles(paths: readonly string[], selector: Readonly<Record<string, string>> = {}): ParsedFile {
+  const operations: Operation[] = []
+  const tables: { family: ParsedFile['tables'][number]['family']; name: string }[] = []
+  const owner = new Map<string, string>()
+  const lines: string[] = []
+  let fwcs = 0
+  let matched = 0
+  const declare = (t: { family: ParsedFile['tables'][number]['family']; name: string }, where: string) => {
+    const key = `${t.family} ${t.name}`
+    const first = owner.get(key)
+    if (first !== undefined && first !== where) lines.push(`table ${key} is declared by two documents: ${first} and ${where}`)
+    if (first === undefined) {
+      owner.set(key, where)
+      tables.push(t)
+    }
+  }
+  for (const f of expandPaths(paths)) {
+    if (!SOURCE_FILE.test(f)) throw new InputError(`${f}: expected a .nft, .yaml, .yml or .json file`)
+    const text = readSource(f)
+    if (text.trim() === '') {
+      lines.push(`${f}: empty file`)
+      continue
+    }
+    if (f.endsWith('.nft')) {
+      const p = parseNft(text, { file: f })
+      if (p.operations.length === 0) lines.push(`${f}: no nft commands or tables (only comments)`)
+      operations.push(...p.operations)
+      for (const t of p.tables) declare(t, f)
+      continue
+    }
     const { documents, problems } = readDocuments(text, f)
-    const lines = problems.map((p) => `${f}: ${p.path}: ${p.message}`)
-    for (const d of documents) {
+    lines.push(...problems.map((p) => `${f}: ${p.path}: ${p.message}`))
+    const others: string[] = []
+    let mine = 0
+    for (const d of listItems(documents)) {
       if (!isFirewallConfiguration(d.value)) {
         // Other Kubernetes kinds (e.g. the NetworkPolicies `nftkit policies` writes beside them) are not ours.
-        if (!isOtherKubernetesKind(d.value)) lines.push(`${f}: document ${d.index}: expected kind FirewallConfiguration`)
+        if (isOtherKubernetesKind(d.value)) others.push(String((d.value as { kind: string }).kind))
+        else lines.push(`${f}: ${d.at}: expected kind FirewallConfiguration`)
         continue
       }
+      mine++
+      fwcs++
       if (!matchesSelector(d.value, selector)) continue
+      matched++
       const name = (d.value as FirewallConfiguration).metadata?.name
-      const where = `${f}: document ${d.index}${name ? ` (${name})` : ''}`
+      const where = `${f}: ${d.at}${name ? ` (${name})` : ''}`
       const found = validate(d.value)
       if (found.length) {
         lines.push(...found.map((p) => `${where}: ${p.path}: ${p.message}`))
@@ -56,11 +121,33 @@ export function loadFiles(files: readonly string[], selector: Readonly<Record<st
       }
       const fwc = d.value as FirewallConfiguration
       operations.push(...toOperations(fwc))
-      declare({ family: FAMILY[fwc.spec.table.family], name: fwc.spec.table.name })
+      declare({ family: FAMILY[fwc.spec.table.family], name: fwc.spec.table.name }, where)
     }
-    if (lines.length) throw new InputError(lines.join('\n'))
+    if (mine === 0 && problems.length === 0 && !lines.some((l) => l.startsWith(`${f}: document`)))
+      lines.push(documents.length === 0 ? `${f}: no YAML or JSON documents` : `${f}: no FirewallConfiguration (found ${countKinds(others)})`)
   }
+  if (lines.length === 0 && Object.keys(selector).length > 0 && matched === 0)
+    lines.push(`--selector ${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')} matches none of the ${fwcs} FirewallConfiguration(s) in ${paths.join(', ')}`)
+  if (lines.length) throw new InputError(lines.join('\n'))
   return { operations, tables }
+}
+
+/** The documents, with each `v1 List` (what `kubectl get -o yaml` prints) replaced by its items. */
+function listItems(documents: readonly Document[]): Array<{ value: unknown; at: string }> {
+  const out: Array<{ value: unknown; at: string }> = []
+  for (const d of documents) {
+    const v = d.value as { apiVersion?: unknown; kind?: unknown; items?: unknown }
+    if (v?.apiVersion === 'v1' && v.kind === 'List' && Array.isArray(v.items))
+      for (const [i, item] of (v.items as unknown[]).entries()) out.push({ value: item, at: `document ${d.index} item ${i}` })
+    else out.push({ value: d.value, at: `document ${d.index}` })
+  }
+  return out
+}
+
+function countKinds(kinds: readonly string[]): string {
+  const n = new Map<string, number>()
+  for (const k of kinds) n.set(k, (n.get(k) ?? 0) + 1)
+  return [...n].map(([k, c]) => (c > 1 ? `${c} ${k}` : k)).join(', ')
 }
 
 /** Bad input files (all problems in one message). */

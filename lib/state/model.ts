@@ -6,6 +6,7 @@
  */
 import type { Family, Hook } from '../kernel/constants.js'
 import { resolvePriority } from '../model/validate.js'
+import { NftValidationError } from '../kernel/errors.js'
 import type { Element } from '../model/element-types.js'
 import type { RuleExpr } from '../model/rule-types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Table } from '../model/objects.js'
@@ -26,7 +27,7 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
   const find = (family: Family, name: string) => tables.find((t) => t.table.family === family && t.table.name === name)
   const need = (family: Family, name: string, what: string) => {
     const t = find(family, name)
-    if (!t) throw new Error(`${what}: table ${family} ${name} is not declared`)
+    if (!t) throw declarationError('table', `${what}: table ${family} ${name} is not declared`, name)
     return t
   }
   for (const { verb, object: o } of ops) {
@@ -67,7 +68,7 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
       case 'rule': {
         const t = need(obj.family, obj.table, `${verb} rule`)
         if (verb === 'replace' || verb === 'delete' || verb === 'destroy' || obj.position !== undefined)
-          throw new Error(`${verb} rule by handle or position needs a kernel: use nftkit apply`)
+          throw declarationError('rule.handle', `${verb} rule by handle or position needs a kernel: use nftkit apply`, obj.handle)
         const r = { kind: 'rule' as const, family: obj.family, table: obj.table, chain: String(obj.chain), exprs: obj.exprs as RuleExpr[], ...(obj.comment !== undefined ? { comment: String(obj.comment) } : {}) }
         if (verb === 'insert') {
           const first = t.rules.findIndex((x) => x.chain === r.chain)
@@ -97,7 +98,7 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
       case 'element': {
         const t = need(obj.family, obj.table, `${verb} element`)
         const s = t.sets.find((x) => x.name === obj.set)
-        if (!s) throw new Error(`${verb} element: set ${obj.set} is not declared in table ${obj.family} ${obj.table}`)
+        if (!s) throw declarationError('element.set', `${verb} element: set ${obj.set} is not declared in table ${obj.family} ${obj.table}`, obj.set)
         const els = obj.elements as Element[]
         const keyOf = (e: Element) => JSON.stringify(typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: unknown }).key : e)
         if (verb === 'delete' || verb === 'destroy') {
@@ -124,3 +125,9 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
   return tables as unknown as TableContents[]
 }
 
+/** A declaration the model cannot follow, as a validation error with the given message. */
+function declarationError(path: string, message: string, value: unknown): NftValidationError {
+  const e = new NftValidationError(path, message, value)
+  e.message = message
+  return e
+}
