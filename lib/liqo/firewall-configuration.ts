@@ -135,6 +135,9 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], path: string
   return false
 }
 
+/** The hooks the FirewallConfiguration API can name (no netdev egress). */
+const API_HOOKS = ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress'] as const
+
 /** NAT types each hook allows (kernel rules). */
 const NAT_HOOKS: Record<string, readonly FwNatRule['natType'][]> = {
   prerouting: ['dnat'],
@@ -249,12 +252,12 @@ export function validate(obj: unknown): Problem[] {
       names.add(c.name)
     }
     const typeOk = oneOf(c.type, ['filter', 'nat', 'route'] as const, `${p}.type`, out)
-    const hookOk = oneOf(c.hook, ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress'] as const, `${p}.hook`, out)
+    const hookOk = oneOf(c.hook, API_HOOKS, `${p}.hook`, out)
     oneOf(c.policy, ['accept', 'drop'] as const, `${p}.policy`, out)
     if (c.priority !== undefined && !(Number.isInteger(c.priority) && (c.priority as number) >= -2147483648 && (c.priority as number) <= 2147483647))
       out.push({ path: `${p}.priority`, message: `expected a 32-bit integer, got ${JSON.stringify(c.priority)}` })
     if (family && typeOk && hookOk) {
-      const allowed = hooksFor(family, c.type as FwChain['type'])
+      const allowed = hooksFor(family, c.type as FwChain['type'])?.filter((h) => (API_HOOKS as readonly string[]).includes(h))
       if (!allowed) out.push({ path: `${p}.type`, message: `a ${c.type} chain is not valid in a ${t.family} table` })
       else if (!allowed.includes(c.hook as Hook)) out.push({ path: `${p}.hook`, message: `a ${c.type} chain in a ${t.family} table cannot hook ${c.hook} (allowed: ${allowed.join(', ')})` })
       if (c.hook === 'ingress') out.push({ path: `${p}.hook`, message: 'ingress chains need a device, which the FirewallConfiguration API cannot express' })
