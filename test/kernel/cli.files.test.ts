@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { makeNetns, type Netns } from '../helpers/netns.js'
+import { until } from '../helpers/wait.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const CLI = join(ROOT, 'lib', 'cli', 'main.ts')
@@ -157,14 +158,6 @@ describe('nftkit watch follows files however they are saved', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const until = async (cond: () => boolean, ms: number) => {
-    const end = Date.now() + ms
-    while (Date.now() < end) {
-      if (cond()) return true
-      await new Promise((r) => setTimeout(r, 20))
-    }
-    return cond()
-  }
   const applies = () => log.split('\n').filter((l) => /files changed: applied/.test(l)).length
 
   it('in place, rename-over, ConfigMap ..data swap and a new file in a watched directory: each applied once; SIGTERM exits', async () => {

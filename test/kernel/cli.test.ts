@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SAMPLE_INVENTORY } from '../testbed/sample-inventory.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
+import { until } from '../helpers/wait.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const dir = mkdtempSync(join(tmpdir(), 'nftkit-cli-'))
@@ -132,14 +133,6 @@ describe('nftkit CLI', () => {
     child.stderr.on('data', (d) => {
       log += String(d)
     })
-    const until = async (cond: () => boolean, ms: number) => {
-      const end = Date.now() + ms
-      while (Date.now() < end) {
-        if (cond()) return true
-        await new Promise((r) => setTimeout(r, 10))
-      }
-      return cond()
-    }
     const applied = () => log.split('\n').filter((l) => l.includes('ruleset changed: applied')).length
     const healthy = () => ns.ruleset().includes('comment "ssh"') && ns.ruleset().includes('192.168.1.1-192.168.1.9')
     /** Lets another process break the table, then times the repair. */
