@@ -126,6 +126,7 @@ class Batch {
       if ((flags ^ t.flags) & ~TABLE_DORMANT) refuse('EOPNOTSUPP', 'table flags cannot change')
       t.flags = flags
       this.#change({ type: 'table', op: 'new', family: t.family, table: name, name, handle: t.handle })
+      this.#echo(o, index, t.handle)
       return
     }
     const handle = ++this.s.lastTableHandle
@@ -168,14 +169,17 @@ class Batch {
     if (o.policy !== undefined && o.policy !== 0 && o.policy !== 1) refuse('EINVAL', 'policy must be accept or drop')
     if (c) {
       if (o.verb === 'create') refuse('EEXIST', `chain ${c.name} exists`)
-      if (o.hook !== undefined && (c.hook === undefined || c.type !== o.type || c.hook !== o.hook || c.priority !== (o.priority ?? 0)))
-        refuse('EEXIST', `chain ${c.name} exists with another hook, type or priority`)
+      if (o.hook !== undefined) {
+        if (c.hook === undefined || c.type !== o.type) refuse('EEXIST', `chain ${c.name} exists with another type`)
+        if (c.hook !== o.hook || c.priority !== (o.priority ?? 0)) refuse('EOPNOTSUPP', `chain ${c.name} exists with another hook or priority`)
+      }
       if (o.policy !== undefined) {
         if (c.hook === undefined) refuse('EOPNOTSUPP', 'a regular chain has no policy')
         c.policy = o.policy
       }
       // An existing chain is updated (a transaction even if nothing differs).
       this.#change({ type: 'chain', op: 'new', family: t.family, table: t.name, name: c.name, handle: c.handle })
+      this.#echo(o, index, c.handle)
       return
     }
     const name = String(o.name)
@@ -287,6 +291,9 @@ class Batch {
       if (o.verb === 'create') refuse('EEXIST', `set ${s.name} exists`)
       if (s.flags !== flags || s.keyType !== o.keyType || s.keyLen !== o.keyLen || s.dataType !== o.dataType || s.dataLen !== o.dataLen || s.objType !== o.objType)
         refuse('EEXIST', `set ${s.name} exists with another type`)
+      // The kernel updates it (a transaction, even if nothing differs).
+      this.#change({ type: 'set', op: 'new', family: t.family, table: t.name, name: s.name, handle: s.handle })
+      this.#echo(o, index, s.handle)
       return
     }
     if (!(flags & SET.map) !== (o.dataType === undefined) || !o.keyLen || o.keyLen > 64) refuse('EINVAL', 'invalid set key or data')
