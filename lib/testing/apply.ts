@@ -64,23 +64,14 @@ class Batch {
   }
 
   apply(o: NativeOp, index: number): void {
-    switch (o.kind) {
-      case 'ruleset':
-        for (const t of [...this.s.tables]) if (o.family === 0 || t.family === o.family) this.#dropTable(t)
-        return
-      case 'table':
-        return this.#table(o, index)
-      case 'chain':
-        return this.#chain(o, index)
-      case 'rule':
-        return this.#rule(o, index)
-      case 'set':
-        return this.#set(o, index)
-      case 'element':
-        return this.#elements(o)
-      case 'object':
-        return this.#object(o, index)
-    }
+    if (o.kind === 'ruleset') {
+      for (const t of [...this.s.tables]) if (o.family === 0 || t.family === o.family) this.#dropTable(t)
+    } else if (o.kind === 'table') this.#table(o, index)
+    else if (o.kind === 'chain') this.#chain(o, index)
+    else if (o.kind === 'rule') this.#rule(o, index)
+    else if (o.kind === 'set') this.#set(o, index)
+    else if (o.kind === 'element') this.#elements(o)
+    else if (o.kind === 'object') this.#object(o, index)
   }
 
   #echo(o: NativeOp, index: number, handle: number): void {

@@ -35,7 +35,9 @@ function elementFields(s: FakeSet): Record<string, unknown> {
   if (!plain) return { elements: els.map(elementRecord) }
   const n = els[0].key.length
   const keys = Buffer.alloc(n * els.length)
-  els.forEach((e, i) => keys.set(e.key, i * n))
+  els.forEach((e, i) => {
+    keys.set(e.key, i * n)
+  })
   return { elementKeys: keys, elementKeyLen: n, elementFlags: Buffer.from(els.map((e) => e.flags)) }
 }
 
