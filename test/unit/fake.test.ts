@@ -8,6 +8,9 @@ import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { type Client, isAlreadyExists, isGenerationMismatch, isNotFound, NftError, renderRuleset } from '../../lib/index.js'
 import type { MonitorCommit } from '../../lib/monitor.js'
+import { applyToModel } from '../../lib/nft/model.js'
+import { parseNft } from '../../lib/nft/parser.js'
+import { Reconciler } from '../../lib/reconcile.js'
 import { createFakeClient, createFakeKernel, FakeClient } from '../../lib/testing/index.js'
 
 function refusal(f: () => unknown): NftError {
@@ -92,6 +95,35 @@ describe('createFakeClient', () => {
     expect(commits[0].changes.map((c) => `${c.type} ${c.op}`)).toEqual(['table new', 'set new', 'element new'])
     expect(commits[0].changes[2]).toMatchObject({ set: 's', elements: 2 })
     mon.close()
+  })
+
+  it('runs the Reconciler: plan and apply, deltas from memory, a foreign writer retried, drift seen by a monitor', async () => {
+    const fw = (pods: string[]) =>
+      applyToModel(parseNft(`table inet fw {\n  set pods { type ipv4_addr; elements = { ${pods.join(', ')} } }\n  chain out {\n    type filter hook output priority filter; policy accept;\n    ip daddr @pods counter accept comment "b"\n  }\n}\n`).operations)
+    const kernel = createFakeKernel()
+    const nft = createFakeClient({ kernel })
+    const drifts: unknown[] = []
+    const rec = new Reconciler(nft, { monitor: nft.monitor(), onDrift: (d) => drifts.push(d) })
+    expect(rec.reconcileSync(fw(['10.0.0.1', '10.0.0.2'])).operations.length).toBeGreaterThan(0)
+    expect(rec.reconcileSync(fw(['10.0.0.1', '10.0.0.2'])).operations).toEqual([])
+    const r = rec.updateSetSync({ table: 'fw', set: 'pods' }, { remove: ['10.0.0.1'], add: ['10.0.0.3'] })
+    expect(r.operations.map((o) => o.verb)).toEqual(['delete', 'add'])
+    expect(nft.listSync().sets[0].elements).toEqual(['10.0.0.2', '10.0.0.3'])
+    // Another writer changes the table: the monitor reports the drift, the next delta re-reads first.
+    const other = createFakeClient({ kernel, table: 'fw' })
+    other.listSync()
+    other.commitSync(other.transaction().add({ kind: 'element', set: 'pods', elements: ['10.9.9.9'] }))
+    await new Promise((res) => setImmediate(res))
+    expect(drifts).toHaveLength(1)
+    const reads = rec.reads
+    rec.updateSetSync({ table: 'fw', set: 'pods' }, { add: ['10.0.0.4'] })
+    expect(rec.reads).toBe(reads + 1)
+    expect([...nft.listSync().sets[0].elements].sort()).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4', '10.9.9.9'])
+    // Without the monitor's word the stale generation is refused (ERESTART) and retried after a re-read.
+    const blind = new Reconciler(nft)
+    blind.updateSetSync({ table: 'fw', set: 'pods' }, {})
+    other.commitSync(other.transaction().add({ kind: 'element', set: 'pods', elements: ['10.9.9.8'] }))
+    expect(blind.updateSetSync({ table: 'fw', set: 'pods' }, { add: ['10.0.0.5'] }).retries).toBe(1)
   })
 
   it('needs no native addon: importing nftkit/testing never loads it', () => {
