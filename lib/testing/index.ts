@@ -50,7 +50,7 @@ export class FakeClient extends Client {
     this.kernel = kernel
   }
 
-  /** The whole ruleset as `nft list ruleset` prints it: `renderRuleset(listSync())`, with handles. */
+  /** The whole ruleset as `nft list ruleset` prints it (no handles): `renderRuleset(listSync())`. */
   dump(): string {
     return this.kernel.dump()
   }

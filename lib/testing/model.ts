@@ -107,8 +107,9 @@ export const SET = { anonymous: 0x1, constant: 0x2, interval: 0x4, map: 0x8, tim
 export const INTERVAL_END = 1
 /** NFT_DATA_VERDICT: the data type of verdict maps. */
 export const DATA_VERDICT = 0xffffff00
-/** Verdict codes that name a chain. */
+/** NFT_JUMP: a verdict that names a chain. */
 export const JUMP = -3
+/** NFT_GOTO: a verdict that names a chain. */
 export const GOTO = -4
 
 /** The table `name` of `family`, or undefined. */
