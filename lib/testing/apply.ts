@@ -7,7 +7,7 @@
  * @module
  */
 import type { NativeElement, NativeOp, NativeOpError } from '../../types/native.js'
-import { insertElement, removeElement } from './elements.js'
+import { copyElements, insertElement, removeElement } from './elements.js'
 import { ERRNO, MSG_BATCH_BEGIN, messageType, Refusal, refuse } from './errno.js'
 import { jumpsTo, type Resolver, setsUsed, storeExprs, usesObject, verdictTarget } from './exprs.js'
 import { DATA_VERDICT, type FakeChain, type FakeElement, type FakeSet, type FakeState, type FakeTable, findTable, INTERVAL_END, SET } from './model.js'
@@ -442,6 +442,24 @@ function elementsOf(o: NativeOp): NativeElement[] {
 }
 
 /**
+ * A copy of the state a batch can change freely. Elements, rules and their
+ * expressions are never changed in place (they are replaced or removed), so
+ * the copy shares them and copies only the lists and the objects holding them:
+ * a batch costs O(objects), not O(bytes).
+ */
+function copyState(s: FakeState): FakeState {
+  return {
+    ...s,
+    tables: s.tables.map((t) => ({
+      ...t,
+      chains: t.chains.map((c) => ({ ...c, rules: [...c.rules] })),
+      sets: t.sets.map((x) => ({ ...x, elements: copyElements(x.elements) })),
+      objects: t.objects.map((o) => ({ ...o })),
+    })),
+  }
+}
+
+/**
  * Applies a batch: all of it or nothing, as nfnetlink does. With `genId`, a
  * batch planned against another generation is refused whole (ERESTART on the
  * batch, index -1).
@@ -449,7 +467,7 @@ function elementsOf(o: NativeOp): NativeElement[] {
 export function applyBatch(state: FakeState, ops: readonly NativeOp[], genId?: number): BatchOutcome {
   if (genId !== undefined && genId !== state.genId)
     return { state, errors: [{ errno: ERRNO.ERESTART, code: 'ERESTART', index: -1, msgType: MSG_BATCH_BEGIN }], handles: [], changes: [] }
-  const work = structuredClone(state)
+  const work = copyState(state)
   const batch = new Batch(work)
   const errors: NativeOpError[] = []
   ops.forEach((o, index) => {

@@ -8,6 +8,9 @@ import type { NativeDump, NativeDumpRequest, NativeRecord } from '../../types/na
 import type { FakeElement, FakeSet, FakeState, FakeTable } from './model.js'
 
 const buf = (b: Uint8Array): Buffer => Buffer.from(b)
+/** A copy of an expression (byte values copied too: nothing in a dump aliases the state). */
+const copyExpr = (x: object): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(x).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v) : v]))
 const opt = <T>(k: string, v: T | undefined): Record<string, T> => (v === undefined ? {} : { [k]: v })
 const bytes = (k: string, v: Uint8Array | undefined): Record<string, Buffer> => (v === undefined ? {} : { [k]: buf(v) })
 
@@ -23,7 +26,7 @@ function elementRecord(e: FakeElement): Record<string, unknown> {
     ...opt('objref', e.objref),
     // The Fake's elements never age: the time left is the whole timeout.
     ...(e.timeout !== undefined ? { timeout: e.timeout, expiration: e.timeout } : {}),
-    ...(e.exprs ? { exprs: e.exprs.map((x) => ({ ...x })) } : {}),
+    ...(e.exprs ? { exprs: e.exprs.map(copyExpr) } : {}),
   }
 }
 
@@ -59,7 +62,7 @@ function setRecord(t: FakeTable, s: FakeSet, elements: boolean): NativeRecord {
     ...opt('gcInterval', s.gcInterval),
     ...(s.concat ? { concat: [...s.concat] } : {}),
     ...bytes('userdata', s.userdata),
-    ...(s.exprs ? { exprs: s.exprs.map((x) => ({ ...x })) } : {}),
+    ...(s.exprs ? { exprs: s.exprs.map(copyExpr) } : {}),
     ...(elements ? elementFields(s) : {}),
   }
 }
@@ -86,7 +89,7 @@ export function nativeDump(state: FakeState, req: NativeDumpRequest = {}): Nativ
         ...bytes('userdata', c.userdata),
       })
       for (const r of c.rules)
-        out.rules.push({ kind: 'rule', ...base, chain: c.name, handle: r.handle, ...bytes('userdata', r.userdata), exprs: r.exprs.map((x) => ({ ...x })) })
+        out.rules.push({ kind: 'rule', ...base, chain: c.name, handle: r.handle, ...bytes('userdata', r.userdata), exprs: r.exprs.map(copyExpr) })
     }
     for (const s of t.sets) out.sets.push(setRecord(t, s, req.elements !== false))
     for (const o of t.objects)

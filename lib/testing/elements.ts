@@ -94,6 +94,37 @@ function pipapoClash(s: FakeSet, e: FakeElement): FakeElement | 'overlap' | unde
   return s.elements.some((x) => contains(s, x, end)) ? 'overlap' : undefined
 }
 
+/**
+ * Key index of a hash set's element list (key string -> element). A batch
+ * works on its own copy of each list ({@link copyElements}, which copies the
+ * index with it), so an index never outlives the list it describes.
+ */
+const hashIndex = new WeakMap<FakeElement[], Map<string, FakeElement>>()
+
+/** A copy of an element list for a batch to change, with its key index if it has one. */
+export function copyElements(list: FakeElement[]): FakeElement[] {
+  const copy = [...list]
+  const m = hashIndex.get(list)
+  if (m) hashIndex.set(copy, new Map(m))
+  return copy
+}
+
+function indexOf(s: FakeSet): Map<string, FakeElement> {
+  let m = hashIndex.get(s.elements)
+  if (!m) {
+    m = new Map(s.elements.map((e) => [hex(e.key), e]))
+    hashIndex.set(s.elements, m)
+  }
+  return m
+}
+
+/** A Map key for a byte string (one char per byte: cheaper than hex for short keys). */
+function hex(b: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i])
+  return s
+}
+
 /** True when two elements with the same key carry the same value (the kernel then lets `add` pass). */
 function sameValue(a: FakeElement, b: FakeElement): boolean {
   return same(a.data, b.data) && a.verdict === b.verdict && a.chain === b.chain && a.objref === b.objref && isEnd(a) === isEnd(b)
@@ -106,7 +137,7 @@ function sameValue(a: FakeElement, b: FakeElement): boolean {
  */
 export function insertElement(s: FakeSet, e: FakeElement, excl: boolean): boolean {
   const backend = backendOf(s)
-  const clash = backend === 'rbtree' ? rbtreeClash(s, e) : backend === 'pipapo' ? pipapoClash(s, e) : s.elements.find((x) => same(x.key, e.key))
+  const clash = backend === 'rbtree' ? rbtreeClash(s, e) : backend === 'pipapo' ? pipapoClash(s, e) : indexOf(s).get(hex(e.key))
   if (clash === 'overlap') refuse('EEXIST', 'interval overlaps with an existing one')
   if (clash) {
     if (excl || !sameValue(clash, e)) refuse('EEXIST', 'element already exists')
@@ -117,7 +148,10 @@ export function insertElement(s: FakeSet, e: FakeElement, excl: boolean): boolea
     let i = s.elements.length
     while (i > 0 && rbOrder(s.elements[i - 1], e) > 0) i--
     s.elements.splice(i, 0, e)
-  } else s.elements.push(e)
+  } else {
+    if (backend === 'hash') indexOf(s).set(hex(e.key), e)
+    s.elements.push(e)
+  }
   return true
 }
 
@@ -127,6 +161,14 @@ export function insertElement(s: FakeSet, e: FakeElement, excl: boolean): boolea
  */
 export function removeElement(s: FakeSet, e: FakeElement): boolean {
   const backend = backendOf(s)
+  if (backend === 'hash') {
+    const index = indexOf(s)
+    const x = index.get(hex(e.key))
+    if (!x) return false
+    index.delete(hex(e.key))
+    s.elements.splice(s.elements.indexOf(x), 1)
+    return true
+  }
   const i = s.elements.findIndex((x) =>
     backend === 'rbtree'
       ? same(x.key, e.key) && isEnd(x) === isEnd(e)

@@ -116,3 +116,4 @@ export const GOTO = -4
 export function findTable(s: FakeState, family: number, name: string | undefined): FakeTable | undefined {
   return s.tables.find((t) => t.family === family && t.name === name)
 }
+
