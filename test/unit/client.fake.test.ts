@@ -1,13 +1,19 @@
 /**
- * The client over a fake native binding: how kernel answers become results
- * and NftErrors (index, object, explanation), what is sent (echo flags,
- * generation), and which set shapes it remembers. No kernel involved.
+ * The client with no kernel: over the public Fake (nftkit/testing) for what a
+ * kernel would answer (refusals and their index, object and explanation,
+ * handles, generations, queueing, the set shapes the client remembers), and
+ * over a scripted binding only for answers the Fake cannot give because no
+ * kernel in a namespace gives them on demand: EPERM, a missing ack (EIO), an
+ * extended-ack message, a failing system call, the kernel time of a batch
+ * (which drives inline commits), and the netns path and bytes the addon
+ * receives.
  */
 import { describe, expect, it } from 'vitest'
 import { Client, netnsPath } from '../../lib/io/client.js'
 import { isGenerationMismatch, isNotFound, NftError, NftValidationError } from '../../lib/kernel/errors.js'
 import type { Transaction } from '../../lib/batch/transaction.js'
 import { decodeOps } from '../../lib/batch/wire.js'
+import { createFakeClient, createFakeKernel } from '../../lib/testing/index.js'
 import type {
   NativeBinding,
   NativeCommitResult,
@@ -17,10 +23,10 @@ import type {
   NativeOpError,
 } from '../../types/native.js'
 
+/** A scripted binding: records what it is sent and answers what the test says. */
 interface Fake {
   binding: NativeBinding
   sent: Array<{ ops: readonly NativeOp[]; genId?: number }>
-  dumps: NativeDumpRequest[]
   paths: Array<string | undefined>
   /** What the socket reports as the kernel time of each batch (written to its stats, as the addon does). */
   kernelUs: number
@@ -28,8 +34,8 @@ interface Fake {
   calls: Array<'commit' | 'commitSync'>
 }
 
-function fake(answer: (ops: readonly NativeOp[]) => Partial<NativeCommitResult> = () => ({}), dump?: NativeDump): Fake {
-  const f: Fake = { binding: undefined as unknown as NativeBinding, sent: [], dumps: [], paths: [], kernelUs: 0, calls: [] }
+function fake(answer: (ops: readonly NativeOp[]) => Partial<NativeCommitResult> = () => ({})): Fake {
+  const f: Fake = { binding: undefined as unknown as NativeBinding, sent: [], paths: [], kernelUs: 0, calls: [] }
   class Socket {
     closed = false
     busy = false
@@ -51,9 +57,8 @@ function fake(answer: (ops: readonly NativeOp[]) => Partial<NativeCommitResult> 
       f.calls.push('commit')
       return this.#commit(batch, genId)
     }
-    dumpSync(req: NativeDumpRequest = {}): NativeDump {
-      f.dumps.push(req)
-      return dump ?? { genId: 1, tables: [], chains: [], sets: [], rules: [], objects: [] }
+    dumpSync(_req: NativeDumpRequest = {}): NativeDump {
+      return { genId: 1, tables: [], chains: [], sets: [], rules: [], objects: [] }
     }
     async dump(req?: NativeDumpRequest) {
       return this.dumpSync(req)
@@ -90,8 +95,9 @@ async function rejectionOf(p: Promise<unknown>): Promise<NftError> {
 
 describe('commit errors', () => {
   it('explains EBUSY on a chain as a non-empty chain or jump target', async () => {
-    const f = fake(failing([err(0, 'EBUSY', 16, 0x0a05)]))
-    const nft = new Client({ binding: f.binding, table: 't' })
+    const nft = createFakeClient({ table: 't' })
+    nft.commitSync(nft.transaction().add({ kind: 'table' }).add({ kind: 'chain', name: 'c' }).add({ kind: 'chain', name: 'in' }))
+    nft.commitSync(nft.transaction().add({ kind: 'rule', chain: 'in', exprs: [{ stmt: 'jump', chain: 'c' }] }))
     const tx = nft.transaction().delete({ kind: 'chain', name: 'c' })
     const e = await rejectionOf(nft.commit(tx))
     expect(e.message).toBe('delete chain inet/t/c: chain is not empty or is still a jump target [EBUSY]')
@@ -100,8 +106,9 @@ describe('commit errors', () => {
   })
 
   it('explains EBUSY on a set as a set still referenced by a rule', async () => {
-    const f = fake(failing([err(1, 'EBUSY', 16, 0x0a0b)]))
-    const nft = new Client({ binding: f.binding, table: 't' })
+    const nft = createFakeClient({ table: 't' })
+    nft.commitSync(nft.transaction().add({ kind: 'table' }).add({ kind: 'chain', name: 'c' }).add({ kind: 'set', name: 'allow', type: 'ipv4_addr' }))
+    nft.commitSync(nft.transaction().add({ kind: 'rule', chain: 'c', exprs: [{ match: 'ip saddr', value: { set: 'allow' } }, { stmt: 'accept' }] }))
     const tx = nft.transaction().add({ kind: 'table' }).delete({ kind: 'set', name: 'allow', type: 'ipv4_addr' })
     const e = await rejectionOf(nft.commit(tx))
     expect(e.message).toBe('delete set inet/t/allow: set is still referenced by a rule [EBUSY]')
@@ -128,8 +135,8 @@ describe('commit errors', () => {
   })
 
   it('reports the first failure and keeps the rest in others', async () => {
-    const f = fake(failing([err(0, 'EEXIST', 17, 0x0a00), err(1, 'ENOENT', 2, 0x0a02)]))
-    const nft = new Client({ binding: f.binding })
+    const nft = createFakeClient()
+    nft.commitSync(nft.transaction().add({ kind: 'table', name: 'a' }))
     const tx = nft.transaction().create({ kind: 'table', name: 'a' }).delete({ kind: 'table', name: 'b' })
     const e = await rejectionOf(nft.commit(tx))
     expect(e.code).toBe('EEXIST')
@@ -139,13 +146,15 @@ describe('commit errors', () => {
   })
 
   it('reports a generation mismatch on the batch as the commit', async () => {
-    const f = fake(failing([err(-1, 'ERESTART', 85, 0x10)]))
-    const nft = new Client({ binding: f.binding })
-    const e = await rejectionOf(nft.commit(nft.transaction().add({ kind: 'table', name: 'a' }), { genId: 41 }))
+    const kernel = createFakeKernel()
+    const nft = createFakeClient({ kernel })
+    const { genId } = nft.listSync()
+    createFakeClient({ kernel }).commitSync(nft.transaction().add({ kind: 'table', name: 'other' }))
+    const e = await rejectionOf(nft.commit(nft.transaction().add({ kind: 'table', name: 'a' }), { genId }))
     expect(isGenerationMismatch(e)).toBe(true)
     expect(e.index).toBeUndefined()
     expect(e.message).toBe('commit: the ruleset changed since it was read (generation mismatch): re-read and retry [ERESTART]')
-    expect(f.sent[0].genId).toBe(41)
+    expect(nft.listSync().tables.map((t) => t.name)).toEqual(['other'])
   })
 
   it('reports EIO when the kernel did not acknowledge', async () => {
@@ -195,6 +204,14 @@ describe('commit results and what is sent', () => {
     expect(f.sent[0].ops.map((o) => o.echo === true)).toEqual([true, false, false, true, false])
   })
 
+  it('returns the handles the kernel gave, or none with handles: false', () => {
+    const nft = createFakeClient({ table: 't' })
+    const tx = () => nft.transaction().add({ kind: 'chain', name: 'c' }).add({ kind: 'rule', chain: 'c', exprs: [{ match: 'tcp dport', value: [22, 80] }] })
+    nft.commitSync(nft.transaction().add({ kind: 'table' }))
+    expect(nft.commitSync(tx()).handles).toEqual([1, 3])
+    expect(nft.commitSync(nft.transaction().add({ kind: 'chain', name: 'd' }), { handles: false }).handles).toEqual([undefined])
+  })
+
   it('sends no echo flags with handles: false', () => {
     const f = fake()
     const nft = new Client({ binding: f.binding })
@@ -209,15 +226,14 @@ describe('commit results and what is sent', () => {
   })
 
   it('runs async calls one at a time, in order', async () => {
-    const f = fake()
-    const nft = new Client({ binding: f.binding })
+    const nft = createFakeClient()
     const a = nft.commit(nft.transaction().add({ kind: 'table', name: 'a' }))
-    const b = nft.list({ family: 'ip', table: 'x', elements: false })
+    const b = nft.list({ family: 'inet', elements: false })
     const c = nft.commit(nft.transaction().add({ kind: 'table', name: 'c' }))
-    await Promise.all([a, b, c])
-    expect(f.sent.map((s) => s.ops[0].name)).toEqual(['a', 'c'])
-    expect(f.dumps).toEqual([{ family: 2, table: 'x', elements: false }])
-    expect(nft.generationSync()).toBe(42)
+    const [, listed] = await Promise.all([a, b, c])
+    expect(listed.tables.map((t) => t.name)).toEqual(['a'])
+    expect(nft.listSync().tables.map((t) => t.name)).toEqual(['a', 'c'])
+    expect(nft.generationSync()).toBe(listed.genId + 1)
     nft.close()
     expect(nft.closed).toBe(true)
   })
@@ -225,8 +241,7 @@ describe('commit results and what is sent', () => {
 
 describe('sync calls do not overtake queued async ones', () => {
   it('refuses commitSync, listSync, generationSync and close with EBUSY while async calls are pending', async () => {
-    const f = fake()
-    const nft = new Client({ binding: f.binding })
+    const nft = createFakeClient()
     const pending = nft.commit(nft.transaction().add({ kind: 'table', name: 'a' }))
     for (const call of [
       () => nft.commitSync(nft.transaction().add({ kind: 'table', name: 'b' })),
@@ -244,23 +259,22 @@ describe('sync calls do not overtake queued async ones', () => {
       expect((e as NftError).code).toBe('EBUSY')
     }
     await pending
-    expect(f.sent.map((s) => s.ops[0].name)).toEqual(['a'])
-    expect(() => nft.listSync()).not.toThrow()
+    expect(nft.listSync().tables.map((t) => t.name)).toEqual(['a'])
     nft.close()
   })
 
   it('is idle again after a failed async call', async () => {
-    const nft = new Client({ binding: fake(failing([err(0, 'EPERM', 1, 0x0a00)])).binding })
-    await expect(nft.commit(nft.transaction().add({ kind: 'table', name: 'a' }))).rejects.toBeInstanceOf(NftError)
-    expect(nft.generationSync()).toBe(42)
+    const nft = createFakeClient()
+    await expect(nft.commit(nft.transaction().delete({ kind: 'table', name: 'a' }))).rejects.toBeInstanceOf(NftError)
+    expect(nft.generationSync()).toBe(1)
   })
 })
 
 describe('set shapes the client remembers', () => {
   it('after a commit, elements of a set declared earlier can be added in a new transaction', () => {
-    const nft = new Client({ binding: fake().binding, table: 't' })
+    const nft = createFakeClient({ table: 't' })
     expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
-    nft.commitSync(nft.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }))
+    nft.commitSync(nft.transaction().add({ kind: 'table' }).add({ kind: 'set', name: 's', type: 'ipv4_addr' }))
     const tx = nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })
     expect(tx.toNative().ops[0]).toEqual({
       verb: 'add',
@@ -277,8 +291,8 @@ describe('set shapes the client remembers', () => {
   })
 
   it('forgets sets deleted directly or with their table', () => {
-    const nft = new Client({ binding: fake().binding, table: 't' })
-    nft.commitSync(nft.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }).add({ kind: 'set', name: 'u', type: 'inet_service' }))
+    const nft = createFakeClient({ table: 't' })
+    nft.commitSync(nft.transaction().add({ kind: 'table' }).add({ kind: 'set', name: 's', type: 'ipv4_addr' }).add({ kind: 'set', name: 'u', type: 'inet_service' }))
     nft.commitSync(nft.transaction().delete({ kind: 'set', name: 's', type: 'ipv4_addr' }))
     expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
     expect(() => nft.transaction().add({ kind: 'element', set: 'u', elements: [22] })).not.toThrow()
@@ -290,31 +304,28 @@ describe('set shapes the client remembers', () => {
   // `flush ruleset` (which deletes every table, and so every set): the client
   // keeps validating elements against shapes of sets that no longer exist.
   it('forgets sets after a flush ruleset', () => {
-    const nft = new Client({ binding: fake().binding, table: 't' })
-    nft.commitSync(nft.transaction().add({ kind: 'set', name: 'u', type: 'inet_service' }))
+    const nft = createFakeClient({ table: 't' })
+    nft.commitSync(nft.transaction().add({ kind: 'table' }).add({ kind: 'set', name: 'u', type: 'inet_service' }))
     nft.commitSync(nft.transaction().flush({ kind: 'ruleset' }))
     expect(() => nft.transaction().add({ kind: 'element', set: 'u', elements: [22] })).toThrow(NftValidationError)
   })
 
   it('does not remember sets of a failed commit', () => {
-    const nft = new Client({ binding: fake(failing([err(0, 'EPERM', 1, 0x0a09)])).binding, table: 't' })
+    const nft = createFakeClient({ table: 't' })
+    // No table t: the kernel refuses the set with ENOENT.
     expect(() => nft.commitSync(nft.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }))).toThrow(NftError)
     expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
   })
 
   it('learns set shapes from a listing', () => {
-    const dump: NativeDump = {
-      genId: 3,
-      tables: [],
-      chains: [],
-      sets: [{ kind: 'set', family: 1, table: 't', name: 'ports', handle: 2, flags: 0, keyType: 13, keyLen: 2, elements: [{ key: Buffer.from('0016', 'hex') }] }],
-      rules: [],
-      objects: [],
-    }
-    const nft = new Client({ binding: fake(undefined, dump).binding, table: 't' })
+    const kernel = createFakeKernel()
+    const other = createFakeClient({ kernel, table: 't' })
+    other.commitSync(other.transaction().add({ kind: 'table' }).add({ kind: 'set', name: 'ports', type: 'inet_service', elements: [22] }))
+    const nft = createFakeClient({ kernel, table: 't' })
+    expect(() => nft.transaction().add({ kind: 'element', set: 'ports', elements: [443] })).toThrow(NftValidationError)
     const l = nft.listSync()
-    expect(l.genId).toBe(3)
-    expect(l.sets).toEqual([{ kind: 'set', family: 'inet', table: 't', name: 'ports', handle: 2, type: 'inet_service', elements: [22] }])
+    expect(l.genId).toBe(2)
+    expect(l.sets).toEqual([{ kind: 'set', family: 'inet', table: 't', name: 'ports', handle: 1, type: 'inet_service', elements: [22] }])
     expect(() => nft.transaction().add({ kind: 'element', set: 'ports', elements: [443] })).not.toThrow()
     expect(() => nft.transaction().add({ kind: 'element', set: 'ports', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
   })
