@@ -7,7 +7,7 @@
  * @module
  */
 import { ELEM_FLAG_INTERVAL_END } from '../kernel/constants.js'
-import type { SetShape } from '../model/element-types.js'
+import type { ElementFields, SetShape } from '../model/element-types.js'
 
 const MAX = 0xffffffff
 
@@ -102,7 +102,7 @@ export function fewIPv4(
   shape: SetShape,
   elements: readonly unknown[],
   opts: { leadingZero?: boolean },
-): { packedKeys: Uint8Array; keyLen: number; packedFlags: Uint8Array } | undefined {
+): (ElementFields & { packedKeys: Uint8Array; keyLen: number; packedFlags: Uint8Array }) | undefined {
   const n = elements.length
   if (n === 0 || n >= 16 || opts.leadingZero || shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined) return undefined
   const iv = SCRATCH
@@ -139,7 +139,7 @@ export function fewIPv4(
       FEW_FLAGS[w++] = ELEM_FLAG_INTERVAL_END
     }
   }
-  return { packedKeys: FEW_KEYS.slice(0, 4 * w), keyLen: 4, packedFlags: FEW_FLAGS.slice(0, w) }
+  return { elements: undefined, packedKeys: FEW_KEYS.slice(0, 4 * w), keyLen: 4, packedFlags: FEW_FLAGS.slice(0, w) }
 }
 
 /** Packed kernel elements for an IPv4 set, or undefined to use the general path. */
@@ -147,7 +147,7 @@ export function fastIPv4(
   shape: SetShape,
   elements: readonly unknown[],
   opts: { leadingZero?: boolean; forDelete?: boolean; mergeAdjacent?: boolean },
-): { packedKeys: Buffer; keyLen: number; packedFlags: Buffer } | undefined {
+): (ElementFields & { packedKeys: Buffer; keyLen: number; packedFlags: Buffer }) | undefined {
   if (shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined || elements.length < 16)
     return undefined
   const n = elements.length
@@ -174,7 +174,7 @@ export function fastIPv4(
       keys.writeUInt32BE(v, 4 * m++)
       prev = v
     }
-    return { packedKeys: keys.subarray(0, 4 * m), keyLen: 4, packedFlags: Buffer.alloc(m) }
+    return { elements: undefined, packedKeys: keys.subarray(0, 4 * m), keyLen: 4, packedFlags: Buffer.alloc(m) }
   }
   // Merge overlapping intervals (the kernel refuses overlaps); adjacent ones
   // stay separate elements, as nft keeps them (deletes must name stored intervals exactly).
@@ -211,7 +211,7 @@ export function fastIPv4(
       flags[w++] = ELEM_FLAG_INTERVAL_END
     }
   }
-  return { packedKeys: keys.subarray(0, 4 * w), keyLen: 4, packedFlags: flags.subarray(0, w) }
+  return { elements: undefined, packedKeys: keys.subarray(0, 4 * w), keyLen: 4, packedFlags: flags.subarray(0, w) }
 }
 
 /** "0" … "255": a listing formats tens of thousands of addresses. */

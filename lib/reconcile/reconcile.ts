@@ -10,18 +10,19 @@
  * @module
  */
 import { AddrIndex } from '../elements/addr-index.js'
-import { type Client, COMMIT_NATIVE, COMMIT_NATIVE_SYNC } from '../io/client.js'
-import { type Family, FAMILY_NUMBER } from '../kernel/constants.js'
+import type { Client } from '../io/client.js'
+import type { Family } from '../kernel/constants.js'
 import { decodeElements, encodeElements } from '../elements/elements.js'
 import type { Element, SetShape } from '../model/element-types.js'
 import { isGenerationMismatch, NftValidationError } from '../kernel/errors.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import { compileRule } from '../expr/compile.js'
 import type { RuleExpr } from '../model/rule-types.js'
-import { fastIPv4, fastIPv4Decode, fewIPv4, ipv4Value, put32 } from '../elements/elements-fast.js'
+import { fastIPv4, fastIPv4Decode, fewIPv4, ipv4Value } from '../elements/elements-fast.js'
 import { elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
 import type { TableContents } from '../state/tables.js'
-import { ADD_TRUSTED_ELEMENTS, keyDatatypes, type Transaction } from '../batch/transaction.js'
+import { keyDatatypes, type Transaction } from '../batch/transaction.js'
+import { type PreparedBatch, prepareElements, prepareIPv4Elements } from '../batch/prepared.js'
 import type { Operation } from '../model/operations.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
 import type { Change, Monitor, MonitorCommit } from '../io/monitor.js'
@@ -69,11 +70,7 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
 
 /** Canonical elements of a declared set, as the listing would show them. */
 function canonicalElements(set: Desired['sets'][number], family: Family): Element[] {
-  const key = keyDatatypes(set.type, 'set.type')
-  const flags = set.flags ?? []
-  const map = (set as { map?: string }).map
-  const data = set.kind === 'map' ? (map === 'verdict' ? 'verdict' : DATATYPES[map as KeyTypeName]) : undefined
-  const shape: SetShape = { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined }
+  const shape = declaredShape(set)
   void family
   // IPv4 keys (pod IPs): the number-only paths, no bigint and no object per element.
   const few = fewIPv4(shape, set.elements ?? [], {})
@@ -82,6 +79,15 @@ function canonicalElements(set: Desired['sets'][number], family: Family): Elemen
   if (fast) return fastIPv4Decode(shape.interval, fast.packedKeys, fast.packedFlags)
   const enc = encodeElements(shape, set.elements ?? [], 'set.elements', { leadingZero: true })
   return elementsOf(shape, enc as NativeElementRecord[])
+}
+
+/** The shape of a declared (or listed) set. */
+function declaredShape(set: Desired['sets'][number] | Listing['sets'][number]): SetShape {
+  const key = keyDatatypes(set.type, 'set.type')
+  const flags = set.flags ?? []
+  const map = (set as { map?: string }).map
+  const data = set.kind === 'map' ? (map === 'verdict' ? 'verdict' : DATATYPES[map as KeyTypeName]) : undefined
+  return { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined }
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
@@ -418,13 +424,12 @@ export class Reconciler {
     const retries = opts.retries ?? 3
     for (let attempt = 0; ; attempt++) {
       const p = this.#planDelta(ref, delta)
-      if (p.ops.length === 0) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
-      const messages = p.native
-        ? this.#settle(() => this.#client[COMMIT_NATIVE_SYNC](p.native as NativeOp[], p.genId, p.ops), attempt < retries)
-        : this.#commitBound(p.ops, p.genId, attempt < retries)
+      if (p.batch === undefined) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
+      const batch = p.batch
+      const messages = this.#settle(() => this.#client.commitSync(batch, { genId: p.genId, handles: false }).messages, attempt < retries)
       if (messages === undefined) continue
       p.done()
-      return { operations: p.ops, messages, genId: p.genId, retries: attempt }
+      return { operations: batch.operations, messages, genId: p.genId, retries: attempt }
     }
   }
 
@@ -434,13 +439,12 @@ export class Reconciler {
     for (let attempt = 0; ; attempt++) {
       if (!this.#state) this.#state = await this.#readAsync()
       const p = this.#planDelta(ref, delta)
-      if (p.ops.length === 0) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
-      const messages = p.native
-        ? await this.#settleAsync(() => this.#client[COMMIT_NATIVE](p.native as NativeOp[], p.genId, p.ops), attempt < retries)
-        : await this.#commitBoundAsync(p.ops, p.genId, attempt < retries)
+      if (p.batch === undefined) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
+      const batch = p.batch
+      const messages = await this.#settleAsync(async () => (await this.#client.commit(batch, { genId: p.genId, handles: false })).messages, attempt < retries)
       if (messages === undefined) continue
       p.done()
-      return { operations: p.ops, messages, genId: p.genId, retries: attempt }
+      return { operations: batch.operations, messages, genId: p.genId, retries: attempt }
     }
   }
 
@@ -475,31 +479,11 @@ export class Reconciler {
     }
   }
 
-  /**
-   * The transaction of planned operations. Element operations were planned
-   * from validated, canonical elements of a known set, so they skip the
-   * transaction's per-operation checks (the delta path's hot spot).
-   */
+  /** The transaction of planned operations. */
   #transaction(ops: readonly Operation[]): Transaction {
     const tx = this.#client.transaction()
-    for (const op of ops) {
-      const o = op.object as { kind: string; family?: Family; table?: string; set?: string; elements?: readonly Element[] }
-      const trusted =
-        o.kind === 'element' &&
-        (op.verb === 'add' || op.verb === 'delete') &&
-        o.family !== undefined &&
-        o.table !== undefined &&
-        o.set !== undefined &&
-        o.elements !== undefined &&
-        tx[ADD_TRUSTED_ELEMENTS](op.verb, o.family, o.table, o.set, o.elements)
-      if (!trusted) tx.apply(op)
-    }
+    for (const op of ops) tx.apply(op)
     return tx
-  }
-
-  /** Async {@link Reconciler.#commitBound}. */
-  async #commitBoundAsync(ops: readonly Operation[], genId: number, mayRetry: boolean): Promise<number | undefined> {
-    return this.#settleAsync(async () => (await this.#client.commit(this.#transaction(ops), { genId, handles: false })).messages, mayRetry)
   }
 
   /** The set a delta last went to, resolved (valid while the state's set list and the index are the same). */
@@ -520,7 +504,7 @@ export class Reconciler {
       index = (plainHash ? AddrIndex.of(set.elements) : undefined) ?? new Map(set.elements.map((e) => [keyOf(e), e]))
       this.#index.set(id, index)
     }
-    this.#target = { sets: state.sets, family, table, name: ref.set, set, id, index, plainHash }
+    this.#target = { sets: state.sets, family, table, name: ref.set, set, id, index, plainHash, shape: declaredShape(set) }
     return this.#target
   }
 
@@ -583,16 +567,13 @@ export class Reconciler {
       fresh.push(e)
       freshKeys.add(k)
     }
-    const ops: Operation[] = []
-    if (gone.length) ops.push({ verb: 'delete', object: { kind: 'element', family, table: set.table, set: set.name, elements: gone.map(plain) } as never })
-    if (fresh.length) ops.push({ verb: 'add', object: { kind: 'element', family, table: set.table, set: set.name, elements: fresh } })
+    const batch = gone.length || fresh.length ? prepareElements(family, set.table as string, set.name, target.shape, gone.map(plain), fresh) : undefined
     const done = () => {
       for (const k of goneKeys.list) idx.delete(k)
       for (let i = 0; i < fresh.length; i++) idx.set(freshKeys.list[i], fresh[i])
       this.#committedDelta(target, state)
     }
-    // Committed through a transaction (the pod-IP hot case is #planAddrDelta's).
-    return { ops, native: undefined, genId: state.genId, done }
+    return { batch, genId: state.genId, done }
   }
 
   /**
@@ -628,23 +609,13 @@ export class Reconciler {
     }
     const { set, family } = target
     const table = set.table as string
-    const ops: Operation[] = []
-    const native: NativeOp[] = []
-    const f = FAMILY_NUMBER[family]
-    if (gone.length) {
-      ops.push({ verb: 'delete', object: { kind: 'element', family, table, set: set.name, elements: gone } as never })
-      native.push({ verb: 'delete', kind: 'element', family: f, table, set: set.name, packedKeys: packValues(goneV.list), keyLen: 4 })
-    }
-    if (fresh.length) {
-      ops.push({ verb: 'add', object: { kind: 'element', family, table, set: set.name, elements: fresh } })
-      native.push({ verb: 'add', kind: 'element', family: f, table, set: set.name, packedKeys: packValues(freshV.list), keyLen: 4 })
-    }
+    const batch = gone.length || fresh.length ? prepareIPv4Elements(family, table, set.name, gone, goneV.list, fresh, freshV.list) : undefined
     const done = () => {
       for (const v of goneV.list) idx.deleteValue(v)
       for (const v of freshV.list) idx.addValue(v)
       this.#committedDelta(target, state)
     }
-    return { ops, native, genId: state.genId, done }
+    return { batch, genId: state.genId, done }
   }
 
   /** Bookkeeping after a delta batch was committed: its set's index is ahead of the listing, the generation moved by one. */
@@ -694,11 +665,9 @@ export interface SetDeltaRef {
   readonly set: string
 }
 
-/** What a delta becomes: its operations, their kernel form when packed directly, and how to fold them in once committed. */
+/** What a delta becomes: its batch (none when nothing changes), and how to fold it in once committed. */
 interface DeltaPlan {
-  readonly ops: Operation[]
-  /** The native operations, when the reconciler packed them itself (else a transaction is built from `ops`). */
-  readonly native: NativeOp[] | undefined
+  readonly batch: PreparedBatch | undefined
   readonly genId: number
   readonly done: () => void
 }
@@ -718,6 +687,7 @@ interface DeltaTarget {
   readonly index: ElementIndex
   /** An ipv4_addr hash set: canonical dotted quads are their own canonical form. */
   readonly plainHash: boolean
+  readonly shape: SetShape
 }
 
 /** Elements to add to and remove from one set. */
@@ -748,13 +718,6 @@ class Seen<T> {
 function allStrings(els: readonly Element[]): boolean {
   for (let i = 0; i < els.length; i++) if (typeof els[i] !== 'string') return false
   return true
-}
-
-/** 32-bit address values as 4-byte big-endian keys back to back. */
-function packValues(values: readonly number[]): Uint8Array {
-  const out = new Uint8Array(4 * values.length)
-  for (let i = 0; i < values.length; i++) put32(out, 4 * i, values[i])
-  return out
 }
 
 /** A canonical IPv4 address (no leading zeros, each part 0-255). */

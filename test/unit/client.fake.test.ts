@@ -262,7 +262,7 @@ describe('set shapes the client remembers', () => {
     expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
     nft.commitSync(nft.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }))
     const tx = nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })
-    expect(tx.toNative().ops[0]).toEqual({
+    expect(tx.prepare().ops[0]).toEqual({
       verb: 'add',
       kind: 'element',
       family: 1,
