@@ -27,7 +27,8 @@ import { renderRuleset } from '../nft/ruleset.js'
 import { tablesOf } from '../state/tables.js'
 import { Transaction } from '../batch/transaction.js'
 import type { Operation } from '../model/operations.js'
-import { plan, reconcileSync } from '../reconcile/reconcile.js'
+import { plan } from '../reconcile/plan.js'
+import { reconcileSync } from '../reconcile/apply.js'
 import { renderOperation, renderRuleBody } from '../expr/render.js'
 import {
   FAMILY,
