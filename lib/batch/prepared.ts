@@ -8,7 +8,7 @@
  */
 import { type Family, FAMILY_NUMBER } from '../kernel/constants.js'
 import { encodeElementFields } from '../elements/elements.js'
-import { put32 } from '../elements/elements-fast.js'
+import { put32 } from '../kernel/ipv4.js'
 import type { Element, ElementFields, SetShape } from '../model/element-types.js'
 import type { Elements } from '../model/objects.js'
 import type { Operation, Verb } from '../model/operations.js'

@@ -13,6 +13,7 @@ import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from '../model/objects.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
+import { setKey } from '../model/names.js'
 import { commentUserdata } from '../kernel/udata.js'
 import {
   checkChainType,
@@ -218,12 +219,8 @@ export class Transaction {
     return checkName(t, `${path}.table`, 'table')
   }
 
-  #setKey(family: Family, table: string, name: string): string {
-    return `${family}\u0000${table}\u0000${name}`
-  }
-
   #findSet(family: Family, table: string, name: string): KnownSet | undefined {
-    return this.#localSets?.get(this.#setKey(family, table, name)) ?? this.#resolver?.(family, table, name)
+    return this.#localSets?.get(setKey(family, table, name)) ?? this.#resolver?.(family, table, name)
   }
 
   #compile(verb: Verb, obj: NftObject, path: string): Entry {
@@ -397,7 +394,7 @@ export class Transaction {
     const id = this.#nextSetId++
     const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0 }
     this.#localSets ??= new Map()
-    this.#localSets.set(this.#setKey(family, table, name), { shape, id })
+    this.#localSets.set(setKey(family, table, name), { shape, id })
     const native: NativeOp[] = [
       {
         verb,

@@ -13,6 +13,7 @@ import { Transaction, type TransactionOptions } from '../batch/transaction.js'
 import type { PreparedBatch } from '../batch/prepared.js'
 import type { KnownSet, Operation } from '../model/operations.js'
 import { checkFamily, checkName } from '../model/validate.js'
+import { isAnonymousSetName, setKey, setKeyPrefix } from '../model/names.js'
 import { encodeOps } from '../batch/wire.js'
 import type { NativeBinding, NativeCommitResult, NativeCommitReturn, NativeDump, NativeOp, NativeSocket } from '../../types/native.js'
 
@@ -78,9 +79,9 @@ export interface ListOptions {
 
 const ECHO_KINDS = new Set(['table', 'chain', 'rule', 'set', 'object'])
 
-/** Operations whose created object's handle is asked for (not anonymous sets, named `__set…`). */
+/** Operations whose created object's handle is asked for (not anonymous sets). */
 function wantsEcho(o: NativeOp): boolean {
-  return ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !String(o.name ?? '').startsWith('__')
+  return ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !isAnonymousSetName(String(o.name ?? ''))
 }
 
 /** Turns a netns option into a namespace file path. */
@@ -120,7 +121,7 @@ function label(op: Operation): string {
 /** Builds the error of a failed batch: the first failure, with the rest in `others`. */
 function commitError(res: NativeCommitResult, ops: readonly Operation[], owner: readonly number[] | undefined): NftError {
   const errors = (res.errors ?? []).map((e) => {
-    const i = e.index >= 0 ? (owner ? owner[e.index] : e.index) : undefined
+    const i = e.index < 0 ? undefined : owner ? owner[e.index] : e.index < ops.length ? e.index : undefined
     const op = i !== undefined ? ops[i] : undefined
     const what = op ? `${op.verb} ${label(op)}` : e.index === -1 && e.code === 'ERESTART' ? 'commit' : 'batch'
     const reason = explain(e.code, op?.verb ?? '', op?.object.kind ?? '')
@@ -173,7 +174,7 @@ export class Client {
   readonly #resolveSet = (f: string, t: string, n: string): KnownSet | undefined => {
     const m = this.#lastSet
     if (m !== undefined && m.n === n && m.t === t && m.f === f) return m.v
-    const v = this.#sets.get(`${f}\u0000${t}\u0000${n}`)
+    const v = this.#sets.get(setKey(f, t, n))
     this.#lastSet = { f, t, n, v }
     return v
   }
@@ -284,7 +285,7 @@ export class Client {
   #costKey(o: NativeOp): string {
     const m = this.#lastCost
     if (m !== undefined && m.s === o.set && m.t === o.table && m.f === o.family) return m.key
-    const key = `${o.family}\u0000${o.table}\u0000${o.set}`
+    const key = setKey(o.family, o.table, o.set)
     this.#lastCost = { f: o.family, t: o.table, s: o.set, key }
     return key
   }
@@ -407,7 +408,7 @@ export class Client {
     this.#lastSet = undefined
     for (const r of d.sets) {
       const shape = setShapeOf(r)
-      if (shape) this.#sets.set(`${familyOf(r.family)}\u0000${r.table}\u0000${r.name}`, { shape })
+      if (shape) this.#sets.set(setKey(familyOf(r.family), r.table, r.name), { shape })
     }
     return decodeListing(d)
   }
@@ -438,11 +439,11 @@ export class Client {
     for (const op of p.operations) {
       const o = op.object as { kind: string; family?: Family; table?: string; name?: string }
       if ((o.kind === 'set' || o.kind === 'map') && (op.verb === 'delete' || op.verb === 'destroy'))
-        this.#sets.delete(`${o.family}\u0000${o.table}\u0000${o.name}`)
+        this.#sets.delete(setKey(o.family ?? '', o.table, o.name))
       if (o.kind === 'ruleset')
-        for (const k of this.#sets.keys()) if (!o.family || k.startsWith(`${o.family}\u0000`)) this.#sets.delete(k)
+        for (const k of this.#sets.keys()) if (!o.family || k.startsWith(setKeyPrefix(o.family))) this.#sets.delete(k)
       if (o.kind === 'table' && (op.verb === 'delete' || op.verb === 'destroy'))
-        for (const k of this.#sets.keys()) if (k.startsWith(`${o.family}\u0000${o.name}\u0000`)) this.#sets.delete(k)
+        for (const k of this.#sets.keys()) if (k.startsWith(setKeyPrefix(o.family ?? '', o.name ?? ''))) this.#sets.delete(k)
     }
     if (p.declaredSets) for (const [key, shape] of p.declaredSets) this.#sets.set(key, { shape })
     return { handles, messages: res.messages, bytes: res.bytes }

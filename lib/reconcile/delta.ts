@@ -7,8 +7,9 @@
 import type { Family } from '../kernel/constants.js'
 import { NftValidationError } from '../kernel/errors.js'
 import type { Element, SetShape } from '../model/element-types.js'
+import { setKey } from '../model/names.js'
 import { AddrIndex } from '../elements/addr-index.js'
-import { ipv4Value } from '../elements/elements-fast.js'
+import { ipv4Value } from '../kernel/ipv4.js'
 import { type PreparedBatch, prepareElements, prepareIPv4Elements } from '../batch/prepared.js'
 import type { Listing } from '../io/listing.js'
 import { canonicalElements, declaredShape, type Desired, keyOf, plain } from './plan.js'
@@ -85,7 +86,7 @@ export class SetDeltas {
   fold(state: Listing): Listing {
     if (this.#dirty.size === 0) return state
     const sets = state.sets.map((s) => {
-      const id = `${s.family}\u0000${s.table}\u0000${s.name}`
+      const id = setKey(s.family, s.table, s.name)
       const index = this.#dirty.has(id) ? this.#index.get(id) : undefined
       return index ? { ...s, elements: [...index.values()] } : s
     })
@@ -160,7 +161,7 @@ export class SetDeltas {
     if (t && t.sets === state.sets && t.name === ref.set && t.table === table && t.family === family && this.#index.get(t.id) === t.index) return t
     const set = state.sets.find((s) => s.family === family && s.table === table && s.name === ref.set)
     if (!set) throw new NftValidationError('set', `no set ${family} ${table ?? '?'} ${ref.set} in the reconciled state (declare it with reconcile() first)`, ref.set)
-    const id = `${family}\u0000${table}\u0000${set.name}`
+    const id = setKey(family, table, set.name)
     const plainHash = set.kind === 'set' && set.type === 'ipv4_addr' && !(set.flags ?? []).includes('interval')
     let index = this.#index.get(id)
     if (!index) {

@@ -14,6 +14,7 @@ import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
 import type { Element, SetShape } from '../model/element-types.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
+import { anonymousSetName } from '../model/names.js'
 import type { RuleExpr } from '../model/rule-types.js'
 import { decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
@@ -43,14 +44,14 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
     if (!shape) continue // unknown key type: the rule decodes as { raw }, as the listing would
     const key = shape.key
     const els = decodeElements(shape, (op.elements ?? []) as NativeElementRecord[])
-    anon.set(`__anon${op.setId}`, {
+    anon.set(anonymousSetName(false, op.setId), {
       elements: els.map((e) => ({
         key: e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
         ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) } : {}),
       })),
     })
   }
-  const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: `__anon${e.setId}` } as NativeExpr) : e))
+  const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr) : e))
   return decodeRule(renamed, { family, anonSet: (n) => anon.get(n) })
 }
 

@@ -9,6 +9,7 @@ import type { Client } from '../io/client.js'
 import type { Family } from '../kernel/constants.js'
 import { isGenerationMismatch } from '../kernel/errors.js'
 import type { Element } from '../model/element-types.js'
+import { tableKey } from '../model/names.js'
 import type { Operation } from '../model/operations.js'
 import type { Listing } from '../io/listing.js'
 import type { Change, Monitor, MonitorCommit } from '../io/monitor.js'
@@ -41,8 +42,6 @@ export interface ReconcilerOptions {
   /** Called (from the monitor's event) after a drift; e.g. schedule a `reconcileSync` to repair it. */
   readonly onDrift?: (drift: Drift) => void
 }
-
-const tableKey = (family: string, name: string) => `${family}\u0000${name}`
 
 /**
  * A long-lived reconciler for one connection: it keeps the state it committed
