@@ -424,7 +424,7 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
 }
 
 const invoked = process.argv[1] ?? ''
-if (/cli\.(ts|js|cjs|mjs)$/.test(invoked) || invoked.endsWith('/nftkit')) {
+if (/cli(\/main)?\.(ts|js|cjs|mjs)$/.test(invoked) || invoked.endsWith('/nftkit')) {
   const argv = process.argv.slice(2)
   if (argv[0] === 'watch') {
     const a = parseArgs(argv)
