@@ -18,19 +18,22 @@ const MAX = 0xffffffff
  */
 function parse(s: string, out: Float64Array, i: number): boolean {
   const n = s.length
+  // A plain address (the common case) in one pass; else find the '/' or '-'.
+  const v = ipv4Span(s, 0, n)
+  if (v >= 0) {
+    out[2 * i] = v
+    out[2 * i + 1] = v
+    return true
+  }
   let d = 0
   while (d < n) {
     const c = s.charCodeAt(d)
     if (c === 47 || c === 45) break
     d++
   }
+  if (d === n) return false
   const lo = ipv4Span(s, 0, d)
   if (lo < 0) return false
-  if (d === n) {
-    out[2 * i] = lo
-    out[2 * i + 1] = lo
-    return true
-  }
   if (s.charCodeAt(d) === 47) {
     let len = 0
     let p = d + 1
