@@ -170,20 +170,27 @@ export class Transaction {
 
   /**
    * The batch to commit: every operation, its kernel operations, and for each
-   * kernel operation the index of the operation it came from. A snapshot:
+   * kernel operation the index of the operation it came from (`owner`,
+   * undefined when each operation is one kernel operation). A snapshot:
    * operations added later are not in it. `Client.commit(tx)` calls this.
    */
   prepare(): PreparedBatch {
     const operations: Operation[] = []
     const ops: NativeOp[] = []
-    const owner: number[] = []
+    // Made only once an operation needs several kernel operations (a rule with
+    // anonymous sets): until then operation i is kernel operation i.
+    let owner: number[] | undefined
     const entries = this.#entries
     for (let i = 0; i < entries.length; i++) {
       operations.push(entries[i].op)
       const native = entries[i].native
+      if (owner === undefined && native.length !== 1) {
+        owner = []
+        for (let k = 0; k < ops.length; k++) owner.push(k)
+      }
       for (let j = 0; j < native.length; j++) {
         ops.push(native[j])
-        owner.push(i)
+        if (owner !== undefined) owner.push(i)
       }
     }
     let declaredSets: Map<string, SetShape> | undefined
