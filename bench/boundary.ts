@@ -15,7 +15,7 @@ const run = new Runner('sync')
 await run.reset()
 run.client.commitSync(w1Tx(run, w1Input(1000, 100)))
 // Encoded once up front (copies: encodeOps reuses its buffer).
-const ops = [0, 1].map((i) => encodeOps(w2Tx(run.client, SET, i, w2Element(0)).toNative().ops).slice())
+const ops = [0, 1].map((i) => encodeOps(w2Tx(run.client, SET, i, w2Element(0)).prepare().ops).slice())
 const sock = new (loadBinding().Socket)(undefined)
 const n = Number(process.env.N ?? 20000)
 const samples: number[] = []

@@ -7,6 +7,7 @@ export type { ClientOptions, CommitOptions, CommitResult, ListOptions } from './
 export { Transaction, keyDatatypes } from './batch/transaction.js'
 export { VERBS_BY_KIND, sourceOf } from './model/operations.js'
 export type { TransactionOptions } from './batch/transaction.js'
+export type { PreparedBatch } from './batch/prepared.js'
 export type { Operation, RuleRef, SetRef, Verb, SetResolver, KnownSet, SourcePosition } from './model/operations.js'
 export type * from './model/objects.js'
 export type * from './model/rule-types.js'
@@ -60,9 +61,12 @@ export {
   matchesSelector,
 } from './liqo/firewall-configuration.js'
 export type { FirewallConfiguration, Problem, Document } from './liqo/firewall-configuration.js'
-export { plan, reconcile, reconcileSync, canonicalExprs, Reconciler } from './reconcile/reconcile.js'
-export type { SetDelta, SetDeltaRef } from './reconcile/reconcile.js'
-export type { ReconcileResult, ReconcilerOptions, Drift } from './reconcile/reconcile.js'
+export { plan, canonicalExprs } from './reconcile/plan.js'
+export { reconcile, reconcileSync } from './reconcile/apply.js'
+export { Reconciler } from './reconcile/reconciler.js'
+export type { SetDelta, SetDeltaRef } from './reconcile/delta.js'
+export type { ReconcileResult } from './reconcile/apply.js'
+export type { ReconcilerOptions, Drift } from './reconcile/reconciler.js'
 export { nextStatus, ruleCounters } from './liqo/status.js'
 export type { Condition, RuleCounters, FirewallConfigurationStatus } from './liqo/status.js'
 export {

@@ -6,14 +6,14 @@
  */
 import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from '../kernel/constants.js'
 import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from '../kernel/datatypes.js'
-import { encodeElements, packElements } from '../elements/elements.js'
+import { encodeElementFields } from '../elements/elements.js'
 import type { Element, SetShape } from '../model/element-types.js'
-import { fastIPv4, fewIPv4 } from '../elements/elements-fast.js'
 import { checkKeys, invalid } from '../kernel/errors.js'
 import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from '../model/objects.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
+import { setKey } from '../model/names.js'
 import { commentUserdata } from '../kernel/udata.js'
 import {
   checkChainType,
@@ -25,16 +25,9 @@ import {
   checkUint,
   resolvePriority,
 } from '../model/validate.js'
-import type { NativeElement, NativeOp } from '../../types/native.js'
+import type { NativeOp } from '../../types/native.js'
 import { type KnownSet, type Operation, type RuleRef, type SetRef, type SetResolver, type Verb, VERBS_BY_KIND } from '../model/operations.js'
-
-/**
- * Internal (not exported by the package): adds an element operation whose
- * names and elements the caller already validated and canonicalised, skipping
- * the per-operation checks of {@link Transaction.add}. The reconciler's delta
- * path uses it. Returns false, adding nothing, when the set's shape is unknown.
- */
-export const ADD_TRUSTED_ELEMENTS: unique symbol = Symbol('nftkit.addTrustedElements')
+import { elementOp, type PreparedBatch } from './prepared.js'
 
 
 /** Options of a transaction. */
@@ -64,42 +57,10 @@ const KEYS: Record<NftObject['kind'], readonly string[]> = {
   ruleset: ['kind', 'family'],
 }
 
-/** The element fields of a native op: packed when every element is plain (fast path for IPv4 strings). */
-export function encodeElementsField(
-  shape: SetShape,
-  elements: readonly Element[],
-  path: string,
-  opts: { leadingZero?: boolean; forDelete?: boolean },
-): Pick<NativeOp, 'elements' | 'packedKeys' | 'keyLen' | 'packedFlags'> {
-  if (!Array.isArray(elements)) invalid(path, 'Expected a list of elements', elements)
-  const few = fewIPv4(shape, elements, opts)
-  if (few) return few
-  const fast = fastIPv4(shape, elements, opts)
-  if (fast) return fast
-  const encoded: NativeElement[] = encodeElements(shape, elements, path, opts)
-  return packElements(encoded) ?? { elements: encoded }
-}
-
-/**
- * The entry of an element operation on a known set. One object shape for every
- * element op (absent fields undefined): this is the hot path of a controller
- * updating sets, and spreads made V8 build hidden classes per operation.
- */
+/** The entry of an element operation on a known set (its native op has one shape for every element op). */
 function elementEntry(verb: Verb, family: Family, table: string, set: string, known: KnownSet, elements: readonly Element[], path: string): Entry {
-  const el = encodeElementsField(known.shape, elements, path, { forDelete: verb === 'delete' || verb === 'destroy' })
-  const native: NativeOp = {
-    verb,
-    kind: 'element',
-    family: FAMILY_NUMBER[family],
-    table,
-    set,
-    setId: known.id,
-    elements: el.elements,
-    packedKeys: el.packedKeys,
-    keyLen: el.keyLen,
-    packedFlags: el.packedFlags,
-  }
-  return { op: { verb, object: { kind: 'element', family, table, set, elements } }, native: [native] }
+  const el = encodeElementFields(known.shape, elements, path, { forDelete: verb === 'delete' || verb === 'destroy' })
+  return { op: { verb, object: { kind: 'element', family, table, set, elements } }, native: [elementOp(verb, family, table, set, known.id, el)] }
 }
 
 /** Datatypes of a key type (one, or several for a concatenation). */
@@ -208,29 +169,36 @@ export class Transaction {
   }
 
   /**
-   * The native batch: every kernel operation, and for each the index of the
-   * transaction operation it came from. Used by the client.
+   * The batch to commit: every operation, its kernel operations, and for each
+   * kernel operation the index of the operation it came from (`owner`,
+   * undefined when each operation is one kernel operation). A snapshot:
+   * operations added later are not in it. `Client.commit(tx)` calls this.
    */
-  toNative(): { ops: NativeOp[]; owner: number[] } {
+  prepare(): PreparedBatch {
+    const operations: Operation[] = []
     const ops: NativeOp[] = []
-    const owner: number[] = []
+    // Made only once an operation needs several kernel operations (a rule with
+    // anonymous sets): until then operation i is kernel operation i.
+    let owner: number[] | undefined
     const entries = this.#entries
     for (let i = 0; i < entries.length; i++) {
+      operations.push(entries[i].op)
       const native = entries[i].native
+      if (owner === undefined && native.length !== 1) {
+        owner = []
+        for (let k = 0; k < ops.length; k++) owner.push(k)
+      }
       for (let j = 0; j < native.length; j++) {
         ops.push(native[j])
-        owner.push(i)
+        if (owner !== undefined) owner.push(i)
       }
     }
-    return { ops, owner }
-  }
-
-  /** See {@link ADD_TRUSTED_ELEMENTS}. */
-  [ADD_TRUSTED_ELEMENTS](verb: 'add' | 'delete', family: Family, table: string, set: string, elements: readonly Element[]): boolean {
-    const known = this.#findSet(family, table, set)
-    if (!known) return false
-    this.#entries.push(elementEntry(verb, family, table, set, known, elements, 'elements'))
-    return true
+    let declaredSets: Map<string, SetShape> | undefined
+    if (this.#localSets) {
+      declaredSets = new Map()
+      for (const [k, v] of this.#localSets) declaredSets.set(k, v.shape)
+    }
+    return { operations, ops, owner, touchesSets: this.#touchesSets, declaredSets }
   }
 
   #push(verb: Verb, obj: NftObject | RuleRef | SetRef): this {
@@ -258,12 +226,8 @@ export class Transaction {
     return checkName(t, `${path}.table`, 'table')
   }
 
-  #setKey(family: Family, table: string, name: string): string {
-    return `${family}\u0000${table}\u0000${name}`
-  }
-
   #findSet(family: Family, table: string, name: string): KnownSet | undefined {
-    return this.#localSets?.get(this.#setKey(family, table, name)) ?? this.#resolver?.(family, table, name)
+    return this.#localSets?.get(setKey(family, table, name)) ?? this.#resolver?.(family, table, name)
   }
 
   #compile(verb: Verb, obj: NftObject, path: string): Entry {
@@ -437,7 +401,7 @@ export class Transaction {
     const id = this.#nextSetId++
     const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0 }
     this.#localSets ??= new Map()
-    this.#localSets.set(this.#setKey(family, table, name), { shape, id })
+    this.#localSets.set(setKey(family, table, name), { shape, id })
     const native: NativeOp[] = [
       {
         verb,
@@ -466,7 +430,7 @@ export class Transaction {
         table,
         set: name,
         setId: id,
-        ...encodeElementsField(shape, s.elements, `${path}.elements`, { leadingZero: true }),
+        ...encodeElementFields(shape, s.elements, `${path}.elements`, { leadingZero: true }),
       })
     }
     return { op: { verb, object }, native }

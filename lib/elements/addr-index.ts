@@ -6,7 +6,7 @@
  * and the garbage collector has one object to look at instead of 200 000.
  * @module
  */
-import { dotted, ipv4Value } from './elements-fast.js'
+import { dotted, ipv4Value } from '../kernel/ipv4.js'
 
 /** Keys are canonical dotted quads; values are the same strings (a plain set's element is its key). */
 export class AddrIndex {

@@ -7,82 +7,49 @@
  * @module
  */
 import { ELEM_FLAG_INTERVAL_END } from '../kernel/constants.js'
-import type { SetShape } from '../model/element-types.js'
+import type { ElementFields, SetShape } from '../model/element-types.js'
+import { dotted, ipv4Span, put32 } from '../kernel/ipv4.js'
 
 const MAX = 0xffffffff
 
-/** Writes a 32-bit value big-endian (no range checks: callers pass 0..2^32-1). */
-export function put32(b: Uint8Array, at: number, v: number): void {
-  b[at] = v >>> 24
-  b[at + 1] = (v >>> 16) & 255
-  b[at + 2] = (v >>> 8) & 255
-  b[at + 3] = v & 255
-}
-
-/** Read position of {@link readAddr} (module state: no closure per parse on the hot path). */
-let pos = 0
-
-/** Reads a dotted quad at `pos`; its value, or -1 if not canonical (leading zeros, > 255, missing parts). */
-function readAddr(s: string, n: number): number {
-  let v = 0
-  for (let part = 0; part < 4; part++) {
-    if (part > 0) {
-      if (s.charCodeAt(pos) !== 46) return -1
-      pos++
-    }
-    const start = pos
-    let x = 0
-    while (pos < n) {
-      const c = s.charCodeAt(pos)
-      if (c < 48 || c > 57) break
-      x = x * 10 + (c - 48)
-      pos++
-    }
-    const len = pos - start
-    if (len === 0 || len > 3 || x > 255 || (len > 1 && s.charCodeAt(start) === 48)) return -1
-    v = v * 256 + x
-  }
-  return v
-}
-
-/** The value of a canonical dotted quad (no leading zeros, parts 0-255), or undefined. */
-export function ipv4Value(s: string): number | undefined {
-  pos = 0
-  const v = readAddr(s, s.length)
-  return v >= 0 && pos === s.length ? v : undefined
-}
-
-/** Parses `a.b.c.d`, `a.b.c.d/len` or `a.b.c.d-e.f.g.h` into [lo, hi]; false if not that shape or not canonical. */
+/**
+ * Parses `a.b.c.d`, `a.b.c.d/len` or `a.b.c.d-e.f.g.h` into [lo, hi] at
+ * `out[2i]`, `out[2i + 1]`; false if not that shape or not canonical.
+ */
 function parse(s: string, out: Float64Array, i: number): boolean {
-  pos = 0
   const n = s.length
-  const lo = readAddr(s, n)
-  if (lo < 0) return false
-  if (pos === n) {
-    out[2 * i] = lo
-    out[2 * i + 1] = lo
+  // A plain address (the common case) in one pass; else find the '/' or '-'.
+  const v = ipv4Span(s, 0, n)
+  if (v >= 0) {
+    out[2 * i] = v
+    out[2 * i + 1] = v
     return true
   }
-  const c = s.charCodeAt(pos++)
-  if (c === 47) {
+  let d = 0
+  while (d < n) {
+    const c = s.charCodeAt(d)
+    if (c === 47 || c === 45) break
+    d++
+  }
+  if (d === n) return false
+  const lo = ipv4Span(s, 0, d)
+  if (lo < 0) return false
+  if (s.charCodeAt(d) === 47) {
     let len = 0
-    const start = pos
-    while (pos < n && s.charCodeAt(pos) >= 48 && s.charCodeAt(pos) <= 57) len = len * 10 + (s.charCodeAt(pos++) - 48)
-    if (pos !== n || pos === start || pos - start > 2 || len > 32) return false
+    let p = d + 1
+    while (p < n && s.charCodeAt(p) >= 48 && s.charCodeAt(p) <= 57) len = len * 10 + (s.charCodeAt(p++) - 48)
+    if (p !== n || p === d + 1 || p - d - 1 > 2 || len > 32) return false
     const span = 2 ** (32 - len)
     if (lo % span !== 0) return false // host bits: the general path reports it
     out[2 * i] = lo
     out[2 * i + 1] = lo + span - 1
     return true
   }
-  if (c === 45) {
-    const hi = readAddr(s, n)
-    if (hi < 0 || pos !== n || hi < lo) return false
-    out[2 * i] = lo
-    out[2 * i + 1] = hi
-    return true
-  }
-  return false
+  const hi = ipv4Span(s, d + 1, n)
+  if (hi < 0 || hi < lo) return false
+  out[2 * i] = lo
+  out[2 * i + 1] = hi
+  return true
 }
 
 /** Parse space of {@link fewIPv4} (at most 15 intervals), reused: no allocation per call. */
@@ -102,7 +69,7 @@ export function fewIPv4(
   shape: SetShape,
   elements: readonly unknown[],
   opts: { leadingZero?: boolean },
-): { packedKeys: Uint8Array; keyLen: number; packedFlags: Uint8Array } | undefined {
+): (ElementFields & { packedKeys: Uint8Array; keyLen: number; packedFlags: Uint8Array }) | undefined {
   const n = elements.length
   if (n === 0 || n >= 16 || opts.leadingZero || shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined) return undefined
   const iv = SCRATCH
@@ -139,7 +106,7 @@ export function fewIPv4(
       FEW_FLAGS[w++] = ELEM_FLAG_INTERVAL_END
     }
   }
-  return { packedKeys: FEW_KEYS.slice(0, 4 * w), keyLen: 4, packedFlags: FEW_FLAGS.slice(0, w) }
+  return { elements: undefined, packedKeys: FEW_KEYS.slice(0, 4 * w), keyLen: 4, packedFlags: FEW_FLAGS.slice(0, w) }
 }
 
 /** Packed kernel elements for an IPv4 set, or undefined to use the general path. */
@@ -147,7 +114,7 @@ export function fastIPv4(
   shape: SetShape,
   elements: readonly unknown[],
   opts: { leadingZero?: boolean; forDelete?: boolean; mergeAdjacent?: boolean },
-): { packedKeys: Buffer; keyLen: number; packedFlags: Buffer } | undefined {
+): (ElementFields & { packedKeys: Buffer; keyLen: number; packedFlags: Buffer }) | undefined {
   if (shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined || elements.length < 16)
     return undefined
   const n = elements.length
@@ -174,7 +141,7 @@ export function fastIPv4(
       keys.writeUInt32BE(v, 4 * m++)
       prev = v
     }
-    return { packedKeys: keys.subarray(0, 4 * m), keyLen: 4, packedFlags: Buffer.alloc(m) }
+    return { elements: undefined, packedKeys: keys.subarray(0, 4 * m), keyLen: 4, packedFlags: Buffer.alloc(m) }
   }
   // Merge overlapping intervals (the kernel refuses overlaps); adjacent ones
   // stay separate elements, as nft keeps them (deletes must name stored intervals exactly).
@@ -211,14 +178,8 @@ export function fastIPv4(
       flags[w++] = ELEM_FLAG_INTERVAL_END
     }
   }
-  return { packedKeys: keys.subarray(0, 4 * w), keyLen: 4, packedFlags: flags.subarray(0, w) }
+  return { elements: undefined, packedKeys: keys.subarray(0, 4 * w), keyLen: 4, packedFlags: flags.subarray(0, w) }
 }
-
-/** "0" … "255": a listing formats tens of thousands of addresses. */
-const OCTET = Array.from({ length: 256 }, (_, i) => String(i))
-
-/** A 32-bit value as a dotted quad. */
-export const dotted = (v: number) => `${OCTET[v >>> 24]}.${OCTET[(v >>> 16) & 255]}.${OCTET[(v >>> 8) & 255]}.${OCTET[v & 255]}`
 
 /** Formats [lo, hi] as nft prints it: address, prefix, or range. */
 function formatInterval(lo: number, hi: number): string {

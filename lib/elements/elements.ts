@@ -8,7 +8,8 @@ import { type Datatype, fromBytes, type Interval, paddedSize, toBytes } from '..
 import { invalid } from '../kernel/errors.js'
 import type { NativeElement, NativePackedElements } from '../../types/native.js'
 import { cstr, encodeTlvs } from '../kernel/udata.js'
-import { type Element, type ElementKey, type ElementSpec, isSpec, type SetShape } from '../model/element-types.js'
+import { type Element, type ElementFields, type ElementKey, type ElementSpec, isSpec, type SetShape } from '../model/element-types.js'
+import { fastIPv4, fewIPv4 } from './elements-fast.js'
 
 
 interface Parsed {
@@ -191,6 +192,30 @@ export function packElements(els: readonly NativeElement[]): { packedKeys: Buffe
     }
   }
   return { packedKeys: keys, keyLen, packedFlags: flags }
+}
+
+/**
+ * Elements in their kernel form, by the cheapest path that takes them: a
+ * handful of IPv4 keys ({@link fewIPv4}), many IPv4 keys ({@link fastIPv4}),
+ * else the general encoder (which also makes the precise errors), packed when
+ * every element is plain. The one place that chooses between them.
+ * @throws NftValidationError naming `path[i]` for a bad element.
+ */
+export function encodeElementFields(
+  shape: SetShape,
+  elements: readonly Element[],
+  path: string,
+  opts: { leadingZero?: boolean; forDelete?: boolean },
+): ElementFields {
+  if (!Array.isArray(elements)) invalid(path, 'Expected a list of elements', elements)
+  const few = fewIPv4(shape, elements, opts)
+  if (few) return few
+  const fast = fastIPv4(shape, elements, opts)
+  if (fast) return fast
+  const encoded = encodeElements(shape, elements, path, opts)
+  const packed = packElements(encoded)
+  if (packed) return { elements: undefined, packedKeys: packed.packedKeys, keyLen: packed.keyLen, packedFlags: packed.packedFlags }
+  return { elements: encoded, packedKeys: undefined, keyLen: undefined, packedFlags: undefined }
 }
 
 /** A set element as dumped from the kernel (see NativeElementRecord). */

@@ -37,6 +37,7 @@ import type { Element } from '../model/element-types.js'
 import { invalid } from '../kernel/errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
+import { anonymousSetName } from '../model/names.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import type { AnonymousSet, Match, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
@@ -374,7 +375,7 @@ function anonymousSet(
     })
   })
   const id = ctx.env.nextSetId()
-  const name = data ? '__map%d' : '__set%d'
+  const name = anonymousSetName(data !== undefined)
   let flags: number = SET_FLAG.anonymous | SET_FLAG.constant
   if (interval) flags |= SET_FLAG.interval
   if (key.length > 1 && interval) flags |= SET_FLAG.concat

@@ -25,6 +25,7 @@ import {
   readHostU32,
 } from '../kernel/datatypes.js'
 import type { NativeExpr } from '../../types/native.js'
+import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
@@ -239,8 +240,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const sels = (specs as SelectorSpec[]).map((x) => x.name)
         const key: Selector | Selector[] = sels.length === 1 ? sels[0] : sels
         const name = String(e.set)
-        const anon = name.startsWith('__') ? env.anonSet(name) : undefined
-        if (name.startsWith('__') && !anon) throw new Unsupported('anonymous set of unknown type')
+        const anon = isAnonymousSetName(name) ? env.anonSet(name) : undefined
+        if (isAnonymousSetName(name) && !anon) throw new Unsupported('anonymous set of unknown type')
         const inv = e.flags !== undefined && (num(e.flags) & 1) === 1
         if (e.dreg !== undefined && num(e.dreg) === 0) {
           if (anon) {

@@ -10,24 +10,15 @@ import { decodeListing, type Listing, setShapeOf } from './listing.js'
 import { loadBinding } from './native.js'
 import type { NftObject } from '../model/objects.js'
 import { Transaction, type TransactionOptions } from '../batch/transaction.js'
+import type { PreparedBatch } from '../batch/prepared.js'
 import type { KnownSet, Operation } from '../model/operations.js'
 import { checkFamily, checkName } from '../model/validate.js'
+import { isAnonymousSetName, setKey, setKeyPrefix } from '../model/names.js'
 import { encodeOps } from '../batch/wire.js'
 import type { NativeBinding, NativeCommitResult, NativeCommitReturn, NativeDump, NativeOp, NativeSocket } from '../../types/native.js'
 
 /** The addon's compact success answer is bytes * COUNT_SPLIT + messages (see NativeCommitReturn). */
 const COUNT_SPLIT = 2 ** 21
-
-/**
- * Internal (not exported by the package): commits native operations the
- * caller built and validated itself, bound to a generation; resolves to the
- * batch's message count. `operations` are what they stand for, one per native
- * operation, for the error when the kernel refuses them. The reconciler's
- * delta path uses it to skip building a Transaction per change.
- */
-export const COMMIT_NATIVE: unique symbol = Symbol('nftkit.commitNative')
-/** Internal: the synchronous {@link COMMIT_NATIVE}. */
-export const COMMIT_NATIVE_SYNC: unique symbol = Symbol('nftkit.commitNativeSync')
 
 /** Where to connect. */
 export interface ClientOptions {
@@ -88,21 +79,9 @@ export interface ListOptions {
 
 const ECHO_KINDS = new Set(['table', 'chain', 'rule', 'set', 'object'])
 
-/** Operations whose created object's handle is asked for (not anonymous sets, named `__set…`). */
+/** Operations whose created object's handle is asked for (not anonymous sets). */
 function wantsEcho(o: NativeOp): boolean {
-  return ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !String(o.name ?? '').startsWith('__')
-}
-
-/** Native operations ready to encode. */
-interface Encodable {
-  readonly ops: NativeOp[]
-  /** Which operations ask the kernel to echo the object (for its handle); none when undefined. */
-  readonly echo: ((o: NativeOp) => boolean) | undefined
-}
-
-/** A transaction's native operations, and the transaction operation each came from. */
-interface Prepared extends Encodable {
-  readonly owner: number[]
+  return ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !isAnonymousSetName(String(o.name ?? ''))
 }
 
 /** Turns a netns option into a namespace file path. */
@@ -140,9 +119,9 @@ function label(op: Operation): string {
 }
 
 /** Builds the error of a failed batch: the first failure, with the rest in `others`. */
-function commitError(res: NativeCommitResult, ops: readonly Operation[], owner: readonly number[]): NftError {
+function commitError(res: NativeCommitResult, ops: readonly Operation[], owner: readonly number[] | undefined): NftError {
   const errors = (res.errors ?? []).map((e) => {
-    const i = e.index >= 0 ? owner[e.index] : undefined
+    const i = e.index < 0 ? undefined : owner ? owner[e.index] : e.index < ops.length ? e.index : undefined
     const op = i !== undefined ? ops[i] : undefined
     const what = op ? `${op.verb} ${label(op)}` : e.index === -1 && e.code === 'ERESTART' ? 'commit' : 'batch'
     const reason = explain(e.code, op?.verb ?? '', op?.object.kind ?? '')
@@ -195,7 +174,7 @@ export class Client {
   readonly #resolveSet = (f: string, t: string, n: string): KnownSet | undefined => {
     const m = this.#lastSet
     if (m !== undefined && m.n === n && m.t === t && m.f === f) return m.v
-    const v = this.#sets.get(`${f}\u0000${t}\u0000${n}`)
+    const v = this.#sets.get(setKey(f, t, n))
     this.#lastSet = { f, t, n, v }
     return v
   }
@@ -230,92 +209,60 @@ export class Client {
   }
 
   /**
-   * Applies a transaction as one netlink batch: all of it or nothing.
+   * Applies a transaction, or a batch prepared from one (`tx.prepare()`) or
+   * by the reconciler, as one netlink batch: all of it or nothing. With
+   * `genId`, only if the ruleset is still at that generation.
    * @throws NftError with the failing operation's index and object (the kernel is unchanged).
    */
-  commit(tx: Transaction, opts: CommitOptions = {}): Promise<CommitResult> {
-    return this.#send(
-      () => this.#prepare(tx, opts),
-      opts.genId,
-      (res, p) => this.#done(res, p, tx),
-    )
+  commit(batch: Transaction | PreparedBatch, opts: CommitOptions = {}): Promise<CommitResult> {
+    let prepared: PreparedBatch | undefined
+    if (this.#pending === 0 && this.#inlineBudgetUs > 0) {
+      try {
+        prepared = this.#prepare(batch)
+        if (this.#cheap(prepared.ops)) return Promise.resolve(this.#done(this.#sendSync(prepared, opts), prepared))
+      } catch (e) {
+        return Promise.reject(e)
+      }
+    }
+    // On the worker, after the calls queued before it (the batch is prepared
+    // when it is about to go). No stack is captured up front (it cost 5-10 µs
+    // per async commit); like Node's own promise APIs, a rejection carries the
+    // operation, not the caller.
+    return this.#enqueue(async () => {
+      const p = prepared ?? this.#prepare(batch)
+      let res: NativeCommitReturn
+      try {
+        res = await this.#sock.commit(encodeOps(p.ops, opts.handles === false ? undefined : wantsEcho), opts.genId)
+      } catch (e) {
+        throw systemError(e, 'commit')
+      }
+      return this.#done(res, p)
+    })
   }
 
   /** Synchronous {@link Client.commit}: blocks the event loop for the kernel round trip. */
-  commitSync(tx: Transaction, opts: CommitOptions = {}): CommitResult {
+  commitSync(batch: Transaction | PreparedBatch, opts: CommitOptions = {}): CommitResult {
     this.#checkIdle('commit')
-    const p = this.#prepare(tx, opts)
+    const p = this.#prepare(batch)
     // No stack captured up front (it costs microseconds per commit): an error
     // made on failure carries this caller's stack anyway.
-    return this.#done(this.#sendSync(p, opts.genId), p, tx)
+    return this.#done(this.#sendSync(p, opts), p)
   }
 
-  /** See {@link COMMIT_NATIVE_SYNC}. */
-  [COMMIT_NATIVE_SYNC](ops: NativeOp[], genId: number, operations: readonly Operation[]): number {
-    this.#checkIdle('commit')
-    return this.#nativeDone(this.#sendSync({ ops, echo: undefined }, genId), ops, operations)
-  }
-
-  /** See {@link COMMIT_NATIVE}. */
-  [COMMIT_NATIVE](ops: NativeOp[], genId: number, operations: readonly Operation[]): Promise<number> {
-    return this.#send(
-      () => ({ ops, echo: undefined }),
-      genId,
-      (res) => this.#nativeDone(res, ops, operations),
-    )
-  }
-
-  /** Encodes and commits operations on this thread. */
-  #sendSync({ ops, echo }: Encodable, genId: number | undefined): NativeCommitReturn {
+  /** Encodes and commits a batch on this thread. */
+  #sendSync(p: PreparedBatch, opts: CommitOptions): NativeCommitReturn {
     try {
-      return this.#sock.commitSync(encodeOps(ops, echo), genId)
+      return this.#sock.commitSync(encodeOps(p.ops, opts.handles === false ? undefined : wantsEcho), opts.genId)
     } catch (e) {
       throw systemError(e, 'commit')
     }
   }
 
-  /**
-   * The async commit of every entry point: on this thread when the connection
-   * is idle and the batch cheap (see ClientOptions.inlineCommitBudgetUs), else
-   * on the worker, after the calls queued before it. `prepare` runs when the
-   * batch is about to go; `done` turns the kernel's answer into the result.
-   */
-  #send<P extends Encodable, T>(prepare: () => P, genId: number | undefined, done: (res: NativeCommitReturn, p: P) => T): Promise<T> {
-    let prepared: P | undefined
-    if (this.#pending === 0 && this.#inlineBudgetUs > 0) {
-      try {
-        prepared = prepare()
-        if (this.#cheap(prepared.ops)) return Promise.resolve(done(this.#sendSync(prepared, genId), prepared))
-      } catch (e) {
-        return Promise.reject(e)
-      }
-    }
-    // No stack is captured up front (it cost 5-10 µs per async commit); like
-    // Node's own promise APIs, a rejection carries the operation, not the caller.
-    return this.#enqueue(async () => {
-      const p = prepared ?? prepare()
-      let res: NativeCommitReturn
-      try {
-        res = await this.#sock.commit(encodeOps(p.ops, p.echo), genId)
-      } catch (e) {
-        throw systemError(e, 'commit')
-      }
-      return done(res, p)
-    })
-  }
-
-  /** The result of a committed transaction (or its NftError), and what its kernel time teaches. */
-  #done(res: NativeCommitReturn, p: Prepared, tx: Transaction): CommitResult {
-    const result = this.#finish(res, tx, p.owner)
+  /** The result of a committed batch (or the NftError of its refusal), and what its kernel time teaches. */
+  #done(res: NativeCommitReturn, p: PreparedBatch): CommitResult {
+    const result = this.#finish(res, p)
     this.#learn(p.ops)
     return result
-  }
-
-  /** The message count of a committed native batch, or the NftError explaining its refusal. */
-  #nativeDone(res: NativeCommitReturn, ops: readonly NativeOp[], operations: readonly Operation[]): number {
-    if (typeof res !== 'number' && !res.ok) throw commitError(res, operations, operations.map((_, i) => i))
-    this.#learn(ops)
-    return typeof res === 'number' ? res % COUNT_SPLIT : res.messages
   }
 
   /** Kernel time of the last element-only batch per set (key: family number, table, set). */
@@ -338,7 +285,7 @@ export class Client {
   #costKey(o: NativeOp): string {
     const m = this.#lastCost
     if (m !== undefined && m.s === o.set && m.t === o.table && m.f === o.family) return m.key
-    const key = `${o.family}\u0000${o.table}\u0000${o.set}`
+    const key = setKey(o.family, o.table, o.set)
     this.#lastCost = { f: o.family, t: o.table, s: o.set, key }
     return key
   }
@@ -461,42 +408,44 @@ export class Client {
     this.#lastSet = undefined
     for (const r of d.sets) {
       const shape = setShapeOf(r)
-      if (shape) this.#sets.set(`${familyOf(r.family)}\u0000${r.table}\u0000${r.name}`, { shape })
+      if (shape) this.#sets.set(setKey(familyOf(r.family), r.table, r.name), { shape })
     }
     return decodeListing(d)
   }
 
-  #prepare(tx: Transaction, opts: CommitOptions): Prepared {
-    if (!(tx instanceof Transaction)) invalid('commit(tx)', 'Expected a Transaction', tx)
-    const { ops, owner } = tx.toNative()
-    return { ops, owner, echo: opts.handles === false ? undefined : wantsEcho }
+  /** The batch of a commit call: a transaction's, or one prepared already. */
+  #prepare(batch: Transaction | PreparedBatch): PreparedBatch {
+    if (batch instanceof Transaction) return batch.prepare()
+    if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.ops) || !Array.isArray(batch.operations))
+      invalid('commit(tx)', 'Expected a Transaction or a prepared batch', batch)
+    return batch
   }
 
-  #finish(ret: NativeCommitReturn, tx: Transaction, owner: number[]): CommitResult {
+  #finish(ret: NativeCommitReturn, p: PreparedBatch): CommitResult {
     const handles: (number | undefined)[] = []
-    for (let i = tx.length; i > 0; i--) handles.push(undefined)
+    for (let i = p.operations.length; i > 0; i--) handles.push(undefined)
     let res: { messages: number; bytes: number }
     if (typeof ret === 'number') {
       // Applied, nothing echoed: the addon answers bytes * 2^21 + messages.
       res = { messages: ret % COUNT_SPLIT, bytes: Math.floor(ret / COUNT_SPLIT) }
     } else {
-      if (!ret.ok) throw commitError(ret, tx.operations, owner)
-      if (ret.handles) for (const [i, h] of ret.handles) handles[owner[i]] = Number(h)
+      if (!ret.ok) throw commitError(ret, p.operations, p.owner)
+      if (ret.handles) for (const [i, h] of ret.handles) handles[p.owner ? p.owner[i] : i] = Number(h)
       res = ret
     }
     // Keep set shapes so later transactions can add elements without a listing.
-    if (!tx.touchesSets) return { handles, messages: res.messages, bytes: res.bytes }
+    if (!p.touchesSets) return { handles, messages: res.messages, bytes: res.bytes }
     this.#lastSet = undefined
-    for (const op of tx.operations) {
+    for (const op of p.operations) {
       const o = op.object as { kind: string; family?: Family; table?: string; name?: string }
       if ((o.kind === 'set' || o.kind === 'map') && (op.verb === 'delete' || op.verb === 'destroy'))
-        this.#sets.delete(`${o.family}\u0000${o.table}\u0000${o.name}`)
+        this.#sets.delete(setKey(o.family ?? '', o.table, o.name))
       if (o.kind === 'ruleset')
-        for (const k of this.#sets.keys()) if (!o.family || k.startsWith(`${o.family}\u0000`)) this.#sets.delete(k)
+        for (const k of this.#sets.keys()) if (!o.family || k.startsWith(setKeyPrefix(o.family))) this.#sets.delete(k)
       if (o.kind === 'table' && (op.verb === 'delete' || op.verb === 'destroy'))
-        for (const k of this.#sets.keys()) if (k.startsWith(`${o.family}\u0000${o.name}\u0000`)) this.#sets.delete(k)
+        for (const k of this.#sets.keys()) if (k.startsWith(setKeyPrefix(o.family ?? '', o.name ?? ''))) this.#sets.delete(k)
     }
-    for (const [key, shape] of tx.declaredSets()) this.#sets.set(key, { shape })
+    if (p.declaredSets) for (const [key, shape] of p.declaredSets) this.#sets.set(key, { shape })
     return { handles, messages: res.messages, bytes: res.bytes }
   }
 }

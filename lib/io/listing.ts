@@ -20,6 +20,7 @@ import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '
 import type { RuleExpr, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
 import { setComment } from '../model/set-userdata.js'
+import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
 
@@ -116,7 +117,7 @@ export function decodeListing(d: NativeDump): Listing {
     const shape = setShapeOf(r)
     const records = (): readonly NativeElementRecord[] =>
       r.elementKeys !== undefined ? unpackElements(r as unknown as NativePackedElements) : ((r.elements as NativeElementRecord[] | undefined) ?? [])
-    const key = `${family}\u0000${r.table}\u0000${r.name}`
+    const key = setKey(family, r.table, r.name)
     if (flags & SET_FLAG.anonymous) {
       if (shape) {
         const elements = decodeElements(shape, records()).map((e) => ({
@@ -190,7 +191,7 @@ export function decodeListing(d: NativeDump): Listing {
     const comment = commentOf(r.userdata as Uint8Array | undefined)
     const exprs = decodeRule((r.exprs as NativeExpr[]) ?? [], {
       family,
-      anonSet: (name) => anon.get(`${family}\u0000${r.table}\u0000${name}`),
+      anonSet: (name) => anon.get(setKey(family, r.table, name)),
     })
     return {
       kind: 'rule',

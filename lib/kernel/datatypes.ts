@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { CT_STATE, CT_STATUS, DATATYPE, ICMP_CODE, ICMP_TYPE, ICMPV6_CODE, ICMPV6_TYPE, L4PROTO, TCP_FLAG } from './constants.js'
 import { invalid } from './errors.js'
+import { dotted, ipv4Span } from './ipv4.js'
 
 /** Byte order a value has in kernel registers. */
 export type ByteOrder = 'big' | 'host'
@@ -109,21 +110,13 @@ export function readHostU32(b: Uint8Array): number {
 
 /** Parses a dotted IPv4 address; undefined if malformed. */
 export function parseIPv4(s: string): bigint | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s)
-  if (!m) return undefined
-  let v = 0
-  for (let i = 1; i <= 4; i++) {
-    const o = Number(m[i])
-    if (o > 255 || (m[i].length > 1 && m[i][0] === '0')) return undefined
-    v = v * 256 + o
-  }
-  return BigInt(v)
+  const v = ipv4Span(s, 0, s.length)
+  return v < 0 ? undefined : BigInt(v)
 }
 
 /** Formats a 32-bit value as dotted IPv4. */
 export function formatIPv4(v: bigint): string {
-  const n = Number(v)
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
+  return dotted(Number(v & 0xffffffffn))
 }
 
 /** Parses an IPv6 address (with :: and an optional trailing IPv4); undefined if malformed. */
@@ -194,11 +187,57 @@ export function formatIPv6(v: bigint): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`
 }
 
+/** Why a string is not an address, CIDR or range of its family: a reason code and the message `parse` throws. */
+export interface AddressProblem {
+  /**
+   * `malformed`: not an address; `prefix`: a CIDR with a bad address or
+   * prefix length; `host-bits`: a CIDR with host bits set; `range`: a range
+   * with a bad bound; `range-order`: a range whose start is above its end.
+   */
+  readonly code: 'malformed' | 'prefix' | 'host-bits' | 'range' | 'range-order'
+  readonly message: string
+}
+
+/**
+ * An IPv4 or IPv6 address, CIDR (`a/len`, no host bits) or range (`a-b`)
+ * as an interval, or why it is not one; never throws. Surrounding blanks are
+ * ignored. The `parse` of the address datatypes, without the exception.
+ */
+export function parseAddress(name: 'ipv4_addr' | 'ipv6_addr', value: string): Interval | AddressProblem {
+  const bits = name === 'ipv4_addr' ? 32 : 128
+  const max = (1n << BigInt(bits)) - 1n
+  const parseOne = name === 'ipv4_addr' ? parseIPv4 : parseIPv6
+  const fmt = name === 'ipv4_addr' ? formatIPv4 : formatIPv6
+  const what = name === 'ipv4_addr' ? 'an IPv4 address' : 'an IPv6 address'
+  const s = value.trim()
+  const slash = s.indexOf('/')
+  if (slash >= 0) {
+    const addr = parseOne(s.slice(0, slash))
+    const lenStr = s.slice(slash + 1)
+    const len = /^\d{1,3}$/.test(lenStr) ? Number(lenStr) : Number.NaN
+    if (addr === undefined || !(len >= 0 && len <= bits))
+      return { code: 'prefix', message: `Expected ${what} in CIDR notation with a prefix length of 0-${bits}` }
+    const hostMask = (1n << BigInt(bits - len)) - 1n
+    if ((addr & hostMask) !== 0n)
+      return { code: 'host-bits', message: `Expected a CIDR with no host bits set (did you mean ${fmt(addr & ~hostMask & max)}/${len}?)` }
+    return { lo: addr, hi: addr | hostMask }
+  }
+  const dash = s.indexOf('-')
+  if (dash >= 0) {
+    const lo = parseOne(s.slice(0, dash).trim())
+    const hi = parseOne(s.slice(dash + 1).trim())
+    if (lo === undefined || hi === undefined) return { code: 'range', message: `Expected a range of ${what}es like a-b` }
+    if (lo > hi) return { code: 'range-order', message: 'Expected a range whose start is not above its end' }
+    return { lo, hi }
+  }
+  const a = parseOne(s)
+  if (a === undefined) return { code: 'malformed', message: `Expected ${what}, CIDR or range` }
+  return { lo: a, hi: a }
+}
+
 function addressType(name: 'ipv4_addr' | 'ipv6_addr'): Datatype {
   const bits = name === 'ipv4_addr' ? 32 : 128
   const size = bits / 8
-  const max = (1n << BigInt(bits)) - 1n
-  const parseOne = name === 'ipv4_addr' ? parseIPv4 : parseIPv6
   const fmt = name === 'ipv4_addr' ? formatIPv4 : formatIPv6
   const what = name === 'ipv4_addr' ? 'an IPv4 address' : 'an IPv6 address'
   return {
@@ -209,34 +248,9 @@ function addressType(name: 'ipv4_addr' | 'ipv6_addr'): Datatype {
     ordered: true,
     parse(value, path) {
       if (typeof value !== 'string') invalid(path, `Expected ${what}, CIDR or range`, value)
-      const s = value.trim()
-      const slash = s.indexOf('/')
-      if (slash >= 0) {
-        const addr = parseOne(s.slice(0, slash))
-        const lenStr = s.slice(slash + 1)
-        const len = /^\d{1,3}$/.test(lenStr) ? Number(lenStr) : Number.NaN
-        if (addr === undefined || !(len >= 0 && len <= bits))
-          invalid(path, `Expected ${what} in CIDR notation with a prefix length of 0-${bits}`, value)
-        const hostMask = (1n << BigInt(bits - len)) - 1n
-        if ((addr & hostMask) !== 0n)
-          invalid(
-            path,
-            `Expected a CIDR with no host bits set (did you mean ${fmt(addr & ~hostMask & max)}/${len}?)`,
-            value,
-          )
-        return { lo: addr, hi: addr | hostMask }
-      }
-      const dash = s.indexOf('-')
-      if (dash >= 0) {
-        const lo = parseOne(s.slice(0, dash).trim())
-        const hi = parseOne(s.slice(dash + 1).trim())
-        if (lo === undefined || hi === undefined) invalid(path, `Expected a range of ${what}es like a-b`, value)
-        if (lo > hi) invalid(path, 'Expected a range whose start is not above its end', value)
-        return { lo, hi }
-      }
-      const a = parseOne(s)
-      if (a === undefined) invalid(path, `Expected ${what}, CIDR or range`, value)
-      return { lo: a, hi: a }
+      const r = parseAddress(name, value)
+      if ('code' in r) invalid(path, r.message, value)
+      return r
     },
     encode: (v) => toBytes(v, size),
     decode: fromBytes,

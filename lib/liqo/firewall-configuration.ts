@@ -8,7 +8,7 @@
  */
 import { parseAllDocuments } from 'yaml'
 import { type Family, type Hook, hooksFor } from '../kernel/constants.js'
-import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
+import { DATATYPES, type KeyTypeName, parseAddress } from '../kernel/datatypes.js'
 import type { Element } from '../model/element-types.js'
 import type { Match, RuleExpr, Statement } from '../model/rule-types.js'
 import type { Chain, NamedSet, NamedMap, Rule, Table } from '../model/objects.js'
@@ -150,28 +150,16 @@ const NAT_HOOKS: Record<string, readonly FwNatRule['natType'][]> = {
 const REJECT_HOOKS: readonly Hook[] = ['input', 'forward', 'output']
 
 function ipKind(v: string): 'ip' | 'ip6' | undefined {
-  const probe = (t: typeof DATATYPES.ipv4_addr) => {
-    try {
-      t.parse(v, 'v')
-      return true
-    } catch {
-      return false
-    }
-  }
-  if (probe(DATATYPES.ipv4_addr)) return 'ip'
-  if (probe(DATATYPES.ipv6_addr)) return 'ip6'
+  if (!('code' in parseAddress('ipv4_addr', v))) return 'ip'
+  if (!('code' in parseAddress('ipv6_addr', v))) return 'ip6'
   return undefined
 }
 
 function ipProblem(v: string): string | undefined {
-  for (const t of [DATATYPES.ipv4_addr, DATATYPES.ipv6_addr]) {
-    try {
-      t.parse(v, 'v')
-      return undefined
-    } catch (e) {
-      const reason = (e as { reason?: string }).reason ?? ''
-      if (/host bits|start is not above/.test(reason)) return `${reason.replace(/^Expected /, 'expected ')}`
-    }
+  for (const name of ['ipv4_addr', 'ipv6_addr'] as const) {
+    const r = parseAddress(name, v)
+    if (!('code' in r)) return undefined
+    if (r.code === 'host-bits' || r.code === 'range-order') return r.message.replace(/^Expected /, 'expected ')
   }
   return 'expected an IPv4/IPv6 address, CIDR (no host bits) or range a-b with a <= b, or @set'
 }

@@ -5,6 +5,7 @@
  */
 import type { Datatype } from '../kernel/datatypes.js'
 import type { Verdict } from './rule-types.js'
+import type { NativeElement } from '../../types/native.js'
 
 /** A key: one value, or one value per field for a concatenation. */
 export type ElementKey = string | number | ReadonlyArray<string | number>
@@ -44,3 +45,18 @@ export function isSpec(e: Element): e is ElementSpec {
   return typeof e === 'object' && e !== null && !Array.isArray(e)
 }
 
+
+/**
+ * The element fields of a native operation: a list of elements, or plain keys
+ * packed back to back. Every field is always present (undefined when unused),
+ * so all element operations share one object shape.
+ */
+export interface ElementFields {
+  readonly elements: readonly NativeElement[] | undefined
+  /** Fixed-size keys back to back. */
+  readonly packedKeys: Uint8Array | undefined
+  /** Size of each key in `packedKeys`. */
+  readonly keyLen: number | undefined
+  /** One flags byte per packed key (e.g. 1 = interval end). */
+  readonly packedFlags: Uint8Array | undefined
+}

@@ -13,6 +13,7 @@ import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selecto
 import type { Match, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
+import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 
 export { NftSyntaxError } from './lexer.js'
@@ -366,7 +367,7 @@ class Parser {
             data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
             s.map = d
           }
-          this.setTypes.set(`${family}\u0000${table}\u0000${name}`, { key: keyTypes, data })
+          this.setTypes.set(setKey(family, table, name), { key: keyTypes, data })
           break
         }
         case 'typeof':
@@ -577,7 +578,7 @@ class Parser {
         const family = this.family()
         const table = this.wordOrString('a table name')
         const set = this.wordOrString('a set name')
-        const types = this.setTypes.get(`${family}\u0000${table}\u0000${set}`)
+        const types = this.setTypes.get(setKey(family, table, set))
         const elements = this.elementList(types?.key ?? [], types?.data)
         this.ops.push({ verb, object: { kind: 'element', family, table, set, elements } })
         return

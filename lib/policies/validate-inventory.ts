@@ -5,7 +5,7 @@
  * @module
  */
 import { parseAllDocuments } from 'yaml'
-import { dotted, ipv4Value } from '../elements/elements-fast.js'
+import { dotted, ipv4Value } from '../kernel/ipv4.js'
 import { keysOnly, type Problem } from '../liqo/firewall-configuration.js'
 import type { Inventory } from './inventory.js'
 

@@ -12,7 +12,7 @@ import { toOperations } from '../../lib/liqo/firewall-configuration.js'
 import { ruleCounters } from '../../lib/liqo/status.js'
 import { applyToModel } from '../../lib/state/model.js'
 import { CONSUMER_TABLE, consumerProtection, LEAF_TABLE, leafIsolation } from '../../lib/policies/generate.js'
-import { reconcileSync } from '../../lib/reconcile/reconcile.js'
+import { reconcileSync } from '../../lib/reconcile/apply.js'
 import { nftCmd, type ProbeSpec, Testbed, testPrefix } from '../testbed/index.js'
 import { SAMPLE_INVENTORY } from '../testbed/sample-inventory.js'
 

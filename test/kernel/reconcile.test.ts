@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, createClient, isGenerationMismatch, NftValidationError } from '../../lib/index.js'
 import { applyToModel } from '../../lib/state/model.js'
 import { parseNft } from '../../lib/nft/parser.js'
-import { plan, Reconciler, reconcileSync } from '../../lib/reconcile/reconcile.js'
+import { plan } from '../../lib/reconcile/plan.js'
+import { reconcileSync } from '../../lib/reconcile/apply.js'
+import { Reconciler } from '../../lib/reconcile/reconciler.js'
 import { makeNetns, type Netns, sendUdp } from '../helpers/netns.js'
 
 const desired = (text: string) => applyToModel(parseNft(text).operations)

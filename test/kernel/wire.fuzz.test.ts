@@ -36,8 +36,8 @@ function seeds(): Uint8Array[] {
   tx.add({ kind: 'counter', name: 'k', packets: 1, bytes: 2 })
   tx.add({ kind: 'rule', chain: 'in', exprs: [{ match: 'ip saddr', value: ['10.0.0.1', '10.0.0.9'] }, { stmt: 'counter' }, { stmt: 'jump', chain: 'in' }] })
   tx.add({ kind: 'element', set: 's', elements: [['10.0.0.3', 443]] })
-  const all = encodeOps(tx.toNative().ops).slice()
-  const one = (t: Transaction) => encodeOps(t.toNative().ops).slice()
+  const all = encodeOps(tx.prepare().ops).slice()
+  const one = (t: Transaction) => encodeOps(t.prepare().ops).slice()
   const packed = new Transaction({ family: 'ip', table: 'fz' })
   packed.add({ kind: 'set', name: 'p', type: 'ipv4_addr', elements: Array.from({ length: 40 }, (_, i) => `10.1.0.${i}`) })
   return [all, one(packed)]

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { AddrIndex } from '../../lib/elements/addr-index.js'
-import { dotted } from '../../lib/elements/elements-fast.js'
+import { dotted } from '../../lib/kernel/ipv4.js'
 import { rng } from '../helpers/rng.js'
 
 describe('AddrIndex', () => {

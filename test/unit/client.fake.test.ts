@@ -14,6 +14,8 @@ import { isGenerationMismatch, isNotFound, NftError, NftValidationError } from '
 import type { Transaction } from '../../lib/batch/transaction.js'
 import { decodeOps } from '../../lib/batch/wire.js'
 import { createFakeClient, createFakeKernel } from '../../lib/testing/index.js'
+import { prepareElements, prepareIPv4Elements } from '../../lib/batch/prepared.js'
+import { DATATYPES } from '../../lib/kernel/datatypes.js'
 import type {
   NativeBinding,
   NativeCommitResult,
@@ -220,9 +222,45 @@ describe('commit results and what is sent', () => {
     expect(f.sent[0].genId).toBeUndefined()
   })
 
-  it('refuses anything but a Transaction', () => {
+  it('refuses anything but a Transaction or a prepared batch', () => {
     const nft = new Client({ binding: fake().binding })
     expect(() => nft.commitSync({} as Transaction)).toThrow(NftValidationError)
+  })
+
+  it('commits a prepared batch exactly as the transaction it came from', async () => {
+    const f = fake((ops) => ({ handles: [[0, 5]] as Array<[number, number | bigint]>, messages: ops.length + 2 }))
+    const nft = new Client({ binding: f.binding, table: 't' })
+    const tx = nft.transaction().add({ kind: 'table' }).add({ kind: 'rule', chain: 'c', exprs: [{ match: 'tcp dport', value: [22, 80] }] })
+    const viaTx = await nft.commit(tx)
+    const viaBatch = nft.commitSync(tx.prepare())
+    expect(viaBatch).toEqual(viaTx)
+    expect(f.sent[1]).toEqual(f.sent[0])
+  })
+
+  it('commits an element batch prepared without a transaction, and maps its refusal to its operations', () => {
+    const f = fake()
+    const nft = new Client({ binding: f.binding })
+    const batch = prepareIPv4Elements('inet', 't', 'pods', ['10.0.0.1'], [0x0a000001], ['10.0.0.2', '10.0.0.3'], [0x0a000002, 0x0a000003])
+    expect(batch.operations).toEqual([
+      { verb: 'delete', object: { kind: 'element', family: 'inet', table: 't', set: 'pods', elements: ['10.0.0.1'] } },
+      { verb: 'add', object: { kind: 'element', family: 'inet', table: 't', set: 'pods', elements: ['10.0.0.2', '10.0.0.3'] } },
+    ])
+    expect(nft.commitSync(batch, { genId: 7 })).toEqual({ handles: [undefined, undefined], messages: 4, bytes: 100 })
+    expect(f.sent[0].genId).toBe(7)
+    expect(f.sent[0].ops.map((o) => [o.verb, o.set, Buffer.from(o.packedKeys ?? []).toString('hex')])).toEqual([
+      ['delete', 'pods', '0a000001'],
+      ['add', 'pods', '0a0000020a000003'],
+    ])
+    const refused = new Client({ binding: fake(failing([err(0, 'ENOENT', 2, 0x0a0c), err(1, 'ENOENT', 2, 0x0a0c)])).binding })
+    const e = (() => {
+      try {
+        refused.commitSync(prepareElements('inet', 't', 'pods', { name: 'pods', key: [DATATYPES.ipv4_addr], interval: false }, [], ['10.0.0.9']))
+      } catch (x) {
+        return x as NftError
+      }
+    })()
+    expect(e?.index).toBe(0)
+    expect(e?.object).toEqual({ kind: 'element', family: 'inet', table: 't', set: 'pods', elements: ['10.0.0.9'] })
   })
 
   it('runs async calls one at a time, in order', async () => {
@@ -276,7 +314,7 @@ describe('set shapes the client remembers', () => {
     expect(() => nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })).toThrow(NftValidationError)
     nft.commitSync(nft.transaction().add({ kind: 'table' }).add({ kind: 'set', name: 's', type: 'ipv4_addr' }))
     const tx = nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] })
-    expect(tx.toNative().ops[0]).toEqual({
+    expect(tx.prepare().ops[0]).toEqual({
       verb: 'add',
       kind: 'element',
       family: 1,

@@ -12,7 +12,8 @@ import type { SetShape } from '../../lib/model/element-types.js'
 import { NftValidationError } from '../../lib/kernel/errors.js'
 import { jsValue } from '../../lib/expr/decode.js'
 import { decodeListing } from '../../lib/io/listing.js'
-import { encodeElementsField, Transaction } from '../../lib/batch/transaction.js'
+import { Transaction } from '../../lib/batch/transaction.js'
+import { encodeElementFields } from '../../lib/elements/elements.js'
 import type { NativeElement, NativeRecord } from '../../types/native.js'
 
 const v4 = DATATYPES.ipv4_addr
@@ -148,22 +149,22 @@ describe('fastIPv4 edge cases', () => {
   })
 })
 
-describe('encodeElementsField and the transaction', () => {
+describe('encodeElementFields and the transaction', () => {
   it('packs 16 or more plain elements and keeps smaller batches as element objects', () => {
     const ports = Array.from({ length: 20 }, (_, i) => 1000 + i)
     const shape: SetShape = { name: 'p', key: [DATATYPES.inet_service], interval: false }
-    const packed = encodeElementsField(shape, ports, 'x', {})
+    const packed = encodeElementFields(shape, ports, 'x', {})
     expect(packed.elements).toBeUndefined()
     expect(packed.keyLen).toBe(2)
     expect(Buffer.from(packed.packedKeys as Uint8Array).subarray(0, 4)).toEqual(Buffer.from('03e803e9', 'hex'))
     expect([...(packed.packedFlags as Uint8Array)]).toEqual(Array(20).fill(0))
-    expect(encodeElementsField(shape, ports.slice(0, 3), 'x', {}).elements).toHaveLength(3)
+    expect(encodeElementFields(shape, ports.slice(0, 3), 'x', {}).elements).toHaveLength(3)
   })
 
   it('does not pack elements that carry more than a key and flags', () => {
     const shape: SetShape = { name: 'c', key: [v4], interval: false }
     const els = Array.from({ length: 20 }, (_, i) => ({ key: `10.0.0.${i}`, comment: 'x' }))
-    const r = encodeElementsField(shape, els, 'x', {})
+    const r = encodeElementFields(shape, els, 'x', {})
     expect(r.packedKeys).toBeUndefined()
     expect(r.elements).toHaveLength(20)
   })
@@ -185,7 +186,7 @@ describe('encodeElementsField and the transaction', () => {
   it('sends the same element bounds packed as unpacked', () => {
     const els = Array.from({ length: 40 }, (_, i) => `10.0.${i >> 1}.${(i & 1) * 128}/25`)
     const tx = new Transaction({ table: 't' }).add({ kind: 'set', name: 's', type: 'ipv4_addr', flags: ['interval'], elements: els })
-    const op = tx.toNative().ops[1]
+    const op = tx.prepare().ops[1]
     expect(op.kind).toBe('element')
     expect(op.packedKeys).toBeDefined()
     const unpacked = unpackElements({ elementKeys: op.packedKeys as Uint8Array, elementKeyLen: op.keyLen as number, elementFlags: op.packedFlags as Uint8Array })

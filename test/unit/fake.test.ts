@@ -10,7 +10,7 @@ import { type Client, isAlreadyExists, isGenerationMismatch, isNotFound, NftErro
 import type { MonitorCommit } from '../../lib/io/monitor.js'
 import { applyToModel } from '../../lib/state/model.js'
 import { parseNft } from '../../lib/nft/parser.js'
-import { Reconciler } from '../../lib/reconcile/reconcile.js'
+import { Reconciler } from '../../lib/reconcile/reconciler.js'
 import { createFakeClient, createFakeKernel, FakeClient } from '../../lib/testing/index.js'
 
 function refusal(f: () => unknown): NftError {

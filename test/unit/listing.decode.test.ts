@@ -13,7 +13,7 @@ function dumpOf(tx: Transaction): NativeDump {
   let handle = 1
   const anon = new Map<number, string>()
   const bySet = new Map<string, { elements: unknown[] }>()
-  for (const op of tx.toNative().ops as NativeOp[]) {
+  for (const op of tx.prepare().ops as NativeOp[]) {
     const { verb: _v, setId, echo: _e, ...rest } = op
     switch (op.kind) {
       case 'table':
@@ -124,8 +124,8 @@ describe('decodeListing', () => {
     const again = new Transaction({ table: 'fw' })
     for (const t of l.tables) again.add({ ...t, handle: undefined })
     for (const s of l.sets) again.add({ ...s, handle: undefined })
-    const ops = again.toNative().ops
-    const orig = tx.toNative().ops
+    const ops = again.prepare().ops
+    const orig = tx.prepare().ops
     // Hash set elements come back sorted by key: compare them as sets.
     const sortEls = (els: NativeOp['elements']) => els && [...els].sort((a, b) => Buffer.compare(Buffer.from(a.key ?? []), Buffer.from(b.key ?? [])))
     const pick = (o: NativeOp) => ({ kind: o.kind, name: o.name, set: o.set, keyType: o.keyType, flags: o.flags, elements: sortEls(o.elements) })

@@ -14,7 +14,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Element, ListedChain, ListedCounter, ListedRule, ListedSet, ListedTable, Listing, Operation, RawExpr, RuleExpr, TableContents } from '../../lib/index.js'
-import { canonicalExprs, plan } from '../../lib/reconcile/reconcile.js'
+import { canonicalExprs, plan } from '../../lib/reconcile/plan.js'
 
 type Family = ListedTable['family']
 type Exprs = ReadonlyArray<RuleExpr | RawExpr>

@@ -1,5 +1,5 @@
 /**
- * tx.toNative(): the batch handed to the native layer, normalised (priorities
+ * tx.prepare(): the batch handed to the native layer, normalised (priorities
  * and hooks as numbers, set ids, userdata) and in dependency order.
  */
 import { describe, expect, it } from 'vitest'
@@ -11,7 +11,7 @@ import { commentOf, decodeTlvs } from '../../lib/kernel/udata.js'
 
 const tx = (family?: 'ip' | 'inet' | 'bridge' | 'netdev') => new Transaction({ table: 't', ...(family ? { family } : {}) })
 const only = (t: Transaction) => {
-  const { ops } = t.toNative()
+  const { ops } = t.prepare()
   expect(ops).toHaveLength(1)
   return ops[0]
 }
@@ -97,7 +97,7 @@ describe('sets', () => {
   it('encodes key types, lengths, flags and userdata', () => {
     const [s, e] = tx()
       .add({ kind: 'set', name: 's', type: 'ipv4_addr', flags: ['interval'], comment: 'x', elements: ['10.0.0.0/8'] })
-      .toNative().ops
+      .prepare().ops
     expect(s).toMatchObject({ verb: 'add', kind: 'set', name: 's', setId: 1, flags: SET_FLAG.interval, keyType: 7, keyLen: 4 })
     expect(setComment(s.userdata)).toBe('x')
     // key byte order: big endian (2)
@@ -111,7 +111,7 @@ describe('sets', () => {
       .add({ kind: 'set', name: 'c', type: ['ipv4_addr', 'inet_service'], flags: ['interval'] })
       .add({ kind: 'map', name: 'm', type: 'inet_service', map: 'mark', size: 10, policy: 'memory', gcInterval: 1000 })
       .add({ kind: 'map', name: 'v', type: 'ipv4_addr', map: 'verdict', timeout: 60000, counter: true })
-      .toNative().ops
+      .prepare().ops
     expect(ops[0]).toMatchObject({ flags: SET_FLAG.interval | SET_FLAG.concat, keyType: 7 * 64 + 13, keyLen: 8, concat: [4, 2], setId: 1 })
     expect(ops[1]).toMatchObject({ flags: SET_FLAG.map, keyType: 13, keyLen: 2, dataType: 19, dataLen: 4, size: 10, setPolicy: 1, gcInterval: 1000, setId: 2 })
     expect(ops[2]).toMatchObject({ flags: SET_FLAG.map | SET_FLAG.timeout, dataType: 0xffffff00, dataLen: 16, timeout: 60000, exprs: [{ type: 'counter' }], setId: 3 })
@@ -125,7 +125,7 @@ describe('sets', () => {
       .add({ kind: 'set', name: 's', type: 'inet_service' })
       .add({ kind: 'element', set: 's', elements: [22] })
       .add({ kind: 'element', set: 'ext', elements: [80] })
-    const ops = t.toNative().ops
+    const ops = t.prepare().ops
     expect(ops[1]).toEqual({ verb: 'add', kind: 'element', family: 1, table: 't', set: 's', setId: 1, elements: [{ key: Buffer.from('0016', 'hex') }] })
     expect(ops[2]).toEqual({ verb: 'add', kind: 'element', family: 1, table: 't', set: 'ext', elements: [{ key: Buffer.from('0050', 'hex') }] })
     expect(t.declaredSets().map(([k]) => k)).toEqual(['inet\u0000t\u0000s'])
@@ -139,7 +139,7 @@ describe('rules', () => {
       .add({ kind: 'rule', chain: 'c', exprs: [{ match: 'tcp dport', value: [22, 80] }, { stmt: 'accept' }], comment: 'web' })
       .add({ kind: 'set', name: 's', type: 'ipv4_addr' })
       .add({ kind: 'rule', chain: 'c', exprs: [{ match: 'ip saddr', value: { set: 's' } }] })
-    const { ops, owner } = t.toNative()
+    const { ops, owner } = t.prepare()
     expect(ops.map((o) => `${o.kind}:${o.name ?? o.set ?? o.chain}`)).toEqual(['table:t', 'set:__set%d', 'element:__set%d', 'rule:c', 'set:s', 'rule:c'])
     expect(owner).toEqual([0, 1, 1, 1, 2, 3])
     // The anonymous set took id 1, the named set id 2, and the lookup uses it.

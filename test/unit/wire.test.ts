@@ -40,7 +40,7 @@ function everyKind(): NativeOp[] {
   tx.delete({ kind: 'rule', chain: 'in', handle: 9 })
   tx.destroy({ kind: 'set', name: 'pods' })
   tx.flush({ kind: 'ruleset' })
-  return tx.toNative().ops
+  return tx.prepare().ops.slice()
 }
 
 describe('encodeOps / decodeOps', () => {

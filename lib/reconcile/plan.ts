@@ -1,0 +1,265 @@
+/**
+ * The planner: the operations that turn an observed listing into the declared
+ * tables, as a pure function (no I/O, no clock). Its output is exactly
+ * `Operation[]`, ready for `Transaction.apply`.
+ *
+ * Identity: tables by family and name, chains and sets by name, rules by name
+ * (their comment). An unchanged rule keeps its handle and counters, a changed
+ * one is replaced in place, new rules land at their declared position, rules
+ * out of order are moved, set contents move as element deltas.
+ * @module
+ */
+import type { Family } from '../kernel/constants.js'
+import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
+import type { Element, SetShape } from '../model/element-types.js'
+import type { Chain, Counter, Elements, NamedMap, NamedSet, Table } from '../model/objects.js'
+import type { Operation } from '../model/operations.js'
+import { anonymousSetName } from '../model/names.js'
+import type { RuleExpr } from '../model/rule-types.js'
+import { decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
+import { fastIPv4Decode } from '../elements/elements-fast.js'
+import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
+import { compileRule } from '../expr/compile.js'
+import { keyDatatypes } from '../batch/transaction.js'
+import { elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
+import type { TableContents } from '../state/tables.js'
+import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../../types/native.js'
+
+/** The declared contents of one table (what `plan` and the reconcilers take). */
+export type Desired = TableContents
+
+/** Rule expressions compared without anonymous counters' values. */
+const strip = (exprs: ReadonlyArray<RuleExpr | RawExpr>): unknown =>
+  exprs.map((e) => ('stmt' in e && e.stmt === 'counter' && e.name === undefined ? { stmt: 'counter' } : e))
+
+/** A rule's expressions in the form the kernel gives back (compiled, then decoded). */
+export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table: string): ReadonlyArray<RuleExpr | RawExpr> {
+  let id = 1
+  const compiled = compileRule(exprs, { family, table, findSet: () => undefined, nextSetId: () => id++ }, 'rule.exprs')
+  const anon = new Map<string, AnonSet>()
+  for (const op of compiled.sets) {
+    if (op.kind !== 'element') continue
+    const setOp = compiled.sets.find((s) => s.kind === 'set' && s.setId === op.setId) as NativeOp
+    const shape = setShapeOf(setOp as unknown as NativeRecord)
+    if (!shape) continue // unknown key type: the rule decodes as { raw }, as the listing would
+    const key = shape.key
+    const els = decodeElements(shape, (op.elements ?? []) as NativeElementRecord[])
+    anon.set(anonymousSetName(false, op.setId), {
+      elements: els.map((e) => ({
+        key: e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
+        ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) } : {}),
+      })),
+    })
+  }
+  const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr) : e))
+  return decodeRule(renamed, { family, anonSet: (n) => anon.get(n) })
+}
+
+/**
+ * Elements of a set in the form a listing shows them (canonical keys, merged
+ * intervals), through the same encoder a commit uses, so plan and kernel agree.
+ * @throws NftValidationError (path `set.elements[i]`) for an element the set does not accept.
+ */
+export function canonicalElements(set: Desired['sets'][number], shape: SetShape = declaredShape(set)): Element[] {
+  const f = encodeElementFields(shape, set.elements ?? [], 'set.elements', {})
+  if (f.elements !== undefined) return elementsOf(shape, f.elements as NativeElementRecord[])
+  const packedKeys = f.packedKeys as Uint8Array
+  const packedFlags = f.packedFlags ?? new Uint8Array(packedKeys.length / (f.keyLen as number))
+  // IPv4 keys (pod IPs): the number-only decoder, no bigint and no object per element.
+  if (f.keyLen === 4 && shape.key.length === 1 && shape.key[0].name === 'ipv4_addr' && shape.data === undefined)
+    return fastIPv4Decode(shape.interval, packedKeys, packedFlags)
+  return elementsOf(shape, unpackElements({ elementKeys: packedKeys, elementKeyLen: f.keyLen as number, elementFlags: packedFlags }) as NativeElementRecord[])
+}
+
+/** The shape of a declared (or listed) set, as the encoder needs it. */
+export function declaredShape(set: Desired['sets'][number] | Listing['sets'][number]): SetShape {
+  const key = keyDatatypes(set.type, 'set.type')
+  const flags = set.flags ?? []
+  const map = (set as { map?: string }).map
+  const data = set.kind === 'map' ? (map === 'verdict' ? 'verdict' : DATATYPES[map as KeyTypeName]) : undefined
+  return { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined }
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/** Longest increasing subsequence (indices into `xs`), to move as few rules as possible. */
+function lis(xs: readonly number[]): Set<number> {
+  const tails: number[] = []
+  const prev: number[] = new Array(xs.length).fill(-1)
+  for (let i = 0; i < xs.length; i++) {
+    let lo = 0
+    let hi = tails.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (xs[tails[mid]] < xs[i]) lo = mid + 1
+      else hi = mid
+    }
+    if (lo > 0) prev[i] = tails[lo - 1]
+    tails[lo] = i
+  }
+  const out = new Set<number>()
+  let k = tails.length ? tails[tails.length - 1] : -1
+  while (k >= 0) {
+    out.add(k)
+    k = prev[k]
+  }
+  return out
+}
+
+/**
+ * Plans the operations that turn `observed` into `desired` for the declared
+ * tables only. Pure: no I/O.
+ */
+export function plan(desired: readonly Desired[], observed: Listing): Operation[] {
+  // Deletions first, rules before what they may refer to (chains, sets, counters).
+  const ruleDels: Operation[] = []
+  const dels: Operation[] = []
+  const lateDels: Operation[] = []
+  const adds: Operation[] = []
+  for (const d of desired) {
+    const family = d.table.family as Family
+    const table = d.table.name
+    const mine = <T extends { family?: Family; table?: string }>(xs: readonly T[]) => xs.filter((x) => x.family === family && x.table === table)
+    const exists = observed.tables.some((t) => t.family === family && t.name === table)
+    const oChains = mine(observed.chains)
+    const oSets = mine(observed.sets)
+    const oRules = mine(observed.rules) as ListedRule[]
+    const oCounters = mine(observed.counters)
+    const tableObject: Table = { ...d.table, handle: undefined }
+    if (!exists) adds.push({ verb: 'add', object: tableObject })
+    else if (!same(d.table.flags ?? [], observed.tables.find((t) => t.family === family && t.name === table)?.flags ?? []) || !same(d.table.comment, observed.tables.find((t) => t.family === family && t.name === table)?.comment))
+      adds.push({ verb: 'add', object: tableObject })
+
+    // Counters.
+    for (const c of oCounters) if (!d.counters.some((x) => x.name === c.name)) lateDels.push({ verb: 'delete', object: { kind: 'counter', family, table, name: c.name } })
+    for (const c of d.counters) {
+      const object: Counter = { ...c, family, table }
+      if (!oCounters.some((x) => x.name === c.name)) adds.push({ verb: 'add', object })
+    }
+
+    // Chains: recreate when an immutable property changed.
+    const recreate = new Set<string>()
+    for (const oc of oChains) {
+      const dc = d.chains.find((c) => c.name === oc.name)
+      if (!dc) {
+        dels.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
+        dels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
+        continue
+      }
+      const base = (c: typeof dc) => ({ hook: c.hook, type: c.hook ? (c.type ?? 'filter') : undefined, priority: c.hook ? c.priority : undefined, devices: c.devices ?? [] })
+      if (!same(base(dc), { ...base(oc as typeof dc), devices: oc.devices ?? [] })) {
+        recreate.add(oc.name)
+        dels.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
+        dels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
+      }
+    }
+    for (const dc of d.chains) {
+      const oc = oChains.find((c) => c.name === dc.name)
+      const policyChanged = oc && dc.hook && (dc.policy ?? 'accept') !== (oc.policy ?? 'accept')
+      const commentChanged = oc && dc.comment !== oc.comment
+      const object: Chain = { ...dc, family, table, handle: undefined }
+      if (!oc || recreate.has(dc.name) || policyChanged || commentChanged) adds.push({ verb: 'add', object })
+    }
+
+    // Sets: element deltas; a changed declaration recreates the set.
+    for (const os of oSets) {
+      const ds = d.sets.find((s) => s.name === os.name)
+      const decl = (s: typeof os | NonNullable<typeof ds>) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, comment: s.comment })
+      if (!ds || !same(decl(ds), decl(os))) lateDels.push({ verb: 'delete', object: { kind: os.kind, family, table, name: os.name } })
+    }
+    for (const ds of d.sets) {
+      const os = oSets.find((s) => s.name === ds.name)
+      const decl = (s: typeof ds) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, comment: s.comment })
+      if (!os || !same(decl(ds), decl(os as typeof ds))) {
+        adds.push({ verb: 'add', object: setObject(ds, family, table) })
+        continue
+      }
+      const want = canonicalElements(ds)
+      const key = (e: Element) => JSON.stringify(e)
+      const have = new Map(os.elements.map((e) => [key(e), e]))
+      const wantKeys = new Set(want.map(key))
+      const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
+      const fresh = want.filter((e) => !have.has(key(e)))
+      if (gone.length) dels.push({ verb: 'delete', object: elementsObject(family, table, ds.name, gone.map(plain)) })
+      if (fresh.length) adds.push({ verb: 'add', object: elementsObject(family, table, ds.name, fresh) })
+    }
+
+    // Rules, chain by chain.
+    for (const dc of d.chains) {
+      const want = d.rules.filter((r) => r.chain === dc.name)
+      const fresh = !oChains.some((c) => c.name === dc.name) || recreate.has(dc.name)
+      const have = fresh ? [] : oRules.filter((r) => r.chain === dc.name)
+      planRules(family, table, dc.name, want, have, ruleDels, adds)
+    }
+  }
+  return [...ruleDels, ...dels, ...lateDels, ...adds]
+}
+
+/** A declared set as the object of an add (family and table filled in, no handle). */
+function setObject(ds: Desired['sets'][number], family: Family, table: string): NamedSet | NamedMap {
+  // TableContents types its sets as Omit<ListedSet, 'handle'>, and Omit over
+  // the set | map union keeps only their common keys (a map's `map` is lost
+  // to the type, not to the value): the value is a NamedSet or a NamedMap.
+  return { ...ds, family, table, handle: undefined } as NamedSet | NamedMap
+}
+
+/** Element operations' object (one literal shape). */
+function elementsObject(family: Family, table: string, set: string, elements: readonly Element[]): Elements {
+  return { kind: 'element', family, table, set, elements }
+}
+
+function planRules(
+  family: Family,
+  table: string,
+  chain: string,
+  want: Desired['rules'],
+  have: readonly ListedRule[],
+  dels: Operation[],
+  adds: Operation[],
+): void {
+  const byName = new Map<string, ListedRule>()
+  const dupes = new Set<string>()
+  for (const r of have) {
+    if (r.comment === undefined || byName.has(r.comment)) {
+      if (r.comment !== undefined) dupes.add(r.comment)
+      dels.push({ verb: 'delete', object: { kind: 'rule', family, table, chain, handle: r.handle } })
+      continue
+    }
+    byName.set(r.comment, r)
+  }
+  const wanted = new Set(want.map((r) => r.comment))
+  for (const [name, r] of byName) if (!wanted.has(name)) dels.push({ verb: 'delete', object: { kind: 'rule', family, table, chain, handle: r.handle } })
+  // Kept rules must stay in declared order: keep the longest run already in order, move the rest.
+  const matched = want.map((r) => (r.comment !== undefined ? byName.get(r.comment) : undefined))
+  const positions = matched.map((m) => (m ? have.indexOf(m) : -1))
+  const idx = positions.map((p, i) => ({ p, i })).filter((x) => x.p >= 0)
+  const inOrder = lis(idx.map((x) => x.p))
+  const keep = new Set(idx.filter((_, k) => inOrder.has(k)).map((x) => x.i))
+  for (const x of idx) if (!keep.has(x.i)) dels.push({ verb: 'delete', object: { kind: 'rule', family, table, chain, handle: positions[x.i] >= 0 ? have[positions[x.i]].handle : 0 } })
+  want.forEach((r, i) => {
+    const o = matched[i]
+    const body = { kind: 'rule' as const, family, table, chain, exprs: r.exprs as RuleExpr[], ...(r.comment !== undefined ? { comment: r.comment } : {}) }
+    if (o && keep.has(i)) {
+      if (!same(strip(o.exprs), strip(canonicalExprs(r.exprs as RuleExpr[], family, table)))) adds.push({ verb: 'replace', object: { ...body, handle: o.handle } })
+      return
+    }
+    // New (or moved): before the next kept rule, or appended after the last one.
+    const next = want.findIndex((_, j) => j > i && keep.has(j))
+    if (next >= 0) adds.push({ verb: 'insert', object: { ...body, position: (matched[next] as ListedRule).handle } })
+    else adds.push({ verb: 'add', object: body })
+  })
+}
+
+
+/** An element's key (a map element's without its value). */
+export const plain = (e: Element): Element => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
+
+/**
+ * An element's key as a string, for indexes of elements: a string key is its
+ * own (the common case, pod IPs: no JSON per element); any other key is its
+ * JSON behind a NUL, which no string key starts with.
+ */
+export function keyOf(e: Element): string {
+  const k = plain(e)
+  return typeof k === 'string' && k.charCodeAt(0) !== 0 ? k : `\u0000${JSON.stringify(k)}`
+}

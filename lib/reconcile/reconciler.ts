@@ -1,0 +1,221 @@
+/**
+ * The stateful reconciler: the state it committed kept in memory (so a
+ * controller's next change plans from memory), element deltas in O(delta)
+ * through {@link SetDeltas}, and an optional monitor subscription that drops
+ * the state when someone else changes a reconciled table.
+ * @module
+ */
+import type { Client } from '../io/client.js'
+import type { Family } from '../kernel/constants.js'
+import { isGenerationMismatch } from '../kernel/errors.js'
+import type { Element } from '../model/element-types.js'
+import { tableKey } from '../model/names.js'
+import type { Operation } from '../model/operations.js'
+import type { Listing } from '../io/listing.js'
+import type { Change, Monitor, MonitorCommit } from '../io/monitor.js'
+import { type Desired, keyOf, plan } from './plan.js'
+import { type Loop, READ, type ReconcileResult, run, runSync } from './apply.js'
+import { SetDeltas, type SetDelta, type SetDeltaRef } from './delta.js'
+
+/** Why a subscribed {@link Reconciler} dropped its in-memory state. */
+export interface Drift {
+  /** `commit`: another socket's batch touched a reconciled table; `overrun`: notifications were lost. */
+  readonly reason: 'commit' | 'overrun'
+  /** The foreign batch (reason `commit`). */
+  readonly commit?: MonitorCommit
+  /** Its changes to reconciled tables (reason `commit`). */
+  readonly changes: readonly Change[]
+}
+
+/** Options of a {@link Reconciler}. */
+export interface ReconcilerOptions {
+  /**
+   * A monitor of the client's namespace to subscribe to. The reconciler then
+   * learns about foreign commits as they happen instead of from a refused
+   * commit: one that touches a reconciled table (or an overrun) drops the
+   * in-memory state and calls `onDrift`; one that does not touch them keeps
+   * the state valid (its generation moves along), so the next reconcile
+   * neither re-reads nor retries. Batches committed through the client itself
+   * (same `portId`) are ignored.
+   */
+  readonly monitor?: Monitor
+  /** Called (from the monitor's event) after a drift; e.g. schedule a `reconcileSync` to repair it. */
+  readonly onDrift?: (drift: Drift) => void
+}
+
+/**
+ * A long-lived reconciler for one connection: it keeps the state it committed
+ * in memory, so the common case of a controller loop (set elements changing:
+ * pods coming and going) plans from memory and sends only the element deltas,
+ * without re-reading the kernel. Anything else, an error, or a change by
+ * someone else (the kernel refuses the stale generation; with a monitor,
+ * as soon as the change is announced) makes it read the kernel again.
+ */
+export class Reconciler {
+  readonly #client: Client
+  #state?: Listing
+  /** Element indexes of the sets deltas went to (newer than `#state`'s element arrays where changed). */
+  readonly #deltas = new SetDeltas()
+  /** The newest generation a read or commit of ours reflected. */
+  #seen = -1
+  /** Tables of the last desired state (family, name). */
+  #tables = new Set<string>()
+  readonly #detach?: () => void
+  /** Kernel reads done so far (for tests and metrics). */
+  reads = 0
+
+  constructor(client: Client, opts: ReconcilerOptions = {}) {
+    this.#client = client
+    const { monitor, onDrift } = opts
+    if (!monitor) return
+    const onCommit = (c: MonitorCommit) => {
+      if (c.portId === client.portId || c.genId <= this.#seen) return // ours, or already read
+      const changes = c.changes.filter((x) => this.#tables.has(tableKey(x.family, x.table)))
+      if (changes.length === 0) {
+        // Nothing of ours changed: the state stays exact at the new generation.
+        if (this.#state && c.genId === this.#state.genId + 1) this.#state = { ...this.#state, genId: c.genId }
+        return
+      }
+      this.invalidate()
+      onDrift?.({ reason: 'commit', commit: c, changes })
+    }
+    const onOverrun = () => {
+      this.invalidate()
+      onDrift?.({ reason: 'overrun', changes: [] })
+    }
+    monitor.on('commit', onCommit)
+    monitor.on('overrun', onOverrun)
+    this.#detach = () => {
+      monitor.off('commit', onCommit)
+      monitor.off('overrun', onOverrun)
+    }
+  }
+
+  /** The generation the in-memory state corresponds to, if any. */
+  get genId(): number | undefined {
+    return this.#state?.genId
+  }
+
+  /** Forgets the in-memory state: the next reconcile reads the kernel. */
+  invalidate(): void {
+    this.#state = undefined
+    this.#deltas.clear()
+  }
+
+  /** Unsubscribes from the monitor given at construction (the monitor stays open). */
+  detach(): void {
+    this.#detach?.()
+  }
+
+  /** Makes the kernel hold `desired`, planned from the in-memory state; see `reconcileSync`. */
+  reconcileSync(desired: readonly Desired[], opts: { retries?: number } = {}): ReconcileResult {
+    const tables = new Set(desired.map((d) => tableKey(d.table.family, d.table.name)))
+    // Foreign changes to a table that was not ours were not tracked: read it.
+    for (const t of tables) if (!this.#tables.has(t)) this.invalidate()
+    this.#tables = tables
+    const retries = opts.retries ?? 3
+    for (let attempt = 0; ; attempt++) {
+      const observed = this.#current()
+      const ops = plan(desired, observed)
+      if (ops.length === 0) {
+        this.#state = observed
+        return { operations: [], messages: 0, genId: observed.genId, retries: attempt }
+      }
+      const tx = this.#client.transaction()
+      for (const op of ops) tx.apply(op)
+      let messages: number
+      try {
+        messages = this.#client.commitSync(tx, { genId: observed.genId, handles: false }).messages
+      } catch (e) {
+        this.invalidate()
+        if (isGenerationMismatch(e) && attempt < retries) continue
+        throw e
+      }
+      // A batch bound to generation g that succeeded made generation g + 1,
+      // unless the kernel found nothing to do (e.g. adding elements a broken
+      // listing had hidden): then the generation stays g. Ask, it is cheap.
+      const now = this.#client.generationSync()
+      this.#seen = Math.max(this.#seen, now)
+      if (now === observed.genId + 1 && ops.every((o) => o.object.kind === 'element')) {
+        this.#deltas.clear()
+        this.#state = withElementOps(observed, ops, now)
+      } else this.invalidate()
+      return { operations: ops, messages, genId: observed.genId, retries: attempt }
+    }
+  }
+
+  /**
+   * Adds and removes elements of one set the kernel already holds (declared by
+   * an earlier reconcile), without planning the whole state: the work and the
+   * batch are O(delta) whatever the set's size, which is how a controller
+   * turns "pod 10.200.1.7 came, 10.200.1.3 went" into one atomic batch of two
+   * element messages. Additions already present and removals already absent
+   * are dropped (declarative: the result is what counts); removals name
+   * elements exactly as they were added. Bound to the generation of the
+   * in-memory state; a foreign change makes it re-read and retry.
+   * @throws NftValidationError for a bad element or an unknown set; NftError when the kernel refuses (nothing applied).
+   */
+  updateSetSync(ref: SetDeltaRef, delta: SetDelta, opts: { retries?: number } = {}): ReconcileResult {
+    return runSync(this.#client, this.#updateSet(ref, delta, opts.retries ?? 3))
+  }
+
+  /** Async {@link Reconciler.updateSetSync} (the kernel round trip off the event loop). */
+  updateSet(ref: SetDeltaRef, delta: SetDelta, opts: { retries?: number } = {}): Promise<ReconcileResult> {
+    return run(this.#client, this.#updateSet(ref, delta, opts.retries ?? 3))
+  }
+
+  /** The loop of {@link Reconciler.updateSetSync} and {@link Reconciler.updateSet}. */
+  *#updateSet(ref: SetDeltaRef, delta: SetDelta, retries: number): Loop<ReconcileResult> {
+    for (let attempt = 0; ; attempt++) {
+      if (!this.#state) this.#state = this.#took((yield READ) as Listing)
+      const state = this.#state
+      const p = this.#deltas.plan(state, ref, ref.family ?? this.#client.family, ref.table ?? this.#client.table, delta)
+      if (p.batch === undefined) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
+      let messages: number
+      try {
+        messages = (yield p) as number
+      } catch (e) {
+        this.invalidate()
+        if (isGenerationMismatch(e) && attempt < retries) continue
+        throw e
+      }
+      // The set's index is ahead of the listing now; the generation moved by one.
+      this.#deltas.committed(p)
+      this.#seen = Math.max(this.#seen, state.genId + 1)
+      if (this.#state) this.#state = { ...this.#state, genId: state.genId + 1 }
+      return { operations: p.batch.operations, messages, genId: p.genId, retries: attempt }
+    }
+  }
+
+  /** The in-memory state with element indexes folded back in (reads the kernel if there is none). */
+  #current(): Listing {
+    const state = this.#state ?? this.#took(this.#client.listSync())
+    this.#state = this.#deltas.fold(state)
+    return this.#state
+  }
+
+  /** Bookkeeping of a fresh kernel read: the indexes of the old state go. */
+  #took(l: Listing): Listing {
+    this.reads++
+    this.#deltas.clear()
+    this.#seen = Math.max(this.#seen, l.genId)
+    return l
+  }
+}
+
+/** The listing after element additions and deletions (canonical forms, as plan() produced them). */
+function withElementOps(l: Listing, ops: readonly Operation[], genId: number): Listing {
+  const sets = l.sets.map((s) => {
+    let elements = s.elements
+    for (const op of ops) {
+      const o = op.object as { kind: string; family?: Family; table?: string; set?: string; elements?: readonly Element[] }
+      if (o.family !== s.family || o.table !== s.table || o.set !== s.name) continue
+      if (op.verb === 'delete') {
+        const gone = new Set((o.elements ?? []).map(keyOf))
+        elements = elements.filter((e) => !gone.has(keyOf(e)))
+      } else elements = [...elements, ...(o.elements ?? [])]
+    }
+    return elements === s.elements ? s : { ...s, elements }
+  })
+  return { ...l, genId, sets }
+}
