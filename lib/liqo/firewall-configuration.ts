@@ -7,8 +7,11 @@
  * @module
  */
 import { parseAllDocuments } from 'yaml'
-import { type Family, type Hook, hooksFor } from '../kernel/constants.js'
+import { Transaction } from '../batch/transaction.js'
+import { verdictFields } from '../elements/elements.js'
+import { type Family, type Hook, hooksFor, ICMP_CODE, ICMPV6_CODE, ICMPX_CODE } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName, parseAddress } from '../kernel/datatypes.js'
+import { didYouMean, NftValidationError } from '../kernel/errors.js'
 import type { Element } from '../model/element-types.js'
 import type { Match, RuleExpr, Statement } from '../model/rule-types.js'
 import type { Chain, NamedSet, NamedMap, Rule, Table } from '../model/objects.js'
@@ -117,10 +120,16 @@ export function readDocuments(text: string, file?: string): { documents: Documen
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** Reports every field of `v` not in `allowed` (at the top level when `path` is empty). */
+/**
+ * Reports every field of `v` not in `allowed` (at the top level when `path` is
+ * empty), with the closest allowed name as a hint when there is one.
+ */
 export function keysOnly(v: Record<string, unknown>, allowed: readonly string[], path: string, out: Problem[]): void {
-  for (const k of Object.keys(v))
-    if (!allowed.includes(k)) out.push({ path: path ? `${path}.${k}` : k, message: `unknown field '${k}' (expected one of ${allowed.join(', ')})` })
+  for (const k of Object.keys(v)) {
+    if (allowed.includes(k)) continue
+    const hint = didYouMean(k, allowed)
+    out.push({ path: path ? `${path}.${k}` : k, message: `unknown field '${k}' (expected one of ${allowed.join(', ')})${hint ? ` – did you mean '${hint}'?` : ''}` })
+  }
 }
 
 function str(v: unknown, path: string, out: Problem[], what: string): v is string {
@@ -146,8 +155,38 @@ const NAT_HOOKS: Record<string, readonly FwNatRule['natType'][]> = {
   input: ['snat'],
 }
 
-/** Where the kernel allows reject. */
-const REJECT_HOOKS: readonly Hook[] = ['input', 'forward', 'output']
+/**
+ * Where the kernel allows reject: nft_reject_validate (ip, ip6; inet adds
+ * ingress, which the API cannot use) and nft_reject_bridge_validate (bridge).
+ * ARP has no reject; NETDEV chains are ingress-only, which the API cannot use.
+ */
+const REJECT_HOOKS: Partial<Record<Family, readonly Hook[]>> = {
+  ip: ['prerouting', 'input', 'forward', 'output'],
+  ip6: ['prerouting', 'input', 'forward', 'output'],
+  inet: ['prerouting', 'input', 'forward', 'output'],
+  bridge: ['prerouting', 'input'],
+}
+
+/** Where the kernel allows `rt mtu` (nft_rt_validate, NFT_RT_TCPMSS): not in bridge tables. */
+const RT_MTU_HOOKS: readonly Hook[] = ['forward', 'output', 'postrouting']
+
+/** Reject codes by reject type, from the library's vocabulary. */
+const REJECT_CODES = { icmp: ICMP_CODE, icmpv6: ICMPV6_CODE, icmpx: ICMPX_CODE } as const
+
+/** Field path of a map key: `labels.app`, or `labels["networking.liqo.io/x"]`. */
+const keyPath = (p: string, k: string) => (/^[A-Za-z_][\w-]*$/.test(k) ? `${p}.${k}` : `${p}[${JSON.stringify(k)}]`)
+
+/** The address family an `ip.value` (address, CIDR, range or `@set`) selects, if valid. */
+function ipValueFamily(v: string, sets: Map<string, string>): 'ip' | 'ip6' | undefined {
+  const t = v.trim()
+  if (t.startsWith('@')) {
+    const k = sets.get(t.slice(1))
+    return k?.startsWith('ipv4') ? 'ip' : k?.startsWith('ipv6') ? 'ip6' : undefined
+  }
+  return ipKind(t.split(/\s*-\s*/)[0].split('/')[0])
+}
+
+const L3_NAME = { ip: 'IPv4', ip6: 'IPv6' } as const
 
 function ipKind(v: string): 'ip' | 'ip6' | undefined {
   if (!('code' in parseAddress('ipv4_addr', v))) return 'ip'
@@ -166,16 +205,39 @@ function ipProblem(v: string): string | undefined {
 
 /**
  * Every problem of a FirewallConfiguration, with field paths, as an admission
- * webhook would report them. An empty list means it can be applied.
+ * webhook would report them. An empty list means it can be applied: each
+ * field is checked against what the API, the nftkit transaction and the
+ * kernel accept, and an object without field problems is then run through a
+ * {@link Transaction} as a last line of defence (a refusal there becomes a
+ * problem at `spec.table`).
  */
 export function validate(obj: unknown): Problem[] {
+  const out = fieldProblems(obj)
+  if (out.length > 0) return out
+  try {
+    const tx = new Transaction()
+    for (const op of toOperations(obj as FirewallConfiguration)) tx.apply(op)
+  } catch (e) {
+    if (!(e instanceof NftValidationError)) throw e
+    return [{ path: 'spec.table', message: `the nftkit transaction refuses the mapped table: ${e.message}` }]
+  }
+  return out
+}
+
+/** The field-by-field checks of {@link validate}. */
+function fieldProblems(obj: unknown): Problem[] {
   const out: Problem[] = []
   if (!isObj(obj)) return [{ path: '', message: 'expected an object' }]
   keysOnly(obj, ['apiVersion', 'kind', 'metadata', 'spec', 'status'], '', out)
   if (obj.apiVersion !== 'networking.liqo.io/v1beta1') out.push({ path: 'apiVersion', message: `expected networking.liqo.io/v1beta1, got ${JSON.stringify(obj.apiVersion)}` })
   if (obj.kind !== 'FirewallConfiguration') out.push({ path: 'kind', message: `expected FirewallConfiguration, got ${JSON.stringify(obj.kind)}` })
-  if (obj.metadata !== undefined && isObj(obj.metadata) && obj.metadata.labels !== undefined && !isObj(obj.metadata.labels))
-    out.push({ path: 'metadata.labels', message: 'expected a map of strings' })
+  if (obj.metadata !== undefined && isObj(obj.metadata) && obj.metadata.labels !== undefined) {
+    const labels = obj.metadata.labels
+    if (!isObj(labels)) out.push({ path: 'metadata.labels', message: 'expected a map of strings' })
+    else
+      for (const [k, v] of Object.entries(labels))
+        if (typeof v !== 'string') out.push({ path: keyPath('metadata.labels', k), message: `expected a string label value, got ${JSON.stringify(v)}` })
+  }
   if (!isObj(obj.spec)) return [...out, { path: 'spec', message: 'expected an object with table' }]
   keysOnly(obj.spec, ['table'], 'spec', out)
   const t = obj.spec.table
@@ -220,6 +282,10 @@ export function validate(obj: unknown): Problem[] {
             }
             if (s.dataType === undefined && e.data !== undefined) out.push({ path: `${ep}.data`, message: 'expected no data: the set has no dataType' })
             if (s.dataType !== undefined && e.data === undefined) out.push({ path: `${ep}.data`, message: 'expected data: the set has a dataType' })
+            if (e.data !== undefined && typeof s.dataType === 'string') {
+              const why = mapDataProblem(s.dataType, e.data)
+              if (why) out.push({ path: `${ep}.data`, message: `${why}, got ${JSON.stringify(e.data)}` })
+            }
           })
         }
       })
@@ -284,10 +350,13 @@ export function validate(obj: unknown): Problem[] {
       const matches = Array.isArray(r.match) ? r.match : []
       if (!Array.isArray(r.match)) out.push({ path: `${rp}.match`, message: 'expected a list (may be empty)' })
       for (const [k, m] of matches.entries()) validateMatch(m, `${rp}.match[${k}]`, sets, out)
+      const ctx = ruleContext(matches, family, t.family as string, sets, rp, out)
       if (want === 'filterRules') {
         keysOnly(r, ['name', 'counter', 'match', 'action', 'value'], rp, out)
         if (r.counter !== undefined && typeof r.counter !== 'boolean') out.push({ path: `${rp}.counter`, message: 'expected true or false' })
         if (!oneOf(r.action, ['accept', 'drop', 'reject', 'ctmark', 'metamarkfromctmark', 'tcpmssclamp', 'notrack'] as const, `${rp}.action`, out)) return
+        if (family === 'arp' && (r.action === 'ctmark' || r.action === 'metamarkfromctmark'))
+          out.push({ path: `${rp}.action`, message: `expected no ${r.action} in an ARP table (the kernel has no connection tracking for ARP)` })
         if (r.action === 'ctmark' && !(typeof r.value === 'string' && /^\d+$/.test(r.value) && Number(r.value) <= 0xffffffff))
           out.push({ path: `${rp}.value`, message: `expected a mark 0-4294967295 for ctmark, got ${JSON.stringify(r.value)}` })
         if (r.action === 'tcpmssclamp') {
@@ -295,10 +364,22 @@ export function validate(obj: unknown): Problem[] {
             out.push({ path: `${rp}.value`, message: `expected an MSS 0-65535 (0 = route MTU), got ${JSON.stringify(r.value)}` })
           if (!matches.some((m) => isObj(m) && m.op === 'eq' && isObj(m.proto) && m.proto.value === 'tcp'))
             out.push({ path: `${rp}.match`, message: 'tcpmssclamp needs a match with proto tcp and op eq' })
+          // No value or 0 clamps to the route MTU (`rt mtu`), which the kernel allows only where a route is known.
+          if (r.value === undefined || (typeof r.value === 'string' && /^\d+$/.test(r.value) && Number(r.value) === 0)) {
+            if (family === 'bridge') out.push({ path: `${rp}.value`, message: 'expected an MSS: the kernel has no route MTU (value 0 or absent) in BRIDGE tables' })
+            else if (hookOk && !RT_MTU_HOOKS.includes(c.hook as Hook))
+              out.push({ path: `${rp}.value`, message: `expected an MSS: the kernel allows the route MTU (value 0 or absent) only in ${RT_MTU_HOOKS.join(', ')} chains, not ${c.hook}` })
+          }
         }
         if (r.action === 'reject') {
-          if (hookOk && !REJECT_HOOKS.includes(c.hook as Hook)) out.push({ path: `${rp}.action`, message: `the kernel allows reject only in input, forward and output chains, not ${c.hook}` })
-          if (r.value !== undefined && !rejectWith(r.value as string)) out.push({ path: `${rp}.value`, message: `expected a reject type: 'tcp reset', 'icmp <code>', 'icmpv6 <code>' or 'icmpx <code>', got ${JSON.stringify(r.value)}` })
+          const hooks = family ? REJECT_HOOKS[family] : undefined
+          if (family === 'arp') out.push({ path: `${rp}.action`, message: 'expected no reject in an ARP table (the kernel has none there)' })
+          else if (hooks && hookOk && !hooks.includes(c.hook as Hook))
+            out.push({ path: `${rp}.action`, message: `the kernel allows reject in ${t.family} tables only in ${hooks.join(', ')} chains, not ${c.hook}` })
+          const w = typeof r.value === 'string' ? rejectWith(r.value) : undefined
+          if (r.value !== undefined && !w) out.push({ path: `${rp}.value`, message: `expected a reject type: 'tcp reset', 'icmp <code>', 'icmpv6 <code>' or 'icmpx <code>', got ${JSON.stringify(r.value)}` })
+          const why = w && family !== 'arp' ? rejectProblem(w, family, t.family as string, ctx) : undefined
+          if (why) out.push({ path: `${rp}.value`, message: why })
         }
       } else {
         keysOnly(r, ['name', 'match', 'natType', 'to', 'targetRef'], rp, out)
@@ -311,11 +392,108 @@ export function validate(obj: unknown): Problem[] {
           else if (r.to.includes('-') || !ipKind(r.to)) out.push({ path: `${rp}.to`, message: `expected an address or CIDR (no host bits), got ${JSON.stringify(r.to)}` })
           else if (family === 'ip' && ipKind(r.to) !== 'ip') out.push({ path: `${rp}.to`, message: 'expected an IPv4 target in an IPV4 table' })
           else if (family === 'ip6' && ipKind(r.to) !== 'ip6') out.push({ path: `${rp}.to`, message: 'expected an IPv6 target in an IPV6 table' })
+          else if (ctx.l3 && ctx.l3At && ipKind(r.to) !== ctx.l3)
+            out.push({ path: `${rp}.to`, message: `expected an ${L3_NAME[ctx.l3]} target: the rule matches ${L3_NAME[ctx.l3]} at ${ctx.l3At}, so this NAT would never apply` })
         }
       }
     })
   })
   return out
+}
+
+/** What the matches of a rule select, as the rule compiler tracks it. */
+interface RuleContext {
+  /** Network protocol: fixed by an IPV4/IPV6 table or by the first address match. */
+  l3?: 'ip' | 'ip6'
+  /** Where a match fixed `l3` (`match[k]`), when the table did not. */
+  l3At?: string
+  /** Transport protocol (tcp, udp) the rule is known to match, and where. */
+  l4?: string
+  l4At?: string
+}
+
+/**
+ * Checks each address match against the table family (none in ARP tables,
+ * IPv4 in IPV4 tables, IPv6 in IPV6 tables) and against the rule's other
+ * address matches (one rule cannot match both), and ct matches (none in ARP
+ * tables); returns what the rule selects, for the action checks.
+ */
+function ruleContext(matches: readonly unknown[], family: Family | undefined, tableFamily: string, sets: Map<string, string>, rp: string, out: Problem[]): RuleContext {
+  const ctx: RuleContext = family === 'ip' || family === 'ip6' ? { l3: family } : {}
+  matches.forEach((m, k) => {
+    if (!isObj(m)) return
+    const mp = `${rp}.match[${k}]`
+    // In compile order: proto (fixes the protocol when eq), then a port read through that protocol.
+    if (isObj(m.proto) && (m.proto.value === 'tcp' || m.proto.value === 'udp')) {
+      if (m.op === 'eq' || (isObj(m.port) && ctx.l4 === undefined)) {
+        ctx.l4 = m.proto.value
+        ctx.l4At = `match[${k}]`
+      }
+    }
+    if (family === 'arp' && m.ctstate !== undefined)
+      out.push({ path: `${mp}.ctstate`, message: 'expected no ctstate match in an ARP table (the kernel has no connection tracking for ARP)' })
+    if (!isObj(m.ip) || typeof m.ip.value !== 'string') return
+    const f = ipValueFamily(m.ip.value, sets)
+    if (!f) return
+    const p = `${mp}.ip.value`
+    const what = m.ip.value.trim().startsWith('@') ? `set '${m.ip.value.trim().slice(1)}' holds ${L3_NAME[f]} addresses` : `got ${JSON.stringify(m.ip.value)}`
+    if (family === 'arp') out.push({ path: p, message: `expected no address match in an ARP table (the kernel reads no IP header there), ${what}` })
+    else if (ctx.l3 && !ctx.l3At && f !== ctx.l3) out.push({ path: p, message: `expected an ${L3_NAME[ctx.l3]} address, CIDR, range or set in an ${tableFamily} table, ${what}` })
+    else if (ctx.l3 && f !== ctx.l3) out.push({ path: p, message: `expected an ${L3_NAME[ctx.l3]} value: ${ctx.l3At} already matches ${L3_NAME[ctx.l3]} and one rule cannot match both, ${what}` })
+    else if (!ctx.l3) {
+      ctx.l3 = f
+      ctx.l3At = `match[${k}]`
+    }
+  })
+  return ctx
+}
+
+/** Why a parsed reject type cannot be used in this table and rule, or undefined. */
+function rejectProblem(w: NonNullable<Extract<Statement, { stmt: 'reject' }>['with']>, family: Family | undefined, tableFamily: string, ctx: RuleContext): string | undefined {
+  if (w === 'tcp reset') {
+    if (ctx.l4 && ctx.l4 !== 'tcp') return `expected no 'tcp reset': the rule matches proto ${ctx.l4} at ${ctx.l4At}`
+    return undefined
+  }
+  const [type, code] = Object.entries(w)[0] as [keyof typeof REJECT_CODES, unknown]
+  const codes = REJECT_CODES[type]
+  if (typeof code !== 'string' || !Object.hasOwn(codes, code)) {
+    const hint = typeof code === 'string' ? didYouMean(code, Object.keys(codes)) : undefined
+    return `unknown ${type} code ${JSON.stringify(code)}${hint ? ` – did you mean '${hint}'?` : ''} (expected one of ${Object.keys(codes).join(', ')})`
+  }
+  if (type === 'icmpx') {
+    if (family === 'ip' || family === 'ip6') return `expected 'icmp${family === 'ip6' ? 'v6' : ''} <code>' or 'tcp reset' in an ${tableFamily} table (icmpx is for INET and BRIDGE tables)`
+    return undefined
+  }
+  const needs = type === 'icmp' ? 'ip' : 'ip6'
+  if (ctx.l3 && ctx.l3 !== needs) {
+    const other = ctx.l3 === 'ip' ? 'icmp' : 'icmpv6'
+    return ctx.l3At
+      ? `expected '${other} <code>', 'icmpx <code>' or 'tcp reset': reject with ${type} answers ${L3_NAME[needs]} only, and the rule matches ${L3_NAME[ctx.l3]} at ${ctx.l3At}`
+      : `expected '${other} <code>' or 'tcp reset' in an ${tableFamily} table: reject with ${type} answers ${L3_NAME[needs]} only`
+  }
+  return undefined
+}
+
+/** Why `data` is not a value of a map's `dataType`, or undefined. */
+function mapDataProblem(dataType: string, data: unknown): string | undefined {
+  if (dataType === 'verdict') {
+    // Only the plain verdicts: every chain of a FirewallConfiguration is a base chain, which cannot be a jump target.
+    const why = 'expected a verdict: accept, drop, continue or return'
+    if (typeof data !== 'string') return why
+    try {
+      verdictFields(data, 'data')
+      return undefined
+    } catch {
+      return why
+    }
+  }
+  if (!Object.hasOwn(DATATYPES, dataType)) return undefined
+  try {
+    const iv = DATATYPES[dataType as KeyTypeName].parse(data, 'data')
+    return iv.lo === iv.hi ? undefined : `expected a single ${dataType} value (map data cannot be a prefix or range)`
+  } catch (e) {
+    return ((e as { reason?: string }).reason ?? String(e)).replace(/^Expected/, 'expected')
+  }
 }
 
 function validateMatch(m: unknown, p: string, sets: Map<string, string>, out: Problem[]): void {
