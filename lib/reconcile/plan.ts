@@ -127,7 +127,9 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     const oCounters = mine(observed.counters)
     const tableObject: Table = { ...d.table, handle: undefined }
     if (!exists) adds.push({ verb: 'add', object: tableObject })
-    else if (!same(d.table.flags ?? [], observed.tables.find((t) => t.family === family && t.name === table)?.flags ?? []) || !same(d.table.comment, observed.tables.find((t) => t.family === family && t.name === table)?.comment))
+    // Only the flags of an existing table can change: the kernel keeps the comment
+    // it was created with (re-creating it would drop every rule and counter).
+    else if (!same(d.table.flags ?? [], observed.tables.find((t) => t.family === family && t.name === table)?.flags ?? []))
       adds.push({ verb: 'add', object: tableObject })
 
     // Counters.
@@ -156,9 +158,10 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     for (const dc of d.chains) {
       const oc = oChains.find((c) => c.name === dc.name)
       const policyChanged = oc && dc.hook && (dc.policy ?? 'accept') !== (oc.policy ?? 'accept')
-      const commentChanged = oc && dc.comment !== oc.comment
+      // As for tables, the kernel keeps an existing chain's comment: a changed
+      // comment alone plans nothing (an add would be a no-op on every run).
       const object: Chain = { ...dc, family, table, handle: undefined }
-      if (!oc || recreate.has(dc.name) || policyChanged || commentChanged) adds.push({ verb: 'add', object })
+      if (!oc || recreate.has(dc.name) || policyChanged) adds.push({ verb: 'add', object })
     }
 
     // Sets: element deltas; a changed declaration recreates the set.
@@ -184,15 +187,41 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       if (fresh.length) adds.push({ verb: 'add', object: elementsObject(family, table, ds.name, fresh) })
     }
 
-    // Rules, chain by chain.
+    // Rules, chain by chain. A kept rule that refers to a chain, set or counter
+    // this batch deletes (or re-creates) goes first and comes back after it:
+    // the kernel refuses to delete an object a rule still refers to (EBUSY).
+    const doomed = new Set<string>()
+    for (const oc of oChains) if (!d.chains.some((c) => c.name === oc.name) || recreate.has(oc.name)) doomed.add(`chain ${oc.name}`)
+    for (const op of lateDels) {
+      const o = op.object as { kind: string; family?: Family; table?: string; name?: string }
+      if (o.family === family && o.table === table && o.name !== undefined) doomed.add(`${o.kind === 'map' ? 'set' : o.kind} ${o.name}`)
+    }
+    const stale = (r: ListedRule) => doomed.size > 0 && refersTo(r.exprs, doomed)
     for (const dc of d.chains) {
       const want = d.rules.filter((r) => r.chain === dc.name)
       const fresh = !oChains.some((c) => c.name === dc.name) || recreate.has(dc.name)
       const have = fresh ? [] : oRules.filter((r) => r.chain === dc.name)
-      planRules(family, table, dc.name, want, have, ruleDels, adds)
+      planRules(family, table, dc.name, want, have, ruleDels, adds, stale)
     }
   }
   return [...ruleDels, ...dels, ...lateDels, ...adds]
+}
+
+/**
+ * True if rule expressions refer to one of `names` (`chain NAME` for jumps and
+ * gotos, also inside verdict maps; `set NAME` for set and map lookups and
+ * updates; `counter NAME` for named counters).
+ */
+function refersTo(v: unknown, names: ReadonlySet<string>): boolean {
+  if (Array.isArray(v)) return v.some((x) => refersTo(x, names))
+  if (typeof v !== 'object' || v === null) return false
+  const o = v as Record<string, unknown>
+  if (typeof o.set === 'string' && names.has(`set ${o.set}`)) return true
+  if (typeof o.map === 'string' && names.has(`set ${o.map}`)) return true
+  for (const k of ['jump', 'goto'] as const) if (typeof o[k] === 'string' && names.has(`chain ${o[k]}`)) return true
+  if ((o.stmt === 'jump' || o.stmt === 'goto') && typeof o.chain === 'string' && names.has(`chain ${o.chain}`)) return true
+  if (o.stmt === 'counter' && typeof o.name === 'string' && names.has(`counter ${o.name}`)) return true
+  return Object.values(o).some((x) => typeof x === 'object' && x !== null && refersTo(x, names))
 }
 
 /** A declared set as the object of an add (family and table filled in, no handle). */
@@ -216,11 +245,12 @@ function planRules(
   have: readonly ListedRule[],
   dels: Operation[],
   adds: Operation[],
+  stale: (r: ListedRule) => boolean,
 ): void {
   const byName = new Map<string, ListedRule>()
   const dupes = new Set<string>()
   for (const r of have) {
-    if (r.comment === undefined || byName.has(r.comment)) {
+    if (r.comment === undefined || byName.has(r.comment) || stale(r)) {
       if (r.comment !== undefined) dupes.add(r.comment)
       dels.push({ verb: 'delete', object: { kind: 'rule', family, table, chain, handle: r.handle } })
       continue
@@ -230,7 +260,14 @@ function planRules(
   const wanted = new Set(want.map((r) => r.comment))
   for (const [name, r] of byName) if (!wanted.has(name)) dels.push({ verb: 'delete', object: { kind: 'rule', family, table, chain, handle: r.handle } })
   // Kept rules must stay in declared order: keep the longest run already in order, move the rest.
-  const matched = want.map((r) => (r.comment !== undefined ? byName.get(r.comment) : undefined))
+  // A name declared twice identifies the first of them only; the second is a new rule.
+  const used = new Set<ListedRule>()
+  const matched = want.map((r) => {
+    const m = r.comment !== undefined ? byName.get(r.comment) : undefined
+    if (m === undefined || used.has(m)) return undefined
+    used.add(m)
+    return m
+  })
   const positions = matched.map((m) => (m ? have.indexOf(m) : -1))
   const idx = positions.map((p, i) => ({ p, i })).filter((x) => x.p >= 0)
   const inOrder = lis(idx.map((x) => x.p))

@@ -57,6 +57,38 @@ describe('reconcile', () => {
     expect(reconcileSync(nft, desired(fw([R.a, R.b, R.c]))).operations).toEqual([])
   })
 
+  it('a set re-created while a kept rule refers to it, and a chain deleted while the rule that jumped to it changes: one batch, converged (the kernel refused both with EBUSY before)', () => {
+    const v1 = `table inet refs {
+  set s { type ipv4_addr; elements = { 10.9.0.1 } }
+  chain sub { counter }
+  chain c {
+    type filter hook output priority filter; policy accept;
+    ip daddr @s counter accept comment "uses-s"
+    jump sub comment "j"
+  }
+}
+`
+    const v2 = `table inet refs {
+  set s { type ipv4_addr; flags interval; elements = { 10.9.0.0/24 } }
+  chain c {
+    type filter hook output priority filter; policy accept;
+    ip daddr @s counter accept comment "uses-s"
+    accept comment "j"
+  }
+}
+`
+    reconcileSync(nft, desired(v1))
+    const r = reconcileSync(nft, desired(v2))
+    expect(r.operations.length).toBeGreaterThan(0)
+    expect(reconcileSync(nft, desired(v2)).operations).toEqual([])
+    const text = ns.nft('list', 'table', 'inet', 'refs')
+    expect(text).toContain('flags interval')
+    expect(text).toContain('10.9.0.0/24')
+    expect(text).not.toContain('chain sub')
+    expect(text).toMatch(/ip daddr @s counter packets \d+ bytes \d+ accept comment "uses-s"/)
+    ns.nft('delete', 'table', 'inet', 'refs')
+  })
+
   it('v1 -> v2: added, removed and edited rules; unchanged rules keep handles and counters', () => {
     ping()
     const before = rules()

@@ -434,11 +434,11 @@ describe('plan: rules', () => {
     expect(ops).toEqual([{ verb: 'add', object: strip(regular('sub')) }, addRule('sub', 'w', WEB)])
   })
 
-  // BUG: duplicate rule names in the desired state. Both declared rules match
+  // Regression (found as a bug, fixed): duplicate rule names in the desired state. Both declared rules match
   // the one kernel rule (handle 3); plan deletes handle 3, then inserts
   // before handle 3 and replaces handle 3: the kernel answers ENOENT.
   // Input: desired [a: accept, a: drop], observed [a: accept (handle 3)].
-  it.fails('BUG: duplicate names in the desired rules yield operations on a handle the plan itself deleted', () => {
+  it('a rule name declared twice identifies the first rule only (no operation on a handle the plan deleted)', () => {
     const o = observed([rule('in', 'a', ACCEPT, 3)])
     const ops = plan([want({ chains, rules: [rule('in', 'a', ACCEPT), rule('in', 'a', [{ stmt: 'drop' }])] })], o)
     const deleted = new Set<number>()
@@ -514,12 +514,12 @@ describe('plan: sets and maps', () => {
     expect(() => commit(seen({ chains: [base('in', 'input')], sets: [set('pods', 'ipv4_addr', [])], rules: [rule('in', 'pods', PODS, 11)] }), ops)).not.toThrow()
   })
 
-  // BUG: a set is re-created (flags changed) while an unchanged rule still
+  // Regression (found as a bug, fixed): a set is re-created (flags changed) while an unchanged rule still
   // refers to it. The rule keeps its handle, so `delete set pods` comes while
   // the rule uses the set: the kernel refuses the batch with EBUSY (checked
   // with nft on Linux 6.18). Input: observed set pods {ipv4_addr} + rule
   // `ip daddr @pods accept`; desired the same with flags [interval].
-  it.fails('BUG: re-creating a set that an unchanged rule references is refused by the kernel (EBUSY)', () => {
+  it('a set re-created while an unchanged rule refers to it: the rule goes first and comes back (was EBUSY)', () => {
     const chains = [base('in', 'input')]
     const o = seen({ chains, sets: [set('pods', 'ipv4_addr', ['10.0.0.1'])], rules: [rule('in', 'pods', PODS, 11)] })
     const d = want({ chains, sets: [set('pods', 'ipv4_addr', ['10.0.0.1'], { flags: ['interval'] })], rules: [rule('in', 'pods', PODS)] })
@@ -567,51 +567,46 @@ describe('plan: chains', () => {
   it('a chain removed while the rule that jumps to it is changed (not removed): the exact operations', () => {
     const o = seen({ chains: [base('in', 'input'), regular('sub')], rules: [rule('in', 'j', [{ stmt: 'jump', chain: 'sub' }], 11)] })
     const ops = plan([want({ chains: [base('in', 'input')], rules: [rule('in', 'j', ACCEPT)] })], o)
+    // The rule goes first (the kernel refuses to delete a chain a rule still jumps to) and comes back changed.
     expect(ops).toEqual([
+      delRule('in', 11),
       { verb: 'flush', object: { kind: 'chain', family: FAM, table: TBL, name: 'sub' } },
       { verb: 'delete', object: { kind: 'chain', family: FAM, table: TBL, name: 'sub' } },
-      replaceRule('in', 'j', ACCEPT, 11),
+      addRule('in', 'j', ACCEPT),
     ])
   })
 
-  // BUG: the plan above deletes chain `sub` before it replaces rule `j`, which
+  // Regression (found as a bug, fixed): the plan used to delete chain `sub` before it replaces rule `j`, which
   // still jumps to it at that point: the kernel refuses the batch with EBUSY
   // (checked with nft on Linux 6.18: `delete chain` then `replace rule` fails,
   // the other order passes). Input: observed in:[j: jump sub], sub:[];
   // desired in:[j: accept], no sub.
-  it.fails('BUG: deleting a chain whose referencing rule is replaced later in the batch is refused (EBUSY)', () => {
+  it('a chain deleted while the rule that jumped to it changes: the batch converges (was EBUSY)', () => {
     const o = seen({ chains: [base('in', 'input'), regular('sub')], rules: [rule('in', 'j', [{ stmt: 'jump', chain: 'sub' }], 11)] })
     expect(replan([want({ chains: [base('in', 'input')], rules: [rule('in', 'j', ACCEPT)] })], o)).toEqual([])
   })
 
-  it('chain comment changed: the chain is added again with the new comment', () => {
-    const ops = plan([want({ chains: [regular('sub', { comment: 'new' })] })], seen({ chains: [regular('sub', { comment: 'old' })] }))
-    expect(ops).toEqual([{ verb: 'add', object: strip(regular('sub', { comment: 'new' })) }])
-  })
-
-  // BUG: the kernel keeps an existing chain's comment on `add chain` (nft
-  // 1.0.6, Linux 6.18: `add chain ip t r { comment "y"; }` on r with comment
-  // "x" succeeds and r still says "x"). plan() emits the same `add chain`
-  // on every run: the reconciler never converges.
-  it.fails('BUG: a changed chain comment never converges (the kernel does not update it)', () => {
+  // The kernel keeps an existing chain's comment on `add chain` (nft 1.0.6,
+  // Linux 6.18: `add chain ip t r { comment "y"; }` on r with comment "x"
+  // succeeds and r still says "x"), so a comment change alone plans nothing
+  // (it used to plan the same no-op `add chain` on every run).
+  it('a changed chain comment plans nothing and converges (the kernel does not update it)', () => {
+    expect(plan([want({ chains: [regular('sub', { comment: 'new' })] })], seen({ chains: [regular('sub', { comment: 'old' })] }))).toEqual([])
     expect(replan([want({ chains: [regular('sub', { comment: 'new' })] })], seen({ chains: [regular('sub', { comment: 'old' })] }))).toEqual([])
   })
 })
 
 describe('plan: table and counters', () => {
-  it('table comment changed: the table is added again with the comment', () => {
-    expect(plan([want({ table: table({ comment: 'v2' }) })], seen({ tables: [table({ comment: 'v1' })] }))).toEqual([{ verb: 'add', object: { kind: 'table', family: FAM, name: TBL, comment: 'v2' } }])
-  })
 
   it('table flags changed: the table is added again with the flags; the same flags: nothing', () => {
     expect(plan([want({ table: table({ flags: ['dormant'] }) })], seen({}))).toEqual([{ verb: 'add', object: { kind: 'table', family: FAM, name: TBL, flags: ['dormant'] } }])
     expect(plan([want({ table: table({ flags: ['dormant'] }) })], seen({ tables: [table({ flags: ['dormant'] })] }))).toEqual([])
   })
 
-  // BUG: like chain comments, an existing table's comment is not updated by
-  // `add table` (nft 1.0.6, Linux 6.18). plan() emits `add table` on every
-  // run and the reconciler never reaches an empty plan.
-  it.fails('BUG: a changed table comment never converges (the kernel does not update it)', () => {
+  // Like chain comments, an existing table's comment is not updated by `add
+  // table` (nft 1.0.6, Linux 6.18): a comment change alone plans nothing.
+  it('a changed table comment plans nothing and converges (the kernel does not update it)', () => {
+    expect(plan([want({ table: table({ comment: 'v2' }) })], seen({ tables: [table({ comment: 'v1' })] }))).toEqual([])
     expect(replan([want({ table: table({ comment: 'v2' }) })], seen({ tables: [table({ comment: 'v1' })] }))).toEqual([])
   })
 
