@@ -18,6 +18,7 @@ export {
   isNotFound,
   isAlreadyExists,
   isGenerationMismatch,
+  errnoName,
 } from './errors.js'
 export type { Family, Hook, ChainType, Policy, NamedPriority } from './constants.js'
 export type { KeyTypeName } from './datatypes.js'

@@ -22,6 +22,35 @@ constexpr size_t kElemNestLimit = 60000;
 
 std::string Where(int index) { return "operation " + std::to_string(index) + ": "; }
 
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::Table: return "table";
+    case Kind::Chain: return "chain";
+    case Kind::Rule: return "rule";
+    case Kind::Set: return "set";
+    case Kind::Element: return "set element";
+    case Kind::Object: return "object";
+    case Kind::Ruleset: return "ruleset";
+  }
+  return "operation";
+}
+
+// The parts of an operation that can make its message large, for the error.
+std::string Bulk(const OpDesc& op) {
+  std::string s;
+  auto part = [&](size_t n, const char* what) {
+    if (n == 0) return;
+    if (!s.empty()) s += ", ";
+    s += std::to_string(n) + what;
+  };
+  part(op.devices.size(), " hook devices");
+  part(op.exprs.size(), " expressions");
+  part(op.elems.size() + (op.key_len ? op.packed_keys.size() / op.key_len : 0), " elements");
+  part(op.userdata.size(), " bytes of userdata");
+  part(op.obj_attrs.size(), " object attributes");
+  return s.empty() ? std::string("its names") : s;
+}
+
 size_t ExprsSize(const std::vector<ExprDesc>& exprs) {
   size_t n = 0;
   for (const auto& e : exprs) {
@@ -47,6 +76,17 @@ uint16_t NewFlags(Verb v) {
 
 BatchBuilder::BatchBuilder(uint32_t first_seq) : first_seq_(first_seq), seq_(first_seq) {}
 
+void BatchBuilder::NestEnd(nlmsghdr* nlh, nlattr* nest, const OpDesc& op, const char* what) {
+  // mnl_attr_nest_end stores tail - nest in the 16-bit nla_len: check first.
+  size_t real = static_cast<size_t>(reinterpret_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) -
+                                    reinterpret_cast<char*>(nest));
+  if (real > kNetlinkLenMax)
+    throw TooLargeError(Where(msg_op_.back()) + "the " + what + " of the " + KindName(op.kind) + " is " +
+                        std::to_string(real) + " bytes (" + Bulk(op) + "), over the " + std::to_string(kNetlinkLenMax) +
+                        "-byte netlink limit of one attribute (16-bit lengths); nothing was sent");
+  mnl_attr_nest_end(nlh, nest);
+}
+
 int BatchBuilder::OpForSeq(uint32_t seq) const {
   if (seq < first_seq_ || seq >= seq_) return -1;
   return msg_op_[seq - first_seq_];
@@ -62,8 +102,19 @@ nlmsghdr* BatchBuilder::Begin(uint16_t type, uint16_t family, uint16_t flags, in
   return nlh;
 }
 
-void BatchBuilder::Commit(nlmsghdr* nlh) {
+void BatchBuilder::Commit(nlmsghdr* nlh, const OpDesc* op) {
   size_t start = reinterpret_cast<char*>(nlh) - buf_.data();
+  // nlmsg_len itself is 32 bits and always right; every attribute of the
+  // message is shorter than the message, so a message within the limit cannot
+  // hold a wrapped attribute, whatever libnftnl wrote into it. No nftables
+  // message needs more, so a larger one is refused rather than inspected.
+  if (nlh->nlmsg_len > kNetlinkLenMax) {
+    std::string what = op ? std::string("the ") + KindName(op->kind) + " message is " : "a message is ";
+    throw TooLargeError(Where(msg_op_.back()) + what + std::to_string(nlh->nlmsg_len) + " bytes (" +
+                        (op ? Bulk(*op) : std::string("batch framing")) + "), over the " +
+                        std::to_string(kNetlinkLenMax) +
+                        "-byte netlink limit of one message or attribute (16-bit lengths); nothing was sent");
+  }
   buf_.resize(start + MNL_ALIGN(nlh->nlmsg_len));
 }
 
@@ -86,7 +137,7 @@ void BatchBuilder::Build(const std::vector<OpDesc>& ops, int64_t gen_id) {
     nfg->version = NFNETLINK_V0;
     nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
     if (gen_id >= 0) mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(static_cast<uint32_t>(gen_id)));
-    Commit(nlh);
+    Commit(nlh, nullptr);
   }
   for (size_t i = 0; i < ops.size(); i++) Encode(ops[i], static_cast<int>(i));
   {
@@ -103,7 +154,7 @@ void BatchBuilder::Build(const std::vector<OpDesc>& ops, int64_t gen_id) {
     nfg->nfgen_family = AF_UNSPEC;
     nfg->version = NFNETLINK_V0;
     nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
-    Commit(nlh);
+    Commit(nlh, nullptr);
   }
 }
 
@@ -138,7 +189,7 @@ void BatchBuilder::EncodeTable(const OpDesc& op, int index) {
   if (op.echo) flags |= NLM_F_ECHO;
   nlmsghdr* nlh = Begin(type, op.family, flags, index, op.name.size() + op.userdata.size());
   nftnl_table_nlmsg_build_payload(nlh, t.get());
-  Commit(nlh);
+  Commit(nlh, &op);
 }
 
 void BatchBuilder::EncodeChain(const OpDesc& op, int index) {
@@ -177,7 +228,7 @@ void BatchBuilder::EncodeChain(const OpDesc& op, int index) {
   if (op.echo) flags |= NLM_F_ECHO;
   nlmsghdr* nlh = Begin(type, op.family, flags, index, room);
   nftnl_chain_nlmsg_build_payload(nlh, c.get());
-  Commit(nlh);
+  Commit(nlh, &op);
 }
 
 void BatchBuilder::EncodeRule(const OpDesc& op, int index) {
@@ -208,7 +259,7 @@ void BatchBuilder::EncodeRule(const OpDesc& op, int index) {
   nlmsghdr* nlh = Begin(type, op.family, flags, index,
                         op.table.size() + op.chain.size() + op.userdata.size() + ExprsSize(op.exprs));
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
-  Commit(nlh);
+  Commit(nlh, &op);
 }
 
 void BatchBuilder::EncodeSet(const OpDesc& op, int index) {
@@ -253,7 +304,7 @@ void BatchBuilder::EncodeSet(const OpDesc& op, int index) {
   nlmsghdr* nlh = Begin(type, op.family, flags, index,
                         op.table.size() + op.name.size() + op.userdata.size() + ExprsSize(op.exprs) + 128);
   nftnl_set_nlmsg_build_payload(nlh, s.get());
-  Commit(nlh);
+  Commit(nlh, &op);
 }
 
 void BatchBuilder::EncodeElements(const OpDesc& op, int index) {
@@ -296,8 +347,8 @@ void BatchBuilder::EncodeElements(const OpDesc& op, int index) {
           if (fl) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(fl));
           nlattr* key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
           mnl_attr_put(nlh, NFTA_DATA_VALUE, key_len, op.packed_keys.data() + k * key_len);
-          mnl_attr_nest_end(nlh, key);
-          mnl_attr_nest_end(nlh, el);
+          NestEnd(nlh, key, op, "element key");
+          NestEnd(nlh, el, op, "element");
           continue;
         }
         const ElemDesc& d = op.elems[k - packed];
@@ -317,9 +368,9 @@ void BatchBuilder::EncodeElements(const OpDesc& op, int index) {
         for (const auto& x : d.exprs) nftnl_set_elem_add_expr(e.get(), BuildExpr(x).release());
         nftnl_set_elem_nlmsg_build(nlh, e.get(), static_cast<int>(k - i + 1));
       }
-      mnl_attr_nest_end(nlh, nest);
+      NestEnd(nlh, nest, op, "element list");
     }
-    Commit(nlh);
+    Commit(nlh, &op);
     i = j;
   } while (i < total);
 }
@@ -354,14 +405,14 @@ void BatchBuilder::EncodeObject(const OpDesc& op, int index) {
   if (op.echo) flags |= NLM_F_ECHO;
   nlmsghdr* nlh = Begin(type, op.family, flags, index, op.table.size() + op.name.size() + op.userdata.size() + 128);
   nftnl_obj_nlmsg_build_payload(nlh, o.get());
-  Commit(nlh);
+  Commit(nlh, &op);
 }
 
 void BatchBuilder::EncodeFlush(const OpDesc& op, int index) {
   if (op.kind == Kind::Ruleset) {
     // "flush ruleset": delete every table of the family (all families if 0).
     nlmsghdr* nlh = Begin(NFT_MSG_DELTABLE, op.family, 0, index, 0);
-    Commit(nlh);
+    Commit(nlh, &op);
     return;
   }
   if (op.kind == Kind::Table || op.kind == Kind::Chain) {
@@ -373,7 +424,7 @@ void BatchBuilder::EncodeFlush(const OpDesc& op, int index) {
     if (op.kind == Kind::Chain) nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, op.name.c_str());
     nlmsghdr* nlh = Begin(NFT_MSG_DELRULE, op.family, 0, index, table.size() + op.name.size());
     nftnl_rule_nlmsg_build_payload(nlh, r.get());
-    Commit(nlh);
+    Commit(nlh, &op);
     return;
   }
   if (op.kind == Kind::Set) {
