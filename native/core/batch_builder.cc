@@ -65,6 +65,52 @@ size_t ElemSize(const ElemDesc& e) {
          e.objref.size() + ExprsSize(e.exprs);
 }
 
+// libmnl's mnl_attr_put also truncates nla_len, and advances nlmsg_len by the
+// truncated length: a single value over the limit leaves a consistent message
+// with the value cut short, which the message check cannot see. So every
+// variable-length value is checked before it is written (with room for the
+// attribute header and a string's NUL).
+void CheckValue(size_t size, int index, const std::string& what) {
+  if (size + MNL_ATTR_HDRLEN + 1 > kNetlinkLenMax)
+    throw TooLargeError(Where(index) + what + " is " + std::to_string(size) + " bytes, over the " +
+                        std::to_string(kNetlinkLenMax) +
+                        "-byte netlink limit of one attribute (16-bit lengths); nothing was sent");
+}
+
+void CheckExprValues(const std::vector<ExprDesc>& exprs, int index, const std::string& where) {
+  for (size_t i = 0; i < exprs.size(); i++) {
+    for (const auto& a : exprs[i].attrs)
+      CheckValue(a.bytes.size(), index, where + "expression " + std::to_string(i) + " (" + exprs[i].name + ")");
+  }
+}
+
+// Checks every value of an operation that one attribute carries (names,
+// userdata, devices, expression data, element keys and data).
+void CheckValues(const OpDesc& op, int index) {
+  CheckValue(op.table.size(), index, "the table name");
+  CheckValue(op.name.size(), index, "the name");
+  CheckValue(op.chain.size(), index, "the chain name");
+  CheckValue(op.set.size(), index, "the set name");
+  CheckValue(op.type.size(), index, "the chain type");
+  CheckValue(op.userdata.size(), index, "the userdata");
+  CheckValue(op.key_len, index, "the packed element key");
+  for (size_t i = 0; i < op.devices.size(); i++)
+    CheckValue(op.devices[i].size(), index, "device " + std::to_string(i));
+  CheckExprValues(op.exprs, index, "");
+  for (const auto& a : op.obj_attrs) CheckValue(a.bytes.size(), index, "an object attribute");
+  for (size_t i = 0; i < op.elems.size(); i++) {
+    const ElemDesc& e = op.elems[i];
+    std::string el = "element " + std::to_string(i);
+    CheckValue(e.key.size(), index, el + " key");
+    CheckValue(e.key_end.size(), index, el + " key end");
+    CheckValue(e.data.size(), index, el + " data");
+    CheckValue(e.chain.size(), index, el + " chain");
+    CheckValue(e.objref.size(), index, el + " object reference");
+    CheckValue(e.userdata.size(), index, el + " userdata");
+    CheckExprValues(e.exprs, index, el + " ");
+  }
+}
+
 uint16_t NewFlags(Verb v) {
   switch (v) {
     case Verb::Create: return NLM_F_CREATE | NLM_F_EXCL;
@@ -104,10 +150,11 @@ nlmsghdr* BatchBuilder::Begin(uint16_t type, uint16_t family, uint16_t flags, in
 
 void BatchBuilder::Commit(nlmsghdr* nlh, const OpDesc* op) {
   size_t start = reinterpret_cast<char*>(nlh) - buf_.data();
-  // nlmsg_len itself is 32 bits and always right; every attribute of the
-  // message is shorter than the message, so a message within the limit cannot
-  // hold a wrapped attribute, whatever libnftnl wrote into it. No nftables
-  // message needs more, so a larger one is refused rather than inspected.
+  // A wrapped nest leaves nlmsg_len (32 bits, advanced by every put) right,
+  // and every attribute is shorter than its message, so a message within the
+  // limit cannot hold a wrapped nest, whatever libnftnl wrote into it (single
+  // values are checked before: CheckValues). No nftables message needs more,
+  // so a larger one is refused rather than inspected.
   if (nlh->nlmsg_len > kNetlinkLenMax) {
     std::string what = op ? std::string("the ") + KindName(op->kind) + " message is " : "a message is ";
     throw TooLargeError(Where(msg_op_.back()) + what + std::to_string(nlh->nlmsg_len) + " bytes (" +
@@ -159,6 +206,7 @@ void BatchBuilder::Build(const std::vector<OpDesc>& ops, int64_t gen_id) {
 }
 
 void BatchBuilder::Encode(const OpDesc& op, int index) {
+  CheckValues(op, index);
   if (op.kind == Kind::Ruleset) return EncodeFlush(op, index);
   if (op.verb == Verb::Flush && op.kind != Kind::Element) return EncodeFlush(op, index);
   switch (op.kind) {
