@@ -69,18 +69,25 @@ size_t ElemSize(const ElemDesc& e) {
 // truncated length: a single value over the limit leaves a consistent message
 // with the value cut short, which the message check cannot see. So every
 // variable-length value is checked before it is written (with room for the
-// attribute header and a string's NUL).
-void CheckValue(size_t size, int index, const std::string& what) {
-  if (size + MNL_ATTR_HDRLEN + 1 > kNetlinkLenMax)
-    throw TooLargeError(Where(index) + what + " is " + std::to_string(size) + " bytes, over the " +
-                        std::to_string(kNetlinkLenMax) +
-                        "-byte netlink limit of one attribute (16-bit lengths); nothing was sent");
+// attribute header and a string's NUL). Names are built only on failure: this
+// runs for every element of a batch.
+bool Oversized(size_t size) { return size + MNL_ATTR_HDRLEN + 1 > kNetlinkLenMax; }
+
+[[noreturn]] void ThrowOversized(size_t size, int index, const std::string& what) {
+  throw TooLargeError(Where(index) + what + " is " + std::to_string(size) + " bytes, over the " +
+                      std::to_string(kNetlinkLenMax) +
+                      "-byte netlink limit of one attribute (16-bit lengths); nothing was sent");
+}
+
+void CheckValue(size_t size, int index, const char* what) {
+  if (Oversized(size)) ThrowOversized(size, index, what);
 }
 
 void CheckExprValues(const std::vector<ExprDesc>& exprs, int index, const std::string& where) {
   for (size_t i = 0; i < exprs.size(); i++) {
     for (const auto& a : exprs[i].attrs)
-      CheckValue(a.bytes.size(), index, where + "expression " + std::to_string(i) + " (" + exprs[i].name + ")");
+      if (Oversized(a.bytes.size()))
+        ThrowOversized(a.bytes.size(), index, where + "expression " + std::to_string(i) + " (" + exprs[i].name + ")");
   }
 }
 
@@ -95,19 +102,18 @@ void CheckValues(const OpDesc& op, int index) {
   CheckValue(op.userdata.size(), index, "the userdata");
   CheckValue(op.key_len, index, "the packed element key");
   for (size_t i = 0; i < op.devices.size(); i++)
-    CheckValue(op.devices[i].size(), index, "device " + std::to_string(i));
+    if (Oversized(op.devices[i].size())) ThrowOversized(op.devices[i].size(), index, "device " + std::to_string(i));
   CheckExprValues(op.exprs, index, "");
   for (const auto& a : op.obj_attrs) CheckValue(a.bytes.size(), index, "an object attribute");
   for (size_t i = 0; i < op.elems.size(); i++) {
     const ElemDesc& e = op.elems[i];
-    std::string el = "element " + std::to_string(i);
-    CheckValue(e.key.size(), index, el + " key");
-    CheckValue(e.key_end.size(), index, el + " key end");
-    CheckValue(e.data.size(), index, el + " data");
-    CheckValue(e.chain.size(), index, el + " chain");
-    CheckValue(e.objref.size(), index, el + " object reference");
-    CheckValue(e.userdata.size(), index, el + " userdata");
-    CheckExprValues(e.exprs, index, el + " ");
+    const std::pair<size_t, const char*> values[] = {{e.key.size(), " key"},     {e.key_end.size(), " key end"},
+                                                     {e.data.size(), " data"},   {e.chain.size(), " chain"},
+                                                     {e.objref.size(), " object reference"},
+                                                     {e.userdata.size(), " userdata"}};
+    for (const auto& [size, what] : values)
+      if (Oversized(size)) ThrowOversized(size, index, "element " + std::to_string(i) + what);
+    if (!e.exprs.empty()) CheckExprValues(e.exprs, index, "element " + std::to_string(i) + " ");
   }
 }
 
