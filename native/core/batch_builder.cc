@@ -83,11 +83,23 @@ void CheckValue(size_t size, int index, const char* what) {
   if (Oversized(size)) ThrowOversized(size, index, what);
 }
 
+// Data registers (expression data, element keys and values) are at most
+// NFT_DATA_VALUE_MAXLEN bytes; libnftnl 1.2.4 copies them into a register of
+// that size without checking, so a longer one overflows its heap object.
+[[noreturn]] void ThrowDataReg(size_t size, int index, const std::string& what) {
+  throw std::invalid_argument(Where(index) + what + " is " + std::to_string(size) + " bytes, over the " +
+                              std::to_string(NFT_DATA_VALUE_MAXLEN) +
+                              "-byte limit of a data value (NFT_DATA_VALUE_MAXLEN); nothing was sent");
+}
+
 void CheckExprValues(const std::vector<ExprDesc>& exprs, int index, const std::string& where) {
   for (size_t i = 0; i < exprs.size(); i++) {
-    for (const auto& a : exprs[i].attrs)
+    for (const auto& a : exprs[i].attrs) {
       if (Oversized(a.bytes.size()))
         ThrowOversized(a.bytes.size(), index, where + "expression " + std::to_string(i) + " (" + exprs[i].name + ")");
+      if (a.kind == AttrKind::Data && a.bytes.size() > NFT_DATA_VALUE_MAXLEN)
+        ThrowDataReg(a.bytes.size(), index, where + "expression " + std::to_string(i) + " (" + exprs[i].name + ") data");
+    }
   }
 }
 
@@ -113,6 +125,8 @@ void CheckValues(const OpDesc& op, int index) {
                                                      {e.userdata.size(), " userdata"}};
     for (const auto& [size, what] : values)
       if (Oversized(size)) ThrowOversized(size, index, "element " + std::to_string(i) + what);
+    for (const auto& [size, what] : {values[0], values[1], values[2]})
+      if (size > NFT_DATA_VALUE_MAXLEN) ThrowDataReg(size, index, "element " + std::to_string(i) + what);
     if (!e.exprs.empty()) CheckExprValues(e.exprs, index, "element " + std::to_string(i) + " ");
   }
 }

@@ -166,6 +166,18 @@ describe('the 16-bit attribute length', () => {
     expect(() => loadBinding().encode(encodeOps([chain]))).toThrow('operation 0: the table name is 70000 bytes')
   })
 
+  it('refuses data values over 64 bytes in encode() (libnftnl 1.2.4 copies them into a 64-byte register unchecked)', () => {
+    const data = new Uint8Array(200)
+    const rule: NativeOp = { verb: 'add', kind: 'rule', family: NETDEV, table: 't', chain: 'c', exprs: [{ type: 'cmp', sreg: 1, op: 0, data }] }
+    expect(() => loadBinding().encode(encodeOps([rule]))).toThrow(
+      'operation 0: expression 0 (cmp) data is 200 bytes, over the 64-byte limit of a data value (NFT_DATA_VALUE_MAXLEN); nothing was sent',
+    )
+    const elem: NativeOp = { verb: 'add', kind: 'element', family: NETDEV, table: 't', set: 's', elements: [{ key: new Uint8Array(4) }, { key: data }] }
+    expect(() => loadBinding().encode(encodeOps([elem]))).toThrow('operation 0: element 1 key is 200 bytes, over the 64-byte limit')
+    const fits: NativeOp = { verb: 'add', kind: 'element', family: NETDEV, table: 't', set: 's', elements: [{ key: new Uint8Array(64) }] }
+    expect(loadBinding().encode(encodeOps([fits])).length).toBeGreaterThan(64)
+  })
+
   it('still sends the largest messages nftkit builds: element lists are split below the limit', () => {
     const tx = nft.transaction()
     tx.add({ kind: 'table', name: 'big', family: 'ip' })
