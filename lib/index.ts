@@ -21,6 +21,7 @@ export {
   isNotFound,
   isAlreadyExists,
   isGenerationMismatch,
+  errnoName,
 } from './kernel/errors.js'
 export type { Family, Hook, ChainType, Policy, NamedPriority } from './kernel/constants.js'
 export type { KeyTypeName } from './kernel/datatypes.js'

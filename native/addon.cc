@@ -33,6 +33,8 @@ auto Guard(const Napi::Env& env, F&& f) -> decltype(f()) {
     throw;
   } catch (const SystemError& e) {
     throw ErrnoError(env, e.err(), e.what());
+  } catch (const TooLargeError& e) {
+    throw ErrnoError(env, EMSGSIZE, e.what());
   } catch (const std::invalid_argument& e) {
     throw ErrnoError(env, EINVAL, e.what());
   } catch (const std::exception& e) {

@@ -78,7 +78,8 @@ export interface NativeOp {
 /** A kernel error for one message of a batch. */
 export interface NativeOpError {
   readonly errno: number
-  readonly code: string
+  /** Not sent by the addon: the library names errnos itself (`errnoName`); ignored if given. */
+  readonly code?: string
   /** Index of the operation in the ops array, -1 for the batch itself. */
   readonly index: number
   readonly msgType: number
@@ -238,7 +239,7 @@ export type NativeMonitorEvent =
   /** The receive queue overflowed (or events piled up unread): notifications were lost. */
   | { readonly type: 'overrun' }
   /** Receiving failed; the monitor thread has stopped. */
-  | { readonly type: 'error'; readonly error: Error & { readonly errno: number; readonly code: string } }
+  | { readonly type: 'error'; readonly error: Error & { readonly errno: number; readonly code?: string } }
 
 /** Options of a native monitor. */
 export interface NativeMonitorOptions {

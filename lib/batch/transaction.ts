@@ -15,6 +15,7 @@ import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { setKey } from '../model/names.js'
 import { commentUserdata } from '../kernel/udata.js'
+import { DATA_VALUE_MAX, exprsAttrSize, hookAttrSize, NETDEVICE_MAX, NETLINK_ATTR_MAX, RULE_MAXEXPRS, sizeText } from '../kernel/limits.js'
 import {
   checkChainType,
   checkComment,
@@ -25,7 +26,7 @@ import {
   checkUint,
   resolvePriority,
 } from '../model/validate.js'
-import type { NativeOp } from '../../types/native.js'
+import type { NativeElement, NativeExpr, NativeOp } from '../../types/native.js'
 import { type KnownSet, type Operation, type RuleRef, type SetRef, type SetResolver, type Verb, VERBS_BY_KIND } from '../model/operations.js'
 import { elementOp, type PreparedBatch } from './prepared.js'
 
@@ -72,6 +73,32 @@ export function keyDatatypes(type: unknown, path: string): Datatype[] {
       invalid(Array.isArray(type) ? `${path}[${i}]` : path, `Expected a key type: ${Object.keys(DATATYPES).join(', ')}`, n)
     return DATATYPES[n as KeyTypeName]
   })
+}
+
+/**
+ * Refuses a device list netlink cannot carry (the hook attribute's 16-bit
+ * length would wrap, and the kernel would read the rest of it as other chain
+ * attributes) or the kernel refuses (EFBIG from NFT_NETDEVICE_MAX).
+ */
+function checkDevices(devices: readonly string[], path: string): void {
+  const size = hookAttrSize(devices)
+  if (size > NETLINK_ATTR_MAX)
+    invalid(path, `Expected a device list that fits one netlink attribute: ${devices.length} devices need ${sizeText(size)} of netlink attributes, over the 64 KiB limit of one attribute (${NETLINK_ATTR_MAX} bytes)`, devices)
+  if (devices.length > NETDEVICE_MAX)
+    invalid(path, `Expected at most ${NETDEVICE_MAX} devices per hook (the kernel refuses more with EFBIG: NFT_NETDEVICE_MAX is ${NETDEVICE_MAX + 1})`, devices)
+}
+
+/**
+ * Refuses a rule whose expression list netlink cannot carry (over 64 KiB: the
+ * length would wrap) or the kernel refuses (more than NFT_RULE_MAXEXPRS).
+ */
+function checkRuleSize(exprs: readonly NativeExpr[], given: readonly unknown[], path: string): void {
+  // The wire limit first, as for devices: it holds whatever the kernel version.
+  const size = exprsAttrSize(exprs)
+  if (size > NETLINK_ATTR_MAX)
+    invalid(path, `Expected expressions that fit one netlink attribute: ${exprs.length} kernel expressions need up to ${sizeText(size)} of netlink attributes, over the 64 KiB limit of one attribute (${NETLINK_ATTR_MAX} bytes)`, given)
+  if (exprs.length > RULE_MAXEXPRS)
+    invalid(path, `Expected at most ${RULE_MAXEXPRS} kernel expressions per rule (the kernel's NFT_RULE_MAXEXPRS): these ${given.length} matches and statements compile to ${exprs.length}`, given)
 }
 
 /**
@@ -299,6 +326,7 @@ export class Transaction {
       c.devices?.forEach((d, i) => {
         if (typeof d !== 'string' || d.length === 0 || Buffer.byteLength(d) > 15) invalid(`${path}.devices[${i}]`, 'Expected an interface name of 1-15 bytes', d)
       })
+      if (c.devices) checkDevices(c.devices, `${path}.devices`)
       if (c.policy !== undefined && c.policy !== 'accept' && c.policy !== 'drop') invalid(`${path}.policy`, "Expected 'accept' or 'drop'", c.policy)
       Object.assign(native, {
         hook: hookNumber(family, hook),
@@ -338,6 +366,7 @@ export class Transaction {
       },
       nextSetId: () => this.#nextSetId++,
     }, `${path}.exprs`)
+    checkRuleSize(compiled.exprs, rule.exprs, `${path}.exprs`)
     // One literal shape for every rule op (absent fields undefined): spreads
     // made V8 build hidden classes per rule.
     const native: NativeOp = {
@@ -378,6 +407,9 @@ export class Transaction {
       flags |= FLAGS[f as keyof typeof FLAGS]
     })
     const interval = (flags & SET_FLAG.interval) !== 0
+    const keyLen = key.length > 1 ? key.reduce((a, t) => a + paddedSize(t.size), 0) : key[0].size
+    if (keyLen > DATA_VALUE_MAX)
+      invalid(`${path}.type`, `Expected a key of at most ${DATA_VALUE_MAX} bytes (the kernel's NFT_DATA_VALUE_MAXLEN), not ${keyLen} bytes`, s.type)
     if (interval) key.forEach((t, i) => {
       // Marks are stored big-endian in one-field interval sets (as nft does); not in concatenations.
       if (!t.ordered && !(t.name === 'mark' && key.length === 1)) invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
@@ -410,7 +442,7 @@ export class Transaction {
         setId: id,
         flags,
         keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
-        keyLen: key.length > 1 ? key.reduce((a, t) => a + paddedSize(t.size), 0) : key[0].size,
+        keyLen,
         ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : data ? { dataType: data.id, dataLen: data.size } : {}),
         ...(key.length > 1 && interval ? { concat: key.map((t) => t.size) } : {}),
         ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { type Family, FAMILY_NUMBER } from '../kernel/constants.js'
-import { explain, messageName, NftError, invalid } from '../kernel/errors.js'
+import { errnoName, explain, messageName, NftError, invalid } from '../kernel/errors.js'
 import { decodeListing, type Listing, setShapeOf } from './listing.js'
 import { loadBinding } from './native.js'
 import type { NftObject } from '../model/objects.js'
@@ -123,13 +123,14 @@ function commitError(res: NativeCommitResult, ops: readonly Operation[], owner: 
   const errors = (res.errors ?? []).map((e) => {
     const i = e.index < 0 ? undefined : owner ? owner[e.index] : e.index < ops.length ? e.index : undefined
     const op = i !== undefined ? ops[i] : undefined
-    const what = op ? `${op.verb} ${label(op)}` : e.index === -1 && e.code === 'ERESTART' ? 'commit' : 'batch'
-    const reason = explain(e.code, op?.verb ?? '', op?.object.kind ?? '')
+    const code = errnoName(e.errno)
+    const what = op ? `${op.verb} ${label(op)}` : e.index === -1 && code === 'ERESTART' ? 'commit' : 'batch'
+    const reason = explain(code, op?.verb ?? '', op?.object.kind ?? '')
     const ext = e.extMessage ? ` (kernel: ${e.extMessage})` : ''
     return new NftError({
       errno: e.errno,
-      code: e.code,
-      message: `${what}: ${reason} [${e.code}]${ext}`,
+      code,
+      message: `${what}: ${reason} [${code}]${ext}`,
       op: messageName(e.msgType),
       index: i,
       object: op?.object as NftObject | undefined,
@@ -147,9 +148,10 @@ function commitError(res: NativeCommitResult, ops: readonly Operation[], owner: 
 /** Wraps an error thrown by the addon (system call failure, busy socket). */
 function systemError(e: unknown, what: string): unknown {
   if (e instanceof Error && typeof (e as { errno?: unknown }).errno === 'number') {
-    const x = e as Error & { errno: number; code: string }
-    const msg = x.code === 'EBUSY' ? `${what}: connection busy: another commit or list is in flight (await it first)` : `${what}: ${x.message} [${x.code}]`
-    return new NftError({ errno: x.errno, code: x.code, message: msg })
+    const x = e as Error & { errno: number }
+    const code = errnoName(x.errno)
+    const msg = code === 'EBUSY' ? `${what}: connection busy: another commit or list is in flight (await it first)` : `${what}: ${x.message} [${code}]`
+    return new NftError({ errno: x.errno, code, message: msg })
   }
   return e
 }

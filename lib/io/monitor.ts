@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { type Family, familyName } from '../kernel/constants.js'
-import { NftError } from '../kernel/errors.js'
+import { errnoName, NftError } from '../kernel/errors.js'
 import { loadBinding } from './native.js'
 import { netnsPath } from './client.js'
 import type { NativeBinding, NativeMonitor, NativeMonitorEvent } from '../../types/native.js'
@@ -213,10 +213,11 @@ export class Monitor extends EventEmitter<MonitorEventMap> {
       // The callback holds `this`: an open monitor is never collected.
       this.#native = new binding.Monitor(this.netnsPath, (events) => this.#dispatch(events), { receiveBuffer })
     } catch (e) {
-      const x = e as Error & { errno?: number; code?: string }
+      const x = e as Error & { errno?: number }
       if (typeof x.errno !== 'number') throw e
       const where = this.netnsPath ? ` in ${this.netnsPath}` : ''
-      throw new NftError({ errno: x.errno, code: x.code ?? 'EIO', message: `open monitor${where}: ${x.message} [${x.code}]` })
+      const code = errnoName(x.errno)
+      throw new NftError({ errno: x.errno, code, message: `open monitor${where}: ${x.message} [${code}]` })
     }
     if (opts.unref) this.#native.unref()
   }
@@ -327,7 +328,8 @@ export class Monitor extends EventEmitter<MonitorEventMap> {
       if (this.#closed) return
       if (raw.type === 'error') {
         const x = raw.error
-        const err = new NftError({ errno: x.errno, code: x.code, message: `${x.message} [${x.code}]` })
+        const code = errnoName(x.errno)
+        const err = new NftError({ errno: x.errno, code, message: `${x.message} [${code}]` })
         this.#closed = true
         this.#native.close()
         this.emit('error', err)

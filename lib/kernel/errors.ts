@@ -3,6 +3,35 @@
  * caught before anything reaches the kernel ({@link NftValidationError}).
  * @module
  */
+import { constants } from 'node:os'
+import { NETDEVICE_MAX } from './limits.js'
+
+/**
+ * Linux errno names Node's `os.constants.errno` lacks but nf_tables returns:
+ * ERESTART (a stale generation id), and ENOTSUPP, a kernel-internal code
+ * some netlink paths leak to user space.
+ */
+const LINUX_ONLY_ERRNOS: Readonly<Record<string, number>> = { ERESTART: 85, ENOTSUPP: 524 }
+
+/** Where two names share a number, the one the kernel and nft use. */
+const PREFERRED = new Set(['EAGAIN', 'EDEADLK', 'EOPNOTSUPP'])
+
+/** errno number -> name, from the platform's own table (derived, not hand-listed). */
+const ERRNO_NAMES: ReadonlyMap<number, string> = (() => {
+  const names = new Map<number, string>()
+  for (const [name, n] of Object.entries({ ...constants.errno, ...LINUX_ONLY_ERRNOS })) {
+    if (!names.has(n) || PREFERRED.has(name)) names.set(n, name)
+  }
+  return names
+})()
+
+/**
+ * The name of a positive errno (`27` -> `'EFBIG'`). A number with no name on
+ * this platform comes back as `ERRNO_<n>`, keeping the number visible.
+ */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? `ERRNO_${errno}`
+}
 
 /** Kernel message type names by NFT_MSG_* number, for error messages. */
 const MSG_NAMES: Record<number, string> = {
@@ -189,9 +218,19 @@ export function explain(code: string, verb: string, kind: string): string {
     case 'ENFILE':
       return kind === 'set' || kind === 'map' || kind === 'element' ? 'set or map is full (its size limit is reached)' : 'too many objects'
     case 'ERANGE':
-      return 'a value is out of the range the kernel accepts (e.g. a timeout too large)'
+      return 'a value is out of the range the kernel accepts (e.g. a timeout too large, or userdata over 256 bytes)'
     case 'E2BIG':
-      return 'too large for the kernel'
+      return 'too large for the kernel (e.g. more than 16 fields in a concatenated set key)'
+    case 'EFBIG':
+      // nf_tables returns EFBIG for a hook's device list reaching NFT_NETDEVICE_MAX
+      // and for a rule whose expressions take 4 KiB or more of kernel memory.
+      return kind === 'chain'
+        ? `too many devices: at most ${NETDEVICE_MAX} devices per hook (the kernel's NFT_NETDEVICE_MAX is ${NETDEVICE_MAX + 1})`
+        : kind === 'rule'
+          ? 'the rule is too large: its expressions take 4 KiB or more of kernel memory (split it into several rules)'
+          : 'too large for the kernel'
+    case 'EOVERFLOW':
+      return 'a kernel counter would overflow (e.g. too many references to one object)'
     case 'ELOOP':
       return 'would create a jump loop'
     case 'EMLINK':
@@ -199,7 +238,7 @@ export function explain(code: string, verb: string, kind: string): string {
     case 'ENOBUFS':
       return 'the netlink socket ran out of buffer space'
     case 'EMSGSIZE':
-      return 'the batch is larger than the socket can send'
+      return 'a netlink message or attribute is larger than netlink can carry (64 KiB per message or attribute)'
     default:
       return code
   }

@@ -22,6 +22,35 @@ constexpr size_t kElemNestLimit = 60000;
 
 std::string Where(int index) { return "operation " + std::to_string(index) + ": "; }
 
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::Table: return "table";
+    case Kind::Chain: return "chain";
+    case Kind::Rule: return "rule";
+    case Kind::Set: return "set";
+    case Kind::Element: return "set element";
+    case Kind::Object: return "object";
+    case Kind::Ruleset: return "ruleset";
+  }
+  return "operation";
+}
+
+// The parts of an operation that can make its message large, for the error.
+std::string Bulk(const OpDesc& op) {
+  std::string s;
+  auto part = [&](size_t n, const char* what) {
+    if (n == 0) return;
+    if (!s.empty()) s += ", ";
+    s += std::to_string(n) + what;
+  };
+  part(op.devices.size(), " hook devices");
+  part(op.exprs.size(), " expressions");
+  part(op.elems.size() + (op.key_len ? op.packed_keys.size() / op.key_len : 0), " elements");
+  part(op.userdata.size(), " bytes of userdata");
+  part(op.obj_attrs.size(), " object attributes");
+  return s.empty() ? std::string("its names") : s;
+}
+
 size_t ExprsSize(const std::vector<ExprDesc>& exprs) {
   size_t n = 0;
   for (const auto& e : exprs) {
@@ -36,6 +65,72 @@ size_t ElemSize(const ElemDesc& e) {
          e.objref.size() + ExprsSize(e.exprs);
 }
 
+// libmnl's mnl_attr_put also truncates nla_len, and advances nlmsg_len by the
+// truncated length: a single value over the limit leaves a consistent message
+// with the value cut short, which the message check cannot see. So every
+// variable-length value is checked before it is written (with room for the
+// attribute header and a string's NUL). Names are built only on failure: this
+// runs for every element of a batch.
+bool Oversized(size_t size) { return size + MNL_ATTR_HDRLEN + 1 > kNetlinkLenMax; }
+
+[[noreturn]] void ThrowOversized(size_t size, int index, const std::string& what) {
+  throw TooLargeError(Where(index) + what + " is " + std::to_string(size) + " bytes, over the " +
+                      std::to_string(kNetlinkLenMax) +
+                      "-byte netlink limit of one attribute (16-bit lengths); nothing was sent");
+}
+
+void CheckValue(size_t size, int index, const char* what) {
+  if (Oversized(size)) ThrowOversized(size, index, what);
+}
+
+// Data registers (expression data, element keys and values) are at most
+// NFT_DATA_VALUE_MAXLEN bytes; libnftnl 1.2.4 copies them into a register of
+// that size without checking, so a longer one overflows its heap object.
+[[noreturn]] void ThrowDataReg(size_t size, int index, const std::string& what) {
+  throw std::invalid_argument(Where(index) + what + " is " + std::to_string(size) + " bytes, over the " +
+                              std::to_string(NFT_DATA_VALUE_MAXLEN) +
+                              "-byte limit of a data value (NFT_DATA_VALUE_MAXLEN); nothing was sent");
+}
+
+void CheckExprValues(const std::vector<ExprDesc>& exprs, int index, const std::string& where) {
+  for (size_t i = 0; i < exprs.size(); i++) {
+    for (const auto& a : exprs[i].attrs) {
+      if (Oversized(a.bytes.size()))
+        ThrowOversized(a.bytes.size(), index, where + "expression " + std::to_string(i) + " (" + exprs[i].name + ")");
+      if (a.kind == AttrKind::Data && a.bytes.size() > NFT_DATA_VALUE_MAXLEN)
+        ThrowDataReg(a.bytes.size(), index, where + "expression " + std::to_string(i) + " (" + exprs[i].name + ") data");
+    }
+  }
+}
+
+// Checks every value of an operation that one attribute carries (names,
+// userdata, devices, expression data, element keys and data).
+void CheckValues(const OpDesc& op, int index) {
+  CheckValue(op.table.size(), index, "the table name");
+  CheckValue(op.name.size(), index, "the name");
+  CheckValue(op.chain.size(), index, "the chain name");
+  CheckValue(op.set.size(), index, "the set name");
+  CheckValue(op.type.size(), index, "the chain type");
+  CheckValue(op.userdata.size(), index, "the userdata");
+  CheckValue(op.key_len, index, "the packed element key");
+  for (size_t i = 0; i < op.devices.size(); i++)
+    if (Oversized(op.devices[i].size())) ThrowOversized(op.devices[i].size(), index, "device " + std::to_string(i));
+  CheckExprValues(op.exprs, index, "");
+  for (const auto& a : op.obj_attrs) CheckValue(a.bytes.size(), index, "an object attribute");
+  for (size_t i = 0; i < op.elems.size(); i++) {
+    const ElemDesc& e = op.elems[i];
+    const std::pair<size_t, const char*> values[] = {{e.key.size(), " key"},     {e.key_end.size(), " key end"},
+                                                     {e.data.size(), " data"},   {e.chain.size(), " chain"},
+                                                     {e.objref.size(), " object reference"},
+                                                     {e.userdata.size(), " userdata"}};
+    for (const auto& [size, what] : values)
+      if (Oversized(size)) ThrowOversized(size, index, "element " + std::to_string(i) + what);
+    for (const auto& [size, what] : {values[0], values[1], values[2]})
+      if (size > NFT_DATA_VALUE_MAXLEN) ThrowDataReg(size, index, "element " + std::to_string(i) + what);
+    if (!e.exprs.empty()) CheckExprValues(e.exprs, index, "element " + std::to_string(i) + " ");
+  }
+}
+
 uint16_t NewFlags(Verb v) {
   switch (v) {
     case Verb::Create: return NLM_F_CREATE | NLM_F_EXCL;
@@ -46,6 +141,17 @@ uint16_t NewFlags(Verb v) {
 }  // namespace
 
 BatchBuilder::BatchBuilder(uint32_t first_seq) : first_seq_(first_seq), seq_(first_seq) {}
+
+void BatchBuilder::NestEnd(nlmsghdr* nlh, nlattr* nest, const OpDesc& op, const char* what) {
+  // mnl_attr_nest_end stores tail - nest in the 16-bit nla_len: check first.
+  size_t real = static_cast<size_t>(reinterpret_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) -
+                                    reinterpret_cast<char*>(nest));
+  if (real > kNetlinkLenMax)
+    throw TooLargeError(Where(msg_op_.back()) + "the " + what + " of the " + KindName(op.kind) + " is " +
+                        std::to_string(real) + " bytes (" + Bulk(op) + "), over the " + std::to_string(kNetlinkLenMax) +
+                        "-byte netlink limit of one attribute (16-bit lengths); nothing was sent");
+  mnl_attr_nest_end(nlh, nest);
+}
 
 int BatchBuilder::OpForSeq(uint32_t seq) const {
   if (seq < first_seq_ || seq >= seq_) return -1;
@@ -62,8 +168,20 @@ nlmsghdr* BatchBuilder::Begin(uint16_t type, uint16_t family, uint16_t flags, in
   return nlh;
 }
 
-void BatchBuilder::Commit(nlmsghdr* nlh) {
+void BatchBuilder::Commit(nlmsghdr* nlh, const OpDesc* op) {
   size_t start = reinterpret_cast<char*>(nlh) - buf_.data();
+  // A wrapped nest leaves nlmsg_len (32 bits, advanced by every put) right,
+  // and every attribute is shorter than its message, so a message within the
+  // limit cannot hold a wrapped nest, whatever libnftnl wrote into it (single
+  // values are checked before: CheckValues). No nftables message needs more,
+  // so a larger one is refused rather than inspected.
+  if (nlh->nlmsg_len > kNetlinkLenMax) {
+    std::string what = op ? std::string("the ") + KindName(op->kind) + " message is " : "a message is ";
+    throw TooLargeError(Where(msg_op_.back()) + what + std::to_string(nlh->nlmsg_len) + " bytes (" +
+                        (op ? Bulk(*op) : std::string("batch framing")) + "), over the " +
+                        std::to_string(kNetlinkLenMax) +
+                        "-byte netlink limit of one message or attribute (16-bit lengths); nothing was sent");
+  }
   buf_.resize(start + MNL_ALIGN(nlh->nlmsg_len));
 }
 
@@ -86,7 +204,7 @@ void BatchBuilder::Build(const std::vector<OpDesc>& ops, int64_t gen_id) {
     nfg->version = NFNETLINK_V0;
     nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
     if (gen_id >= 0) mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(static_cast<uint32_t>(gen_id)));
-    Commit(nlh);
+    Commit(nlh, nullptr);
   }
   for (size_t i = 0; i < ops.size(); i++) Encode(ops[i], static_cast<int>(i));
   {
@@ -103,11 +221,12 @@ void BatchBuilder::Build(const std::vector<OpDesc>& ops, int64_t gen_id) {
     nfg->nfgen_family = AF_UNSPEC;
     nfg->version = NFNETLINK_V0;
     nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
-    Commit(nlh);
+    Commit(nlh, nullptr);
   }
 }
 
 void BatchBuilder::Encode(const OpDesc& op, int index) {
+  CheckValues(op, index);
   if (op.kind == Kind::Ruleset) return EncodeFlush(op, index);
   if (op.verb == Verb::Flush && op.kind != Kind::Element) return EncodeFlush(op, index);
   switch (op.kind) {
@@ -138,7 +257,7 @@ void BatchBuilder::EncodeTable(const OpDesc& op, int index) {
   if (op.echo) flags |= NLM_F_ECHO;
   nlmsghdr* nlh = Begin(type, op.family, flags, index, op.name.size() + op.userdata.size());
   nftnl_table_nlmsg_build_payload(nlh, t.get());
-  Commit(nlh);
+  Commit(nlh, &op);
 }
 
 void BatchBuilder::EncodeChain(const OpDesc& op, int index) {
@@ -177,7 +296,7 @@ void BatchBuilder::EncodeChain(const OpDesc& op, int index) {
   if (op.echo) flags |= NLM_F_ECHO;
   nlmsghdr* nlh = Begin(type, op.family, flags, index, room);
   nftnl_chain_nlmsg_build_payload(nlh, c.get());
-  Commit(nlh);
+  Commit(nlh, &op);
 }
 
 void BatchBuilder::EncodeRule(const OpDesc& op, int index) {
@@ -208,7 +327,7 @@ void BatchBuilder::EncodeRule(const OpDesc& op, int index) {
   nlmsghdr* nlh = Begin(type, op.family, flags, index,
                         op.table.size() + op.chain.size() + op.userdata.size() + ExprsSize(op.exprs));
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
-  Commit(nlh);
+  Commit(nlh, &op);
 }
 
 void BatchBuilder::EncodeSet(const OpDesc& op, int index) {
@@ -253,7 +372,7 @@ void BatchBuilder::EncodeSet(const OpDesc& op, int index) {
   nlmsghdr* nlh = Begin(type, op.family, flags, index,
                         op.table.size() + op.name.size() + op.userdata.size() + ExprsSize(op.exprs) + 128);
   nftnl_set_nlmsg_build_payload(nlh, s.get());
-  Commit(nlh);
+  Commit(nlh, &op);
 }
 
 void BatchBuilder::EncodeElements(const OpDesc& op, int index) {
@@ -296,8 +415,8 @@ void BatchBuilder::EncodeElements(const OpDesc& op, int index) {
           if (fl) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(fl));
           nlattr* key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
           mnl_attr_put(nlh, NFTA_DATA_VALUE, key_len, op.packed_keys.data() + k * key_len);
-          mnl_attr_nest_end(nlh, key);
-          mnl_attr_nest_end(nlh, el);
+          NestEnd(nlh, key, op, "element key");
+          NestEnd(nlh, el, op, "element");
           continue;
         }
         const ElemDesc& d = op.elems[k - packed];
@@ -317,9 +436,9 @@ void BatchBuilder::EncodeElements(const OpDesc& op, int index) {
         for (const auto& x : d.exprs) nftnl_set_elem_add_expr(e.get(), BuildExpr(x).release());
         nftnl_set_elem_nlmsg_build(nlh, e.get(), static_cast<int>(k - i + 1));
       }
-      mnl_attr_nest_end(nlh, nest);
+      NestEnd(nlh, nest, op, "element list");
     }
-    Commit(nlh);
+    Commit(nlh, &op);
     i = j;
   } while (i < total);
 }
@@ -354,14 +473,14 @@ void BatchBuilder::EncodeObject(const OpDesc& op, int index) {
   if (op.echo) flags |= NLM_F_ECHO;
   nlmsghdr* nlh = Begin(type, op.family, flags, index, op.table.size() + op.name.size() + op.userdata.size() + 128);
   nftnl_obj_nlmsg_build_payload(nlh, o.get());
-  Commit(nlh);
+  Commit(nlh, &op);
 }
 
 void BatchBuilder::EncodeFlush(const OpDesc& op, int index) {
   if (op.kind == Kind::Ruleset) {
     // "flush ruleset": delete every table of the family (all families if 0).
     nlmsghdr* nlh = Begin(NFT_MSG_DELTABLE, op.family, 0, index, 0);
-    Commit(nlh);
+    Commit(nlh, &op);
     return;
   }
   if (op.kind == Kind::Table || op.kind == Kind::Chain) {
@@ -373,7 +492,7 @@ void BatchBuilder::EncodeFlush(const OpDesc& op, int index) {
     if (op.kind == Kind::Chain) nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, op.name.c_str());
     nlmsghdr* nlh = Begin(NFT_MSG_DELRULE, op.family, 0, index, table.size() + op.name.size());
     nftnl_rule_nlmsg_build_payload(nlh, r.get());
-    Commit(nlh);
+    Commit(nlh, &op);
     return;
   }
   if (op.kind == Kind::Set) {

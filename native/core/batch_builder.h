@@ -2,6 +2,7 @@
 // more messages per operation (large element lists are split), BATCH_END.
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,20 @@
 #include "core/types.h"
 
 namespace nftkit {
+
+// Netlink lengths are 16 bits (nlattr.nla_len), and libmnl's nest end and
+// attribute put truncate silently: a nest over this size wraps, and the kernel
+// parses the rest of its bytes as the next attributes of the message. Every
+// message the builder writes must stay within it (no nftables message needs
+// more: element lists are split well below it).
+constexpr size_t kNetlinkLenMax = 0xFFFF;
+
+// A message or attribute too large for netlink's 16-bit lengths. The glue
+// reports it as EMSGSIZE; nothing of the batch is sent.
+class TooLargeError : public std::length_error {
+ public:
+  using std::length_error::length_error;
+};
 
 class BatchBuilder {
  public:
@@ -20,7 +35,8 @@ class BatchBuilder {
   BatchBuilder(BatchBuilder&&) = default;
 
   // Encodes the whole batch. gen_id >= 0 binds the batch to that generation.
-  // Throws std::invalid_argument (with the op index in the message) on bad input.
+  // Throws std::invalid_argument (with the op index in the message) on bad input,
+  // TooLargeError when a message or nested attribute exceeds kNetlinkLenMax.
   void Build(const std::vector<OpDesc>& ops, int64_t gen_id);
 
   const std::string& bytes() const { return buf_; }
@@ -32,7 +48,10 @@ class BatchBuilder {
 
  private:
   struct nlmsghdr* Begin(uint16_t type, uint16_t family, uint16_t flags, int op_index, size_t room);
-  void Commit(struct nlmsghdr* nlh);
+  // Ends a message; `op` (null for BEGIN/END) names its largest parts if it is too large.
+  void Commit(struct nlmsghdr* nlh, const OpDesc* op);
+  // mnl_attr_nest_end, after checking the nest's real length fits nla_len.
+  void NestEnd(struct nlmsghdr* nlh, struct nlattr* nest, const OpDesc& op, const char* what);
   void Encode(const OpDesc& op, int index);
   void EncodeTable(const OpDesc& op, int index);
   void EncodeChain(const OpDesc& op, int index);

@@ -41,19 +41,6 @@ std::string Str(const Napi::Env& env, const Napi::Value& v, const char* where) {
   return v.As<Napi::String>().Utf8Value();
 }
 
-const char* ErrnoName(int e) {
-  switch (e) {
-#define E(x) case x: return #x;
-    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG) E(EBADF) E(EAGAIN) E(ENOMEM) E(EACCES)
-    E(EFAULT) E(EBUSY) E(EEXIST) E(ENODEV) E(ENOTDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOSPC) E(ERANGE)
-    E(ENAMETOOLONG) E(ENOTEMPTY) E(ELOOP) E(EOPNOTSUPP) E(EPROTONOSUPPORT) E(EAFNOSUPPORT) E(ENOBUFS)
-    E(EMSGSIZE) E(ERESTART) E(ETIMEDOUT) E(ECONNREFUSED)
-    E(EOVERFLOW) E(EBADMSG) E(EPROTO) E(ENOTSOCK)
-#undef E
-    default: return "EUNKNOWN";
-  }
-}
-
 }  // namespace
 
 std::vector<OpDesc> ReadOps(const Napi::Env& env, const Napi::Value& value) {
@@ -158,7 +145,6 @@ Napi::Value ToJs(const Napi::Env& env, const CommitResult& c, uint32_t messages,
     const OpError& e = c.errors[i];
     Napi::Object x = Napi::Object::New(env);
     x.Set("errno", Napi::Number::New(env, e.err));
-    x.Set("code", Napi::String::New(env, ErrnoName(e.err)));
     x.Set("index", Napi::Number::New(env, e.op_index));
     x.Set("msgType", Napi::Number::New(env, e.msg_type));
     if (!e.ext_msg.empty()) x.Set("extMessage", Napi::String::New(env, e.ext_msg));
@@ -171,8 +157,9 @@ Napi::Value ToJs(const Napi::Env& env, const CommitResult& c, uint32_t messages,
 
 Napi::Error ErrnoError(const Napi::Env& env, int err, const std::string& message) {
   Napi::Error e = Napi::Error::New(env, message);
+  // The errno's name (code) is added by lib/errors.ts from os.constants.errno:
+  // one table for every errno, rather than a hand list here that fell behind.
   e.Set("errno", Napi::Number::New(env, err));
-  e.Set("code", Napi::String::New(env, ErrnoName(err)));
   return e;
 }
 

@@ -17,7 +17,7 @@ Napi::Value ToJs(const Napi::Env& env, const Record& r);
 Napi::Value ToJs(const Napi::Env& env, const DumpResult& d);
 Napi::Value ToJs(const Napi::Env& env, const CommitResult& c, uint32_t messages, size_t bytes);
 
-// Creates an Error carrying errno/code/syscall-like facts for TS to wrap.
+// Creates an Error carrying the errno for TS to wrap (TS names it: errnoName).
 Napi::Error ErrnoError(const Napi::Env& env, int err, const std::string& message);
 
 }  // namespace nftkit

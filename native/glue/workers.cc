@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "core/batch_builder.h"
 #include "core/netlink_socket.h"
 #include "glue/convert.h"
 
@@ -26,6 +27,9 @@ class PromiseWorker : public Napi::AsyncWorker {
       work_();
     } catch (const SystemError& e) {
       err_ = e.err();
+      SetError(e.what());
+    } catch (const TooLargeError& e) {
+      err_ = EMSGSIZE;
       SetError(e.what());
     } catch (const std::invalid_argument& e) {
       err_ = EINVAL;

@@ -6,6 +6,7 @@ import {
   checkKeys,
   describe as describeValue,
   didYouMean,
+  errnoName,
   explain,
   invalid,
   isAlreadyExists,
@@ -15,6 +16,7 @@ import {
   NftError,
   NftValidationError,
 } from '../../lib/kernel/errors.js'
+import { constants } from 'node:os'
 import * as api from '../../lib/index.js'
 
 const nftError = (code: string, errno = 1) => new NftError({ errno, code, message: `${code} happened` })
@@ -159,6 +161,37 @@ describe('predicates', () => {
     expect(api.isNotFound).toBe(isNotFound)
     expect(api.NftError).toBe(NftError)
     expect(api.NftValidationError).toBe(NftValidationError)
+    expect(api.errnoName).toBe(errnoName)
+  })
+})
+
+describe('errnoName', () => {
+  it('names the errnos nf_tables returns for limits, never EUNKNOWN', () => {
+    // The addon's old hand list had none of EFBIG, so 300 devices came back as EUNKNOWN.
+    expect(errnoName(27)).toBe('EFBIG')
+    expect(errnoName(7)).toBe('E2BIG')
+    expect(errnoName(34)).toBe('ERANGE')
+    expect(errnoName(90)).toBe('EMSGSIZE')
+    expect(errnoName(75)).toBe('EOVERFLOW')
+    expect(errnoName(2)).toBe('ENOENT')
+    expect(errnoName(22)).toBe('EINVAL')
+  })
+
+  it('adds the Linux names Node lacks and prefers the kernel name of shared numbers', () => {
+    expect(errnoName(85)).toBe('ERESTART')
+    expect(errnoName(524)).toBe('ENOTSUPP')
+    expect(errnoName(95)).toBe('EOPNOTSUPP') // not ENOTSUP
+    expect(errnoName(11)).toBe('EAGAIN') // not EWOULDBLOCK
+  })
+
+  it('names every errno of os.constants.errno with a name of that number', () => {
+    const table = constants.errno as Record<string, number>
+    for (const n of Object.values(table)) expect(table[errnoName(n)]).toBe(n)
+  })
+
+  it('keeps the number of an errno with no name', () => {
+    expect(errnoName(4000)).toBe('ERRNO_4000')
+    for (let n = 1; n < 600; n++) expect(errnoName(n)).not.toBe('EUNKNOWN')
   })
 })
 
@@ -186,6 +219,16 @@ describe('explain', () => {
     expect(explain('ELOOP', 'add', 'rule')).toBe('would create a jump loop')
     expect(explain('ENOSPC', 'add', 'element')).toContain('set or map is full')
     expect(explain('EWHATEVER', 'add', 'rule')).toBe('EWHATEVER')
+  })
+
+  it('explains the size limits: devices per hook, rule size, netlink lengths', () => {
+    expect(explain('EFBIG', 'add', 'chain')).toBe('too many devices: at most 255 devices per hook (the kernel\'s NFT_NETDEVICE_MAX is 256)')
+    expect(explain('EFBIG', 'add', 'rule')).toContain('4 KiB or more of kernel memory')
+    expect(explain('EFBIG', 'add', 'set')).toBe('too large for the kernel')
+    expect(explain('EMSGSIZE', 'add', 'chain')).toContain('64 KiB per message or attribute')
+    expect(explain('E2BIG', 'add', 'set')).toContain('too large for the kernel')
+    expect(explain('ERANGE', 'add', 'table')).toContain('out of the range')
+    expect(explain('EOVERFLOW', 'add', 'rule')).toContain('overflow')
   })
 })
 

@@ -372,3 +372,53 @@ describe('rule expressions', () => {
     expect(rejection(() => rule([{ stmt: 'vmap', key: 'ip saddr', map: [['10.0.0.1', 'reject']] }])).path).toBe('add(0).exprs[0].map[0][1]')
   })
 })
+
+describe('kernel and netlink size limits', () => {
+  /** n distinct interface names of 1-3 bytes. */
+  const names = (n: number) => Array.from({ length: n }, (_, i) => i.toString(36))
+  const netdev = (devices: string[]) => tx('netdev').add({ kind: 'chain', name: 'c', type: 'filter', hook: 'ingress', priority: 0, devices })
+
+  it('refuses a device list over one netlink attribute, naming its size (the 16-bit length would wrap)', () => {
+    const e = rejection(() => netdev(names(8194)))
+    expect(e.path).toBe('add(0).devices')
+    expect(e.reason).toBe(
+      'Expected a device list that fits one netlink attribute: 8194 devices need 65576 bytes (64.0 KiB) of netlink attributes, over the 64 KiB limit of one attribute (65535 bytes)',
+    )
+    expect(e.message).toContain('but received an array of 8194')
+    // 15-byte names reach the limit sooner.
+    const long = Array.from({ length: 3300 }, (_, i) => `eth${String(i).padStart(12, '0')}`)
+    expect(rejection(() => netdev(long)).reason).toContain('3300 devices need 66024 bytes')
+  })
+
+  it('refuses more than 255 devices per hook (EFBIG from the kernel: NFT_NETDEVICE_MAX)', () => {
+    const e = rejection(() => netdev(names(256)))
+    expect(e.path).toBe('add(0).devices')
+    expect(e.reason).toBe('Expected at most 255 devices per hook (the kernel refuses more with EFBIG: NFT_NETDEVICE_MAX is 256)')
+    expect(rejection(() => netdev(names(300))).reason).toContain('at most 255 devices')
+    expect(() => netdev(names(255))).not.toThrow()
+  })
+
+  it('refuses more than 128 kernel expressions per rule (NFT_RULE_MAXEXPRS), counting compiled expressions', () => {
+    const e = rejection(() => rule(Array.from({ length: 129 }, () => ({ stmt: 'counter' }))))
+    expect(e.path).toBe('add(0).exprs')
+    expect(e.reason).toBe("Expected at most 128 kernel expressions per rule (the kernel's NFT_RULE_MAXEXPRS): these 129 matches and statements compile to 129")
+    expect(() => rule(Array.from({ length: 128 }, () => ({ stmt: 'counter' })))).not.toThrow()
+    // A match compiles to a load and a compare (the tcp dependency once): 64 of them are 130.
+    const matches = Array.from({ length: 64 }, () => ({ match: 'tcp dport', value: 22 }))
+    expect(rejection(() => rule(matches, 'ip')).reason).toMatch(/these 64 matches and statements compile to 130$/)
+    expect(() => rule(matches.slice(1), 'ip')).not.toThrow()
+  })
+
+  it('refuses a rule whose expressions need more than one netlink attribute (64 KiB)', () => {
+    const e = rejection(() => rule(Array.from({ length: 4000 }, () => ({ stmt: 'counter' }))))
+    expect(e.path).toBe('add(0).exprs')
+    expect(e.reason).toMatch(/^Expected expressions that fit one netlink attribute: 4000 kernel expressions need up to \d+ bytes \(\d+\.\d KiB\) of netlink attributes, over the 64 KiB limit of one attribute \(65535 bytes\)$/)
+  })
+
+  it('refuses set keys over 64 bytes (NFT_DATA_VALUE_MAXLEN)', () => {
+    const e = rejection(() => tx().add({ kind: 'set', name: 's', type: ['ipv6_addr', 'ipv6_addr', 'ipv6_addr', 'ipv6_addr', 'ipv4_addr'] }))
+    expect(e.path).toBe('add(0).type')
+    expect(e.reason).toBe("Expected a key of at most 64 bytes (the kernel's NFT_DATA_VALUE_MAXLEN), not 68 bytes")
+    expect(() => tx().add({ kind: 'set', name: 's', type: ['ipv6_addr', 'ipv6_addr', 'ipv6_addr', 'ipv6_addr'] })).not.toThrow()
+  })
+})
