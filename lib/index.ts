@@ -68,6 +68,7 @@ export { Reconciler } from './reconcile/reconciler.js'
 export type { SetDelta, SetDeltaRef } from './reconcile/delta.js'
 export type { ReconcileResult } from './reconcile/apply.js'
 export type { ReconcilerOptions, Drift } from './reconcile/reconciler.js'
+export type { RetryOptions } from './reconcile/retry.js'
 export { nextStatus, ruleCounters } from './liqo/status.js'
 export type { Condition, RuleCounters, FirewallConfigurationStatus } from './liqo/status.js'
 export {

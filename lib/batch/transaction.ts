@@ -26,7 +26,7 @@ import {
   checkUint,
   resolvePriority,
 } from '../model/validate.js'
-import type { NativeElement, NativeExpr, NativeOp } from '../../types/native.js'
+import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { type KnownSet, type Operation, type RuleRef, type SetRef, type SetResolver, type Verb, VERBS_BY_KIND } from '../model/operations.js'
 import { elementOp, type PreparedBatch } from './prepared.js'
 

@@ -11,6 +11,7 @@ import type { PreparedBatch } from '../batch/prepared.js'
 import { isGenerationMismatch } from '../kernel/errors.js'
 import type { Operation } from '../model/operations.js'
 import { type Desired, plan } from './plan.js'
+import { Retry, type RetryOptions, sleepSync } from './retry.js'
 
 /** What one reconcile did. */
 export interface ReconcileResult {
@@ -32,6 +33,8 @@ export interface ReconcileResult {
 export interface Step {
   readonly batch: PreparedBatch | undefined
   readonly genId: number
+  /** When set: no kernel call, pause this many milliseconds (between re-plans after a conflict). */
+  readonly delayMs?: number
 }
 
 /** The answer to a step: the listing, or the committed batch's message count. A refusal is thrown into the loop. */
@@ -43,6 +46,22 @@ export type Loop<T> = Generator<Step, T, Answer>
 /** The step that asks for a listing. */
 export const READ: Step = { batch: undefined, genId: -1 }
 
+/** The step that pauses `ms` milliseconds. */
+export const pauseStep = (ms: number): Step => ({ batch: undefined, genId: -1, delayMs: ms })
+
+/**
+ * After a refused commit on attempt `attempt`: the pause before re-planning
+ * if it was a generation conflict and the policy allows another attempt;
+ * otherwise throws (the kernel's error, or ERESTART saying how often another
+ * writer got in).
+ */
+export function afterConflict(e: unknown, retry: Retry, attempt: number): number {
+  if (!isGenerationMismatch(e)) throw e
+  const ms = retry.pause(attempt)
+  if (ms === undefined) throw retry.giveUp(e, attempt + 1)
+  return ms
+}
+
 /** Drives a loop with the client's synchronous calls. */
 export function runSync<T>(client: Client, loop: Loop<T>): T {
   let r = loop.next()
@@ -51,7 +70,10 @@ export function runSync<T>(client: Client, loop: Loop<T>): T {
     const step = r.value
     let answer: Answer
     try {
-      answer = step.batch === undefined ? client.listSync() : client.commitSync(step.batch, { genId: step.genId, handles: false }).messages
+      if (step.delayMs !== undefined) {
+        sleepSync(step.delayMs)
+        answer = 0
+      } else answer = step.batch === undefined ? client.listSync() : client.commitSync(step.batch, { genId: step.genId, handles: false }).messages
     } catch (e) {
       r = loop.throw(e)
       continue
@@ -68,7 +90,10 @@ export async function run<T>(client: Client, loop: Loop<T>): Promise<T> {
     const step = r.value
     let answer: Answer
     try {
-      answer = step.batch === undefined ? await client.list() : (await client.commit(step.batch, { genId: step.genId, handles: false })).messages
+      if (step.delayMs !== undefined) {
+        await new Promise((r) => setTimeout(r, step.delayMs))
+        answer = 0
+      } else answer = step.batch === undefined ? await client.list() : (await client.commit(step.batch, { genId: step.genId, handles: false })).messages
     } catch (e) {
       r = loop.throw(e)
       continue
@@ -78,7 +103,8 @@ export async function run<T>(client: Client, loop: Loop<T>): Promise<T> {
 }
 
 /** The loop of {@link reconcileSync} and {@link reconcile}. */
-function* reconcileLoop(client: Client, desired: readonly Desired[], retries: number): Loop<ReconcileResult> {
+function* reconcileLoop(client: Client, desired: readonly Desired[], opts: RetryOptions): Loop<ReconcileResult> {
+  const retry = new Retry(opts)
   for (let attempt = 0; ; attempt++) {
     const observed = (yield READ) as Listing
     const ops = plan(desired, observed)
@@ -89,8 +115,8 @@ function* reconcileLoop(client: Client, desired: readonly Desired[], retries: nu
     try {
       messages = (yield { batch: tx.prepare(), genId: observed.genId }) as number
     } catch (e) {
-      if (isGenerationMismatch(e) && attempt < retries) continue
-      throw e
+      yield pauseStep(afterConflict(e, retry, attempt))
+      continue
     }
     return { operations: ops, messages, genId: observed.genId, retries: attempt }
   }
@@ -99,14 +125,15 @@ function* reconcileLoop(client: Client, desired: readonly Desired[], retries: nu
 /**
  * Makes the kernel hold the desired tables: list, plan, commit bound to the
  * listing's generation; if another writer moved the generation, list, plan and
- * commit again (at most `retries` times, default 3).
- * @throws NftError (a kernel refusal: nothing was applied), or ERESTART after the retries.
+ * commit again, pausing a little longer each time, until `opts.deadlineMs`
+ * (default 10 s) or `opts.retries` re-plans.
+ * @throws NftError (a kernel refusal: nothing was applied), or ERESTART once the deadline passed.
  */
-export function reconcileSync(client: Client, desired: readonly Desired[], opts: { retries?: number } = {}): ReconcileResult {
-  return runSync(client, reconcileLoop(client, desired, opts.retries ?? 3))
+export function reconcileSync(client: Client, desired: readonly Desired[], opts: RetryOptions = {}): ReconcileResult {
+  return runSync(client, reconcileLoop(client, desired, opts))
 }
 
-/** Async {@link reconcileSync}. */
-export function reconcile(client: Client, desired: readonly Desired[], opts: { retries?: number } = {}): Promise<ReconcileResult> {
-  return run(client, reconcileLoop(client, desired, opts.retries ?? 3))
+/** Async {@link reconcileSync} (pauses without blocking the event loop). */
+export function reconcile(client: Client, desired: readonly Desired[], opts: RetryOptions = {}): Promise<ReconcileResult> {
+  return run(client, reconcileLoop(client, desired, opts))
 }

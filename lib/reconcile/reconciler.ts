@@ -7,14 +7,14 @@
  */
 import type { Client } from '../io/client.js'
 import type { Family } from '../kernel/constants.js'
-import { isGenerationMismatch } from '../kernel/errors.js'
 import type { Element } from '../model/element-types.js'
 import { tableKey } from '../model/names.js'
 import type { Operation } from '../model/operations.js'
 import type { Listing } from '../io/listing.js'
 import type { Change, Monitor, MonitorCommit } from '../io/monitor.js'
 import { type Desired, keyOf, plan } from './plan.js'
-import { type Loop, READ, type ReconcileResult, run, runSync } from './apply.js'
+import { afterConflict, type Loop, pauseStep, READ, type ReconcileResult, run, runSync } from './apply.js'
+import { Retry, type RetryOptions, sleepSync } from './retry.js'
 import { SetDeltas, type SetDelta, type SetDeltaRef } from './delta.js'
 
 /** Why a subscribed {@link Reconciler} dropped its in-memory state. */
@@ -108,12 +108,12 @@ export class Reconciler {
   }
 
   /** Makes the kernel hold `desired`, planned from the in-memory state; see `reconcileSync`. */
-  reconcileSync(desired: readonly Desired[], opts: { retries?: number } = {}): ReconcileResult {
+  reconcileSync(desired: readonly Desired[], opts: RetryOptions = {}): ReconcileResult {
     const tables = new Set(desired.map((d) => tableKey(d.table.family, d.table.name)))
     // Foreign changes to a table that was not ours were not tracked: read it.
     for (const t of tables) if (!this.#tables.has(t)) this.invalidate()
     this.#tables = tables
-    const retries = opts.retries ?? 3
+    const retry = new Retry(opts)
     for (let attempt = 0; ; attempt++) {
       const observed = this.#current()
       const ops = plan(desired, observed)
@@ -128,8 +128,8 @@ export class Reconciler {
         messages = this.#client.commitSync(tx, { genId: observed.genId, handles: false }).messages
       } catch (e) {
         this.invalidate()
-        if (isGenerationMismatch(e) && attempt < retries) continue
-        throw e
+        sleepSync(afterConflict(e, retry, attempt))
+        continue
       }
       // A batch bound to generation g that succeeded made generation g + 1,
       // unless the kernel found nothing to do (e.g. adding elements a broken
@@ -155,17 +155,18 @@ export class Reconciler {
    * in-memory state; a foreign change makes it re-read and retry.
    * @throws NftValidationError for a bad element or an unknown set; NftError when the kernel refuses (nothing applied).
    */
-  updateSetSync(ref: SetDeltaRef, delta: SetDelta, opts: { retries?: number } = {}): ReconcileResult {
-    return runSync(this.#client, this.#updateSet(ref, delta, opts.retries ?? 3))
+  updateSetSync(ref: SetDeltaRef, delta: SetDelta, opts: RetryOptions = {}): ReconcileResult {
+    return runSync(this.#client, this.#updateSet(ref, delta, opts))
   }
 
   /** Async {@link Reconciler.updateSetSync} (the kernel round trip off the event loop). */
-  updateSet(ref: SetDeltaRef, delta: SetDelta, opts: { retries?: number } = {}): Promise<ReconcileResult> {
-    return run(this.#client, this.#updateSet(ref, delta, opts.retries ?? 3))
+  updateSet(ref: SetDeltaRef, delta: SetDelta, opts: RetryOptions = {}): Promise<ReconcileResult> {
+    return run(this.#client, this.#updateSet(ref, delta, opts))
   }
 
   /** The loop of {@link Reconciler.updateSetSync} and {@link Reconciler.updateSet}. */
-  *#updateSet(ref: SetDeltaRef, delta: SetDelta, retries: number): Loop<ReconcileResult> {
+  *#updateSet(ref: SetDeltaRef, delta: SetDelta, opts: RetryOptions): Loop<ReconcileResult> {
+    const retry = new Retry(opts)
     for (let attempt = 0; ; attempt++) {
       if (!this.#state) this.#state = this.#took((yield READ) as Listing)
       const state = this.#state
@@ -176,8 +177,8 @@ export class Reconciler {
         messages = (yield p) as number
       } catch (e) {
         this.invalidate()
-        if (isGenerationMismatch(e) && attempt < retries) continue
-        throw e
+        yield pauseStep(afterConflict(e, retry, attempt))
+        continue
       }
       // The set's index is ahead of the listing now; the generation moved by one.
       this.#deltas.committed(p)
