@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { type Family, FAMILY_NUMBER } from '../kernel/constants.js'
 import { errnoName, explain, messageName, NftError, invalid } from '../kernel/errors.js'
 import { decodeListing, type Listing, setShapeOf } from './listing.js'
+import { missingObject } from './missing.js'
 import { loadBinding } from './native.js'
 import type { NftObject } from '../model/objects.js'
 import { Transaction, type TransactionOptions } from '../batch/transaction.js'
@@ -415,6 +416,26 @@ export class Client {
     return decodeListing(d)
   }
 
+  /**
+   * An ENOENT names the missing object (the kernel does not say which): the
+   * operation's table is read after the refusal, on this idle socket.
+   * Best effort: if that read fails, the error stays as it was.
+   */
+  #named(err: NftError, ops: readonly Operation[]): NftError {
+    if (err.code !== 'ENOENT' || err.index === undefined) return err
+    const o = ops[err.index]?.object as { kind?: string; family?: Family; table?: string; name?: string } | undefined
+    const table = o?.kind === 'table' ? o.name : o?.table
+    if (!o?.family || table === undefined) return err
+    try {
+      const dump = this.#sock.dumpSync({ family: FAMILY_NUMBER[o.family], table, elements: false })
+      const what = missingObject(ops, err.index, decodeListing(dump))
+      if (what) err.message = err.message.replace(/: [^:]*? \[ENOENT\]/, `: ${what} [ENOENT]`)
+    } catch {
+      // keep the kernel's answer as it was
+    }
+    return err
+  }
+
   /** The batch of a commit call: a transaction's, or one prepared already. */
   #prepare(batch: Transaction | PreparedBatch): PreparedBatch {
     if (batch instanceof Transaction) return batch.prepare()
@@ -431,7 +452,7 @@ export class Client {
       // Applied, nothing echoed: the addon answers bytes * 2^21 + messages.
       res = { messages: ret % COUNT_SPLIT, bytes: Math.floor(ret / COUNT_SPLIT) }
     } else {
-      if (!ret.ok) throw commitError(ret, p.operations, p.owner)
+      if (!ret.ok) throw this.#named(commitError(ret, p.operations, p.owner), p.operations)
       if (ret.handles) for (const [i, h] of ret.handles) handles[p.owner ? p.owner[i] : i] = Number(h)
       res = ret
     }
