@@ -416,7 +416,7 @@ export class Transaction {
       table,
       findSet: (name) => {
         const s = this.#findSet(family, table, name)
-        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data } satisfies SetInfo) : undefined
+        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data, interval: s.shape.interval } satisfies SetInfo) : undefined
       },
       nextSetId: () => this.#nextSetId++,
     }, `${path}.exprs`)
@@ -461,8 +461,8 @@ export class Transaction {
     })
     const interval = (flags & SET_FLAG.interval) !== 0
     if (interval) key.forEach((t, i) => {
-      // Marks are stored big-endian in one-field interval sets (as nft does); not in concatenations.
-      if (!t.ordered && !(t.name === 'mark' && key.length === 1)) invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
+      // Marks are stored big-endian in interval sets, concatenated ones too (as nft does).
+      if (!t.ordered) invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
     })
     let data: Datatype | 'verdict' | undefined
     if (s.kind === 'map') {

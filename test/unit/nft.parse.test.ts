@@ -37,7 +37,7 @@ describe('parseRule', () => {
 
   it('reads nft\'s "!" for none-of-these flags', () => {
     expect(parseRule('ct state ! established,related drop').exprs).toEqual([
-      { match: 'ct state', op: '!=', value: ['established', 'related'] },
+      { match: 'ct state', op: '!', value: ['established', 'related'] },
       { stmt: 'drop' },
     ])
   })
