@@ -326,7 +326,9 @@ export function integerType(
     names,
     // Host-order integers are ordered too: nft converts them to network order
     // (a byteorder expression) before a range compare or an interval-set lookup.
-    ordered: true,
+    // Not yet those with names (interface types): nft prints their ranges
+    // numerically, nftkit would print names.
+    ordered: byteorder === 'big' || names === undefined,
     parse(value, path) {
       // Marks in interval sets may be written as prefixes (0x00000010/28), as nft prints them.
       const pm = name === 'mark' && typeof value === 'string' ? /^\s*(\S+)\/(\d{1,2})\s*$/.exec(value) : null

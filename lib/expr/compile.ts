@@ -298,6 +298,14 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
     return
   }
   const bits = s.size * 8
+  if (hostInteger(s.type) && !written && prefixLength(iv.lo, iv.hi, bits) !== undefined) {
+    // `meta mark 0x10/28`: nft masks the host-order value (no conversion) and compares it.
+    const mask = ((1n << BigInt(bits)) - 1n) ^ (iv.hi - iv.lo)
+    load(ctx, s.load, 1)
+    ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: s.size, mask: s.type.encode(mask), xor: s.type.encode(0n) })
+    cmp(ctx, cmpOp, s.type.encode(iv.lo))
+    return
+  }
   const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
   const plen = isAddr && !written ? prefixLength(iv.lo, iv.hi, bits) : undefined
   if (plen !== undefined) {

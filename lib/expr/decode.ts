@@ -429,6 +429,14 @@ function cmpMatch(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buff
     if (prefixLength(lo, hi, s.size * 8) !== plen) throw new Unsupported('prefix')
     return { match: s.name, ...op, value: `${s.type.format({ lo, hi: lo })}/${plen}` }
   }
+  if (r.mask && s.type.name === 'mark' && data.length === s.size) {
+    // `meta mark 0x10/28`: a host-order mask of leading ones, as nft writes a mark prefix.
+    const mask = s.type.decode(r.mask)
+    const lo = s.type.decode(data)
+    const host = ((1n << BigInt(s.size * 8)) - 1n) ^ mask
+    if ((host & (host + 1n)) !== 0n || (lo & host) !== 0n) throw new Unsupported('mask')
+    return { match: s.name, ...op, value: String(s.type.format({ lo, hi: lo | host })) }
+  }
   if (r.mask) throw new Unsupported('mask')
   if (data.length !== s.size) throw new Unsupported('length')
   const v = s.type.decode(data)

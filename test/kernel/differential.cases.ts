@@ -151,6 +151,8 @@ export const INET_CASES: readonly RuleCase[] = [
   },
   { nft: 'meta mark 0x00000001-0x00000005 accept', exprs: [{ match: 'meta mark', value: '1-5' }, { stmt: 'accept' }] },
   { nft: 'meta mark != 0x00000001-0x00000005 accept', exprs: [{ match: 'meta mark', op: '!=', value: '1-5' }, { stmt: 'accept' }] },
+  { nft: 'meta mark 0x00000010/28 accept', exprs: [{ match: 'meta mark', value: '0x00000010/28' }, { stmt: 'accept' }] },
+  { nft: 'ct mark != 0x00000010/28 accept', exprs: [{ match: 'ct mark', op: '!=', value: '0x00000010/28' }, { stmt: 'accept' }] },
 ]
 
 /** Cases for an `ip` table. */

@@ -372,7 +372,14 @@ describe('sets', () => {
       hton(1, 4),
       { type: 'range', sreg: 1, op: 1, from: h('00000001'), to: h('00000005') },
     ])
-    expect(exprsOf('ip', [{ match: 'meta iiftype', value: '1-5' }])).toEqual([meta(8), hton(1, 2), cmp(5, h('0001')), cmp(3, h('0005'))])
+    // Mark prefixes are a host-order mask, no conversion (nft: bitwise & 0xfffffff0, cmp eq 0x10).
+    expect(exprsOf('ip', [{ match: 'meta mark', value: '0x00000010/28' }])).toEqual([
+      mark,
+      { type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: hostU32(0xfffffff0), xor: hostU32(0) },
+      cmp(0, hostU32(0x10)),
+    ])
+    // Interface-type ranges are still refused (nft prints them as numbers, nftkit would print names).
+    expect(() => exprsOf('ip', [{ match: 'meta iiftype', value: '1-5' }])).toThrow(/ranges are not supported for meta iiftype/)
   })
 
   it('a lookup of host-order keys in a set nftkit does not know is refused (its byte order depends on the flags)', () => {
