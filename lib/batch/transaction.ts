@@ -362,7 +362,7 @@ export class Transaction {
       table,
       findSet: (name) => {
         const s = this.#findSet(family, table, name)
-        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data } satisfies SetInfo) : undefined
+        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data, interval: s.shape.interval } satisfies SetInfo) : undefined
       },
       nextSetId: () => this.#nextSetId++,
     }, `${path}.exprs`)
@@ -411,8 +411,8 @@ export class Transaction {
     if (keyLen > DATA_VALUE_MAX)
       invalid(`${path}.type`, `Expected a key of at most ${DATA_VALUE_MAX} bytes (the kernel's NFT_DATA_VALUE_MAXLEN), not ${keyLen} bytes`, s.type)
     if (interval) key.forEach((t, i) => {
-      // Marks are stored big-endian in one-field interval sets (as nft does); not in concatenations.
-      if (!t.ordered && !(t.name === 'mark' && key.length === 1)) invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
+      // Marks are stored big-endian in interval sets, concatenated ones too (as nft does).
+      if (!t.ordered) invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
     })
     let data: Datatype | 'verdict' | undefined
     if (s.kind === 'map') {

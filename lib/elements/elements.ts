@@ -4,7 +4,7 @@
  * @module
  */
 import { ELEM_FLAG_INTERVAL_END, VERDICT_CODE } from '../kernel/constants.js'
-import { type Datatype, fromBytes, type Interval, paddedSize, toBytes } from '../kernel/datatypes.js'
+import { type Datatype, type Interval, networkOrderView, paddedSize } from '../kernel/datatypes.js'
 import { invalid } from '../kernel/errors.js'
 import type { NativeElement, NativePackedElements } from '../../types/native.js'
 import { cstr, encodeTlvs } from '../kernel/udata.js'
@@ -80,7 +80,8 @@ function parseOne(shape: SetShape, e: Element, path: string, keyOnly = false): P
 function concatKey(shape: SetShape, values: readonly bigint[]): Buffer {
   if (shape.key.length === 1) return shape.key[0].encode(values[0])
   const parts = shape.key.map((t, i) => {
-    const b = t.encode(values[i])
+    // Concatenated interval sets hold host-order fields big-endian, as nft stores them.
+    const b = (shape.interval ? intervalView(t) : t).encode(values[i])
     const pad = paddedSize(t.size) - b.length
     return pad ? Buffer.concat([b, Buffer.alloc(pad)]) : b
   })
@@ -244,11 +245,8 @@ export function unpackElements(p: NativePackedElements): ElementRecord[] {
   return out
 }
 
-/** The datatype as stored in interval sets: big-endian keys whatever its byte order. */
-function intervalView(t: Datatype): Datatype {
-  if (t.byteorder !== 'host' || t.name === 'ifname') return t
-  return { ...t, encode: (v) => toBytes(v, t.size), decode: (b) => fromBytes(b) }
-}
+/** The datatype as stored in interval sets (concatenated ones too): big-endian keys whatever its byte order. */
+const intervalView = networkOrderView
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
@@ -292,7 +290,7 @@ export function decodeElements(
     const out: bigint[] = []
     let off = 0
     for (const t of shape.key) {
-      out.push(t.decode(b.subarray(off, off + t.size)))
+      out.push((shape.interval ? intervalView(t) : t).decode(b.subarray(off, off + t.size)))
       off += paddedSize(t.size)
     }
     return out

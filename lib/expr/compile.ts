@@ -23,8 +23,10 @@ import {
 import {
   DATATYPES,
   type Datatype,
+  hostInteger,
   hostU32,
   type Interval,
+  networkOrderView,
   isWrittenRange,
   paddedSize,
   parseIPv4,
@@ -39,7 +41,7 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
-import type { AnonymousSet, Match, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { AnonymousSet, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -50,6 +52,12 @@ export interface SetInfo {
   readonly key?: readonly Datatype[]
   /** 'verdict' for verdict maps, a datatype for data maps, undefined for sets. */
   readonly data?: Datatype | 'verdict'
+  /**
+   * Whether the set has the interval flag (default false). Lookups of
+   * host-order keys (marks) in interval sets convert the key to network order
+   * first, as nft does.
+   */
+  readonly interval?: boolean
 }
 
 /** The environment a rule is compiled in. */
@@ -80,6 +88,7 @@ interface Ctx {
 const NFPROTO = { ip: 2, ip6: 10 } as const
 const ETHERTYPE = { ip: 0x0800, ip6: 0x86dd } as const
 const LOOKUP_F_INV = 1
+const BYTEORDER_HTON = 1
 
 /**
  * Compiles one rule's expressions.
@@ -115,6 +124,43 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
     ctx.out.push({ type: 'payload', dreg, base: l.base, offset: l.offset, len: lenOverride ?? l.len })
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
   else ctx.out.push({ type: 'ct', key: l.key, dreg })
+}
+
+/**
+ * Converts a host-order integer (mark, ct state, interface type) loaded into
+ * `reg` to network order, as nft does before comparing it by order: in ranges
+ * and interval-set lookups, whose bounds and elements are big-endian.
+ */
+function hton(ctx: Ctx, s: SelectorSpec, reg: number): void {
+  if (hostInteger(s.type)) ctx.out.push({ type: 'byteorder', sreg: reg, dreg: reg, op: BYTEORDER_HTON, len: s.size, size: s.size })
+}
+
+/** Loads a set key (one selector or a concatenation), converted to network order for interval sets. */
+function loadKey(ctx: Ctx, specs: readonly SelectorSpec[], interval: boolean): void {
+  let word = 0
+  specs.forEach((s, i) => {
+    const reg = i === 0 ? 1 : 8 + word
+    load(ctx, s.load, reg)
+    if (interval) hton(ctx, s, reg)
+    word += paddedSize(s.size) / 4
+  })
+}
+
+/**
+ * Whether a lookup in a named set compares by order. Only matters for host-order
+ * keys; for those nftkit must know the set (declared in the transaction or
+ * listed), or the rule would compare in the wrong byte order.
+ */
+function namedInterval(info: SetInfo | undefined, specs: readonly SelectorSpec[], name: string, path: string): boolean {
+  const host = specs.find((s) => hostInteger(s.type))
+  if (!host) return false
+  if (!info)
+    invalid(
+      path,
+      `Expected a set nftkit knows (declared in this transaction, or read with list() first): a ${host.name} lookup compiles differently for interval sets, so the flags of set ${name} are needed`,
+      { set: name },
+    )
+  return info.interval === true
 }
 
 function cmp(ctx: Ctx, op: number, data: Uint8Array): void {
@@ -173,18 +219,29 @@ function isAnonymousSet(v: unknown): v is AnonymousSet {
 function opOf(m: Match, path: string): '==' | '!=' {
   if (m.op === undefined || m.op === '==') return '=='
   if (m.op === '!=') return '!='
-  return invalid(`${path}.op`, "Expected '==' or '!='", m.op)
+  if (m.op === 'in' || m.op === '!')
+    return invalid(`${path}.op`, `Expected '==' or '!=' ('${m.op}' is a bit test of tcp flags, ct state or ct status against flag names, not a set lookup)`, m.op)
+  return invalid(`${path}.op`, "Expected '==' or '!=' (or for flag selectors 'in' or '!')", m.op)
 }
 
 // ------------------------------------------------------------------ matches
 
 function compileMatch(ctx: Ctx, m: Match, path: string): void {
+  if (Array.isArray(m.match) && m.match.length === 1) {
+    compileMatch(ctx, { ...m, match: m.match[0] }, path)
+    return
+  }
+  const flagSpec = typeof m.match === 'string' ? SELECTORS[normalizeSelector(m.match) as Selector] : undefined
+  if (flagSpec?.flags && !isSetRef(m.value) && !isAnonymousSet(m.value)) {
+    if (m.value === undefined) invalid(`${path}.value`, `Expected a value for ${flagSpec.name}`, m.value)
+    if (m.op !== undefined && m.op !== '==' && m.op !== '!=' && m.op !== 'in' && m.op !== '!')
+      invalid(`${path}.op`, "Expected '==', '!=', 'in' or '!'", m.op)
+    deps(ctx, flagSpec, path)
+    compileFlags(ctx, flagSpec, m.op, m.value, `${path}.value`)
+    return
+  }
   const op = opOf(m, path)
   if (Array.isArray(m.match)) {
-    if (m.match.length === 1) {
-      compileMatch(ctx, { ...m, match: m.match[0] }, path)
-      return
-    }
     compileConcatMatch(ctx, m.match, op, m.value, path)
     return
   }
@@ -196,26 +253,22 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   if (isSetRef(v)) {
     const info = ctx.env.findSet(v.set)
     checkSetKey(info, [s], vpath)
-    load(ctx, s.load, 1)
+    loadKey(ctx, [s], namedInterval(info, [s], v.set, vpath))
     lookup(ctx, v.set, info?.id, op === '!=')
     return
   }
   if (isAnonymousSet(v)) {
     if (!Array.isArray(v.elements) || v.elements.length === 0) invalid(`${vpath}.elements`, 'Expected a non-empty list of values', v.elements)
     const set = anonymousSet(ctx, [s.type], v.elements as Element[], `${vpath}.elements`)
-    load(ctx, s.load, 1)
+    loadKey(ctx, [s], set.interval)
     lookup(ctx, set.name, set.id, op === '!=')
-    return
-  }
-  if (s.flags) {
-    compileFlags(ctx, s, op, v, vpath)
     return
   }
   if (Array.isArray(v)) {
     if (v.length === 0) invalid(vpath, 'Expected a non-empty list of values', v)
     if (v.length > 1) {
       const set = anonymousSet(ctx, [s.type], v as Element[], vpath)
-      load(ctx, s.load, 1)
+      loadKey(ctx, [s], set.interval)
       lookup(ctx, set.name, set.id, op === '!=')
       trackContext(ctx, s, op, undefined)
       return
@@ -247,6 +300,14 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
     return
   }
   const bits = s.size * 8
+  if (hostInteger(s.type) && !written && prefixLength(iv.lo, iv.hi, bits) !== undefined) {
+    // `meta mark 0x10/28`: nft masks the host-order value (no conversion) and compares it.
+    const mask = ((1n << BigInt(bits)) - 1n) ^ (iv.hi - iv.lo)
+    load(ctx, s.load, 1)
+    ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: s.size, mask: s.type.encode(mask), xor: s.type.encode(0n) })
+    cmp(ctx, cmpOp, s.type.encode(iv.lo))
+    return
+  }
   const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
   const plen = isAddr && !written ? prefixLength(iv.lo, iv.hi, bits) : undefined
   if (plen !== undefined) {
@@ -265,11 +326,14 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
   }
   if (!s.type.ordered) invalid(vpath, `Expected a single value: ranges are not supported for ${s.name}`, v)
   load(ctx, s.load, 1)
+  // Ranges compare in network order: host-order integers are converted first.
+  hton(ctx, s, 1)
+  const t = networkOrderView(s.type)
   if (op === '==') {
-    cmp(ctx, CMP_OP.gte, s.type.encode(iv.lo))
-    cmp(ctx, CMP_OP.lte, s.type.encode(iv.hi))
+    cmp(ctx, CMP_OP.gte, t.encode(iv.lo))
+    cmp(ctx, CMP_OP.lte, t.encode(iv.hi))
   } else {
-    ctx.out.push({ type: 'range', sreg: 1, op: 1, from: s.type.encode(iv.lo), to: s.type.encode(iv.hi) })
+    ctx.out.push({ type: 'range', sreg: 1, op: 1, from: t.encode(iv.lo), to: t.encode(iv.hi) })
   }
 }
 
@@ -282,34 +346,30 @@ function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | un
   if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') ctx.l4 = Number(v)
 }
 
-function compileFlags(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, vpath: string): void {
-  // `a | b`: a compare with the combined value (nft's `ct status != snat | dnat`).
-  const exact = typeof v === 'string' && v.includes('|')
-  const names = exact ? (v as string).split('|').map((x) => x.trim()) : Array.isArray(v) ? v : [v]
+/**
+ * A flag selector against flag names (`'syn'`, `['syn', 'ack']`, `'syn | ack'`
+ * all name the same bits), as nft compiles each operator:
+ * none or `in` is a bit test (`tcp flags syn`: any of the bits set), `!` its
+ * negation (none of them set), `==` / `!=` compare the whole field exactly.
+ */
+function compileFlags(ctx: Ctx, s: SelectorSpec, op: MatchOp | undefined, v: unknown, vpath: string): void {
+  const names = typeof v === 'string' && v.includes('|') ? v.split('|').map((x) => x.trim()) : Array.isArray(v) ? v : [v]
   if (names.length === 0) invalid(vpath, `Expected one or more of ${s.flagOrder?.join(', ')}`, v)
   let mask = 0
   names.forEach((n, i) => {
-    const bit = typeof n === 'string' && s.flags ? s.flags[n] : undefined
+    const bit = typeof n === 'string' && s.flags && Object.hasOwn(s.flags, n) ? s.flags[n] : undefined
     if (bit === undefined)
       invalid(Array.isArray(v) ? `${vpath}[${i}]` : vpath, `Expected one of ${s.flagOrder?.join(', ')}`, n)
     mask |= bit
   })
   load(ctx, s.load, 1)
   const enc = (x: number) => s.type.encode(BigInt(x))
-  if (exact || (op === '!=' && names.length === 1)) {
+  if (op === '==' || op === '!=') {
     cmp(ctx, op === '==' ? CMP_OP.eq : CMP_OP.neq, enc(mask))
     return
   }
   ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: s.size, mask: enc(mask), xor: enc(0) })
-  cmp(ctx, op === '==' ? CMP_OP.neq : CMP_OP.eq, enc(0))
-}
-
-function loadConcat(ctx: Ctx, specs: readonly SelectorSpec[]): void {
-  let word = 0
-  specs.forEach((s, i) => {
-    load(ctx, s.load, i === 0 ? 1 : 8 + word)
-    word += paddedSize(s.size) / 4
-  })
+  cmp(ctx, op === '!' ? CMP_OP.eq : CMP_OP.neq, enc(0))
 }
 
 function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=', v: unknown, path: string): void {
@@ -322,7 +382,7 @@ function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=',
   if (isSetRef(v)) {
     const info = ctx.env.findSet(v.set)
     checkSetKey(info, specs, vpath)
-    loadConcat(ctx, specs)
+    loadKey(ctx, specs, namedInterval(info, specs, v.set, vpath))
     lookup(ctx, v.set, info?.id, op === '!=')
     return
   }
@@ -330,7 +390,7 @@ function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=',
   if (!Array.isArray(list) || list.length === 0)
     invalid(vpath, 'Expected a named set ({ set }) or a non-empty list of tuples for a concatenation', v)
   const set = anonymousSet(ctx, specs.map((s) => s.type), list as Element[], vpath)
-  loadConcat(ctx, specs)
+  loadKey(ctx, specs, set.interval)
   lookup(ctx, set.name, set.id, op === '!=')
 }
 
@@ -361,7 +421,7 @@ function anonymousSet(
   elements: readonly Element[],
   path: string,
   data?: 'verdict',
-): { name: string; id: number } {
+): { name: string; id: number; interval: boolean } {
   // Ranges or prefixes need an interval set; detect them by parsing each field.
   let interval = false
   elements.forEach((e, i) => {
@@ -400,7 +460,7 @@ function anonymousSet(
     userdata: setUserdata(key, data, undefined),
   })
   ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements: elems })
-  return { name, id }
+  return { name, id, interval }
 }
 
 function familyNumber(f: Family): number {
@@ -641,8 +701,7 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
     if (info && info.data !== undefined && info.data !== 'verdict')
       invalid(`${path}.map`, `Expected a verdict map; ${info.name} maps to ${info.data.name}`, st.map)
     checkSetKey(info, specs, `${path}.map`)
-    if (specs.length > 1) loadConcat(ctx, specs)
-    else load(ctx, specs[0].load, 1)
+    loadKey(ctx, specs, namedInterval(info, specs, st.map.set, `${path}.map`))
     lookup(ctx, st.map.set, info?.id, false, 0)
     return
   }
@@ -654,7 +713,6 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
     return { key: pair[0] as never, value: pair[1] as Verdict }
   })
   const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, 'verdict')
-  if (specs.length > 1) loadConcat(ctx, specs)
-  else load(ctx, specs[0].load, 1)
+  loadKey(ctx, specs, set.interval)
   lookup(ctx, set.name, set.id, false, 0)
 }

@@ -20,7 +20,9 @@ import {
   DATATYPES,
   type Datatype,
   fromBytes,
+  hostInteger,
   type Interval,
+  networkOrderView,
   prefixLength,
   readHostU32,
 } from '../kernel/datatypes.js'
@@ -50,7 +52,7 @@ export interface DecodeEnv {
 class Unsupported extends Error {}
 
 type Reg =
-  | { kind: 'load'; spec?: SelectorSpec; native: NativeExpr; len: number; mask?: Buffer }
+  | { kind: 'load'; spec?: SelectorSpec; native: NativeExpr; len: number; mask?: Buffer; hton?: boolean }
   | { kind: 'imm'; data: Buffer }
 
 interface Item {
@@ -177,10 +179,27 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'bitwise': {
         const r = regs.get(num(e.sreg))
-        if (r?.kind !== 'load' || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
+        if (r?.kind !== 'load' || r.hton || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
         if (e.xor && fromBytes(buf(e.xor)) !== 0n) throw new Unsupported('xor')
         if (e.op !== undefined && num(e.op) !== 0) throw new Unsupported('shift')
         r.mask = buf(e.mask)
+        break
+      }
+      case 'byteorder': {
+        // hton of a host-order integer (mark) before an order compare: a range or an interval-set lookup.
+        const r = regs.get(num(e.sreg))
+        const ok =
+          r?.kind === 'load' &&
+          r.spec !== undefined &&
+          hostInteger(r.spec.type) &&
+          !r.hton &&
+          !r.mask &&
+          num(e.dreg) === num(e.sreg) &&
+          num(e.op) === 1 &&
+          num(e.len) === r.spec.size &&
+          num(e.size) === r.spec.size
+        if (!ok) throw new Unsupported('byteorder')
+        r.hton = true
         break
       }
       case 'cmp': {
@@ -191,11 +210,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const data = buf(e.data)
         const next = exprs[i + 1]
         if (op === CMP_OP.gte && next?.type === 'cmp' && num(next.op) === CMP_OP.lte && num(next.sreg) === num(e.sreg)) {
-          push({ match: s.name, value: rangeValue(s.type, s.type.decode(data), s.type.decode(buf(next.data))) })
+          const t = orderView(r)
+          push({ match: s.name, value: rangeValue(s.type, t.decode(data), t.decode(buf(next.data))) })
           i++
           loads = []
           break
         }
+        if (r.hton) throw new Unsupported('cmp after byteorder')
         if (op !== CMP_OP.eq && op !== CMP_OP.neq) throw new Unsupported('cmp op')
         const neg = op === CMP_OP.neq
         const m = cmpMatch(s, r, data, neg)
@@ -229,7 +250,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       case 'range': {
         const r = regs.get(num(e.sreg))
         if (r?.kind !== 'load' || !r.spec || num(e.op) !== 1) throw new Unsupported('range')
-        push({ match: r.spec.name, op: '!=', value: rangeValue(r.spec.type, r.spec.type.decode(buf(e.from)), r.spec.type.decode(buf(e.to))) })
+        const t = orderView(r)
+        push({ match: r.spec.name, op: '!=', value: rangeValue(r.spec.type, t.decode(buf(e.from)), t.decode(buf(e.to))) })
         loads = []
         break
       }
@@ -355,23 +377,39 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   return items.filter((x) => !x.dropped).map((x) => x.expr)
 }
 
+/**
+ * The type a register's value is compared in by order: big-endian after a
+ * byteorder conversion. A host-order integer compared by order without one was
+ * not written by nft or nftkit (it would compare the wrong bytes first).
+ */
+function orderView(r: Extract<Reg, { kind: 'load' }>): Datatype {
+  const t = (r.spec as SelectorSpec).type
+  if (!hostInteger(t)) return t
+  if (!r.hton) throw new Unsupported('host-order range')
+  return networkOrderView(t)
+}
+
 function cmpMatch(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buffer, neg: boolean): Match {
   const op = neg ? ({ op: '!=' } as const) : {}
   if (s.flags) {
     const flags = s.flags
-    const names = (bits: number) => (s.flagOrder ?? []).filter((n) => (flags[n] & bits) !== 0)
+    const names = (bits: number) => {
+      const list = (s.flagOrder ?? []).filter((n) => (flags[n] & bits) !== 0)
+      // Bits without a name (or no bits at all) have no typed form yet.
+      if (list.length === 0 || list.reduce((a, n) => a | flags[n], 0) !== bits) throw new Unsupported('flag value')
+      return list
+    }
     const v = Number(s.type.decode(data))
     if (r.mask) {
-      const m = Number(s.type.decode(r.mask))
-      const list = names(m)
-      if (v !== 0) throw new Unsupported('flag compare')
-      // mask != 0 -> any of the flags; mask == 0 -> none of them.
+      // (x & mask) != 0: any of the flags (nft's implicit operator); == 0: none of them (`!`).
+      if (v !== 0) throw new Unsupported('masked flag compare')
+      const list = names(Number(s.type.decode(r.mask)))
       const value = list.length === 1 ? list[0] : list
-      return neg ? { match: s.name, value } : { match: s.name, op: '!=', value }
+      return neg ? { match: s.name, value } : { match: s.name, op: '!', value }
     }
+    // A compare of the whole field: `==` / `!=`.
     const list = names(v)
-    if (list.length === 0) throw new Unsupported('flag value')
-    return { match: s.name, ...op, value: list.length === 1 ? list[0] : list.join(' | ') }
+    return { match: s.name, op: neg ? '!=' : '==', value: list.length === 1 ? list[0] : list.join(' | ') }
   }
   if (s.wildcard && data.length < 16) {
     if (data.includes(0)) throw new Unsupported('ifname')
@@ -391,6 +429,14 @@ function cmpMatch(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buff
     const hi = lo | ((1n << BigInt(s.size * 8 - plen)) - 1n)
     if (prefixLength(lo, hi, s.size * 8) !== plen) throw new Unsupported('prefix')
     return { match: s.name, ...op, value: `${s.type.format({ lo, hi: lo })}/${plen}` }
+  }
+  if (r.mask && s.type.name === 'mark' && data.length === s.size) {
+    // `meta mark 0x10/28`: a host-order mask of leading ones, as nft writes a mark prefix.
+    const mask = s.type.decode(r.mask)
+    const lo = s.type.decode(data)
+    const host = ((1n << BigInt(s.size * 8)) - 1n) ^ mask
+    if ((host & (host + 1n)) !== 0n || (lo & host) !== 0n) throw new Unsupported('mask')
+    return { match: s.name, ...op, value: String(s.type.format({ lo, hi: lo | host })) }
   }
   if (r.mask) throw new Unsupported('mask')
   if (data.length !== s.size) throw new Unsupported('length')

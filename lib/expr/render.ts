@@ -16,6 +16,14 @@ import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 export interface RenderOptions {
   /** Print counter values (as `nft list` does). */
   readonly counters?: boolean
+  /**
+   * Print exactly as `nft list ruleset` does, even where nft's listing does not
+   * read back the same: nft 1.0.6 lists an exact compare of several flags as
+   * `ct state established | related` (which `nft -f` reads as a bit test) and
+   * `tcp flags == 0x12`. Without it such a match prints as
+   * `ct state == established | related`, which loads back unchanged.
+   */
+  readonly listing?: boolean
 }
 
 /** nft quoting of a string (comments, prefixes, interface names). */
@@ -73,7 +81,22 @@ function selectors(m: Selector | readonly Selector[]): Selector[] {
   return (Array.isArray(m) ? m : [m]).map((s) => normalizeSelector(s as string) ?? (s as Selector))
 }
 
-function matchText(m: Match): string {
+/** A flag selector's match (see MatchOp): `syn,ack` / `! syn,ack` are bit tests, `==` / `!=` exact compares. */
+function flagMatchText(lhs: string, spec: (typeof SELECTORS)[Selector], m: Match, listing: boolean): string {
+  const v = m.value
+  const names = typeof v === 'string' && v.includes('|') ? v.split('|').map((x) => x.trim()) : (Array.isArray(v) ? v : [v]).map(String)
+  if (m.op === '!') return `${lhs} ! ${names.join(',')}`
+  if (m.op !== '==' && m.op !== '!=') return `${lhs} ${names.join(',')}`
+  const op = `${m.op} `
+  if (names.length === 1) return `${lhs} ${op}${names[0]}`
+  if (!listing) return `${lhs} ${op}${names.join(' | ')}`
+  const flags = spec.flags ?? {}
+  if (spec.name === 'tcp flags' && names.every((n) => Object.hasOwn(flags, n)))
+    return `${lhs} ${op}0x${names.reduce((a, n) => a | flags[n], 0).toString(16)}`
+  return `${lhs} ${m.op === '==' ? '' : op}${names.join(' | ')}`
+}
+
+function matchText(m: Match, opts: RenderOptions = {}): string {
   const sels = selectors(m.match)
   const lhs = sels.map(selectorText).join(' . ')
   const op = m.op === '!=' ? '!= ' : ''
@@ -84,12 +107,7 @@ function matchText(m: Match): string {
   }
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) return `${lhs} ${op}@${(v as { set: string }).set}`
   const spec = SELECTORS[sels[0]]
-  if (spec?.flags && sels.length === 1) {
-    const list = Array.isArray(v) ? v : [v]
-    // A negated list means "none of these flags", which nft writes with `!`.
-    if (m.op === '!=' && list.length > 1) return `${lhs} ! ${list.join(',')}`
-    return `${lhs} ${op}${list.join(',')}`
-  }
+  if (spec?.flags && sels.length === 1) return flagMatchText(lhs, spec, m, opts.listing === true)
   const types = sels.map(typeOf)
   if (Array.isArray(v) && (sels.length === 1 || Array.isArray(v[0]))) {
     return `${lhs} ${op}{ ${v.map((k) => keyText(types, k, sels)).join(', ')} }`
@@ -157,7 +175,7 @@ function natFamily(to: string): 'ip' | 'ip6' {
 /** nft text of one rule expression. */
 export function renderExpr(e: RuleExpr | RawExpr, family?: Family, opts: RenderOptions = {}): string {
   if ('raw' in e) return `# ${e.raw.length} kernel expressions nftkit cannot print`
-  if ('match' in e) return matchText(e)
+  if ('match' in e) return matchText(e, opts)
   return stmtText(e, family, opts)
 }
 

@@ -87,6 +87,23 @@ export function fromBytes(b: Uint8Array): bigint {
   return v
 }
 
+/**
+ * True for host-order integers (marks, ct state/status, interface types): nft
+ * compares them in network order wherever order matters (ranges, interval
+ * sets), converting the register with a byteorder expression and storing the
+ * set elements big-endian. Interface names are host-order strings and are not
+ * converted.
+ */
+export function hostInteger(t: Datatype): boolean {
+  return t.byteorder === 'host' && t.name !== 'ifname'
+}
+
+/** The datatype as compared by order (range bounds, interval-set elements): big-endian whatever its byte order. */
+export function networkOrderView(t: Datatype): Datatype {
+  if (!hostInteger(t)) return t
+  return { ...t, encode: (v) => toBytes(v, t.size), decode: (b) => fromBytes(b) }
+}
+
 /** Host-order 4-byte encoding of a 32-bit value (meta mark, ct mark). */
 export function hostU32(v: number): Buffer {
   const b = Buffer.alloc(4)
@@ -321,7 +338,11 @@ export function integerType(
     size,
     byteorder,
     names,
-    ordered: byteorder === 'big',
+    // Host-order integers are ordered too: nft converts them to network order
+    // (a byteorder expression) before a range compare or an interval-set lookup.
+    // Not yet those with names (interface types): nft prints their ranges
+    // numerically, nftkit would print names.
+    ordered: byteorder === 'big' || names === undefined,
     parse(value, path) {
       // Marks in interval sets may be written as prefixes (0x00000010/28), as nft prints them.
       const pm = name === 'mark' && typeof value === 'string' ? /^\s*(\S+)\/(\d{1,2})\s*$/.exec(value) : null

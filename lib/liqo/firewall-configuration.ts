@@ -568,7 +568,12 @@ function matchExprs(m: FwMatch): RuleExpr[] {
   const out: RuleExpr[] = []
   const op = m.op === 'neq' ? ({ op: '!=' } as const) : {}
   if (m.proto) out.push({ match: 'meta l4proto', ...op, value: m.proto.value })
-  if (m.ctstate) out.push({ match: 'ct state', ...op, value: m.ctstate.value.length === 1 ? m.ctstate.value[0] : [...m.ctstate.value] } as Match)
+  if (m.ctstate) {
+    // neq: none of the states (`ct state ! a,b`); `!=` on a list would be an exact compare with a | b.
+    const states = m.ctstate.value
+    const neq = m.op === 'neq' ? ({ op: states.length > 1 ? '!' : '!=' } as const) : {}
+    out.push({ match: 'ct state', ...neq, value: states.length === 1 ? states[0] : [...states] } as Match)
+  }
   if (m.dev) out.push({ match: m.dev.position === 'in' ? 'meta iifname' : 'meta oifname', ...op, value: m.dev.value })
   if (m.ip) {
     const v = m.ip.value.trim().replace(/\s*-\s*/, '-')

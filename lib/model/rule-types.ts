@@ -37,8 +37,29 @@ export type Selector =
   | 'ether saddr'
   | 'ether daddr'
 
-/** Comparison of a match: equal (default) or not equal. */
-export type MatchOp = '==' | '!='
+/**
+ * Comparison of a match, with nft's meaning of each operator (and the names
+ * nft's JSON uses for them):
+ *
+ * - omitted: nft's implicit operator. Equality, except for the flag selectors
+ *   (`tcp flags`, `ct state`, `ct status`), where it is a bit test: any of the
+ *   named flags is set. `{ match: 'tcp flags', value: 'syn' }` is
+ *   `tcp flags syn` and also matches SYN-ACK.
+ * - `'=='`: equal. For flag selectors the whole field is compared exactly:
+ *   `{ match: 'tcp flags', op: '==', value: 'syn' }` is `tcp flags == syn`,
+ *   a bare SYN only.
+ * - `'!='`: not equal; for flag selectors exactly (`ct status != dnat`: the
+ *   status is anything but exactly dnat).
+ * - `'in'` (flag selectors only): the bit test, spelled out; the same as
+ *   omitting `op`.
+ * - `'!'` (flag selectors only): none of the named flags is set
+ *   (`ct status ! dnat`).
+ *
+ * For flag selectors the value names the bits: `'syn'`, `['syn', 'ack']` and
+ * `'syn | ack'` are the same mask. A set lookup (`{ elements }`, `{ set }`)
+ * takes `'=='`/`'!='` only.
+ */
+export type MatchOp = '==' | '!=' | 'in' | '!'
 
 /** A reference to a named set or map: `{ set: 'allow' }` is nft's `@allow`. */
 export interface SetRef {
@@ -75,7 +96,7 @@ export interface AnonymousSet {
  */
 export interface Match {
   readonly match: Selector | readonly Selector[]
-  /** Defaults to `==`. */
+  /** Omitted: equality, or for flag selectors a bit test (see {@link MatchOp}). */
   readonly op?: MatchOp
   readonly value: MatchValue
 }

@@ -10,7 +10,7 @@ import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../k
 import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
-import type { Match, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { Match, MatchOp, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
@@ -673,17 +673,45 @@ class Parser {
     }
     const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
     if (this.accept('vmap')) return { stmt: 'vmap', key, map: this.vmapValue(specs) as Extract<Statement, { stmt: 'vmap' }>['map'] }
-    let op: '==' | '!=' | undefined
-    let bang = false
+    if (this.is(this.peek(), '&'))
+      this.fail(this.peek(), `masked comparisons (${specs.map((s) => s.name).join(' . ')} & MASK == VALUE) are not supported yet`)
+    const opTok = this.peek()
+    let op: MatchOp | undefined
     if (this.accept('==')) op = '=='
     else if (this.accept('!=')) op = '!='
-    else if (this.accept('!')) {
-      op = '!='
-      bang = true
+    else if (this.accept('!')) op = '!'
+    const flags = specs.length === 1 && specs[0].flags !== undefined
+    if (op === '!' && !flags) this.fail(opTok, 'negation (!) can only be used with tcp flags, ct state and ct status values')
+    const value = this.matchValue(specs, op)
+    const isSet = typeof value === 'object' && !Array.isArray(value)
+    if (op === '!' && isSet) this.fail(opTok, 'negation (!) can only be used with flag values, not with a set (use !=)')
+    // `==` is the default, except that for flags it is an exact compare (no op: a bit test).
+    if (op === '!=' || op === '!' || (op === '==' && flags && !isSet)) return { match: key, op, value }
+    return { match: key, value }
+  }
+
+  /**
+   * Flag names of a flag selector: `syn`, `syn,ack`, `syn|ack`, `syn | ack`
+   * all list the bits of one mask.
+   */
+  private flagNames(s: SelectorSpec): string[] {
+    const at = this.peek()
+    let text = ''
+    for (;;) {
+      text += this.word(`a ${s.name} flag`)
+      const next = this.peek()
+      if (text.endsWith('|') || (next.kind === 'word' && next.text.startsWith('|'))) continue
+      if (this.accept(',')) {
+        text += ','
+        continue
+      }
+      break
     }
-    const value = this.matchValue(specs, bang, op === '!=' && !bang)
-    const m: Match = op === '!=' ? { match: key, op, value } : { match: key, value }
-    return m
+    const names = text.split(/[|,]/).map((n) => n.trim())
+    for (const n of names)
+      if (!Object.hasOwn(s.flags ?? {}, n)) this.fail(at, `expected one of ${s.flagOrder?.join(', ')} but found '${n}'`)
+    if (this.is(this.peek(), '/')) this.fail(this.peek(), `masked comparisons (${s.name} VALUE / MASK) are not supported yet`)
+    return names
   }
 
   private vmapValue(specs: SelectorSpec[]): MatchSetRef | Array<[unknown, Verdict]> {
@@ -735,7 +763,7 @@ class Parser {
     }
   }
 
-  private matchValue(specs: SelectorSpec[], bang: boolean, notEqual: boolean): Match['value'] {
+  private matchValue(specs: SelectorSpec[], op: MatchOp | undefined): Match['value'] {
     const t = this.peek()
     if (t.kind === 'value') {
       this.pos++
@@ -770,20 +798,11 @@ class Parser {
     const s = specs[0]
     if (specs.length > 1) this.fail(t, 'expected a named set (@name) or an anonymous set { ... } for a concatenation')
     if (s.flags) {
-      const names = [this.word(`a ${s.name} flag`)]
-      if (this.is(this.peek(), '|')) {
-        while (this.accept('|')) names.push(this.word(`a ${s.name} flag`))
-        for (const n of names) if (!(n in (s.flags ?? {}))) this.fail(this.toks[this.pos - 1], `expected one of ${s.flagOrder?.join(', ')} but found '${n}'`)
-        return names.join(' | ')
-      }
-      while (this.accept(',')) names.push(this.word(`a ${s.name} flag`))
-      for (const n of names)
-        if (!(n in (s.flags ?? {}))) this.fail(this.toks[this.pos - 1], `expected one of ${s.flagOrder?.join(', ')} but found '${n}'`)
-      if (bang && names.length === 1) return names[0]
-      // `!= a,b` (not `! a,b`) compares with the combined value, which nft
-      // prints as `a | b`; `a | b` itself reads the same.
-      if (notEqual && names.length > 1) return names.join(' | ')
-      return names.length === 1 ? names[0] : names
+      const names = this.flagNames(s)
+      if (names.length === 1) return names[0]
+      // The exact compares `== a,b` / `!= a|b` take the combined value, which nft
+      // lists as `a | b`; the bit tests (`a,b`, `a|b`, `! a,b`) a list, listed `a,b`.
+      return op === '==' || op === '!=' ? names.join(' | ') : names
     }
     return this.selectorValue(s, true) as Match['value']
   }

@@ -35,7 +35,8 @@ const strip = (exprs: ReadonlyArray<RuleExpr | RawExpr>): unknown =>
 /** A rule's expressions in the form the kernel gives back (compiled, then decoded). */
 export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table: string): ReadonlyArray<RuleExpr | RawExpr> {
   let id = 1
-  const compiled = compileRule(exprs, { family, table, findSet: () => undefined, nextSetId: () => id++ }, 'rule.exprs')
+  // Any named set will do: a lookup decodes the same whatever the set's flags.
+  const compiled = compileRule(exprs, { family, table, findSet: (name) => ({ name }), nextSetId: () => id++ }, 'rule.exprs')
   const anon = new Map<string, AnonSet>()
   for (const op of compiled.sets) {
     if (op.kind !== 'element') continue

@@ -61,11 +61,17 @@ function chainBlocks(text: string): Map<string, string> {
   return out
 }
 
-const RULE_SETS: ReadonlyArray<{ family: Family; rules: string; prelude: string }> = [
-  { family: 'inet', rules: 'rules.nft.txt', prelude: 'rules.prelude.nft' },
-  { family: 'ip', rules: 'rules.ip.txt', prelude: 'rules.ip.prelude.nft' },
-  { family: 'ip6', rules: 'rules.ip6.txt', prelude: 'rules.ip6.prelude.nft' },
-  { family: 'bridge', rules: 'rules.bridge.txt', prelude: 'rules.bridge.prelude.nft' },
+// `bytecode`: the kernel's expressions and element bytes are identical too.
+// Not yet for inet and bridge, where nftkit emits equivalent but different
+// expressions: nft merges adjacent payload loads (`icmp type X icmp code Y`
+// is one 2-byte load), uses `ether type` instead of `meta protocol` in bridge
+// tables, adds a no-op byteorder for `meta l4proto` in interval
+// concatenations, and marks an open-ended last interval in element userdata.
+const RULE_SETS: ReadonlyArray<{ family: Family; rules: string; prelude: string; bytecode: boolean }> = [
+  { family: 'inet', rules: 'rules.nft.txt', prelude: 'rules.prelude.nft', bytecode: false },
+  { family: 'ip', rules: 'rules.ip.txt', prelude: 'rules.ip.prelude.nft', bytecode: true },
+  { family: 'ip6', rules: 'rules.ip6.txt', prelude: 'rules.ip6.prelude.nft', bytecode: true },
+  { family: 'bridge', rules: 'rules.bridge.txt', prelude: 'rules.bridge.prelude.nft', bytecode: false },
 ]
 
 function readLines(file: string): string[] {
@@ -112,6 +118,13 @@ for (const rs of RULE_SETS) {
     it('the whole ruleset prints the same', () => {
       expect(kitText).toBe(nftText)
     })
+
+    // What the kernel runs: expressions and element bytes (`nft list` prints a
+    // lookup the same with or without a byteorder conversion).
+    if (rs.bytecode)
+      it('the kernel holds the same expressions and element bytes', () => {
+        expect(b.bytecode()).toBe(a.bytecode())
+      })
 
     rules.forEach((r, i) => {
       it(`${r}`, () => {

@@ -19,6 +19,12 @@ export interface Netns {
   ruleset(): string
   /** `nft -j list ruleset` parsed, metainfo and handles removed. */
   json(): unknown
+  /**
+   * `nft --debug=netlink list ruleset`: every rule's kernel expressions and
+   * every set's element bytes (as libnftnl prints them), rule handles removed,
+   * element lines sorted per set (hash sets dump in hash order).
+   */
+  bytecode(): string
   remove(): void
 }
 
@@ -39,6 +45,7 @@ export function makeNetns(tag = 'x'): Netns {
     },
     ruleset: () => normalizeRuleset(run(['list', 'ruleset'])),
     json: () => stripJson(JSON.parse(run(['-j', 'list', 'ruleset']))),
+    bytecode: () => normalizeBytecode(run(['--debug=netlink', 'list', 'ruleset'])),
     remove() {
       try {
         execFileSync('ip', ['netns', 'del', name])
@@ -56,6 +63,27 @@ export function normalizeRuleset(text: string): string {
     .map((l) => l.replace(/\s*# handle \d+/, '').replace(/\s+/g, ' ').trim())
     .filter(Boolean)
     .join('\n')
+}
+
+function normalizeBytecode(text: string): string {
+  const out: string[] = []
+  let elements: string[] = []
+  const flush = () => {
+    out.push(...elements.sort())
+    elements = []
+  }
+  for (const raw of text.split('\n')) {
+    const l = raw.replace(/\s*# handle \d+/, '').replace(/\s+/g, ' ').trim()
+    if (l.startsWith('element ')) {
+      elements.push(l)
+      continue
+    }
+    flush()
+    // Rule headers end in the rule's handle (and the previous rule's): `ip t c 7 6`.
+    if (l) out.push(l.replace(/^((?:ip|ip6|inet|arp|bridge|netdev) \S+ \S+)(?: \d+)+$/, '$1'))
+  }
+  flush()
+  return out.join('\n')
 }
 
 function stripJson(v: unknown): unknown {

@@ -17,6 +17,10 @@ export const INET_PRELUDE_NFT = `
   set ports { type inet_service; elements = { 22, 443 } }
   set svc { type ipv4_addr . inet_proto . inet_service; elements = { 10.0.0.1 . tcp . 80 } }
   map vm { type ipv4_addr : verdict; elements = { 10.0.0.1 : accept, 10.0.0.2 : jump other } }
+  set markint { type mark; flags interval; elements = { 0x00000001-0x00000005, 0x00000010 } }
+  set markhash { type mark; elements = { 0x00000001, 0x00000010 } }
+  set marknet { type mark . ipv4_addr; flags interval; elements = { 0x00000001-0x00000005 . 10.0.0.0/8 } }
+  map markvm { type mark : verdict; flags interval; elements = { 0x00000001-0x00000005 : accept, 0x00000010 : drop } }
   counter cnt { }
   chain other { }
 `
@@ -106,7 +110,49 @@ export const INET_CASES: readonly RuleCase[] = [
   { nft: 'ip protocol tcp tcp dport 22 accept', exprs: [{ match: 'ip protocol', value: 'tcp' }, { match: 'tcp dport', value: 22 }, { stmt: 'accept' }] },
   { nft: 'iifname { "eth*", "wg0" } accept', exprs: [{ match: 'meta iifname', value: ['eth*', 'wg0'] }, { stmt: 'accept' }] },
   { nft: 'ip6 daddr ::ffff:10.0.0.1 drop', exprs: [{ match: 'ip6 daddr', value: '::ffff:10.0.0.1' }, { stmt: 'drop' }] },
-  { nft: 'ct state ! established,related drop', exprs: [{ match: 'ct state', op: '!=', value: ['established', 'related'] }, { stmt: 'drop' }] },
+  { nft: 'ct state ! established,related drop', exprs: [{ match: 'ct state', op: '!', value: ['established', 'related'] }, { stmt: 'drop' }] },
+  // Flag selectors, every operator (nft: no op = any bit set, `!` = none set, `==` / `!=` = exact compare).
+  { nft: 'tcp flags syn', exprs: [{ match: 'tcp flags', value: 'syn' }] },
+  { nft: 'tcp flags == syn', exprs: [{ match: 'tcp flags', op: '==', value: 'syn' }] },
+  { nft: 'tcp flags != syn', exprs: [{ match: 'tcp flags', op: '!=', value: 'syn' }] },
+  { nft: 'tcp flags ! syn', exprs: [{ match: 'tcp flags', op: '!', value: 'syn' }] },
+  { nft: 'tcp flags syn,ack', exprs: [{ match: 'tcp flags', value: ['syn', 'ack'] }] },
+  { nft: 'tcp flags syn|ack', exprs: [{ match: 'tcp flags', value: ['syn', 'ack'] }] },
+  { nft: 'tcp flags == syn|ack', exprs: [{ match: 'tcp flags', op: '==', value: 'syn | ack' }] },
+  { nft: 'tcp flags != syn,ack', exprs: [{ match: 'tcp flags', op: '!=', value: 'syn | ack' }] },
+  { nft: 'tcp flags ! syn,ack', exprs: [{ match: 'tcp flags', op: '!', value: ['syn', 'ack'] }] },
+  { nft: 'tcp flags { syn, ack }', exprs: [{ match: 'tcp flags', value: { elements: ['syn', 'ack'] } }] },
+  { nft: 'ct state == established', exprs: [{ match: 'ct state', op: '==', value: 'established' }] },
+  { nft: 'ct state ! established', exprs: [{ match: 'ct state', op: '!', value: 'established' }] },
+  { nft: 'ct state == established|related', exprs: [{ match: 'ct state', op: '==', value: 'established | related' }] },
+  { nft: 'ct state { established, related }', exprs: [{ match: 'ct state', value: { elements: ['established', 'related'] } }] },
+  { nft: 'ct status dnat', exprs: [{ match: 'ct status', value: 'dnat' }] },
+  { nft: 'ct status == dnat', exprs: [{ match: 'ct status', op: '==', value: 'dnat' }] },
+  { nft: 'ct status != dnat', exprs: [{ match: 'ct status', op: '!=', value: 'dnat' }] },
+  { nft: 'ct status ! dnat', exprs: [{ match: 'ct status', op: '!', value: 'dnat' }] },
+  { nft: 'ct status snat,dnat', exprs: [{ match: 'ct status', value: ['snat', 'dnat'] }] },
+  { nft: 'ct status ! snat,dnat', exprs: [{ match: 'ct status', op: '!', value: ['snat', 'dnat'] }] },
+  { nft: 'ct status != snat|dnat', exprs: [{ match: 'ct status', op: '!=', value: 'snat | dnat' }] },
+  // Host-order keys (marks) in interval sets and ranges: nft converts them to network order (byteorder hton).
+  { nft: 'meta mark @markint accept', exprs: [{ match: 'meta mark', value: { set: 'markint' } }, { stmt: 'accept' }] },
+  { nft: 'meta mark @markhash accept', exprs: [{ match: 'meta mark', value: { set: 'markhash' } }, { stmt: 'accept' }] },
+  { nft: 'meta mark . ip saddr @marknet accept', exprs: [{ match: ['meta mark', 'ip saddr'], value: { set: 'marknet' } }, { stmt: 'accept' }] },
+  { nft: 'meta mark vmap @markvm', exprs: [{ stmt: 'vmap', key: 'meta mark', map: { set: 'markvm' } }] },
+  { nft: 'meta mark { 0x00000001-0x00000005, 0x0000000a } accept', exprs: [{ match: 'meta mark', value: ['0x00000001-0x00000005', 10] }, { stmt: 'accept' }] },
+  { nft: 'ct mark { 0x00000001-0x00000005, 0x0000000a } accept', exprs: [{ match: 'ct mark', value: ['0x00000001-0x00000005', 10] }, { stmt: 'accept' }] },
+  { nft: 'meta mark { 0x00000001, 0x0000000a } accept', exprs: [{ match: 'meta mark', value: [1, 10] }, { stmt: 'accept' }] },
+  {
+    nft: 'meta mark . ip saddr { 0x00000001-0x00000005 . 10.0.0.0/8 } accept',
+    exprs: [{ match: ['meta mark', 'ip saddr'], value: [['0x00000001-0x00000005', '10.0.0.0/8']] }, { stmt: 'accept' }],
+  },
+  {
+    nft: 'ip saddr . ct mark { 10.0.0.0/8 . 0x00000001-0x00000005 } accept',
+    exprs: [{ match: ['ip saddr', 'ct mark'], value: [['10.0.0.0/8', '0x00000001-0x00000005']] }, { stmt: 'accept' }],
+  },
+  { nft: 'meta mark 0x00000001-0x00000005 accept', exprs: [{ match: 'meta mark', value: '1-5' }, { stmt: 'accept' }] },
+  { nft: 'meta mark != 0x00000001-0x00000005 accept', exprs: [{ match: 'meta mark', op: '!=', value: '1-5' }, { stmt: 'accept' }] },
+  { nft: 'meta mark 0x00000010/28 accept', exprs: [{ match: 'meta mark', value: '0x00000010/28' }, { stmt: 'accept' }] },
+  { nft: 'ct mark != 0x00000010/28 accept', exprs: [{ match: 'ct mark', op: '!=', value: '0x00000010/28' }, { stmt: 'accept' }] },
 ]
 
 /** Cases for an `ip` table. */

@@ -131,9 +131,8 @@ describe('commit errors', () => {
     expect(e.index).toBe(1)
     expect(isNotFound(e)).toBe(true)
     expect(e.extMessage).toBe('chain not found')
-    expect(e.message).toBe(
-      'add rule in chain inet/t/nope: something it refers to does not exist (table, chain, set, or rule handle) [ENOENT] (kernel: chain not found)',
-    )
+    // The client reads the table after the refusal and names what is missing.
+    expect(e.message).toBe('add rule in chain inet/t/nope: chain inet t nope does not exist [ENOENT] (kernel: chain not found)')
   })
 
   it('reports the first failure and keeps the rest in others', async () => {

@@ -192,19 +192,56 @@ describe('values', () => {
     expect(exprsOf('inet', [{ match: 'oifname' as never, value: 'eth*' }])).toEqual([meta(7), eq('657468')])
   })
 
-  it('ct state flags: a list is a mask test, a single negation a plain compare', () => {
-    const ct = { type: 'ct', key: 0, dreg: 1 }
-    expect(exprsOf('inet', [{ match: 'ct state', value: ['established', 'related'] }])).toEqual([
-      ct,
-      { type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: hostU32(6), xor: hostU32(0) },
-      cmp(1, hostU32(0)),
-    ])
-    expect(exprsOf('inet', [{ match: 'ct state', op: '!=', value: ['established', 'related'] }])).toEqual([
-      ct,
-      { type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: hostU32(6), xor: hostU32(0) },
-      cmp(0, hostU32(0)),
-    ])
-    expect(exprsOf('inet', [{ match: 'ct state', op: '!=', value: 'new' }])).toEqual([ct, cmp(1, hostU32(8))])
+  // Regression test (found as a bug, fixed): `tcp flags == syn` compiled to the
+  // bit test of `tcp flags syn` (also SYN-ACK), and `ct status ! dnat` to the
+  // exact `ct status != dnat`. Every operator as `nft --debug=netlink` (1.0.6)
+  // compiles it: no op / `in` = (x & mask) != 0, `!` = (x & mask) == 0,
+  // `==` / `!=` = a compare of the whole field.
+  it('flag selectors: each operator as nft compiles it', () => {
+    const flags = payload(2, 13, 1)
+    const test = (mask: string, op: number) => [{ type: 'bitwise', sreg: 1, dreg: 1, len: 1, mask: h(mask), xor: h('00') }, cmp(op, h('00'))]
+    const tcp: Array<[RuleExpr, NativeExpr[]]> = [
+      [{ match: 'tcp flags', value: 'syn' }, test('02', 1)], // tcp flags syn
+      [{ match: 'tcp flags', op: 'in', value: 'syn' }, test('02', 1)],
+      [{ match: 'tcp flags', op: '==', value: 'syn' }, [eq('02')]], // tcp flags == syn
+      [{ match: 'tcp flags', op: '!=', value: 'syn' }, [cmp(1, h('02'))]], // tcp flags != syn
+      [{ match: 'tcp flags', op: '!', value: 'syn' }, test('02', 0)], // tcp flags ! syn
+      [{ match: 'tcp flags', value: ['syn', 'ack'] }, test('12', 1)], // tcp flags syn,ack
+      [{ match: 'tcp flags', value: 'syn | ack' }, test('12', 1)], // tcp flags syn|ack
+      [{ match: 'tcp flags', op: '==', value: 'syn | ack' }, [eq('12')]], // tcp flags == syn|ack
+      [{ match: 'tcp flags', op: '==', value: ['syn', 'ack'] }, [eq('12')]], // tcp flags == syn,ack
+      [{ match: 'tcp flags', op: '!=', value: 'syn | ack' }, [cmp(1, h('12'))]], // tcp flags != syn|ack
+      [{ match: 'tcp flags', op: '!=', value: ['syn', 'ack'] }, [cmp(1, h('12'))]], // tcp flags != syn,ack
+      [{ match: 'tcp flags', op: '!', value: ['syn', 'ack'] }, test('12', 0)], // tcp flags ! syn,ack
+    ]
+    for (const [m, want] of tcp) expect(exprsOf('inet', [m]), JSON.stringify(m)).toEqual([...L4_TCP, flags, ...want])
+    const ct = (key: number): NativeExpr => ({ type: 'ct', key, dreg: 1 })
+    const test32 = (mask: number, op: number) => [{ type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: hostU32(mask), xor: hostU32(0) }, cmp(op, hostU32(0))]
+    const conn: Array<[RuleExpr, NativeExpr[]]> = [
+      [{ match: 'ct state', value: 'established' }, [ct(0), ...test32(2, 1)]],
+      [{ match: 'ct state', op: '==', value: 'established' }, [ct(0), cmp(0, hostU32(2))]],
+      [{ match: 'ct state', op: '!=', value: 'established' }, [ct(0), cmp(1, hostU32(2))]],
+      [{ match: 'ct state', op: '!', value: 'established' }, [ct(0), ...test32(2, 0)]],
+      [{ match: 'ct state', value: ['established', 'related'] }, [ct(0), ...test32(6, 1)]],
+      [{ match: 'ct state', op: '==', value: 'established | related' }, [ct(0), cmp(0, hostU32(6))]],
+      [{ match: 'ct state', op: '!', value: ['established', 'related'] }, [ct(0), ...test32(6, 0)]],
+      [{ match: 'ct status', value: 'dnat' }, [ct(2), ...test32(0x20, 1)]],
+      [{ match: 'ct status', op: '==', value: 'dnat' }, [ct(2), cmp(0, hostU32(0x20))]],
+      [{ match: 'ct status', op: '!=', value: 'dnat' }, [ct(2), cmp(1, hostU32(0x20))]],
+      [{ match: 'ct status', op: '!', value: 'dnat' }, [ct(2), ...test32(0x20, 0)]], // ct status ! dnat
+      [{ match: 'ct status', op: '!', value: ['snat', 'dnat'] }, [ct(2), ...test32(0x30, 0)]],
+      [{ match: 'ct status', op: '!=', value: 'snat | dnat' }, [ct(2), cmp(1, hostU32(0x30))]],
+    ]
+    for (const [m, want] of conn) expect(exprsOf('inet', [m]), JSON.stringify(m)).toEqual(want)
+    // `{ elements }` stays a set lookup (tcp flags { syn, ack }).
+    const r = compile('inet', [{ match: 'tcp flags', value: { elements: ['syn', 'ack'] } }])
+    expect(r.exprs).toEqual([...L4_TCP, flags, { type: 'lookup', sreg: 1, set: '__set%d', setId: 1 }])
+  })
+
+  it('flag operators: bit tests only for flag values, clear errors otherwise', () => {
+    expect(() => exprsOf('inet', [{ match: 'meta mark', op: '!', value: 1 }])).toThrow(/'!' is a bit test of tcp flags, ct state or ct status/)
+    expect(() => exprsOf('inet', [{ match: 'tcp flags', op: '!', value: { elements: ['syn'] } }])).toThrow(/not a set lookup/)
+    expect(() => exprsOf('inet', [{ match: 'tcp flags', op: '<' as never, value: 'syn' }])).toThrow(/Expected '==', '!=', 'in' or '!'/)
   })
 
   it('a single-element list is a plain compare', () => {
@@ -279,6 +316,75 @@ describe('sets', () => {
       { key: h('0016'), verdict: -3, chain: 'other' },
       { key: h('0050'), verdict: 1 },
     ])
+  })
+
+  // Regression test (found as a bug, fixed): host-order keys (marks) in
+  // interval sets were looked up without nft's byteorder conversion, so the
+  // register (host order) was compared with big-endian bounds: mark 1 missed
+  // { 1-5 }. nft --debug=netlink (1.0.6):
+  //   meta mark { 1-5, 10 }      [ meta load mark => reg 1 ] [ byteorder reg 1 = hton(reg 1, 4, 4) ] [ lookup ]
+  //                              elements 0 [end], 0x01000000, 0x06000000 [end], 0x0a000000, 0x0b000000 [end] (big-endian)
+  //   meta mark . ip saddr @s    [ meta load mark => reg 1 ] [ byteorder reg 1 = hton(reg 1, 4, 4) ] [ payload load 4b => reg 9 ]
+  //   ip saddr . meta mark { }   [ payload => reg 1 ] [ meta load mark => reg 9 ] [ byteorder reg 9 = hton(reg 9, 4, 4) ]
+  //   meta mark 1-5              hton, cmp gte 0x01000000 (bytes 00000001), cmp lte ...
+  //   meta mark != 1-5           hton, range neq
+  //   meta iiftype 1-5           byteorder hton(reg 1, 2, 2), cmp gte/lte
+  //   meta mark { 1, 10 }, @hash no conversion (hash sets hold host-order keys)
+  const hton = (reg: number, size: number): NativeExpr => ({ type: 'byteorder', sreg: reg, dreg: reg, op: 1, len: size, size })
+  it('host-order keys are converted to network order for interval sets and ranges, as nft does', () => {
+    const mark = meta(3)
+    const anon = compile('ip', [{ match: 'meta mark', value: ['1-5', 10] }])
+    expect(anon.exprs).toEqual([mark, hton(1, 4), { type: 'lookup', sreg: 1, set: '__set%d', setId: 1 }])
+    expect(anon.sets[1].elements).toEqual([
+      { key: h('00000000'), flags: 1 },
+      { key: h('00000001') },
+      { key: h('00000006'), flags: 1 },
+      { key: h('0000000a') },
+      { key: h('0000000b'), flags: 1 },
+    ])
+    const ctMark = compile('ip', [{ match: 'ct mark', value: ['1-5', 10] }])
+    expect(ctMark.exprs.slice(0, 2)).toEqual([{ type: 'ct', key: 3, dreg: 1 }, hton(1, 4)])
+    // Hash sets keep host order: no conversion.
+    expect(exprsOf('ip', [{ match: 'meta mark', value: [1, 10] }])).toEqual([mark, { type: 'lookup', sreg: 1, set: '__set%d', setId: 1 }])
+    const m: SetInfo = { name: 'm', key: [DATATYPES.mark], interval: true }
+    const hs: SetInfo = { name: 'hs', key: [DATATYPES.mark] }
+    const s: SetInfo = { name: 's', key: [DATATYPES.mark, DATATYPES.ipv4_addr], interval: true }
+    const hc: SetInfo = { name: 'hc', key: [DATATYPES.mark, DATATYPES.ipv4_addr] }
+    const sets = { m, hs, s, hc }
+    expect(exprsOf('ip', [{ match: 'meta mark', value: { set: 'm' } }], sets)).toEqual([mark, hton(1, 4), { type: 'lookup', sreg: 1, set: 'm' }])
+    expect(exprsOf('ip', [{ match: 'meta mark', value: { set: 'hs' } }], sets)).toEqual([mark, { type: 'lookup', sreg: 1, set: 'hs' }])
+    expect(exprsOf('ip', [{ match: ['meta mark', 'ip saddr'], value: { set: 's' } }], sets)).toEqual([
+      mark,
+      hton(1, 4),
+      payload(1, 12, 4, 9),
+      { type: 'lookup', sreg: 1, set: 's' },
+    ])
+    expect(exprsOf('ip', [{ match: ['meta mark', 'ip saddr'], value: { set: 'hc' } }], sets)).toEqual([mark, payload(1, 12, 4, 9), { type: 'lookup', sreg: 1, set: 'hc' }])
+    expect(exprsOf('ip', [{ stmt: 'vmap', key: 'meta mark', map: { set: 'm' } }], sets)).toEqual([mark, hton(1, 4), { type: 'lookup', sreg: 1, set: 'm', dreg: 0 }])
+    // The second field of an anonymous interval concatenation, in register 9.
+    const cat = compile('ip', [{ match: ['ip saddr', 'meta mark'], value: [['10.0.0.0/8', '1-5']] }])
+    expect(cat.exprs).toEqual([payload(1, 12, 4), { type: 'meta', key: 3, dreg: 9 }, hton(9, 4), { type: 'lookup', sreg: 1, set: '__set%d', setId: 1 }])
+    expect(cat.sets[1].elements).toEqual([{ key: h('0a00000000000001'), keyEnd: h('0affffff00000005') }])
+    // Ranges.
+    expect(exprsOf('ip', [{ match: 'meta mark', value: '1-5' }])).toEqual([mark, hton(1, 4), cmp(5, h('00000001')), cmp(3, h('00000005'))])
+    expect(exprsOf('ip', [{ match: 'meta mark', op: '!=', value: '1-5' }])).toEqual([
+      mark,
+      hton(1, 4),
+      { type: 'range', sreg: 1, op: 1, from: h('00000001'), to: h('00000005') },
+    ])
+    // Mark prefixes are a host-order mask, no conversion (nft: bitwise & 0xfffffff0, cmp eq 0x10).
+    expect(exprsOf('ip', [{ match: 'meta mark', value: '0x00000010/28' }])).toEqual([
+      mark,
+      { type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: hostU32(0xfffffff0), xor: hostU32(0) },
+      cmp(0, hostU32(0x10)),
+    ])
+    // Interface-type ranges are still refused (nft prints them as numbers, nftkit would print names).
+    expect(() => exprsOf('ip', [{ match: 'meta iiftype', value: '1-5' }])).toThrow(/ranges are not supported for meta iiftype/)
+  })
+
+  it('a lookup of host-order keys in a set nftkit does not know is refused (its byte order depends on the flags)', () => {
+    expect(() => exprsOf('ip', [{ match: 'meta mark', value: { set: 'nowhere' } }])).toThrow(/flags of set nowhere are needed/)
+    expect(() => exprsOf('ip', [{ match: 'ip saddr', value: { set: 'nowhere' } }])).not.toThrow()
   })
 
   it('interval concatenations carry key and keyEnd (flags 0x87, as nft)', () => {

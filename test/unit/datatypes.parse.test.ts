@@ -11,7 +11,9 @@ import {
   formatIPv4,
   formatIPv6,
   fromBytes,
+  hostInteger,
   hostU32,
+  networkOrderView,
   paddedSize,
   parseIPv4,
   parseIPv6,
@@ -279,13 +281,16 @@ describe('marks (host byte order)', () => {
     expect(rejection(() => mark.parse(2 ** 32, 'p')).reason).toBe('Expected a mark 0-4294967295 (decimal or 0x hex)')
   })
 
-  it('encodes in host order like hostU32 and is not ordered', () => {
+  it('encodes in host order like hostU32; ordered in network order (ranges and interval sets convert it, as nft)', () => {
     expect(mark.encode(0x01020304n)).toEqual(hostU32(0x01020304))
     expect(mark.decode(hostU32(0xdeadbeef))).toBe(0xdeadbeefn)
     expect(readHostU32(hostU32(123456))).toBe(123456)
     expect(readHostU32(hostU32(1).subarray(0, 4))).toBe(1)
     expect(mark.byteorder).toBe('host')
-    expect(mark.ordered).toBe(false)
+    expect(mark.ordered).toBe(true)
+    expect(hostInteger(mark)).toBe(true)
+    expect(networkOrderView(mark).encode(1n)).toEqual(Buffer.from('00000001', 'hex'))
+    expect(networkOrderView(mark).decode(Buffer.from('00000005', 'hex'))).toBe(5n)
   })
 })
 

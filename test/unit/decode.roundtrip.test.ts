@@ -15,7 +15,8 @@ import { BRIDGE_CASES, INET_CASES, IP6_CASES, IP_CASES, type RuleCase } from '..
 
 const compile = (family: Family, exprs: readonly RuleExpr[]): CompiledRule => {
   let id = 1
-  return compileRule(exprs, { family, table: 't', findSet: () => undefined, nextSetId: () => id++ }, 'exprs')
+  // Named sets: any will do (a lookup decodes the same whatever the set's flags).
+  return compileRule(exprs, { family, table: 't', findSet: (name) => ({ name }), nextSetId: () => id++ }, 'exprs')
 }
 
 /**
@@ -97,9 +98,39 @@ describe('decodeRule directly', () => {
     ])
   })
 
+  // Regression test (found as a bug, fixed): nft converts host-order keys to
+  // network order before interval-set lookups and ranges; the decoder read a
+  // byteorder expression as unknown (the whole rule came back as { raw }).
+  it('reads the byteorder conversion of host-order keys (interval sets, ranges) back to the same match', () => {
+    const env = { family: 'ip' as const, anonSet: () => undefined }
+    const mark = { type: 'meta', key: 3, dreg: 1 } as const
+    const hton = { type: 'byteorder', sreg: 1, dreg: 1, op: 1, len: 4, size: 4 } as const
+    expect(decodeRule([mark, hton, { type: 'lookup', sreg: 1, set: 'markint' }], env)).toEqual([{ match: 'meta mark', value: { set: 'markint' } }])
+    expect(
+      decodeRule([mark, hton, { type: 'payload', dreg: 9, base: 1, offset: 12, len: 4 }, { type: 'lookup', sreg: 1, set: 'marknet' }], env),
+    ).toEqual([{ match: ['meta mark', 'ip saddr'], value: { set: 'marknet' } }])
+    const be = (n: number) => Buffer.from(n.toString(16).padStart(8, '0'), 'hex')
+    expect(decodeRule([mark, hton, { type: 'cmp', sreg: 1, op: 5, data: be(1) }, { type: 'cmp', sreg: 1, op: 3, data: be(5) }], env)).toEqual([
+      { match: 'meta mark', value: '1-5' },
+    ])
+    expect(decodeRule([mark, hton, { type: 'range', sreg: 1, op: 1, from: be(1), to: be(5) }], env)).toEqual([{ match: 'meta mark', op: '!=', value: '1-5' }])
+    // A host-order range without the conversion compares the wrong bytes first: not a typed match.
+    const unconverted: NativeExpr[] = [mark, { type: 'cmp', sreg: 1, op: 5, data: be(1) }, { type: 'cmp', sreg: 1, op: 3, data: be(5) }]
+    expect(decodeRule(unconverted, env)).toEqual([{ raw: unconverted }])
+    // A masked flag compare (`tcp flags syn / syn,ack`) has no typed form yet.
+    const masked: NativeExpr[] = [
+      { type: 'meta', key: 16, dreg: 1 },
+      { type: 'cmp', sreg: 1, op: 0, data: Buffer.from([6]) },
+      { type: 'payload', dreg: 1, base: 2, offset: 13, len: 1 },
+      { type: 'bitwise', sreg: 1, dreg: 1, len: 1, mask: Buffer.from([0x12]), xor: Buffer.from([0]) },
+      { type: 'cmp', sreg: 1, op: 0, data: Buffer.from([0x02]) },
+    ]
+    expect(decodeRule(masked, { family: 'ip', anonSet: () => undefined })).toEqual([{ raw: masked }])
+  })
+
   it('reads extra shapes not in the corpus', () => {
     const cases: Array<[Family, RuleExpr[]]> = [
-      ['inet', [{ match: 'ct state', op: '!=', value: ['established', 'related'] }, { stmt: 'accept' }]],
+      ['inet', [{ match: 'ct state', op: '!', value: ['established', 'related'] }, { stmt: 'accept' }]],
       ['inet', [{ match: 'ip6 saddr', op: '!=', value: 'fe80::/10' }, { stmt: 'drop' }]],
       ['inet', [{ match: 'meta l4proto', value: 'udp' }, { stmt: 'masquerade', port: '1000-2000' }]],
       ['inet', [{ match: 'meta l4proto', value: 'tcp' }, { stmt: 'dnat', to: '[2001:db8::5]:8080', family: 'ip6' }]],

@@ -37,9 +37,45 @@ describe('parseRule', () => {
 
   it('reads nft\'s "!" for none-of-these flags', () => {
     expect(parseRule('ct state ! established,related drop').exprs).toEqual([
-      { match: 'ct state', op: '!=', value: ['established', 'related'] },
+      { match: 'ct state', op: '!', value: ['established', 'related'] },
       { stmt: 'drop' },
     ])
+  })
+
+  // Regression test (found as a bug, fixed): `tcp flags == syn` was read as the
+  // bit test `tcp flags syn`, `ct status ! dnat` as `ct status != dnat`, and
+  // `tcp flags syn|ack` (a bit test in nft) as an exact compare.
+  it('keeps each flag operator: no op / ! are bit tests, == / != exact compares', () => {
+    const one = (text: string) => parseRule(text).exprs[0]
+    expect(one('tcp flags syn')).toEqual({ match: 'tcp flags', value: 'syn' })
+    expect(one('tcp flags == syn')).toEqual({ match: 'tcp flags', op: '==', value: 'syn' })
+    expect(one('tcp flags != syn')).toEqual({ match: 'tcp flags', op: '!=', value: 'syn' })
+    expect(one('tcp flags ! syn')).toEqual({ match: 'tcp flags', op: '!', value: 'syn' })
+    expect(one('tcp flags syn|ack')).toEqual({ match: 'tcp flags', value: ['syn', 'ack'] })
+    expect(one('tcp flags syn | ack')).toEqual({ match: 'tcp flags', value: ['syn', 'ack'] })
+    expect(one('tcp flags == syn,ack')).toEqual({ match: 'tcp flags', op: '==', value: 'syn | ack' })
+    expect(one('ct status ! dnat')).toEqual({ match: 'ct status', op: '!', value: 'dnat' })
+    expect(one('ct status != snat|dnat')).toEqual({ match: 'ct status', op: '!=', value: 'snat | dnat' })
+    expect(one('ct state == { established, related }')).toEqual({ match: 'ct state', value: { elements: ['established', 'related'] } })
+    expect(rule`tcp flags == ${'syn'}`.exprs).toEqual([{ match: 'tcp flags', op: '==', value: 'syn' }])
+    expect(rule`ct state ! ${['invalid', 'untracked']}`.exprs).toEqual([{ match: 'ct state', op: '!', value: ['invalid', 'untracked'] }])
+  })
+
+  it('refuses what it cannot compile as nft does, with a clear error', () => {
+    const msg = (text: string) => {
+      try {
+        parseRule(text)
+      } catch (e) {
+        return (e as Error).message
+      }
+      return 'accepted'
+    }
+    expect(msg('tcp flags & (syn|ack) == syn')).toContain('masked comparisons (tcp flags & MASK == VALUE) are not supported yet')
+    expect(msg('tcp flags syn / syn,ack')).toContain('masked comparisons (tcp flags VALUE / MASK) are not supported yet')
+    expect(msg('meta mark & 0xff == 0x10')).toContain('masked comparisons (meta mark & MASK == VALUE) are not supported yet')
+    // nft: "negation can only be used with singleton bitmask values"
+    expect(msg('meta mark ! 0x1')).toContain('negation (!) can only be used with tcp flags, ct state and ct status values')
+    expect(msg('ct state ! { established }')).toContain('not with a set')
   })
 })
 

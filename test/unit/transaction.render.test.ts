@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { formatTime, quote, renderElements, renderExpr, renderOperation, renderRuleBody } from '../../lib/expr/render.js'
 import { Transaction } from '../../lib/batch/transaction.js'
+import type { RuleExpr } from '../../lib/model/rule-types.js'
 
 const tx = () => new Transaction({ table: 'fw' })
 const line = (build: (t: Transaction) => unknown): string => {
@@ -241,9 +242,32 @@ describe('rules', () => {
   // compare `cmp neq 0x00000006` (it lists it as `ct state != established | related`):
   // the printed command means something else than the operation committed.
   it('renders a negated flag list with nft\'s "!" (none of the flags)', () => {
-    expect(line((t) => t.add({ kind: 'rule', chain: 'c', exprs: [{ match: 'ct state', op: '!=', value: ['established', 'related'] }] }))).toBe(
+    expect(line((t) => t.add({ kind: 'rule', chain: 'c', exprs: [{ match: 'ct state', op: '!', value: ['established', 'related'] }] }))).toBe(
       'add rule inet fw c ct state ! established,related',
     )
+  })
+
+  // Every flag operator prints as text that nft -f compiles to the same rule
+  // (the differential test loads String(tx) with nft); the listing form
+  // follows nft list instead (renderRuleBody with listing: true).
+  it('renders each flag operator so that nft reads back the same rule', () => {
+    const cases: Array<[RuleExpr, string, string]> = [
+      [{ match: 'tcp flags', value: 'syn' }, 'tcp flags syn', 'tcp flags syn'],
+      [{ match: 'tcp flags', op: 'in', value: ['syn', 'ack'] }, 'tcp flags syn,ack', 'tcp flags syn,ack'],
+      [{ match: 'tcp flags', op: '==', value: 'syn' }, 'tcp flags == syn', 'tcp flags == syn'],
+      [{ match: 'tcp flags', op: '!=', value: 'syn' }, 'tcp flags != syn', 'tcp flags != syn'],
+      [{ match: 'tcp flags', op: '!', value: 'syn' }, 'tcp flags ! syn', 'tcp flags ! syn'],
+      [{ match: 'tcp flags', op: '==', value: 'syn | ack' }, 'tcp flags == syn | ack', 'tcp flags == 0x12'],
+      [{ match: 'tcp flags', op: '!=', value: ['syn', 'ack'] }, 'tcp flags != syn | ack', 'tcp flags != 0x12'],
+      [{ match: 'ct status', op: '!', value: 'dnat' }, 'ct status ! dnat', 'ct status ! dnat'],
+      [{ match: 'ct status', op: '==', value: 'snat | dnat' }, 'ct status == snat | dnat', 'ct status snat | dnat'],
+      [{ match: 'ct state', op: '!=', value: 'established | related' }, 'ct state != established | related', 'ct state != established | related'],
+      [{ match: 'ct state', value: 'established | related' }, 'ct state established,related', 'ct state established,related'],
+    ]
+    for (const [m, body, listed] of cases) {
+      expect(renderRuleBody({ exprs: [m] }), JSON.stringify(m)).toBe(body)
+      expect(renderRuleBody({ exprs: [m] }, { listing: true }), JSON.stringify(m)).toBe(listed)
+    }
   })
 
   // Regression test (found as a bug, fixed): in inet tables render guesses the NAT family from the text of `to`
