@@ -3,7 +3,7 @@
  * commit (one atomic batch) and list (a consistent snapshot), async and sync.
  * @module
  */
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { type Family, FAMILY_NUMBER } from '../kernel/constants.js'
 import { errnoName, explain, messageName, NftError, invalid } from '../kernel/errors.js'
 import { decodeListing, type Listing, setShapeOf } from './listing.js'
@@ -91,13 +91,26 @@ export function netnsPath(netns: string | number | undefined): string | undefine
   if (typeof netns === 'number') {
     if (!Number.isInteger(netns) || netns <= 0) invalid('options.netns', 'Expected a pid (positive integer)', netns)
     const path = `/proc/${netns}/ns/net`
-    if (!existsSync(path)) invalid('options.netns', `Expected the pid of a running process (${path} does not exist)`, netns)
+    if (!existsSync(`/proc/${netns}`)) invalid('options.netns', `Expected the pid of a running process (${path} does not exist)`, netns)
+    checkNamespaceFile(path, netns)
     return path
   }
   if (typeof netns !== 'string' || netns.length === 0) invalid('options.netns', 'Expected a namespace name, path or pid', netns)
   const path = netns.includes('/') ? netns : `/run/netns/${netns}`
-  if (!existsSync(path)) invalid('options.netns', `Expected an existing network namespace (${path} does not exist)`, netns)
+  checkNamespaceFile(path, netns)
   return path
+}
+
+/** A namespace file that cannot be opened: missing, or not readable by this process (say which). */
+function checkNamespaceFile(path: string, netns: string | number): void {
+  try {
+    statSync(path)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM')
+      invalid('options.netns', `Expected a network namespace this process may join (${path}: permission denied; joining another namespace needs CAP_SYS_ADMIN, changing its firewall CAP_NET_ADMIN in it)`, netns)
+    invalid('options.netns', `Expected an existing network namespace (${path} does not exist)`, netns)
+  }
 }
 
 function label(op: Operation): string {
@@ -146,12 +159,23 @@ function commitError(res: NativeCommitResult, ops: readonly Operation[], owner: 
   return err
 }
 
+/** What a refused system call needed: the same words for list and commit, CAP_SYS_ADMIN for joining a namespace. */
+function permissionText(what: string): string {
+  if (what.startsWith('open netlink socket in ')) return 'joining another network namespace needs CAP_SYS_ADMIN (and CAP_NET_ADMIN in it to change its firewall)'
+  return explain('EPERM', '', '')
+}
+
 /** Wraps an error thrown by the addon (system call failure, busy socket). */
 function systemError(e: unknown, what: string): unknown {
   if (e instanceof Error && typeof (e as { errno?: unknown }).errno === 'number') {
     const x = e as Error & { errno: number }
     const code = errnoName(x.errno)
-    const msg = code === 'EBUSY' ? `${what}: connection busy: another commit or list is in flight (await it first)` : `${what}: ${x.message} [${code}]`
+    const msg =
+      code === 'EBUSY'
+        ? `${what}: connection busy: another commit or list is in flight (await it first)`
+        : code === 'EPERM' || code === 'EACCES'
+          ? `${what}: ${permissionText(what)} [${code}]`
+          : `${what}: ${x.message} [${code}]`
     return new NftError({ errno: x.errno, code, message: msg })
   }
   return e

@@ -208,6 +208,8 @@ export function explain(code: string, verb: string, kind: string): string {
             : 'object is still in use'
     case 'EPERM':
       return 'needs CAP_NET_ADMIN in this network namespace (or the table is owned by another process)'
+    case 'EACCES':
+      return 'needs CAP_NET_ADMIN in this network namespace'
     case 'EOPNOTSUPP':
       return 'not supported by this kernel or not valid in this context (hook, family or chain type)'
     case 'EINVAL':
