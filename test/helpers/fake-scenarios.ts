@@ -5,7 +5,7 @@
  * errno, operation index) and on the ruleset left behind.
  */
 import type { Client, Family, Transaction } from '../../lib/index.js'
-import { BRIDGE_CASES, INET_CASES, IP6_CASES, IP_CASES, type RuleCase } from '../kernel/differential.cases.js'
+import { addPrelude, BRIDGE_CASES, INET_CASES, IP6_CASES, IP_CASES, type RuleCase } from '../kernel/differential.cases.js'
 
 /** What one step commits: a transaction, optionally bound to a generation. */
 export type StepResult = Transaction | { readonly tx: Transaction; readonly genId?: number }
@@ -57,14 +57,7 @@ function corpus(family: Family, cases: readonly RuleCase[]): Scenario {
     steps: [
       (nft) => {
         const tx = nft.transaction().add({ kind: 'table' })
-        if (family === 'inet') {
-          tx.add({ kind: 'chain', name: 'other' })
-          tx.add({ kind: 'set', name: 'allow', type: 'ipv4_addr', flags: ['interval'], elements: ['10.0.0.1', '10.0.1.0/24', '10.0.2.10-10.0.2.20'] })
-          tx.add({ kind: 'set', name: 'ports', type: 'inet_service', elements: [22, 443] })
-          tx.add({ kind: 'set', name: 'svc', type: ['ipv4_addr', 'inet_proto', 'inet_service'], elements: [['10.0.0.1', 'tcp', 80]] })
-          tx.add({ kind: 'map', name: 'vm', type: 'ipv4_addr', map: 'verdict', elements: [{ key: '10.0.0.1', value: 'accept' }, { key: '10.0.0.2', value: { jump: 'other' } }] })
-          tx.add({ kind: 'counter', name: 'cnt' })
-        }
+        addPrelude(tx, family)
         cases.forEach((c, i) => {
           tx.add({ kind: 'chain', name: `c${i}` })
           tx.add({ kind: 'rule', chain: `c${i}`, exprs: c.exprs, ...(c.comment ? { comment: c.comment } : {}) })

@@ -136,7 +136,7 @@ describe('ENOENT', () => {
       op: 'DELTABLE',
       verb: 'delete',
       object: { kind: 'table', family: 'inet', name: 'nope' },
-      message: /^delete table inet\/nope: does not exist \[ENOENT\]/,
+      message: /^delete table inet\/nope: table inet nope does not exist \[ENOENT\]/,
     })
     expect(isNotFound(e)).toBe(true)
     expect(e.others).toEqual([])
@@ -400,7 +400,7 @@ describe('several failures in one batch', () => {
       tx.delete({ kind: 'table', name: 'nope1' })
       tx.delete({ kind: 'chain', name: 'nope2' })
     })
-    check(err, { code: 'ENOENT', errno: 2, index: 1, op: 'DELTABLE', message: /^delete table inet\/nope1: does not exist \[ENOENT\] \(\+1 more\)/ })
+    check(err, { code: 'ENOENT', errno: 2, index: 1, op: 'DELTABLE', message: /^delete table inet\/nope1: table inet nope1 does not exist \[ENOENT\] \(\+1 more\)/ })
     expect(err.others).toHaveLength(1)
     check(err.others[0], { code: 'ENOENT', errno: 2, index: 2, op: 'DELCHAIN', verb: 'delete', object: { kind: 'chain', family: 'inet', table: 't', name: 'nope2' }, message: /^delete chain inet\/t\/nope2: does not exist/ })
   })

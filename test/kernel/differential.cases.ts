@@ -3,7 +3,7 @@
  * rule as nftkit typed expressions (in canonical form, i.e. as nftkit reads it
  * back). The kernel test loads both and demands identical state.
  */
-import type { RuleExpr } from '../../lib/index.js'
+import type { Family, RuleExpr, Transaction } from '../../lib/index.js'
 
 export interface RuleCase {
   readonly nft: string
@@ -181,3 +181,18 @@ export const BRIDGE_CASES: readonly RuleCase[] = [
   { nft: 'ip saddr 10.0.0.1 accept', exprs: [{ match: 'ip saddr', value: '10.0.0.1' }, { stmt: 'accept' }] },
   { nft: 'ether daddr 02:00:00:00:00:02 drop', exprs: [{ match: 'ether daddr', value: '02:00:00:00:00:02' }, { stmt: 'drop' }] },
 ]
+
+/** The typed twin of INET_PRELUDE_NFT: the named objects the inet cases refer to (nothing for other families). */
+export function addPrelude(tx: Transaction, family: Family): void {
+  if (family !== 'inet') return
+  tx.add({ kind: 'chain', name: 'other' })
+  tx.add({ kind: 'set', name: 'allow', type: 'ipv4_addr', flags: ['interval'], elements: ['10.0.0.1', '10.0.1.0/24', '10.0.2.10-10.0.2.20'] })
+  tx.add({ kind: 'set', name: 'ports', type: 'inet_service', elements: [22, 443] })
+  tx.add({ kind: 'set', name: 'svc', type: ['ipv4_addr', 'inet_proto', 'inet_service'], elements: [['10.0.0.1', 'tcp', 80]] })
+  tx.add({ kind: 'map', name: 'vm', type: 'ipv4_addr', map: 'verdict', elements: [{ key: '10.0.0.1', value: 'accept' }, { key: '10.0.0.2', value: { jump: 'other' } }] })
+  tx.add({ kind: 'set', name: 'markint', type: 'mark', flags: ['interval'], elements: ['0x00000001-0x00000005', 16] })
+  tx.add({ kind: 'set', name: 'markhash', type: 'mark', elements: [1, 16] })
+  tx.add({ kind: 'set', name: 'marknet', type: ['mark', 'ipv4_addr'], flags: ['interval'], elements: [['0x00000001-0x00000005', '10.0.0.0/8']] })
+  tx.add({ kind: 'map', name: 'markvm', type: 'mark', map: 'verdict', flags: ['interval'], elements: [{ key: '0x00000001-0x00000005', value: 'accept' }, { key: 16, value: 'drop' }] })
+  tx.add({ kind: 'counter', name: 'cnt' })
+}

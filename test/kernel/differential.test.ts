@@ -5,27 +5,13 @@
  * decode to the typed expressions of the case.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createClient, type Family, type Listing, type Transaction } from '../../lib/index.js'
+import { createClient, type Family, type Listing } from '../../lib/index.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
-import { BRIDGE_CASES, INET_CASES, INET_PRELUDE_NFT, IP6_CASES, IP_CASES, type RuleCase } from './differential.cases.js'
+import { addPrelude, BRIDGE_CASES, INET_CASES, INET_PRELUDE_NFT, IP6_CASES, IP_CASES, type RuleCase } from './differential.cases.js'
 
 function nftText(family: Family, cases: readonly RuleCase[], prelude: string): string {
   const chains = cases.map((c, i) => `  chain c${i} {\n    ${c.nft}\n  }`).join('\n')
   return `table ${family} t {\n${prelude}\n${chains}\n}\n`
-}
-
-function addPrelude(tx: Transaction, family: Family): void {
-  if (family !== 'inet') return
-  tx.add({ kind: 'chain', name: 'other' })
-  tx.add({ kind: 'set', name: 'allow', type: 'ipv4_addr', flags: ['interval'], elements: ['10.0.0.1', '10.0.1.0/24', '10.0.2.10-10.0.2.20'] })
-  tx.add({ kind: 'set', name: 'ports', type: 'inet_service', elements: [22, 443] })
-  tx.add({ kind: 'set', name: 'svc', type: ['ipv4_addr', 'inet_proto', 'inet_service'], elements: [['10.0.0.1', 'tcp', 80]] })
-  tx.add({ kind: 'map', name: 'vm', type: 'ipv4_addr', map: 'verdict', elements: [{ key: '10.0.0.1', value: 'accept' }, { key: '10.0.0.2', value: { jump: 'other' } }] })
-  tx.add({ kind: 'set', name: 'markint', type: 'mark', flags: ['interval'], elements: ['0x00000001-0x00000005', 16] })
-  tx.add({ kind: 'set', name: 'markhash', type: 'mark', elements: [1, 16] })
-  tx.add({ kind: 'set', name: 'marknet', type: ['mark', 'ipv4_addr'], flags: ['interval'], elements: [['0x00000001-0x00000005', '10.0.0.0/8']] })
-  tx.add({ kind: 'map', name: 'markvm', type: 'mark', map: 'verdict', flags: ['interval'], elements: [{ key: '0x00000001-0x00000005', value: 'accept' }, { key: 16, value: 'drop' }] })
-  tx.add({ kind: 'counter', name: 'cnt' })
 }
 
 function rulesOf(l: Listing, chain: string) {
