@@ -319,8 +319,8 @@ describe('closing', () => {
   })
 
   it('an open monitor keeps the process alive; after close() (or with unref) the process exits by itself', async () => {
-    // Open: still running after 3 s.
-    const kept = await child(`createMonitor({ netns: ${JSON.stringify(ns.name)} }); console.log('open')`, 3000).done
+    // Open: still running after 8 s (a loaded machine takes seconds just to start tsx).
+    const kept = await child(`createMonitor({ netns: ${JSON.stringify(ns.name)} }); console.log('open')`, 8000).done
     expect(kept.code).toBe('timeout')
     expect(kept.out).toContain('open')
     // Closed from an event handler: exits.
