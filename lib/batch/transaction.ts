@@ -196,6 +196,17 @@ export class Transaction {
   }
 
   /**
+   * The native batch: every kernel operation, and for each the index of the
+   * transaction operation it came from.
+   * @deprecated Kept for callers of 0.1.0; use {@link Transaction.prepare}, which the client sends.
+   */
+  toNative(): { ops: NativeOp[]; owner: number[] } {
+    const p = this.prepare()
+    const owner = p.owner ? [...p.owner] : p.ops.map((_, i) => i)
+    return { ops: [...p.ops], owner }
+  }
+
+  /**
    * The batch to commit: every operation, its kernel operations, and for each
    * kernel operation the index of the operation it came from (`owner`,
    * undefined when each operation is one kernel operation). A snapshot:
