@@ -47,7 +47,15 @@ interface Entry {
 }
 
 
-const KEYS: Record<NftObject['kind'], readonly string[]> = {
+/** The fields of each object kind (a kind's object type, or the reference used to delete it). */
+type FieldsOf<K extends NftObject['kind']> = keyof Extract<NftObject, { kind: K }> | (K extends 'rule' ? keyof RuleRef : never)
+
+/**
+ * The fields each kind accepts, for the unknown-field check. Checked against
+ * the object types both ways: a listed field the type lacks does not compile
+ * (`satisfies`), and neither does a type field missing here (`KeysComplete`).
+ */
+const KEYS = {
   table: ['kind', 'family', 'name', 'flags', 'comment', 'handle'],
   chain: ['kind', 'family', 'table', 'name', 'type', 'hook', 'priority', 'policy', 'devices', 'comment', 'handle'],
   rule: ['kind', 'family', 'table', 'chain', 'exprs', 'comment', 'handle', 'position'],
@@ -56,7 +64,12 @@ const KEYS: Record<NftObject['kind'], readonly string[]> = {
   element: ['kind', 'family', 'table', 'set', 'elements'],
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
   ruleset: ['kind', 'family'],
-}
+} as const satisfies { readonly [K in NftObject['kind']]: readonly FieldsOf<K>[] }
+
+/** `true` only if every field of every object type is in {@link KEYS}. */
+type KeysComplete = { [K in NftObject['kind']]: Exclude<FieldsOf<K>, (typeof KEYS)[K][number]> }[NftObject['kind']] extends never ? true : false
+const KEYS_COMPLETE: KeysComplete = true
+void KEYS_COMPLETE
 
 /** The entry of an element operation on a known set (its native op has one shape for every element op). */
 function elementEntry(verb: Verb, family: Family, table: string, set: string, known: KnownSet, elements: readonly Element[], path: string): Entry {
