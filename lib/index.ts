@@ -2,6 +2,10 @@
  * nftkit: nftables for Node.js over netlink.
  * @packageDocumentation
  */
+import { createRequire } from 'node:module'
+
+/** This package's version, read from its package.json (`../package.json` from both lib/ and dist/). */
+export const version: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 export { Client, createClient, netnsPath } from './client.js'
 export type { ClientOptions, CommitOptions, CommitResult, ListOptions } from './client.js'
 export { Transaction, VERBS_BY_KIND, keyDatatypes } from './transaction.js'
@@ -23,6 +27,7 @@ export type { Family, Hook, ChainType, Policy, NamedPriority } from './constants
 export type { KeyTypeName } from './datatypes.js'
 export { renderExpr, renderRuleBody, renderOperation, renderElements } from './render.js'
 export { loadBinding } from './native.js'
+export type { NativeBinding } from './native.js'
 export { Monitor, createMonitor } from './monitor.js'
 export type {
   MonitorOptions,
