@@ -3,7 +3,8 @@
 # system's libnftnl and libmnl dynamically, found with pkg-config. The prebuilt
 # binaries (scripts/prebuild.sh) set NFTKIT_SYSROOT to unpacked Debian -dev
 # packages and NFTKIT_MULTIARCH to the triplet: libnftnl static, libmnl dynamic,
-# libstdc++/libgcc static, the static libraries' symbols not exported.
+# libstdc++ static (libgcc_s dynamic), the static libraries' symbols not
+# exported, unused sections dropped (scripts/prebuild.sh says why).
 {
   "variables": {
     "nftkit_sysroot%": "<!(node -p \"process.env.NFTKIT_SYSROOT || ''\")",
@@ -40,7 +41,7 @@
             "-L<(nftkit_sysroot)/usr/lib/<(nftkit_multiarch)",
             "-lmnl"
           ],
-          "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL", "-Wl,--as-needed"]
+          "ldflags": ["-static-libstdc++", "-Wl,--gc-sections", "-Wl,--exclude-libs,ALL", "-Wl,--as-needed"]
         }]
       ]
     }

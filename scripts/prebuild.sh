@@ -13,8 +13,13 @@
 #     (native/static/stderr.cc points it at the C library's stderr at load time);
 #   - libmnl dynamically (libmnl.so.0, package libmnl0; present wherever iproute2
 #     is): Debian ships no libmnl.a and its source packages are not reachable here;
-#   - libstdc++ and libgcc statically (-static-libstdc++ -static-libgcc), so the
-#     binary needs no newer libstdc++ than the target has.
+#   - libstdc++ statically (-static-libstdc++), unused sections dropped
+#     (--gc-sections), libgcc_s dynamically: the glibc baseline is what the
+#     objdump line below prints (GLIBC_2.34 on Debian 12, for pthread_create,
+#     which moved into libc then). Without those two flags libgcc's static
+#     unwinder adds _dl_find_object (2.35) and libstdc++'s random_device,
+#     linked but unused, arc4random (2.36). A lower baseline needs an older
+#     build root (its libc and libstdc++), not done here.
 # The build runs in a scratch copy of the sources, so build/Release (the dev
 # build the tests use) is untouched. Needs root for apt-get (cross compiler).
 # Takes about 2 minutes for both architectures on 2 cores.
