@@ -37,7 +37,7 @@ for f in "$work"/rootfs/rules/*.nft; do
   name=rules/$(basename "$f")
   ip netns add "$nsa"
   ip netns add "$nsb"
-  ip netns exec "$nsa" env -i PATH=/usr/local/bin:/usr/bin:/bin chroot "$work/rootfs" nftkit apply "/$name"
+  ip netns exec "$nsa" env -i PATH=/usr/local/bin:/usr/bin:/bin "$(command -v chroot)" "$work/rootfs" nftkit apply "/$name"
   ip netns exec "$nsb" node --import tsx lib/cli.ts apply "$f"
   ip netns exec "$nsa" nft list ruleset >"$work/a"
   ip netns exec "$nsb" nft list ruleset >"$work/b"
