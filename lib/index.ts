@@ -2,6 +2,10 @@
  * nftkit: nftables for Node.js over netlink.
  * @packageDocumentation
  */
+import { packageVersion } from './io/version.js'
+
+/** This package's version (from its package.json), e.g. `0.1.0`. */
+export const version: string = packageVersion()
 export { Client, createClient, netnsPath } from './io/client.js'
 export type { ClientOptions, CommitOptions, CommitResult, ListOptions } from './io/client.js'
 export { Transaction, keyDatatypes } from './batch/transaction.js'
@@ -27,6 +31,7 @@ export type { Family, Hook, ChainType, Policy, NamedPriority } from './kernel/co
 export type { KeyTypeName } from './kernel/datatypes.js'
 export { renderExpr, renderRuleBody, renderOperation, renderElements } from './expr/render.js'
 export { loadBinding } from './io/native.js'
+export type { NativeBinding } from './io/native.js'
 export { Monitor, createMonitor } from './io/monitor.js'
 export type {
   MonitorOptions,

@@ -1,6 +1,6 @@
 /**
  * The typed contract of the native addon (build/Release/nftkit.node).
- * Only lib/native.ts loads it; everything else receives it through
+ * Only lib/io/native.ts loads it; everything else receives it through
  * {@link NativeBinding}. Descriptors are flat, already validated and
  * normalised by the TypeScript layer (priorities are numbers, values are bytes).
  */
@@ -51,6 +51,7 @@ export interface NativeOp {
   readonly id?: number
   readonly setId?: number
   readonly keyType?: number
+  /** A set's key length in bytes; for packed elements, the size of each key in `packedKeys`. */
   readonly keyLen?: number
   readonly dataType?: number
   readonly dataLen?: number
@@ -64,8 +65,6 @@ export interface NativeOp {
   readonly elements?: readonly NativeElement[]
   /** Plain elements packed: fixed-size keys back to back (see `keyLen`). */
   readonly packedKeys?: Uint8Array
-  /** Size of each key in `packedKeys`. */
-  readonly keyLen?: number
   /** One flags byte per packed key (e.g. 1 = interval end). */
   readonly packedFlags?: Uint8Array
   /** Ask the kernel to echo the created object so its handle comes back. */

@@ -13,7 +13,7 @@ import { NftError, NftValidationError } from '../kernel/errors.js'
 import { NftSyntaxError } from '../nft/parser.js'
 import { InputError } from '../sources/files.js'
 import { commandHelp, parseArgs, USAGE, UsageError } from './args.js'
-import { packageVersion } from './version.js'
+import { packageVersion } from '../io/version.js'
 import { apply, list, planText, policiesYaml, remove, render, status, statusText, watch } from './commands.js'
 
 export { apply, list, planText, policiesYaml, remove, render, status, watch } from './commands.js'
