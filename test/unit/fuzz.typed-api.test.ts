@@ -123,7 +123,7 @@ describe('fuzz: typed API (every Transaction verb)', () => {
       [{ kind: 'rule', chain: 'c', exprs: [{ match: 'tcp dport', value: big() }] }, /\.exprs\[0\]\.value$/],
       [{ kind: 'set', name: 's', type: 'ipv4_addr', elements: big() }, /\.elements$/],
       [{ kind: 'set', name: 's', type: big() }, /\.type$/],
-      [{ kind: 'rule', chain: 'c', exprs: [{ match: 'ip saddr', value: ['10.0.0.1', , '10.0.0.3'] }] }, /\.value\[1\]$/],
+      [{ kind: 'rule', chain: 'c', exprs: [{ match: 'ip saddr', value: Object.assign(new Array(3), { 0: '10.0.0.1', 2: '10.0.0.3' }) }] }, /\.value\[1\]$/],
     ]
     for (const [obj, path] of cases) {
       const t0 = performance.now()
