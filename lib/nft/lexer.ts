@@ -88,16 +88,20 @@ export function tokenize(src: string, file?: string, values: readonly unknown[] 
       const startCol = col()
       let j = i + 1
       let text = ''
+      // Copies runs between escapes, not one character at a time.
+      let from = j
       while (j < src.length && src[j] !== '"') {
         if (src[j] === '\\' && src[j + 1] === '"') {
-          text += '"'
+          text += `${src.slice(from, j)}"`
           j += 2
+          from = j
           continue
         }
         if (src[j] === '\n') throw new NftSyntaxError('unterminated string', src, line, startCol, 1, file)
-        text += src[j++]
+        j++
       }
       if (j >= src.length) throw new NftSyntaxError('unterminated string', src, line, startCol, 1, file)
+      text += src.slice(from, j)
       out.push({ kind: 'string', text, line, col: startCol })
       i = j + 1
       continue
