@@ -8,17 +8,18 @@ import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FL
 import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from '../kernel/datatypes.js'
 import { encodeElementFields } from '../elements/elements.js'
 import type { Element, SetShape } from '../model/element-types.js'
-import { checkKeys, invalid } from '../kernel/errors.js'
+import { checkKeys, invalid, NftValidationError, readOptions } from '../kernel/errors.js'
 import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from '../model/objects.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { setKey } from '../model/names.js'
 import { commentUserdata } from '../kernel/udata.js'
-import { DATA_VALUE_MAX, exprsAttrSize, hookAttrSize, NETDEVICE_MAX, NETLINK_ATTR_MAX, RULE_MAXEXPRS, sizeText } from '../kernel/limits.js'
+import { DATA_VALUE_MAX, exprsAttrSize, hookAttrSize, NETDEVICE_MAX, NETLINK_ATTR_MAX, QUOTE_MAX, RULE_MAXEXPRS, sizeText } from '../kernel/limits.js'
 import {
   checkChainType,
   checkComment,
+  checkData,
   checkFamily,
   checkHandle,
   checkHook,
@@ -101,6 +102,9 @@ function checkDevices(devices: readonly string[], path: string): void {
     invalid(path, `Expected at most ${NETDEVICE_MAX} devices per hook (the kernel refuses more with EFBIG: NFT_NETDEVICE_MAX is ${NETDEVICE_MAX + 1})`, devices)
 }
 
+/** Most matches and statements one rule's expression list attribute could carry (16 bytes each at least). */
+const EXPRS_GIVEN_MAX = Math.floor(NETLINK_ATTR_MAX / 16)
+
 /**
  * Refuses a rule whose expression list netlink cannot carry (over 64 KiB: the
  * length would wrap) or the kernel refuses (more than NFT_RULE_MAXEXPRS).
@@ -137,7 +141,9 @@ export class Transaction {
   #touchesSets = false
   #nextSetId = 1
 
-  constructor(opts: TransactionOptions = {}) {
+  constructor(options: TransactionOptions = {}) {
+    const opts = readOptions(options, ['family', 'table', 'sets'], 'options') as TransactionOptions
+    if (opts.sets !== undefined && typeof opts.sets !== 'function') invalid('options.sets', 'Expected a function (family, table, name) => set shape', opts.sets)
     this.family = opts.family === undefined ? 'inet' : checkFamily(opts.family, 'options.family')
     if (opts.table !== undefined) this.table = checkName(opts.table, 'options.table', 'table')
     this.#resolver = opts.sets
@@ -255,13 +261,24 @@ export class Transaction {
   #push(verb: Verb, obj: NftObject | RuleRef | SetRef): this {
     const path = `${verb}(${this.#entries.length})`
     if (typeof obj !== 'object' || obj === null) invalid(path, 'Expected an object with a kind', obj)
+    // Bounds, holes, cycles, Proxies and throwing getters first: the checks
+    // below iterate lists and may recurse.
+    checkData(obj, path)
     const kind = (obj as { kind?: unknown }).kind
     if (typeof kind !== 'string' || !Object.hasOwn(VERBS_BY_KIND, kind))
       invalid(`${path}.kind`, `Expected a kind: ${Object.keys(VERBS_BY_KIND).join(', ')}`, kind)
     const k = kind as NftObject['kind']
     if (!VERBS_BY_KIND[k].includes(verb)) invalid(`${path}.kind`, `Expected a kind that supports ${verb} (${verb} applies to ${Object.keys(VERBS_BY_KIND).filter((x) => VERBS_BY_KIND[x as NftObject['kind']].includes(verb)).join(', ')})`, kind)
     checkKeys(obj, KEYS[k], path)
-    const entry = this.#compile(verb, obj as NftObject, path)
+    let entry: Entry
+    try {
+      entry = this.#compile(verb, obj as NftObject, path)
+    } catch (e) {
+      if (e instanceof NftValidationError) throw e
+      // A getter that throws on a second read, a value of a type no check
+      // expected: a validation error with the operation's path, never a raw one.
+      return invalid(path, `Expected plain data (checking it threw ${e instanceof Error ? `${e.name}: ${e.message.slice(0, QUOTE_MAX)}` : typeof e})`, undefined)
+    }
     this.#entries.push(entry)
     if (k === 'set' || k === 'map' || k === 'table' || k === 'ruleset') this.#touchesSets = true
     return this
@@ -381,6 +398,10 @@ export class Transaction {
       if (verb === 'replace') invalid(`${path}.position`, 'Expected no position on replace', rule.position)
       checkHandle(rule.position, `${path}.position`)
     }
+    // Before compiling them: every match and statement compiles to at least
+    // one kernel expression, and each takes at least 16 bytes of the list.
+    if (Array.isArray(rule.exprs) && rule.exprs.length > EXPRS_GIVEN_MAX)
+      invalid(`${path}.exprs`, `Expected expressions that fit one netlink attribute: ${rule.exprs.length} matches and statements need at least 16 bytes each, over the 64 KiB limit of one attribute (${NETLINK_ATTR_MAX} bytes)`, rule.exprs)
     const compiled = compileRule(rule.exprs, {
       family,
       table,

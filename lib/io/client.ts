@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { type Family, FAMILY_NUMBER } from '../kernel/constants.js'
-import { errnoName, explain, messageName, NftError, invalid } from '../kernel/errors.js'
+import { errnoName, explain, messageName, NftError, invalid, readOptions } from '../kernel/errors.js'
 import { decodeListing, type Listing, setShapeOf } from './listing.js'
 import { missingObject } from './missing.js'
 import { loadBinding } from './native.js'
@@ -209,7 +209,8 @@ export class Client {
   /** Async calls queued or running: sync calls must not overtake them. */
   #pending = 0
 
-  constructor(opts: ClientOptions = {}) {
+  constructor(options: ClientOptions = {}) {
+    const opts = readOptions(options, ['family', 'table', 'netns', 'inlineCommitBudgetUs', 'binding'], 'options') as ClientOptions
     this.family = opts.family === undefined ? 'inet' : checkFamily(opts.family, 'options.family')
     if (opts.table !== undefined) this.table = checkName(opts.table, 'options.table', 'table')
     this.netnsPath = netnsPath(opts.netns)

@@ -4,7 +4,8 @@
  * @module
  */
 import { constants } from 'node:os'
-import { NETDEVICE_MAX } from './limits.js'
+import { types } from 'node:util'
+import { NETDEVICE_MAX, QUOTE_MAX } from './limits.js'
 
 /**
  * Linux errno names Node's `os.constants.errno` lacks but nf_tables returns:
@@ -130,26 +131,101 @@ export class NftValidationError extends TypeError {
   }
 }
 
-/** Renders a received value for an error message: `"x" (string)`. */
+/**
+ * Renders a received value for an error message: `"x" (string)`. Bounded in
+ * work as well as in length: strings, object keys and arrays are read only
+ * as far as the quote needs, so a huge, cyclic, Proxy or getter-laden value
+ * costs no more than a small one and never throws.
+ */
 export function describe(value: unknown): string {
-  if (value === undefined) return 'undefined'
-  if (value === null) return 'null'
-  if (typeof value === 'string') return `${JSON.stringify(value)} (string)`
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
-    return `${String(value)} (${typeof value})`
-  if (Array.isArray(value)) return `an array of ${value.length}`
-  if (value instanceof Uint8Array) return `a byte array of ${value.length}`
   try {
-    const s = JSON.stringify(value)
-    return s.length > 80 ? `${s.slice(0, 77)}... (object)` : `${s} (object)`
+    if (value === undefined) return 'undefined'
+    if (value === null) return 'null'
+    if (typeof value === 'string') return `${quoteString(value)} (string)`
+    if (typeof value === 'bigint') {
+      const big = value > 10n ** 30n || value < -(10n ** 30n)
+      return big ? 'a bigint of more than 30 digits (bigint)' : `${String(value)} (bigint)`
+    }
+    if (typeof value === 'number' || typeof value === 'boolean') return `${String(value)} (${typeof value})`
+    if (typeof value === 'symbol') return 'a symbol'
+    if (typeof value === 'function') return 'a function'
+    if (types.isProxy(value)) return 'a Proxy'
+    if (Array.isArray(value)) return `an array of ${value.length}`
+    if (value instanceof Uint8Array) return `a byte array of ${value.length}`
+    const out = { text: '', budget: QUOTE_MAX }
+    quoteObject(value as object, out, 2)
+    return out.budget < 0 ? `${out.text.slice(0, QUOTE_MAX - 3)}... (object)` : `${out.text} (object)`
   } catch {
     return 'an object'
   }
 }
 
+/** A string as JSON, at most {@link QUOTE_MAX} characters of it. */
+function quoteString(s: string): string {
+  return s.length > QUOTE_MAX ? `${JSON.stringify(s.slice(0, QUOTE_MAX))}... (${s.length} characters)` : JSON.stringify(s)
+}
+
+/** Appends a JSON-like rendering of `v` to `out` until its budget runs out. */
+function quoteObject(v: unknown, out: { text: string; budget: number }, depth: number): undefined {
+  const put = (s: string): undefined => {
+    out.text += s
+    out.budget -= s.length
+  }
+  if (typeof v === 'string') return put(JSON.stringify(v.length > QUOTE_MAX ? v.slice(0, QUOTE_MAX) : v))
+  if (typeof v !== 'object' || v === null) return put(typeof v === 'bigint' ? `${v > 10n ** 30n || v < -(10n ** 30n) ? 'bigint' : v}n` : String(v))
+  if (types.isProxy(v)) return put('Proxy')
+  if (depth === 0) return put(Array.isArray(v) ? '[...]' : '{...}')
+  if (Array.isArray(v)) {
+    put('[')
+    for (let i = 0; i < v.length && out.budget > 0; i++) {
+      if (i > 0) put(',')
+      quoteObject(i in v ? v[i] : undefined, out, depth - 1)
+    }
+    return put(']')
+  }
+  put('{')
+  let first = true
+  // Stops reading values (and their getters) as soon as the budget is spent.
+  for (const k in v) {
+    if (out.budget <= 0) break
+    if (!Object.hasOwn(v, k)) continue
+    put(`${first ? '' : ','}${JSON.stringify(k.length > QUOTE_MAX ? k.slice(0, QUOTE_MAX) : k)}:`)
+    first = false
+    let x: unknown
+    try {
+      x = (v as Record<string, unknown>)[k]
+    } catch {
+      x = '?'
+    }
+    quoteObject(x, out, depth - 1)
+  }
+  return put('}')
+}
+
 /** Throws an {@link NftValidationError}. */
 export function invalid(path: string, reason: string, value: unknown): never {
   throw new NftValidationError(path, reason, value)
+}
+
+/**
+ * Reads the known fields of an options object once, into a plain copy: a
+ * non-object, a Proxy or a getter that throws becomes an
+ * {@link NftValidationError} naming the field, and later checks see values
+ * that cannot change under them.
+ */
+export function readOptions(opts: unknown, known: readonly string[], path: string): Record<string, unknown> {
+  if (opts === undefined) return {}
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) invalid(path, 'Expected an options object', opts)
+  if (types.isProxy(opts)) invalid(path, 'Expected a plain options object, not a Proxy', opts)
+  const out: Record<string, unknown> = {}
+  for (const k of known) {
+    try {
+      out[k] = (opts as Record<string, unknown>)[k]
+    } catch (e) {
+      invalid(`${path}.${k}`, `Expected a readable option (its getter threw ${e instanceof Error ? e.name : typeof e})`, undefined)
+    }
+  }
+  return out
 }
 
 /** Suggests the closest known word for a typo, or undefined. */

@@ -69,3 +69,42 @@ export function exprsAttrSize(exprs: readonly NativeExpr[]): number {
 export function sizeText(bytes: number): string {
   return `${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB)`
 }
+
+/*
+ * Bounds on input size, checked before anything is iterated so that an input
+ * lying about its size (an array claiming a length of 1e9, a deep or
+ * self-referencing object, an alias bomb in YAML) is refused in time
+ * proportional to what it really holds. The kernel imposes no count on the
+ * elements of one batch; these are bounds no real ruleset reaches.
+ */
+
+/**
+ * Entries of one list in one operation (elements of a set, values of an
+ * anonymous set). 16 Mi elements are over 300 MB of netlink messages; the
+ * largest real sets (address block lists) hold a few million.
+ */
+export const LIST_MAX = 1 << 24
+
+/**
+ * Values (objects, arrays and scalars) in one operation or one document. Every
+ * value of a real operation is part of a list bounded by {@link LIST_MAX}; this
+ * bounds what getters or shared references could make of them.
+ */
+export const VALUES_MAX = 1 << 26
+
+/**
+ * Nesting depth of input data (objects in arrays in objects…) and of nft
+ * text. The deepest real shapes (a FirewallConfiguration's match value inside
+ * a rule of a chain of a table, a concatenated range inside an element) are
+ * about 10 deep; 64 keeps every check's recursion far from the stack limit.
+ */
+export const NEST_DEPTH_MAX = 64
+
+/**
+ * Characters of one nft or YAML/JSON text. `nft list ruleset` of a million
+ * set elements is about 40 MB; V8 strings end at 512 Mi characters.
+ */
+export const TEXT_MAX = 128 * 1024 * 1024
+
+/** Characters of a received value quoted in an error message. */
+export const QUOTE_MAX = 80

@@ -15,7 +15,9 @@ import {
   type NamedPriority,
   namedPriorityValue,
 } from '../kernel/constants.js'
+import { types } from 'node:util'
 import { invalid } from '../kernel/errors.js'
+import { LIST_MAX, NEST_DEPTH_MAX, VALUES_MAX } from '../kernel/limits.js'
 
 /** Checks an object name (table, chain, set, counter): 1-255 bytes, no NUL. */
 export function checkName(v: unknown, path: string, what: string): string {
@@ -93,4 +95,95 @@ export function resolvePriority(v: unknown, family: Family, hook: Hook, path: st
     }
   }
   return invalid(path, "Expected a priority: a number, a name such as 'filter', or 'srcnat - 1'", v)
+}
+
+/** Why a value is not plain data, and where. */
+export interface DataProblem {
+  readonly path: string
+  readonly reason: string
+  readonly value: unknown
+}
+
+/** Bounds of {@link findDataProblem}. */
+export interface DataBounds {
+  /** Longest list (default {@link LIST_MAX}). */
+  readonly list?: number
+  /** Most values in all (default {@link VALUES_MAX}). */
+  readonly values?: number
+  /** Deepest nesting (default {@link NEST_DEPTH_MAX}). */
+  readonly depth?: number
+}
+
+/**
+ * The first reason `root` is not plain data the checks after it can iterate
+ * safely, or undefined: a Proxy, a cycle, nesting deeper than the bound, a
+ * list longer than the bound (read before any entry is), a hole in a sparse
+ * list, an own `__proto__` key, a getter that throws, more values than the
+ * bound. Work is proportional to the values really present: it stops at the
+ * first hole and never trusts a length it has not bounded.
+ */
+export function findDataProblem(root: unknown, path: string, bounds: DataBounds = {}): DataProblem | undefined {
+  const maxList = bounds.list ?? LIST_MAX
+  const maxDepth = bounds.depth ?? NEST_DEPTH_MAX
+  let budget = bounds.values ?? VALUES_MAX
+  const open = new Set<object>()
+  const visit = (v: unknown, p: string, depth: number): DataProblem | undefined => {
+    if (--budget < 0) return { path: p, reason: `Expected at most ${bounds.values ?? VALUES_MAX} values in all`, value: v }
+    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return undefined
+    if (types.isProxy(v)) return { path: p, reason: 'Expected plain data, not a Proxy', value: v }
+    if (depth >= maxDepth) return { path: p, reason: `Expected data nested at most ${maxDepth} deep`, value: v }
+    if (open.has(v)) return { path: p, reason: 'Expected data without cycles (this value contains itself)', value: v }
+    open.add(v)
+    try {
+      if (Array.isArray(v)) {
+        const n = v.length
+        if (n > maxList) return { path: p, reason: `Expected a list of at most ${maxList} entries, not ${n}`, value: v }
+        for (let i = 0; i < n; i++) {
+          if (!(i in v)) return { path: `${p}[${i}]`, reason: 'Expected a value in every entry of the list (it is sparse: this entry is a hole)', value: undefined }
+          const r = visit(read(v, i), `${p}[${i}]`, depth + 1)
+          if (r) return r
+        }
+        return undefined
+      }
+      if (Object.hasOwn(v, '__proto__')) return { path: `${p}.__proto__`, reason: "Expected no field named '__proto__'", value: undefined }
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue
+        const kp = `${p}.${k.length > 40 ? `${k.slice(0, 40)}...` : k}`
+        const r = visit(read(v, k), kp, depth + 1)
+        if (r) return r
+      }
+      return undefined
+    } catch (e) {
+      if (e instanceof ReadError) return { path: e.key === undefined ? p : typeof e.key === 'number' ? `${p}[${e.key}]` : `${p}.${e.key.slice(0, 40)}`, reason: `Expected plain data, but reading it threw ${e.cause}`, value: undefined }
+      throw e
+    } finally {
+      open.delete(v)
+    }
+  }
+  return visit(root, path, 0)
+}
+
+/** A getter that threw while {@link findDataProblem} read a field. */
+class ReadError extends Error {
+  constructor(
+    readonly key: string | number | undefined,
+    readonly cause: string,
+  ) {
+    super(cause)
+  }
+}
+
+function read(o: object, k: string | number): unknown {
+  try {
+    return (o as Record<string | number, unknown>)[k]
+  } catch (e) {
+    const name = e instanceof Error ? e.name : typeof e
+    throw new ReadError(k, name)
+  }
+}
+
+/** Throws an {@link NftValidationError} for the first {@link findDataProblem} of `v`. */
+export function checkData(v: unknown, path: string, bounds?: DataBounds): void {
+  const r = findDataProblem(v, path, bounds)
+  if (r) invalid(r.path, r.reason, r.value)
 }

@@ -906,11 +906,11 @@ function describeToken(t: Token): string {
     case 'eol':
       return 'the end of the line'
     case 'string':
-      return `"${t.text}"`
+      return `"${t.text.length > 40 ? `${t.text.slice(0, 40)}...` : t.text}"`
     case 'value':
       return 'an interpolated value'
     default:
-      return `'${t.text}'`
+      return `'${t.text.length > 40 ? `${t.text.slice(0, 40)}...` : t.text}'`
   }
 }
 

@@ -4,9 +4,9 @@
  * pod IP never becomes a hole or a lock-out in a generated firewall.
  * @module
  */
-import { parseAllDocuments } from 'yaml'
 import { dotted, ipv4Value } from '../kernel/ipv4.js'
-import { keysOnly, type Problem } from '../liqo/firewall-configuration.js'
+import { keysOnly, type Problem, readYaml } from '../liqo/firewall-configuration.js'
+import { findDataProblem } from '../model/validate.js'
 import type { Inventory } from './inventory.js'
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
@@ -36,6 +36,17 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
  * without host bits and not overlapping. An empty list means valid.
  */
 export function validateInventory(v: unknown): Problem[] {
+  const shape = findDataProblem(v, '')
+  if (shape) return [{ path: shape.path.replace(/^\./, ''), message: shape.reason.replace(/^Expected/, 'expected') }]
+  try {
+    return inventoryProblems(v)
+  } catch (e) {
+    // A shape no check expected (a bug to report): a problem, not a crash.
+    return [{ path: '', message: `cannot check this inventory (${e instanceof Error ? e.name : typeof e} while checking it)` }]
+  }
+}
+
+function inventoryProblems(v: unknown): Problem[] {
   const out: Problem[] = []
   const bad = (path: string, message: string): void => {
     out.push({ path, message })
@@ -167,11 +178,11 @@ export class InventoryError extends Error {
  * @throws InventoryError listing every problem with its field path.
  */
 export function readInventory(text: string, file = 'inventory'): Inventory {
-  const docs = parseAllDocuments(text)
-  const errs = docs.flatMap((d) => d.errors.map((e) => ({ path: `${file}`, message: e.message })))
+  const docs = readYaml(text)
+  const errs = docs.flatMap((d) => d.problems.map((p) => ({ path: `${file}: ${p.path}`, message: p.message })))
   if (errs.length) throw new InventoryError(errs)
   if (docs.length !== 1) throw new InventoryError([{ path: file, message: `expected exactly one YAML document, found ${docs.length}` }])
-  const v = docs[0].toJS()
+  const v = docs[0].value
   const problems = validateInventory(v)
   if (problems.length) throw new InventoryError(problems.map((p) => ({ path: `${file}: ${p.path}`, message: p.message })))
   return v as Inventory

@@ -74,8 +74,21 @@ describe('describe (values in messages)', () => {
     expect(long.length).toBe(77 + '... (object)'.length)
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
-    expect(describeValue(cyclic)).toBe('an object')
-    expect(describeValue({ n: 1n })).toBe('an object')
+    expect(describeValue(cyclic)).toBe('{"self":{"self":{...}}} (object)')
+    expect(describeValue({ n: 1n })).toBe('{"n":1n} (object)')
+  })
+
+  it('bounds the work, not just the output: huge, sparse, Proxy and throwing values', () => {
+    const huge = { list: Array.from({ length: 1_000_000 }, (_, i) => i) }
+    const t0 = performance.now()
+    expect(describeValue(huge).length).toBeLessThanOrEqual(77 + '... (object)'.length)
+    expect(describeValue({ s: 'x'.repeat(10_000_000) }).length).toBeLessThanOrEqual(77 + '... (object)'.length)
+    expect(describeValue('y'.repeat(10_000_000))).toMatch(/^"y{80}"\.\.\. \(10000000 characters\) \(string\)$/)
+    expect(describeValue({ a: Object.assign([], { length: 1e9 }) }).length).toBeLessThanOrEqual(77 + '... (object)'.length)
+    expect(performance.now() - t0).toBeLessThan(1000)
+    expect(describeValue(new Proxy({}, { ownKeys() { throw new Error('x') } }))).toBe('a Proxy')
+    expect(describeValue({ get x() { throw new Error('x') } })).toBe('{"x":"?"} (object)')
+    expect(describeValue(10n ** 100000n)).toBe('a bigint of more than 30 digits (bigint)')
   })
 })
 
