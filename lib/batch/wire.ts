@@ -7,7 +7,8 @@
  * {@link encodeOps} writes into a module-level scratch buffer and returns a view
  * of it: the view is valid until the next call, which is enough because the
  * addon copies what it needs before `commit`/`commitSync` returns.
- * {@link decodeOps} is the inverse, for tests and fake bindings.
+ * {@link decodeOps} is the inverse, for tests and fake bindings. Both are
+ * driven by one field table per record ({@link OP_FIELDS}, {@link ELEM_FIELDS}).
  * @module
  */
 import type { NativeElement, NativeExpr, NativeOp, NativeVerb } from '../../types/native.js'

@@ -82,6 +82,19 @@ const CASES: Record<string, () => NativeOp[]> = {
     { verb: 'add', kind: 'element', family: NFPROTO_INET, table: 't', set: 'pods', keyLen: 4, packedKeys: Buffer.from([10, 0, 0, 7, 10, 0, 0, 8]), packedFlags: Buffer.from([0, 1]) },
     { verb: 'delete', kind: 'element', family: NFPROTO_INET, table: 't', set: 'pods', keyLen: 4, packedKeys: Buffer.from([10, 0, 0, 9]) },
   ],
+  'element-fields': () => [
+    {
+      verb: 'add',
+      kind: 'element',
+      family: NFPROTO_INET,
+      table: 't',
+      set: 'm',
+      elements: [
+        { key: Buffer.from([10, 0, 0, 1]), keyEnd: Buffer.from([10, 0, 0, 9]), flags: 0, data: Buffer.from([0, 0, 0, 7]) },
+        { key: Buffer.from([10, 0, 0, 20]), objref: 'hits' },
+      ],
+    },
+  ],
   counter: tx((t) => t.add({ kind: 'counter', name: 'hits', packets: 5, bytes: 2 ** 40 })),
   'flush-ruleset': tx((t) => t.flush({ kind: 'ruleset' })),
   'flush-chain': tx((t) => t.flush({ kind: 'chain', name: 'in' })),
@@ -252,6 +265,12 @@ const CHECKS: Record<string, (m: Msg[]) => void> = {
     expect(flags).toEqual([0, 1]) // NFT_SET_ELEM_INTERVAL_END on the second
     expect(elemKeys(get(del.attrs, 3))).toEqual(['0a000009'])
   },
+  'element-fields': ([m]) => {
+    const [first, second] = elems(get(m.attrs, 3)).map(attrs)
+    expect(get(attrs(get(first, 10)!), 1)!.toString('hex')).toBe('0a000009') // NFTA_SET_ELEM_KEY_END
+    expect(get(attrs(get(first, 2)!), 1)!.toString('hex')).toBe('00000007') // NFTA_SET_ELEM_DATA -> NFTA_DATA_VALUE
+    expect(text(get(second, 9))).toBe('hits') // NFTA_SET_ELEM_OBJREF
+  },
   counter: ([m]) => {
     expect([m.type, text(get(m.attrs, 2)), be32(get(m.attrs, 3))]).toEqual([NFT | MSG.NEWOBJ, 'hits', 1]) // NFT_OBJECT_COUNTER
     const data = attrs(get(m.attrs, 4)!)
@@ -285,6 +304,8 @@ describe('wire golden: the C++ reader decodes what the TS writer encodes', () =>
     const seen = new Set(ops.flatMap((o) => Object.keys(o)))
     const opFields = OP_FIELDS.filter((f) => f.name !== 'objAttrs').map((f) => f.name)
     expect(opFields.filter((f) => !seen.has(f))).toEqual([])
+    const seenElem = new Set(ops.flatMap((o) => o.elements ?? []).flatMap((e) => Object.keys(e)))
+    expect(ELEM_FIELDS.map((f) => f.name).filter((f) => !seenElem.has(f))).toEqual([])
   })
 
   it('the field tables are in bit order', () => {
