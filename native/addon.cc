@@ -1,5 +1,5 @@
 // Module entry: the Socket class (one netlink socket per instance), the
-// Monitor class (glue/monitor.cc) and encode().
+// Monitor class (glue/monitor.cc), encode() and readBatch().
 // Everything here is glue; the work happens in core/.
 #include <napi.h>
 
@@ -187,12 +187,16 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
   });
 }
 
+// readBatch(batch) -> the operations as the C++ reader decoded them (tests: reader = writer).
+Napi::Value ReadBatch(const Napi::CallbackInfo& info) { return ToJs(info.Env(), ReadOps(info.Env(), info[0])); }
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Socket", Socket::Init(env));
   exports.Set("Monitor", InitMonitor(env));
   exports.Set("encode", Napi::Function::New(env, Encode, "encode"));
+  exports.Set("readBatch", Napi::Function::New(env, ReadBatch, "readBatch"));
   return exports;
 }
 

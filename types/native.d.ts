@@ -275,4 +275,12 @@ export interface NativeBinding {
   ) => NativeMonitor
   /** The netlink bytes of an encoded batch (for debugging); sequence numbers start at 1. */
   encode(batch: Uint8Array, genId?: number): Buffer
+  /**
+   * The operations of an encoded batch as the addon's reader (native/core/wire.cc)
+   * decoded them, in {@link NativeOp}'s field names, for tests: kinds and verbs as
+   * their codes, expression and object attributes by name, numbers above 2^53 as
+   * bigints, a field the reader keeps without a presence flag (table, priority,
+   * keyLen, ...) only when not empty or 0. Not in the Fake.
+   */
+  readBatch?(batch: Uint8Array): Record<string, unknown>[]
 }

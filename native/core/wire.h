@@ -1,6 +1,12 @@
-// The batch wire format: how lib/wire.ts hands a list of operations to the
-// addon in one byte buffer (one N-API call per commit instead of several per
-// field). Plain C++: no Node here.
+// The batch wire format: how lib/batch/wire.ts hands a list of operations to
+// the addon in one byte buffer (one N-API call per commit instead of several
+// per field). Plain C++: no Node here.
+//
+// The field lists below are OP_FIELDS and ELEM_FIELDS of lib/batch/wire.ts
+// (one row per field: bit, name, encoding; the TS encoder and decoder are both
+// driven by them). A new field: a row there, its bit here and in OpBit/ElemBit
+// of wire.cc with its read in ReadOp/ReadElem. test/unit/wire.golden.test.ts
+// compares this reader's view (readBatch) with the TS decoder for every op kind.
 //
 // Little-endian throughout. str and bytes are a u32 length then the bytes.
 //   batch := u8 'N' | u8 version (1) | u16 0 | u32 op count | op*

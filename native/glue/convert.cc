@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/expr_schema.h"
 #include "core/wire.h"
 
 namespace nftkit {
@@ -105,6 +106,100 @@ Napi::Value ToJs(const Napi::Env& env, const Record& r) {
 static Napi::Array ListToJs(const Napi::Env& env, const std::vector<Record>& list) {
   Napi::Array a = Napi::Array::New(env, list.size());
   for (size_t i = 0; i < list.size(); i++) a.Set(i, ToJs(env, list[i]));
+  return a;
+}
+
+namespace {
+
+// Attribute values under their JS field names, as the schema maps their ids.
+void AttrsInto(Record& r, const ExprSpec* spec, const std::vector<ExprAttr>& attrs) {
+  for (const ExprAttr& a : attrs) {
+    const char* field = "?";
+    for (size_t i = 0; spec && i < spec->count; i++)
+      if (spec->attrs[i].id == a.id) field = spec->attrs[i].field;
+    if (a.kind == AttrKind::Str) r.Str(field, a.bytes);
+    else if (a.kind == AttrKind::Data) r.Bytes(field, a.bytes.data(), a.bytes.size());
+    else r.Num(field, a.num);
+  }
+}
+
+std::vector<Record> ExprRecords(const std::vector<ExprDesc>& exprs) {
+  std::vector<Record> out;
+  for (const ExprDesc& d : exprs) {
+    Record& e = out.emplace_back();
+    e.Str("type", d.name);
+    AttrsInto(e, FindExprSpec(d.name), d.attrs);
+  }
+  return out;
+}
+
+// An operation as core/wire.cc read it: a field with a has_* flag appears when
+// the flag is set, one without (table, priority, keyLen, ...) when it is not
+// its default (empty or 0), since the struct cannot tell those apart.
+Record WireRecord(const OpDesc& op) {
+  Record r;
+  r.Num("verb", static_cast<uint64_t>(op.verb));
+  r.Num("kind", static_cast<uint64_t>(op.kind));
+  r.Num("family", op.family);
+  auto s = [&](const char* k, const std::string& v, bool has) { if (has) r.Str(k, v); };
+  auto n = [&](const char* k, uint64_t v, bool has) { if (has) r.Num(k, v); };
+  auto b = [&](const char* k, const std::string& v, bool has) { if (has) r.Bytes(k, v.data(), v.size()); };
+  s("table", op.table, !op.table.empty());
+  s("name", op.name, op.has_name);
+  s("chain", op.chain, !op.chain.empty());
+  s("set", op.set, !op.set.empty());
+  s("type", op.type, !op.type.empty());
+  n("handle", op.handle, op.has_handle);
+  n("position", op.position, op.has_position);
+  n("timeout", op.timeout, op.has_timeout);
+  n("flags", op.flags, op.has_flags);
+  n("hook", op.hook, op.has_hook);
+  if (op.priority != 0) r.SNum("priority", op.priority);
+  n("policy", op.policy, op.has_policy);
+  n("id", op.id, op.has_id);
+  n("setId", op.set_id, op.has_set_id);
+  n("keyType", op.key_type, op.key_type != 0);
+  n("keyLen", op.key_len, op.key_len != 0);
+  n("dataType", op.data_type, op.has_data_type);
+  n("dataLen", op.data_len, op.data_len != 0);
+  n("objType", op.obj_type, op.has_obj_type);
+  n("setPolicy", op.set_policy, op.has_set_policy);
+  n("gcInterval", op.gc_interval, op.has_gc);
+  n("size", op.size, op.has_size);
+  b("userdata", op.userdata, op.has_userdata);
+  if (!op.devices.empty()) r.Strs("devices", op.devices);
+  if (!op.concat.empty()) r.Nums("concat", std::vector<uint64_t>(op.concat.begin(), op.concat.end()));
+  if (!op.exprs.empty()) r.List("exprs", ExprRecords(op.exprs));
+  if (!op.elems.empty()) {
+    std::vector<Record> elems;
+    for (const ElemDesc& e : op.elems) {
+      Record& x = elems.emplace_back();
+      auto eb = [&](const char* k, const std::string& v, bool has) { if (has) x.Bytes(k, v.data(), v.size()); };
+      eb("key", e.key, e.has_key);
+      eb("keyEnd", e.key_end, e.has_key_end);
+      if (e.has_flags) x.Num("flags", e.flags);
+      if (e.has_timeout) x.Num("timeout", e.timeout);
+      eb("data", e.data, e.has_data);
+      if (e.has_verdict) x.SNum("verdict", e.verdict);
+      if (!e.chain.empty()) x.Str("chain", e.chain);
+      if (e.has_objref) x.Str("objref", e.objref);
+      eb("userdata", e.userdata, e.has_userdata);
+      if (!e.exprs.empty()) x.List("exprs", ExprRecords(e.exprs));
+    }
+    r.List("elements", std::move(elems));
+  }
+  b("packedKeys", op.packed_keys, !op.packed_keys.empty());
+  b("packedFlags", op.packed_flags, !op.packed_flags.empty());
+  if (op.echo) r.Num("echo", 1);
+  if (!op.obj_attrs.empty()) AttrsInto(r, op.has_obj_type ? FindObjSpec(op.obj_type) : nullptr, op.obj_attrs);
+  return r;
+}
+
+}  // namespace
+
+Napi::Value ToJs(const Napi::Env& env, const std::vector<OpDesc>& ops) {
+  Napi::Array a = Napi::Array::New(env, ops.size());
+  for (size_t i = 0; i < ops.size(); i++) a.Set(i, ToJs(env, WireRecord(ops[i])));
   return a;
 }
 

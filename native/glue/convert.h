@@ -15,6 +15,8 @@ DumpRequest ReadDumpRequest(const Napi::Env& env, const Napi::Value& value);
 
 Napi::Value ToJs(const Napi::Env& env, const Record& r);
 Napi::Value ToJs(const Napi::Env& env, const DumpResult& d);
+// The operations as core/wire.cc read them, in NativeOp's field names (readBatch, for tests).
+Napi::Value ToJs(const Napi::Env& env, const std::vector<OpDesc>& ops);
 Napi::Value ToJs(const Napi::Env& env, const CommitResult& c, uint32_t messages, size_t bytes);
 
 // Creates an Error carrying the errno for TS to wrap (TS names it: errnoName).

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadBinding } from '../../lib/io/native.js'
 import { Transaction } from '../../lib/batch/transaction.js'
-import { decodeOps, encodeOps } from '../../lib/batch/wire.js'
+import { decodeOps, ELEM_FIELDS, encodeOps, OP_FIELDS } from '../../lib/batch/wire.js'
 import type { NativeOp } from '../../types/native.js'
 
 /** What decodeOps gives back for `op`: kinds canonical, bytes as Buffers, absent fields dropped. */
@@ -51,6 +51,26 @@ describe('encodeOps / decodeOps', () => {
     const verdicts = decodeOps(encodeOps(ops)).flatMap((o) => o.exprs ?? []).filter((e) => e.type === 'immediate').map((e) => e.verdict)
     expect(verdicts).toContain(-3)
     expect(verdicts).toContain(-5)
+  })
+
+  it('the generated writer sets, for each row of the field tables, the bit of that row', () => {
+    const one = Buffer.from([1])
+    const sample: Record<string, unknown> = { userdata: one, packedKeys: one, packedFlags: one, devices: ['eth0'], concat: [4], exprs: [{ type: 'counter' }], elements: [{}], echo: true }
+    const valueOf = (name: string) => sample[name] ?? (['table', 'name', 'chain', 'set', 'type'].includes(name) ? 'x' : 3)
+    const mask = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getUint32(at, true)
+    for (const f of OP_FIELDS) {
+      if (f.name === 'objAttrs') continue
+      const b = encodeOps([{ verb: 'add', kind: 'rule', family: 1, [f.name]: valueOf(f.name) } as unknown as NativeOp])
+      expect([f.name, mask(b, 12)]).toEqual([f.name, 2 ** f.bit])
+      expect(Object.keys(decodeOps(b)[0])).toContain(f.name)
+    }
+    const counter = encodeOps([{ verb: 'add', kind: 'counter', family: 1, packets: 1 } as unknown as NativeOp])
+    expect(mask(counter, 12)).toBe(2 ** OP_FIELDS.find((f) => f.name === 'objAttrs')!.bit)
+    for (const f of ELEM_FIELDS) {
+      const v = ['key', 'keyEnd', 'data', 'userdata'].includes(f.name) ? Buffer.from([1]) : f.name === 'chain' || f.name === 'objref' ? 'x' : f.name === 'exprs' ? [{ type: 'counter' }] : 3
+      const b = encodeOps([{ verb: 'add', kind: 'element', family: 1, elements: [{ [f.name]: v }] } as unknown as NativeOp])
+      expect([f.name, mask(b, 20)]).toEqual([f.name, 2 ** f.bit])
+    }
   })
 
   it('keeps 64-bit values above 2^53 as bigints, and echo flags', () => {
