@@ -56,11 +56,11 @@ describe('encodeOps / decodeOps', () => {
   it('the generated writer sets, for each row of the field tables, the bit of that row', () => {
     const one = Buffer.from([1])
     const sample: Record<string, unknown> = { userdata: one, packedKeys: one, packedFlags: one, devices: ['eth0'], concat: [4], exprs: [{ type: 'counter' }], elements: [{}], echo: true }
-    const valueOf = (name: string) => sample[name] ?? (['table', 'name', 'chain', 'set', 'type'].includes(name) ? 'x' : 3)
+    const sampleOf = (name: string) => sample[name] ?? (['table', 'name', 'chain', 'set', 'type'].includes(name) ? 'x' : 3)
     const mask = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getUint32(at, true)
     for (const f of OP_FIELDS) {
       if (f.name === 'objAttrs') continue
-      const b = encodeOps([{ verb: 'add', kind: 'rule', family: 1, [f.name]: valueOf(f.name) } as unknown as NativeOp])
+      const b = encodeOps([{ verb: 'add', kind: 'rule', family: 1, [f.name]: sampleOf(f.name) } as unknown as NativeOp])
       expect([f.name, mask(b, 12)]).toEqual([f.name, 2 ** f.bit])
       expect(Object.keys(decodeOps(b)[0])).toContain(f.name)
     }
