@@ -24,6 +24,16 @@ import { makeNetns, type Netns } from '../helpers/netns.js'
 
 let ns: Netns
 
+/** What committing hand-built native operations throws (undefined if it succeeds). */
+function commitError(ops: NativeOp[], operations: Operation[]): unknown {
+  try {
+    nft.commitSync(prepared(ops, operations), { handles: false })
+  } catch (e) {
+    return e
+  }
+  return undefined
+}
+
 /** Native operations built by hand, past every TypeScript check, as a batch the client sends as it is. */
 const prepared = (ops: NativeOp[], operations: Operation[]): PreparedBatch => ({ operations, ops, owner: undefined, touchesSets: false, declaredSets: undefined })
 let nft: Client
@@ -116,12 +126,7 @@ describe('the 16-bit attribute length', () => {
       { verb: 'add', object: { kind: 'table', family: 'netdev', name: 'vic' } },
       { verb: 'add', object: { kind: 'chain', family: 'netdev', table: 'nd', name: 'c' } },
     ]
-    let err: unknown
-    try {
-      nft.commitSync(prepared(ops, operations), { handles: false })
-    } catch (e) {
-      err = e
-    }
+    const err = commitError(ops, operations)
     expect(err).toBeInstanceOf(NftError)
     expect(err).toMatchObject({ errno: EMSGSIZE, code: 'EMSGSIZE' })
     expect((err as Error).message).toMatch(/^commit: operation 2: the chain message is 65624 bytes .* \[EMSGSIZE\]$/)
@@ -214,12 +219,7 @@ describe("the kernel's limits, named", () => {
       { verb: 'add', object: { kind: 'table', family: 'netdev', name: 'many' } },
       { verb: 'add', object: { kind: 'chain', family: 'netdev', table: 'many', name: 'c' } },
     ]
-    let err: unknown
-    try {
-      nft.commitSync(prepared(ops, operations), { handles: false })
-    } catch (e) {
-      err = e
-    }
+    const err = commitError(ops, operations)
     expect(err).toBeInstanceOf(NftError)
     expect(err).toMatchObject({ errno: 27, code: 'EFBIG', index: 1, op: 'NEWCHAIN' })
     expect((err as Error).message).toBe(
