@@ -59,6 +59,10 @@ class Socket : public Napi::ObjectWrap<Socket> {
     if (info.Length() > 0 && info[0].IsString()) path = info[0].As<Napi::String>().Utf8Value();
     sock_ = Guard(info.Env(), [&] { return std::make_shared<NetlinkSocket>(path); });
     portid_ = sock_->portid();
+    // Tell V8 what the socket holds outside its heap, so that many short-lived
+    // clients that are never closed still trigger collections.
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), NetlinkSocket::kHeldBytes);
+    held_ = NetlinkSocket::kHeldBytes;
     // Figures of the last commit, written here and read by JS without a call.
     Napi::Float64Array stats = Napi::Float64Array::New(info.Env(), 1);
     stats_ = Napi::Persistent(stats);
@@ -150,7 +154,18 @@ class Socket : public Napi::ObjectWrap<Socket> {
     // Closing while a worker runs would pull the socket from under it: refuse.
     if (busy_) throw ErrnoError(info.Env(), EBUSY, "cannot close: a commit or dump is in flight");
     if (sock_) sock_->Close();
+    // Free the socket's buffers now, not when the wrapper is collected.
+    sock_.reset();
+    Release(info.Env());
     return info.Env().Undefined();
+  }
+
+  void Finalize(Napi::Env env) override { Release(env); }
+
+  void Release(Napi::Env env) {
+    if (held_ == 0) return;
+    Napi::MemoryManagement::AdjustExternalMemory(env, -held_);
+    held_ = 0;
   }
 
   Napi::Value Closed(const Napi::CallbackInfo& info) {
@@ -172,6 +187,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   std::shared_ptr<NetlinkSocket> sock_;
   uint32_t portid_ = 0;
   bool busy_ = false;
+  int64_t held_ = 0;
   Napi::Reference<Napi::Float64Array> stats_;
 };
 

@@ -115,7 +115,7 @@ int OpenNetfilterSocket(const std::string& netns_path) {
   return fd;
 }
 
-NetlinkSocket::NetlinkSocket(const std::string& netns_path) : rbuf_(1 << 20) {
+NetlinkSocket::NetlinkSocket(const std::string& netns_path) : rbuf_(kHeldBytes) {
   int fd = OpenNetfilterSocket(netns_path);
   nl_ = mnl_socket_fdopen(fd);
   if (!nl_) {
@@ -144,6 +144,9 @@ NetlinkSocket::~NetlinkSocket() { Close(); }
 void NetlinkSocket::Close() {
   if (nl_) mnl_socket_close(nl_);
   nl_ = nullptr;
+  // The receive buffer (1 MiB) goes with the socket, not with the object that
+  // JS may keep until a garbage collection.
+  std::vector<char>().swap(rbuf_);
 }
 
 void NetlinkSocket::EnsureSendBuffer(size_t bytes) {

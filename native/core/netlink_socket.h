@@ -71,6 +71,12 @@ class NetlinkSocket {
   uint32_t seq_ = 1;
   size_t sndbuf_ = 0;
   std::vector<char> rbuf_;
+
+ public:
+  /** Bytes this socket holds outside the JS heap while it is open (reported to V8 by the glue). */
+  static constexpr int64_t kHeldBytes = 1 << 20;
+
+ private:
   std::atomic<uint64_t> last_commit_ns_{0};
 };
 
