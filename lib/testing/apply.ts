@@ -6,24 +6,20 @@
  * nothing kept unless all of it passed.
  * @module
  */
-import type { NativeElement, NativeOp, NativeOpError } from '../../types/native.js'
+import type { NativeElement, NativeObjectEvent, NativeOp, NativeOpError } from '../../types/native.js'
 import { copyElements, insertElement, removeElement } from './elements.js'
 import { ERRNO, MSG_BATCH_BEGIN, messageType, Refusal, refuse } from './errno.js'
 import { jumpsTo, type Resolver, setsUsed, storeExprs, usesObject, verdictTarget } from './exprs.js'
 import { DATA_VERDICT, type FakeChain, type FakeElement, type FakeSet, type FakeState, type FakeTable, findTable, INTERVAL_END, SET } from './model.js'
 
-/** One object notification of a committed batch (the monitor's NativeObjectEvent without the port). */
-export interface FakeChange {
-  readonly type: 'table' | 'chain' | 'rule' | 'set' | 'element' | 'object'
-  readonly op: 'new' | 'del'
-  readonly family: number
-  readonly table: string
-  readonly name?: string
-  readonly chain?: string
-  readonly set?: string
+/**
+ * One object notification of a committed batch: the monitor's
+ * NativeObjectEvent without the port (the kernel adds it per socket), with a
+ * plain-number handle and no flowtables (the Fake has none).
+ */
+export type FakeChange = Omit<NativeObjectEvent, 'portId' | 'handle' | 'type'> & {
+  readonly type: Exclude<NativeObjectEvent['type'], 'flowtable'>
   readonly handle?: number
-  readonly elements?: number
-  readonly objType?: number
 }
 
 /** What a batch did: the state to keep, or the refusals. */
