@@ -8,33 +8,10 @@
  */
 import type { Family } from '../kernel/constants.js'
 import type { Operation } from '../model/operations.js'
+import { referencesOf } from '../model/references.js'
 import type { Listing } from './listing.js'
 
 type Obj = Record<string, unknown> & { kind: string; family?: Family; table?: string; name?: string }
-
-/** Names of the sets a rule's expressions look up (`@name`, maps included). */
-function setRefs(v: unknown, out: Set<string>): Set<string> {
-  if (Array.isArray(v)) for (const x of v) setRefs(x, out)
-  else if (typeof v === 'object' && v !== null) {
-    const o = v as Record<string, unknown>
-    if (typeof o.set === 'string') out.add(o.set)
-    if (typeof o.map === 'string') out.add(o.map)
-    for (const x of Object.values(o)) if (typeof x === 'object' && x !== null) setRefs(x, out)
-  }
-  return out
-}
-
-/** Chains a rule's expressions jump to or go to. */
-function chainRefs(v: unknown, out: Set<string>): Set<string> {
-  if (Array.isArray(v)) for (const x of v) chainRefs(x, out)
-  else if (typeof v === 'object' && v !== null) {
-    const o = v as Record<string, unknown>
-    if ((o.stmt === 'jump' || o.stmt === 'goto') && typeof o.chain === 'string') out.add(o.chain)
-    for (const k of ['jump', 'goto']) if (typeof o[k] === 'string') out.add(o[k] as string)
-    for (const x of Object.values(o)) if (typeof x === 'object' && x !== null) chainRefs(x, out)
-  }
-  return out
-}
 
 /**
  * The missing object that made operation `index` of `ops` fail with ENOENT,
@@ -85,11 +62,10 @@ export function missingObject(ops: readonly Operation[], index: number, before: 
         if (typeof h === 'number' && !inTable(before.rules).some((r) => r.chain === chain && r.handle === h))
           return `rule handle ${h} does not exist in chain ${where} ${chain}`
       }
-      for (const s of setRefs(o.exprs, new Set())) if (!hasSet(s)) return `set ${where} ${s} does not exist (looked up as @${s})`
-      for (const c of chainRefs(o.exprs, new Set())) if (!hasChain(c)) return `chain ${where} ${c} does not exist (jumped to)`
-      for (const e of Array.isArray(o.exprs) ? o.exprs : [])
-        if ((e as Obj).stmt === 'counter' && typeof (e as Obj).name === 'string' && !hasCounter((e as Obj).name as string))
-          return `counter ${where} ${(e as Obj).name} does not exist`
+      const refs = [...referencesOf(o.exprs)]
+      for (const r of refs) if (r.startsWith('set ') && !hasSet(r.slice(4))) return `set ${where} ${r.slice(4)} does not exist (looked up as @${r.slice(4)})`
+      for (const r of refs) if (r.startsWith('chain ') && !hasChain(r.slice(6))) return `chain ${where} ${r.slice(6)} does not exist (jumped to)`
+      for (const r of refs) if (r.startsWith('counter ') && !hasCounter(r.slice(8))) return `counter ${where} ${r.slice(8)} does not exist`
       return undefined
     }
     default:

@@ -16,6 +16,7 @@ import type { Chain, Counter, Elements, NamedMap, NamedSet, Table } from '../mod
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
 import type { RuleExpr } from '../model/rule-types.js'
+import { referencesOf } from '../model/references.js'
 import { decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
@@ -197,7 +198,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       const o = op.object as { kind: string; family?: Family; table?: string; name?: string }
       if (o.family === family && o.table === table && o.name !== undefined) doomed.add(`${o.kind === 'map' ? 'set' : o.kind} ${o.name}`)
     }
-    const stale = (r: ListedRule) => doomed.size > 0 && refersTo(r.exprs, doomed)
+    const stale = (r: ListedRule) => doomed.size > 0 && [...referencesOf(r.exprs)].some((x) => doomed.has(x))
     for (const dc of d.chains) {
       const want = d.rules.filter((r) => r.chain === dc.name)
       const fresh = !oChains.some((c) => c.name === dc.name) || recreate.has(dc.name)
@@ -206,23 +207,6 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     }
   }
   return [...ruleDels, ...dels, ...lateDels, ...adds]
-}
-
-/**
- * True if rule expressions refer to one of `names` (`chain NAME` for jumps and
- * gotos, also inside verdict maps; `set NAME` for set and map lookups and
- * updates; `counter NAME` for named counters).
- */
-function refersTo(v: unknown, names: ReadonlySet<string>): boolean {
-  if (Array.isArray(v)) return v.some((x) => refersTo(x, names))
-  if (typeof v !== 'object' || v === null) return false
-  const o = v as Record<string, unknown>
-  if (typeof o.set === 'string' && names.has(`set ${o.set}`)) return true
-  if (typeof o.map === 'string' && names.has(`set ${o.map}`)) return true
-  for (const k of ['jump', 'goto'] as const) if (typeof o[k] === 'string' && names.has(`chain ${o[k]}`)) return true
-  if ((o.stmt === 'jump' || o.stmt === 'goto') && typeof o.chain === 'string' && names.has(`chain ${o.chain}`)) return true
-  if (o.stmt === 'counter' && typeof o.name === 'string' && names.has(`counter ${o.name}`)) return true
-  return Object.values(o).some((x) => typeof x === 'object' && x !== null && refersTo(x, names))
 }
 
 /** A declared set as the object of an add (family and table filled in, no handle). */

@@ -1,0 +1,27 @@
+/**
+ * The named objects rule expressions refer to, found by one walk of the typed
+ * expressions: what the planner must keep alive and what an ENOENT may be
+ * about.
+ * @module
+ */
+
+/**
+ * The references of rule expressions, as `set NAME` (set and map lookups and
+ * updates, maps included), `chain NAME` (jumps and gotos, also inside verdict
+ * maps) and `counter NAME` (named counters), in the order they appear.
+ */
+export function referencesOf(exprs: unknown, out: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(exprs)) {
+    for (const x of exprs) referencesOf(x, out)
+    return out
+  }
+  if (typeof exprs !== 'object' || exprs === null) return out
+  const o = exprs as Record<string, unknown>
+  if (typeof o.set === 'string') out.add(`set ${o.set}`)
+  if (typeof o.map === 'string') out.add(`set ${o.map}`)
+  for (const k of ['jump', 'goto'] as const) if (typeof o[k] === 'string') out.add(`chain ${o[k]}`)
+  if ((o.stmt === 'jump' || o.stmt === 'goto') && typeof o.chain === 'string') out.add(`chain ${o.chain}`)
+  if (o.stmt === 'counter' && typeof o.name === 'string') out.add(`counter ${o.name}`)
+  for (const x of Object.values(o)) if (typeof x === 'object' && x !== null) referencesOf(x, out)
+  return out
+}
