@@ -24,7 +24,9 @@ const LAYERS = [
   'testing',
   'liqo',
   'policies',
+  'netpol',
   'sources',
+  'controller',
   'cli',
   'index.ts',
 ] as const
