@@ -6,7 +6,7 @@ import { packageVersion } from './io/version.js'
 
 /** This package's version (from its package.json), e.g. `0.1.0`. */
 export const version: string = packageVersion()
-export { Client, createClient, netnsPath } from './io/client.js'
+export { Client, createClient, LISTENER_WARN_ELEMENTS, netnsPath } from './io/client.js'
 export type { ClientOptions, CommitOptions, CommitResult, ListOptions } from './io/client.js'
 export { Transaction, keyDatatypes } from './batch/transaction.js'
 export { VERBS_BY_KIND, sourceOf } from './model/operations.js'

@@ -51,6 +51,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
                         InstanceMethod<&Socket::GetGenSync>("getGenSync"), InstanceMethod<&Socket::Close>("close"),
                         InstanceAccessor<&Socket::Closed>("closed"), InstanceAccessor<&Socket::Busy>("busy"),
                         InstanceAccessor<&Socket::PortId>("portId"),
+                        InstanceMethod<&Socket::Listeners>("listeners"),
                         InstanceAccessor<&Socket::Stats>("stats")});
   }
 
@@ -174,6 +175,12 @@ class Socket : public Napi::ObjectWrap<Socket> {
   Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_); }
   // Stays readable after close (the kernel may still report its last batches).
   Napi::Value PortId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), portid_); }
+
+  // Sockets subscribed to nf_tables notifications in this socket's namespace (-1: unknown).
+  Napi::Value Listeners(const Napi::CallbackInfo& info) {
+    if (!sock_ || sock_->closed()) return Napi::Number::New(info.Env(), -1);
+    return Napi::Number::New(info.Env(), sock_->Listeners());
+  }
   // [0]: microseconds the kernel took for the last committed batch (0 before any).
   Napi::Value Stats(const Napi::CallbackInfo&) { return stats_.Value(); }
 

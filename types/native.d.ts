@@ -186,6 +186,12 @@ export interface NativeSocket {
   /** Netlink port id of the socket; notifications of batches it committed carry it. */
   readonly portId: number
   /**
+   * Sockets in this socket's namespace subscribed to nf_tables notifications
+   * (`nft monitor`, a Monitor), read from that namespace's /proc/net/netlink;
+   * -1 when unknown. Optional for bindings supplied by tests.
+   */
+  listeners?(): number
+  /**
    * Figures of the last commit, updated in place (one array per socket, so
    * reading them costs no call): `[0]` is the microseconds from sending the
    * batch to its final reply, the kernel's share; 0 before any.

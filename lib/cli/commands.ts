@@ -10,7 +10,7 @@ import { dirname } from 'node:path'
 import { stringify as stringifyYaml } from 'yaml'
 import { consumerProtection, networkPolicies, providerProtection } from '../policies/generate.js'
 import type { Inventory } from '../policies/inventory.js'
-import { createClient } from '../io/client.js'
+import { type Client, createClient } from '../io/client.js'
 import { createMonitor, type Monitor } from '../io/monitor.js'
 import { applyToModel } from '../state/model.js'
 import { desiredTables } from '../state/desired.js'
@@ -23,6 +23,11 @@ import { renderOperation, renderRuleBody } from '../expr/render.js'
 import { expandPaths, loadFiles } from '../sources/files.js'
 import { UsageError } from './args.js'
 
+/** A client in `netns` (default: the current namespace) whose warnings go to stderr as `nftkit: warning: ...`. */
+function connect(netns?: string): Client {
+  return createClient({ ...(netns ? { netns } : {}), onWarning: (message) => process.stderr.write(`nftkit: warning: ${message}\n`) })
+}
+
 /**
  * `apply`: make each declared table hold exactly what the files say, with the
  * smallest change (unchanged rules keep their handles and counters), in one
@@ -32,7 +37,7 @@ import { UsageError } from './args.js'
 export function apply(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}): { operations: number; messages: number } {
   const parsed = loadFiles(files, selector)
   const desired = desiredTables(parsed)
-  const client = createClient(netns ? { netns } : {})
+  const client = connect(netns)
   try {
     const r = reconcileSync(client, desired)
     return { operations: r.operations.length, messages: r.messages }
@@ -44,7 +49,7 @@ export function apply(files: readonly string[], netns?: string, selector: Readon
 /** `plan`: the change `apply` would make, as nft commands; no change is an empty list. */
 export function planText(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}): string[] {
   const desired = desiredTables(loadFiles(files, selector))
-  const client = createClient(netns ? { netns } : {})
+  const client = connect(netns)
   try {
     const listing = client.listSync()
     // A rule deleted by handle is shown with the rule it was, so a person can read the change.
@@ -67,7 +72,7 @@ export function render(files: readonly string[], selector: Readonly<Record<strin
 
 /** `list`: the current state as nft text. */
 export function list(netns?: string, table?: string): string {
-  const client = createClient(netns ? { netns } : {})
+  const client = connect(netns)
   try {
     const l = client.listSync(table ? { table } : {})
     return renderRuleset(tablesOf(l))
@@ -79,7 +84,7 @@ export function list(netns?: string, table?: string): string {
 /** `delete`: remove exactly the tables the files declare (their family only), in one batch. */
 export function remove(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}): number {
   const parsed = loadFiles(files, selector)
-  const client = createClient(netns ? { netns } : {})
+  const client = connect(netns)
   try {
     const tx = client.transaction()
     for (const t of parsed.tables) tx.destroy({ kind: 'table', family: t.family, name: t.name })
@@ -95,7 +100,7 @@ export function status(which: readonly string[], netns?: string, selector: Reado
   const files = which.filter((w) => /\.(nft|ya?ml|json)$/.test(w))
   const names = which.filter((w) => !files.includes(w))
   const tables = [...loadFiles(files, selector).tables, ...names.map((n) => ({ family: undefined, name: n }))]
-  const client = createClient(netns ? { netns } : {})
+  const client = connect(netns)
   try {
     const l = client.listSync()
     const rows: { table: string; chain: string; rule: string; handle: number; packets: number; bytes: number }[] = []
@@ -140,7 +145,7 @@ export interface WatchOptions {
  */
 export async function watch(files: readonly string[], opts: WatchOptions = {}): Promise<void> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${new Date().toISOString()} ${l}\n`))
-  const client = createClient(opts.netns ? { netns: opts.netns } : {})
+  const client = connect(opts.netns)
   let monitor: Monitor
   try {
     monitor = createMonitor(opts.netns ? { netns: opts.netns } : {})

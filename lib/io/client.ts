@@ -45,7 +45,24 @@ export interface ClientOptions {
    * one measured commit. Default 50.
    */
   readonly inlineCommitBudgetUs?: number
+  /**
+   * Receives warnings about a batch (code `NFTKIT_LISTENER_MEMORY`: a large
+   * batch while something listens to nf_tables notifications, see
+   * {@link LISTENER_WARN_ELEMENTS}). Default: `process.emitWarning`.
+   */
+  readonly onWarning?: (message: string, code: string) => void
 }
+
+/**
+ * A batch with at least this many elements is checked for nf_tables
+ * listeners in the client's namespace first. While anything listens (`nft
+ * monitor`, `nftkit watch`, a Monitor), the kernel builds one notification per
+ * element and holds them all until the commit ends: about 4-8 KiB per
+ * element, so 10 000 elements take 40-80 MB of kernel memory for the length of
+ * the commit and 100 000 about 0.4-0.8 GB (measured, docs/limits.md). The batch
+ * is still sent whole (splitting it would give up atomicity); the client warns.
+ */
+export const LISTENER_WARN_ELEMENTS = 10_000
 
 /** Options of a commit. */
 export interface CommitOptions {
@@ -205,18 +222,21 @@ export class Client {
     this.#lastSet = { f, t, n, v }
     return v
   }
+  readonly #onWarning: (message: string, code: string) => void
   #queue: Promise<unknown> = Promise.resolve()
   /** Async calls queued or running: sync calls must not overtake them. */
   #pending = 0
 
   constructor(options: ClientOptions = {}) {
-    const opts = readOptions(options, ['family', 'table', 'netns', 'inlineCommitBudgetUs', 'binding'], 'options') as ClientOptions
+    const opts = readOptions(options, ['family', 'table', 'netns', 'inlineCommitBudgetUs', 'binding', 'onWarning'], 'options') as ClientOptions
     this.family = opts.family === undefined ? 'inet' : checkFamily(opts.family, 'options.family')
     if (opts.table !== undefined) this.table = checkName(opts.table, 'options.table', 'table')
     this.netnsPath = netnsPath(opts.netns)
     const budget = opts.inlineCommitBudgetUs ?? 50
     if (typeof budget !== 'number' || !(budget >= 0)) invalid('options.inlineCommitBudgetUs', 'Expected a number of microseconds >= 0', budget)
     this.#inlineBudgetUs = budget
+    if (opts.onWarning !== undefined && typeof opts.onWarning !== 'function') invalid('options.onWarning', 'Expected a function', opts.onWarning)
+    this.#onWarning = opts.onWarning ?? ((message, code) => process.emitWarning(message, { code }))
     const binding = opts.binding ?? loadBinding()
     try {
       this.#sock = new binding.Socket(this.netnsPath)
@@ -463,10 +483,29 @@ export class Client {
 
   /** The batch of a commit call: a transaction's, or one prepared already. */
   #prepare(batch: Transaction | PreparedBatch): PreparedBatch {
-    if (batch instanceof Transaction) return batch.prepare()
-    if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.ops) || !Array.isArray(batch.operations))
+    let p: PreparedBatch
+    if (batch instanceof Transaction) p = batch.prepare()
+    else if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.ops) || !Array.isArray(batch.operations))
       invalid('commit(tx)', 'Expected a Transaction or a prepared batch', batch)
-    return batch
+    else p = batch
+    this.#warnIfListened(p.ops)
+    return p
+  }
+
+  /** Warns before a large batch while something listens to nf_tables notifications (see {@link LISTENER_WARN_ELEMENTS}). */
+  #warnIfListened(ops: readonly NativeOp[]): void {
+    let n = 0
+    for (const op of ops) n += op.packedKeys !== undefined ? op.packedKeys.length / (op.keyLen || 1) : (op.elements?.length ?? 0)
+    if (n < LISTENER_WARN_ELEMENTS) return
+    const listeners = this.#sock.listeners?.() ?? -1
+    if (listeners <= 0) return
+    const mb = Math.round((n * 8) / 1024)
+    this.#onWarning(
+      `a batch of ${n} elements while ${listeners} socket(s) listen to nf_tables notifications in this namespace: ` +
+        `the kernel holds a notification per element (about 8 KiB each, ~${mb} MB here) until the commit ends; ` +
+        'stop the listener (nft monitor, nftkit watch) or apply in smaller batches if memory is short',
+      'NFTKIT_LISTENER_MEMORY',
+    )
   }
 
   #finish(ret: NativeCommitReturn, p: PreparedBatch): CommitResult {

@@ -96,6 +96,11 @@ export class FakeKernel {
     return { ok: true, messages, bytes: batch.length, handles: res.handles }
   }
 
+  /** @internal Monitors open on this namespace (what a socket's `listeners()` reports). */
+  get listeners(): number {
+    return this.#monitors.size
+  }
+
   /** @internal */
   subscribe(m: { deliver(events: NativeMonitorEvent[]): void }): () => void {
     this.#monitors.add(m)
@@ -117,6 +122,10 @@ function makeBinding(kernel: FakeKernel): NativeBinding {
 
     get busy(): boolean {
       return this.#busy
+    }
+
+    listeners(): number {
+      return this.#closed ? -1 : kernel.listeners
     }
 
     #check(): void {

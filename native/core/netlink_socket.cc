@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -90,10 +91,14 @@ uint64_t EchoHandle(const nlmsghdr* nlh) {
 
 }  // namespace
 
-int OpenNetfilterSocket(const std::string& netns_path) {
+int OpenNetfilterSocket(const std::string& netns_path, int* netlink_table) {
+  auto open_table = [netlink_table] {
+    if (netlink_table) *netlink_table = open("/proc/thread-self/net/netlink", O_RDONLY | O_CLOEXEC);
+  };
   if (netns_path.empty()) {
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
     if (fd < 0) ThrowErrno("socket(NETLINK_NETFILTER)");
+    open_table();
     return fd;
   }
   // A socket belongs to the namespace it was created in, so switch this thread
@@ -105,6 +110,7 @@ int OpenNetfilterSocket(const std::string& netns_path) {
   if (setns(target.fd, CLONE_NEWNET) < 0) ThrowErrno("setns " + netns_path);
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
   int saved = errno;
+  if (fd >= 0) open_table();
   if (setns(self.fd, CLONE_NEWNET) < 0) {
     // Cannot return to the original namespace: nothing safe is left to do.
     if (fd >= 0) close(fd);
@@ -115,17 +121,46 @@ int OpenNetfilterSocket(const std::string& netns_path) {
   return fd;
 }
 
+int CountNftablesListeners(int netlink_table) {
+  if (netlink_table < 0) return -1;
+  // Lines of "sk Eth Pid Groups ...": protocol 12 is NETLINK_NETFILTER; Groups
+  // is the first 32 multicast groups as hex, group N at bit N-1.
+  std::string text;
+  char chunk[4096];
+  for (off_t at = 0;;) {
+    ssize_t n = pread(netlink_table, chunk, sizeof chunk, at);
+    if (n < 0) return -1;
+    if (n == 0) break;
+    text.append(chunk, static_cast<size_t>(n));
+    at += n;
+  }
+  int count = 0;
+  size_t line = text.find('\n');
+  while (line != std::string::npos && line + 1 < text.size()) {
+    size_t end = text.find('\n', line + 1);
+    std::string row = text.substr(line + 1, end == std::string::npos ? std::string::npos : end - line - 1);
+    char sk[32];
+    int proto = 0;
+    unsigned pid = 0, groups = 0;
+    if (sscanf(row.c_str(), "%31s %d %u %x", sk, &proto, &pid, &groups) == 4 && proto == NETLINK_NETFILTER &&
+        (groups & (1u << (NFNLGRP_NFTABLES - 1))))
+      count++;
+    line = end;
+  }
+  return count;
+}
+
 NetlinkSocket::NetlinkSocket(const std::string& netns_path) : rbuf_(kHeldBytes) {
-  int fd = OpenNetfilterSocket(netns_path);
+  int fd = OpenNetfilterSocket(netns_path, &netlink_table_);
   nl_ = mnl_socket_fdopen(fd);
   if (!nl_) {
     close(fd);
+    Close();
     ThrowErrno("mnl_socket_fdopen");
   }
   if (mnl_socket_bind(nl_, 0, MNL_SOCKET_AUTOPID) < 0) {
     int e = errno;
-    mnl_socket_close(nl_);
-    nl_ = nullptr;
+    Close();
     errno = e;
     ThrowErrno("bind netlink socket");
   }
@@ -144,6 +179,8 @@ NetlinkSocket::~NetlinkSocket() { Close(); }
 void NetlinkSocket::Close() {
   if (nl_) mnl_socket_close(nl_);
   nl_ = nullptr;
+  if (netlink_table_ >= 0) close(netlink_table_);
+  netlink_table_ = -1;
   // The receive buffer (1 MiB) goes with the socket, not with the object that
   // JS may keep until a garbage collection.
   std::vector<char>().swap(rbuf_);

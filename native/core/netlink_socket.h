@@ -30,8 +30,14 @@ class SystemError : public std::runtime_error {
 
 // Creates an unbound NETLINK_NETFILTER socket (close-on-exec) in the network
 // namespace of the file netns_path (/run/netns/x, /proc/PID/ns/net), or in the
-// calling thread's namespace when empty. Throws SystemError.
-int OpenNetfilterSocket(const std::string& netns_path);
+// calling thread's namespace when empty. Throws SystemError. With
+// netlink_table, also opens that namespace's /proc/net/netlink there (the file
+// keeps showing the namespace it was opened in) and stores its descriptor.
+int OpenNetfilterSocket(const std::string& netns_path, int* netlink_table = nullptr);
+
+// Sockets listening to nf_tables notifications (NFNLGRP_NFTABLES) in the
+// namespace whose /proc/net/netlink is open as netlink_table; -1 if unreadable.
+int CountNftablesListeners(int netlink_table);
 
 class NetlinkSocket {
  public:
@@ -55,6 +61,9 @@ class NetlinkSocket {
   // The netlink port id the kernel assigned: notifications of batches sent
   // through this socket carry it (nlmsg_pid).
   uint32_t portid() const { return portid_; }
+  // Other sockets in this namespace subscribed to nf_tables notifications: while
+  // any is, the kernel builds a notification per changed object during a commit.
+  int Listeners() const { return CountNftablesListeners(netlink_table_); }
   // Nanoseconds the last commit spent from sendmsg() to its final reply: what
   // the kernel took for the batch (written by whichever thread committed).
   uint64_t last_commit_ns() const { return last_commit_ns_.load(std::memory_order_relaxed); }
@@ -68,6 +77,7 @@ class NetlinkSocket {
 
   mnl_socket* nl_ = nullptr;
   uint32_t portid_ = 0;
+  int netlink_table_ = -1;
   uint32_t seq_ = 1;
   size_t sndbuf_ = 0;
   std::vector<char> rbuf_;
