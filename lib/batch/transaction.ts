@@ -19,7 +19,7 @@ import { DATA_VALUE_MAX, exprsAttrSize, hookAttrSize, NETDEVICE_MAX, NETLINK_ATT
 import {
   checkChainType,
   checkComment,
-  checkData,
+  checkedCopy,
   checkFamily,
   checkHandle,
   checkHook,
@@ -258,12 +258,13 @@ export class Transaction {
     return { operations, ops, owner, touchesSets: this.#touchesSets, declaredSets }
   }
 
-  #push(verb: Verb, obj: NftObject | RuleRef | SetRef): this {
+  #push(verb: Verb, given: NftObject | RuleRef | SetRef): this {
     const path = `${verb}(${this.#entries.length})`
-    if (typeof obj !== 'object' || obj === null) invalid(path, 'Expected an object with a kind', obj)
+    if (typeof given !== 'object' || given === null) invalid(path, 'Expected an object with a kind', given)
     // Bounds, holes, cycles, Proxies and throwing getters first: the checks
-    // below iterate lists and may recurse.
-    checkData(obj, path)
+    // below iterate lists and may recurse. They and the compiler read a copy
+    // made by that first pass, so every field of the caller's object is read once.
+    const obj = checkedCopy(given, path)
     const kind = (obj as { kind?: unknown }).kind
     if (typeof kind !== 'string' || !Object.hasOwn(VERBS_BY_KIND, kind))
       invalid(`${path}.kind`, `Expected a kind: ${Object.keys(VERBS_BY_KIND).join(', ')}`, kind)

@@ -123,44 +123,83 @@ export interface DataBounds {
  * first hole and never trusts a length it has not bounded.
  */
 export function findDataProblem(root: unknown, path: string, bounds: DataBounds = {}): DataProblem | undefined {
+  return walkData(root, path, bounds, false).problem
+}
+
+/**
+ * A deep copy of `root` as {@link findDataProblem} read it (plain objects and
+ * arrays copied, everything else kept), or its first problem. Checking and
+ * compiling the copy means every field is read once: a getter cannot return
+ * one value to the checks and another (a list lying about its length, say)
+ * to the code after them.
+ */
+export function snapshotData(root: unknown, path: string, bounds: DataBounds = {}): { copy?: unknown; problem?: DataProblem } {
+  return walkData(root, path, bounds, true)
+}
+
+function walkData(root: unknown, path: string, bounds: DataBounds, copying: boolean): { copy?: unknown; problem?: DataProblem } {
   const maxList = bounds.list ?? LIST_MAX
   const maxDepth = bounds.depth ?? NEST_DEPTH_MAX
   let budget = bounds.values ?? VALUES_MAX
-  const open = new Set<object>()
-  const visit = (v: unknown, p: string, depth: number): DataProblem | undefined => {
-    if (--budget < 0) return { path: p, reason: `Expected at most ${bounds.values ?? VALUES_MAX} values in all`, value: v }
-    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return undefined
-    if (types.isProxy(v)) return { path: p, reason: 'Expected plain data, not a Proxy', value: v }
-    if (depth >= maxDepth) return { path: p, reason: `Expected data nested at most ${maxDepth} deep`, value: v }
-    if (open.has(v)) return { path: p, reason: 'Expected data without cycles (this value contains itself)', value: v }
-    open.add(v)
+  const open: object[] = []
+  // The keys from root to the value being visited; the path string is built
+  // only for a problem (building it for every value was most of the cost).
+  const keys: Array<string | number> = []
+  let problem: DataProblem | undefined
+  const at = (extra?: string | number): string => {
+    let p = path
+    for (const k of extra === undefined ? keys : [...keys, extra]) p += typeof k === 'number' ? `[${k}]` : `.${k.length > 40 ? `${k.slice(0, 40)}...` : k}`
+    return p
+  }
+  const fail = (reason: string, value: unknown, extra?: string | number): undefined => {
+    problem = { path: at(extra), reason, value }
+    return undefined
+  }
+  // Returns the value (copied when copying); on a problem, records it and returns undefined.
+  const visit = (v: unknown, depth: number): unknown => {
+    if (--budget < 0) return fail(`Expected at most ${bounds.values ?? VALUES_MAX} values in all`, v)
+    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return v
+    if (types.isProxy(v)) return fail('Expected plain data, not a Proxy', v)
+    if (depth >= maxDepth) return fail(`Expected data nested at most ${maxDepth} deep`, v)
+    if (open.includes(v)) return fail('Expected data without cycles (this value contains itself)', v)
+    open.push(v)
     try {
       if (Array.isArray(v)) {
         const n = v.length
-        if (n > maxList) return { path: p, reason: `Expected a list of at most ${maxList} entries, not ${n}`, value: v }
+        if (n > maxList) return fail(`Expected a list of at most ${maxList} entries, not ${n}`, v)
+        const out: unknown[] | undefined = copying ? new Array(n) : undefined
         for (let i = 0; i < n; i++) {
-          if (!(i in v)) return { path: `${p}[${i}]`, reason: 'Expected a value in every entry of the list (it is sparse: this entry is a hole)', value: undefined }
-          const r = visit(read(v, i), `${p}[${i}]`, depth + 1)
-          if (r) return r
+          if (!(i in v)) return fail('Expected a value in every entry of the list (it is sparse: this entry is a hole)', undefined, i)
+          const x = read(v, i)
+          keys.push(i)
+          const r = visit(x, depth + 1)
+          if (problem) return undefined
+          keys.pop()
+          if (out) out[i] = r
         }
-        return undefined
+        return out ?? v
       }
-      if (Object.hasOwn(v, '__proto__')) return { path: `${p}.__proto__`, reason: "Expected no field named '__proto__'", value: undefined }
+      if (Object.hasOwn(v, '__proto__')) return fail("Expected no field named '__proto__'", undefined, '__proto__')
+      const out: Record<string, unknown> | undefined = copying ? {} : undefined
       for (const k in v) {
         if (!Object.hasOwn(v, k)) continue
-        const kp = `${p}.${k.length > 40 ? `${k.slice(0, 40)}...` : k}`
-        const r = visit(read(v, k), kp, depth + 1)
-        if (r) return r
+        const x = read(v, k)
+        keys.push(k)
+        const r = visit(x, depth + 1)
+        if (problem) return undefined
+        keys.pop()
+        if (out) out[k] = r
       }
-      return undefined
+      return out ?? v
     } catch (e) {
-      if (e instanceof ReadError) return { path: e.key === undefined ? p : typeof e.key === 'number' ? `${p}[${e.key}]` : `${p}.${e.key.slice(0, 40)}`, reason: `Expected plain data, but reading it threw ${e.cause}`, value: undefined }
+      if (e instanceof ReadError) return fail(`Expected plain data, but reading it threw ${e.cause}`, undefined, e.key)
       throw e
     } finally {
-      open.delete(v)
+      open.pop()
     }
   }
-  return visit(root, path, 0)
+  const copy = visit(root, 0)
+  return problem ? { problem } : { copy }
 }
 
 /** A getter that threw while {@link findDataProblem} read a field. */
@@ -186,4 +225,11 @@ function read(o: object, k: string | number): unknown {
 export function checkData(v: unknown, path: string, bounds?: DataBounds): void {
   const r = findDataProblem(v, path, bounds)
   if (r) invalid(r.path, r.reason, r.value)
+}
+
+/** {@link snapshotData}, throwing an {@link NftValidationError} for its problem. */
+export function checkedCopy<T>(v: T, path: string, bounds?: DataBounds): T {
+  const r = snapshotData(v, path, bounds)
+  if (r.problem) invalid(r.problem.path, r.problem.reason, r.problem.value)
+  return r.copy as T
 }

@@ -138,6 +138,28 @@ describe('fuzz: typed API (every Transaction verb)', () => {
     }
   })
 
+  it('reads every field once: a getter cannot show the checks one list and the compiler another', () => {
+    let reads = 0
+    const lying = Object.assign([], { length: 1e9 })
+    const obj = {
+      kind: 'set',
+      name: 's',
+      type: 'ipv4_addr',
+      get elements() {
+        return reads++ === 0 ? ['10.0.0.1'] : lying
+      },
+    }
+    const tx = new Transaction({ family: 'ip', table: 't' }).add(obj as never)
+    expect(reads).toBe(1)
+    expect(tx.operations[0].object).toMatchObject({ elements: ['10.0.0.1'] })
+    expect(tx.prepare().ops.length).toBeGreaterThan(0)
+    // The caller's later changes do not reach the queued operation either.
+    const plain = { kind: 'set', name: 's2', type: 'ipv4_addr', elements: ['10.0.0.2'] }
+    tx.add(plain as never)
+    plain.elements.push('10.0.0.3')
+    expect(tx.operations[1].object).toMatchObject({ elements: ['10.0.0.2'] })
+  })
+
   it('can fail: the harness refuses a raw TypeError and a message quoting a whole value', () => {
     expect(() => checkCase('raw', () => {
       throw new TypeError('x is not a function')
