@@ -6,25 +6,19 @@
  * docs/firewall-configuration.md).
  * @module
  */
-import { parseAllDocuments } from 'yaml'
 import { Transaction } from '../batch/transaction.js'
 import { verdictFields } from '../elements/elements.js'
 import { type Family, type Hook, hooksFor, ICMP_CODE, ICMPV6_CODE, ICMPX_CODE } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName, parseAddress } from '../kernel/datatypes.js'
 import { didYouMean, NftValidationError } from '../kernel/errors.js'
-import { NEST_DEPTH_MAX, TEXT_MAX } from '../kernel/limits.js'
 import { findDataProblem } from '../model/validate.js'
+import type { Problem } from './yaml.js'
 import type { Element } from '../model/element-types.js'
 import type { Match, RuleExpr, Statement } from '../model/rule-types.js'
 import type { Chain, NamedSet, NamedMap, Rule, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 
-/** A problem found in a FirewallConfiguration: where, and why. */
-export interface Problem {
-  /** Field path, e.g. `spec.table.chains[1].rules.filterRules[0].match[2].ip.value`. */
-  readonly path: string
-  readonly message: string
-}
+export { type Document, type Problem, readDocuments, readYaml, type YamlDocument } from './yaml.js'
 
 /** A FirewallConfiguration as read from YAML/JSON (loosely typed: validate() checks it). */
 export interface FirewallConfiguration {
@@ -95,125 +89,6 @@ const SET_KEYS: Readonly<Record<string, { type: KeyTypeName; interval: boolean }
   ipv6_addr: { type: 'ipv6_addr', interval: false },
   ipv6_cidr: { type: 'ipv6_addr', interval: true },
   inet_service: { type: 'inet_service', interval: false },
-}
-
-/** A document of a file: the object, where it came from, and its problems. */
-export interface Document {
-  readonly file?: string
-  /** 0-based index of the document in its file. */
-  readonly index: number
-  readonly value: unknown
-}
-
-/** One document of a YAML/JSON text as {@link readYaml} reads it: its value, or why it has none. */
-export interface YamlDocument {
-  /** 0-based index in the text. */
-  readonly index: number
-  readonly value?: unknown
-  /** Syntax errors and refusals; `value` is absent when there are any. */
-  readonly problems: Problem[]
-}
-
-/**
- * The documents of a YAML (or JSON) text, read in time and memory
- * proportional to the text: at most {@link TEXT_MAX} characters; nesting
- * deeper than {@link NEST_DEPTH_MAX} and aliases that expand a document to
- * more values than its text has characters (an alias bomb) are refused as
- * problems with the field path, as are cycles (`&a [*a]`) and `__proto__`
- * keys; nothing throws.
- */
-export function readYaml(text: unknown): YamlDocument[] {
-  if (typeof text !== 'string') return [{ index: 0, problems: [{ path: 'document 0', message: 'expected YAML or JSON text (a string)' }] }]
-  if (text.length > TEXT_MAX) return [{ index: 0, problems: [{ path: 'document 0', message: `the text has ${text.length} characters, more than the ${TEXT_MAX} nftkit reads` }] }]
-  const deep = flowTooDeep(text)
-  if (deep) return [{ index: 0, problems: [{ path: `line ${deep.line}`, message: `flow collections ('[', '{') nested more than ${NEST_DEPTH_MAX} deep` }] }]
-  let docs: ReturnType<typeof parseAllDocuments>
-  try {
-    docs = parseAllDocuments(text)
-  } catch (e) {
-    return [{ index: 0, problems: [{ path: 'document 0', message: yamlFailure(e) }] }]
-  }
-  const list = Array.isArray(docs) ? docs : []
-  const out: YamlDocument[] = []
-  // Aliases reuse a value: counting every visit, a document without them has fewer values than characters.
-  const values = text.length + 1024
-  for (let index = 0; index < list.length; index++) {
-    const d = list[index]
-    const at = `document ${index}`
-    if (d.errors.length) {
-      out.push({ index, problems: d.errors.slice(0, 10).map((e) => ({ path: at, message: firstLine(e.message) })) })
-      continue
-    }
-    let value: unknown
-    try {
-      value = d.toJS({ maxAliasCount: 100 })
-    } catch (e) {
-      out.push({ index, problems: [{ path: at, message: yamlFailure(e) }] })
-      continue
-    }
-    const p = findDataProblem(value, '', { values })
-    if (p) {
-      const message = p.reason.endsWith('values in all')
-        ? `its aliases expand it to more than ${values} values (the text has ${text.length} characters): refused as an alias bomb`
-        : p.reason.replace(/^Expected/, 'expected')
-      out.push({ index, problems: [{ path: p.path ? `${at}: ${p.path.replace(/^\./, '')}` : at, message }] })
-      continue
-    }
-    out.push({ index, value, problems: [] })
-  }
-  return out
-}
-
-/**
- * Where `[`/`{` nest deeper than {@link NEST_DEPTH_MAX} outside quotes and
- * comments (one linear scan: the YAML parser recurses per level, and a text
- * of 100k `[` takes it seconds and then the stack).
- */
-function flowTooDeep(text: string): { line: number } | undefined {
-  let depth = 0
-  let line = 1
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 10) line++
-    else if (c === 91 || c === 123) {
-      if (++depth > NEST_DEPTH_MAX) return { line }
-    } else if (c === 93 || c === 125) depth = Math.max(0, depth - 1)
-    else if (c === 35 && (i === 0 || text.charCodeAt(i - 1) <= 32)) {
-      while (i + 1 < text.length && text.charCodeAt(i + 1) !== 10) i++
-    } else if (c === 34 || c === 39) {
-      // A quoted scalar: skip to its closing quote ("\"" escapes, '' doubles).
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i)
-        if (d === 10) line++
-        else if (c === 34 && d === 92) i++
-        else if (d === c && !(c === 39 && text.charCodeAt(i + 1) === 39)) break
-        else if (d === c) i++
-      }
-    }
-  }
-  return undefined
-}
-
-function firstLine(s: string): string {
-  const n = s.indexOf('\n')
-  return (n < 0 ? s : s.slice(0, n)).slice(0, 200)
-}
-
-/** The message of an error thrown while reading YAML, never the engine's own words for a deep input. */
-function yamlFailure(e: unknown): string {
-  if (e instanceof RangeError) return `nested too deep to read (at most ${NEST_DEPTH_MAX} levels)`
-  return e instanceof Error ? firstLine(e.message) : 'unreadable YAML'
-}
-
-/** Reads every YAML (or JSON) document of a text. Syntax errors and refusals become problems on `document N`. */
-export function readDocuments(text: string, file?: string): { documents: Document[]; problems: Problem[] } {
-  const documents: Document[] = []
-  const problems: Problem[] = []
-  for (const d of readYaml(text)) {
-    problems.push(...d.problems)
-    if (d.value !== null && d.value !== undefined) documents.push({ file, index: d.index, value: d.value })
-  }
-  return { documents, problems }
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)

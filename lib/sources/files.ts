@@ -116,7 +116,8 @@ export function loadFiles(paths: readonly string[], selector: Readonly<Record<st
       const where = `${f}: ${d.at}${name ? ` (${name})` : ''}`
       const found = validate(d.value)
       if (found.length) {
-        lines.push(...found.map((p) => `${where}: ${p.path}: ${p.message}`))
+        // file:line:col of the field (or of the closest one there), then the document and the path.
+        lines.push(...found.map((p) => `${lineCol(f, d.locate?.(p.path))}${where.slice(f.length)}: ${p.path}: ${p.message}`))
         continue
       }
       const fwc = d.value as FirewallConfiguration
@@ -133,15 +134,22 @@ export function loadFiles(paths: readonly string[], selector: Readonly<Record<st
 }
 
 /** The documents, with each `v1 List` (what `kubectl get -o yaml` prints) replaced by its items. */
-function listItems(documents: readonly Document[]): Array<{ value: unknown; at: string }> {
-  const out: Array<{ value: unknown; at: string }> = []
+function listItems(documents: readonly Document[]): Array<{ value: unknown; at: string; locate?: Document['locate'] }> {
+  const out: Array<{ value: unknown; at: string; locate?: Document['locate'] }> = []
   for (const d of documents) {
     const v = d.value as { apiVersion?: unknown; kind?: unknown; items?: unknown }
+    const locate = d.locate
     if (v?.apiVersion === 'v1' && v.kind === 'List' && Array.isArray(v.items))
-      for (const [i, item] of (v.items as unknown[]).entries()) out.push({ value: item, at: `document ${d.index} item ${i}` })
-    else out.push({ value: d.value, at: `document ${d.index}` })
+      for (const [i, item] of (v.items as unknown[]).entries())
+        out.push({ value: item, at: `document ${d.index} item ${i}`, locate: locate && ((p: string) => locate(`items[${i}]${p && !p.startsWith('[') ? '.' : ''}${p}`)) })
+    else out.push({ value: d.value, at: `document ${d.index}`, locate })
   }
   return out
+}
+
+/** `file:line:col` when the position is known, else `file`. */
+function lineCol(file: string, at: { line: number; col: number } | undefined): string {
+  return at ? `${file}:${at.line}:${at.col}` : file
 }
 
 function countKinds(kinds: readonly string[]): string {

@@ -4,7 +4,7 @@
  * field path without touching the kernel.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -166,7 +166,14 @@ describe('FirewallConfiguration', () => {
     )
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'cli', 'main.ts'), 'apply', bad, '--netns', ns.name], { encoding: 'utf8', cwd: ROOT })
     expect(r.status).toBe(1)
-    expect(r.stderr).toContain(`${bad}: document 1 (test): spec.table.chains[0].rules.filterRules[0].match[0].ip.value: expected a CIDR with no host bits set (did you mean 10.0.0.0/24?)`)
+    // file:line:col of the bad value itself.
+    const lines = readFileSync(bad, 'utf8').split('\n')
+    const line = lines.findIndex((l) => l.includes('10.0.0.5/24')) + 1
+    const col = lines[line - 1].search(/["']?10\.0\.0\.5\/24/) + 1
+    expect(line).toBeGreaterThan(0)
+    expect(r.stderr).toContain(`${bad}:${line}:${col}: document 1 (test): spec.table.chains[0].rules.filterRules[0].match[0].ip.value: expected a CIDR with no host bits set (did you mean 10.0.0.0/24?)`)
+    // A missing or unknown field is placed at the closest field that exists.
+    expect(r.stderr).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: document 1 \\(test\\): spec\\.table\\.chains\\[0\\]\\.rules\\.filterRules\\[1\\]\\.colour: unknown field`))
     expect(r.stderr).toContain('spec.table.chains[0].rules.filterRules[1].name: duplicate rule name')
     expect(r.stderr).toContain('spec.table.chains[0].rules.filterRules[1].match[0].port.value: expected a port 0-65535 or a range N-M with N <= M')
     expect(r.stderr).toContain("spec.table.chains[0].rules.filterRules[1].colour: unknown field 'colour'")
