@@ -184,6 +184,10 @@ export function readInventory(text: string, file = 'inventory'): Inventory {
   if (docs.length !== 1) throw new InventoryError([{ path: file, message: `expected exactly one YAML document, found ${docs.length}` }])
   const v = docs[0].value
   const problems = validateInventory(v)
-  if (problems.length) throw new InventoryError(problems.map((p) => ({ path: `${file}: ${p.path}`, message: p.message })))
+  const at = (path: string) => {
+    const pos = docs[0].locate?.(path)
+    return pos ? `${file}:${pos.line}:${pos.col}` : file
+  }
+  if (problems.length) throw new InventoryError(problems.map((p) => ({ path: `${at(p.path)}: ${p.path}`, message: p.message })))
   return v as Inventory
 }

@@ -162,13 +162,16 @@ describe('validateInventory', () => {
 
   it('readInventory names the file and every problem; YAML syntax errors too', () => {
     expect(() => readInventory('provider: {name: p, podCIDR: 10.0.0.1/8, namespaces: []}\nconsumers: []\n', 'inv.yaml')).toThrow(InventoryError)
+    let err: unknown
     try {
       readInventory('provider: {name: p, podCIDR: 10.0.0.1/8, namespaces: []}\nconsumers: [{}]\n', 'inv.yaml')
     } catch (e) {
-      expect((e as InventoryError).problems.map((p) => p.path)).toEqual(
-        expect.arrayContaining(['inv.yaml: provider.podCIDR', 'inv.yaml: consumers[0].name', 'inv.yaml: consumers[0].gateway']),
-      )
+      err = e
     }
+    // file:line:col of the field, or of the closest one there for a missing field.
+    expect((err as InventoryError).problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['inv.yaml:1:30: provider.podCIDR', 'inv.yaml:2:13: consumers[0].name', 'inv.yaml:2:13: consumers[0].gateway']),
+    )
     expect(() => readInventory('provider: [', 'x.yaml')).toThrow(/x\.yaml/)
     expect(readInventory(JSON.stringify(SAMPLE_INVENTORY))).toEqual(SAMPLE_INVENTORY)
   })
