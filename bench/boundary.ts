@@ -7,7 +7,7 @@
  * libnftnl, and the result object.
  * Run: `unshare -n node --import tsx bench/boundary.ts`.
  */
-import { loadBinding } from '../lib/index.js'
+import { loadBinding } from './nftkit.js'
 import { encodeOps } from '../lib/batch/wire.js'
 import { Runner, SET, w1Input, w1Tx, w2Element, w2Tx } from './workloads.js'
 

@@ -9,7 +9,7 @@
  * delta API). Needs `node --expose-gc` and a fresh network namespace.
  * @module
  */
-import { createClient, Reconciler } from '../lib/index.js'
+import { createClient, Reconciler } from './nftkit.js'
 import { fmt, percentile, requireOwnNetns } from './table.js'
 import { PODS, podsAfter, verifyW5, w5Desired } from './w5.js'
 import { Runner, settleHashSet, TABLE, w2Element, w2Tx } from './workloads.js'

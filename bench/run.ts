@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
-import { createClient } from '../lib/index.js'
+import { createClient } from './nftkit.js'
 import { alternateP50, fmt, type Limits, requireOwnNetns, type Row, table } from './table.js'
 import { w5, type W5Variant } from './w5.js'
 import { w6 } from './w6.js'

@@ -15,7 +15,7 @@ import {
   reconcileSync,
   type TableContents,
   validateFirewallConfiguration,
-} from '../lib/index.js'
+} from './nftkit.js'
 import { alternateP50, fmt, type Limits, percentile, ratio, type Row, timed } from './table.js'
 import { ip, Runner, settleHashSet, TABLE, w2Element, w2Tx } from './workloads.js'
 

@@ -4,7 +4,7 @@
  * each through `commitSync` and through `Reconciler.updateSetSync`.
  * @module
  */
-import { Reconciler } from '../lib/index.js'
+import { Reconciler } from './nftkit.js'
 import { alternateP50, fmt, type Limits, percentile, ratio, type Row, timed } from './table.js'
 import { elem, ip, Runner, SET, settleHashSet, TABLE, w1Input, w1Problem, w1Tx, w2Element, w2Tx } from './workloads.js'
 

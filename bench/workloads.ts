@@ -4,7 +4,7 @@
  * bench/run.ts (our own table).
  * @module
  */
-import { type Client, type CommitOptions, type CommitResult, createClient, type Element, type RuleExpr, type Transaction } from '../lib/index.js'
+import { type Client, type CommitOptions, type CommitResult, createClient, type Element, type RuleExpr, type Transaction } from './nftkit.js'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { type Limits, timed } from './table.js'
