@@ -2,7 +2,7 @@
  * Fuzzes the YAML/JSON readers (FirewallConfiguration readDocuments/validate,
  * readInventory) with mutated fixtures and hostile text: anchors and aliases,
  * deep flow sequences, odd scalars and tags. Every case yields documents and
- * problems (each with a path), or an InventoryError, within a second; never a
+ * problems (each with a path), or an InventoryError, within the hang bound (CASE_MS); never a
  * raw error. `NFTKIT_FUZZ=50000` runs more cases.
  */
 import { readdirSync, readFileSync } from 'node:fs'
@@ -69,7 +69,7 @@ function readBoth(text: string): void {
 }
 
 describe('fuzz: YAML/JSON readers', () => {
-  it(`mutated fixtures and hostile text: documents and located problems, each within a second (${fuzzCases(500)} cases)`, () => {
+  it(`mutated fixtures and hostile text: documents and located problems, each within the hang bound (CASE_MS) (${fuzzCases(500)} cases)`, () => {
     const r = fuzzRng(FUZZ_SEED)
     for (let i = 0; i < fuzzCases(500); i++) {
       const text = r.chance(0.1) ? hostile(r) : mutate(r, r.pick(corpus))
