@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { createClient } from './nftkit.js'
-import { alternateP50, fmt, type Limits, requireOwnNetns, type Row, table } from './table.js'
+import { alternateP50, fmt, type Limits, percentile, requireOwnNetns, type Row, table } from './table.js'
 import { w5, type W5Variant } from './w5.js'
 import { w6 } from './w6.js'
 import { runCase } from './workloads.js'
@@ -55,6 +55,49 @@ async function shared(): Promise<Row[]> {
   return rows
 }
 
+/**
+ * The sync/async guard: W2 at N = 1000 through `commitSync` and through
+ * `await commit`, alternated (sync, async, sync, async, …; each a case of its
+ * own: reset, setup, warm-up, settle), then both p50 series side by side. The
+ * two paths do the same work per operation (an async commit of one element to
+ * a fast set runs inline), so sync should never be slower; it is flagged when
+ * the median of its p50s exceeds async's by more than the noise: the larger
+ * of the spread (max - min) of either series' p50s and 5 % of async's median.
+ */
+async function syncAsyncGuard(): Promise<{ rows: Row[]; verdict: string; flagged: boolean }> {
+  const rounds = quick ? 2 : 3
+  const limits = quick ? L(200, 2) : L(500, 20)
+  const p50s: Record<'sync' | 'async', number[]> = { sync: [], async: [] }
+  const rows: Row[] = []
+  for (let k = 0; k < rounds; k++) {
+    for (const api of ['sync', 'async'] as const) {
+      progress(`W2 N=1000 guard round ${k + 1}/${rounds}, ${api}`)
+      const res = await runCase('W2', 1000, 100, limits, api)
+      p50s[api].push(percentile(res.samples, 0.5))
+      rows.push({
+        workload: 'W2',
+        n: '1000',
+        set: 'interval',
+        variant: `${api === 'sync' ? 'commitSync' : 'await commit'}, 1 elem add/del (guard ${k + 1})`,
+        samples: res.samples,
+        messages: res.messages,
+        verified: res.verified,
+        notes: [`add p50 ${fmt(alternateP50(res.samples, 0))}, del p50 ${fmt(alternateP50(res.samples, 1))}`],
+      })
+    }
+  }
+  const med = (a: number[]) => percentile(a, 0.5)
+  const spread = (a: number[]) => Math.max(...a) - Math.min(...a)
+  const noise = Math.max(spread(p50s.sync), spread(p50s.async), 0.05 * med(p50s.async))
+  const diff = med(p50s.sync) - med(p50s.async)
+  const flagged = diff > noise
+  const list = (a: number[]) => a.map((x) => fmt(x)).join(' / ')
+  const verdict =
+    `W2 sync/async guard (N = 1000, ${rounds} alternations of ${limits.ops} ops): commitSync p50 ${list(p50s.sync)}; await commit p50 ${list(p50s.async)}; ` +
+    `sync - async = ${diff >= 0 ? '+' : ''}${diff.toFixed(1)} µs, noise ${noise.toFixed(1)} µs: ${flagged ? '**FLAG: sync slower than async beyond the noise**' : 'ok'}`
+  return { rows, verdict, flagged }
+}
+
 /** W5 limits: the fast delta paths get many ops, the O(N) paths stop on the time budget. */
 const w5Limits =
   (n: number) =>
@@ -67,12 +110,15 @@ async function main(): Promise<void> {
   probe.close()
   const t0 = Date.now()
   const rows = await shared()
+  const guard = wanted.has('W2') ? await syncAsyncGuard() : undefined
+  if (guard) rows.push(...guard.rows)
   if (wanted.has('W5')) for (const n of [1000, 100000]) rows.push(...(await w5(n, w5Limits(n), progress)))
   if (wanted.has('W6')) rows.push(...(await w6(100000, quick ? L(40, 1) : L(500, 20), progress)))
   const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
   const cpu = os.cpus()
   console.log(table(rows))
   console.log()
+  if (guard) console.log(`${guard.verdict}\n`)
   console.log(
     `nftkit ${version}, node ${process.version}, kernel ${os.release()}, ${cpu.length} cpus (${cpu[0]?.model ?? '?'}), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ` +
       `mode ${quick ? 'quick' : 'full'}; wall time ${Math.round((Date.now() - t0) / 1000)} s; ` +

@@ -16,6 +16,8 @@ import type { KnownSet, Operation } from '../model/operations.js'
 import { checkFamily, checkName } from '../model/validate.js'
 import { isAnonymousSetName, setKey, setKeyPrefix } from '../model/names.js'
 import { encodeOps } from '../batch/wire.js'
+import { DATATYPES } from '../kernel/datatypes.js'
+import type { SetShape } from '../model/element-types.js'
 import type { NativeBinding, NativeCommitResult, NativeCommitReturn, NativeDump, NativeOp, NativeSocket } from '../../types/native.js'
 
 /** The addon's compact success answer is bytes * COUNT_SPLIT + messages (see NativeCommitReturn). */
@@ -42,7 +44,10 @@ export interface ClientOptions {
    * than the kernel needs for a small change to most sets, so this is the same
    * trade libuv makes when it tries a socket write before queueing it. A set
    * whose changes turn slow (a large interval set) goes back to the worker after
-   * one measured commit. Default 50.
+   * one measured commit. Default 500: after the process was idle, the hand-off
+   * wakes a sleeping pool thread and the event loop again, which cost 0.5-3 ms
+   * per commit in bench W7 (sporadic updates), far more than blocking for a
+   * small change.
    */
   readonly inlineCommitBudgetUs?: number
   /**
@@ -51,15 +56,23 @@ export interface ClientOptions {
    * {@link LISTENER_WARN_ELEMENTS}). Default: `process.emitWarning`.
    */
   readonly onWarning?: (message: string, code: string) => void
+  /**
+   * Runs {@link Client.warmUp} once the socket is open (`true`: its default
+   * rounds; a number: that many rounds). Default off: it costs a few
+   * milliseconds, worth it for a long-lived controller whose first changes
+   * should not run cold code.
+   */
+  readonly warmUp?: boolean | number
 }
 
 /**
  * A batch with at least this many elements is checked for nf_tables
  * listeners in the client's namespace first. While anything listens (`nft
  * monitor`, `nftkit watch`, a Monitor), the kernel builds one notification per
- * element and holds them all until the commit ends: about 4-8 KiB per
- * element, so 10 000 elements take 40-80 MB of kernel memory for the length of
- * the commit and 100 000 about 0.4-0.8 GB (measured, docs/limits.md). The batch
+ * element and holds them all until the commit ends: about 4-7 KiB per
+ * element, so 10 000 elements take 40-70 MB of kernel memory for the length of
+ * the commit and 100 000 about 0.3-0.7 GB (measured: docs/architecture.md,
+ * "Large batches while something listens"). The batch
  * is still sent whole (splitting it would give up atomicity); the client warns.
  */
 export const LISTENER_WARN_ELEMENTS = 10_000
@@ -228,11 +241,11 @@ export class Client {
   #pending = 0
 
   constructor(options: ClientOptions = {}) {
-    const opts = readOptions(options, ['family', 'table', 'netns', 'inlineCommitBudgetUs', 'binding', 'onWarning'], 'options') as ClientOptions
+    const opts = readOptions(options, ['family', 'table', 'netns', 'inlineCommitBudgetUs', 'binding', 'onWarning', 'warmUp'], 'options') as ClientOptions
     this.family = opts.family === undefined ? 'inet' : checkFamily(opts.family, 'options.family')
     if (opts.table !== undefined) this.table = checkName(opts.table, 'options.table', 'table')
     this.netnsPath = netnsPath(opts.netns)
-    const budget = opts.inlineCommitBudgetUs ?? 50
+    const budget = opts.inlineCommitBudgetUs ?? 500
     if (typeof budget !== 'number' || !(budget >= 0)) invalid('options.inlineCommitBudgetUs', 'Expected a number of microseconds >= 0', budget)
     this.#inlineBudgetUs = budget
     if (opts.onWarning !== undefined && typeof opts.onWarning !== 'function') invalid('options.onWarning', 'Expected a function', opts.onWarning)
@@ -245,6 +258,81 @@ export class Client {
     }
     // A binding supplied by a test or bundler may not keep figures.
     this.#stats = this.#sock.stats ?? new Float64Array(1)
+    this.#encode = binding.encode
+    const warm = opts.warmUp
+    if (warm !== undefined && warm !== false) {
+      if (warm !== true && (typeof warm !== 'number' || !Number.isInteger(warm) || warm < 0))
+        invalid('options.warmUp', 'Expected true, false or a number of rounds (integer >= 0)', warm)
+      this.warmUp(warm === true ? undefined : warm)
+    }
+  }
+
+  /** The addon's batch encoder (builds the netlink bytes without sending them), used by warmUp. */
+  #encode: NativeBinding['encode'] | undefined
+
+  /**
+   * Runs the code of small commits without sending anything, so that the
+   * first real ones do not run cold: one-element adds and deletes on an IPv4
+   * interval set and an IPv4 hash set, an empty batch, and a rule deleted and
+   * one added, each made into a transaction, prepared, encoded, built into
+   * netlink messages by the addon (nothing reaches the kernel) and answered as
+   * a commit would be. V8 optimises what runs often, so the first changes of a
+   * controller would otherwise run in the interpreter (bench: the first 40
+   * one-element commits of a process took 3-4x the C floor's time without it).
+   * About 3-10 ms for the default rounds. Sets it pretends to know are
+   * forgotten afterwards; the kernel and this client's state are unchanged.
+   * @param rounds How many times each shape runs (default 400).
+   */
+  warmUp(rounds = 400): void {
+    this.#checkIdle('warmUp')
+    const family = this.family
+    const table = '__nftkit_warmup'
+    const interval = { name: 'interval', key: [DATATYPES.ipv4_addr], interval: true } satisfies SetShape
+    const hash = { name: 'hash', key: [DATATYPES.ipv4_addr], interval: false } satisfies SetShape
+    const keys = [setKey(family, table, 'interval'), setKey(family, table, 'hash')]
+    this.#sets.set(keys[0], { shape: interval })
+    this.#sets.set(keys[1], { shape: hash })
+    this.#lastSet = undefined
+    try {
+      for (let i = 0; i < rounds; i++) {
+        // Built like a caller's input (joined at run time, not an internalised literal).
+        const addr = ['198', '51', String((i >> 8) & 255), String(i & 255)].join('.')
+        for (const set of ['interval', 'hash']) {
+          const tx = this.transaction({ table })
+          if (i % 2 === 0) tx.add({ kind: 'element', set, elements: [addr] })
+          else tx.delete({ kind: 'element', set, elements: [addr] })
+          this.#dryRun(tx)
+        }
+        this.#dryRun(this.transaction({ table }))
+        if (i % 4 === 0) {
+          const tx = this.transaction({ table })
+          tx.delete({ kind: 'rule', chain: 'warmup', handle: 1 + i })
+          tx.add({ kind: 'rule', chain: 'warmup', exprs: [{ match: 'ip saddr', value: addr }, { match: 'tcp dport', value: 443 }, { stmt: 'counter' }, { stmt: 'accept' }] })
+          this.#dryRun(tx, { handles: false })
+        }
+      }
+    } finally {
+      for (const k of keys) this.#sets.delete(k)
+      this.#lastSet = undefined
+      this.#lastCost = undefined
+    }
+  }
+
+  /** A commit's code path without the kernel: prepare, encode, build the messages (addon), read a success answer. */
+  #dryRun(batch: Transaction, opts: CommitOptions = {}): void {
+    const p = this.#prepare(batch)
+    this.#cheap(p.ops)
+    const wire = encodeOps(p.ops, opts.handles === false ? undefined : wantsEcho)
+    let messages = p.ops.length + 2
+    if (this.#encode) {
+      try {
+        messages = this.#encode(wire).length > 0 ? messages : 0
+      } catch {
+        // A binding that builds no messages (the Fake): the TypeScript part is warm all the same.
+        this.#encode = undefined
+      }
+    }
+    this.#finish(wire.length * COUNT_SPLIT + messages, p)
   }
 
   /** A new transaction with this client's defaults and knowledge of existing sets. */

@@ -397,7 +397,7 @@ describe('async commits of cheap batches run on the calling thread', () => {
   })
 
   it('keeps slow sets, big changes, other kinds of operations and a zero budget on the worker', async () => {
-    const slow = setup(80)
+    const slow = setup(800)
     await slow.nft.commit(slow.add('10.0.0.1'))
     await slow.nft.commit(slow.add('10.0.0.2'))
     expect(slow.f.calls).toEqual(['commit', 'commit'])
@@ -422,7 +422,7 @@ describe('async commits of cheap batches run on the calling thread', () => {
   it('goes back to the worker once a commit to the set measured slow', async () => {
     const { f, nft, add } = setup(12)
     await nft.commit(add('10.0.0.1'))
-    f.kernelUs = 400 // the set grew: this inline commit measures slow
+    f.kernelUs = 4000 // the set grew (a large interval set): this inline commit measures slow
     await nft.commit(add('10.0.0.2'))
     await nft.commit(add('10.0.0.3'))
     expect(f.calls).toEqual(['commit', 'commitSync', 'commit'])
@@ -457,9 +457,51 @@ describe('async commits of cheap batches run on the calling thread', () => {
     expect(f.calls).toEqual(['commit'])
   })
 
+  it('keeps a set inline up to the default budget of 500 µs, and sends it to the worker above', async () => {
+    const under = setup(450)
+    await under.nft.commit(under.add('10.0.0.1'))
+    await under.nft.commit(under.add('10.0.0.2'))
+    expect(under.f.calls).toEqual(['commit', 'commitSync'])
+    const over = setup(550)
+    await over.nft.commit(over.add('10.0.0.1'))
+    await over.nft.commit(over.add('10.0.0.2'))
+    expect(over.f.calls).toEqual(['commit', 'commit'])
+  })
+
   it('refuses a budget that is not a number of microseconds', () => {
     expect(() => new Client({ binding: fake().binding, inlineCommitBudgetUs: -1 })).toThrow(/options.inlineCommitBudgetUs/)
     expect(() => new Client({ binding: fake().binding, inlineCommitBudgetUs: 'x' as never })).toThrow(/options.inlineCommitBudgetUs/)
+  })
+})
+
+describe('warmUp', () => {
+  it('runs the commit path without sending anything and forgets the sets it pretended to know', async () => {
+    const f = fake()
+    const nft = new Client({ binding: f.binding, table: 't', warmUp: 20 })
+    nft.warmUp(10)
+    expect(f.calls).toEqual([])
+    expect(f.sent).toEqual([])
+    expect(() => nft.transaction({ table: '__nftkit_warmup' }).add({ kind: 'element', set: 'interval', elements: ['10.0.0.1'] })).toThrow(/key type is known/)
+    // The client works as before: a set it learns is used, the inline path still learns.
+    nft.commitSync(nft.transaction().add({ kind: 'set', name: 's', type: 'ipv4_addr' }))
+    f.kernelUs = 12
+    await nft.commit(nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.1'] }))
+    await nft.commit(nft.transaction().add({ kind: 'element', set: 's', elements: ['10.0.0.2'] }))
+    expect(f.calls).toEqual(['commitSync', 'commit', 'commitSync'])
+  })
+
+  it('refuses a warmUp option that is not true, false or a number of rounds', () => {
+    expect(() => new Client({ binding: fake().binding, warmUp: -1 })).toThrow(/options.warmUp/)
+    expect(() => new Client({ binding: fake().binding, warmUp: 'yes' as never })).toThrow(/options.warmUp/)
+    expect(() => new Client({ binding: fake().binding, warmUp: false })).not.toThrow()
+  })
+
+  it('throws EBUSY while an async call is in flight', async () => {
+    const f = fake()
+    const nft = new Client({ binding: f.binding, table: 't' })
+    const p = nft.list()
+    expect(() => nft.warmUp(1)).toThrow(/busy/)
+    await p
   })
 })
 

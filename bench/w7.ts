@@ -1,0 +1,167 @@
+/**
+ * W7 (bench/WORKLOADS-nftkit.md): sporadic one-element updates. One element
+ * added or deleted on W2's 1k interval set, with 50 ms of idle time before
+ * every operation and no warm loop: the regime of a controller that changes
+ * one pod IP every so often.
+ *
+ * One variant per process, each in its own fresh network namespace:
+ *
+ *   unshare -n node --import tsx bench/w7.ts --variant sync|async|c [--ops 200] [--idle 50] [--n 1000] [--json]
+ *   node --import tsx bench/w7.ts --all [--ops 200] [--idle 50]     # the three, one namespace each, one table
+ *
+ * The state is built by a separate process (`--setup`, untimed), so the
+ * measuring process has run no commit before its first timed one. It opens its
+ * connection and lists the table once (untimed: nftkit needs the set's shape,
+ * as a controller reads the state at start), then runs the operations. The C
+ * floor (bench/c/floor.c, built by bench/c/build.sh) does the same operations
+ * with libnftnl. Every variant's end state is listed and checked.
+ * @module
+ */
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { createClient } from './nftkit.js'
+import { alternateP50, fmt, percentile, ratio, requireOwnNetns } from './table.js'
+import { Runner, SET, TABLE, w1Input, w1Problem, w1Tx, w2Element, w2Tx } from './workloads.js'
+
+/** Rules in the W7 chain (W2's state: W1 at N, R = 100). */
+const RULES = 100
+const here = fileURLToPath(new URL('.', import.meta.url))
+const args = process.argv.slice(2)
+const opt = (name: string, dflt: string): string => (args.includes(name) ? (args[args.indexOf(name) + 1] ?? dflt) : dflt)
+const N = Number(opt('--n', '1000'))
+const OPS = Number(opt('--ops', '200'))
+const IDLE_MS = Number(opt('--idle', '50'))
+const VARIANTS = ['c', 'sync', 'async'] as const
+type Variant = (typeof VARIANTS)[number]
+
+/** What one variant's process reports (one JSON line with --json). */
+export interface W7Result {
+  readonly variant: Variant
+  readonly samples: number[]
+  readonly verified: boolean
+  readonly note: string
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Open, bind and close a netlink socket (the kernel finishes deferred destruction), then 50 ms: WORKLOADS.md's settle. */
+async function settle(): Promise<void> {
+  createClient().close()
+  await sleep(50)
+}
+
+/** `--setup`: reset and the W1 state at N (R = 100) in this namespace; nothing timed. */
+async function setup(): Promise<void> {
+  const run = new Runner('sync')
+  await run.reset()
+  run.client.commitSync(w1Tx(run, w1Input(N, RULES)))
+  run.close()
+}
+
+/** Runs the setup in a child process of this namespace, so this process has made no commit yet. */
+function setupElsewhere(): void {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--setup', '--n', String(N)], { stdio: 'inherit' })
+  if (r.status !== 0) throw new Error(`setup process failed (${r.status ?? r.signal})`)
+}
+
+/** The timed operations of one nftkit variant: operation i adds (even i) or deletes (odd i) w2Element(i >> 1). */
+async function nftkit(api: 'sync' | 'async'): Promise<number[]> {
+  const client = createClient({ family: 'inet', table: TABLE })
+  client.listSync({ table: TABLE }) // untimed: the set's shape (a controller reads the state when it starts)
+  const els = Array.from({ length: OPS }, (_, i) => w2Element(i >> 1)) // prepared input
+  const samples: number[] = []
+  try {
+    for (let i = 0; i < OPS; i++) {
+      if (i > 0) await sleep(IDLE_MS)
+      const t = performance.now()
+      if (api === 'sync') client.commitSync(w2Tx(client, SET, i, els[i]))
+      else await client.commit(w2Tx(client, SET, i, els[i]))
+      samples.push((performance.now() - t) * 1000)
+    }
+  } finally {
+    client.close()
+  }
+  return samples
+}
+
+/** The C floor's timed operations (bench/c/floor), in this namespace. */
+function floor(): number[] {
+  const built = spawnSync('bash', [`${here}c/build.sh`], { encoding: 'utf8' })
+  if (built.status !== 0) throw new Error(`bench/c/build.sh failed: ${built.stderr.trim()}`)
+  const r = spawnSync(built.stdout.trim(), [String(OPS), String(IDLE_MS)], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`bench/c/floor failed: ${r.stderr.trim()}`)
+  const line = r.stdout.split('\n').find((l) => l.startsWith('samples_us='))
+  if (!line) throw new Error('bench/c/floor printed no samples')
+  return line.slice('samples_us='.length).split(',').filter(Boolean).map(Number)
+}
+
+/** One variant, in this (fresh) namespace: setup elsewhere, settle, the timed operations, the end-state check. */
+async function one(variant: Variant): Promise<W7Result> {
+  const probe = createClient()
+  requireOwnNetns(() => probe.listSync({ elements: false }).tables.length > 0)
+  probe.close()
+  setupElsewhere()
+  await settle()
+  let samples: number[] = []
+  let note = '-'
+  try {
+    samples = variant === 'c' ? floor() : await nftkit(variant)
+  } catch (e) {
+    note = String((e as Error).message).replace(/\s+/g, '_').slice(0, 80)
+    process.stderr.write(`${(e as Error).stack}\n`)
+  }
+  // Checked after the clock: W2's end state (every add deleted again).
+  const run = new Runner('sync')
+  const problem = await w1Problem(run, N, RULES)
+  run.close()
+  if (problem) note = note === '-' ? problem.replace(/\s+/g, '_') : note
+  return { variant, samples, verified: problem === undefined && samples.length === OPS, note }
+}
+
+/** `--all`: each variant in its own `unshare -n` process, then one markdown table. */
+function all(): void {
+  const results: W7Result[] = []
+  for (const v of VARIANTS) {
+    process.stderr.write(`w7: ${v}\n`)
+    const r = spawnSync('unshare', ['-n', process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--variant', v, '--json', '--ops', String(OPS), '--idle', String(IDLE_MS), '--n', String(N)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    const line = r.stdout.split('\n').find((l) => l.startsWith('{'))
+    results.push(line ? (JSON.parse(line) as W7Result) : { variant: v, samples: [], verified: false, note: `exit_${r.status ?? r.signal}` })
+  }
+  console.log(w7Table(results))
+}
+
+/** The W7 table: one row per variant, p50/p99 and the p50 as a multiple of the C floor's. */
+export function w7Table(results: readonly W7Result[]): string {
+  const c = results.find((r) => r.variant === 'c')
+  const cP50 = c ? percentile(c.samples, 0.5) : Number.NaN
+  const label: Record<Variant, string> = { c: 'C floor (bench/c/floor.c)', sync: 'nftkit commitSync', async: 'nftkit await commit' }
+  const lines = [
+    `| workload | N | variant | ops | p50 | p99 | p50 / C | add p50 | del p50 | first op | verified |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ]
+  for (const r of results) {
+    const p50 = percentile(r.samples, 0.5)
+    lines.push(
+      `| W7 (idle ${IDLE_MS} ms) | ${N} | ${label[r.variant]} | ${r.samples.length} | ${fmt(p50)} | ${fmt(percentile(r.samples, 0.99))} | ${r.variant === 'c' ? '1.00x' : ratio(p50, cP50)} | ${fmt(alternateP50(r.samples, 0))} | ${fmt(alternateP50(r.samples, 1))} | ${fmt(r.samples[0] ?? Number.NaN)} | ${r.verified ? 'yes' : `NO (${r.note})`} |`,
+    )
+  }
+  const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+  lines.push('', `nftkit ${version}, node ${process.version}, kernel ${os.release()}, ${os.cpus().length} cpus; W7 = ${OPS} ops, ${IDLE_MS} ms idle before each, no warm loop`)
+  return lines.join('\n')
+}
+
+if (args.includes('--setup')) await setup()
+else if (args.includes('--all')) all()
+else {
+  const v = opt('--variant', 'sync') as Variant
+  if (!VARIANTS.includes(v)) throw new Error(`--variant: one of ${VARIANTS.join(', ')}`)
+  const r = await one(v)
+  if (args.includes('--json')) console.log(JSON.stringify(r))
+  else console.log(w7Table([r]))
+  process.exitCode = r.verified ? 0 : 1
+}
