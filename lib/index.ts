@@ -97,3 +97,29 @@ export type { Inventory, ConsumerInventory, ProviderInventory, NamespaceInventor
 export { validateInventory, readInventory, InventoryError } from './policies/validate-inventory.js'
 export { GatewayAgent } from './policies/agent.js'
 export type { AgentResult } from './policies/agent.js'
+export {
+  nodePolicyDeclaration,
+  compileNodePolicies,
+  readClusterNetworkPolicy,
+  readNode,
+  isClusterNetworkPolicy,
+  isNode,
+  policiesForNode,
+  nodeRuleName,
+  nodePeerSetName,
+  NODE_POLICY_TABLE,
+  NODE_POLICY_CHAINS,
+  NODE_POLICY_TIERS,
+} from './netpol/node-policy.js'
+export type {
+  NodePolicyOptions,
+  PrivilegedEndpoint,
+  NodePolicyObject,
+  NodePolicyRule,
+  NodePolicyPeer,
+  NodePolicyPort,
+  NodePolicyICMP,
+  NodeIPBlock,
+  NodePolicyTier,
+  NodeRuleAction,
+} from './netpol/node-policy.js'
