@@ -296,7 +296,7 @@ export function compileNodePolicies(state: ClusterState, policies: readonly Node
           const ranges: Record<AddrFamily, AddrRange[]> = { ip: [], ip6: [] }
           const families = new Set<AddrFamily>()
           for (const peer of r.peers) {
-            peerFamilies(peer).forEach((f) => families.add(f))
+            for (const f of peerFamilies(peer)) families.add(f)
             const got = peerRanges(state, peer)
             ranges.ip.push(...got.ip)
             ranges.ip6.push(...got.ip6)
