@@ -41,13 +41,17 @@ export function cidrRange(s: string): { family: AddrFamily; range: AddrRange } |
   return { family: a.family, range: { lo, hi: lo | host } }
 }
 
-/** Sorted, disjoint, merged (adjacent ranges joined) copy of `ranges`. */
+/**
+ * Sorted, disjoint copy of `ranges`: overlapping ranges are joined (the kernel
+ * refuses overlapping interval elements), adjacent ones are not, so one
+ * address more (a new pod) stays one element more instead of a changed range.
+ */
 export function mergeRanges(ranges: readonly AddrRange[]): AddrRange[] {
   const sorted = [...ranges].sort((x, y) => (x.lo < y.lo ? -1 : x.lo > y.lo ? 1 : 0))
   const out: AddrRange[] = []
   for (const r of sorted) {
     const last = out[out.length - 1]
-    if (last && r.lo <= last.hi + 1n) {
+    if (last && r.lo <= last.hi) {
       if (r.hi > last.hi) out[out.length - 1] = { lo: last.lo, hi: r.hi }
     } else out.push(r)
   }
