@@ -6,9 +6,20 @@
  * from the cluster, and a cluster change reconciles as element deltas only
  * (checked against the Fake).
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { parseAllDocuments } from 'yaml'
 import { desiredTables, NftValidationError, reconcileSync, renderRuleset } from '../../lib/index.js'
-import { compileNodePolicies, nodePolicyDeclaration, nodeRuleName, readClusterNetworkPolicy, readNode } from '../../lib/netpol/node-policy.js'
+import {
+  compileNodePolicies,
+  isClusterNetworkPolicy,
+  isNode,
+  nodePolicyDeclaration,
+  nodeRuleName,
+  readClusterNetworkPolicy,
+  readNode,
+} from '../../lib/netpol/node-policy.js'
 import type { ClusterState, PodObject } from '../../lib/netpol/types.js'
 import { createFakeClient } from '../../lib/testing/index.js'
 
@@ -363,5 +374,40 @@ describe('compileNodePolicies', () => {
     const changed = readClusterNetworkPolicy({ ...RESTRICT_HTTP, spec: { ...RESTRICT_HTTP.spec, ingress: [ingress[0], { action: 'Reject', ports: [{ port: 80 }] }] } }, '')
     const ops2 = apply(grown, [pols[0], changed]).operations
     expect(ops2.map((o) => `${o.verb} ${o.object.kind} ${(o.object as { comment?: string }).comment ?? ''}`.trim())).toEqual(['replace rule cnp/restrict-http-to-node/ingress[1]'])
+  })
+})
+
+describe('examples/node-policies/cluster.yaml', () => {
+  it('compiles for worker-1 into the table docs/node-policies.md shows', () => {
+    const docs = parseAllDocuments(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'node-policies', 'cluster.yaml'), 'utf8')).map((d) => d.toJS())
+    // Namespaces and Pods by hand here: their reader is the NetworkPolicy reader's (lib/netpol/manifests.ts).
+    const state: ClusterState = {
+      namespaces: docs.filter((d) => d.kind === 'Namespace').map((d) => ({ name: d.metadata.name, labels: d.metadata.labels })),
+      pods: docs
+        .filter((d) => d.kind === 'Pod')
+        .map((d) => pod(d.metadata.namespace, d.metadata.name, d.metadata.labels, d.status.podIPs.map((x: { ip: string }) => x.ip))),
+      policies: [],
+      nodes: docs.filter(isNode).map((d, i) => readNode(d, `nodes[${i}]`)),
+      clusterPolicies: docs.filter(isClusterNetworkPolicy),
+    }
+    const endpoints = [
+      { cidr: '192.168.10.2', port: 6443 },
+      { cidr: '192.168.10.2', port: 10250 },
+    ]
+    const text = render(nodePolicyDeclaration(state, { node: 'worker-1', interfaces: ['eth*'], privileged: { endpoints } }))
+    expect(comments(text, 'ingress')).toEqual([
+      'cnp/worker-lockdown/ingress[0]',
+      'cnp/worker-lockdown/ingress[1]/ip',
+      'cnp/worker-lockdown/ingress[1]/ip6',
+      'cnp/worker-lockdown/ingress[2]/ip/icmp[0]',
+      'cnp/worker-lockdown/ingress[2]/ip6/icmp[0]',
+      'cnp/worker-lockdown/ingress[3]',
+      'cnp/worker-lockdown/ingress[4]',
+    ])
+    expect(text).toContain('elements = { 10.20.0.0-10.20.98.255, 10.20.100.0-10.20.255.255 }')
+    expect(text).toContain('log prefix "worker-drop cnp/worker-lockdown/ingress[4] " drop')
+    // The control plane gets Antrea's own example instead.
+    const cp = render(nodePolicyDeclaration(state, { node: 'control-plane' }))
+    expect(comments(cp, 'ingress')).toEqual(['cnp/restrict-http-to-node/ingress[0]', 'cnp/restrict-http-to-node/ingress[1]'])
   })
 })
