@@ -9,7 +9,9 @@
  * dropped except the allowed port, the rejected port answers with a reset or
  * ICMP admin-prohibited, `mgmt0` is not policed, the API server still reaches
  * 6443 under deny-all, and a connection established before the policy keeps
- * working while a new one to the same port is dropped.
+ * working while a new one to the same port is dropped. Then an egress
+ * deny-all: the node reaches only the API server's 6443 on eth* and still
+ * everything on mgmt0.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { createInterface, type Interface } from 'node:readline'
@@ -191,6 +193,7 @@ describe('node policies: packets', () => {
     const started = await Promise.all([
       ...[7000, 8080, 6443].map((port) => PodAgent.start(n, port, `node-${port}`).then((a) => [`node-${port}`, a] as const)),
       ...(['api', 'peer', 'mgmt'] as const).map((k) => PodAgent.start(spaces[k].name, 7000, k).then((a) => [k, a] as const)),
+      PodAgent.start(spaces.api.name, 6443, 'api-6443').then((a) => ['api-6443', a] as const),
     ])
     for (const [name, a] of started) agents.set(name, a)
   }, 30_000)
@@ -283,12 +286,38 @@ describe('node policies: packets', () => {
       expect(packets('cnp/node-lockdown/ingress[1]/tcp')).toBeGreaterThan(0)
       expect(packets('cnp/node-lockdown/ingress[1]/udp')).toBeGreaterThan(0)
 
-      // Removing the policy (no node policies left) opens the matched interface again.
+      // Egress: deny-all from the node on eth*; the API server endpoint and mgmt0 still reachable.
+      const egressLockdown = cnp('egress-lockdown', {
+        priority: 1,
+        appliedTo: [{ nodeSelector: {} }],
+        egress: [{ name: 'drop-all', action: 'Drop' }],
+      })
+      reconcileSync(client, desiredTables(compileNodePolicies(state(), [lockdown, egressLockdown], options)))
+      const out = await probe([
+        { from: 'node-7000', to: IP.peer, proto: 'tcp', port: 7000 },
+        { from: 'node-7000', to: IP.api, proto: 'tcp', port: 7000 },
+        { from: 'node-7000', to: IP.api, proto: 'tcp', port: 6443 },
+        { from: 'node-7000', to: IP.mgmt, proto: 'tcp', port: 7000 },
+      ])
+      expect(summary(out)).toEqual([
+        `node-7000->${IP.peer}:tcp/7000 timeout`,
+        `node-7000->${IP.api}:tcp/7000 timeout`,
+        `node-7000->${IP.api}:tcp/6443 open`,
+        `node-7000->${IP.mgmt}:tcp/7000 open`,
+      ])
+      // The established connection's replies leave through output: still fine under egress deny-all.
+      conn.child.stdin.write('again\n')
+      expect(await conn.next()).toBe('echo again')
+
+      // Removing the policies (no node policies left) opens the matched interfaces again.
       reconcileSync(client, desiredTables(compileNodePolicies(state(), [], options)))
-      const reopened = await probe([{ from: 'peer', to: IP.nodeEth1, proto: 'tcp', port: 6443 }])
-      expect(reopened[0].outcome).toBe('open')
+      const reopened = await probe([
+        { from: 'peer', to: IP.nodeEth1, proto: 'tcp', port: 6443 },
+        { from: 'node-7000', to: IP.peer, proto: 'tcp', port: 7000 },
+      ])
+      expect(reopened.map((r) => r.outcome)).toEqual(['open', 'open'])
     } finally {
       client.close()
     }
-  }, 30_000)
+  }, 60_000)
 })
