@@ -99,6 +99,7 @@ export { GatewayAgent } from './policies/agent.js'
 export type { AgentResult } from './policies/agent.js'
 export {
   nodePolicyDeclaration,
+  nodePolicyCounters,
   compileNodePolicies,
   readClusterNetworkPolicy,
   readNode,
@@ -122,4 +123,5 @@ export type {
   NodeIPBlock,
   NodePolicyTier,
   NodeRuleAction,
+  NodeRuleCounters,
 } from './netpol/node-policy.js'

@@ -37,6 +37,7 @@ export {
   type NodeRuleAction,
 } from './node-policy-read.js'
 export { isNode, readNode } from './node-read.js'
+export { nodePolicyCounters, type NodeRuleCounters } from './node-policy-status.js'
 
 /**
  * The node-policy table for one Node from everything read out of the
