@@ -163,6 +163,18 @@ interface Service {
 const PROTOS = ['TCP', 'UDP', 'SCTP'] as const
 const range = (a: number, b?: number) => (b !== undefined && b !== a ? `${a}-${b}` : a)
 
+/** Port ranges merged where they overlap or touch (an anonymous interval set refuses overlaps), as set values. */
+function portRanges(ranges: ReadonlyArray<readonly [number, number]>): Array<number | string> {
+  const sorted = [...ranges].sort((x, y) => x[0] - y[0])
+  const merged: Array<[number, number]> = []
+  for (const [lo, hi] of sorted) {
+    const last = merged[merged.length - 1]
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi)
+    else merged.push([lo, hi])
+  }
+  return merged.map(([lo, hi]) => range(lo, hi))
+}
+
 function services(rule: NodePolicyRule): Service[] {
   if (rule.ports.length === 0 && rule.icmp.length === 0) return [{ exprs: [], tcp: false, any: true }]
   const out: Service[] = []
@@ -173,7 +185,7 @@ function services(rule: NodePolicyRule): Service[] {
       const key = proto.toLowerCase()
       if (plain.some((p) => p.port === undefined)) out.push({ key, exprs: [l4], tcp: proto === 'TCP' })
       else {
-        const dports = [...new Set(plain.map((p) => range(p.port as number, p.endPort)))]
+        const dports = portRanges(plain.map((p) => [p.port as number, p.endPort ?? (p.port as number)]))
         out.push({ key, exprs: [l4, { match: 'th dport', value: dports.length === 1 ? dports[0] : dports }], tcp: proto === 'TCP' })
       }
     }

@@ -8,6 +8,7 @@
  * @module
  */
 import { parseAddress } from '../kernel/datatypes.js'
+import { cidrRange } from './node-addresses.js'
 import { didYouMean, NftValidationError } from '../kernel/errors.js'
 import type { K8sProtocol, LabelRequirement, LabelSelector } from './types.js'
 
@@ -238,8 +239,12 @@ function readIPBlock(v: unknown, path: string): NodeIPBlock {
   const o = obj(v, path)
   checkFields(o, path, FIELDS.ipBlock)
   const fam = cidrFamily(o.cidr, `${path}.cidr`)
+  const block = cidrRange(o.cidr as string)
   const except = list(o.except, `${path}.except`).map((e, i) => {
     if (cidrFamily(e, `${path}.except[${i}]`) !== fam) fail(`${path}.except[${i}]`, 'Expected a CIDR of the same family as cidr', e)
+    const r = cidrRange(e as string)
+    // As Antrea's webhook and the API server: an except must lie inside the cidr.
+    if (block && r && (r.range.lo < block.range.lo || r.range.hi > block.range.hi)) fail(`${path}.except[${i}]`, `Expected a CIDR inside ${o.cidr}`, e)
     return e as string
   })
   return { cidr: o.cidr as string, except }

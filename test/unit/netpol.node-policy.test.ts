@@ -20,6 +20,7 @@ import {
   readClusterNetworkPolicy,
   readNode,
 } from '../../lib/netpol/node-policy.js'
+import { cidrRange, formatRange, mergeRanges, subtractRanges } from '../../lib/netpol/node-addresses.js'
 import type { ClusterState, PodObject } from '../../lib/netpol/types.js'
 import { createFakeClient } from '../../lib/testing/index.js'
 
@@ -171,6 +172,7 @@ describe('readClusterNetworkPolicy', () => {
     ['no appliedTo', { appliedTo: [] }, 'spec.appliedTo', /nodeSelector/],
     ['a malformed CIDR', { ingress: [{ action: 'Drop', from: [{ ipBlock: { cidr: '10.0.0.300/8' } }] }] }, 'spec.ingress[0].from[0].ipBlock.cidr', /Expected a CIDR/],
     ['an except of the other family', { ingress: [{ action: 'Drop', from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['fd00::/8'] } }] }] }, 'spec.ingress[0].from[0].ipBlock.except[0]', /same family/],
+    ['an except outside the cidr', { ingress: [{ action: 'Drop', from: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.1.0.0/24'] } }] }] }, 'spec.ingress[0].from[0].ipBlock.except[0]', /inside 10.0.0.0\/16/],
     ['ipBlock with a selector', { ingress: [{ action: 'Drop', from: [{ ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} }] }] }, 'spec.ingress[0].from[0]', /ipBlock alone/],
     ['an empty peer', { ingress: [{ action: 'Drop', from: [{}] }] }, 'spec.ingress[0].from[0]', /Expected one of ipBlock/],
     ['endPort below port', { ingress: [{ action: 'Drop', ports: [{ port: 90, endPort: 80 }] }] }, 'spec.ingress[0].ports[0].endPort', /endPort >= port/],
@@ -192,6 +194,44 @@ describe('readClusterNetworkPolicy', () => {
     expect(e.path).toBe('cluster.yaml#3.spec.ingress[0].toServices')
     expect(readError({ ...cnp('p', { priority: 1 }), apiVersion: 'crd.antrea.io/v1alpha1' }).path).toBe('apiVersion')
     expect(readError({ ...cnp('P_x', { priority: 1 }) }).path).toBe('metadata.name')
+  })
+})
+
+describe('peer address arithmetic', () => {
+  it('an ipBlock minus its excepts holds exactly the addresses in the cidr and in no except (random cases)', () => {
+    let seed = 7
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    for (let round = 0; round < 200; round++) {
+      const len = 20 + rnd(8)
+      const base = (10 << 24) >>> 0
+      const hostBits = 32 - len
+      const excepts = Array.from({ length: rnd(4) }, () => {
+        const l = len + 1 + rnd(hostBits - 1)
+        const off = rnd(2 ** hostBits) & ~(2 ** (32 - l) - 1)
+        return { lo: BigInt(base + off), hi: BigInt(base + off + 2 ** (32 - l) - 1) }
+      })
+      const block = { lo: BigInt(base), hi: BigInt(base + 2 ** hostBits - 1) }
+      const parts = mergeRanges(subtractRanges(block, excepts))
+      for (let k = 0; k < 64; k++) {
+        const a = BigInt(base + rnd(2 ** hostBits))
+        const want = !excepts.some((e) => a >= e.lo && a <= e.hi)
+        expect(parts.some((r) => a >= r.lo && a <= r.hi)).toBe(want)
+      }
+      for (let i = 1; i < parts.length; i++) expect(parts[i].lo > parts[i - 1].hi).toBe(true)
+    }
+  })
+
+  it('joins overlapping ranges and keeps adjacent ones apart', () => {
+    const r = (lo: number, hi: number) => ({ lo: BigInt(lo), hi: BigInt(hi) })
+    expect(mergeRanges([r(5, 9), r(1, 3), r(2, 6), r(10, 10)])).toEqual([r(1, 9), r(10, 10)])
+    expect(formatRange('ip', r(0x0a000000, 0x0a0000ff))).toBe('10.0.0.0/24')
+    expect(formatRange('ip', r(0x0a000001, 0x0a000002))).toBe('10.0.0.1-10.0.0.2')
+    expect(cidrRange('10.1.2.3/8')).toEqual({ family: 'ip', range: r(0x0a000000, 0x0affffff) })
+    expect(cidrRange('fd00::1')?.family).toBe('ip6')
+    expect(cidrRange('10.0.0.0/33')).toBeUndefined()
   })
 })
 
@@ -331,6 +371,14 @@ describe('compileNodePolicies', () => {
     expect(ruleOf('cnp/rej/ingress[0]/ip6/icmp[0]')).toContain('icmpv6 type 8 counter')
     expect(ruleOf('cnp/rej/ingress[1]/tcp-reset')).toBe('meta l4proto tcp counter packets 0 bytes 0 reject with tcp reset comment "cnp/rej/ingress[1]/tcp-reset"')
     expect(ruleOf('cnp/rej/ingress[1]')).toBe('counter packets 0 bytes 0 reject with icmpx admin-prohibited comment "cnp/rej/ingress[1]"')
+  })
+
+  it('merges overlapping port ranges of one protocol (an anonymous interval set refuses overlaps)', () => {
+    const p = readClusterNetworkPolicy(
+      cnp('ports', { priority: 1, appliedTo: onNode(CP), ingress: [{ action: 'Allow', ports: [{ port: 80 }, { port: 79, endPort: 90 }, { port: 91 }, { port: 443 }, { port: 443 }] }] }),
+      '',
+    )
+    expect(render(compileNodePolicies(cluster(), [p], { node: CP }))).toContain('meta l4proto tcp th dport { 79-91, 443 } counter')
   })
 
   it('keeps long names within the 127-byte comment', () => {
