@@ -13,13 +13,12 @@ import { parseAllDocuments } from 'yaml'
 import { desiredTables, NftValidationError, reconcileSync, renderRuleset } from '../../lib/index.js'
 import {
   compileNodePolicies,
-  isClusterNetworkPolicy,
-  isNode,
   nodePolicyDeclaration,
   nodeRuleName,
   readClusterNetworkPolicy,
   readNode,
 } from '../../lib/netpol/node-policy.js'
+import { readClusterManifests } from '../../lib/netpol/manifests.js'
 import { cidrRange, formatRange, mergeRanges, subtractRanges } from '../../lib/netpol/node-addresses.js'
 import type { ClusterState, PodObject } from '../../lib/netpol/types.js'
 import { createFakeClient } from '../../lib/testing/index.js'
@@ -428,16 +427,10 @@ describe('compileNodePolicies', () => {
 describe('examples/node-policies/cluster.yaml', () => {
   it('compiles for worker-1 into the table docs/node-policies.md shows', () => {
     const docs = parseAllDocuments(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'node-policies', 'cluster.yaml'), 'utf8')).map((d) => d.toJS())
-    // Namespaces and Pods by hand here: their reader is the NetworkPolicy reader's (lib/netpol/manifests.ts).
-    const state: ClusterState = {
-      namespaces: docs.filter((d) => d.kind === 'Namespace').map((d) => ({ name: d.metadata.name, labels: d.metadata.labels })),
-      pods: docs
-        .filter((d) => d.kind === 'Pod')
-        .map((d) => pod(d.metadata.namespace, d.metadata.name, d.metadata.labels, d.status.podIPs.map((x: { ip: string }) => x.ip))),
-      policies: [],
-      nodes: docs.filter(isNode).map((d, i) => readNode(d, `nodes[${i}]`)),
-      clusterPolicies: docs.filter(isClusterNetworkPolicy),
-    }
+    // The cluster reader of the NetworkPolicy side: Nodes, Namespaces, Pods checked, ClusterNetworkPolicies raw.
+    const state = readClusterManifests(docs, 'cluster.yaml')
+    expect(state.clusterPolicies).toHaveLength(2)
+    expect(state.nodes.find((n) => n.name === 'worker-1')?.ips).toEqual(['192.168.10.11', '2001:db8:10::11'])
     const endpoints = [
       { cidr: '192.168.10.2', port: 6443 },
       { cidr: '192.168.10.2', port: 10250 },
