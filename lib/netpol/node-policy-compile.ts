@@ -76,16 +76,18 @@ export function nodePeerSetName(policy: string, dir: Dir, index: number, family:
 const counter: Statement = { stmt: 'counter' }
 const accept: Statement = { stmt: 'accept' }
 
+/** The interface patterns, checked and without duplicates (a rule name must be unique); `*` covers the others. */
 function checkInterfaces(list: readonly string[] | undefined): string[] {
   if (list === undefined) return ['*']
   if (!Array.isArray(list) || list.length === 0) throw new NftValidationError('options.interfaces', 'Expected a non-empty list of interface names or wildcards', list)
-  return list.map((s, i) => {
+  const checked = list.map((s, i) => {
     const name = typeof s === 'string' && s.endsWith('*') ? s.slice(0, -1) : s
     if (s === '*') return s
     if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > 15 || name.includes('*') || /[\s/"]/.test(name))
       throw new NftValidationError(`options.interfaces[${i}]`, 'Expected an interface name (1-15 bytes) or a prefix wildcard like "eth*", or "*"', s)
     return s
   })
+  return checked.includes('*') ? ['*'] : [...new Set(checked)]
 }
 
 interface Endpoint {

@@ -303,9 +303,11 @@ describe('compileNodePolicies', () => {
     expect(comments(text, 'egress')).toEqual(['cnp/egress-drop-node-to-node/egress[0]/ip', 'cnp/egress-drop-node-to-node/egress[0]/ip6'])
   })
 
-  it('gates every interface but lo by default', () => {
+  it('gates every interface but lo by default, and for "*"; duplicates are dropped', () => {
     const text = render(compileNodePolicies(cluster(), [], { node: CP }))
     expect(comments(text, 'input')).toEqual(['privileged/established', 'privileged/loopback', 'gate/*'])
+    expect(render(compileNodePolicies(cluster(), [], { node: CP, interfaces: ['eth*', '*'] }))).toBe(text)
+    expect(comments(render(compileNodePolicies(cluster(), [], { node: CP, interfaces: ['eth0', 'eth0', 'eth1'] })), 'input').slice(2)).toEqual(['gate/eth0', 'gate/eth1'])
     expect(text).toContain('iifname != "lo" jump ingress comment "gate/*"')
     expect(text).toContain('oifname "lo" counter packets 0 bytes 0 accept comment "privileged/loopback"')
     expect(text).toContain('chain ingress {\n\t}')
