@@ -284,11 +284,15 @@ describe('node policies: packets', () => {
       expect(packets('cnp/node-lockdown/ingress[0]')).toBeGreaterThan(0)
       expect(counters.find((c) => c.name === 'cnp/node-lockdown/ingress[1]')).toMatchObject({ policy: 'node-lockdown', direction: 'ingress', index: 1 })
 
-      // Egress: deny-all from the node on eth*; the API server endpoint and mgmt0 still reachable.
+      // Egress: deny-all from the node on eth* (one port to the peer rejected: a reset for the local
+      // socket); the API server endpoint and mgmt0 still reachable.
       const egressLockdown = cnp('egress-lockdown', {
         priority: 1,
         appliedTo: [{ nodeSelector: {} }],
-        egress: [{ name: 'drop-all', action: 'Drop' }],
+        egress: [
+          { name: 'reject-peer-7000', action: 'Reject', to: [{ ipBlock: { cidr: `${IP.peer}/32` } }], ports: [{ port: 7000 }] },
+          { name: 'drop-all', action: 'Drop' },
+        ],
       })
       reconcileSync(client, desiredTables(compileNodePolicies(state(), [lockdown, egressLockdown], options)))
       const out = await probe([
@@ -298,7 +302,7 @@ describe('node policies: packets', () => {
         { from: 'node-7000', to: IP.mgmt, proto: 'tcp', port: 7000 },
       ])
       expect(summary(out)).toEqual([
-        `node-7000->${IP.peer}:tcp/7000 timeout`,
+        `node-7000->${IP.peer}:tcp/7000 reset`,
         `node-7000->${IP.api}:tcp/7000 timeout`,
         `node-7000->${IP.api}:tcp/6443 open`,
         `node-7000->${IP.mgmt}:tcp/7000 open`,
