@@ -70,6 +70,14 @@ describe('node policies: apply and read back', () => {
       const nftText = norm(ns.nft('list', 'table', 'inet', NODE_POLICY_TABLE))
       const ours = norm(renderRuleset(tablesOf(client.listSync({ table: NODE_POLICY_TABLE }))))
       expect(ours).toBe(nftText)
+      // The rendered text (what `nftkit render` prints) loads with nft -f into the same table.
+      const other = makeNetns('nodepol-nft')
+      try {
+        other.nftFile(renderRuleset(compile(state())))
+        expect(norm(other.nft('list', 'table', 'inet', NODE_POLICY_TABLE))).toBe(nftText)
+      } finally {
+        other.remove()
+      }
       expect(nftText).toContain('set cnp-from-workers-in0-v4 { type ipv4_addr flags interval elements = { 10.99.1.1, 10.99.9.2, 10.244.1.5 } }')
       expect(nftText).toContain('set cnp-from-workers-in1-v4 { type ipv4_addr flags interval elements = { 10.0.0.0-10.98.255.255, 10.100.0.0-10.255.255.255 } }')
       expect(nftText).toContain('ip saddr 10.99.0.10 tcp dport 6443 counter packets 0 bytes 0 accept comment "privileged/endpoint[0]"')
