@@ -118,3 +118,32 @@ export type {
   ContainerPort,
   K8sProtocol,
 } from './netpol/types.js'
+// Node policies: Antrea-shaped ClusterNetworkPolicies applied to Nodes (docs/node-policies.md).
+export {
+  nodePolicyDeclaration,
+  nodePolicyCounters,
+  compileNodePolicies,
+  readClusterNetworkPolicy,
+  readNode,
+  isClusterNetworkPolicy,
+  isNode,
+  policiesForNode,
+  nodeRuleName,
+  nodePeerSetName,
+  NODE_POLICY_TABLE,
+  NODE_POLICY_CHAINS,
+  NODE_POLICY_TIERS,
+} from './netpol/node-policy.js'
+export type {
+  NodePolicyOptions,
+  PrivilegedEndpoint,
+  NodePolicyObject,
+  NodePolicyRule,
+  NodePolicyPeer,
+  NodePolicyPort,
+  NodePolicyICMP,
+  NodeIPBlock,
+  NodePolicyTier,
+  NodeRuleAction,
+  NodeRuleCounters,
+} from './netpol/node-policy.js'
