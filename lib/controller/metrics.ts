@@ -134,7 +134,7 @@ export class ControllerMetrics {
       collect,
     })
     this.setElements = new Gauge({ name: 'nftkit_set_elements', help: 'Elements in a named set or map.', labelNames: ['family', 'table', 'set'], registers, collect })
-    this.readErrors = new Counter({ name: 'nftkit_ruleset_read_errors_total', help: 'Scrapes whose read of the ruleset failed.', registers })
+    this.readErrors = new Counter({ name: 'nftkit_ruleset_read_errors_total', help: 'Scrapes whose read of the ruleset failed.', registers, collect })
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry })
   }
 
