@@ -103,7 +103,7 @@ function sample(line: string, where: string): Sample {
 }
 
 /** The value of the one sample named `name` with exactly `labels`, or undefined. */
-export function valueOf(e: Exposition, name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
+export function sampleValue(e: Exposition, name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
   const want = JSON.stringify(Object.entries(labels).sort())
   return e.samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want)?.value
 }

@@ -8,7 +8,7 @@ import { register as globalRegister } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import type { ListedCounter, ListedRule, ListedSet } from '../../lib/io/listing.js'
 import { ControllerMetrics, type ObservedTables, RECONCILE_BUCKETS } from '../../lib/controller/metrics.js'
-import { parseExposition, samplesOf, valueOf } from '../helpers/prom-text.js'
+import { parseExposition, samplesOf, sampleValue } from '../helpers/prom-text.js'
 
 function rule(chain: string, comment: string | undefined, packets: number | undefined, bytes = 0, handle = 1, table = 'fw'): ListedRule {
   const exprs = packets === undefined ? [{ stmt: 'accept' }] : [{ match: 'tcp dport', value: 22 }, { stmt: 'counter', packets, bytes }, { stmt: 'accept' }]
@@ -64,15 +64,15 @@ describe('ControllerMetrics', () => {
     m.recordReconcile(0.01, 'error', 'x'.repeat(500))
     m.setGeneration(12345)
     const e = await scrape(m)
-    expect(valueOf(e, 'nftkit_reconciles_total', { outcome: 'ok' })).toBe(2)
-    expect(valueOf(e, 'nftkit_reconciles_total', { outcome: 'error' })).toBe(5)
-    expect(valueOf(e, 'nftkit_reconcile_errors_total', { reason: 'EBUSY' })).toBe(1)
-    expect(valueOf(e, 'nftkit_reconcile_errors_total', { reason: 'validation' })).toBe(2)
-    expect(valueOf(e, 'nftkit_reconcile_errors_total', { reason: 'unknown' })).toBe(1)
+    expect(sampleValue(e, 'nftkit_reconciles_total', { outcome: 'ok' })).toBe(2)
+    expect(sampleValue(e, 'nftkit_reconciles_total', { outcome: 'error' })).toBe(5)
+    expect(sampleValue(e, 'nftkit_reconcile_errors_total', { reason: 'EBUSY' })).toBe(1)
+    expect(sampleValue(e, 'nftkit_reconcile_errors_total', { reason: 'validation' })).toBe(2)
+    expect(sampleValue(e, 'nftkit_reconcile_errors_total', { reason: 'unknown' })).toBe(1)
     // A long reason is cut: it is a label value, not a message.
-    expect(valueOf(e, 'nftkit_reconcile_errors_total', { reason: 'x'.repeat(64) })).toBe(1)
-    expect(valueOf(e, 'nftkit_applied_generation')).toBe(12345)
-    const last = valueOf(e, 'nftkit_last_reconcile_success_timestamp_seconds') as number
+    expect(sampleValue(e, 'nftkit_reconcile_errors_total', { reason: 'x'.repeat(64) })).toBe(1)
+    expect(sampleValue(e, 'nftkit_applied_generation')).toBe(12345)
+    const last = sampleValue(e, 'nftkit_last_reconcile_success_timestamp_seconds') as number
     expect(last).toBeGreaterThanOrEqual(Math.floor(before))
     expect(last).toBeLessThanOrEqual(Date.now() / 1000 + 1)
     // No process metrics when turned off.
@@ -96,8 +96,8 @@ describe('ControllerMetrics', () => {
     expect(at('+Inf')).toBe(6)
     // Cumulative: never decreasing.
     for (let i = 1; i < buckets.length; i++) expect(buckets[i].value).toBeGreaterThanOrEqual(buckets[i - 1].value)
-    expect(valueOf(e, 'nftkit_reconcile_duration_seconds_count')).toBe(6)
-    expect(valueOf(e, 'nftkit_reconcile_duration_seconds_sum')).toBeCloseTo(30.2045, 6)
+    expect(sampleValue(e, 'nftkit_reconcile_duration_seconds_count')).toBe(6)
+    expect(sampleValue(e, 'nftkit_reconcile_duration_seconds_sum')).toBeCloseTo(30.2045, 6)
   })
 
   it('labels per-rule counters by family, table, chain and rule name; a removed rule\'s series disappears', async () => {
@@ -105,12 +105,12 @@ describe('ControllerMetrics', () => {
     m.observeTables({ rules: [rule('input', 'ssh', 5, 300, 4), rule('input', 'web', 0, 0, 5), rule('fwd', undefined, 2, 120, 17), rule('input', 'nocount', undefined)], sets: [] })
     let e = await scrape(m)
     expect(samplesOf(e, 'nftkit_rule_packets_total')).toHaveLength(3)
-    expect(valueOf(e, 'nftkit_rule_packets_total', RULE('input', 'ssh'))).toBe(5)
-    expect(valueOf(e, 'nftkit_rule_bytes_total', RULE('input', 'ssh'))).toBe(300)
+    expect(sampleValue(e, 'nftkit_rule_packets_total', RULE('input', 'ssh'))).toBe(5)
+    expect(sampleValue(e, 'nftkit_rule_bytes_total', RULE('input', 'ssh'))).toBe(300)
     // A zero counter is a series (the rule exists and matched nothing), not an absence.
-    expect(valueOf(e, 'nftkit_rule_packets_total', RULE('input', 'web'))).toBe(0)
+    expect(sampleValue(e, 'nftkit_rule_packets_total', RULE('input', 'web'))).toBe(0)
     // A rule without a comment is named by its handle, as `nftkit status` prints it.
-    expect(valueOf(e, 'nftkit_rule_bytes_total', RULE('fwd', '#17'))).toBe(120)
+    expect(sampleValue(e, 'nftkit_rule_bytes_total', RULE('fwd', '#17'))).toBe(120)
     // A rule without a counter statement has no series.
     expect(samplesOf(e, 'nftkit_rule_packets_total').some((s) => s.labels.rule === 'nocount')).toBe(false)
 
@@ -118,7 +118,7 @@ describe('ControllerMetrics', () => {
     e = await scrape(m)
     expect(samplesOf(e, 'nftkit_rule_packets_total').map((s) => s.labels.rule)).toEqual(['ssh'])
     expect(samplesOf(e, 'nftkit_rule_bytes_total').map((s) => s.labels.rule)).toEqual(['ssh'])
-    expect(valueOf(e, 'nftkit_rule_packets_total', RULE('input', 'ssh'))).toBe(9)
+    expect(sampleValue(e, 'nftkit_rule_packets_total', RULE('input', 'ssh'))).toBe(9)
 
     m.observeTables({ rules: [], sets: [] })
     e = await scrape(m)
@@ -131,7 +131,7 @@ describe('ControllerMetrics', () => {
     const name = 'say "hi" \\ to\nall – ünïcode'
     m.observeTables({ rules: [rule('input', name, 1, 60)], sets: [] })
     const e = await scrape(m)
-    expect(valueOf(e, 'nftkit_rule_packets_total', RULE('input', name))).toBe(1)
+    expect(sampleValue(e, 'nftkit_rule_packets_total', RULE('input', name))).toBe(1)
   })
 
   it('reports set sizes and named counters, and drops them with their objects', async () => {
@@ -139,10 +139,10 @@ describe('ControllerMetrics', () => {
     const counters = [{ kind: 'counter', family: 'inet', table: 'fw', name: 'dropped', handle: 3, packets: 11, bytes: 660 }] as unknown as ListedCounter[]
     m.observeTables({ rules: [], sets: [set('allow', 3), set('empty', 0)], counters })
     let e = await scrape(m)
-    expect(valueOf(e, 'nftkit_set_elements', { family: 'inet', table: 'fw', set: 'allow' })).toBe(3)
-    expect(valueOf(e, 'nftkit_set_elements', { family: 'inet', table: 'fw', set: 'empty' })).toBe(0)
-    expect(valueOf(e, 'nftkit_counter_packets_total', { family: 'inet', table: 'fw', counter: 'dropped' })).toBe(11)
-    expect(valueOf(e, 'nftkit_counter_bytes_total', { family: 'inet', table: 'fw', counter: 'dropped' })).toBe(660)
+    expect(sampleValue(e, 'nftkit_set_elements', { family: 'inet', table: 'fw', set: 'allow' })).toBe(3)
+    expect(sampleValue(e, 'nftkit_set_elements', { family: 'inet', table: 'fw', set: 'empty' })).toBe(0)
+    expect(sampleValue(e, 'nftkit_counter_packets_total', { family: 'inet', table: 'fw', counter: 'dropped' })).toBe(11)
+    expect(sampleValue(e, 'nftkit_counter_bytes_total', { family: 'inet', table: 'fw', counter: 'dropped' })).toBe(660)
     m.observeTables({ rules: [], sets: [set('allow', 1)] })
     e = await scrape(m)
     expect(samplesOf(e, 'nftkit_set_elements').map((s) => [s.labels.set, s.value])).toEqual([['allow', 1]])
@@ -162,8 +162,8 @@ describe('ControllerMetrics', () => {
     })
     let e = await scrape(m)
     expect(reads).toBe(1)
-    expect(valueOf(e, 'nftkit_rule_packets_total', RULE('input', 'ssh'))).toBe(1)
-    expect(valueOf(e, 'nftkit_set_elements', { family: 'inet', table: 'fw', set: 'allow' })).toBe(2)
+    expect(sampleValue(e, 'nftkit_rule_packets_total', RULE('input', 'ssh'))).toBe(1)
+    expect(sampleValue(e, 'nftkit_set_elements', { family: 'inet', table: 'fw', set: 'allow' })).toBe(2)
     tables = { rules: [rule('input', 'web', 4, 240)], sets: [] }
     e = await scrape(m)
     expect(reads).toBe(2)
@@ -191,15 +191,15 @@ describe('ControllerMetrics', () => {
     let e = await scrape(m)
     expect(samplesOf(e, 'nftkit_rule_packets_total')).toEqual([])
     expect(samplesOf(e, 'nftkit_set_elements')).toEqual([])
-    expect(valueOf(e, 'nftkit_ruleset_read_errors_total')).toBe(1)
-    expect(valueOf(e, 'nftkit_reconciles_total', { outcome: 'ok' })).toBe(1) // the rest is still served
+    expect(sampleValue(e, 'nftkit_ruleset_read_errors_total')).toBe(1)
+    expect(sampleValue(e, 'nftkit_reconciles_total', { outcome: 'ok' })).toBe(1) // the rest is still served
     mode = 'reject'
     e = await scrape(m)
-    expect(valueOf(e, 'nftkit_ruleset_read_errors_total')).toBe(2)
+    expect(sampleValue(e, 'nftkit_ruleset_read_errors_total')).toBe(2)
     mode = 'ok'
     e = await scrape(m)
-    expect(valueOf(e, 'nftkit_rule_packets_total', RULE('input', 'ssh'))).toBe(3)
-    expect(valueOf(e, 'nftkit_ruleset_read_errors_total')).toBe(2)
+    expect(sampleValue(e, 'nftkit_rule_packets_total', RULE('input', 'ssh'))).toBe(3)
+    expect(sampleValue(e, 'nftkit_ruleset_read_errors_total')).toBe(2)
   })
 
   it('uses a registry of its own: two instances do not clash and the global registry stays empty of them', async () => {
@@ -207,8 +207,8 @@ describe('ControllerMetrics', () => {
     const b = new ControllerMetrics()
     a.setGeneration(1)
     b.setGeneration(2)
-    expect(valueOf(await scrape(a), 'nftkit_applied_generation')).toBe(1)
-    expect(valueOf(await scrape(b), 'nftkit_applied_generation')).toBe(2)
+    expect(sampleValue(await scrape(a), 'nftkit_applied_generation')).toBe(1)
+    expect(sampleValue(await scrape(b), 'nftkit_applied_generation')).toBe(2)
     expect(await globalRegister.metrics()).not.toContain('nftkit_')
   })
 })
