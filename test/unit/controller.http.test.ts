@@ -1,9 +1,11 @@
 /**
  * The controller's endpoint server (/healthz, /readyz, /metrics over plain
- * HTTP on a loopback port), parseListen, and the structured logger.
+ * HTTP on 127.0.0.1: test/helpers/loopback.ts brings `lo` up when the runner
+ * is in a fresh namespace), parseListen, and the structured logger.
  */
 import { Writable } from 'node:stream'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loopbackUp } from '../helpers/loopback.js'
 import { NftValidationError } from '../../lib/kernel/errors.js'
 import { parseListen, serveControllerHttp } from '../../lib/controller/http.js'
 import { createLogger } from '../../lib/controller/log.js'
@@ -11,6 +13,7 @@ import { ControllerMetrics } from '../../lib/controller/metrics.js'
 import { parseExposition, sampleValue } from '../helpers/prom-text.js'
 
 describe('serveControllerHttp', () => {
+  beforeAll(loopbackUp)
   it('serves /healthz always, /readyz once ready, /metrics in the text format; 404 and 405 otherwise', async () => {
     let ready = false
     const metrics = new ControllerMetrics({ processMetrics: false })

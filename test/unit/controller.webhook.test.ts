@@ -11,6 +11,7 @@ import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loopbackUp } from '../helpers/loopback.js'
 import { readDocuments } from '../../lib/liqo/firewall-configuration.js'
 import { AdmissionRequestError, admissionHandler, review, VALIDATORS } from '../../lib/controller/webhook.js'
 import { networkPolicyProblems } from '../../lib/controller/netpol-check.js'
@@ -245,6 +246,7 @@ describe('review: NetworkPolicy (structural check)', () => {
 })
 
 describe('admissionHandler on a node:http server', () => {
+  beforeAll(loopbackUp)
   let server: Server
   let port: number
   beforeAll(async () => {
