@@ -246,10 +246,10 @@ describe('review: NetworkPolicy (structural check)', () => {
 })
 
 describe('admissionHandler on a node:http server', () => {
-  beforeAll(loopbackUp)
   let server: Server
   let port: number
   beforeAll(async () => {
+    loopbackUp()
     const handler = admissionHandler({ maxBodyBytes: 64 * 1024 })
     server = createServer((req, res) =>
       handler(req, res, () => {
