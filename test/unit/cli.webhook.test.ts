@@ -29,7 +29,7 @@ describe('parseWebhookArgs', () => {
     expect(USAGE).toContain('nftkit webhook --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [--log-format json|text]')
     expect(commandHelp('webhook')).toMatch(/\/validate-firewallconfiguration/)
     const chunks: string[] = []
-    const err = { write: (s: string) => chunks.push(s) } as unknown as NodeJS.WritableStream
+    const err = { write: (s: string) => chunks.push(s) } as unknown as typeof process.stderr
     expect(main(['webhook'], process.stdout, err)).toBe(1)
     expect(chunks.join('')).toMatch(/webhook runs until it is stopped/)
   })
