@@ -12,7 +12,9 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loopbackUp } from '../helpers/loopback.js'
+import { parseAllDocuments } from 'yaml'
 import { readDocuments } from '../../lib/liqo/firewall-configuration.js'
+import { parseWebhookArgs } from '../../lib/cli/webhook.js'
 import { AdmissionRequestError, admissionHandler, review, VALIDATORS } from '../../lib/controller/webhook.js'
 import { networkPolicyProblems } from '../../lib/controller/netpol-check.js'
 
@@ -342,5 +344,35 @@ describe('admissionHandler on a node:http server', () => {
     const r = JSON.parse((await post(NP_PATH, JSON.stringify(reviewOf(np({}), {}, NP_KIND)))).text) as { response: { allowed: boolean; status: { message: string } } }
     expect(r.response.allowed).toBe(false)
     expect(r.response.status.message).toContain('spec.podSelector: required')
+  })
+})
+
+describe('deploy/webhook.yaml', () => {
+  const docs = parseAllDocuments(readFileSync(join(import.meta.dirname, '..', '..', 'deploy', 'webhook.yaml'), 'utf8')).map((d) => d.toJS() as Obj)
+
+  it('registers exactly the served paths, for the resources they validate, with AdmissionReview v1', () => {
+    const cfg = docs.find((d) => d.kind === 'ValidatingWebhookConfiguration') as { webhooks: Obj[] }
+    expect(cfg.webhooks.map((w) => (w.clientConfig as { service: { path: string } }).service.path).sort()).toEqual(Object.keys(VALIDATORS).sort())
+    for (const w of cfg.webhooks) {
+      const path = (w.clientConfig as { service: { path: string; name: string; namespace: string } }).service
+      const v = VALIDATORS[path.path]
+      const rule = (w.rules as { apiGroups: string[]; operations: string[] }[])[0]
+      expect(rule.apiGroups).toEqual([v.group])
+      expect(rule.operations).toEqual(['CREATE', 'UPDATE'])
+      expect(w.admissionReviewVersions).toEqual(['v1'])
+      expect(w.sideEffects).toBe('None')
+      expect([path.name, path.namespace]).toEqual(['nftkit-webhook', 'nftkit'])
+    }
+  })
+
+  it('runs nftkit webhook with options it accepts, on the port the Service targets', () => {
+    const dep = docs.find((d) => d.kind === 'Deployment') as { spec: { template: { spec: { containers: { args: string[]; ports: { containerPort: number }[] }[] } } } }
+    const c = dep.spec.template.spec.containers[0]
+    expect(c.args[0]).toBe('webhook')
+    const a = parseWebhookArgs(c.args.slice(1))
+    expect(a.listen).toBe(':8443')
+    const svc = docs.find((d) => d.kind === 'Service') as { spec: { ports: { targetPort: number }[] } }
+    expect(svc.spec.ports[0].targetPort).toBe(8443)
+    expect(c.ports[0].containerPort).toBe(8443)
   })
 })
