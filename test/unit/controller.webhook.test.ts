@@ -1,5 +1,5 @@
 /**
- * The admission webhook without TLS: review() decisions (allowed; refused
+ * The admission webhook without TLS: reviewAdmission() decisions (allowed; refused
  * with every problem's field path; uid echoed; apiVersion and kind of the
  * reply), bad envelopes, and admissionHandler() on a plain node:http server
  * (bad JSON, wrong method and Content-Type, oversize bodies, unknown paths,
@@ -15,7 +15,7 @@ import { loopbackUp } from '../helpers/loopback.js'
 import { parseAllDocuments } from 'yaml'
 import { readDocuments } from '../../lib/liqo/firewall-configuration.js'
 import { parseWebhookArgs } from '../../lib/cli/webhook.js'
-import { AdmissionRequestError, admissionHandler, review, VALIDATORS } from '../../lib/controller/webhook.js'
+import { ADMISSION_VALIDATORS, AdmissionRequestError, admissionHandler, reviewAdmission } from '../../lib/controller/webhook.js'
 import { networkPolicyProblems } from '../../lib/controller/netpol-check.js'
 
 type Obj = Record<string, unknown>
@@ -59,12 +59,12 @@ const reviewOf = (object: unknown, extra: Obj = {}, kind: Obj = { group: 'networ
   },
 })
 
-const FWC = VALIDATORS[FWC_PATH]
-const NP = VALIDATORS[NP_PATH]
+const FWC = ADMISSION_VALIDATORS[FWC_PATH]
+const NP = ADMISSION_VALIDATORS[NP_PATH]
 
 describe('review: FirewallConfiguration', () => {
   it('allows a valid object: uid echoed, apiVersion admission.k8s.io/v1, kind AdmissionReview, no status', () => {
-    expect(review(reviewOf(fwc()), FWC)).toEqual({
+    expect(reviewAdmission(reviewOf(fwc()), FWC)).toEqual({
       apiVersion: 'admission.k8s.io/v1',
       kind: 'AdmissionReview',
       response: { uid: '705ab4f5-6393-11e8-b7cc-42010a800002', allowed: true },
@@ -76,7 +76,7 @@ describe('review: FirewallConfiguration', () => {
     let n = 0
     for (const f of ['gw-mssclamp.yaml', 'notrack.yaml', 'liqo-gw-mssclamp-firewallconfiguration.yaml', 'liqo-notrack-firewallconfiguration.yaml']) {
       for (const d of readDocuments(readFileSync(join(dir, f), 'utf8'), f).documents) {
-        expect(review(reviewOf(d.value), FWC).response, f).toMatchObject({ allowed: true })
+        expect(reviewAdmission(reviewOf(d.value), FWC).response, f).toMatchObject({ allowed: true })
         n++
       }
     }
@@ -84,7 +84,7 @@ describe('review: FirewallConfiguration', () => {
   })
 
   it('refuses an invalid object with every problem and its field path in status.message and status.details.causes', () => {
-    const r = review(reviewOf(BAD_FWC), FWC).response
+    const r = reviewAdmission(reviewOf(BAD_FWC), FWC).response
     expect(r.uid).toBe('705ab4f5-6393-11e8-b7cc-42010a800002')
     expect(r.allowed).toBe(false)
     expect(r.status?.code).toBe(422)
@@ -107,13 +107,13 @@ describe('review: FirewallConfiguration', () => {
   it('names the object from its metadata when the request has no name (generateName), and says "1 problem"', () => {
     const o = fwc({ family: 'IPV5' })
     ;(o.metadata as Obj).name = 'from-meta'
-    const r = review(reviewOf(o, { name: '', namespace: '' }), FWC).response
+    const r = reviewAdmission(reviewOf(o, { name: '', namespace: '' }), FWC).response
     expect(r.status?.message).toMatch(/^FirewallConfiguration "liqo\/from-meta" is invalid \(1 problem\): spec\.table\.family: /)
   })
 
   it('lists at most 100 problems and counts the rest', () => {
     const chains = Array.from({ length: 150 }, (_, i) => ({ name: `c${i}`, type: 'filter', hook: 'forward', policy: 'maybe', rules: {} }))
-    const r = review(reviewOf(fwc({ chains })), FWC).response
+    const r = reviewAdmission(reviewOf(fwc({ chains })), FWC).response
     expect(r.allowed).toBe(false)
     expect(r.status?.message).toMatch(/\(150 problems\)/)
     expect(r.status?.message).toMatch(/; and 50 more$/)
@@ -123,22 +123,22 @@ describe('review: FirewallConfiguration', () => {
   })
 
   it('allows DELETE and CONNECT without an object', () => {
-    for (const operation of ['DELETE', 'CONNECT']) expect(review(reviewOf(null, { operation, oldObject: BAD_FWC }), FWC).response).toEqual({ uid: '705ab4f5-6393-11e8-b7cc-42010a800002', allowed: true })
+    for (const operation of ['DELETE', 'CONNECT']) expect(reviewAdmission(reviewOf(null, { operation, oldObject: BAD_FWC }), FWC).response).toEqual({ uid: '705ab4f5-6393-11e8-b7cc-42010a800002', allowed: true })
   })
 
   it('validates the new object on UPDATE (not the old one)', () => {
-    expect(review(reviewOf(fwc(), { operation: 'UPDATE', oldObject: BAD_FWC }), FWC).response.allowed).toBe(true)
-    expect(review(reviewOf(BAD_FWC, { operation: 'UPDATE', oldObject: fwc() }), FWC).response.allowed).toBe(false)
+    expect(reviewAdmission(reviewOf(fwc(), { operation: 'UPDATE', oldObject: BAD_FWC }), FWC).response.allowed).toBe(true)
+    expect(reviewAdmission(reviewOf(BAD_FWC, { operation: 'UPDATE', oldObject: fwc() }), FWC).response.allowed).toBe(false)
   })
 
   it('refuses a request for another resource kind, or an object of another kind (400 in the response)', () => {
-    const wrong = review(reviewOf(fwc(), {}, { group: 'apps', version: 'v1', kind: 'Deployment' }), FWC).response
+    const wrong = reviewAdmission(reviewOf(fwc(), {}, { group: 'apps', version: 'v1', kind: 'Deployment' }), FWC).response
     expect(wrong).toMatchObject({ allowed: false, status: { code: 400, reason: 'BadRequest' } })
     expect(wrong.status?.message).toMatch(/validates FirewallConfiguration\.networking\.liqo\.io, not "Deployment" of group "apps"/)
-    const obj = review(reviewOf({ ...fwc(), kind: 'ConfigMap' }), FWC).response
+    const obj = reviewAdmission(reviewOf({ ...fwc(), kind: 'ConfigMap' }), FWC).response
     expect(obj).toMatchObject({ allowed: false, status: { code: 400 } })
     expect(obj.status?.message).toMatch(/expected request.object of kind FirewallConfiguration, got "ConfigMap"/)
-    expect(review(reviewOf(null), FWC).response).toMatchObject({ allowed: false, status: { code: 400, message: 'expected request.object (a FirewallConfiguration)' } })
+    expect(reviewAdmission(reviewOf(null), FWC).response).toMatchObject({ allowed: false, status: { code: 400, message: 'expected request.object (a FirewallConfiguration)' } })
   })
 
   it('throws AdmissionRequestError(400) for an envelope that is not an admission.k8s.io/v1 AdmissionReview with a uid', () => {
@@ -155,7 +155,7 @@ describe('review: FirewallConfiguration', () => {
     for (const [body, msg] of bad) {
       let err: unknown
       try {
-        review(body, FWC)
+        reviewAdmission(body, FWC)
       } catch (e) {
         err = e
       }
@@ -166,7 +166,7 @@ describe('review: FirewallConfiguration', () => {
   })
 
   it('quotes at most 80 characters of a bad envelope value', () => {
-    expect(() => review({ apiVersion: 'x'.repeat(10_000), kind: 'AdmissionReview' }, FWC)).toThrow(/"x{79}\.\.\./)
+    expect(() => reviewAdmission({ apiVersion: 'x'.repeat(10_000), kind: 'AdmissionReview' }, FWC)).toThrow(/"x{79}\.\.\./)
   })
 })
 
@@ -191,7 +191,7 @@ describe('review: NetworkPolicy (structural check)', () => {
     ]
     for (const p of valid) {
       expect(networkPolicyProblems(p)).toEqual([])
-      expect(review(reviewOf(p, {}, NP_KIND), NP).response.allowed).toBe(true)
+      expect(reviewAdmission(reviewOf(p, {}, NP_KIND), NP).response.allowed).toBe(true)
     }
   })
 
@@ -229,7 +229,7 @@ describe('review: NetworkPolicy (structural check)', () => {
       'spec.ingress[0].ports[3].endPort',
       'spec.egress',
     ])
-    const r = review(reviewOf(p, {}, NP_KIND), NP).response
+    const r = reviewAdmission(reviewOf(p, {}, NP_KIND), NP).response
     expect(r.allowed).toBe(false)
     expect(r.status?.message).toMatch(/^NetworkPolicy "liqo\/gw" is invalid \(18 problems\): spec\.podSelector\.matchExpressions\[0\]\.operator: expected In, NotIn, Exists or DoesNotExist, got "Like"; /)
     expect(r.status?.message).toContain('spec.ingress[0].from[1].ipBlock.except[0]: expected a CIDR inside 10.0.0.0/8')
@@ -243,7 +243,7 @@ describe('review: NetworkPolicy (structural check)', () => {
   })
 
   it('refuses a FirewallConfiguration sent to the NetworkPolicy path', () => {
-    expect(review(reviewOf(fwc()), NP).response).toMatchObject({ allowed: false, status: { code: 400 } })
+    expect(reviewAdmission(reviewOf(fwc()), NP).response).toMatchObject({ allowed: false, status: { code: 400 } })
   })
 })
 
@@ -352,10 +352,10 @@ describe('deploy/webhook.yaml', () => {
 
   it('registers exactly the served paths, for the resources they validate, with AdmissionReview v1', () => {
     const cfg = docs.find((d) => d.kind === 'ValidatingWebhookConfiguration') as { webhooks: Obj[] }
-    expect(cfg.webhooks.map((w) => (w.clientConfig as { service: { path: string } }).service.path).sort()).toEqual(Object.keys(VALIDATORS).sort())
+    expect(cfg.webhooks.map((w) => (w.clientConfig as { service: { path: string } }).service.path).sort()).toEqual(Object.keys(ADMISSION_VALIDATORS).sort())
     for (const w of cfg.webhooks) {
       const path = (w.clientConfig as { service: { path: string; name: string; namespace: string } }).service
-      const v = VALIDATORS[path.path]
+      const v = ADMISSION_VALIDATORS[path.path]
       const rule = (w.rules as { apiGroups: string[]; operations: string[] }[])[0]
       expect(rule.apiGroups).toEqual([v.group])
       expect(rule.operations).toEqual(['CREATE', 'UPDATE'])
