@@ -201,7 +201,9 @@ export function admissionHandler(opts: AdmissionHandlerOptions = {}): (req: Inco
           out = reviewAdmission(body, validator)
         } catch (e) {
           if (e instanceof AdmissionRequestError) return refuse(e)
-          throw e
+          // A bug in a check: the API server gets a 500 (and applies its failurePolicy); the process lives on.
+          opts.log?.error('admission check failed', { path, err: e })
+          return fail(res, new AdmissionRequestError(500, 'internal error in the admission check'))
         }
         const r = out.response
         if (r.allowed) opts.log?.debug('admission allowed', { path, uid: r.uid })

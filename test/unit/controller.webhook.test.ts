@@ -376,3 +376,52 @@ describe('deploy/webhook.yaml', () => {
     expect(c.ports[0].containerPort).toBe(8443)
   })
 })
+
+describe('admissionHandler: hostile bodies', () => {
+  let server: Server
+  let port: number
+  const errors: string[] = []
+  beforeAll(async () => {
+    loopbackUp()
+    const log = { debug() {}, info() {}, warn() {}, error: (m: string) => errors.push(m), child: () => log }
+    const handler = admissionHandler({
+      log,
+      validators: {
+        ...ADMISSION_VALIDATORS,
+        '/broken': {
+          group: 'networking.liqo.io',
+          kind: 'FirewallConfiguration',
+          problems: () => {
+            throw new TypeError('a bug')
+          },
+        },
+      },
+    })
+    server = createServer((req, res) => handler(req, res))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    port = (server.address() as AddressInfo).port
+  })
+  afterAll(() => new Promise<void>((r) => server.close(() => r())))
+
+  const post = async (path: string, body: string) => {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    return { status: r.status, text: await r.text() }
+  }
+
+  it('refuses an object nested 100 000 deep with a problem, not a stack overflow', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`
+    const body = `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"d","kind":{"group":"networking.liqo.io","kind":"FirewallConfiguration"},"operation":"CREATE","object":{"apiVersion":"networking.liqo.io/v1beta1","kind":"FirewallConfiguration","spec":{"table":${deep}}}}}`
+    const r = await post(FWC_PATH, body)
+    expect(r.status).toBe(200)
+    const { response } = JSON.parse(r.text)
+    expect(response.allowed).toBe(false)
+    expect(response.status.message).toMatch(/spec\.table/)
+  })
+
+  it('a check that throws gives 500 and a logged error; the server keeps serving', async () => {
+    const r = await post('/broken', JSON.stringify(reviewOf(fwc())))
+    expect(r).toEqual({ status: 500, text: 'internal error in the admission check\n' })
+    expect(errors).toEqual(['admission check failed'])
+    expect((await post(FWC_PATH, JSON.stringify(reviewOf(fwc())))).status).toBe(200)
+  })
+})
