@@ -123,3 +123,24 @@ export { serveControllerHttp, parseListen } from './controller/http.js'
 export type { ControllerHttpOptions, HttpHandle, ListenAddress, MetricsSource } from './controller/http.js'
 export { createLogger } from './controller/log.js'
 export type { Logger, LogLevel, LogFormat, LogFields, LoggerOptions } from './controller/log.js'
+// Kubernetes NetworkPolicies enforced in nftables (docs/network-policy.md).
+export { readClusterManifests, readClusterObjects, isClusterKind, NAMESPACE_NAME_LABEL } from './netpol/manifests.js'
+export { compileNetworkPolicies, NETPOL_TABLE, policyChain, ruleName, parseRuleName } from './netpol/compile.js'
+export type { CompileOptions, Direction } from './netpol/compile.js'
+export { NetworkPolicyAgent } from './netpol/agent.js'
+export type { NetworkPolicyResult, NetworkPolicyAgentOptions, ClusterKind } from './netpol/agent.js'
+export { selectorMatches } from './netpol/types.js'
+export type {
+  ClusterState,
+  NamespaceObject,
+  PodObject,
+  NodeObject,
+  NetworkPolicyObject,
+  PolicyRule,
+  PolicyPeer,
+  PolicyPort,
+  LabelSelector,
+  LabelRequirement,
+  ContainerPort,
+  K8sProtocol,
+} from './netpol/types.js'
