@@ -118,7 +118,7 @@ export type {
   AdmissionHandlerOptions,
   WebhookServerOptions,
 } from './controller/webhook.js'
-export { networkPolicyProblems } from './controller/netpol-check.js'
+export { networkPolicyProblems, networkPolicyAdmissionProblems } from './controller/netpol-check.js'
 export { serveControllerHttp, parseListen } from './controller/http.js'
 export type { ControllerHttpOptions, HttpHandle, ListenAddress, MetricsSource } from './controller/http.js'
 export { createLogger } from './controller/log.js'

@@ -13,7 +13,7 @@ import { type Problem, validate as validateFirewallConfiguration } from '../liqo
 import { type HttpHandle, listenOn, parseListen } from './http.js'
 import type { Logger } from './log.js'
 import { InputError } from '../sources/files.js'
-import { networkPolicyProblems } from './netpol-check.js'
+import { networkPolicyAdmissionProblems } from './netpol-check.js'
 
 /** The AdmissionReview API version served (the only one: API servers since 1.16 send it). */
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1'
@@ -77,7 +77,7 @@ export interface AdmissionValidator {
 /** The validators of {@link admissionHandler}, by path. */
 export const ADMISSION_VALIDATORS: Readonly<Record<string, AdmissionValidator>> = {
   '/validate-firewallconfiguration': { group: 'networking.liqo.io', kind: 'FirewallConfiguration', problems: validateFirewallConfiguration },
-  '/validate-networkpolicy': { group: 'networking.k8s.io', kind: 'NetworkPolicy', problems: networkPolicyProblems },
+  '/validate-networkpolicy': { group: 'networking.k8s.io', kind: 'NetworkPolicy', problems: networkPolicyAdmissionProblems },
 }
 
 /** A refused HTTP request (not an admission decision): the status code and a one-line reason. */

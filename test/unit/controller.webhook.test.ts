@@ -16,7 +16,7 @@ import { parseAllDocuments } from 'yaml'
 import { readDocuments } from '../../lib/liqo/firewall-configuration.js'
 import { parseWebhookArgs } from '../../lib/cli/webhook.js'
 import { ADMISSION_VALIDATORS, AdmissionRequestError, admissionHandler, reviewAdmission } from '../../lib/controller/webhook.js'
-import { networkPolicyProblems } from '../../lib/controller/netpol-check.js'
+import { networkPolicyAdmissionProblems, networkPolicyProblems } from '../../lib/controller/netpol-check.js'
 
 type Obj = Record<string, unknown>
 const FWC_PATH = '/validate-firewallconfiguration'
@@ -201,7 +201,7 @@ describe('review: NetworkPolicy (structural check)', () => {
       policyTypes: ['Ingress', 'Sideways', 'Ingress'],
       ingress: [
         {
-          from: [{ ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} }, { ipBlock: { cidr: '10.0.0.0/8', except: ['11.0.0.0/16', 'fd00::/8', 'nope'] } }, {}, { ipBlock: { cidr: '10.0.0.0/33' } }],
+          from: [{ ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} }, { ipBlock: { cidr: '10.0.0.0/8', except: ['10.0.0.0/8', 'fd00::/8', 'nope', '11.0.0.0/16'] } }, {}, { ipBlock: { cidr: '10.0.0.0/33' } }],
           ports: [{ protocol: 'ICMP', port: 0 }, { port: 'Not_A_Name' }, { port: 'http', endPort: 90 }, { port: 100, endPort: 99 }],
           extra: 1,
         },
@@ -220,6 +220,7 @@ describe('review: NetworkPolicy (structural check)', () => {
       'spec.ingress[0].from[1].ipBlock.except[0]',
       'spec.ingress[0].from[1].ipBlock.except[1]',
       'spec.ingress[0].from[1].ipBlock.except[2]',
+      'spec.ingress[0].from[1].ipBlock.except[3]',
       'spec.ingress[0].from[2]',
       'spec.ingress[0].from[3].ipBlock.cidr',
       'spec.ingress[0].ports[0].protocol',
@@ -231,8 +232,8 @@ describe('review: NetworkPolicy (structural check)', () => {
     ])
     const r = reviewAdmission(reviewOf(p, {}, NP_KIND), NP).response
     expect(r.allowed).toBe(false)
-    expect(r.status?.message).toMatch(/^NetworkPolicy "liqo\/gw" is invalid \(18 problems\): spec\.podSelector\.matchExpressions\[0\]\.operator: expected In, NotIn, Exists or DoesNotExist, got "Like"; /)
-    expect(r.status?.message).toContain('spec.ingress[0].from[1].ipBlock.except[0]: expected a CIDR inside 10.0.0.0/8')
+    expect(r.status?.message).toMatch(/^NetworkPolicy "liqo\/gw" is invalid \(19 problems\): spec\.podSelector\.matchExpressions\[0\]\.operator: expected In, NotIn, Exists or DoesNotExist, got "Like"; /)
+    expect(r.status?.message).toContain('spec.ingress[0].from[1].ipBlock.except[0]: expected a CIDR strictly inside 10.0.0.0/8')
     expect(r.status?.message).toContain('spec.ingress[0].ports[2].endPort: needs a numeric port')
   })
 
@@ -240,6 +241,27 @@ describe('review: NetworkPolicy (structural check)', () => {
     expect(networkPolicyProblems({ apiVersion: 'networking.k8s.io/v1beta1', kind: 'NetworkPolicy', spec: {} }).map((x) => x.path)).toEqual(['apiVersion', 'spec.podSelector'])
     expect(networkPolicyProblems({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }).map((x) => x.path)).toEqual(['spec'])
     expect(networkPolicyProblems(7)).toEqual([{ path: '', message: 'expected an object' }])
+  })
+
+  it('then runs the NetworkPolicy compiler\'s reader, which is stricter (label syntax, object names), with paths from the object', () => {
+    const cases: [Obj, string, RegExp][] = [
+      [np({ podSelector: { matchLabels: { 'bad key!': 'x' } } }), 'spec.podSelector.matchLabels.bad key!', /expected a label key/],
+      [np({ podSelector: { matchLabels: { app: 'x'.repeat(64) } } }), 'spec.podSelector.matchLabels.app', /expected a label value/],
+      [{ ...np({ podSelector: {} }), metadata: { name: 'Bad_Name', namespace: 'default' } }, 'metadata.name', /DNS-1123 subdomain/],
+    ]
+    for (const [p, path, msg] of cases) {
+      // The structural check alone lets these through; the reader does not.
+      expect(networkPolicyProblems(p)).toEqual([])
+      const problems = networkPolicyAdmissionProblems(p)
+      expect(problems).toHaveLength(1)
+      expect(problems[0].path).toBe(path)
+      expect(problems[0].message).toMatch(msg)
+      const r = reviewAdmission(reviewOf(p, {}, NP_KIND), NP).response
+      expect(r.allowed).toBe(false)
+      expect(r.status?.details?.causes[0].field).toBe(path)
+    }
+    // Structural problems come all at once, before the reader runs.
+    expect(networkPolicyAdmissionProblems(np({ podSelector: { matchLabels: { 'bad key!': 'x' } }, policyTypes: ['Up', 'Down'] })).map((x) => x.path)).toEqual(['spec.policyTypes[0]', 'spec.policyTypes[1]'])
   })
 
   it('refuses a FirewallConfiguration sent to the NetworkPolicy path', () => {
