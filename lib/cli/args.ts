@@ -65,8 +65,8 @@ applied once. Stops on SIGINT or SIGTERM after the commit in flight.\n\n${NETNS}
     summary: 'serve the validating admission webhook (AdmissionReview v1 over HTTPS)',
     help: `Serves admission.k8s.io/v1 AdmissionReview at /validate-firewallconfiguration (Liqo
 FirewallConfigurations: refused with every problem and its field path) and /validate-networkpolicy
-(structure, then the NetworkPolicy compiler's reader), and /healthz. Runs until SIGINT or SIGTERM. The manifest is
-deploy/webhook.yaml; see docs/webhook-and-metrics.md.
+(its structure, then the NetworkPolicy compiler's reader), and /healthz. Runs until SIGINT or
+SIGTERM. The manifest is deploy/webhook.yaml; see docs/webhook-and-metrics.md.
 
   --tls-cert FILE        PEM certificate (chain) the API server checks against the caBundle
   --tls-key FILE         its PEM private key
