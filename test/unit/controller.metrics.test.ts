@@ -149,6 +149,13 @@ describe('ControllerMetrics', () => {
     expect(samplesOf(e, 'nftkit_counter_packets_total')).toEqual([])
   })
 
+  it('takes set sizes from setSizes when given (a listing without elements), not from the sets', async () => {
+    const m = new ControllerMetrics({ processMetrics: false })
+    m.observeTables({ rules: [], sets: [set('allow', 0)], setSizes: [{ family: 'inet', table: 'fw', set: 'allow', elements: 250_000 }] })
+    const e = await scrape(m)
+    expect(samplesOf(e, 'nftkit_set_elements').map((s) => [s.labels.set, s.value])).toEqual([['allow', 250_000]])
+  })
+
   it('with readTables, reads the ruleset once per scrape (all collectors share the read), and again at the next', async () => {
     let reads = 0
     let tables: ObservedTables = { rules: [rule('input', 'ssh', 1, 60)], sets: [set('allow', 2)] }
