@@ -59,6 +59,19 @@ applied once. Stops on SIGINT or SIGTERM after the commit in flight.\n\n${NETNS}
     summary: 'remove exactly the tables the files declare (one batch)',
     help: `Deletes each declared table (missing ones are not an error), in one batch.\n\n${NETNS}\n${SELECTOR}`,
   },
+  webhook: {
+    synopsis: 'nftkit webhook --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [--log-format json|text]',
+    summary: 'serve the validating admission webhook (AdmissionReview v1 over HTTPS)',
+    help: `Serves admission.k8s.io/v1 AdmissionReview at /validate-firewallconfiguration (Liqo
+FirewallConfigurations: refused with every problem and its field path) and /validate-networkpolicy
+(the NetworkPolicy's structure), and /healthz. Runs until SIGINT or SIGTERM. The manifest is
+deploy/webhook.yaml; see docs/webhook-and-metrics.md.
+
+  --tls-cert FILE        PEM certificate (chain) the API server checks against the caBundle
+  --tls-key FILE         its PEM private key
+  --listen ADDR:PORT     default :8443 (every address); [::1]:8443 for IPv6
+  --log-format json|text JSON lines or text (default text), on stderr`,
+  },
   policies: {
     synopsis: 'nftkit policies INVENTORY [provider-protection|consumer-protection|network-policies]...',
     summary: 'print the generated policy objects of an inventory as YAML',

@@ -14,6 +14,7 @@ import { NftSyntaxError } from '../nft/parser.js'
 import { InputError } from '../sources/files.js'
 import { commandHelp, parseArgs, USAGE, UsageError } from './args.js'
 import { packageVersion } from '../io/version.js'
+import { parseWebhookArgs, runWebhook } from './webhook.js'
 import { apply, list, planText, policiesYaml, remove, render, status, statusText, watch } from './commands.js'
 
 export { apply, list, planText, policiesYaml, remove, render, status, watch } from './commands.js'
@@ -71,7 +72,8 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
         out.write(`${USAGE}\n`)
         return 0
       case 'watch':
-        throw new UsageError('watch runs until it is stopped: call run(), not main()')
+      case 'webhook':
+        throw new UsageError(`${a.cmd} runs until it is stopped: call run(), not main()`)
       case '-V':
       case '--version':
       case 'version':
@@ -129,6 +131,7 @@ function describeInternal(e: unknown): string {
  * resolves to the exit code.
  */
 export async function run(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+  if (argv[0] === 'webhook') return webhook(argv.slice(1), out, err)
   let a: ReturnType<typeof parseArgs>
   try {
     a = parseArgs(argv)
@@ -142,6 +145,23 @@ export async function run(argv: string[], out = process.stdout, err = process.st
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, stop)
   try {
     await watch(a.files, { netns: a.netns, selector: a.selector, signal: ac.signal })
+    return 0
+  } catch (e) {
+    return report(e, err)
+  } finally {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, stop)
+  }
+}
+
+/** `nftkit webhook` (its own options: lib/cli/webhook.ts). */
+async function webhook(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const ac = new AbortController()
+  const stop = () => ac.abort()
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, stop)
+  try {
+    const a = parseWebhookArgs(argv)
+    if (a.help) return help('webhook', out)
+    await runWebhook(a, err, ac.signal)
     return 0
   } catch (e) {
     return report(e, err)
