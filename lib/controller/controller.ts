@@ -18,7 +18,7 @@ import { matchesSelector } from '../liqo/firewall-configuration.js'
 import { type ObjectPlan, planObjects, type Refusal, refKey, type TableRef } from './desired.js'
 import { eventFor } from './events.js'
 import { ListWatch } from './informer.js'
-import { ApiError, connectKube, type KubeApi, type KubeObject } from './kube.js'
+import { type ApiError, connectKube, type KubeApi, type KubeObject } from './kube.js'
 import { conditionsOf, writeStatus } from './status.js'
 
 /** What the controller logs through (the `Logger` of `createLogger` fits). */
@@ -89,6 +89,9 @@ export interface ControllerStats {
   skipped: number
 }
 
+/** Error reasons as metric label values (few and fixed). */
+const METRIC_REASON: Readonly<Record<Refusal['reason'], string>> = { InvalidSpec: 'validation', TableConflict: 'conflict', KernelRefused: 'kernel' }
+
 const NO_LOG: ControllerLogger = { info() {}, warn() {}, error() {} }
 
 /** The selector as a label selector string. */
@@ -137,6 +140,11 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
   /** True after the first reconcile that succeeded (`/readyz`). */
   get ready(): boolean {
     return this.#ready
+  }
+
+  /** The tables this controller holds in the kernel, as `family name` (what metrics report). */
+  get ownedTables(): ReadonlySet<string> {
+    return new Set([...this.#owned.values()].map((t) => `${t.family} ${t.name}`))
   }
 
   /** The client programming the kernel (for metrics reads); undefined before start. */
@@ -278,7 +286,7 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
     this.stats.messages += r.messages
     const final = plans.map((p) => (kernelRefusals.has(p.key) ? { ...p, contents: undefined, refusal: kernelRefusals.get(p.key) } : p))
     const refused = final.filter((p) => p.refusal)
-    this.#opts.metrics?.recordReconcile(seconds, refused.length ? 'error' : 'ok', refused.length ? refused[0].refusal!.reason : undefined)
+    this.#opts.metrics?.recordReconcile(seconds, refused.length ? 'error' : 'ok', refused.length ? METRIC_REASON[refused[0].refusal!.reason] : undefined)
     this.#opts.metrics?.setGeneration(r.operations.length ? r.genId + 1 : r.genId)
     const { writes, events, pending } = await this.#report(final)
     if (pending) this.#retryStatus()

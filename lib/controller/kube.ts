@@ -83,8 +83,12 @@ export interface KubeConnectOptions {
 export async function connectKube(opts: KubeConnectOptions = {}): Promise<KubeApi> {
   const k8s = await import('@kubernetes/client-node')
   const kc = new k8s.KubeConfig()
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig)
-  else kc.loadFromDefault()
+  try {
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig)
+    else kc.loadFromDefault()
+  } catch (e) {
+    throw new NftValidationError('kubeconfig', `Expected a readable kubeconfig (${(e as Error).message.split('\n')[0].slice(0, 200)})`, opts.kubeconfig ?? '(default)')
+  }
   const cluster = kc.getCurrentCluster()
   if (!cluster) throw new NftValidationError('kubeconfig', 'Expected a kubeconfig with a current cluster', opts.kubeconfig ?? '(default)')
   checkServer(cluster.server, cluster.skipTLSVerify)

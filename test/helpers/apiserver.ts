@@ -86,9 +86,9 @@ export function parseSelector(s: string | undefined): Selector {
     .filter(Boolean)
     .map((r): Selector => {
       let m = /^([^!=\s]+)\s*!=\s*(.*)$/.exec(r)
-      if (m) return (l) => (l ?? {})[m![1]] !== m![2]
+      if (m) return (l) => l?.[m![1]] !== m![2]
       m = /^([^!=\s]+)\s*==?\s*(.*)$/.exec(r)
-      if (m) return (l) => (l ?? {})[m![1]] === m![2]
+      if (m) return (l) => l?.[m![1]] === m![2]
       if (r.startsWith('!')) return (l) => !Object.hasOwn(l ?? {}, r.slice(1))
       return (l) => Object.hasOwn(l ?? {}, r)
     })

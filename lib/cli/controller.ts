@@ -1,0 +1,107 @@
+/**
+ * `nftkit controller`: its options, and running the FirewallConfiguration
+ * controller (lib/controller/controller.ts) with its log, metrics and
+ * health endpoints until SIGINT or SIGTERM.
+ * @module
+ */
+import type { LogFormat } from '../controller/log.js'
+import { UsageError, parseSelector } from './args.js'
+
+/** Parsed `nftkit controller` options. */
+export interface ControllerArgs {
+  readonly kubeconfig?: string
+  readonly namespace?: string
+  readonly selector: Record<string, string>
+  readonly netns?: string
+  readonly host?: string
+  readonly listen?: string
+  readonly logFormat: LogFormat
+  readonly networkpolicies: boolean
+  readonly node?: string
+  readonly help: boolean
+}
+
+const VALUED = ['--kubeconfig', '--namespace', '--selector', '--netns', '--host', '--listen', '--log-format', '--node']
+
+/** Parses the words after `controller`. Throws UsageError for an unknown or incomplete option. */
+export function parseControllerArgs(argv: readonly string[]): ControllerArgs {
+  const o: Record<string, string> = {}
+  let help = false
+  let networkpolicies = false
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--help' || a === '-h') help = true
+    else if (a === '--networkpolicies') networkpolicies = true
+    else {
+      const eq = a.indexOf('=')
+      const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a
+      if (!VALUED.includes(name)) throw new UsageError(a.startsWith('-') ? `unknown option ${a}` : `controller takes no operands (got ${a})`)
+      const v = eq > 0 && name !== a ? a.slice(eq + 1) : argv[++i]
+      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`)
+      o[name] = v
+    }
+  }
+  const logFormat = o['--log-format'] ?? 'text'
+  if (logFormat !== 'json' && logFormat !== 'text') throw new UsageError(`--log-format expects json or text, got ${logFormat}`)
+  if (o['--node'] && !networkpolicies) throw new UsageError('--node NAME only applies with --networkpolicies')
+  return {
+    kubeconfig: o['--kubeconfig'],
+    namespace: o['--namespace'],
+    selector: o['--selector'] ? parseSelector(o['--selector']) : {},
+    netns: o['--netns'],
+    host: o['--host'],
+    listen: o['--listen'],
+    logFormat,
+    networkpolicies,
+    node: o['--node'],
+    help,
+  }
+}
+
+/**
+ * Runs the controller until `signal` aborts (then lets the reconcile in
+ * flight finish). Rejects if it cannot start (bad kubeconfig, plain http
+ * without insecure-skip-tls-verify, no CAP_NET_ADMIN, the listen address taken).
+ */
+export async function runControllerCommand(a: ControllerArgs, err: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+  if (a.networkpolicies) throw new UsageError('--networkpolicies is not available yet: the NetworkPolicy compiler (lib/netpol) has not landed in this build')
+  const { createLogger } = await import('../controller/log.js')
+  const { ControllerMetrics } = await import('../controller/metrics.js')
+  const { serveControllerHttp } = await import('../controller/http.js')
+  const { runController } = await import('../controller/controller.js')
+  const { createClient } = await import('../io/client.js')
+  const log = createLogger(a.logFormat, err)
+  // Metrics read the kernel on their own socket: a scrape never waits for (or busies) the reconciler's.
+  const reader = a.listen ? createClient(a.netns ? { netns: a.netns } : {}) : undefined
+  let owned: () => ReadonlySet<string> = () => new Set()
+  const metrics = new ControllerMetrics({
+    readTables: async () => {
+      const l = await reader!.list()
+      const mine = owned()
+      const keep = <T extends { family: string; table: string }>(xs: readonly T[]) => xs.filter((x) => mine.has(`${x.family} ${x.table}`))
+      return { rules: keep(l.rules), sets: keep(l.sets), counters: keep(l.counters) }
+    },
+  })
+  let http: Awaited<ReturnType<typeof serveControllerHttp>> | undefined
+  try {
+    await runController({
+      kubeconfig: a.kubeconfig,
+      namespace: a.namespace,
+      selector: a.selector,
+      netns: a.netns,
+      host: a.host,
+      log,
+      metrics,
+      signal,
+      onStart: async (c) => {
+        owned = () => c.ownedTables
+        if (!a.listen) return
+        http = await serveControllerHttp({ listen: a.listen, metrics, isReady: () => c.ready })
+        log.info('serving /healthz /readyz /metrics', { address: http.address, port: http.port })
+      },
+    })
+  } finally {
+    await http?.close()
+    reader?.close()
+  }
+}
