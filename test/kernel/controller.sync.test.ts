@@ -206,9 +206,9 @@ describe('controller: refusals', () => {
     expect(await rig.reconciles(0)).toBe(true)
     expect(rig.tables()).toEqual([])
     await until(() => api.events.length === 2, 5000)
-    const msgs = api.events.map((e) => `${(e as { reason: string }).reason} ${(e as { message: string }).message}`).sort()
-    expect(msgs[0]).toMatch(/^TableConflict spec.table: table ip shared is also declared by FirewallConfiguration other\/two/)
-    expect(msgs[1]).toMatch(/^TableConflict spec.table: table ip shared is also declared by FirewallConfiguration liqo\/one/)
+    const msgs = api.events.map((e) => `${(e as { involvedObject: { name: string } }).involvedObject.name} ${(e as { reason: string }).reason} ${(e as { message: string }).message}`).sort()
+    expect(msgs[0]).toMatch(/^one TableConflict spec.table: table ip shared is also declared by FirewallConfiguration other\/two/)
+    expect(msgs[1]).toMatch(/^two TableConflict spec.table: table ip shared is also declared by FirewallConfiguration liqo\/one/)
     expect(conds(api.objects.get('liqo/one'))[0].status).toBe('False')
     expect(conds(api.objects.get('other/two'))[0].status).toBe('False')
     const n = rig.summaries.length
@@ -223,16 +223,20 @@ describe('controller: refusals', () => {
     rig = await makeRig('ctl-kernel', {}, false)
     const { api } = rig
     api.create(fwc('ok', 'tok', [22]))
-    // reject in postrouting: valid for Liqo's webhook, refused by the kernel (EOPNOTSUPP).
+    // reject in a BRIDGE table: valid for Liqo and for nftkit's checks, but this kernel has no
+    // bridge reject expression (nft itself is refused the same rule, checked first).
+    rig.ns.nftFile('table bridge probe {\n chain in {\n type filter hook input priority 0;\n }\n}\n')
+    expect(() => rig!.ns.nft('add', 'rule', 'bridge', 'probe', 'in', 'reject')).toThrow(/No such file or directory/)
+    rig.ns.nft('delete', 'table', 'bridge', 'probe')
     const bad = fwc('post', 'tpost', [80])
-    const chain = (bad.spec as { table: { chains: Array<{ hook: string; rules: { filterRules: Array<{ action: string }> } }> } }).table.chains[0]
-    chain.hook = 'postrouting'
+    ;(bad.spec as { table: { family: string } }).table.family = 'BRIDGE'
+    const chain = (bad.spec as { table: { chains: Array<{ rules: { filterRules: Array<{ action: string }> } }> } }).table.chains[0]
     chain.rules.filterRules[0].action = 'reject'
     api.create(bad)
     await rig.ctl.start()
     expect(await rig.reconciles(0)).toBe(true)
     expect(rig.tables()).toEqual(['ip tok'])
-    expect(rig.summaries[0].refused).toEqual([{ key: 'liqo/post', reason: 'KernelRefused', message: expect.stringMatching(/the kernel refused table ip tpost: .*EOPNOTSUPP/) }])
+    expect(rig.summaries[0].refused).toEqual([{ key: 'liqo/post', reason: 'KernelRefused', message: expect.stringMatching(/^the kernel refused table bridge tpost: .*\[ENOENT\]/) }])
     await until(() => api.events.length === 1, 5000)
     expect(api.events[0]).toMatchObject({ type: 'Warning', reason: 'KernelRefused', involvedObject: { name: 'post' } })
     expect(conds(api.objects.get('liqo/post'))[0].status).toBe('False')
