@@ -117,9 +117,9 @@ export class ListWatch {
       if (done) return
       this.stats.events++
       if (e.type === 'ERROR') {
-        const code = e.object?.code ?? 0
+        // Decide first: closing the stream makes the client report an abort, which must not count.
+        onDone(new ApiError(e.object?.code ?? 0, e.object?.message ?? 'watch error'))
         stop?.()
-        onDone(new ApiError(code, e.object?.message ?? 'watch error'))
         return
       }
       const rv = e.object?.metadata?.resourceVersion
