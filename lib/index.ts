@@ -97,3 +97,8 @@ export type { Inventory, ConsumerInventory, ProviderInventory, NamespaceInventor
 export { validateInventory, readInventory, InventoryError } from './policies/validate-inventory.js'
 export { GatewayAgent } from './policies/agent.js'
 export type { AgentResult } from './policies/agent.js'
+// The cluster controller (docs/controller.md). @kubernetes/client-node is loaded only when a controller starts.
+export { FirewallController, runController } from './controller/controller.js'
+export type { ControllerOptions, RunControllerOptions, ReconcileSummary, ControllerStats, ControllerLogger, ControllerMetricsSink } from './controller/controller.js'
+export { connectKube, ApiError } from './controller/kube.js'
+export type { KubeApi, KubeObject, WatchEvent, KubeConnectOptions } from './controller/kube.js'

@@ -206,7 +206,7 @@ describe('controller: refusals', () => {
     expect(await rig.reconciles(0)).toBe(true)
     expect(rig.tables()).toEqual([])
     await until(() => api.events.length === 2, 5000)
-    const msgs = api.events.map((e) => `${(e as { involvedObject: { name: string } }).involvedObject.name} ${(e as { reason: string }).reason} ${(e as { message: string }).message}`).sort()
+    const msgs = api.events.map((e) => `${(e.involvedObject as { name: string }).name} ${e.reason} ${e.message}`).sort()
     expect(msgs[0]).toMatch(/^one TableConflict spec.table: table ip shared is also declared by FirewallConfiguration other\/two/)
     expect(msgs[1]).toMatch(/^two TableConflict spec.table: table ip shared is also declared by FirewallConfiguration liqo\/one/)
     expect(conds(api.objects.get('liqo/one'))[0].status).toBe('False')
