@@ -66,23 +66,13 @@ export function parseControllerArgs(argv: readonly string[]): ControllerArgs {
 export async function runControllerCommand(a: ControllerArgs, err: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
   if (a.networkpolicies) throw new UsageError('--networkpolicies is not available yet: the NetworkPolicy compiler (lib/netpol) has not landed in this build')
   const { createLogger } = await import('../controller/log.js')
-  const { ControllerMetrics } = await import('../controller/metrics.js')
-  const { serveControllerHttp } = await import('../controller/http.js')
   const { runController } = await import('../controller/controller.js')
-  const { createClient } = await import('../io/client.js')
   const log = createLogger(a.logFormat, err)
-  // Metrics read the kernel on their own socket: a scrape never waits for (or busies) the reconciler's.
-  const reader = a.listen ? createClient(a.netns ? { netns: a.netns } : {}) : undefined
-  let owned: () => ReadonlySet<string> = () => new Set()
-  const metrics = new ControllerMetrics({
-    readTables: async () => {
-      const l = await reader!.list()
-      const mine = owned()
-      const keep = <T extends { family: string; table: string }>(xs: readonly T[]) => xs.filter((x) => mine.has(`${x.family} ${x.table}`))
-      return { rules: keep(l.rules), sets: keep(l.sets), counters: keep(l.counters) }
-    },
-  })
-  let http: Awaited<ReturnType<typeof serveControllerHttp>> | undefined
+  let owned: ReadonlySet<string> = new Set()
+  // Metrics only with --listen: prom-client's process metrics sample the event loop every few
+  // milliseconds, which a controller with nothing to serve them to should not pay for.
+  const served = a.listen ? await metricsFor(a.netns, () => owned) : undefined
+  let http: { address: string; port: number; close(): Promise<void> } | undefined
   try {
     await runController({
       kubeconfig: a.kubeconfig,
@@ -91,17 +81,38 @@ export async function runControllerCommand(a: ControllerArgs, err: NodeJS.Writab
       netns: a.netns,
       host: a.host,
       log,
-      metrics,
+      metrics: served?.metrics,
       signal,
       onStart: async (c) => {
-        owned = () => c.ownedTables
-        if (!a.listen) return
-        http = await serveControllerHttp({ listen: a.listen, metrics, isReady: () => c.ready })
+        c.on('reconcile', () => {
+          owned = c.ownedTables
+        })
+        if (!served || !a.listen) return
+        http = await served.serve({ listen: a.listen, metrics: served.metrics, isReady: () => c.ready })
         log.info('serving /healthz /readyz /metrics', { address: http.address, port: http.port })
       },
     })
   } finally {
     await http?.close()
-    reader?.close()
+    served?.reader.close()
   }
+}
+
+/** The metrics of `--listen`: read from the kernel on a socket of their own (a scrape never busies the reconciler's), limited to the controller's tables. */
+async function metricsFor(netns: string | undefined, owned: () => ReadonlySet<string>) {
+  const { ControllerMetrics } = await import('../controller/metrics.js')
+  const { serveControllerHttp } = await import('../controller/http.js')
+  const { createClient } = await import('../io/client.js')
+  const reader = createClient(netns ? { netns } : {})
+  const mine = <T extends { family: string; table: string }>(xs: readonly T[]): T[] => {
+    const o = owned()
+    return xs.filter((x) => o.has(`${x.family} ${x.table}`))
+  }
+  const metrics = new ControllerMetrics({
+    readTables: async () => {
+      const l = await reader.list()
+      return { rules: mine(l.rules), sets: mine(l.sets), counters: mine(l.counters) }
+    },
+  })
+  return { reader, metrics, serve: serveControllerHttp }
 }
