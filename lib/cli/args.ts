@@ -89,7 +89,8 @@ after the reconcile in flight. See docs/controller.md.
                          A plain http:// server is refused unless the kubeconfig sets
                          insecure-skip-tls-verify: true
   --namespace NS         only this namespace (default: all)
-  --selector k=v,...     only objects with all these labels (e.g. networking.liqo.io/firewall-category=gateway)
+  --selector k=v,...     only objects with all these labels, filtered by the API server; repeat it for
+                         several label sets, any of which selects an object (a Liqo gateway's four sets)
 ${NETNS}
   --host NAME            this agent's host in status.conditions[] (default: the hostname, the pod's name)
   --listen ADDR:PORT     serve /healthz, /readyz (after the first successful reconcile) and /metrics

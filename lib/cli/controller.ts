@@ -11,7 +11,8 @@ import { UsageError, parseSelector } from './args.js'
 export interface ControllerArgs {
   readonly kubeconfig?: string
   readonly namespace?: string
-  readonly selector: Record<string, string>
+  /** One label set per `--selector` (each AND; the sets OR'ed). */
+  readonly selectors: Array<Record<string, string>>
   readonly netns?: string
   readonly host?: string
   readonly listen?: string
@@ -28,6 +29,7 @@ export function parseControllerArgs(argv: readonly string[]): ControllerArgs {
   const o: Record<string, string> = {}
   let help = false
   let networkpolicies = false
+  const selectors: Array<Record<string, string>> = []
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--help' || a === '-h') help = true
@@ -38,7 +40,8 @@ export function parseControllerArgs(argv: readonly string[]): ControllerArgs {
       if (!VALUED.includes(name)) throw new UsageError(a.startsWith('-') ? `unknown option ${a}` : `controller takes no operands (got ${a})`)
       const v = eq > 0 && name !== a ? a.slice(eq + 1) : argv[++i]
       if (v === undefined || v === '') throw new UsageError(`${name} needs a value`)
-      o[name] = v
+      if (name === '--selector') selectors.push(parseSelector(v))
+      else o[name] = v
     }
   }
   const logFormat = o['--log-format'] ?? 'text'
@@ -47,7 +50,7 @@ export function parseControllerArgs(argv: readonly string[]): ControllerArgs {
   return {
     kubeconfig: o['--kubeconfig'],
     namespace: o['--namespace'],
-    selector: o['--selector'] ? parseSelector(o['--selector']) : {},
+    selectors,
     netns: o['--netns'],
     host: o['--host'],
     listen: o['--listen'],
@@ -77,7 +80,7 @@ export async function runControllerCommand(a: ControllerArgs, err: NodeJS.Writab
     await runController({
       kubeconfig: a.kubeconfig,
       namespace: a.namespace,
-      selector: a.selector,
+      selectors: a.selectors,
       netns: a.netns,
       host: a.host,
       log,

@@ -44,6 +44,12 @@ export interface ControllerOptions {
   readonly namespace?: string
   /** Only objects with all these labels, filtered by the API server (`labelSelector`). */
   readonly selector?: Readonly<Record<string, string>>
+  /**
+   * Several label sets, any of which selects an object (each one AND, the
+   * sets OR'ed, as a Liqo gateway's), one server-side filtered list-watch
+   * each. Used instead of `selector` when given.
+   */
+  readonly selectors?: ReadonlyArray<Readonly<Record<string, string>>>
   /** The network namespace to program (name under /run/netns or a path); default the process's own. */
   readonly netns?: string
   /** This controller's `host` in `status.conditions[]`. Default: the hostname (the pod's name). */
@@ -113,7 +119,8 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
   #client?: Client
   #monitor?: Monitor
   #reconciler?: Reconciler
-  #informer?: ListWatch
+  #informers: ListWatch[] = []
+  readonly #selectors: ReadonlyArray<Readonly<Record<string, string>>>
   readonly #log: ControllerLogger
   /** Tables this controller applied and still holds: table key → ref. */
   readonly #owned = new Map<string, TableRef>()
@@ -134,6 +141,7 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
     super()
     this.#opts = opts
     this.host = opts.host ?? hostname()
+    this.#selectors = opts.selectors?.length ? opts.selectors : [opts.selector ?? {}]
     this.#log = opts.log ?? NO_LOG
   }
 
@@ -175,24 +183,24 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
         this.#schedule(`drift (${d.reason === 'overrun' ? 'notifications lost' : tables.join(', ')})`)
       },
     })
-    this.#informer = new ListWatch(this.#api, {
+    this.#informers = this.#selectors.map((sel) => new ListWatch(this.#api!, {
       namespace: o.namespace,
-      labelSelector: selectorString(o.selector) || undefined,
+      labelSelector: selectorString(sel) || undefined,
       backoffMs: o.backoffMs,
       maxBackoffMs: o.maxBackoffMs,
       onChange: (why) => this.#schedule(why),
       onError: (err, ms) => this.#log.warn('API server', { error: err.message, status: err.status, retryInMs: ms }),
       onRestart: (what, why) => this.#log.info(what === 'relist' ? 'relisting' : 'watching again', { why }),
-    })
-    this.#log.info('controller started', { server: this.#api.server, host: this.host, namespace: o.namespace ?? '(all)', selector: selectorString(o.selector), netns: o.netns })
-    this.#informer.start()
+    }))
+    this.#log.info('controller started', { server: this.#api.server, host: this.host, namespace: o.namespace ?? '(all)', selectors: this.#selectors.map((x) => selectorString(x)), netns: o.netns })
+    for (const i of this.#informers) i.start()
   }
 
   /** Stops watching, lets the reconcile in flight finish, closes the kernel sockets. */
   async stop(): Promise<void> {
     if (this.#stopped) return
     this.#stopped = true
-    this.#informer?.stop()
+    for (const i of this.#informers) i.stop()
     clearTimeout(this.#timer)
     clearTimeout(this.#retryTimer)
     await this.#running
@@ -224,10 +232,8 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
   }
 
   async #reconcileOnce(reason: string): Promise<void> {
-    const informer = this.#informer!
-    if (!informer.synced) return
-    const sel = this.#opts.selector ?? {}
-    const objects = [...informer.objects.values()].filter((o) => matchesSelector(o, sel) && !o.metadata.deletionTimestamp)
+    if (!this.#informers.every((i) => i.synced)) return
+    const objects = this.#selected()
     const fingerprint = JSON.stringify(objects.map((o) => [o.metadata.namespace, o.metadata.name, o.metadata.labels, o.spec]).sort())
     const pendingStatus = this.#retryTimer !== undefined
     if (fingerprint === this.#fingerprint && !this.#force && !pendingStatus) {
@@ -331,7 +337,7 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
           this.stats.statusWrites += w.puts
           this.stats.conflicts += w.conflicts
           // Our own write comes back as a watch event; until then the cache holds the stored copy.
-          if (w.puts && this.#informer?.objects.has(p.key)) this.#informer.objects.set(p.key, w.object)
+          if (w.puts) for (const i of this.#informers) if (i.objects.has(p.key)) i.objects.set(p.key, w.object)
         } catch (e) {
           const err = e as ApiError
           if (err.status === 404) return // deleted meanwhile
@@ -364,6 +370,17 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
     const keys = new Set(plans.map((p) => p.key))
     for (const k of this.#reported.keys()) if (!keys.has(k)) this.#reported.delete(k)
     return { writes, events, pending }
+  }
+
+  /** The objects any selector selects (the newest copy of one that several watches hold), not being deleted. */
+  #selected(): KubeObject[] {
+    const all = new Map<string, KubeObject>()
+    for (const i of this.#informers)
+      for (const [k, o] of i.objects) {
+        const had = all.get(k)
+        if (!had || Number(o.metadata.resourceVersion) > Number(had.metadata.resourceVersion)) all.set(k, o)
+      }
+    return [...all.values()].filter((o) => this.#selectors.some((sel) => matchesSelector(o, sel)) && !o.metadata.deletionTimestamp)
   }
 
   #retryIn(): number {

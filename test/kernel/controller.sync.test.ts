@@ -91,6 +91,38 @@ describe('controller: sync, update, delete, deselect', () => {
     expect(rig.tables()).toEqual(['ip tb'])
   })
 
+  it('several label sets (a Liqo gateway\'s): one filtered list-watch each, an object selected by any', async () => {
+    const CAT = 'networking.liqo.io/firewall-category'
+    const SUB = 'networking.liqo.io/firewall-subcategory'
+    const UNIQUE = 'networking.liqo.io/firewall-unique'
+    rig = await makeRig('ctl-sets', { selectors: [{ [CAT]: 'gateway', [SUB]: 'all-gateways' }, { [CAT]: 'gateway', [UNIQUE]: 'remote-1' }] }, false)
+    const { api } = rig
+    api.create(fwc('all', 'tall', [1], { [CAT]: 'gateway', [SUB]: 'all-gateways' }))
+    api.create(fwc('r1', 'tr1', [2], { [CAT]: 'gateway', [UNIQUE]: 'remote-1' }))
+    api.create(fwc('r2', 'tr2', [3], { [CAT]: 'gateway', [UNIQUE]: 'remote-2' }))
+    api.create(fwc('both', 'tboth', [4], { [CAT]: 'gateway', [SUB]: 'all-gateways', [UNIQUE]: 'remote-1' }))
+    await rig.ctl.start()
+    expect(await rig.reconciles(0)).toBe(true)
+    expect(rig.tables()).toEqual(['ip tall', 'ip tboth', 'ip tr1'])
+    expect(api.calls.filter((c) => c.verb === 'list').map((c) => c.query.labelSelector).sort()).toEqual([
+      `${CAT}=gateway,${SUB}=all-gateways`,
+      `${CAT}=gateway,${UNIQUE}=remote-1`,
+    ])
+    // Leaving one set but still in the other: kept. Leaving both: removed.
+    let n = rig.summaries.length
+    api.update('liqo', 'both', (o) => {
+      o.metadata.labels = { [CAT]: 'gateway', [UNIQUE]: 'remote-1' }
+    })
+    await until(() => rig!.summaries.length > n, 3000)
+    expect(rig.tables()).toEqual(['ip tall', 'ip tboth', 'ip tr1'])
+    n = rig.summaries.length
+    api.update('liqo', 'r1', (o) => {
+      o.metadata.labels = { [CAT]: 'gateway', [UNIQUE]: 'remote-2' }
+    })
+    expect(await rig.reconciles(n)).toBe(true)
+    expect(rig.tables()).toEqual(['ip tall', 'ip tboth'])
+  })
+
   it('watches one namespace only with --namespace', async () => {
     rig = await makeRig('ctl-ns', { namespace: 'liqo' }, false)
     rig.api.create(fwc('a', 'ta', [22], GW, 'liqo'))
