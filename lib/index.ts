@@ -97,6 +97,53 @@ export type { Inventory, ConsumerInventory, ProviderInventory, NamespaceInventor
 export { validateInventory, readInventory, InventoryError } from './policies/validate-inventory.js'
 export { GatewayAgent } from './policies/agent.js'
 export type { AgentResult } from './policies/agent.js'
+// The admission webhook, the endpoint server and the logger of `lib/controller`
+// (ControllerMetrics is not re-exported here: prom-client takes ~0.3 s to load,
+// so it is imported from the controller only when metrics are served).
+export {
+  admissionHandler,
+  reviewAdmission,
+  serveWebhook,
+  AdmissionRequestError,
+  ADMISSION_VALIDATORS,
+  ADMISSION_API_VERSION,
+  ADMISSION_BODY_MAX,
+  ADMISSION_PROBLEMS_MAX,
+} from './controller/webhook.js'
+export type {
+  AdmissionRequest,
+  AdmissionResponse,
+  AdmissionReviewReply,
+  AdmissionValidator,
+  AdmissionHandlerOptions,
+  WebhookServerOptions,
+} from './controller/webhook.js'
+export { networkPolicyProblems, networkPolicyAdmissionProblems } from './controller/netpol-check.js'
+export { serveControllerHttp, parseListen } from './controller/http.js'
+export type { ControllerHttpOptions, HttpHandle, ListenAddress, MetricsSource } from './controller/http.js'
+export { createLogger } from './controller/log.js'
+export type { Logger, LogLevel, LogFormat, LogFields, LoggerOptions } from './controller/log.js'
+// Kubernetes NetworkPolicies enforced in nftables (docs/network-policy.md).
+export { readClusterManifests, readClusterObjects, isClusterKind, NAMESPACE_NAME_LABEL } from './netpol/manifests.js'
+export { compileNetworkPolicies, NETPOL_TABLE, policyChain, ruleName, parseRuleName } from './netpol/compile.js'
+export type { CompileOptions, Direction } from './netpol/compile.js'
+export { NetworkPolicyAgent } from './netpol/agent.js'
+export type { NetworkPolicyResult, NetworkPolicyAgentOptions, ClusterKind } from './netpol/agent.js'
+export { selectorMatches } from './netpol/types.js'
+export type {
+  ClusterState,
+  NamespaceObject,
+  PodObject,
+  NodeObject,
+  NetworkPolicyObject,
+  PolicyRule,
+  PolicyPeer,
+  PolicyPort,
+  LabelSelector,
+  LabelRequirement,
+  ContainerPort,
+  K8sProtocol,
+} from './netpol/types.js'
 // The cluster controller (docs/controller.md). @kubernetes/client-node is loaded only when a controller starts.
 export { FirewallController, runController } from './controller/controller.js'
 export type { ControllerOptions, RunControllerOptions, ReconcileSummary, ControllerStats, ControllerLogger, ControllerMetricsSink } from './controller/controller.js'

@@ -14,9 +14,26 @@ import type { ListedCounter, ListedRule, ListedSet } from '../io/listing.js'
  */
 export interface ObservedTables {
   readonly rules: readonly ListedRule[]
+  /** Named sets and maps; their sizes are `elements.length` unless `setSizes` is given. */
   readonly sets: readonly ListedSet[]
   /** Named counter objects (`counter name "x"` targets); optional. */
   readonly counters?: readonly ListedCounter[]
+  /**
+   * Set sizes, when known without reading the elements (for example from the
+   * reconciler's in-memory state): then `sets` is not used for
+   * `nftkit_set_elements`, and `readTables` may list with
+   * `{ elements: false }`, which costs a fraction of a listing with the
+   * elements of large sets.
+   */
+  readonly setSizes?: readonly SetSize[]
+}
+
+/** The number of elements of one named set or map. */
+export interface SetSize {
+  readonly family: string
+  readonly table: string
+  readonly set: string
+  readonly elements: number
 }
 
 /** Options of {@link ControllerMetrics}. */
@@ -134,7 +151,7 @@ export class ControllerMetrics {
       collect,
     })
     this.setElements = new Gauge({ name: 'nftkit_set_elements', help: 'Elements in a named set or map.', labelNames: ['family', 'table', 'set'], registers, collect })
-    this.readErrors = new Counter({ name: 'nftkit_ruleset_read_errors_total', help: 'Scrapes whose read of the ruleset failed.', registers })
+    this.readErrors = new Counter({ name: 'nftkit_ruleset_read_errors_total', help: 'Scrapes whose read of the ruleset failed.', registers, collect })
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry })
   }
 
@@ -175,7 +192,8 @@ export class ControllerMetrics {
       this.counterPackets.inc(labels, c.packets)
       this.counterBytes.inc(labels, c.bytes)
     }
-    for (const s of tables.sets) this.setElements.set({ family: s.family, table: s.table, set: s.name }, s.elements.length)
+    if (tables.setSizes) for (const s of tables.setSizes) this.setElements.set({ family: s.family, table: s.table, set: s.set }, s.elements)
+    else for (const s of tables.sets) this.setElements.set({ family: s.family, table: s.table, set: s.name }, s.elements.length)
   }
 
   /** Every metric in the Prometheus text format (version 0.0.4), reading the kernel first if `readTables` was given. */

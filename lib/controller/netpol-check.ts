@@ -1,13 +1,37 @@
 /**
  * A structural check of a Kubernetes NetworkPolicy (networking.k8s.io/v1)
  * for the admission webhook: the shape the API server's own validation
- * enforces (selectors, peers, ipBlocks, ports), with field paths. It does not
- * compile the policy; see docs/webhook-and-metrics.md.
+ * enforces (selectors, peers, ipBlocks, ports), with field paths, then the
+ * NetworkPolicy compiler's reader; see docs/webhook-and-metrics.md.
  * @module
  */
 import { isIP } from 'node:net'
+import { NftValidationError } from '../kernel/errors.js'
 import { QUOTE_MAX } from '../kernel/limits.js'
 import type { Problem } from '../liqo/firewall-configuration.js'
+import { readClusterManifests } from '../netpol/manifests.js'
+
+/**
+ * What `/validate-networkpolicy` checks: first {@link networkPolicyProblems}
+ * (every structural problem at once); when there is none, the NetworkPolicy
+ * compiler's own reader (`readClusterManifests` of lib/netpol), which is
+ * stricter (label key and value syntax, unknown fields, named-port syntax,
+ * the limits on sizes) and stops at its first problem. An object the reader
+ * accepts is one `nftkit` can compile and enforce.
+ */
+export function networkPolicyAdmissionProblems(obj: unknown): Problem[] {
+  const structural = networkPolicyProblems(obj)
+  if (structural.length > 0) return structural
+  try {
+    readClusterManifests([obj])
+  } catch (e) {
+    if (!(e instanceof NftValidationError)) throw e
+    // The reader names a lone document "(document)"; the webhook's paths start at the object.
+    const path = e.path.replace(/^\(document\)\.?/, '')
+    return [{ path, message: e.reason.replace(/^Expected/, 'expected') }]
+  }
+  return []
+}
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -28,7 +52,7 @@ const SVC_NAME = /^(?=.*[a-z])[a-z0-9](?:[a-z0-9]|-(?!-))*$/
  * label selectors (matchLabels strings; matchExpressions operators and their
  * values), `policyTypes` (Ingress/Egress, no repeats), peers (at least one
  * selector or an ipBlock, an ipBlock alone), ipBlock CIDRs (and `except`
- * entries of the same family inside `cidr`), ports (protocol TCP/UDP/SCTP,
+ * entries of the same family strictly inside `cidr`), ports (protocol TCP/UDP/SCTP,
  * a port number 1-65535 or a service name, `endPort` only after a numeric
  * port and not below it).
  */
@@ -145,7 +169,7 @@ function peerProblems(v: unknown, path: string, bad: Bad): void {
       bad(p, `expected a CIDR, got ${show(e)}`)
       return
     }
-    if (inner.family !== outer.family || inner.len < outer.len || !sameNet(inner.addr, outer.addr, outer.len)) bad(p, `expected a CIDR inside ${b.cidr as string}`)
+    if (inner.family !== outer.family || inner.len <= outer.len || !sameNet(inner.addr, outer.addr, outer.len)) bad(p, `expected a CIDR strictly inside ${b.cidr as string}`)
   })
 }
 

@@ -13,7 +13,7 @@ import { type Problem, validate as validateFirewallConfiguration } from '../liqo
 import { type HttpHandle, listenOn, parseListen } from './http.js'
 import type { Logger } from './log.js'
 import { InputError } from '../sources/files.js'
-import { networkPolicyProblems } from './netpol-check.js'
+import { networkPolicyAdmissionProblems } from './netpol-check.js'
 
 /** The AdmissionReview API version served (the only one: API servers since 1.16 send it). */
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1'
@@ -75,9 +75,9 @@ export interface AdmissionValidator {
 }
 
 /** The validators of {@link admissionHandler}, by path. */
-export const VALIDATORS: Readonly<Record<string, AdmissionValidator>> = {
+export const ADMISSION_VALIDATORS: Readonly<Record<string, AdmissionValidator>> = {
   '/validate-firewallconfiguration': { group: 'networking.liqo.io', kind: 'FirewallConfiguration', problems: validateFirewallConfiguration },
-  '/validate-networkpolicy': { group: 'networking.k8s.io', kind: 'NetworkPolicy', problems: networkPolicyProblems },
+  '/validate-networkpolicy': { group: 'networking.k8s.io', kind: 'NetworkPolicy', problems: networkPolicyAdmissionProblems },
 }
 
 /** A refused HTTP request (not an admission decision): the status code and a one-line reason. */
@@ -101,7 +101,7 @@ export class AdmissionRequestError extends Error {
  * (`Invalid`) and every problem (up to {@link ADMISSION_PROBLEMS_MAX}) as
  * `path: message` in `status.message` and as `status.details.causes`.
  */
-export function review(body: unknown, validator: AdmissionValidator): AdmissionReviewReply {
+export function reviewAdmission(body: unknown, validator: AdmissionValidator): AdmissionReviewReply {
   if (!isObj(body)) throw new AdmissionRequestError(400, 'expected a JSON object (an AdmissionReview)')
   if (body.apiVersion !== ADMISSION_API_VERSION || body.kind !== 'AdmissionReview')
     throw new AdmissionRequestError(400, `expected apiVersion ${ADMISSION_API_VERSION} and kind AdmissionReview, got ${quote(body.apiVersion)} ${quote(body.kind)}`)
@@ -156,13 +156,13 @@ export interface AdmissionHandlerOptions {
   readonly maxBodyBytes?: number
   /** Logs one line per decision (debug for allowed, info for refused) and per bad request (warn). */
   readonly log?: Logger
-  /** Validators by path; default {@link VALIDATORS}. */
+  /** Validators by path; default {@link ADMISSION_VALIDATORS}. */
   readonly validators?: Readonly<Record<string, AdmissionValidator>>
 }
 
 /**
  * A request handler for a Node `http`/`https` server serving
- * {@link VALIDATORS}' paths: POST with a JSON AdmissionReview body, 200 with
+ * {@link ADMISSION_VALIDATORS}' paths: POST with a JSON AdmissionReview body, 200 with
  * the AdmissionReview reply. Bad requests get a plain-text one-line reason:
  * 405 (not POST), 415 (a Content-Type other than JSON), 413 (body over the
  * bound), 400 (not JSON, not an AdmissionReview, no uid). Other paths: `next`
@@ -170,7 +170,7 @@ export interface AdmissionHandlerOptions {
  */
 export function admissionHandler(opts: AdmissionHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse, next?: () => void) => void {
   const max = opts.maxBodyBytes ?? ADMISSION_BODY_MAX
-  const validators = opts.validators ?? VALIDATORS
+  const validators = opts.validators ?? ADMISSION_VALIDATORS
   return (req, res, next) => {
     const path = (req.url ?? '/').split('?')[0]
     const validator = Object.hasOwn(validators, path) ? validators[path] : undefined
@@ -198,10 +198,12 @@ export function admissionHandler(opts: AdmissionHandlerOptions = {}): (req: Inco
         }
         let out: AdmissionReviewReply
         try {
-          out = review(body, validator)
+          out = reviewAdmission(body, validator)
         } catch (e) {
           if (e instanceof AdmissionRequestError) return refuse(e)
-          throw e
+          // A bug in a check: the API server gets a 500 (and applies its failurePolicy); the process lives on.
+          opts.log?.error('admission check failed', { path, err: e })
+          return fail(res, new AdmissionRequestError(500, 'internal error in the admission check'))
         }
         const r = out.response
         if (r.allowed) opts.log?.debug('admission allowed', { path, uid: r.uid })

@@ -115,6 +115,8 @@ function lis(xs: readonly number[]): Set<number> {
 export function plan(desired: readonly Desired[], observed: Listing): Operation[] {
   // Deletions first, rules before what they may refer to (chains, sets, counters).
   const ruleDels: Operation[] = []
+  /** Chain flushes and element deletes: after rule deletes, before any chain is deleted. */
+  const flushes: Operation[] = []
   const dels: Operation[] = []
   const lateDels: Operation[] = []
   const adds: Operation[] = []
@@ -145,15 +147,17 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     const recreate = new Set<string>()
     for (const oc of oChains) {
       const dc = d.chains.find((c) => c.name === oc.name)
+      // Every flush before any chain delete (a doomed chain may jump to another
+      // doomed chain), and element deletes too (a verdict map may go to one).
       if (!dc) {
-        dels.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
+        flushes.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
         dels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
         continue
       }
       const base = (c: typeof dc) => ({ hook: c.hook, type: c.hook ? (c.type ?? 'filter') : undefined, priority: c.hook ? c.priority : undefined, devices: c.devices ?? [] })
       if (!same(base(dc), { ...base(oc as typeof dc), devices: oc.devices ?? [] })) {
         recreate.add(oc.name)
-        dels.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
+        flushes.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
         dels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
       }
     }
@@ -185,7 +189,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       const wantKeys = new Set(want.map(key))
       const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
       const fresh = want.filter((e) => !have.has(key(e)))
-      if (gone.length) dels.push({ verb: 'delete', object: elementsObject(family, table, ds.name, gone.map(plain)) })
+      if (gone.length) flushes.push({ verb: 'delete', object: elementsObject(family, table, ds.name, gone.map(plain)) })
       if (fresh.length) adds.push({ verb: 'add', object: elementsObject(family, table, ds.name, fresh) })
     }
 
@@ -206,7 +210,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       planRules(family, table, dc.name, want, have, ruleDels, adds, stale)
     }
   }
-  return [...ruleDels, ...dels, ...lateDels, ...adds]
+  return [...ruleDels, ...flushes, ...dels, ...lateDels, ...adds]
 }
 
 /** A declared set as the object of an add (family and table filled in, no handle). */
