@@ -96,8 +96,9 @@ ${NETNS}
   --host NAME            this agent's host in status.conditions[] (default: the hostname, the pod's name)
   --listen ADDR:PORT     serve /healthz, /readyz (after the first successful reconcile) and /metrics
   --log-format json|text JSON lines or text (default text), on stderr; one line per reconcile that changed something
-  --networkpolicies      also enforce NetworkPolicies (not available yet in this build)
-  --node NAME            with --networkpolicies: the node whose pods to protect`,
+  --networkpolicies      also enforce the cluster's NetworkPolicies (Namespaces, Pods, NetworkPolicies watched
+                         cluster-wide; one table, nftkit-netpol; see docs/network-policy.md)
+  --node NAME            with --networkpolicies: protect this node's pods only (default: every pod)`,
   },
   policies: {
     synopsis: 'nftkit policies INVENTORY [provider-protection|consumer-protection|network-policies]...',

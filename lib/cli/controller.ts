@@ -67,7 +67,6 @@ export function parseControllerArgs(argv: readonly string[]): ControllerArgs {
  * without insecure-skip-tls-verify, no CAP_NET_ADMIN, the listen address taken).
  */
 export async function runControllerCommand(a: ControllerArgs, err: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
-  if (a.networkpolicies) throw new UsageError('--networkpolicies is not available yet: the NetworkPolicy compiler (lib/netpol) has not landed in this build')
   const { createLogger } = await import('../controller/log.js')
   const { runController } = await import('../controller/controller.js')
   const log = createLogger(a.logFormat, err)
@@ -81,6 +80,7 @@ export async function runControllerCommand(a: ControllerArgs, err: NodeJS.Writab
       kubeconfig: a.kubeconfig,
       namespace: a.namespace,
       selectors: a.selectors,
+      networkPolicies: a.networkpolicies ? { node: a.node } : undefined,
       netns: a.netns,
       host: a.host,
       log,

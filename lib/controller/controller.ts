@@ -18,21 +18,12 @@ import { matchesSelector } from '../liqo/firewall-configuration.js'
 import { type ObjectPlan, planObjects, type Refusal, refKey, type TableRef } from './desired.js'
 import { eventFor } from './events.js'
 import { ListWatch } from './informer.js'
-import { type ApiError, connectKube, type KubeApi, type KubeObject } from './kube.js'
+import { type ApiError, connectKube, fwcSource, type KubeApi, type KubeObject } from './kube.js'
 import { conditionsOf, writeStatus } from './status.js'
+import { NetworkPolicyEnforcer } from './netpol.js'
+import type { ControllerLogger, ControllerMetricsSink } from './types.js'
 
-/** What the controller logs through (the `Logger` of `createLogger` fits). */
-export interface ControllerLogger {
-  info(msg: string, fields?: Readonly<Record<string, unknown>>): void
-  warn(msg: string, fields?: Readonly<Record<string, unknown>>): void
-  error(msg: string, fields?: Readonly<Record<string, unknown>>): void
-}
-
-/** What the controller reports metrics to (`ControllerMetrics` fits). */
-export interface ControllerMetricsSink {
-  recordReconcile(seconds: number, outcome: 'ok' | 'error', reason?: string): void
-  setGeneration(n: number): void
-}
+export type { ControllerLogger, ControllerMetricsSink }
 
 /** Options of {@link FirewallController}. */
 export interface ControllerOptions {
@@ -61,6 +52,11 @@ export interface ControllerOptions {
   readonly maxBackoffMs?: number
   /** The clock for `lastTransitionTime` and Events (tests). */
   readonly now?: () => Date
+  /**
+   * Also enforce the cluster's NetworkPolicies (Namespaces, Pods and
+   * NetworkPolicies watched cluster-wide; `node`: protect that node's pods only).
+   */
+  readonly networkPolicies?: { readonly node?: string }
 }
 
 /** What one reconcile did (the `reconcile` event). */
@@ -120,6 +116,7 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
   #monitor?: Monitor
   #reconciler?: Reconciler
   #informers: ListWatch[] = []
+  #netpol?: NetworkPolicyEnforcer
   readonly #selectors: ReadonlyArray<Readonly<Record<string, string>>>
   readonly #log: ControllerLogger
   /** Tables this controller applied and still holds: table key → ref. */
@@ -183,9 +180,7 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
         this.#schedule(`drift (${d.reason === 'overrun' ? 'notifications lost' : tables.join(', ')})`)
       },
     })
-    this.#informers = this.#selectors.map((sel) => new ListWatch(this.#api!, {
-      namespace: o.namespace,
-      labelSelector: selectorString(sel) || undefined,
+    this.#informers = this.#selectors.map((sel) => new ListWatch(fwcSource(this.#api!, { namespace: o.namespace, labelSelector: selectorString(sel) || undefined }), {
       backoffMs: o.backoffMs,
       maxBackoffMs: o.maxBackoffMs,
       onChange: (why) => this.#schedule(why),
@@ -194,6 +189,10 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
     }))
     this.#log.info('controller started', { server: this.#api.server, host: this.host, namespace: o.namespace ?? '(all)', selectors: this.#selectors.map((x) => selectorString(x)), netns: o.netns })
     for (const i of this.#informers) i.start()
+    if (o.networkPolicies) {
+      this.#netpol = new NetworkPolicyEnforcer(this.#api, { netns: o.netns, node: o.networkPolicies.node, monitor: this.#monitor, log: this.#log, backoffMs: o.backoffMs, maxBackoffMs: o.maxBackoffMs })
+      this.#netpol.start()
+    }
   }
 
   /** Stops watching, lets the reconcile in flight finish, closes the kernel sockets. */
@@ -201,6 +200,7 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
     if (this.#stopped) return
     this.#stopped = true
     for (const i of this.#informers) i.stop()
+    this.#netpol?.stop()
     clearTimeout(this.#timer)
     clearTimeout(this.#retryTimer)
     await this.#running

@@ -8,13 +8,10 @@
  * loop never stops until told to.
  * @module
  */
-import { ApiError, type KubeApi, type KubeObject, type WatchEvent } from './kube.js'
+import { ApiError, type KubeObject, type WatchEvent, type WatchSource } from './kube.js'
 
 /** Options of {@link ListWatch}. */
 export interface ListWatchOptions {
-  readonly namespace?: string
-  /** Server-side label selector (`k=v,k2=v2`). */
-  readonly labelSelector?: string
   /** First pause after an error, in milliseconds. Default 250. */
   readonly backoffMs?: number
   /** The longest pause, in milliseconds. Default 30 000. */
@@ -31,7 +28,7 @@ const objKey = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.na
 
 /** A list-watch loop with its cache. */
 export class ListWatch {
-  readonly #api: KubeApi
+  readonly #source: WatchSource
   readonly #opts: ListWatchOptions
   /** The cache: namespace/name → object. */
   readonly objects = new Map<string, KubeObject>()
@@ -44,8 +41,8 @@ export class ListWatch {
   /** Counts for tests and logs. */
   readonly stats = { lists: 0, watches: 0, errors: 0, events: 0 }
 
-  constructor(api: KubeApi, opts: ListWatchOptions) {
-    this.#api = api
+  constructor(source: WatchSource, opts: ListWatchOptions) {
+    this.#source = source
     this.#opts = opts
   }
 
@@ -73,7 +70,7 @@ export class ListWatch {
     this.stats.lists++
     let r: { items: KubeObject[]; resourceVersion: string }
     try {
-      r = await this.#api.list({ namespace: this.#opts.namespace, labelSelector: this.#opts.labelSelector })
+      r = await this.#source.list()
     } catch (e) {
       this.#retry(e, () => this.#list(why))
       return
@@ -133,7 +130,7 @@ export class ListWatch {
     }
     let stop: (() => void) | undefined
     try {
-      stop = await this.#api.watch({ namespace: this.#opts.namespace, labelSelector: this.#opts.labelSelector, resourceVersion: this.#rv }, onEvent, onDone)
+      stop = await this.#source.watch(this.#rv, onEvent, onDone)
     } catch (e) {
       onDone(e instanceof ApiError ? e : new ApiError(0, String(e)))
       return

@@ -45,6 +45,29 @@ export class ApiError extends Error {
   }
 }
 
+/** One list-watchable collection: what {@link ListWatch} runs on. */
+export interface WatchSource {
+  /** Lists the collection (items carry apiVersion and kind, which a real list omits). */
+  list(): Promise<{ items: KubeObject[]; resourceVersion: string }>
+  /** Watches from `resourceVersion`; see {@link KubeApi.watch}. */
+  watch(resourceVersion: string, onEvent: (e: WatchEvent) => void, onDone: (err?: ApiError) => void): Promise<() => void>
+}
+
+/** The cluster-wide collections `--networkpolicies` watches. */
+export const CLUSTER_RESOURCES = {
+  namespaces: { path: '/api/v1/namespaces', apiVersion: 'v1', kind: 'Namespace' },
+  pods: { path: '/api/v1/pods', apiVersion: 'v1', kind: 'Pod' },
+  networkpolicies: { path: '/apis/networking.k8s.io/v1/networkpolicies', apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
+} as const
+
+/** The FirewallConfigurations a selector selects, as a {@link WatchSource}. */
+export function fwcSource(api: KubeApi, opts: { namespace?: string; labelSelector?: string }): WatchSource {
+  return {
+    list: () => api.list(opts),
+    watch: (resourceVersion, onEvent, onDone) => api.watch({ ...opts, resourceVersion }, onEvent, onDone),
+  }
+}
+
 /** What the controller asks of the API server (implemented over @kubernetes/client-node; tests may supply their own). */
 export interface KubeApi {
   /** The server's address (for logs). */
@@ -67,6 +90,8 @@ export interface KubeApi {
   replaceStatus(obj: KubeObject): Promise<KubeObject>
   /** Creates a core/v1 Event. */
   createEvent(namespace: string, event: object): Promise<void>
+  /** One of the cluster-wide collections of `--networkpolicies`, all namespaces. */
+  source(resource: keyof typeof CLUSTER_RESOURCES): WatchSource
 }
 
 /** Where the controller finds its API server. */
@@ -110,7 +135,8 @@ export async function connectKube(opts: KubeConnectOptions = {}): Promise<KubeAp
         const r = (namespace
           ? await custom.listNamespacedCustomObject({ group, version, plural, namespace, labelSelector })
           : await custom.listClusterCustomObject({ group, version, plural, labelSelector })) as { items: KubeObject[]; metadata: { resourceVersion: string } }
-        return { items: r.items ?? [], resourceVersion: r.metadata?.resourceVersion ?? '' }
+        // List items come without apiVersion and kind.
+        return { items: (r.items ?? []).map((o) => ({ apiVersion: `${group}/${version}`, kind: FWC_RESOURCE.kind, ...o })), resourceVersion: r.metadata?.resourceVersion ?? '' }
       }),
     async watch({ namespace, labelSelector, resourceVersion }, onEvent, onDone) {
       const path = `/apis/${group}/${version}${namespace ? `/namespaces/${namespace}` : ''}/${plural}`
@@ -132,6 +158,32 @@ export async function connectKube(opts: KubeConnectOptions = {}): Promise<KubeAp
       wrap(async () => {
         await core.createNamespacedEvent({ namespace, body: event as never })
       }),
+    source(resource) {
+      const { path, apiVersion, kind } = CLUSTER_RESOURCES[resource]
+      const networking = kc.makeApiClient(k8s.NetworkingV1Api)
+      return {
+        list: () =>
+          wrap(async () => {
+            const r = (resource === 'namespaces'
+              ? await core.listNamespace()
+              : resource === 'pods'
+                ? await core.listPodForAllNamespaces()
+                : await networking.listNetworkPolicyForAllNamespaces()) as unknown as { items: KubeObject[]; metadata?: { resourceVersion?: string } }
+            // The typed client turns objects into class instances with Date fields: back to plain JSON.
+            const items = (JSON.parse(JSON.stringify(r.items ?? [])) as KubeObject[]).map((o) => ({ apiVersion, kind, ...o }))
+            return { items, resourceVersion: r.metadata?.resourceVersion ?? '' }
+          }),
+        async watch(resourceVersion, onEvent, onDone) {
+          const ac = await watcher.watch(
+            path,
+            { resourceVersion, allowWatchBookmarks: true },
+            (type: string, object: WatchEvent['object']) => onEvent({ type: type as WatchEvent['type'], object }),
+            (err: unknown) => onDone(err ? toApiError(err) : undefined),
+          )
+          return () => ac.abort()
+        },
+      }
+    },
   }
 }
 

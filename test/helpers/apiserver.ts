@@ -63,7 +63,17 @@ export interface Call {
   readonly status: number
 }
 
+/** The kinds the stand-in serves besides FirewallConfigurations (for --networkpolicies). */
+const KINDS: Readonly<Record<string, { plural: string; apiVersion: string; namespaced: boolean }>> = {
+  FirewallConfiguration: { plural: PLURAL, apiVersion: `${GROUP}/${VERSION}`, namespaced: true },
+  Namespace: { plural: 'namespaces', apiVersion: 'v1', namespaced: false },
+  Pod: { plural: 'pods', apiVersion: 'v1', namespaced: true },
+  NetworkPolicy: { plural: 'networkpolicies', apiVersion: 'networking.k8s.io/v1', namespaced: true },
+}
+const kindOfPlural = (plural: string) => Object.entries(KINDS).find(([, k]) => k.plural === plural)?.[0]
+
 interface Change {
+  readonly plural: string
   readonly rv: number
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'
   readonly object: KubeObject
@@ -71,6 +81,7 @@ interface Change {
 }
 
 interface WatchStream {
+  readonly plural: string
   readonly res: ServerResponse
   readonly ns?: string
   readonly selector: Selector
@@ -95,12 +106,15 @@ export function parseSelector(s: string | undefined): Selector {
   return (l) => reqs.every((q) => q(l))
 }
 
-const key = (ns: string, name: string) => `${ns}/${name}`
+const key = (ns: string, name: string) => (ns ? `${ns}/${name}` : name)
 const clone = <T>(v: T): T => structuredClone(v)
 
 /** What the tests drive. */
 export class ApiServer {
+  /** FirewallConfigurations by `namespace/name`. */
   readonly objects = new Map<string, KubeObject>()
+  /** The other kinds: plural → `namespace/name` (or `name`) → object. */
+  readonly others = new Map<string, Map<string, KubeObject>>()
   readonly events: KubeObject[] = []
   readonly calls: Call[] = []
   /** When each resourceVersion's watch event was written to the streams (performance.now()). */
@@ -169,15 +183,17 @@ export class ApiServer {
   /** Creates an object (ADDED). */
   create(obj: KubeObject): KubeObject {
     const o = clone(obj)
-    const ns = o.metadata.namespace ?? 'default'
-    if (this.objects.has(key(ns, o.metadata.name))) throw new Error(`exists: ${ns}/${o.metadata.name}`)
-    o.metadata = { ...o.metadata, namespace: ns, uid: `uid-${++this.#uid}`, generation: 1, creationTimestamp: new Date().toISOString() }
+    const k = KINDS[o.kind]
+    if (!k) throw new Error(`the stand-in does not serve kind ${o.kind}`)
+    const ns = k.namespaced ? (o.metadata.namespace ?? 'default') : ''
+    if (this.#store(k.plural).has(key(ns, o.metadata.name))) throw new Error(`exists: ${ns}/${o.metadata.name}`)
+    o.metadata = { ...o.metadata, ...(ns ? { namespace: ns } : {}), uid: `uid-${++this.#uid}`, generation: 1, creationTimestamp: new Date().toISOString() }
     return this.#commit('ADDED', o)
   }
 
   /** Replaces spec and labels of an object (MODIFIED; generation moves when the spec changes). */
-  update(ns: string, name: string, change: (o: KubeObject) => void): KubeObject {
-    const old = this.objects.get(key(ns, name))
+  update(ns: string, name: string, change: (o: KubeObject) => void, plural: string = PLURAL): KubeObject {
+    const old = this.#store(plural).get(key(ns, name))
     if (!old) throw new Error(`not found: ${ns}/${name}`)
     const o = clone(old)
     change(o)
@@ -186,8 +202,8 @@ export class ApiServer {
   }
 
   /** Deletes an object (DELETED). */
-  delete(ns: string, name: string): void {
-    const old = this.objects.get(key(ns, name))
+  delete(ns: string, name: string, plural: string = PLURAL): void {
+    const old = this.#store(plural).get(key(ns, name))
     if (!old) throw new Error(`not found: ${ns}/${name}`)
     this.#commit('DELETED', clone(old), old)
   }
@@ -251,13 +267,21 @@ export class ApiServer {
     return this.#watches.size
   }
 
+  #store(plural: string): Map<string, KubeObject> {
+    if (plural === PLURAL) return this.objects
+    let m = this.others.get(plural)
+    if (!m) this.others.set(plural, (m = new Map()))
+    return m
+  }
+
   #commit(type: Change['type'], o: KubeObject, old?: KubeObject): KubeObject {
     const rv = ++this.#rv
     o.metadata.resourceVersion = String(rv)
-    const k = key(o.metadata.namespace ?? 'default', o.metadata.name)
-    if (type === 'DELETED') this.objects.delete(k)
-    else this.objects.set(k, o)
-    const change: Change = { rv, type, object: clone(o), old: old && clone(old) }
+    const plural = KINDS[o.kind].plural
+    const k = key(o.metadata.namespace ?? '', o.metadata.name)
+    if (type === 'DELETED') this.#store(plural).delete(k)
+    else this.#store(plural).set(k, o)
+    const change: Change = { plural, rv, type, object: clone(o), old: old && clone(old) }
     this.#history.push(change)
     for (const w of this.#watches) this.#send(w, change)
     this.emittedAt.set(rv, performance.now())
@@ -266,6 +290,7 @@ export class ApiServer {
 
   /** Writes one change to one watch if it concerns it: label transitions become ADDED/DELETED. */
   #send(w: WatchStream, c: Change): void {
+    if (w.plural !== c.plural) return
     const ns = c.object.metadata.namespace
     if (w.ns !== undefined && w.ns !== ns) return
     const now = c.type !== 'DELETED' && w.selector(c.object.metadata.labels)
@@ -281,7 +306,9 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://x')
     const query = Object.fromEntries(url.searchParams)
     const p = url.pathname
-    const collection = new RegExp(`^/apis/${GROUP}/${VERSION}(?:/namespaces/([^/]+))?/${PLURAL}$`).exec(p)
+    // A collection: [path, namespace?, plural] of any served kind (FirewallConfigurations, Namespaces, Pods, NetworkPolicies).
+    const c = /^\/(?:api\/v1|apis\/[^/]+\/[^/]+)(?:\/namespaces\/([^/]+))?\/([a-z]+)$/.exec(p)
+    const collection = c && kindOfPlural(c[2]) && (c[2] !== 'namespaces' || c[1] === undefined) ? c : null
     const item = new RegExp(`^/apis/${GROUP}/${VERSION}/namespaces/([^/]+)/${PLURAL}/([^/]+)(/status)?$`).exec(p)
     const events = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(p)
     let verb: Call['verb'] = 'other'
@@ -308,9 +335,14 @@ export class ApiServer {
     req.on('end', () => {
       if (verb === 'list') {
         const sel = parseSelector(query.labelSelector)
-        const items = [...this.objects.values()].filter((o) => (collection![1] === undefined || o.metadata.namespace === collection![1]) && sel(o.metadata.labels))
-        send(200, { apiVersion: `${GROUP}/${VERSION}`, kind: 'FirewallConfigurationList', metadata: { resourceVersion: String(this.#rv) }, items })
-      } else if (verb === 'watch') this.#watch(res, collection![1], query, record)
+        const plural = collection![2]
+        const kind = kindOfPlural(plural)!
+        // As a real API server: list items carry no apiVersion and kind.
+        const items = [...this.#store(plural).values()]
+          .filter((o) => (collection![1] === undefined || o.metadata.namespace === collection![1]) && sel(o.metadata.labels))
+          .map(({ apiVersion: _a, kind: _k, ...rest }) => rest)
+        send(200, { apiVersion: KINDS[kind].apiVersion, kind: `${kind}List`, metadata: { resourceVersion: String(this.#rv) }, items })
+      } else if (verb === 'watch') this.#watch(res, collection![2], collection![1], query, record)
       else if (verb === 'get') {
         const o = this.objects.get(key(item![1], item![2]))
         if (o) send(200, o)
@@ -347,14 +379,14 @@ export class ApiServer {
     })
   }
 
-  #watch(res: ServerResponse, ns: string | undefined, query: Record<string, string>, record: (s: number) => void): void {
+  #watch(res: ServerResponse, plural: string, ns: string | undefined, query: Record<string, string>, record: (s: number) => void): void {
     record(200)
-    const w: WatchStream = { res, ns, selector: parseSelector(query.labelSelector) }
+    const w: WatchStream = { plural, res, ns, selector: parseSelector(query.labelSelector) }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' })
     const from = query.resourceVersion === undefined || query.resourceVersion === '' || query.resourceVersion === '0' ? undefined : Number(query.resourceVersion)
     if (from === undefined) {
       // "Any version": the current state as ADDED events, then changes.
-      for (const o of this.objects.values()) if ((ns === undefined || o.metadata.namespace === ns) && w.selector(o.metadata.labels)) res.write(`${JSON.stringify({ type: 'ADDED', object: o })}\n`)
+      for (const o of this.#store(plural).values()) if ((ns === undefined || o.metadata.namespace === ns) && w.selector(o.metadata.labels)) res.write(`${JSON.stringify({ type: 'ADDED', object: o })}\n`)
     } else if (from < this.#compacted) {
       res.end(`${JSON.stringify({ type: 'ERROR', object: gone() })}\n`)
       return
