@@ -72,7 +72,7 @@ export { reconcile, reconcileSync } from './reconcile/apply.js'
 export { Reconciler } from './reconcile/reconciler.js'
 export type { SetDelta, SetDeltaRef } from './reconcile/delta.js'
 export type { ReconcileResult } from './reconcile/apply.js'
-export type { ReconcilerOptions, Drift } from './reconcile/reconciler.js'
+export type { ReconcilerOptions, ReconcileOptions, Drift } from './reconcile/reconciler.js'
 export type { RetryOptions } from './reconcile/retry.js'
 export { nextStatus, ruleCounters } from './liqo/status.js'
 export type { Condition, RuleCounters, FirewallConfigurationStatus } from './liqo/status.js'
@@ -173,3 +173,8 @@ export type {
   NodeRuleAction,
   NodeRuleCounters,
 } from './netpol/node-policy.js'
+// The cluster controller (docs/controller.md). @kubernetes/client-node is loaded only when a controller starts.
+export { FirewallController, runController } from './controller/controller.js'
+export type { ControllerOptions, RunControllerOptions, ReconcileSummary, ControllerStats, ControllerLogger, ControllerMetricsSink } from './controller/controller.js'
+export { connectKube, ApiError } from './controller/kube.js'
+export type { KubeApi, KubeObject, WatchEvent, KubeConnectOptions } from './controller/kube.js'

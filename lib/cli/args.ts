@@ -73,6 +73,33 @@ SIGTERM. The manifest is deploy/webhook.yaml; see docs/webhook-and-metrics.md.
   --listen ADDR:PORT     default :8443 (every address); [::1]:8443 for IPv6
   --log-format json|text JSON lines or text (default text), on stderr`,
   },
+  controller: {
+    synopsis:
+      'nftkit controller [--kubeconfig FILE] [--namespace NS] [--selector k=v,...] [--netns NAME|PATH] [--host NAME]\n                    [--listen ADDR:PORT] [--log-format json|text] [--networkpolicies [--node NAME]]',
+    summary: 'apply the cluster\'s Liqo FirewallConfigurations and report their status (runs until stopped)',
+    help: `Watches networking.liqo.io/v1beta1 FirewallConfigurations (all namespaces or one, filtered by the API
+server with the label selector) and on every change makes the kernel hold the tables of all selected
+objects in one batch (unchanged rules keep handles and counters); a deleted or no longer selected
+object's table is removed. Writes status.conditions[] (one entry per host, type Applied, True/False)
+and reports failures (every problem with its field path, or the kernel's refusal) as Kubernetes
+Events. Repairs changes others make to its tables. Watch errors retry with capped backoff, 410 Gone
+relists; while the API server is unreachable the kernel is left as it is. Stops on SIGINT or SIGTERM
+after the reconcile in flight. See docs/controller.md.
+
+  --kubeconfig FILE      default: in-cluster service account, then KUBECONFIG, then ~/.kube/config.
+                         A plain http:// server is refused unless the kubeconfig sets
+                         insecure-skip-tls-verify: true
+  --namespace NS         only this namespace (default: all)
+  --selector k=v,...     only objects with all these labels, filtered by the API server; repeat it for
+                         several label sets, any of which selects an object (a Liqo gateway's four sets)
+${NETNS}
+  --host NAME            this agent's host in status.conditions[] (default: the hostname, the pod's name)
+  --listen ADDR:PORT     serve /healthz, /readyz (after the first successful reconcile) and /metrics
+  --log-format json|text JSON lines or text (default text), on stderr; one line per reconcile that changed something
+  --networkpolicies      also enforce the cluster's NetworkPolicies (Namespaces, Pods, NetworkPolicies watched
+                         cluster-wide; one table, nftkit-netpol; see docs/network-policy.md)
+  --node NAME            with --networkpolicies: protect this node's pods only (default: every pod)`,
+  },
   policies: {
     synopsis: 'nftkit policies INVENTORY [provider-protection|consumer-protection|network-policies]...',
     summary: 'print the generated policy objects of an inventory as YAML',

@@ -15,6 +15,7 @@ import { InputError } from '../sources/files.js'
 import { commandHelp, parseArgs, USAGE, UsageError } from './args.js'
 import { packageVersion } from '../io/version.js'
 import { parseWebhookArgs, runWebhook } from './webhook.js'
+import { parseControllerArgs, runControllerCommand } from './controller.js'
 import { apply, list, planText, policiesYaml, remove, render, status, statusText, watch } from './commands.js'
 
 export { apply, list, planText, policiesYaml, remove, render, status, watch } from './commands.js'
@@ -76,6 +77,7 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
         return 0
       case 'watch':
       case 'webhook':
+      case 'controller':
         throw new UsageError(`${a.cmd} runs until it is stopped: call run(), not main()`)
       case '-V':
       case '--version':
@@ -135,6 +137,7 @@ function describeInternal(e: unknown): string {
  */
 export async function run(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
   if (argv[0] === 'webhook') return webhook(argv.slice(1), out, err)
+  if (argv[0] === 'controller') return controller(argv.slice(1), out, err)
   let a: ReturnType<typeof parseArgs>
   try {
     a = parseArgs(argv)
@@ -165,6 +168,23 @@ async function webhook(argv: string[], out: NodeJS.WritableStream, err: NodeJS.W
     const a = parseWebhookArgs(argv)
     if (a.help) return help('webhook', out)
     await runWebhook(a, err, ac.signal)
+    return 0
+  } catch (e) {
+    return report(e, err)
+  } finally {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, stop)
+  }
+}
+
+/** `nftkit controller` (its own options: lib/cli/controller.ts). */
+async function controller(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const ac = new AbortController()
+  const stop = () => ac.abort()
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, stop)
+  try {
+    const a = parseControllerArgs(argv)
+    if (a.help) return help('controller', out)
+    await runControllerCommand(a, err, ac.signal)
     return 0
   } catch (e) {
     return report(e, err)

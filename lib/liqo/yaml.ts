@@ -124,9 +124,10 @@ export function readDocuments(text: string, file?: string): { documents: Documen
 export function pathSegments(path: string): Array<string | number> {
   const out: Array<string | number> = []
   const re = /\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y
-  let m: RegExpExecArray | null
   re.lastIndex = 0
-  while (re.lastIndex < path.length && (m = re.exec(path)) !== null) {
+  while (re.lastIndex < path.length) {
+    const m = re.exec(path)
+    if (m === null) break
     if (m[1] !== undefined) out.push(m[1])
     else if (m[2] !== undefined) out.push(Number(m[2]))
     else out.push(JSON.parse(m[3]) as string)

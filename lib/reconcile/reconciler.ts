@@ -45,6 +45,17 @@ export interface ReconcilerOptions {
   readonly onDrift?: (drift: Drift) => void
 }
 
+/** Options of one {@link Reconciler.reconcileSync}. */
+export interface ReconcileOptions extends RetryOptions {
+  /**
+   * Tables that are no longer declared and go in the same batch, if the
+   * kernel holds them (a table that is also in `desired` is kept): how a
+   * controller removes exactly the table of a deleted object while making the
+   * others match, atomically.
+   */
+  readonly remove?: ReadonlyArray<{ readonly family: Family; readonly name: string }>
+}
+
 /**
  * A long-lived reconciler for one connection: it keeps the state it committed
  * in memory, so the common case of a controller loop (set elements changing:
@@ -109,16 +120,22 @@ export class Reconciler {
     this.#detach?.()
   }
 
-  /** Makes the kernel hold `desired`, planned from the in-memory state; see `reconcileSync`. */
-  reconcileSync(desired: readonly Desired[], opts: RetryOptions = {}): ReconcileResult {
+  /**
+   * Makes the kernel hold `desired`, planned from the in-memory state, and
+   * deletes the tables of `opts.remove` in the same batch; see `reconcileSync`.
+   */
+  reconcileSync(desired: readonly Desired[], opts: ReconcileOptions = {}): ReconcileResult {
     const tables = new Set(desired.map((d) => tableKey(d.table.family, d.table.name)))
+    const gone = (opts.remove ?? []).filter((t) => !tables.has(tableKey(t.family, t.name)))
     // Foreign changes to a table that was not ours were not tracked: read it.
-    for (const t of tables) if (!this.#tables.has(t)) this.invalidate()
+    for (const t of [...tables, ...gone.map((g) => tableKey(g.family, g.name))]) if (!this.#tables.has(t)) this.invalidate()
     this.#tables = tables
     const retry = new Retry(opts)
     for (let attempt = 0; ; attempt++) {
       const observed = this.#current()
       const ops = plan(desired, observed)
+      for (const g of gone)
+        if (observed.tables.some((t) => t.family === g.family && t.name === g.name)) ops.push({ verb: 'delete', object: { kind: 'table', family: g.family, name: g.name } })
       if (ops.length === 0) {
         this.#state = observed
         return { operations: [], messages: 0, genId: observed.genId, retries: attempt }
