@@ -66,6 +66,8 @@ export interface ClusterTweaks {
   readonly namespaceLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>
   readonly podLabels?: Readonly<Record<PodKey, Readonly<Record<string, string>>>>
   readonly podIPs?: Readonly<Record<PodKey, readonly string[]>>
+  /** A second container per pod declaring these ports (e.g. one name on different numbers per pod). */
+  readonly extraPorts?: Readonly<Record<PodKey, readonly ContainerPort[]>>
   /** Use IPv4 only (no IPv6 address on any pod). */
   readonly ipv4Only?: boolean
 }
@@ -97,6 +99,7 @@ export function clusterManifests(t: ClusterTweaks = {}): Manifest[] {
             image: 'agnhost',
             ports: containerPorts().map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol })),
           },
+          ...(t.extraPorts?.[key] ? [{ name: 'sidecar', image: 'agnhost', ports: t.extraPorts[key].map((p) => ({ ...p })) }] : []),
         ],
       },
       status: { podIP: ips[0], podIPs: ips.map((ip) => ({ ip })) },
