@@ -11,9 +11,11 @@ import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { NetpolBed } from '../testbed/netpol/bed.js'
+import { listNamespaces } from '../testbed/exec.js'
+import { NetpolBed, parseTarget } from '../testbed/netpol/bed.js'
+import type { ProbeResult } from '../testbed/probe.js'
 import { CASES } from '../testbed/netpol/cases.js'
-import { clusterManifests, toClusterState } from '../testbed/netpol/cluster.js'
+import { clusterManifests, POD_KEYS, podIPv4, toClusterState } from '../testbed/netpol/cluster.js'
 import { checkMatrix, expected, mismatchLines, truthTables } from '../testbed/netpol/compare.js'
 import { declared, Enforcer, loaded, TABLE } from '../testbed/netpol/enforce.js'
 
@@ -45,12 +47,43 @@ afterAll(async () => {
 })
 
 describe('NetworkPolicy conformance (datapath, oracle-checked)', () => {
-  it('the testbed: no policy table, every probe open', async () => {
+  it('the testbed: a node and nine pods named nftkit-t-npc-PID-RAND-*, no policy table, every probe open', async () => {
+    expect(bed.namespaces().sort()).toEqual([bed.node, ...POD_KEYS.map((k) => bed.netnsOf(k))].sort())
+    for (const n of bed.namespaces()) expect(n).toMatch(new RegExp(`^nftkit-t-npc-${process.pid}-[0-9a-f]{6}-(node|[xyz]-[abc])$`))
+    expect(await listNamespaces()).toEqual(expect.arrayContaining(bed.namespaces()))
     const state = toClusterState(clusterManifests())
     const check = await checkMatrix(bed, state)
     expect(check.results.length).toBe(9 * 8 * 2 * 3 * 2)
     expect(check.results.every((r) => expected(state, r))).toBe(true)
     expect(mismatchLines(check.mismatches)).toBe('')
+  })
+
+  it('the probes see a hand-written table: drop to namespace x (both families) and SCTP to y/b over IPv4, nothing else', async () => {
+    await bed.nft(
+      [
+        'table inet handmade {',
+        '  chain fwd {',
+        '    type filter hook forward priority 0; policy accept;',
+        '    ct state established,related accept',
+        '    ip daddr 10.10.1.0/24 drop',
+        '    ip6 daddr fd00:10:10:1::/64 drop',
+        `    ip daddr ${podIPv4('y/b')} meta l4proto sctp drop`,
+        '  }',
+        '}',
+      ].join('\n'),
+    )
+    try {
+      const results = await bed.matrix()
+      const blocked = (r: ProbeResult) => {
+        const { pod, family } = parseTarget(r.to)
+        return pod.startsWith('x/') || (pod === 'y/b' && family === 4 && r.proto === 'sctp')
+      }
+      expect(results.filter((r) => (r.outcome === 'open') === blocked(r)).map((r) => `${r.from} -> ${r.to} ${r.proto}/${r.port} ${r.outcome}`)).toEqual([])
+      // to x: 3 pods × 8 sources × 2 ports × 3 protocols × 2 families; SCTP to y/b over IPv4: 8 sources × 2 ports
+      expect(results.filter((r) => r.outcome !== 'open').length).toBe(3 * 8 * 12 + 8 * 2)
+    } finally {
+      await bed.nftCmd('delete', 'table', 'inet', 'handmade')
+    }
   })
 
   for (const c of CASES) {

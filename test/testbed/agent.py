@@ -231,14 +231,36 @@ def match_icmp(data, sender, ip, seq):
     return {'type': kind, 'code': code, 'from': sender}
 
 
+# Every probe leaves from its own source port, counting up from a per-agent
+# start: a flow never repeats the 5-tuple of an earlier probe, so it can never
+# ride on a conntrack entry an earlier probe left behind (an established UDP
+# entry lives 120 s and would let a "new" probe through whatever the firewall
+# says now).
+_port_lock = threading.Lock()
+_next_port = [20000 + (os.getpid() * 7919) % 40000]
+
+
+def next_source_port():
+    with _port_lock:
+        p = _next_port[0]
+        _next_port[0] = 20000 + (p - 20000 + 1) % 40000
+        return p
+
+
 def family_socket(ip, kind):
-    """A socket of the address's family, with ICMP errors queued (IP_RECVERR / IPV6_RECVERR)."""
+    """A socket of the address's family, bound to a fresh source port, with ICMP errors queued (IP_RECVERR / IPV6_RECVERR)."""
     if ':' in ip:
         sock = socket.socket(socket.AF_INET6, kind)
         sock.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVERR, 1)
     else:
         sock = socket.socket(socket.AF_INET, kind)
         sock.setsockopt(socket.SOL_IP, IP_RECVERR, 1)
+    for _ in range(20):
+        try:
+            sock.bind(('', next_source_port()))
+            break
+        except OSError:
+            continue
     return sock
 
 
@@ -393,7 +415,7 @@ def probe_sctp(ip, port, timeout):
     family = socket.AF_INET6 if ':' in ip else socket.AF_INET
     raw = socket.socket(family, socket.SOCK_RAW, IPPROTO_SCTP)
     tag = int.from_bytes(os.urandom(4), 'big') or 1
-    sport = 32768 + int.from_bytes(os.urandom(2), 'big') % 28000
+    sport = next_source_port()
     t0 = time.monotonic()
     deadline = t0 + timeout
     try:
