@@ -62,7 +62,7 @@ describe('NetworkPolicy conformance (datapath, oracle-checked)', () => {
     await bed.nft(
       [
         'table inet handmade {',
-        '  chain fwd {',
+        '  chain pass {',
         '    type filter hook forward priority 0; policy accept;',
         '    ct state established,related accept',
         '    ip daddr 10.10.1.0/24 drop',
