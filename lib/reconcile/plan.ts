@@ -150,6 +150,8 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     const recreate = new Set<string>()
     for (const oc of oChains) {
       const dc = d.chains.find((c) => c.name === oc.name)
+      // Every flush before any chain delete (a doomed chain may jump to another
+      // doomed chain), and element deletes too (a verdict map may go to one).
       if (!dc) {
         flushes.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
         chainDels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
@@ -190,7 +192,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       const wantKeys = new Set(want.map(key))
       const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
       const fresh = want.filter((e) => !have.has(key(e)))
-      if (gone.length) dels.push({ verb: 'delete', object: elementsObject(family, table, ds.name, gone.map(plain)) })
+      if (gone.length) flushes.push({ verb: 'delete', object: elementsObject(family, table, ds.name, gone.map(plain)) })
       if (fresh.length) adds.push({ verb: 'add', object: elementsObject(family, table, ds.name, fresh) })
     }
 

@@ -8,7 +8,7 @@
 import type { Client } from '../io/client.js'
 import type { Family } from '../kernel/constants.js'
 import type { Element } from '../model/element-types.js'
-import { tableKey } from '../model/names.js'
+import { setKey, tableKey } from '../model/names.js'
 import type { Operation } from '../model/operations.js'
 import type { Listing } from '../io/listing.js'
 import type { Change, Monitor, MonitorCommit } from '../io/monitor.js'
@@ -16,6 +16,8 @@ import { type Desired, keyOf, plan } from './plan.js'
 import { afterConflict, type Loop, pauseStep, READ, type ReconcileResult, run, runSync } from './apply.js'
 import { Retry, type RetryOptions, sleepSync } from './retry.js'
 import { SetDeltas, type SetDelta, type SetDeltaRef } from './delta.js'
+import type { PreparedBatch } from '../batch/prepared.js'
+import { NftValidationError } from '../kernel/errors.js'
 
 /** Why a subscribed {@link Reconciler} dropped its in-memory state. */
 export interface Drift {
@@ -164,27 +166,48 @@ export class Reconciler {
     return run(this.#client, this.#updateSet(ref, delta, opts))
   }
 
-  /** The loop of {@link Reconciler.updateSetSync} and {@link Reconciler.updateSet}. */
-  *#updateSet(ref: SetDeltaRef, delta: SetDelta, opts: RetryOptions): Loop<ReconcileResult> {
-    const retry = new Retry(opts)
+  /**
+   * Element deltas to several sets the kernel already holds, in one atomic
+   * batch (each set's removals, then its additions), planned from the
+   * in-memory indexes as {@link Reconciler.updateSetSync} plans one: O(delta)
+   * whatever the sets' sizes. What a controller sends when one pod's new
+   * address goes to a dispatch map and to the peer sets of the rules naming it.
+   * @throws NftValidationError for a bad element, an unknown set or a set named twice; NftError when the kernel refuses (nothing applied).
+   */
+  updateSetsSync(deltas: ReadonlyArray<{ readonly ref: SetDeltaRef; readonly delta: SetDelta }>, opts: RetryOptions = {}): ReconcileResult {
+    return runSync(this.#client, this.#updateSet(deltas, opts))
+  }
+
+  /** The loop of {@link Reconciler.updateSetSync}, {@link Reconciler.updateSet} and {@link Reconciler.updateSetsSync}. */
+  *#updateSet(ref: SetDeltaRef | ReadonlyArray<{ readonly ref: SetDeltaRef; readonly delta: SetDelta }>, delta: SetDelta | RetryOptions, opts?: RetryOptions): Loop<ReconcileResult> {
+    const many = Array.isArray(ref) ? (ref as ReadonlyArray<{ readonly ref: SetDeltaRef; readonly delta: SetDelta }>) : [{ ref: ref as SetDeltaRef, delta: delta as SetDelta }]
+    const retry = new Retry(Array.isArray(ref) ? (delta as RetryOptions) : opts)
+    const seen = new Set<string>()
+    for (const d of many) {
+      const k = setKey(d.ref.family ?? this.#client.family, d.ref.table ?? this.#client.table, d.ref.set)
+      if (seen.has(k)) throw new NftValidationError('deltas', 'Expected each set at most once in one batch of deltas', d.ref.set)
+      seen.add(k)
+    }
     for (let attempt = 0; ; attempt++) {
       if (!this.#state) this.#state = this.#took((yield READ) as Listing)
       const state = this.#state
-      const p = this.#deltas.plan(state, ref, ref.family ?? this.#client.family, ref.table ?? this.#client.table, delta)
-      if (p.batch === undefined) return { operations: [], messages: 0, genId: p.genId, retries: attempt }
+      const plans = many.map((d) => this.#deltas.plan(state, d.ref, d.ref.family ?? this.#client.family, d.ref.table ?? this.#client.table, d.delta))
+      const batches = plans.filter((p) => p.batch !== undefined)
+      if (batches.length === 0) return { operations: [], messages: 0, genId: state.genId, retries: attempt }
+      const step = batches.length === 1 ? batches[0] : { batch: mergeBatches(batches.map((p) => p.batch as PreparedBatch)), genId: state.genId }
       let messages: number
       try {
-        messages = (yield p) as number
+        messages = (yield step) as number
       } catch (e) {
         this.invalidate()
         yield pauseStep(afterConflict(e, retry, attempt))
         continue
       }
-      // The set's index is ahead of the listing now; the generation moved by one.
-      this.#deltas.committed(p)
+      // The sets' indexes are ahead of the listing now; the generation moved by one.
+      for (const p of batches) this.#deltas.committed(p)
       this.#seen = Math.max(this.#seen, state.genId + 1)
       if (this.#state) this.#state = { ...this.#state, genId: state.genId + 1 }
-      return { operations: p.batch.operations, messages, genId: p.genId, retries: attempt }
+      return { operations: (step.batch as PreparedBatch).operations, messages, genId: state.genId, retries: attempt }
     }
   }
 
@@ -202,6 +225,11 @@ export class Reconciler {
     this.#seen = Math.max(this.#seen, l.genId)
     return l
   }
+}
+
+/** Element batches of different sets as one batch (element operations map one to one to kernel operations). */
+function mergeBatches(bs: readonly PreparedBatch[]): PreparedBatch {
+  return { operations: bs.flatMap((b) => b.operations), ops: bs.flatMap((b) => b.ops), owner: undefined, touchesSets: false, declaredSets: undefined }
 }
 
 /** The listing after element additions and deletions (canonical forms, as plan() produced them). */
