@@ -65,7 +65,7 @@ describe('NetworkPolicy updates while traffic flows', () => {
       const end = monotonicMs()
       timeline.push({ label, state: toClusterState(manifests()), start, end })
       modes.push(`${label}: ${r.mode}`)
-      await sleep(700)
+      await sleep(1000)
     }
 
     // s0: x/a hears only pods labelled access=yes (none yet); y hears only namespaces of team blue (none yet)
@@ -73,7 +73,7 @@ describe('NetworkPolicy updates while traffic flows', () => {
     put(policy('y', 'p2', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'blue' } } }] }] }))
     await declare('initial', () => agent.apply(readClusterManifests(manifests())))
 
-    const streams = POD_KEYS.map((from) => bed.stream(from, targetsOf(from), { intervalMs: 250, timeoutMs: 1000 }))
+    const streams = POD_KEYS.map((from) => bed.stream(from, targetsOf(from), { intervalMs: 250, timeoutMs: 600 }))
     await sleep(800)
 
     const steps: Array<[string, () => NetworkPolicyResult]> = [
@@ -120,12 +120,10 @@ describe('NetworkPolicy updates while traffic flows', () => {
         },
       ],
       [
-        'pod x/a back to pod=a, x/b loses access=yes',
+        'pod x/a back to pod=a (selected by x/p1 again)',
         () => {
           podLabels['x/a'] = {}
-          agent.upsert(find('Pod', 'x', 'a'))
-          podLabels['x/b'] = {}
-          return agent.upsert(find('Pod', 'x', 'b'))
+          return agent.upsert(find('Pod', 'x', 'a'))
         },
       ],
       [
@@ -155,7 +153,7 @@ describe('NetworkPolicy updates while traffic flows', () => {
       `  states declared: ${timeline.length} (${steps.length} changes through NetworkPolicyAgent)`,
       `  agent calls: ${modes.join('; ')}`,
       `  apply time per change (ms): ${timeline.map((d) => (d.end - d.start).toFixed(1)).join(', ')}`,
-      `  stream probes: ${check.probes} (${check.inTransition} while a change was being applied)`,
+      `  stream probes: ${check.probes} (${check.inTransition} decided while a change was being applied: old or new state accepted)`,
       `  steady-state probes per state: ${perState.join(', ')}`,
       `  probes no declared state explains: ${check.violations.length} (steady-state mismatches: ${check.steadyMismatches})`,
       `  wall time: ${((performance.now() - t0) / 1000).toFixed(1)} s`,

@@ -38,20 +38,32 @@ export function candidates(timeline: readonly Declared[], from: number, to: numb
 /** The outcome of checking a stream against a timeline. */
 export interface TimelineCheck {
   readonly probes: number
-  /** Probes that ran while a change was being applied (two candidate states). */
+  /** Probes decided while a change was being applied (two candidate states). */
   readonly inTransition: number
   readonly violations: Violation[]
   /** Probes sent when only one state was possible that disagree with it (steady-state mismatches). */
   readonly steadyMismatches: number
 }
 
-/** Checks every result against the states that may have been in force while it ran. */
-export function checkTimeline(timeline: readonly Declared[], results: readonly ProbeResult[]): TimelineCheck {
+/**
+ * When the node decided a probe: its first packet (TCP SYN, the UDP datagram,
+ * the SCTP INIT) leaves at `sent` and crosses the node at once; nothing later
+ * is decided anew (replies and the rest of a connection are conntrack's, and
+ * no retransmission happens within the probe timeout). An answered probe was
+ * decided before its answer came (`sent + ms`); a blocked one within
+ * `slackMs` of `sent` (the packet's way to the node on a loaded machine).
+ */
+export function decisionWindow(r: ProbeResult, slackMs = 100): [number, number] {
+  return [r.sent, r.sent + (r.outcome === 'open' ? r.ms : Math.min(r.ms, slackMs))]
+}
+
+/** Checks every result against the states that may have been in force when the node decided it. */
+export function checkTimeline(timeline: readonly Declared[], results: readonly ProbeResult[], slackMs = 100): TimelineCheck {
   let inTransition = 0
   let steadyMismatches = 0
   const violations: Violation[] = []
   for (const r of results) {
-    const ks = candidates(timeline, r.sent, r.sent + r.ms)
+    const ks = candidates(timeline, ...decisionWindow(r, slackMs))
     if (ks.length > 1) inTransition++
     const got = observed(r)
     const explained = ks.some((k) => expected(timeline[k].state, r) === got)
