@@ -91,14 +91,18 @@ export class NetpolBed implements ProbeHost {
   private readonly made: string[] = []
   private destroying?: Promise<void>
 
-  private constructor(tag: string) {
-    this.prefix = `nftkit-t-${tag}-${process.pid}-${randomBytes(3).toString('hex')}-`
+  private constructor(prefix: string) {
+    this.prefix = prefix
     this.node = `${this.prefix}node`
   }
 
-  /** Builds the node, the nine pods and their agents; on failure removes what it made and rethrows. */
-  static async build(tag = 'np'): Promise<NetpolBed> {
-    const bed = new NetpolBed(tag)
+  /**
+   * Builds the node, the nine pods and their agents; on failure removes what
+   * it made and rethrows. Namespaces are `nftkit-t-<tag>-<pid>-<random>-…`
+   * (the test convention), or `<prefix>…` when a prefix is given (the demo).
+   */
+  static async build(tag = 'np', prefix?: string): Promise<NetpolBed> {
+    const bed = new NetpolBed(prefix ?? `nftkit-t-${tag}-${process.pid}-${randomBytes(3).toString('hex')}-`)
     live.add(bed)
     hookExit()
     try {
@@ -149,6 +153,16 @@ export class NetpolBed implements ProbeHost {
   stream(from: PodKey, targets: readonly ProbeTarget[], opts?: StreamOptions): ProbeStream {
     this.alive()
     return startStream(this, from, targets, opts)
+  }
+
+  /**
+   * Forgets every neighbour (ARP and IPv6 neighbour discovery) in the node and
+   * the pods, so the next probes resolve addresses again, through whatever
+   * policy is in force (an IPv6 pod whose neighbour discovery is blocked
+   * becomes unreachable only once the node has to ask again).
+   */
+  async flushNeighbors(): Promise<void> {
+    await Promise.all([this.node, ...POD_KEYS.map((p) => this.netnsOf(p))].map((ns) => ipBatch(ns, ['neigh flush all'])))
   }
 
   /** Runs `nft -f -` with `text` in the node. */

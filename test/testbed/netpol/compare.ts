@@ -132,3 +132,40 @@ export function mismatchLines(ms: readonly Mismatch[], limit = 40): string {
   if (ms.length > limit) lines.push(`… and ${ms.length - limit} more`)
   return lines.join('\n')
 }
+
+/** One column of a {@link compactMatrix} cell. */
+export interface Combo {
+  readonly proto: Proto
+  readonly port: number
+  readonly family?: 4 | 6
+}
+
+/**
+ * The matrix in one grid for the terminal: one row per source pod, one
+ * column per destination, one symbol per combo in each cell: `✓` open, `·`
+ * blocked, `!` when the probe differs from the oracle.
+ */
+export function compactMatrix(state: ClusterState, results: readonly ProbeResult[], combos: readonly Combo[]): string {
+  const at = new Map(results.map((r) => [`${r.from}>${r.to}>${r.proto}>${r.port}`, r]))
+  const w = Math.max(combos.length, 3)
+  const lines = [`from\to ${POD_KEYS.map((k) => k.padEnd(w)).join(' ')}`]
+  let wrong = 0
+  for (const from of POD_KEYS) {
+    const cells = POD_KEYS.map((to) => {
+      if (from === to) return ' '.repeat(w)
+      return combos
+        .map((c) => {
+          const r = at.get(`${from}>${c.family === 6 ? `${to}@6` : to}>${c.proto}>${c.port}`)
+          if (!r) return ' '
+          const bad = observed(r) !== expected(state, r)
+          if (bad) wrong++
+          return bad ? '!' : observed(r) ? '✓' : '·'
+        })
+        .join('')
+        .padEnd(w)
+    })
+    lines.push(`${from.padEnd(7)} ${cells.join(' ')}`)
+  }
+  lines.push(`(each cell: ${combos.map((c) => `${c.proto}/${c.port}${c.family === 6 ? ' v6' : ''}`).join(', ')}; ✓ open, · blocked, ! differs from the oracle${wrong ? `: ${wrong} differ` : ''})`)
+  return lines.join('\n')
+}
