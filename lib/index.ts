@@ -97,3 +97,24 @@ export type { Inventory, ConsumerInventory, ProviderInventory, NamespaceInventor
 export { validateInventory, readInventory, InventoryError } from './policies/validate-inventory.js'
 export { GatewayAgent } from './policies/agent.js'
 export type { AgentResult } from './policies/agent.js'
+// Kubernetes NetworkPolicies enforced in nftables (docs/network-policy.md).
+export { readClusterManifests, readClusterObjects, isClusterKind, NAMESPACE_NAME_LABEL } from './netpol/manifests.js'
+export { compileNetworkPolicies, NETPOL_TABLE, policyChain, ruleName, parseRuleName } from './netpol/compile.js'
+export type { CompileOptions, Direction } from './netpol/compile.js'
+export { NetworkPolicyAgent } from './netpol/agent.js'
+export type { NetworkPolicyResult, NetworkPolicyAgentOptions, ClusterKind } from './netpol/agent.js'
+export { selectorMatches } from './netpol/types.js'
+export type {
+  ClusterState,
+  NamespaceObject,
+  PodObject,
+  NodeObject,
+  NetworkPolicyObject,
+  PolicyRule,
+  PolicyPeer,
+  PolicyPort,
+  LabelSelector,
+  LabelRequirement,
+  ContainerPort,
+  K8sProtocol,
+} from './netpol/types.js'

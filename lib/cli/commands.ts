@@ -20,7 +20,7 @@ import type { Operation } from '../model/operations.js'
 import { plan } from '../reconcile/plan.js'
 import { reconcileSync } from '../reconcile/apply.js'
 import { renderOperation, renderRuleBody } from '../expr/render.js'
-import { expandPaths, loadFiles } from '../sources/files.js'
+import { expandPaths, loadFiles, type SourceOptions } from '../sources/files.js'
 import { UsageError } from './args.js'
 
 /**
@@ -29,8 +29,8 @@ import { UsageError } from './args.js'
  * batch bound to the generation it was planned from. Tables the files do not
  * declare are left alone.
  */
-export function apply(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}): { operations: number; messages: number } {
-  const parsed = loadFiles(files, selector)
+export function apply(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}, sources: SourceOptions = {}): { operations: number; messages: number } {
+  const parsed = loadFiles(files, selector, sources)
   const desired = desiredTables(parsed)
   const client = createClient(netns ? { netns } : {})
   try {
@@ -42,8 +42,8 @@ export function apply(files: readonly string[], netns?: string, selector: Readon
 }
 
 /** `plan`: the change `apply` would make, as nft commands; no change is an empty list. */
-export function planText(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}): string[] {
-  const desired = desiredTables(loadFiles(files, selector))
+export function planText(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}, sources: SourceOptions = {}): string[] {
+  const desired = desiredTables(loadFiles(files, selector, sources))
   const client = createClient(netns ? { netns } : {})
   try {
     const listing = client.listSync()
@@ -61,8 +61,8 @@ export function planText(files: readonly string[], netns?: string, selector: Rea
 }
 
 /** `render`: nft text of what the files declare. */
-export function render(files: readonly string[], selector: Readonly<Record<string, string>> = {}): string {
-  return renderRuleset(applyToModel(loadFiles(files, selector).operations))
+export function render(files: readonly string[], selector: Readonly<Record<string, string>> = {}, sources: SourceOptions = {}): string {
+  return renderRuleset(applyToModel(loadFiles(files, selector, sources).operations))
 }
 
 /** `list`: the current state as nft text. */
@@ -77,8 +77,8 @@ export function list(netns?: string, table?: string): string {
 }
 
 /** `delete`: remove exactly the tables the files declare (their family only), in one batch. */
-export function remove(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}): number {
-  const parsed = loadFiles(files, selector)
+export function remove(files: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}, sources: SourceOptions = {}): number {
+  const parsed = loadFiles(files, selector, sources)
   const client = createClient(netns ? { netns } : {})
   try {
     const tx = client.transaction()
@@ -91,10 +91,10 @@ export function remove(files: readonly string[], netns?: string, selector: Reado
 }
 
 /** Per-rule counters of the declared tables (or of tables named like `which`). */
-export function status(which: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}) {
+export function status(which: readonly string[], netns?: string, selector: Readonly<Record<string, string>> = {}, sources: SourceOptions = {}) {
   const files = which.filter((w) => /\.(nft|ya?ml|json)$/.test(w))
   const names = which.filter((w) => !files.includes(w))
-  const tables = [...loadFiles(files, selector).tables, ...names.map((n) => ({ family: undefined, name: n }))]
+  const tables = [...loadFiles(files, selector, sources).tables, ...names.map((n) => ({ family: undefined, name: n }))]
   const client = createClient(netns ? { netns } : {})
   try {
     const l = client.listSync()
@@ -117,6 +117,8 @@ export interface WatchOptions {
   readonly netns?: string
   /** Only FirewallConfigurations whose labels match (YAML/JSON files). */
   readonly selector?: Readonly<Record<string, string>>
+  /** NetworkPolicies: enforce for this node's pods only. */
+  readonly node?: string
   /**
    * Quiet time after a change before re-applying, so that changes arriving
    * together (one foreign batch, several quick nft commands, an editor's
@@ -166,7 +168,7 @@ export async function watch(files: readonly string[], opts: WatchOptions = {}): 
       const now = fingerprint(files)
       if (onlyFiles && now === lastFiles) return
       lastFiles = now
-      const desired = desiredTables(loadFiles(files, opts.selector ?? {}))
+      const desired = desiredTables(loadFiles(files, opts.selector ?? {}, opts.node !== undefined ? { node: opts.node } : {}))
       owned = new Set(desired.map((t) => key(t.table.family, t.table.name)))
       const r = reconcileSync(client, desired)
       seen = Math.max(seen, r.operations.length ? r.genId + 1 : r.genId)

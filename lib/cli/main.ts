@@ -20,6 +20,9 @@ export { apply, list, planText, policiesYaml, remove, render, status, watch } fr
 export type { WatchOptions } from './commands.js'
 export { loadFiles } from '../sources/files.js'
 
+/** The cluster-manifest options of the command line. */
+const sources = (a: ReturnType<typeof parseArgs>) => (a.node !== undefined ? { node: a.node } : {})
+
 /** Runs the CLI; returns the exit code. */
 export function main(argv: string[], out = process.stdout, err = process.stderr): number {
   try {
@@ -28,19 +31,19 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
     switch (a.cmd) {
       case 'apply': {
         if (a.files.length === 0) throw new UsageError('apply needs at least one file')
-        const r = apply(a.files, a.netns, a.selector)
+        const r = apply(a.files, a.netns, a.selector, sources(a))
         err.write(`applied ${r.operations} operations in one batch (${r.messages} netlink messages)\n`)
         return 0
       }
       case 'plan': {
         if (a.files.length === 0) throw new UsageError('plan needs at least one file')
-        const lines = planText(a.files, a.netns, a.selector)
+        const lines = planText(a.files, a.netns, a.selector, sources(a))
         if (lines.length) out.write(`${lines.join('\n')}\n`)
         return lines.length ? 2 : 0
       }
       case 'render':
         if (a.files.length === 0) throw new UsageError('render needs at least one file')
-        out.write(render(a.files, a.selector))
+        out.write(render(a.files, a.selector, sources(a)))
         return 0
       case 'list':
         if (a.files.length > 1) throw new UsageError('list takes at most one table name')
@@ -48,13 +51,13 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
         return 0
       case 'delete': {
         if (a.files.length === 0) throw new UsageError('delete needs at least one file')
-        const n = remove(a.files, a.netns, a.selector)
+        const n = remove(a.files, a.netns, a.selector, sources(a))
         err.write(`deleted ${n} table(s) in one batch\n`)
         return 0
       }
       case 'status': {
         if (a.files.length === 0) throw new UsageError('status needs files or table names')
-        const st = status(a.files, a.netns, a.selector)
+        const st = status(a.files, a.netns, a.selector, sources(a))
         out.write(a.json ? `${JSON.stringify(st, null, 2)}\n` : `${statusText(st)}\n`)
         return 0
       }
@@ -141,7 +144,7 @@ export async function run(argv: string[], out = process.stdout, err = process.st
   const stop = () => ac.abort()
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, stop)
   try {
-    await watch(a.files, { netns: a.netns, selector: a.selector, signal: ac.signal })
+    await watch(a.files, { netns: a.netns, selector: a.selector, ...sources(a), signal: ac.signal })
     return 0
   } catch (e) {
     return report(e, err)

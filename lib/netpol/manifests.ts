@@ -56,8 +56,8 @@ export function isClusterKind(doc: unknown): boolean {
 
 const at = (base: string, seg: string) => (base === '' ? seg : seg.startsWith('[') ? `${base}${seg}` : `${base}.${seg}`)
 
-/** Counts every value read, so a huge input is refused in time proportional to what it holds. */
-class Budget {
+/** Counts every value read (shared by one read of many objects), so a huge input is refused in time proportional to what it holds. */
+export class Budget {
   left = VALUES_MAX
   take(n: number, path: string): void {
     this.left -= n
@@ -293,25 +293,42 @@ function readPolicy(doc: Obj, path: string, budget: Budget): NetworkPolicyObject
  * Reads parsed YAML/JSON documents (each a single object or a `v1 List`)
  * into a checked {@link ClusterState} with the API server's defaults applied
  * (policyTypes, protocol TCP, namespace `default`, the
- * `kubernetes.io/metadata.name` label; namespaces that pods or policies
- * name but no document declares get that label only). Documents of other
+ * `kubernetes.io/metadata.name` label of Namespaces; a namespace no
+ * document declares is matched by that label only). Documents of other
  * kinds (FirewallConfigurations, Services, ...) are skipped. Antrea
  * `ClusterNetworkPolicy` objects go to `clusterPolicies` unchecked.
  * @param file named in error messages
- * @throws NftValidationError naming the field (`items[3].spec.ingress[0].from[1].ipBlock.except[0]`), for unknown
- *   NetworkPolicy fields, invalid selectors, CIDRs, ports, addresses, or an object declared twice.
+ * @throws NftValidationError naming the field (`items[3].spec.ingress[0].from[1].ipBlock.except[0]`; with several
+ *   documents `documents[1].items[3]...`), for unknown NetworkPolicy fields, invalid selectors, CIDRs, ports,
+ *   addresses, or an object declared twice.
  */
 export function readClusterManifests(docs: readonly unknown[], file?: string): ClusterState {
   try {
-    return read(docs)
+    const budget = new Budget()
+    list(docs, 'documents', budget)
+    const objects: Array<{ value: unknown; at: string }> = []
+    const many = docs.length > 1
+    for (const [d, doc] of docs.entries()) {
+      const base = many ? `documents[${d}]` : ''
+      const o = doc as { apiVersion?: unknown; kind?: unknown; items?: unknown }
+      if (o !== null && typeof o === 'object' && o.kind === 'List' && o.apiVersion === 'v1') {
+        for (const [i, item] of list(o.items, at(base, 'items'), budget).entries()) objects.push({ value: item, at: at(base, `items[${i}]`) })
+      } else objects.push({ value: doc, at: base === '' ? '(document)' : base })
+    }
+    return readClusterObjects(objects, budget)
   } catch (e) {
     if (file !== undefined && e instanceof NftValidationError) e.message = `${file}: ${e.message}`
     throw e
   }
 }
 
-function read(docs: readonly unknown[]): ClusterState {
-  const budget = new Budget()
+/**
+ * {@link readClusterManifests} for single objects (no Lists), each with the
+ * path its errors start with: what the file source uses to read the cluster
+ * objects of several files as one state.
+ * @throws NftValidationError as {@link readClusterManifests}.
+ */
+export function readClusterObjects(objects: ReadonlyArray<{ readonly value: unknown; readonly at: string }>, budget = new Budget()): ClusterState {
   const namespaces = new Map<string, NamespaceObject>()
   const pods = new Map<string, PodObject>()
   const policies = new Map<string, NetworkPolicyObject>()
@@ -321,40 +338,26 @@ function read(docs: readonly unknown[]): ClusterState {
     if (m.has(key)) invalid(path, `Expected each object once, but ${key} is declared twice`, key)
     m.set(key, v)
   }
-  const one = (v: unknown, path: string) => {
-    const o = object(v, path)
+  budget.take(objects.length, 'objects')
+  for (const { value, at: path } of objects) {
+    const o = object(value, path)
     const kind = o.kind
-    if (typeof kind !== 'string' || typeof o.apiVersion !== 'string') invalid(path, 'Expected a Kubernetes object (apiVersion and kind)', v)
-    if (!Object.hasOwn(KINDS, kind)) return // not ours: FirewallConfigurations, Services, ...
+    if (typeof kind !== 'string' || typeof o.apiVersion !== 'string') invalid(path, 'Expected a Kubernetes object (apiVersion and kind)', value)
+    if (!Object.hasOwn(KINDS, kind)) continue // not ours: FirewallConfigurations, Services, ...
     if (o.apiVersion !== KINDS[kind]) invalid(at(path, 'apiVersion'), `Expected apiVersion ${KINDS[kind]} for kind ${kind}`, o.apiVersion)
     if (kind === 'Namespace') {
       const ns = readNamespace(o, path, budget)
-      put(namespaces, ns.name, ns, at(path, 'metadata.name'))
+      put(namespaces, `namespace ${ns.name}`, ns, at(path, 'metadata.name'))
     } else if (kind === 'Pod') {
       const p = readPod(o, path, budget)
       put(pods, `pod ${p.namespace}/${p.name}`, p, at(path, 'metadata.name'))
     } else if (kind === 'Node') {
       const n = readNode(o, path, budget)
-      put(nodes, n.name, n, at(path, 'metadata.name'))
+      put(nodes, `node ${n.name}`, n, at(path, 'metadata.name'))
     } else if (kind === 'NetworkPolicy') {
       const p = readPolicy(o, path, budget)
       put(policies, `networkpolicy ${p.namespace}/${p.name}`, p, at(path, 'metadata.name'))
     } else clusterPolicies.push(o)
   }
-  const many = docs.length > 1
-  list(docs, 'documents', budget)
-  for (const [d, doc] of docs.entries()) {
-    const base = many ? `documents[${d}]` : ''
-    const o = doc as { apiVersion?: unknown; kind?: unknown; items?: unknown }
-    if (o !== null && typeof o === 'object' && o.kind === 'List' && o.apiVersion === 'v1') {
-      for (const [i, item] of list(o.items, at(base, 'items'), budget).entries()) one(item, at(base, `items[${i}]`))
-    } else one(doc, base === '' ? '(document)' : base)
-  }
-  // Namespaces referred to but not listed: the API server's label is all they have.
-  const implied = (ns: string) => {
-    if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns } })
-  }
-  for (const p of pods.values()) implied(p.namespace)
-  for (const p of policies.values()) implied(p.namespace)
   return { namespaces: [...namespaces.values()], pods: [...pods.values()], policies: [...policies.values()], nodes: [...nodes.values()], clusterPolicies }
 }

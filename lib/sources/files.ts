@@ -19,6 +19,17 @@ import {
   toOperations,
   validate,
 } from '../liqo/firewall-configuration.js'
+import { NftValidationError } from '../kernel/errors.js'
+import { compileNetworkPolicies } from '../netpol/compile.js'
+import { isClusterKind, readClusterObjects } from '../netpol/manifests.js'
+
+/** Options of {@link loadFiles} for Kubernetes cluster manifests. */
+export interface SourceOptions {
+  /** Enforce NetworkPolicies for the pods of this node only (`spec.nodeName`); default every pod. */
+  readonly node?: string
+  /** Table of the compiled NetworkPolicies (default `nftkit-netpol`). */
+  readonly table?: string
+}
 
 /** The file names nftkit reads: nft text, or YAML/JSON documents. */
 export const SOURCE_FILE = /\.(nft|ya?ml|json)$/
@@ -61,19 +72,23 @@ function readSource(f: string): string {
 /**
  * Parses every file (directories expanded by {@link expandPaths}): `.nft` as
  * nft text, `.yaml`/`.yml`/`.json` as Liqo FirewallConfigurations (those
- * matching `selector`; a `v1 List` counts as its items), every problem
- * reported with file, document and field path.
+ * matching `selector`; a `v1 List` counts as its items) and Kubernetes
+ * cluster manifests (Namespaces, Pods, Nodes, NetworkPolicies of all files
+ * read as one cluster and compiled into one `inet` table when there is a Pod
+ * or a NetworkPolicy; see docs/network-policy.md), every problem reported
+ * with file, document and field path.
  * @throws InputError for bad documents, an empty file, a file with nothing
  *   nftkit applies, a selector that matches nothing, or a table declared by
  *   two documents.
  */
-export function loadFiles(paths: readonly string[], selector: Readonly<Record<string, string>> = {}): ParsedFile {
+export function loadFiles(paths: readonly string[], selector: Readonly<Record<string, string>> = {}, options: SourceOptions = {}): ParsedFile {
   const operations: Operation[] = []
   const tables: { family: ParsedFile['tables'][number]['family']; name: string }[] = []
   const owner = new Map<string, string>()
   const lines: string[] = []
   let fwcs = 0
   let matched = 0
+  const cluster: Array<{ value: unknown; at: string }> = []
   const declare = (t: { family: ParsedFile['tables'][number]['family']; name: string }, where: string) => {
     const key = `${t.family} ${t.name}`
     const first = owner.get(key)
@@ -102,6 +117,11 @@ export function loadFiles(paths: readonly string[], selector: Readonly<Record<st
     const others: string[] = []
     let mine = 0
     for (const d of listItems(documents)) {
+      if (isClusterKind(d.value)) {
+        mine++
+        cluster.push({ value: d.value, at: `${f}: ${d.path}` })
+        continue
+      }
       if (!isFirewallConfiguration(d.value)) {
         // Other Kubernetes kinds (e.g. the NetworkPolicies `nftkit policies` writes beside them) are not ours.
         if (isOtherKubernetesKind(d.value)) others.push(String((d.value as { kind: string }).kind))
@@ -124,7 +144,20 @@ export function loadFiles(paths: readonly string[], selector: Readonly<Record<st
       declare({ family: FAMILY[fwc.spec.table.family], name: fwc.spec.table.name }, where)
     }
     if (mine === 0 && problems.length === 0 && !lines.some((l) => l.startsWith(`${f}: document`)))
-      lines.push(documents.length === 0 ? `${f}: no YAML or JSON documents` : `${f}: no FirewallConfiguration (found ${countKinds(others)})`)
+      lines.push(documents.length === 0 ? `${f}: no YAML or JSON documents` : `${f}: no FirewallConfiguration or cluster manifest (found ${countKinds(others)})`)
+  }
+  if (cluster.length) {
+    try {
+      const state = readClusterObjects(cluster)
+      if (state.pods.length || state.policies.length) {
+        const d = compileNetworkPolicies(state, options)
+        operations.push(...d.operations)
+        for (const t of d.tables) declare(t, `NetworkPolicies of ${paths.join(', ')}`)
+      }
+    } catch (e) {
+      if (!(e instanceof NftValidationError)) throw e
+      lines.push(e.message)
+    }
   }
   if (lines.length === 0 && Object.keys(selector).length > 0 && matched === 0)
     lines.push(`--selector ${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')} matches none of the ${fwcs} FirewallConfiguration(s) in ${paths.join(', ')}`)
@@ -132,14 +165,17 @@ export function loadFiles(paths: readonly string[], selector: Readonly<Record<st
   return { operations, tables }
 }
 
-/** The documents, with each `v1 List` (what `kubectl get -o yaml` prints) replaced by its items. */
-function listItems(documents: readonly Document[]): Array<{ value: unknown; at: string }> {
-  const out: Array<{ value: unknown; at: string }> = []
+/**
+ * The documents, with each `v1 List` (what `kubectl get -o yaml` prints)
+ * replaced by its items; `at` for messages, `path` as a field path.
+ */
+function listItems(documents: readonly Document[]): Array<{ value: unknown; at: string; path: string }> {
+  const out: Array<{ value: unknown; at: string; path: string }> = []
   for (const d of documents) {
     const v = d.value as { apiVersion?: unknown; kind?: unknown; items?: unknown }
     if (v?.apiVersion === 'v1' && v.kind === 'List' && Array.isArray(v.items))
-      for (const [i, item] of (v.items as unknown[]).entries()) out.push({ value: item, at: `document ${d.index} item ${i}` })
-    else out.push({ value: d.value, at: `document ${d.index}` })
+      for (const [i, item] of (v.items as unknown[]).entries()) out.push({ value: item, at: `document ${d.index} item ${i}`, path: `documents[${d.index}].items[${i}]` })
+    else out.push({ value: d.value, at: `document ${d.index}`, path: `documents[${d.index}]` })
   }
   return out
 }

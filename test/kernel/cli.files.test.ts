@@ -99,7 +99,7 @@ describe('nftkit CLI: help, version and what it refuses', () => {
     expect(comments.err).toMatch(/comments\.nft: no nft commands or tables/)
     const other = nftkit('render', file('cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: b }\n'))
     expect(other.code).toBe(1)
-    expect(other.err).toMatch(/cm\.yaml: no FirewallConfiguration \(found 2 ConfigMap\)/)
+    expect(other.err).toMatch(/cm\.yaml: no FirewallConfiguration or cluster manifest \(found 2 ConfigMap\)/)
   })
 
   it('a selector that matches nothing is an error naming how many there were', () => {
