@@ -171,6 +171,10 @@ export function compileNetworkPolicies(state: ClusterState, opts: CompileOptions
   out.chain({ name: 'output', type: 'filter', hook: 'output', priority: 'filter', policy: 'accept', comment: 'the node to its pods: always allowed' })
   for (const [chain, d] of [['egress', 'egress'], ['ingress', 'ingress'], ['input', 'egress']] as const) {
     out.rule(chain, est, 'established')
+    // Neighbour discovery between a pod and its node is link plumbing, not a
+    // connection: dropped, an egress-isolated IPv6 pod becomes unreachable as
+    // soon as the node's neighbour entry for it has to be confirmed again.
+    if (chain === 'input') out.rule(chain, [{ match: 'icmpv6 type', value: ['nd-neighbor-solicit', 'nd-neighbor-advert', 'nd-router-solicit'] }, { stmt: 'accept' }], 'neighbor-discovery')
     const side = d === 'ingress' ? 'daddr' : 'saddr'
     for (const f of [4, 6] as const) out.rule(chain, [{ stmt: 'vmap', key: addrSel(f, side), map: { set: `${d}${f}` } }], `dispatch-${d}${f}`)
   }
