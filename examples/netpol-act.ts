@@ -91,7 +91,7 @@ export async function netpolAct(prefix: string, log: (s: string) => void): Promi
       `first apply: ${applied.mode}, ${applyMs.toFixed(1)} ms; namespace relabel: ${delta.mode}, ${delta.messages} netlink messages, ${deltaMs.toFixed(1)} ms`,
     ]
     for (const s of summary) log(`   ${s}`)
-    if (process.env.NETPOL_DEBUG) log(mismatchLines([...after.mismatches, ...third.mismatches]))
+    if (wrong) log(mismatchLines([...before.mismatches, ...after.mismatches, ...third.mismatches]))
     const policiesText = await bed.nftCmd('list', 'table', 'inet', 'nftkit-netpol')
     return { ok: wrong === 0, before: beforeText, after: afterText, relabelled: thirdText, policies: policiesText, summary }
   } finally {
