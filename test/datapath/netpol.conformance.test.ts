@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listNamespaces } from '../testbed/exec.js'
-import { NetpolBed, parseTarget } from '../testbed/netpol/bed.js'
+import { NetpolBed, parseTarget, target } from '../testbed/netpol/bed.js'
 import type { ProbeResult } from '../testbed/probe.js'
 import { CASES } from '../testbed/netpol/cases.js'
-import { clusterManifests, POD_KEYS, podIPv4, toClusterState } from '../testbed/netpol/cluster.js'
+import { clusterManifests, POD_KEYS, podIPv4, policy, toClusterState } from '../testbed/netpol/cluster.js'
 import { checkMatrix, expected, mismatchLines, truthTables } from '../testbed/netpol/compare.js'
 import { declared, Enforcer, loaded, TABLE } from '../testbed/netpol/enforce.js'
 
@@ -118,6 +118,19 @@ describe('NetworkPolicy conformance (datapath, oracle-checked)', () => {
       expect(mismatchLines(check.mismatches)).toBe('')
     }, 30_000)
   }
+
+  it('the node reaches every pod whatever the policies (kubelet probes): deny-all everywhere, node -> pods all open', async () => {
+    const deny = ['x', 'y', 'z'].map((n) => policy(n, 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }))
+    enforcer.apply([...clusterManifests(), ...deny])
+    const specs = POD_KEYS.flatMap((to) =>
+      ([4, 6] as const).flatMap((f) => (['tcp', 'udp', 'sctp'] as const).map((proto) => ({ from: 'node', to: target(to, f), proto, port: 80 }))),
+    )
+    const results = await bed.probe(specs)
+    expect(results.filter((r) => r.outcome !== 'open').map((r) => `node -> ${r.to} ${r.proto}: ${r.outcome}`)).toEqual([])
+    // and the pods really are isolated from each other meanwhile
+    const pods = await bed.probe([{ from: 'x/a', to: 'y/a', proto: 'tcp', port: 80 }])
+    expect(pods[0].outcome).not.toBe('open')
+  })
 
   it('deleting every policy opens everything again', async () => {
     const manifests = clusterManifests()

@@ -11,7 +11,8 @@
  * Addressing: pod `<ns>/<pod>` has 10.10.<ns>.<10+pod>/32 and
  * fd00:10:10:<ns>::<10+pod>/128 on `eth0`; the node side `v-<ns>-<pod>`
  * carries 169.254.1.1/32 and fe80::1/64 and a host route to each address;
- * pods route everything via those next hops.
+ * pods route everything via those next hops. The node itself has
+ * fd00:10:10::1 on `lo`, and a prober of its own (probes from `node`).
  * @module
  */
 import { randomBytes } from 'node:crypto'
@@ -77,6 +78,9 @@ function hookExit(): void {
   })
 }
 
+/** The node's IPv6 address (on `lo`); its IPv4 address is 169.254.1.1 on every pod veth. */
+export const NODE_IPV6 = 'fd00:10:10::1'
+
 const iface = (pod: PodKey) => `v-${pod.replace('/', '-')}`
 
 /** A running NetworkPolicy testbed. Build with {@link NetpolBed.build}; always {@link NetpolBed.destroy}. */
@@ -88,6 +92,7 @@ export class NetpolBed implements ProbeHost {
   /** Default server port of probes without one. */
   readonly port = 80
   private readonly agents = new Map<PodKey, PodAgent>()
+  private nodeAgent?: PodAgent
   private readonly made: string[] = []
   private destroying?: Promise<void>
 
@@ -124,9 +129,9 @@ export class NetpolBed implements ProbeHost {
     return [...this.made]
   }
 
-  /** @internal {@link ProbeHost} */
+  /** @internal {@link ProbeHost}; `node` is the prober in the node itself (kubelet-style probes). */
   agentOf(pod: string): PodAgent {
-    const a = this.agents.get(pod as PodKey)
+    const a = pod === 'node' ? this.nodeAgent : this.agents.get(pod as PodKey)
     if (!a) throw new Error(`no pod ${pod}`)
     return a
   }
@@ -178,7 +183,7 @@ export class NetpolBed implements ProbeHost {
   /** Kills the agents and deletes every namespace; idempotent. */
   destroy(): Promise<void> {
     this.destroying ??= (async () => {
-      await Promise.all([...this.agents.values()].map((a) => a.kill()))
+      await Promise.all([...this.agents.values(), ...(this.nodeAgent ? [this.nodeAgent] : [])].map((a) => a.kill()))
       await ipBatch(
         undefined,
         this.made.map((n) => `netns del ${n}`),
@@ -193,6 +198,7 @@ export class NetpolBed implements ProbeHost {
   /** @internal Last-resort cleanup at process exit. */
   destroySync(): void {
     for (const a of this.agents.values()) a.killNow()
+    this.nodeAgent?.killNow()
     deleteNamespacesSync(this.made)
     this.made.length = 0
     live.delete(this)
@@ -215,7 +221,8 @@ export class NetpolBed implements ProbeHost {
       netnsExec(this.node, ['sysctl', '-q', '-w', ...ROUTER_SYSCTLS, 'net.ipv6.conf.all.forwarding=1', ...noDad]),
       ...pods.map((p) => netnsExec(this.netnsOf(p), ['sysctl', '-q', '-w', ...noDad])),
     ])
-    const nodeLines = ['link set lo up']
+    // The node's own IPv6 address (its link-local ones make poor sources for probes from the node).
+    const nodeLines = ['link set lo up', `addr add ${NODE_IPV6}/128 dev lo`]
     for (const p of pods) {
       const dev = iface(p)
       nodeLines.push(
@@ -250,5 +257,7 @@ export class NetpolBed implements ProbeHost {
     })
     const failed = started.find((s) => s.status === 'rejected')
     if (failed) throw failed.reason
+    // The node's own prober (serves an unused port; only its probes matter).
+    this.nodeAgent = await PodAgent.start(this.node, 9, 'node')
   }
 }
