@@ -10,11 +10,14 @@
  * 4. Probes again and compares with the intended matrix.
  * 5. Moves one pod (new IP) while traffic flows: one batch closes the old IP
  *    and opens the new one.
- * 6. Prints the per-rule counters, writes an HTML report, and removes every
- *    namespace it made.
+ * 6. Prints the per-rule counters.
+ * 7. NetworkPolicy act (`netpol-act.ts`): the upstream e2e cluster on one
+ *    node, policies enforced by NetworkPolicyAgent, matrices before and after
+ *    checked against the NetworkPolicy v1 truth table, a live relabel.
+ * Then writes an HTML report and removes every namespace it made.
  *
  * Exit code 0 only if the matrix after the policies is exactly the intended
- * one and the move behaved. Options: `--report FILE` (default
+ * one, the move behaved and every NetworkPolicy probe matched the truth table. Options: `--report FILE` (default
  * ./nftkit-demo-report.html).
  */
 import { writeFileSync } from 'node:fs'
@@ -22,6 +25,7 @@ import { resolve } from 'node:path'
 import { monotonicMs, Testbed, verdictOf } from '../test/testbed/index.js'
 import { SAMPLE_INVENTORY } from '../test/testbed/sample-inventory.js'
 import { Deployment, mismatches, policyText, probeMatrix } from '../test/testbed/scenario.js'
+import { netpolAct } from './netpol-act.js'
 import { countersText, matrixText, reportHtml } from './report.js'
 
 const args = process.argv.slice(2)
@@ -105,14 +109,18 @@ async function main(): Promise<number> {
     ]
     for (const c of counters) console.log(`   ${c.where}:\n${countersText(c.rows)}`)
 
-    const ok = wrong.length === 0 && moveOk
+    step('7. NetworkPolicy: the upstream e2e cluster on one node, enforced by nftkit (a second sandbox)')
+    const netpol = await netpolAct(`nftkit-demo-${process.pid}-np-`, console.log)
+
+    const ok = wrong.length === 0 && moveOk && netpol.ok
     writeFileSync(
       reportPath,
-      reportHtml({ title: 'nftkit demo: provider protection', before, after, policies: policyText(tb.inventory), counters, move, ok }),
+      reportHtml({ title: 'nftkit demo: provider protection and NetworkPolicy', before, after, policies: policyText(tb.inventory), counters, move, netpol, ok }),
     )
     step(`report: ${reportPath}`)
     if (wrong.length) for (const c of wrong) console.log(`   ${c.from} -> ${c.to} ${c.proto}: intended ${c.expected}, got ${c.result.outcome}`)
     if (!moveOk) console.log('   the pod move did not behave as intended (see step 5)')
+    if (!netpol.ok) console.log('   the NetworkPolicy matrix differs from the truth table (see step 7)')
     console.log(ok ? bold('result: every probe matched the intended policy') : bold('result: MISMATCH'))
     return ok ? 0 : 1
   } finally {

@@ -85,6 +85,8 @@ export interface ReportInput {
   readonly policies: readonly { where: string; text: string }[]
   readonly counters: readonly { where: string; rows: readonly RuleCounters[] }[]
   readonly move: readonly string[]
+  /** The NetworkPolicy act: compact matrices (text), the table, a summary. */
+  readonly netpol?: { readonly before: string; readonly after: string; readonly relabelled: string; readonly policies: string; readonly summary: readonly string[] }
   readonly ok: boolean
 }
 
@@ -119,6 +121,18 @@ th{background:#f4f4f4;font-weight:600} td.self{background:#eee}
 <h2>A pod moves</h2><ul>${r.move.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>
 <h2>Per-rule counters</h2>${counters}
 <h2>Applied nftables rules</h2>${r.policies.map((p) => `<h3>${esc(p.where)}</h3><pre>${esc(p.text)}</pre>`).join('')}
+${r.netpol ? netpolHtml(r.netpol) : ''}
 </body></html>
 `
+}
+
+function netpolHtml(n: NonNullable<ReportInput['netpol']>): string {
+  return `<h2>NetworkPolicy on one node</h2>
+<p>The cluster of the upstream Kubernetes e2e tests (namespaces x, y, z; pods a, b, c), NetworkPolicies compiled and kept by nftkit's
+NetworkPolicyAgent, every probe compared with the NetworkPolicy v1 truth table (✓ open, · blocked, ! differs).</p>
+<ul>${n.summary.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
+<h3>Before the policies</h3><pre class="netpol">${esc(n.before)}</pre>
+<h3>After the policies</h3><pre class="netpol">${esc(n.after)}</pre>
+<h3>After namespace z was labelled team=blue</h3><pre class="netpol">${esc(n.relabelled)}</pre>
+<h3>The table</h3><pre>${esc(n.policies)}</pre>`
 }

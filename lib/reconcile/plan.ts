@@ -113,11 +113,14 @@ function lis(xs: readonly number[]): Set<number> {
  * tables only. Pure: no I/O.
  */
 export function plan(desired: readonly Desired[], observed: Listing): Operation[] {
-  // Deletions first, rules before what they may refer to (chains, sets, counters).
+  // Deletions first, each before what it may refer to: rules, then chain
+  // flushes (rules of doomed chains), then elements and whole sets, maps and
+  // counters (a verdict map's element may go to a doomed chain), then the
+  // chains themselves (a doomed chain may be the jump target of another).
   const ruleDels: Operation[] = []
-  /** Chain flushes and element deletes: after rule deletes, before any chain is deleted. */
   const flushes: Operation[] = []
   const dels: Operation[] = []
+  const chainDels: Operation[] = []
   const lateDels: Operation[] = []
   const adds: Operation[] = []
   for (const d of desired) {
@@ -151,14 +154,14 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       // doomed chain), and element deletes too (a verdict map may go to one).
       if (!dc) {
         flushes.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
-        dels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
+        chainDels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
         continue
       }
       const base = (c: typeof dc) => ({ hook: c.hook, type: c.hook ? (c.type ?? 'filter') : undefined, priority: c.hook ? c.priority : undefined, devices: c.devices ?? [] })
       if (!same(base(dc), { ...base(oc as typeof dc), devices: oc.devices ?? [] })) {
         recreate.add(oc.name)
         flushes.push({ verb: 'flush', object: { kind: 'chain', family, table, name: oc.name } })
-        dels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
+        chainDels.push({ verb: 'delete', object: { kind: 'chain', family, table, name: oc.name } })
       }
     }
     for (const dc of d.chains) {
@@ -210,7 +213,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       planRules(family, table, dc.name, want, have, ruleDels, adds, stale)
     }
   }
-  return [...ruleDels, ...flushes, ...dels, ...lateDels, ...adds]
+  return [...ruleDels, ...flushes, ...dels, ...lateDels, ...chainDels, ...adds]
 }
 
 /** A declared set as the object of an add (family and table filled in, no handle). */

@@ -29,7 +29,7 @@ let ownLinks: string
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const links = () => execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).replace(/\s+/g, ' ')
-const reachOutcome: Record<Proto, string> = { icmp: 'reply', tcp: 'open', udp: 'open' }
+const reachOutcome: Record<Proto, string> = { icmp: 'reply', tcp: 'open', udp: 'open', sctp: 'open' }
 const all = (from: string, to: string): ProbeSpec[] => PROTOS.map((proto) => ({ from, to, proto }))
 const short = (r: ProbeResult) => `${r.from}->${r.to} ${r.proto}: ${r.outcome} ${r.errno ?? ''} ${JSON.stringify(r.icmp ?? '')} ${r.detail ?? ''}`
 

@@ -195,6 +195,8 @@ export function verdict(d: Declaration, p: Packet): 'accept' | 'drop' {
   function matches(e: Expr): boolean {
     const sel = e.match as string | string[]
     const value = e.value
+    // Neighbour discovery: the interpreter's packets are never ICMPv6.
+    if (sel === 'icmpv6 type') return false
     if (sel === 'ct state') {
       const states = Array.isArray(value) ? value : [value]
       return states.includes(p.ct ?? 'new')

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Agent of the nftkit datapath testbed: one per pod network namespace.
 
-Started as `ip netns exec <pod-ns> python3 agent.py --port 7000 --token NAME`.
+Started as `ip netns exec <pod-ns> python3 agent.py --port 7000 --token NAME`
+(or `--ports 80,81` for several ports; `--sctp 1` adds the SCTP responder).
 It serves TCP (accept, send the token and a newline, close) and UDP (echo) on
-the port, then speaks JSON lines: requests on stdin, answers on stdout.
+every port, IPv4 and IPv6 alike, then speaks JSON lines: requests on stdin,
+answers on stdout.
 
   {"op":"probe","id":1,"timeout":0.8,"probes":[{"ip":"10.0.0.1","proto":"tcp","port":7000}]}
       -> {"id":1,"results":[{"outcome":"open","ms":0.4,"sent":123.4,"detail":"a-web-1"}]}
@@ -17,6 +19,13 @@ process.hrtime). Outcomes: icmp reply/unreachable/timeout; tcp
 open/reset/unreachable/timeout; udp open/unreachable/timeout. Errors carried
 by ICMP are read from the socket error queue (IP_RECVERR) so the ICMP type,
 code and sender are reported. The agent exits when stdin closes.
+
+SCTP works without kernel SCTP support (no IPPROTO_SCTP sockets needed): a
+probe sends an INIT chunk through a raw socket; the responder (a raw socket in
+the destination pod) answers an INIT to one of its ports with an INIT ACK
+carrying the probe's tag. Both have valid CRC32c checksums and tags, so
+conntrack tracks them as one SCTP association and a firewall in between sees
+real SCTP. Outcomes: sctp open (INIT ACK back) / timeout.
 """
 import errno
 import json
@@ -28,7 +37,10 @@ import threading
 import time
 
 IP_RECVERR = 11
+IPV6_RECVERR = 25
 SO_EE_ORIGIN_ICMP = 2
+SO_EE_ORIGIN_ICMP6 = 3
+IPPROTO_SCTP = 132
 ICMP_ERROR_TYPES = (3, 11, 12)
 IDENT = os.getpid() & 0xFFFF
 
@@ -63,10 +75,23 @@ def write_sysctls():
 
 # ---------------------------------------------------------------- servers
 
+def dual_stack(kind, port):
+    """A socket bound to `port` on every IPv6 and IPv4 address (IPv4 only if IPv6 is off)."""
+    try:
+        srv = socket.socket(socket.AF_INET6, kind)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        srv.bind(('::', port))
+        return srv
+    except OSError:
+        srv = socket.socket(socket.AF_INET, kind)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(('0.0.0.0', port))
+        return srv
+
+
 def serve_tcp(port, token):
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(('0.0.0.0', port))
+    srv = dual_stack(socket.SOCK_STREAM, port)
     srv.listen(1024)
 
     def loop():
@@ -86,9 +111,7 @@ def serve_tcp(port, token):
 
 
 def serve_udp(port):
-    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(('0.0.0.0', port))
+    srv = dual_stack(socket.SOCK_DGRAM, port)
 
     def loop():
         while True:
@@ -121,13 +144,15 @@ def read_icmp_error(sock):
     except OSError:
         return None
     for level, kind, data in anc:
-        if level != socket.SOL_IP or kind != IP_RECVERR or len(data) < 16:
+        if len(data) < 16:
             continue
         _, origin, etype, ecode = struct.unpack('=IBBB', data[:7])
-        if origin != SO_EE_ORIGIN_ICMP:
-            continue
-        sender = socket.inet_ntoa(data[20:24]) if len(data) >= 24 else None
-        return {'type': etype, 'code': ecode, 'from': sender}
+        if level == socket.SOL_IP and kind == IP_RECVERR and origin == SO_EE_ORIGIN_ICMP:
+            sender = socket.inet_ntoa(data[20:24]) if len(data) >= 24 else None
+            return {'type': etype, 'code': ecode, 'from': sender}
+        if level == socket.IPPROTO_IPV6 and kind == IPV6_RECVERR and origin == SO_EE_ORIGIN_ICMP6:
+            sender = socket.inet_ntop(socket.AF_INET6, data[24:40]) if len(data) >= 40 else None
+            return {'type': etype, 'code': ecode, 'from': sender}
     return None
 
 
@@ -206,9 +231,41 @@ def match_icmp(data, sender, ip, seq):
     return {'type': kind, 'code': code, 'from': sender}
 
 
+# Every probe leaves from its own source port, counting up from a per-agent
+# start: a flow never repeats the 5-tuple of an earlier probe, so it can never
+# ride on a conntrack entry an earlier probe left behind (an established UDP
+# entry lives 120 s and would let a "new" probe through whatever the firewall
+# says now).
+_port_lock = threading.Lock()
+_next_port = [20000 + (os.getpid() * 7919) % 40000]
+
+
+def next_source_port():
+    with _port_lock:
+        p = _next_port[0]
+        _next_port[0] = 20000 + (p - 20000 + 1) % 40000
+        return p
+
+
+def family_socket(ip, kind):
+    """A socket of the address's family, bound to a fresh source port, with ICMP errors queued (IP_RECVERR / IPV6_RECVERR)."""
+    if ':' in ip:
+        sock = socket.socket(socket.AF_INET6, kind)
+        sock.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVERR, 1)
+    else:
+        sock = socket.socket(socket.AF_INET, kind)
+        sock.setsockopt(socket.SOL_IP, IP_RECVERR, 1)
+    for _ in range(20):
+        try:
+            sock.bind(('', next_source_port()))
+            break
+        except OSError:
+            continue
+    return sock
+
+
 def probe_tcp(ip, port, timeout):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_IP, IP_RECVERR, 1)
+    sock = family_socket(ip, socket.SOCK_STREAM)
     t0 = time.monotonic()
     deadline = t0 + timeout
     try:
@@ -239,8 +296,7 @@ def probe_tcp(ip, port, timeout):
 
 
 def probe_udp(ip, port, timeout):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_IP, IP_RECVERR, 1)
+    sock = family_socket(ip, socket.SOCK_DGRAM)
     nonce = os.urandom(12)
     t0 = time.monotonic()
     deadline = t0 + timeout
@@ -276,9 +332,111 @@ def probe_one(spec, timeout):
             return probe_tcp(spec['ip'], int(spec.get('port', 7000)), timeout)
         if proto == 'udp':
             return probe_udp(spec['ip'], int(spec.get('port', 7000)), timeout)
+        if proto == 'sctp':
+            return probe_sctp(spec['ip'], int(spec.get('port', 7000)), timeout)
         return {'outcome': 'error', 'ms': 0, 'detail': 'unknown proto %r' % proto}
     except Exception as e:  # a bug here must not kill the agent
         return {'outcome': 'error', 'ms': 0, 'detail': '%s: %s' % (type(e).__name__, e)}
+
+
+# ---------------------------------------------------------------- sctp (raw)
+
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+CRC32C = _crc32c_table()
+
+
+def crc32c(data):
+    c = 0xFFFFFFFF
+    for b in data:
+        c = CRC32C[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+def sctp_packet(sport, dport, vtag, chunk):
+    """An SCTP packet (common header + one chunk) with its CRC32c (stored little-endian, as the kernel does)."""
+    head = struct.pack('!HHII', sport, dport, vtag, 0)
+    return head[:8] + struct.pack('<I', crc32c(head + chunk)) + chunk
+
+
+def sctp_init_chunk(kind, tag, extra=b''):
+    """INIT (1) or INIT ACK (2): initiate tag, a_rwnd, 1 stream each way, initial TSN, then parameters."""
+    body = struct.pack('!IIHHI', tag, 65535, 1, 1, tag) + extra
+    return struct.pack('!BBH', kind, 0, 4 + len(body)) + body
+
+
+def sctp_of(data, family):
+    """(sport, dport, vtag, chunk type, initiate tag) of a raw datagram, or None."""
+    if family == socket.AF_INET:
+        if len(data) < 20:
+            return None
+        data = data[(data[0] & 15) * 4:]
+    if len(data) < 20:
+        return None
+    sport, dport, vtag = struct.unpack('!HHI', data[:8])
+    kind = data[12]
+    tag = struct.unpack('!I', data[16:20])[0] if kind in (1, 2) and len(data) >= 20 else None
+    return sport, dport, vtag, kind, tag
+
+
+def serve_sctp(ports):
+    """Answers INITs to `ports` with an INIT ACK, on IPv4 and IPv6 raw sockets."""
+    def loop(family):
+        try:
+            raw = socket.socket(family, socket.SOCK_RAW, IPPROTO_SCTP)
+        except OSError:
+            return
+        while True:
+            try:
+                data, peer = raw.recvfrom(65535)
+                p = sctp_of(data, family)
+                if p is None or p[3] != 1 or p[1] not in ports or p[2] != 0:
+                    continue
+                sport, dport, _, _, tag = p
+                cookie = struct.pack('!HH', 7, 8) + os.urandom(4)
+                ack = sctp_init_chunk(2, int.from_bytes(os.urandom(4), 'big') or 1, cookie)
+                raw.sendto(sctp_packet(dport, sport, tag, ack), (peer[0], 0))
+            except OSError:
+                pass
+
+    for family in (socket.AF_INET, socket.AF_INET6):
+        threading.Thread(target=loop, args=(family,), daemon=True).start()
+
+
+def probe_sctp(ip, port, timeout):
+    family = socket.AF_INET6 if ':' in ip else socket.AF_INET
+    raw = socket.socket(family, socket.SOCK_RAW, IPPROTO_SCTP)
+    tag = int.from_bytes(os.urandom(4), 'big') or 1
+    sport = next_source_port()
+    t0 = time.monotonic()
+    deadline = t0 + timeout
+    try:
+        try:
+            raw.sendto(sctp_packet(sport, port, 0, sctp_init_chunk(1, tag)), (ip, 0))
+        except OSError as e:
+            return result('unreachable', t0, errno=errno_name(e))
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return result('timeout', t0)
+            raw.settimeout(left)
+            try:
+                data, peer = raw.recvfrom(65535)
+            except TimeoutError:
+                return result('timeout', t0)
+            p = sctp_of(data, family)
+            if p is not None and p[:4] == (port, sport, tag, 2) and peer[0] == ip:
+                return result('open', t0)
+    finally:
+        raw.close()
 
 
 # ---------------------------------------------------------------- requests
@@ -349,10 +507,13 @@ def handle(req):
 
 def main():
     opts = dict(zip(sys.argv[1::2], sys.argv[2::2]))
-    port = int(opts.get('--port', '7000'))
+    ports = [int(p) for p in opts.get('--ports', opts.get('--port', '7000')).split(',')]
     write_sysctls()
-    serve_tcp(port, (opts.get('--token', 'pod') + '\n').encode())
-    serve_udp(port)
+    for port in ports:
+        serve_tcp(port, (opts.get('--token', 'pod') + '\n').encode())
+        serve_udp(port)
+    if opts.get('--sctp') == '1':
+        serve_sctp(set(ports))
     emit({'event': 'ready', 'pid': os.getpid()})
     for line in sys.stdin:
         line = line.strip()

@@ -42,9 +42,12 @@ export class PodAgent {
     })
   }
 
-  /** Starts the agent in `netns` serving `port` with `token`; resolves once its servers listen. */
-  static start(netns: string, port: number, token: string, readyMs = 10_000): Promise<PodAgent> {
-    const child = spawn('ip', ['netns', 'exec', netns, python(), '-I', '-S', '-u', AGENT_SCRIPT, '--port', String(port), '--token', token], {
+  /**
+   * Starts the agent in `netns` serving `port` with `token`; resolves once its
+   * servers listen. `extraArgs` go to the script (e.g. `--ports 80,81 --sctp 1`).
+   */
+  static start(netns: string, port: number, token: string, readyMs = 10_000, extraArgs: readonly string[] = []): Promise<PodAgent> {
+    const child = spawn('ip', ['netns', 'exec', netns, python(), '-I', '-S', '-u', AGENT_SCRIPT, '--port', String(port), '--token', token, ...extraArgs], {
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     const agent = new PodAgent(child)

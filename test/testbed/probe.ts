@@ -7,24 +7,25 @@
  */
 import type { AgentMessage, PodAgent } from './agent.js'
 
-/** Protocols the prober speaks. */
-export type Proto = 'icmp' | 'tcp' | 'udp'
+/** Protocols the prober speaks (`sctp` through raw sockets; its responder runs only in agents started with `--sctp 1`). */
+export type Proto = 'icmp' | 'tcp' | 'udp' | 'sctp'
 
-/** Every protocol, the default of {@link matrixSpecs}. */
+/** The protocols every agent serves, the default of {@link matrixSpecs}. */
 export const PROTOS: readonly Proto[] = ['icmp', 'tcp', 'udp']
 
 /**
  * What a probe saw. icmp: `reply` | `unreachable` | `timeout`; tcp: `open`
  * (token read) | `reset` (RST, no ICMP) | `unreachable` (an ICMP error, incl.
  * port-unreachable, which the socket also reports as ECONNREFUSED) |
- * `timeout`; udp: `open` (echo back) | `unreachable` | `timeout`. `error` is
+ * `timeout`; udp: `open` (echo back) | `unreachable` | `timeout`; sctp: `open`
+ * (INIT ACK back) | `unreachable` (send failed) | `timeout`. `error` is
  * a prober bug, never a network outcome.
  */
 export type Outcome = 'open' | 'reply' | 'reset' | 'unreachable' | 'timeout' | 'error'
 
 /** Destination and protocol of a probe. */
 export interface ProbeTarget {
-  /** Pod name or IPv4 address. */
+  /** Pod name or address (what the host's `resolve` accepts). */
   readonly to: string
   readonly proto: Proto
   /** TCP/UDP port; the testbed's server port (7000) when omitted. */

@@ -115,6 +115,12 @@ function refsOf(exprs: Exprs): { chains: string[]; sets: string[]; counters: str
   return out
 }
 
+/** The chain a verdict-map element jumps or goes to. */
+const verdictChain = (e: Element): string | undefined => {
+  const v = typeof e === 'object' && !Array.isArray(e) ? ((e as { value?: unknown }).value as Record<string, unknown> | undefined) : undefined
+  return v && typeof v === 'object' ? ((v.jump ?? v.goto) as string | undefined) : undefined
+}
+
 const keyOf = (e: Element) => JSON.stringify(typeof e === 'object' && !Array.isArray(e) ? (e as { key: unknown }).key : e)
 
 /**
@@ -149,6 +155,7 @@ function commit(l: Listing, ops: readonly Operation[]): Listing {
         else if (verb === 'delete') {
           if (i < 0) throw new Error(`ENOENT chain ${o.name}`)
           if (used((r) => r.chains.includes(o.name), o)) throw new Busy(`EBUSY chain ${o.name}`)
+          if (sets.filter(inTable).some((s) => s.elements.some((e) => verdictChain(e) === o.name))) throw new Busy(`EBUSY chain ${o.name} (map element)`)
           chains.splice(i, 1)
         } else if (i >= 0) {
           if (o.policy !== undefined) Object.assign(chains[i], { policy: o.policy }) // comment: left as it was
@@ -586,6 +593,26 @@ describe('plan: chains', () => {
     expect(replan([want({ chains: [base('in', 'input')], rules: [rule('in', 'j', ACCEPT)] })], o)).toEqual([])
   })
 
+  // Regression (found by the NetworkPolicy conformance test): a policy deleted
+  // while its group chain (which jumps to it) and the verdict-map elements
+  // going to that group chain are deleted too. The plan used to delete the
+  // policy chain before flushing the group chain, and the group chain before
+  // deleting the map elements: EBUSY from the kernel (nftkit-netpol, Linux 6.18).
+  it('chains deleted with the chain jumping to them and the verdict-map elements going to it: converges (was EBUSY)', () => {
+    const o = seen({
+      chains: [base('in', 'input'), regular('pol'), regular('grp')],
+      sets: [map('vm', 'ipv4_addr', 'verdict', [{ key: '10.9.0.1', value: { goto: 'grp' } }])],
+      rules: [
+        rule('in', 'd', [{ match: 'ip daddr', value: { set: 'vm' } }, { stmt: 'accept' }], 11),
+        rule('grp', 'j', [{ stmt: 'jump', chain: 'pol' }], 21),
+        rule('grp', 'x', [{ stmt: 'drop' }], 22),
+      ],
+    })
+    const desired = [want({ chains: [base('in', 'input')], sets: [map('vm', 'ipv4_addr', 'verdict', [])], rules: [rule('in', 'd', [{ match: 'ip daddr', value: { set: 'vm' } }, { stmt: 'accept' }])] })]
+    expect(() => commit(o, plan(desired, o))).not.toThrow()
+    expect(replan(desired, o)).toEqual([])
+  })
+
   // The kernel keeps an existing chain's comment on `add chain` (nft 1.0.6,
   // Linux 6.18: `add chain ip t r { comment "y"; }` on r with comment "x"
   // succeeds and r still says "x"), so a comment change alone plans nothing
@@ -610,7 +637,7 @@ describe('plan: table and counters', () => {
     expect(replan([want({ table: table({ comment: 'v2' }) })], seen({ tables: [table({ comment: 'v1' })] }))).toEqual([])
   })
 
-  it('counters: a new one is added, an undeclared one deleted (after rule and chain deletions), a kept one untouched', () => {
+  it('counters: a new one is added, an undeclared one deleted (after rule deletions and chain flushes), a kept one untouched', () => {
     const o = seen({
       chains: [base('in', 'input'), regular('old')],
       counters: [counter('keep', { packets: 5, bytes: 500 }), counter('gone')],
@@ -620,8 +647,8 @@ describe('plan: table and counters', () => {
     expect(ops).toEqual([
       delRule('in', 11),
       { verb: 'flush', object: { kind: 'chain', family: FAM, table: TBL, name: 'old' } },
-      { verb: 'delete', object: { kind: 'chain', family: FAM, table: TBL, name: 'old' } },
       { verb: 'delete', object: { kind: 'counter', family: FAM, table: TBL, name: 'gone' } },
+      { verb: 'delete', object: { kind: 'chain', family: FAM, table: TBL, name: 'old' } },
       { verb: 'add', object: counterDecl('new') },
     ])
     expect(() => commit(o, ops)).not.toThrow()
