@@ -5,9 +5,10 @@
  * rate at 50 rules and 13.6 % at 100) reproduced with nftkit beside it.
  *
  * Three namespaces: a client pod, the node (forwarding, where the rules are),
- * a server pod. N policies select the server pod; each allows one peer pod on
- * TCP port 80, and the client is the peer of the last one (the worst case for
- * a list walked in order). Variants, for N = 10, 100, 1000:
+ * a server pod. N policies each select their own server pod and allow one
+ * peer pod on TCP port 80; the measured server and client are the last pair
+ * (the worst case for a list walked in order; bench/netpol/policies.ts).
+ * Variants, for N = 10, 100, 1000:
  * - `none`: no ruleset (the floor);
  * - `linear`: one rule per allowed peer and port in a forward chain, after
  *   `ct state established,related accept` (the iptables style);
@@ -25,7 +26,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connRateChart, type RatePoint } from './netpol/chart.js'
-import { nftkitRuleset } from './netpol/policies.js'
+import { benchCluster, linearRuleset } from './netpol/policies.js'
+import { compileNetworkPolicies, createClient, desiredTables, reconcileSync } from './nftkit.js'
 
 const args = process.argv.slice(2)
 const opt = (name: string, dflt: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : dflt)
@@ -57,16 +59,18 @@ function topology(): void {
   inNs(NS.node, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
 }
 
-/** The iptables-style list: one rule per allowed peer (the client last), default drop. */
-function linearRuleset(n: number): string {
-  const rules: string[] = []
-  for (let i = 1; i < n; i++) rules.push(`    ip saddr 10.20.${i >> 8}.${i & 255} ip daddr ${SERVER} tcp dport 80 accept`)
-  rules.push(`    ip saddr ${CLIENT} ip daddr ${SERVER} tcp dport 80 accept`)
-  return `table inet linear {\n  chain forward {\n    type filter hook forward priority filter; policy drop;\n    ct state established,related accept\n${rules.join('\n')}\n  }\n}\n`
-}
-
-function load(text: string): void {
+/** Loads nft text with `nft -f`, or the NetworkPolicies of n pairs through nftkit's compiler and reconciler. */
+function load(text: string | number): void {
   inNs(NS.node, 'nft', 'flush', 'ruleset')
+  if (typeof text === 'number') {
+    const client = createClient({ netns: NS.node })
+    try {
+      reconcileSync(client, desiredTables(compileNetworkPolicies(benchCluster(text, { client: CLIENT, server: SERVER }))))
+    } finally {
+      client.close()
+    }
+    return
+  }
   if (!text) return
   const dir = mkdtempSync(join(tmpdir(), 'nftkit-rate-'))
   writeFileSync(join(dir, 'r.nft'), text)
@@ -88,7 +92,7 @@ async function main(): Promise<void> {
     server = spawn('ip', ['netns', 'exec', NS.srv, join(HERE, '..', 'build', 'connrate'), 'server', '80'], { stdio: ['ignore', 'pipe', 'inherit'] })
     await new Promise<void>((resolve) => server?.stdout?.once('data', () => resolve()))
     const points: RatePoint[] = []
-    const run = (variant: string, n: number, text: string) => {
+    const run = (variant: string, n: number, text: string | number) => {
       load(text)
       const got = Array.from({ length: rounds }, () => measure())
       const rate = Math.max(...got.map((g) => g.rate)) // the least disturbed round
@@ -100,8 +104,8 @@ async function main(): Promise<void> {
     console.log('| variant | policies | connections/s | p50 µs |\n|---|---|---|---|')
     run('none', 0, '')
     for (const n of sizes) {
-      run('linear', n, linearRuleset(n))
-      run('nftkit', n, nftkitRuleset(n, { client: CLIENT, server: SERVER }))
+      run('linear', n, linearRuleset(n, { client: CLIENT, server: SERVER }))
+      run('nftkit', n, n)
     }
     writeFileSync(join(HERE, 'netpol-rate.svg'), connRateChart(points))
     console.log('chart: bench/netpol-rate.svg')

@@ -101,7 +101,7 @@ export async function netpol(pods: number, policies: number, limits: Limits, pro
     })
     const listing = client.listSync({ table: NETPOL_TABLE })
     const vmap = listing.sets.find((s) => s.name === 'ingress4')
-    const verified = elementOnly && vmap?.elements.some((e) => (e as { key: string }).key === base.ips[0])
+    const verified = elementOnly && vmap?.elements.some((e) => (e as { key: string }).key === base.ips[0]) === true
     rows.push({
       workload: 'NP',
       n,

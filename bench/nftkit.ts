@@ -28,6 +28,7 @@ buildSync({
 const lib = (await import(pathToFileURL(outfile).href)) as typeof Nftkit
 
 export type {
+  ClusterState,
   Client,
   CommitOptions,
   CommitResult,
@@ -38,6 +39,15 @@ export type {
   TableContents,
   Transaction,
 } from '../lib/index.js'
-export const { applyToModel, createClient, firewallConfigurationOperations, loadBinding, reconcileSync, validateFirewallConfiguration } = lib
+export const {
+  applyToModel,
+  compileNetworkPolicies,
+  createClient,
+  desiredTables,
+  firewallConfigurationOperations,
+  loadBinding,
+  reconcileSync,
+  validateFirewallConfiguration,
+} = lib
 export const Reconciler = lib.Reconciler
 export type Reconciler = Nftkit.Reconciler
