@@ -14,7 +14,11 @@ interface Command {
 const NETNS = '  --netns NAME|PATH      the network namespace (a name under /run/netns or a path such as /proc/PID/ns/net);\n                         default: the caller\'s own. Joining another namespace needs CAP_SYS_ADMIN.'
 const SELECTOR = '  --selector k=v,...     only FirewallConfigurations whose labels match all pairs (YAML/JSON files);\n                         an error when it matches none'
 const FILES = 'FILE is a .nft file (nft syntax), a .yaml/.yml/.json file of Liqo FirewallConfigurations and/or\nKubernetes manifests (Namespaces, Pods, Nodes, NetworkPolicies: compiled into table inet nftkit-netpol,\nsee docs/network-policy.md), or a directory (every such file in it). A table may be declared by one\ndocument only.'
-const NODE = '  --node NAME            NetworkPolicies: enforce for the pods whose spec.nodeName is NAME (default: all pods)'
+const NODE = `  --node NAME            NetworkPolicies: enforce for the pods whose spec.nodeName is NAME (default: all pods);
+                         node policies (Antrea ClusterNetworkPolicies): compile for the Node NAME (required for them)
+  --interfaces LIST      node policies apply to these interfaces (eth*,ens160; default every interface but lo)
+  --privileged LIST      endpoints node policies never cut off: ADDR[/LEN][:PORT][/udp], IPv6 in brackets
+                         ([fd00::1]:6443); established traffic and loopback are always allowed`
 
 /** Every command, in the order `nftkit help` lists them. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
@@ -128,8 +132,12 @@ export interface Args {
   readonly cmd: string
   readonly files: string[]
   readonly netns?: string
-  /** `--node`: NetworkPolicies are enforced for this node's pods only. */
+  /** `--node`: NetworkPolicies are enforced for this node's pods only; node policies are compiled for this Node. */
   readonly node?: string
+  /** `--interfaces`: the interfaces node policies apply to (names and `eth*` wildcards). */
+  readonly interfaces?: string[]
+  /** `--privileged`: control-plane endpoints no node policy may cut off (`ADDR[/LEN][:PORT][/udp]`). */
+  readonly privileged?: string[]
   readonly selector: Record<string, string>
   readonly json: boolean
   /** `--help` or `-h` was given after the command. */
@@ -142,12 +150,19 @@ export function parseArgs(argv: readonly string[]): Args {
   const files: string[] = []
   let netns: string | undefined
   let node: string | undefined
+  let interfaces: string[] | undefined
+  let privileged: string[] | undefined
   let selector: Record<string, string> = {}
   let json = false
   let help = false
   const value = (name: string, v: string | undefined, what: string): string => {
     if (v === undefined || v === '') throw new UsageError(`${name} needs ${what}`)
     return v
+  }
+  const list = (name: string, v: string | undefined, what: string): string[] => {
+    const items = value(name, v, what).split(',')
+    if (items.some((x) => x === '')) throw new UsageError(`${name} needs ${what}, without empty entries`)
+    return items
   }
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]
@@ -160,6 +175,10 @@ export function parseArgs(argv: readonly string[]): Args {
     else if (a.startsWith('--netns=')) netns = value('--netns', a.slice(8), 'a namespace name or path')
     else if (a === '--node') node = value('--node', rest[++i], 'a node name')
     else if (a.startsWith('--node=')) node = value('--node', a.slice(7), 'a node name')
+    else if (a === '--interfaces' || a.startsWith('--interfaces='))
+      interfaces = list('--interfaces', a === '--interfaces' ? rest[++i] : a.slice(13), 'interface names or wildcards (eth*,ens160)')
+    else if (a === '--privileged' || a.startsWith('--privileged='))
+      privileged = list('--privileged', a === '--privileged' ? rest[++i] : a.slice(13), 'endpoints (10.0.0.1:6443,[fd00::1]:10250)')
     else if (a === '--') {
       files.push(...rest.slice(i + 1))
       break
@@ -167,7 +186,17 @@ export function parseArgs(argv: readonly string[]): Args {
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`)
     else files.push(a)
   }
-  return { cmd: cmd ?? '', files, netns, ...(node !== undefined ? { node } : {}), selector, json, help }
+  return {
+    cmd: cmd ?? '',
+    files,
+    netns,
+    ...(node !== undefined ? { node } : {}),
+    ...(interfaces !== undefined ? { interfaces } : {}),
+    ...(privileged !== undefined ? { privileged } : {}),
+    selector,
+    json,
+    help,
+  }
 }
 
 /** A misused command line (exit 1 with the usage text). */

@@ -8,6 +8,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
+import { parsePrivilegedEndpoint } from '../netpol/node-policy-compile.js'
 import { InventoryError, readInventory } from '../policies/validate-inventory.js'
 import { NftError, NftValidationError } from '../kernel/errors.js'
 import { NftSyntaxError } from '../nft/parser.js'
@@ -23,7 +24,11 @@ export type { WatchOptions } from './commands.js'
 export { loadFiles } from '../sources/files.js'
 
 /** The cluster-manifest options of the command line. */
-const sources = (a: ReturnType<typeof parseArgs>) => (a.node !== undefined ? { node: a.node } : {})
+const sources = (a: ReturnType<typeof parseArgs>) => ({
+  ...(a.node !== undefined ? { node: a.node } : {}),
+  ...(a.interfaces !== undefined ? { interfaces: a.interfaces } : {}),
+  ...(a.privileged !== undefined ? { privileged: a.privileged.map((e, i) => parsePrivilegedEndpoint(e, `--privileged[${i}]`)) } : {}),
+})
 
 /** Runs the CLI; returns the exit code. */
 export function main(argv: string[], out = process.stdout, err = process.stderr): number {

@@ -109,6 +109,28 @@ function checkEndpoints(list: readonly PrivilegedEndpoint[] | undefined): Endpoi
   })
 }
 
+/**
+ * A privileged endpoint written on a command line: `ADDR[/LEN]`, optionally
+ * `:PORT` and `/udp` (default tcp when a port is given); IPv6 with a port in
+ * brackets (`[fd00::1]:6443`). Checked as {@link compileNodePolicies} checks it.
+ * @throws NftValidationError naming `path` for anything else.
+ */
+export function parsePrivilegedEndpoint(text: string, path: string): PrivilegedEndpoint {
+  const m = /^(?:\[([^\]]+)\]|([^:\[\]]+|[0-9a-fA-F:.]+(?:\/\d+)?))(?::(\d+))?(?:\/(tcp|udp))?$/.exec(text)
+  const bracketed = m?.[1]
+  // Without brackets a colon is part of an IPv6 address, never a port.
+  const bare = m?.[2]
+  const addr = bracketed ?? bare
+  const port = bare?.includes(':') ? undefined : m?.[3]
+  if (!m || !addr || (bare?.includes(':') && m[3] !== undefined) || !cidrRange(addr))
+    throw new NftValidationError(path, 'Expected ADDR[/LEN][:PORT][/udp] (IPv6 with a port in brackets: [fd00::1]:6443)', text)
+  const proto = m[4] as 'tcp' | 'udp' | undefined
+  if (proto && port === undefined) throw new NftValidationError(path, 'Expected a port before /tcp or /udp', text)
+  const n = port === undefined ? undefined : Number(port)
+  if (n !== undefined && (n < 1 || n > 65535)) throw new NftValidationError(path, 'Expected a port 1-65535', text)
+  return { cidr: addr, ...(n !== undefined ? { port: n, protocol: proto ?? 'tcp' } : {}) }
+}
+
 /** The policies that apply to `node`, in evaluation order: tier, then priority (lower first), then name. */
 export function policiesForNode(node: NodeObject, policies: readonly NodePolicyObject[]): NodePolicyObject[] {
   return policies

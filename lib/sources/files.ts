@@ -22,6 +22,8 @@ import {
 import { NftValidationError } from '../kernel/errors.js'
 import { compileNetworkPolicies } from '../netpol/compile.js'
 import { isClusterKind, readClusterObjects } from '../netpol/manifests.js'
+import { compileNodePolicies, type PrivilegedEndpoint } from '../netpol/node-policy-compile.js'
+import { isClusterNetworkPolicy, readClusterNetworkPolicy } from '../netpol/node-policy-read.js'
 
 /** Options of {@link loadFiles} for Kubernetes cluster manifests. */
 export interface SourceOptions {
@@ -29,6 +31,10 @@ export interface SourceOptions {
   readonly node?: string
   /** Table of the compiled NetworkPolicies (default `nftkit-netpol`). */
   readonly table?: string
+  /** Node policies: the interfaces they apply to (default every interface but `lo`). */
+  readonly interfaces?: readonly string[]
+  /** Node policies: control-plane endpoints no policy may cut off. */
+  readonly privileged?: readonly PrivilegedEndpoint[]
 }
 
 /** The file names nftkit reads: nft text, or YAML/JSON documents. */
@@ -151,9 +157,20 @@ export function loadFiles(paths: readonly string[], selector: Readonly<Record<st
     try {
       const state = readClusterObjects(cluster)
       if (state.pods.length || state.policies.length) {
-        const d = compileNetworkPolicies(state, options)
+        const d = compileNetworkPolicies(state, { node: options.node, table: options.table })
         operations.push(...d.operations)
         for (const t of d.tables) declare(t, `NetworkPolicies of ${paths.join(', ')}`)
+      }
+      const nodePolicies = cluster.filter((c) => isClusterNetworkPolicy(c.value))
+      if (nodePolicies.length) {
+        if (options.node === undefined)
+          lines.push(`${nodePolicies[0].at}: ClusterNetworkPolicies apply to Nodes: give --node NAME (the Node whose table to build)`)
+        else {
+          const policies = nodePolicies.map((c) => readClusterNetworkPolicy(c.value, c.at))
+          const d = compileNodePolicies(state, policies, { node: options.node, interfaces: options.interfaces, privileged: { endpoints: options.privileged } })
+          operations.push(...d.operations)
+          for (const t of d.tables) declare(t, `ClusterNetworkPolicies of ${paths.join(', ')}`)
+        }
       }
     } catch (e) {
       if (!(e instanceof NftValidationError)) throw e
