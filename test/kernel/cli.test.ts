@@ -211,8 +211,9 @@ describe('nftkit CLI', () => {
     bad.consumers[0].local[0].pods[0].ip = '10.101.0.256'
     const r = nftkit('policies', file('bad-inv.json', JSON.stringify(bad)))
     expect(r.code).toBe(1)
-    expect(r.err).toContain('bad-inv.json: consumers[1].podCIDR: host bits set: did you mean 10.102.0.0/16?')
-    expect(r.err).toContain('bad-inv.json: consumers[0].local[0].pods[0].ip: expected an IPv4 address, got "10.101.0.256"')
+    // file:line:col of the value (JSON on one line: line 1).
+    expect(r.err).toMatch(/bad-inv\.json:1:\d+: consumers\[1\]\.podCIDR: host bits set: did you mean 10\.102\.0\.0\/16\?/)
+    expect(r.err).toMatch(/bad-inv\.json:1:\d+: consumers\[0\]\.local\[0\]\.pods\[0\]\.ip: expected an IPv4 address, got "10\.101\.0\.256"/)
     const u = nftkit('policies', file('inv2.json', JSON.stringify(SAMPLE_INVENTORY)), 'everything')
     expect(u.code).toBe(1)
     expect(u.err).toContain('unknown policy kind everything')
