@@ -53,8 +53,16 @@ const COMMENT_MAX = 120
 
 /** A short stable id of a string (10 hex digits of its SHA-256). */
 export function shortId(s: string): string {
-  return createHash('sha256').update(s).digest('hex').slice(0, 10)
+  let id = IDS.get(s)
+  if (id === undefined) {
+    id = createHash('sha256').update(s).digest('hex').slice(0, 10)
+    // Names of policies and groups: a bounded memo (pod events ask for every policy's chain name).
+    if (IDS.size >= 100_000) IDS.clear()
+    IDS.set(s, id)
+  }
+  return id
 }
+const IDS = new Map<string, string>()
 
 /** The chain of a policy's rules for one direction: `np-<id>-in` / `np-<id>-eg`. */
 export function policyChain(p: { namespace: string; name: string }, d: Direction): string {
