@@ -66,8 +66,16 @@ const IDS = new Map<string, string>()
 
 /** The chain of a policy's rules for one direction: `np-<id>-in` / `np-<id>-eg`. */
 export function policyChain(p: { namespace: string; name: string }, d: Direction): string {
-  return `np-${shortId(`${p.namespace}/${p.name}`)}-${d === 'ingress' ? 'in' : 'eg'}`
+  let names = CHAINS.get(p)
+  if (names?.ns !== p.namespace || names.name !== p.name) {
+    const id = shortId(`${p.namespace}/${p.name}`)
+    names = { ns: p.namespace, name: p.name, ingress: `np-${id}-in`, egress: `np-${id}-eg` }
+    CHAINS.set(p, names)
+  }
+  return names[d]
 }
+/** Chain names per policy object (pod events ask for every policy's). */
+const CHAINS = new WeakMap<object, { ns: string; name: string; ingress: string; egress: string }>()
 
 /** The chain of the pods that the policy chains `chains` (in policy order) select in direction `d`. */
 export function groupChain(d: Direction, chains: readonly string[]): string {
