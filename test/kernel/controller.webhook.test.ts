@@ -197,15 +197,24 @@ describe('nftkit webhook start-up errors', () => {
     // The other option errors: test/unit/cli.webhook.test.ts.
   })
 
-  it('names an unreadable file, and refuses a key that is not the certificate\'s (exit 1, not an internal error)', () => {
+  // One process per test: a start of nftkit under tsx takes seconds on a loaded machine.
+  it('names an unreadable file (exit 1, not an internal error)', () => {
     const a = selfSigned('a')
-    const b = selfSigned('b')
     const missing = nftkit('webhook', '--tls-cert', join(dir, 'nope.crt'), '--tls-key', a.key, '--listen', '127.0.0.1:0')
     expect(missing.code).toBe(1)
     expect(missing.err).toMatch(/ENOENT.*nope\.crt/)
+  })
+
+  it('refuses a key that is not the certificate\'s', () => {
+    const a = selfSigned('a')
+    const b = selfSigned('b')
     const mismatch = nftkit('webhook', '--tls-cert', a.cert, '--tls-key', b.key, '--listen', '127.0.0.1:0')
     expect(mismatch.code).toBe(1)
     expect(mismatch.err).toMatch(/are not a usable certificate and key/)
+  })
+
+  it('refuses a certificate file that is not PEM', () => {
+    const a = selfSigned('a')
     writeFileSync(join(dir, 'garbage.pem'), 'not a certificate\n')
     const garbage = nftkit('webhook', '--tls-cert', join(dir, 'garbage.pem'), '--tls-key', a.key, '--listen', '127.0.0.1:0')
     expect(garbage.code).toBe(1)
