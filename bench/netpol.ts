@@ -83,35 +83,38 @@ export async function netpol(pods: number, policies: number, limits: Limits, pro
     const firstUs = now() - t
     rows.push({ workload: 'NP', n, set: '-', variant: 'NetworkPolicyAgent.apply (first)', samples: [firstUs], messages: [first.messages], verified: first.mode === 'reconcile', notes: [`${first.operations.length} operations`] })
 
-    progress(`NP one-pod churn ${n}`)
-    // Pod 0 of ns-0 (a peer of several policies and selected by one): its address moves and comes back.
-    const base = state.pods[0]
-    const moved = [{ ...base, ips: ['10.255.0.1'] }, base]
-    // Untimed warm-up: the first delta after a full reconcile reads the kernel once and indexes the sets.
-    const tw = now()
-    agent.upsert(podManifest(moved[0]))
-    agent.upsert(podManifest(moved[1]))
-    const warmUs = now() - tw
-    const messages: number[] = []
-    let elementOnly = true
-    const samples = await timed(limits, (i) => {
-      const r = agent.upsert(podManifest(moved[i % 2]))
-      messages.push(r.messages)
-      if (r.mode !== 'delta' || !r.operations.every((o) => o.object.kind === 'element')) elementOnly = false
-    })
-    const listing = client.listSync({ table: NETPOL_TABLE })
-    const vmap = listing.sets.find((s) => s.name === 'ingress4')
-    const verified = elementOnly && vmap !== undefined && vmap.elements.some((e) => (e as { key: string }).key === base.ips[0])
-    rows.push({
-      workload: 'NP',
-      n,
-      set: '-',
-      variant: 'NetworkPolicyAgent.upsert (pod address)',
-      samples,
-      messages,
-      verified,
-      notes: [elementOnly ? 'one batch, element messages only' : 'NOT element-only', `warm-up (kernel read + set indexes) ${fmt(warmUs)} untimed`],
-    })
+    // Pod 0 of ns-0 is selected by its namespace's policy and a peer of every tenth policy (they select its namespace); pod 1 of ns-5 is a peer of one.
+    for (const [k, what] of [[0, 'target and peer of every 10th policy'], [51, 'peer of one policy']] as const) {
+      progress(`NP one-pod churn (${what}) ${n}`)
+      const base = state.pods[k]
+      const moved = [{ ...base, ips: [`10.255.0.${k + 1}`] }, base]
+      // Untimed warm-up: the first delta after a full reconcile reads the kernel once and indexes the sets.
+      const tw = now()
+      agent.upsert(podManifest(moved[0]))
+      agent.upsert(podManifest(moved[1]))
+      const warmUs = now() - tw
+      const messages: number[] = []
+      let elementOnly = true
+      const samples = await timed(limits, (i) => {
+        const r = agent.upsert(podManifest(moved[i % 2]))
+        messages.push(r.messages)
+        if (r.mode !== 'delta' || !r.operations.every((o) => o.object.kind === 'element')) elementOnly = false
+      })
+      if (samples.length % 2 === 1) agent.upsert(podManifest(moved[1])) // back where it was
+      const listing = client.listSync({ table: NETPOL_TABLE })
+      const inSets = listing.sets.filter((s) => s.elements.some((e) => e === base.ips[0] || (e as { key?: string }).key === base.ips[0])).length
+      const verified = elementOnly && inSets > 0 && !listing.sets.some((s) => s.elements.some((e) => e === moved[0].ips[0] || (e as { key?: string }).key === moved[0].ips[0]))
+      rows.push({
+        workload: 'NP',
+        n,
+        set: '-',
+        variant: `NetworkPolicyAgent.upsert (pod address; ${what})`,
+        samples,
+        messages,
+        verified,
+        notes: [elementOnly ? `one batch, element messages only; the pod is in ${inSets} sets/maps` : 'NOT element-only', `warm-up (kernel read + set indexes) ${fmt(warmUs)} untimed`],
+      })
+    }
   } finally {
     client.close()
   }

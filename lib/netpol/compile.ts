@@ -53,13 +53,29 @@ const COMMENT_MAX = 120
 
 /** A short stable id of a string (10 hex digits of its SHA-256). */
 export function shortId(s: string): string {
-  return createHash('sha256').update(s).digest('hex').slice(0, 10)
+  let id = IDS.get(s)
+  if (id === undefined) {
+    id = createHash('sha256').update(s).digest('hex').slice(0, 10)
+    // Names of policies and groups: a bounded memo (pod events ask for every policy's chain name).
+    if (IDS.size >= 100_000) IDS.clear()
+    IDS.set(s, id)
+  }
+  return id
 }
+const IDS = new Map<string, string>()
 
 /** The chain of a policy's rules for one direction: `np-<id>-in` / `np-<id>-eg`. */
 export function policyChain(p: { namespace: string; name: string }, d: Direction): string {
-  return `np-${shortId(`${p.namespace}/${p.name}`)}-${d === 'ingress' ? 'in' : 'eg'}`
+  let names = CHAINS.get(p)
+  if (names?.ns !== p.namespace || names.name !== p.name) {
+    const id = shortId(`${p.namespace}/${p.name}`)
+    names = { ns: p.namespace, name: p.name, ingress: `np-${id}-in`, egress: `np-${id}-eg` }
+    CHAINS.set(p, names)
+  }
+  return names[d]
 }
+/** Chain names per policy object (pod events ask for every policy's). */
+const CHAINS = new WeakMap<object, { ns: string; name: string; ingress: string; egress: string }>()
 
 /** The chain of the pods that the policy chains `chains` (in policy order) select in direction `d`. */
 export function groupChain(d: Direction, chains: readonly string[]): string {
