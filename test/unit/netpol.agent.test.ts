@@ -108,3 +108,38 @@ describe('NetworkPolicyAgent (Fake)', () => {
     expect(modes.get('reconcile')).toBeGreaterThan(3)
   })
 })
+
+describe('Reconciler.updateSetsSync (Fake)', () => {
+  it('deltas to several sets go in one batch; a set named twice is refused before anything is sent', async () => {
+    const { Reconciler } = await import('../../lib/reconcile/reconciler.js')
+    const client = createFakeClient()
+    const rec = new Reconciler(client)
+    const decl = {
+      operations: [
+        { verb: 'add' as const, object: { kind: 'table' as const, family: 'inet' as const, name: 't' } },
+        { verb: 'add' as const, object: { kind: 'set' as const, family: 'inet' as const, table: 't', name: 'a', type: 'ipv4_addr' as const, elements: ['10.0.0.1'] } },
+        { verb: 'add' as const, object: { kind: 'map' as const, family: 'inet' as const, table: 't', name: 'm', type: 'ipv4_addr' as const, map: 'verdict' as const, elements: [{ key: '10.0.0.1', value: 'accept' as const }] } },
+      ],
+      tables: [{ family: 'inet' as const, name: 't' }],
+    }
+    rec.reconcileSync(desiredTables(decl))
+    const r = rec.updateSetsSync([
+      { ref: { family: 'inet', table: 't', set: 'a' }, delta: { remove: ['10.0.0.1'], add: ['10.0.0.2'] } },
+      { ref: { family: 'inet', table: 't', set: 'm' }, delta: { remove: [{ key: '10.0.0.1', value: 'accept' }], add: [{ key: '10.0.0.2', value: 'drop' }] } },
+    ])
+    expect(r.operations.map((o) => `${o.verb} ${(o.object as { set: string }).set}`)).toEqual(['delete a', 'add a', 'delete m', 'add m'])
+    expect(r.messages).toBe(6)
+    const l = client.listSync()
+    expect(l.sets.find((s) => s.name === 'a')?.elements).toEqual(['10.0.0.2'])
+    expect(l.sets.find((s) => s.name === 'm')?.elements).toEqual([{ key: '10.0.0.2', value: 'drop' }])
+    expect(rec.updateSetsSync([{ ref: { family: 'inet', table: 't', set: 'a' }, delta: { add: ['10.0.0.2'] } }])).toMatchObject({ messages: 0 })
+    const gen = client.generationSync()
+    expect(() =>
+      rec.updateSetsSync([
+        { ref: { family: 'inet', table: 't', set: 'a' }, delta: { add: ['10.0.0.3'] } },
+        { ref: { family: 'inet', table: 't', set: 'a' }, delta: { remove: ['10.0.0.2'] } },
+      ]),
+    ).toThrow(/each set at most once/)
+    expect(client.generationSync()).toBe(gen)
+  })
+})

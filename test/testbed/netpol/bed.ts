@@ -161,13 +161,14 @@ export class NetpolBed implements ProbeHost {
   }
 
   /**
-   * Forgets every neighbour (ARP and IPv6 neighbour discovery) in the node and
-   * the pods, so the next probes resolve addresses again, through whatever
-   * policy is in force (an IPv6 pod whose neighbour discovery is blocked
-   * becomes unreachable only once the node has to ask again).
+   * Makes the node forget every neighbour (ARP and IPv6 neighbour discovery),
+   * so the next probes resolve the pods' addresses again: the pods' answers
+   * cross the node's input hook under whatever policy is in force (an IPv6 pod
+   * whose neighbour advertisements are dropped becomes unreachable only once
+   * the node has to ask again).
    */
   async flushNeighbors(): Promise<void> {
-    await Promise.all([this.node, ...POD_KEYS.map((p) => this.netnsOf(p))].map((ns) => ipBatch(ns, ['neigh flush all'])))
+    await ipBatch(this.node, ['neigh flush all'])
   }
 
   /** Runs `nft -f -` with `text` in the node. */

@@ -30,14 +30,18 @@ export function declared(d: Declaration): { chains: number; sets: number; rules:
   return n
 }
 
-/** Counts of the table's objects as `nft -j list table` shows them. */
-export async function loaded(bed: NetpolBed, table = TABLE): Promise<{ chains: number; sets: number; rules: number }> {
-  const json = JSON.parse(await bed.nftCmd('-j', 'list', 'table', 'inet', table)) as { nftables: Record<string, unknown>[] }
-  const n = { chains: 0, sets: 0, rules: 0 }
+/** Counts of the table's objects as `nft -j list ruleset` shows them (`tables`: how many tables of that name). */
+export async function loaded(bed: NetpolBed, table = TABLE): Promise<{ tables: number; chains: number; sets: number; rules: number }> {
+  const json = JSON.parse(await bed.nftCmd('-j', 'list', 'ruleset')) as { nftables: Record<string, { family?: string; table?: string; name?: string }>[] }
+  const n = { tables: 0, chains: 0, sets: 0, rules: 0 }
   for (const o of json.nftables) {
-    if ('chain' in o) n.chains++
-    else if ('set' in o || 'map' in o) n.sets++
-    else if ('rule' in o) n.rules++
+    const [kind, v] = Object.entries(o)[0]
+    const mine = v.family === 'inet' && (kind === 'table' ? v.name === table : v.table === table)
+    if (!mine) continue
+    if (kind === 'table') n.tables++
+    else if (kind === 'chain') n.chains++
+    else if (kind === 'set' || kind === 'map') n.sets++
+    else if (kind === 'rule') n.rules++
   }
   return n
 }
