@@ -217,7 +217,7 @@ export function verdict(d: Declaration, p: Packet): 'accept' | 'drop' {
     if (!f) return undefined
     const name = (e.map as { set: string }).set
     const s = sets.get(name)
-    if (!s || s.map !== 'verdict') throw new Error(`no verdict map ${name}`)
+    if (s?.map !== 'verdict') throw new Error(`no verdict map ${name}`)
     for (const el of s.elements as Array<{ key: string; value: Verdict }>) if (eq(f.value, el.key)) return el.value
     return undefined
   }
