@@ -264,7 +264,7 @@ describe('compileNetworkPolicies: layout and names', () => {
     const map = o.find((x) => x.kind === 'map' && x.name === 'ingress4') as NamedMap
     expect(map.type).toBe('ipv4_addr')
     expect(map.map).toBe('verdict')
-    const group = (map.elements?.[0] as { value: { goto: string } } | undefined)?.value.goto
+    const group = ((map.elements ?? [])[0] as { value: { goto: string } }).value.goto
     expect(group).toMatch(/^grp-in-[0-9a-f]{10}$/)
     const chain = policyChain({ namespace: 'x', name: 'web' }, 'ingress')
     const groupRules = o.filter((x): x is Rule => x.kind === 'rule' && x.chain === group)
