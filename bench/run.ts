@@ -4,7 +4,7 @@
  * case after a reset, every end state checked. Must run inside a fresh network
  * namespace (`unshare -n`, as the npm script does).
  *
- * Options: `--quick` (smoke run, about 30 s), `--cases W0,W5,...` (a subset).
+ * Options: `--quick` (smoke run, about 30 s), `--cases W0,W5,NP,...` (a subset; NP: NetworkPolicies, bench/netpol.ts).
  * The table goes to stdout, progress to stderr; exit code 1 if a case failed
  * its checks.
  * @module
@@ -15,12 +15,13 @@ import { createClient } from '../lib/index.js'
 import { alternateP50, fmt, type Limits, requireOwnNetns, type Row, table } from './table.js'
 import { w5, type W5Variant } from './w5.js'
 import { w6 } from './w6.js'
+import { netpol } from './netpol.js'
 import { runCase } from './workloads.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const casesArg = args[args.indexOf('--cases') + 1]
-const wanted = new Set(args.includes('--cases') && casesArg ? casesArg.split(',') : ['W0', 'W1', 'W2', 'W3', 'W4', 'W5', 'W6'])
+const wanted = new Set(args.includes('--cases') && casesArg ? casesArg.split(',') : ['W0', 'W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'NP'])
 const progress = (s: string) => process.stderr.write(`bench: ${s}\n`)
 const L = (ops: number, budgetS: number): Limits => ({ ops, budgetMs: budgetS * 1000 })
 
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   const rows = await shared()
   if (wanted.has('W5')) for (const n of [1000, 100000]) rows.push(...(await w5(n, w5Limits(n), progress)))
   if (wanted.has('W6')) rows.push(...(await w6(100000, quick ? L(40, 1) : L(500, 20), progress)))
+  if (wanted.has('NP')) rows.push(...(await netpol(quick ? 1000 : 10000, quick ? 100 : 1000, quick ? L(20, 2) : L(200, 20), progress)))
   const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
   const cpu = os.cpus()
   console.log(table(rows))

@@ -236,11 +236,12 @@ export interface WebhookServerOptions extends AdmissionHandlerOptions {
 /**
  * `nftkit webhook`: an HTTPS server (TLS 1.2 or newer) with
  * {@link admissionHandler} and `/healthz`. Reads the certificate and key once
- * at start (restart to rotate them). Rejects with the file's error when a
- * file cannot be read, with Node's TLS error when they do not form a key pair,
- * with the bind error (EADDRINUSE, EACCES) when the port is taken.
+ * at start (restart to rotate them). Rejects with NftValidationError for a
+ * bad `listen`, with the file's error (ENOENT, EACCES) when a file cannot be
+ * read, with InputError when they are not a certificate and its key, with the
+ * bind error (EADDRINUSE, EACCES) when the port cannot be had.
  */
-export function serveWebhook(opts: WebhookServerOptions): Promise<HttpHandle> {
+export async function serveWebhook(opts: WebhookServerOptions): Promise<HttpHandle> {
   const listen = opts.listen ?? ':8443'
   parseListen(listen)
   const cert = readFileSync(opts.tlsCert)

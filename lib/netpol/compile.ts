@@ -31,7 +31,7 @@ import type { Operation } from '../model/operations.js'
 import type { Match, RuleExpr, Selector } from '../model/rule-types.js'
 import type { Declaration } from '../state/desired.js'
 import { type IPFamily, mergeSpans, parseCIDR, parseIP, type Span, spanText, subtract } from './cidr.js'
-import { type ClusterState, type K8sProtocol, type NetworkPolicyObject, type PodObject, type PolicyRule, selectorMatches } from './types.js'
+import { type ClusterState, type K8sProtocol, type LabelSelector, type NetworkPolicyObject, type PodObject, type PolicyPeer, type PolicyRule, selectorMatches } from './types.js'
 
 /** Default table name of the compiled NetworkPolicies. */
 export const NETPOL_TABLE = 'nftkit-netpol'
@@ -53,12 +53,65 @@ const COMMENT_MAX = 120
 
 /** A short stable id of a string (10 hex digits of its SHA-256). */
 export function shortId(s: string): string {
-  return createHash('sha256').update(s).digest('hex').slice(0, 10)
+  let id = IDS.get(s)
+  if (id === undefined) {
+    id = createHash('sha256').update(s).digest('hex').slice(0, 10)
+    // Names of policies and groups: a bounded memo (pod events ask for every policy's chain name).
+    if (IDS.size >= 100_000) IDS.clear()
+    IDS.set(s, id)
+  }
+  return id
 }
+const IDS = new Map<string, string>()
 
 /** The chain of a policy's rules for one direction: `np-<id>-in` / `np-<id>-eg`. */
 export function policyChain(p: { namespace: string; name: string }, d: Direction): string {
-  return `np-${shortId(`${p.namespace}/${p.name}`)}-${d === 'ingress' ? 'in' : 'eg'}`
+  let names = CHAINS.get(p)
+  if (names?.ns !== p.namespace || names.name !== p.name) {
+    const id = shortId(`${p.namespace}/${p.name}`)
+    names = { ns: p.namespace, name: p.name, ingress: `np-${id}-in`, egress: `np-${id}-eg` }
+    CHAINS.set(p, names)
+  }
+  return names[d]
+}
+/** Chain names per policy object (pod events ask for every policy's). */
+const CHAINS = new WeakMap<object, { ns: string; name: string; ingress: string; egress: string }>()
+
+/** The chain of the pods that the policy chains `chains` (in policy order) select in direction `d`. */
+export function groupChain(d: Direction, chains: readonly string[]): string {
+  return `grp-${d === 'ingress' ? 'in' : 'eg'}-${shortId(`${d} ${chains.join(' ')}`)}`
+}
+
+/** The verdict map dispatching the isolated pods of one direction and family: `ingress4`, `egress6`, ... */
+export const dispatchMap = (d: Direction, f: IPFamily): string => `${d}${f}`
+
+/** The set of the pod peers of rule `i` of a policy chain (one per family). */
+export const peerSet = (chain: string, i: number, f: IPFamily): string => `${chain}-${i}-pods${f}`
+
+/** The set of the named ports of rule `i` of a policy chain: destination address . protocol . port. */
+export const namedPortSet = (chain: string, i: number, f: IPFamily): string => `${chain}-${i}-nport${f}`
+
+/** Policies in the order the compiler uses (namespace, then name). */
+export function sortPolicies(ps: readonly NetworkPolicyObject[]): NetworkPolicyObject[] {
+  return [...ps].sort((a, b) => (a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace)))
+}
+
+/** Whether the pod is a target in direction `d` of the policy (on the enforced node, in its namespace, selected). */
+export function selects(p: NetworkPolicyObject, d: Direction, pod: PodObject, node: string | undefined): boolean {
+  return (
+    p.policyTypes.includes(d === 'ingress' ? 'Ingress' : 'Egress') &&
+    pod.namespace === p.namespace &&
+    (node === undefined || pod.nodeName === node) &&
+    selectorMatches(p.podSelector, pod.labels)
+  )
+}
+
+/** The named-port elements of a destination pod for rule `r`: [address, protocol, port] per matching container port. */
+export function namedPortElements(r: PolicyRule, pod: PodObject, ips: readonly string[]): Array<[string, string, number]> {
+  const out: Array<[string, string, number]> = []
+  for (const cp of pod.ports)
+    if (r.ports.some((x) => typeof x.port === 'string' && x.port === cp.name && x.protocol === cp.protocol)) for (const ip of ips) out.push([ip, cp.protocol.toLowerCase(), cp.containerPort])
+  return out
 }
 
 /**
@@ -117,18 +170,40 @@ class Cluster {
     return this.nsLabels.get(ns) ?? { 'kubernetes.io/metadata.name': ns }
   }
 
+  /** Namespaces (with pods) a namespace selector matches; policies tend to share selectors, so it is remembered. */
+  readonly #nsMatches = new Map<string, string[]>()
+  namespacesMatching(sel: LabelSelector): string[] {
+    const key = JSON.stringify(sel)
+    let out = this.#nsMatches.get(key)
+    if (!out) {
+      out = [...this.byNamespace.keys()].filter((n) => selectorMatches(sel, this.labelsOf(n)))
+      this.#nsMatches.set(key, out)
+    }
+    return out
+  }
+
+  /** The pods one pod peer selects (policy namespace `ns`); remembered, since policies tend to share peers. */
+  readonly #peerPods = new Map<string, readonly Addressed[]>()
+  podsOfPeer(peer: PolicyPeer, ns: string): readonly Addressed[] {
+    const key = `${peer.namespaceSelector ? '' : ns}|${JSON.stringify(peer)}`
+    let out = this.#peerPods.get(key)
+    if (!out) {
+      const found: Addressed[] = []
+      const namespaces = peer.namespaceSelector ? this.namespacesMatching(peer.namespaceSelector) : [ns]
+      for (const n of namespaces) for (const a of this.byNamespace.get(n) ?? []) if (!peer.podSelector || selectorMatches(peer.podSelector, a.pod.labels)) found.push(a)
+      out = found
+      this.#peerPods.set(key, out)
+    }
+    return out
+  }
+
   /** The pods a rule's pod peers select (policy namespace `ns`). */
   peerPods(rule: PolicyRule, ns: string): Addressed[] {
     const out = new Set<Addressed>()
-    for (const peer of rule.peers) {
-      if (peer.ipBlock) continue
-      const namespaces = peer.namespaceSelector
-        ? [...this.byNamespace.keys()].filter((n) => selectorMatches(peer.namespaceSelector ?? {}, this.labelsOf(n)))
-        : [ns]
-      for (const n of namespaces) for (const a of this.byNamespace.get(n) ?? []) if (!peer.podSelector || selectorMatches(peer.podSelector, a.pod.labels)) out.add(a)
-    }
+    for (const peer of rule.peers) if (!peer.ipBlock) for (const a of this.podsOfPeer(peer, ns)) out.add(a)
     return [...out]
   }
+
 }
 
 /** Declarations collected while compiling. */
@@ -157,8 +232,9 @@ export function compileNetworkPolicies(state: ClusterState, opts: CompileOptions
   const table = opts.table ?? NETPOL_TABLE
   const cluster = new Cluster(state)
   const out = new Out(table)
-  const targets = cluster.all.filter((a) => opts.node === undefined || a.pod.nodeName === opts.node)
-  const policies = [...state.policies].sort((a, b) => (a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace)))
+  const targets = new Map<string, Addressed[]>()
+  for (const [n, pods] of cluster.byNamespace) targets.set(n, pods.filter((a) => opts.node === undefined || a.pod.nodeName === opts.node))
+  const policies = sortPolicies(state.policies)
   /** Per direction: target pod → the policy chains selecting it, in policy order. */
   const selecting: Record<Direction, Map<Addressed, string[]>> = { ingress: new Map(), egress: new Map() }
   /** Policy chain → `namespace/name`, the comment of the group rules jumping to it. */
@@ -172,12 +248,12 @@ export function compileNetworkPolicies(state: ClusterState, opts: CompileOptions
   for (const [chain, d] of [['egress', 'egress'], ['ingress', 'ingress'], ['input', 'egress']] as const) {
     out.rule(chain, est, 'established')
     const side = d === 'ingress' ? 'daddr' : 'saddr'
-    for (const f of [4, 6] as const) out.rule(chain, [{ stmt: 'vmap', key: addrSel(f, side), map: { set: `${d}${f}` } }], `dispatch-${d}${f}`)
+    for (const f of [4, 6] as const) out.rule(chain, [{ stmt: 'vmap', key: addrSel(f, side), map: { set: dispatchMap(d, f) } }], `dispatch-${d}${f}`)
   }
   out.rule('output', [{ stmt: 'counter' }, { stmt: 'accept' }], 'node-to-pods')
 
   for (const p of policies) {
-    const selected = targets.filter((a) => a.pod.namespace === p.namespace && selectorMatches(p.podSelector, a.pod.labels))
+    const selected = (targets.get(p.namespace) ?? []).filter((a) => selectorMatches(p.podSelector, a.pod.labels))
     for (const d of ['ingress', 'egress'] as const) {
       if (!p.policyTypes.includes(d === 'ingress' ? 'Ingress' : 'Egress')) continue
       const chain = policyChain(p, d)
@@ -203,7 +279,7 @@ export function compileNetworkPolicies(state: ClusterState, opts: CompileOptions
       const key = `${d} ${chains.join(' ')}`
       let group = groups.get(key)
       if (group === undefined) {
-        group = `grp-${d === 'ingress' ? 'in' : 'eg'}-${shortId(key)}`
+        group = groupChain(d, chains)
         groups.set(key, group)
         out.chain({ name: group, comment: `pods selected by ${chains.length} ${d} polic${chains.length === 1 ? 'y' : 'ies'}` })
         for (const c of chains) out.rule(group, [{ stmt: 'jump', chain: c }], owner.get(c) ?? c)
@@ -212,7 +288,7 @@ export function compileNetworkPolicies(state: ClusterState, opts: CompileOptions
       for (const f of [4, 6] as const) for (const ip of ipsOf(a, f)) maps[f].push({ key: ip, value: { goto: group } })
     }
     for (const f of [4, 6] as const) {
-      const m: NamedMap = { kind: 'map', family: FAMILY, table, name: `${d}${f}`, type: addrType(f), map: 'verdict', comment: `isolated pods (${d}) to their policy group`, elements: maps[f] }
+      const m: NamedMap = { kind: 'map', family: FAMILY, table, name: dispatchMap(d, f), type: addrType(f), map: 'verdict', comment: `isolated pods (${d}) to their policy group`, elements: maps[f] }
       out.sets.push(m)
     }
   }
@@ -243,7 +319,7 @@ function compileRule(out: Out, cluster: Cluster, p: NetworkPolicyObject, d: Dire
     if (r.peers.some((x) => !x.ipBlock)) {
       const pods = cluster.peerPods(r, p.namespace)
       for (const f of [4, 6] as const) {
-        const set = `${base}-pods${f}`
+        const set = peerSet(chain, i, f)
         out.set(set, addrType(f), sortedUnique(pods.flatMap((a) => ipsOf(a, f))), `${label} pods`)
         peers.push({ kind: 'pods', family: f, set })
       }
@@ -278,14 +354,12 @@ function compileRule(out: Out, cluster: Cluster, p: NetworkPolicyObject, d: Dire
     ports.push({ kind: 'proto', proto: proto.toLowerCase(), exprs: [l4, { match: 'th dport', value: values.length === 1 ? values[0] : values }] })
   }
   const named = r.ports.filter((x) => typeof x.port === 'string')
-  const namedSets: Record<IPFamily, string> = { 4: `${base}-nport4`, 6: `${base}-nport6` }
+  const namedSets: Record<IPFamily, string> = { 4: namedPortSet(chain, i, 4), 6: namedPortSet(chain, i, 6) }
   if (named.length) {
     ports.push({ kind: 'named' })
     for (const f of [4, 6] as const) {
       const els: Array<[string, string, number]> = []
-      for (const a of destinations)
-        for (const cp of a.pod.ports)
-          if (named.some((x) => x.port === cp.name && x.protocol === cp.protocol)) for (const ip of ipsOf(a, f)) els.push([ip, cp.protocol.toLowerCase(), cp.containerPort])
+      for (const a of destinations) els.push(...namedPortElements(r, a.pod, ipsOf(a, f)))
       const unique = [...new Map(els.map((e) => [e.join(' '), e])).values()].sort((a, b) => cmp(a.join(' '), b.join(' ')))
       out.set(namedSets[f], [addrType(f), 'inet_proto', 'inet_service'], unique, `${label} named ports`)
     }

@@ -70,7 +70,7 @@ export function verdict(d: Declaration, p: Packet): 'accept' | 'drop' {
   const chains = new Map<string, { hook?: string; priority?: unknown; policy?: string; rules: Expr[][] }>()
   const sets = new Map<string, { type: unknown; elements: unknown[]; map?: string }>()
   for (const op of d.operations) {
-    const o = op.object as Record<string, unknown>
+    const o = op.object as unknown as Record<string, unknown>
     if (o.kind === 'chain') chains.set(o.name as string, { hook: o.hook as string, priority: o.priority, policy: o.policy as string, rules: [] })
     if (o.kind === 'set' || o.kind === 'map') sets.set(o.name as string, { type: o.type, elements: (o.elements as unknown[]) ?? [], map: o.map as string })
     if (o.kind === 'rule') chains.get(o.chain as string)?.rules.push(o.exprs as Expr[])

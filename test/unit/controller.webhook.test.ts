@@ -15,7 +15,8 @@ import { loopbackUp } from '../helpers/loopback.js'
 import { parseAllDocuments } from 'yaml'
 import { readDocuments } from '../../lib/liqo/firewall-configuration.js'
 import { parseWebhookArgs } from '../../lib/cli/webhook.js'
-import { ADMISSION_VALIDATORS, AdmissionRequestError, admissionHandler, reviewAdmission } from '../../lib/controller/webhook.js'
+import { ADMISSION_VALIDATORS, AdmissionRequestError, admissionHandler, reviewAdmission, serveWebhook } from '../../lib/controller/webhook.js'
+import { NftValidationError } from '../../lib/kernel/errors.js'
 import { networkPolicyAdmissionProblems, networkPolicyProblems } from '../../lib/controller/netpol-check.js'
 
 type Obj = Record<string, unknown>
@@ -445,5 +446,14 @@ describe('admissionHandler: hostile bodies', () => {
     expect(r).toEqual({ status: 500, text: 'internal error in the admission check\n' })
     expect(errors).toEqual(['admission check failed'])
     expect((await post(FWC_PATH, JSON.stringify(reviewOf(fwc())))).status).toBe(200)
+  })
+})
+
+describe('serveWebhook start-up failures (the TLS server itself: test/kernel/controller.webhook.test.ts)', () => {
+  it('rejects (never throws) for a bad listen address and for a missing file', async () => {
+    const p = serveWebhook({ tlsCert: '/nonexistent/tls.crt', tlsKey: '/nonexistent/tls.key', listen: 'nope' })
+    expect(p).toBeInstanceOf(Promise)
+    await expect(p).rejects.toBeInstanceOf(NftValidationError)
+    await expect(serveWebhook({ tlsCert: '/nonexistent/tls.crt', tlsKey: '/nonexistent/tls.key', listen: '127.0.0.1:0' })).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })

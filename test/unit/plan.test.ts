@@ -586,6 +586,27 @@ describe('plan: chains', () => {
     expect(replan([want({ chains: [base('in', 'input')], rules: [rule('in', 'j', ACCEPT)] })], o)).toEqual([])
   })
 
+  // Regression (found by the NetworkPolicy agent, fixed): removing a policy removes its group chain, which
+  // jumps to its policy chain, and the verdict-map element going to the group. The plan flushed and deleted
+  // chain by chain in listing order and deleted the element after the chains: the kernel refused the batch
+  // with EBUSY (Linux 6.18: a chain still jumped to, or still the target of a map element, cannot go).
+  it('doomed chains jumping to each other and a map element going to one: every flush and element delete before any chain delete', () => {
+    const o = seen({
+      chains: [base('in', 'input'), regular('pol'), regular('grp')],
+      sets: [map('disp', 'ipv4_addr', 'verdict', [{ key: '10.0.0.1', value: { goto: 'grp' } }])],
+      rules: [rule('in', 'd', [{ stmt: 'vmap', key: 'ip daddr', map: { set: 'disp' } }], 11), rule('grp', 'j', [{ stmt: 'jump', chain: 'pol' }], 21), rule('pol', 'a', ACCEPT, 31)],
+    })
+    const ops = plan([want({ chains: [base('in', 'input')], sets: [map('disp', 'ipv4_addr', 'verdict', [])], rules: [rule('in', 'd', [{ stmt: 'vmap', key: 'ip daddr', map: { set: 'disp' } }])] })], o)
+    expect(ops).toEqual([
+      { verb: 'flush', object: { kind: 'chain', family: FAM, table: TBL, name: 'pol' } },
+      { verb: 'flush', object: { kind: 'chain', family: FAM, table: TBL, name: 'grp' } },
+      elems('delete', 'disp', ['10.0.0.1']),
+      { verb: 'delete', object: { kind: 'chain', family: FAM, table: TBL, name: 'pol' } },
+      { verb: 'delete', object: { kind: 'chain', family: FAM, table: TBL, name: 'grp' } },
+    ])
+    expect(() => commit(o, ops)).not.toThrow()
+  })
+
   // The kernel keeps an existing chain's comment on `add chain` (nft 1.0.6,
   // Linux 6.18: `add chain ip t r { comment "y"; }` on r with comment "x"
   // succeeds and r still says "x"), so a comment change alone plans nothing
