@@ -227,7 +227,18 @@ export class FirewallController extends EventEmitter<{ reconcile: [ReconcileSumm
     while (this.#reasons.size && !this.#stopped) {
       const why = [...this.#reasons].slice(0, 5).join(', ') + (this.#reasons.size > 5 ? `, +${this.#reasons.size - 5} more` : '')
       this.#reasons.clear()
-      await this.#reconcileOnce(why)
+      try {
+        await this.#reconcileOnce(why)
+      } catch (e) {
+        // A bug, not the world: say so, and try again later rather than die with the kernel half-reported.
+        this.#log.error('internal error in a reconcile, please report', { reason: why, error: e })
+        this.#force = true
+        clearTimeout(this.#retryTimer)
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = undefined
+          this.#schedule('retry after an internal error')
+        }, this.#retryIn())
+      }
     }
   }
 

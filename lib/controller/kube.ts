@@ -164,13 +164,13 @@ export async function connectKube(opts: KubeConnectOptions = {}): Promise<KubeAp
       return {
         list: () =>
           wrap(async () => {
-            const r = (resource === 'namespaces'
-              ? await core.listNamespace()
-              : resource === 'pods'
-                ? await core.listPodForAllNamespaces()
-                : await networking.listNetworkPolicyForAllNamespaces()) as unknown as { items: KubeObject[]; metadata?: { resourceVersion?: string } }
-            // The typed client turns objects into class instances with Date fields: back to plain JSON.
-            const items = (JSON.parse(JSON.stringify(r.items ?? [])) as KubeObject[]).map((o) => ({ apiVersion, kind, ...o }))
+            const typed =
+              resource === 'namespaces' ? await core.listNamespace() : resource === 'pods' ? await core.listPodForAllNamespaces() : await networking.listNetworkPolicyForAllNamespaces()
+            // The typed client turns the JSON into its model classes (`_from`, Date fields): back to the wire form.
+            const { ObjectSerializer } = await import('@kubernetes/client-node/dist/serializer.js')
+            const r = ObjectSerializer.serialize(typed, `V1${kind}List`) as { items?: KubeObject[]; metadata?: { resourceVersion?: string } }
+            // (serialize() writes absent fields as undefined: a JSON round trip drops them.)
+            const items = (JSON.parse(JSON.stringify(r.items ?? [])) as KubeObject[]).map((o) => ({ ...o, apiVersion: o.apiVersion ?? apiVersion, kind: o.kind ?? kind }))
             return { items, resourceVersion: r.metadata?.resourceVersion ?? '' }
           }),
         async watch(resourceVersion, onEvent, onDone) {

@@ -98,10 +98,11 @@ export class NetworkPolicyEnforcer {
       if (r.operations.length) this.#opts.log.info('network policies enforced', { mode: r.mode, operations: r.operations.length, messages: r.messages, policies: state.policies.length, pods: state.pods.length })
       this.#opts.onSync?.({ mode: r.mode, operations: r.operations.length, messages: r.messages })
     } catch (e) {
-      if (!(e instanceof NftValidationError) && !(e instanceof NftError)) throw e
       // The kernel keeps what it had; the next change tries again.
-      this.#opts.log.warn('network policies not applied', { error: e.message })
-      this.#opts.onSync?.({ operations: 0, messages: 0, error: e.message })
+      const message = e instanceof Error ? e.message : String(e)
+      if (e instanceof NftValidationError || e instanceof NftError) this.#opts.log.warn('network policies not applied', { error: message })
+      else this.#opts.log.error('internal error enforcing network policies, please report', { error: e })
+      this.#opts.onSync?.({ operations: 0, messages: 0, error: message })
     }
   }
 }

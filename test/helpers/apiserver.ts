@@ -269,11 +269,8 @@ export class ApiServer {
 
   #store(plural: string): Map<string, KubeObject> {
     if (plural === PLURAL) return this.objects
-    let m = this.others.get(plural)
-    if (!m) {
-      m = new Map()
-      this.others.set(plural, m)
-    }
+    const m = this.others.get(plural) ?? new Map<string, KubeObject>()
+    this.others.set(plural, m)
     return m
   }
 

@@ -45,7 +45,6 @@ describe('controller --networkpolicies', () => {
     const text = rig.ns.ruleset()
     expect(text).toContain('10.0.0.3')
     expect(text).toContain('10.0.0.2')
-    // For the node's pods only: pods of another node are not protected.
     const handles = () => rig!.ctl.client!.listSync({ table: 'nftkit-netpol' }).rules.map((r) => `${r.chain} ${r.comment} ${r.handle}`).sort()
     const before = handles()
     // A new peer: only set elements change, every rule keeps its handle.

@@ -90,14 +90,14 @@ describe('nftkit controller (process)', () => {
 
   it('refuses a plain http:// API server unless the kubeconfig sets insecure-skip-tls-verify', () => {
     const before = api.calls.length
-    const r = spawnSync(CLI[0], [...CLI.slice(1), 'controller', '--kubeconfig', api.kubeconfig({ skipTlsVerify: false }), '--netns', ns.name], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+    const r = spawnSync(CLI[0], [...CLI.slice(1), 'controller', '--kubeconfig', api.kubeconfig({ skipTlsVerify: false }), '--netns', ns.name, '--networkpolicies'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
     expect(r.status).toBe(1)
     expect(r.stderr).toContain('plain http is refused unless the cluster entry sets insecure-skip-tls-verify: true')
     expect(r.stderr).toContain(api.url)
     expect(api.calls.length).toBe(before) // refused before any request
   })
 
-  it('explains its command line: help, unknown options, --node without --networkpolicies, --networkpolicies not yet', () => {
+  it('explains its command line: help, unknown options, --node without --networkpolicies', () => {
     const run = (...a: string[]) => spawnSync(CLI[0], [...CLI.slice(1), 'controller', ...a], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
     const help = run('--help')
     expect(help.status).toBe(0)
@@ -106,8 +106,6 @@ describe('nftkit controller (process)', () => {
     expect(run('--bogus').stderr).toContain('unknown option --bogus')
     expect(run('--node', 'n1').stderr).toContain('--node NAME only applies with --networkpolicies')
     expect(run('--log-format', 'xml').stderr).toContain('--log-format expects json or text')
-    const np = run('--networkpolicies', '--kubeconfig', api.kubeconfig())
-    expect(np.status).toBe(1)
-    expect(np.stderr).toContain('--networkpolicies is not available yet')
+    expect(help.stdout).toContain('--networkpolicies')
   })
 })
