@@ -126,41 +126,57 @@ export function findDataProblem(root: unknown, path: string, bounds: DataBounds 
   const maxList = bounds.list ?? LIST_MAX
   const maxDepth = bounds.depth ?? NEST_DEPTH_MAX
   let budget = bounds.values ?? VALUES_MAX
-  const open = new Set<object>()
-  const visit = (v: unknown, p: string, depth: number): DataProblem | undefined => {
-    if (--budget < 0) return { path: p, reason: `Expected at most ${bounds.values ?? VALUES_MAX} values in all`, value: v }
+  // The objects being visited, outermost first, and the key under which each
+  // child is being read: a path is joined only for a problem (a string per
+  // field visited was most of the work for a typical operation).
+  const open: object[] = []
+  const keys: Array<string | number> = []
+  const at = (extra?: string | number): string => {
+    let p = path
+    for (const k of extra === undefined ? keys : [...keys, extra]) p += typeof k === 'number' ? `[${k}]` : `.${k.length > 40 ? `${k.slice(0, 40)}...` : k}`
+    return p
+  }
+  const visit = (v: unknown, depth: number): DataProblem | undefined => {
+    if (--budget < 0) return { path: at(), reason: `Expected at most ${bounds.values ?? VALUES_MAX} values in all`, value: v }
     if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return undefined
-    if (types.isProxy(v)) return { path: p, reason: 'Expected plain data, not a Proxy', value: v }
-    if (depth >= maxDepth) return { path: p, reason: `Expected data nested at most ${maxDepth} deep`, value: v }
-    if (open.has(v)) return { path: p, reason: 'Expected data without cycles (this value contains itself)', value: v }
-    open.add(v)
+    if (types.isProxy(v)) return { path: at(), reason: 'Expected plain data, not a Proxy', value: v }
+    if (depth >= maxDepth) return { path: at(), reason: `Expected data nested at most ${maxDepth} deep`, value: v }
+    if (open.includes(v)) return { path: at(), reason: 'Expected data without cycles (this value contains itself)', value: v }
+    open.push(v)
+    const mark = keys.length
     try {
       if (Array.isArray(v)) {
         const n = v.length
-        if (n > maxList) return { path: p, reason: `Expected a list of at most ${maxList} entries, not ${n}`, value: v }
+        if (n > maxList) return { path: at(), reason: `Expected a list of at most ${maxList} entries, not ${n}`, value: v }
         for (let i = 0; i < n; i++) {
-          if (!(i in v)) return { path: `${p}[${i}]`, reason: 'Expected a value in every entry of the list (it is sparse: this entry is a hole)', value: undefined }
-          const r = visit(read(v, i), `${p}[${i}]`, depth + 1)
+          if (!(i in v)) return { path: at(i), reason: 'Expected a value in every entry of the list (it is sparse: this entry is a hole)', value: undefined }
+          keys.push(i)
+          const r = visit(read(v, i), depth + 1)
+          keys.pop()
           if (r) return r
         }
         return undefined
       }
-      if (Object.hasOwn(v, '__proto__')) return { path: `${p}.__proto__`, reason: "Expected no field named '__proto__'", value: undefined }
+      if (Object.hasOwn(v, '__proto__')) return { path: at('__proto__'), reason: "Expected no field named '__proto__'", value: undefined }
       for (const k in v) {
         if (!Object.hasOwn(v, k)) continue
-        const kp = `${p}.${k.length > 40 ? `${k.slice(0, 40)}...` : k}`
-        const r = visit(read(v, k), kp, depth + 1)
+        keys.push(k)
+        const r = visit(read(v, k), depth + 1)
+        keys.pop()
         if (r) return r
       }
       return undefined
     } catch (e) {
-      if (e instanceof ReadError) return { path: e.key === undefined ? p : typeof e.key === 'number' ? `${p}[${e.key}]` : `${p}.${e.key.slice(0, 40)}`, reason: `Expected plain data, but reading it threw ${e.cause}`, value: undefined }
+      if (e instanceof ReadError) {
+        keys.length = mark
+        return { path: e.key === undefined ? at() : at(typeof e.key === 'number' ? e.key : e.key.slice(0, 40)), reason: `Expected plain data, but reading it threw ${e.cause}`, value: undefined }
+      }
       throw e
     } finally {
-      open.delete(v)
+      open.pop()
     }
   }
-  return visit(root, path, 0)
+  return visit(root, 0)
 }
 
 /** A getter that threw while {@link findDataProblem} read a field. */
