@@ -6,8 +6,11 @@
  *
  * One variant per process, each in its own fresh network namespace:
  *
- *   unshare -n node --import tsx bench/w7.ts --variant sync|async|c [--ops 200] [--idle 50] [--n 1000] [--json]
- *   node --import tsx bench/w7.ts --all [--ops 200] [--idle 50]     # the three, one namespace each, one table
+ *   unshare -n node --import tsx bench/w7.ts --variant c|sync|async|sync-warm [--ops 200] [--idle 50] [--n 1000] [--json]
+ *   node --import tsx bench/w7.ts --all [--ops 200] [--idle 50]     # every variant, one namespace each, one table
+ *
+ * `sync-warm` is `sync` with `createClient({ warmUp: true })` (the client runs
+ * the code of small commits once, sending nothing, before the first one).
  *
  * The state is built by a separate process (`--setup`, untimed), so the
  * measuring process has run no commit before its first timed one. It opens its
@@ -33,7 +36,7 @@ const opt = (name: string, dflt: string): string => (args.includes(name) ? (args
 const N = Number(opt('--n', '1000'))
 const OPS = Number(opt('--ops', '200'))
 const IDLE_MS = Number(opt('--idle', '50'))
-const VARIANTS = ['c', 'sync', 'async'] as const
+const VARIANTS = ['c', 'sync', 'async', 'sync-warm'] as const
 type Variant = (typeof VARIANTS)[number]
 
 /** What one variant's process reports (one JSON line with --json). */
@@ -67,8 +70,8 @@ function setupElsewhere(): void {
 }
 
 /** The timed operations of one nftkit variant: operation i adds (even i) or deletes (odd i) w2Element(i >> 1). */
-async function nftkit(api: 'sync' | 'async'): Promise<number[]> {
-  const client = createClient({ family: 'inet', table: TABLE })
+async function nftkit(api: 'sync' | 'async', warmUp = false): Promise<number[]> {
+  const client = createClient({ family: 'inet', table: TABLE, warmUp })
   client.listSync({ table: TABLE }) // untimed: the set's shape (a controller reads the state when it starts)
   const els = Array.from({ length: OPS }, (_, i) => w2Element(i >> 1)) // prepared input
   const samples: number[] = []
@@ -107,7 +110,7 @@ async function one(variant: Variant): Promise<W7Result> {
   let samples: number[] = []
   let note = '-'
   try {
-    samples = variant === 'c' ? floor() : await nftkit(variant)
+    samples = variant === 'c' ? floor() : variant === 'sync-warm' ? await nftkit('sync', true) : await nftkit(variant)
   } catch (e) {
     note = String((e as Error).message).replace(/\s+/g, '_').slice(0, 80)
     process.stderr.write(`${(e as Error).stack}\n`)
@@ -139,7 +142,12 @@ function all(): void {
 export function w7Table(results: readonly W7Result[]): string {
   const c = results.find((r) => r.variant === 'c')
   const cP50 = c ? percentile(c.samples, 0.5) : Number.NaN
-  const label: Record<Variant, string> = { c: 'C floor (bench/c/floor.c)', sync: 'nftkit commitSync', async: 'nftkit await commit' }
+  const label: Record<Variant, string> = {
+    c: 'C floor (bench/c/floor.c)',
+    sync: 'nftkit commitSync',
+    async: 'nftkit await commit',
+    'sync-warm': 'nftkit commitSync, createClient({ warmUp: true })',
+  }
   const lines = [
     `| workload | N | variant | ops | p50 | p99 | p50 / C | add p50 | del p50 | first op | verified |`,
     '|---|---|---|---|---|---|---|---|---|---|---|',

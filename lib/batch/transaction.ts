@@ -32,6 +32,13 @@ import { type KnownSet, type Operation, type RuleRef, type SetRef, type SetResol
 import { elementOp, type PreparedBatch } from './prepared.js'
 
 
+/**
+ * @internal Marks transaction options its owner already checked (the
+ * client's defaults, checked when the client was made): the constructor takes
+ * them as they are. Not exported from the package.
+ */
+export const CHECKED_OPTIONS: unique symbol = Symbol('nftkit.checkedOptions')
+
 /** Options of a transaction. */
 export interface TransactionOptions {
   /** Default family for objects that do not name one. Default `inet`. */
@@ -142,6 +149,13 @@ export class Transaction {
   #nextSetId = 1
 
   constructor(options: TransactionOptions = {}) {
+    if ((options as { [CHECKED_OPTIONS]?: boolean })[CHECKED_OPTIONS] === true) {
+      // Defaults its owner checked once (the client's): nothing to read or check again.
+      this.family = options.family as Family
+      this.table = options.table
+      this.#resolver = options.sets
+      return
+    }
     const opts = readOptions(options, ['family', 'table', 'sets'], 'options') as TransactionOptions
     if (opts.sets !== undefined && typeof opts.sets !== 'function') invalid('options.sets', 'Expected a function (family, table, name) => set shape', opts.sets)
     this.family = opts.family === undefined ? 'inet' : checkFamily(opts.family, 'options.family')

@@ -10,7 +10,7 @@ import { decodeListing, type Listing, setShapeOf } from './listing.js'
 import { missingObject } from './missing.js'
 import { loadBinding } from './native.js'
 import type { NftObject } from '../model/objects.js'
-import { Transaction, type TransactionOptions } from '../batch/transaction.js'
+import { CHECKED_OPTIONS, Transaction, type TransactionOptions } from '../batch/transaction.js'
 import type { PreparedBatch } from '../batch/prepared.js'
 import type { KnownSet, Operation } from '../model/operations.js'
 import { checkFamily, checkName } from '../model/validate.js'
@@ -250,6 +250,7 @@ export class Client {
     this.#inlineBudgetUs = budget
     if (opts.onWarning !== undefined && typeof opts.onWarning !== 'function') invalid('options.onWarning', 'Expected a function', opts.onWarning)
     this.#onWarning = opts.onWarning ?? ((message, code) => process.emitWarning(message, { code }))
+    this.#txDefaults = { family: this.family, table: this.table, sets: this.#resolveSet, [CHECKED_OPTIONS]: true } as TransactionOptions
     const binding = opts.binding ?? loadBinding()
     try {
       this.#sock = new binding.Socket(this.netnsPath)
@@ -290,6 +291,8 @@ export class Client {
     const interval = { name: 'interval', key: [DATATYPES.ipv4_addr], interval: true } satisfies SetShape
     const hash = { name: 'hash', key: [DATATYPES.ipv4_addr], interval: false } satisfies SetShape
     const keys = [setKey(family, table, 'interval'), setKey(family, table, 'hash')]
+    // The client's own defaults, with the table of the pretended sets (the same constructor path as transaction()).
+    const defaults: TransactionOptions = { ...this.#txDefaults, table }
     this.#sets.set(keys[0], { shape: interval })
     this.#sets.set(keys[1], { shape: hash })
     this.#lastSet = undefined
@@ -298,14 +301,14 @@ export class Client {
         // Built like a caller's input (joined at run time, not an internalised literal).
         const addr = ['198', '51', String((i >> 8) & 255), String(i & 255)].join('.')
         for (const set of ['interval', 'hash']) {
-          const tx = this.transaction({ table })
+          const tx = new Transaction(defaults)
           if (i % 2 === 0) tx.add({ kind: 'element', set, elements: [addr] })
           else tx.delete({ kind: 'element', set, elements: [addr] })
           this.#dryRun(tx)
         }
-        this.#dryRun(this.transaction({ table }))
+        this.#dryRun(new Transaction(defaults))
         if (i % 4 === 0) {
-          const tx = this.transaction({ table })
+          const tx = new Transaction(defaults)
           tx.delete({ kind: 'rule', chain: 'warmup', handle: 1 + i })
           tx.add({ kind: 'rule', chain: 'warmup', exprs: [{ match: 'ip saddr', value: addr }, { match: 'tcp dport', value: 443 }, { stmt: 'counter' }, { stmt: 'accept' }] })
           this.#dryRun(tx, { handles: false })
@@ -335,8 +338,13 @@ export class Client {
     this.#finish(wire.length * COUNT_SPLIT + messages, p)
   }
 
+  /** The options of a transaction with this client's defaults (checked when the client was made). */
+  readonly #txDefaults: TransactionOptions
+
   /** A new transaction with this client's defaults and knowledge of existing sets. */
-  transaction(opts: TransactionOptions = {}): Transaction {
+  transaction(opts?: TransactionOptions): Transaction {
+    // The common call, no options: the defaults were checked once already.
+    if (opts === undefined) return new Transaction(this.#txDefaults)
     return new Transaction({
       family: opts.family ?? this.family,
       table: opts.table ?? this.table,

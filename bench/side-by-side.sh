@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The full side-by-side run, in one command, for a quiet machine:
+#
+#   sudo bash bench/side-by-side.sh          (from the repository root; about 8-10 minutes)
+#
+# 1. the peers harness (../shared/peers, full mode) with nftkit's sync API
+#    beside every peer it can run (C libnftnl, c-reopen, Go, nft, libnftables);
+# 2. the harness again with nftkit's async API beside the C floor;
+# 3. W7, sporadic updates (bench/w7.ts --all): C floor, nftkit sync, async,
+#    sync with createClient({ warmUp: true }), each in its own namespace;
+# then appends one dated section with the three tables, the nftkit/C ratios
+# and the versions to bench/README.md (and prints it).
+#
+# The harness folder is copied to a scratch directory first (the shared copy
+# may be read-only; run.sh builds its C and Go peers inside it). Without
+# python3-nftables, run.sh refuses to start: the harness's driver is then
+# started directly, without the libnftables and Go peers (said in the section).
+# Options: PEERS_DIR (default ../shared/peers), KEEP=1 keeps the scratch dir,
+# QUICK=1 (the harness's quick mode and 20 W7 operations: a smoke test of this
+# script, not a result), README=FILE appends there instead of bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+peers_src=${PEERS_DIR:-$root/../shared/peers}
+[ "$(id -u)" = 0 ] || { echo "side-by-side.sh: needs root (network namespaces, nf_tables)" >&2; exit 1; }
+[ -f "$peers_src/driver.py" ] || { echo "side-by-side.sh: no peers harness at $peers_src (set PEERS_DIR)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/nftkit-side-by-side.XXXXXX)
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+cp -r "$peers_src" "$work/peers"
+chmod -R u+w "$work/peers"
+rm -rf "$work/peers/out"
+
+bash scripts/ensure.sh >&2
+bash bench/c/build.sh >/dev/null
+
+mode=()
+w7ops=200
+if [ "${QUICK:-0}" = 1 ]; then mode=(--quick); w7ops=20; fi
+readme=${README:-bench/README.md}
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+harness_note=""
+run_peers() { # api, extra driver options...
+  local api=$1
+  shift
+  local out="$work/out-$api"
+  if python3 -c 'import nftables' 2>/dev/null; then
+    NFTKIT_BENCH_API=$api PEER_CMD='node --import tsx bench/peer.ts' PEER_NAME="nftkit-$api" \
+      "$work/peers/run.sh" --out "$out" "$@"
+  else
+    # What run.sh would do, minus the peers that need python3-nftables or Go.
+    harness_note="python3-nftables not installed: run.sh refused, so the harness's driver.py ran directly without the py-libnftables and Go peers"
+    make -s -C "$work/peers/c" bench >&2
+    local want=""
+    for a in "$@"; do want="$want $a"; done
+    if [[ "$want" != *--peers* ]]; then set -- --peers "c,c-reopen,nft,nftkit-$api" "$@"; fi
+    NFTKIT_BENCH_API=$api PEER_CMD='node --import tsx bench/peer.ts' PEER_NAME="nftkit-$api" \
+      python3 "$work/peers/driver.py" --py python3 --ext-cwd "$root" --out "$out" "$@"
+  fi
+}
+
+echo "== side by side, nftkit sync (all peers), full mode" >&2
+run_peers sync "${mode[@]}" > "$work/sync.md"
+echo "== side by side, nftkit async (with the C floor), full mode" >&2
+run_peers async --peers c,nftkit-async "${mode[@]}" > "$work/async.md"
+echo "== W7, sporadic updates" >&2
+node --import tsx bench/w7.ts --all --ops "$w7ops" > "$work/w7.md"
+
+# nftkit's p50 over C's, per workload, from each run's raw samples.
+ratios() { # api
+  python3 - "$work/out-$1/last-run.json" "nftkit-$1" <<'EOF'
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+me = sys.argv[2]
+p50 = {(r["workload"], r["n"], r["peer"]): r["p50_us"] for r in rows if r["p50_us"]}
+out = []
+for (w, n, peer), v in sorted(p50.items()):
+    if peer != me or (w, n, "c") not in p50:
+        continue
+    label = f"{w}" + ("" if w == "W0" else f" {n}")
+    out.append(f"{label} {v / p50[(w, n, 'c')]:.2f}x")
+print(", ".join(out))
+EOF
+}
+
+commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- lib native bench || echo "+local changes")
+section=$(cat <<EOF
+
+## Side-by-side run, $started (bench/side-by-side.sh)
+
+nftkit $(node -p "require('./package.json').version") at $commit; node $(node --version);
+kernel $(uname -r); $(nproc) cpus ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'));
+libnftnl $(pkg-config --modversion libnftnl), libmnl $(pkg-config --modversion libmnl), $(nft --version);
+load average before the run: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg).
+${harness_note:+Note: $harness_note.}
+
+nftkit p50 / C p50 within the same run: sync $(ratios sync); async $(ratios async).
+
+### Peers harness, ${mode[*]:-full mode}, nftkit sync API
+
+$(cat "$work/sync.md")
+
+### Peers harness, ${mode[*]:-full mode}, nftkit async API (beside the C floor)
+
+$(cat "$work/async.md")
+
+### W7, sporadic updates (bench/WORKLOADS-nftkit.md)
+
+$(cat "$work/w7.md")
+EOF
+)
+printf '%s\n' "$section" >> "$readme"
+printf '%s\n' "$section"
+echo "side-by-side.sh: appended to $readme" >&2
