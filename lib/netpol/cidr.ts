@@ -49,13 +49,19 @@ export function parseCIDR(s: string): (Span & { prefix: number }) | undefined {
   return { family: ip.family, lo, hi: lo | host, prefix }
 }
 
-/** `spans` sorted, merged where they touch or overlap (per family). */
-export function mergeSpans(spans: readonly Span[]): Span[] {
+/**
+ * `spans` sorted, merged where they overlap (per family), and where they touch
+ * unless `adjacent` is false: an interval set must not hold overlapping
+ * elements, but keeping neighbours apart lets one more address (a new pod) be
+ * one more element instead of a changed range.
+ */
+export function mergeSpans(spans: readonly Span[], adjacent = true): Span[] {
   const sorted = [...spans].sort((a, b) => a.family - b.family || (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0))
   const out: Span[] = []
+  const reach = adjacent ? 1n : 0n
   for (const s of sorted) {
     const last = out[out.length - 1]
-    if (last && last.family === s.family && s.lo <= last.hi + 1n) {
+    if (last && last.family === s.family && s.lo <= last.hi + reach) {
       if (s.hi > last.hi) out[out.length - 1] = { ...last, hi: s.hi }
     } else out.push(s)
   }
