@@ -1,6 +1,8 @@
 /**
  * Fuzzes the YAML/JSON readers (FirewallConfiguration readDocuments/validate,
- * readInventory) with mutated fixtures and hostile text: anchors and aliases,
+ * readInventory, the Kubernetes manifests of NetworkPolicies and node
+ * policies: readClusterManifests, nodePolicyDeclaration) with mutated
+ * fixtures and hostile text: anchors and aliases,
  * deep flow sequences, odd scalars and tags. Every case yields documents and
  * problems (each with a path), or an InventoryError, within the hang bound (CASE_MS); never a
  * raw error. `NFTKIT_FUZZ=50000` runs more cases.
@@ -10,11 +12,23 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readDocuments, validate } from '../../lib/liqo/firewall-configuration.js'
 import { InventoryError, readInventory } from '../../lib/policies/validate-inventory.js'
+import { NftValidationError } from '../../lib/kernel/errors.js'
+import { readClusterManifests } from '../../lib/netpol/manifests.js'
+import { nodePolicyDeclaration } from '../../lib/netpol/node-policy.js'
+import { networkPolicies } from '../../lib/policies/generate.js'
+import { stringify } from 'yaml'
+import { SAMPLE_INVENTORY } from '../testbed/sample-inventory.js'
 import { checkCase, FUZZ_SEED, fuzzCases, fuzzRng, MESSAGE_MAX } from '../helpers/fuzz.js'
 
 const DIR = join(import.meta.dirname, '../fixtures/liqo')
 const INVENTORY = 'provider: {name: p, podCIDR: 10.0.0.0/8, namespaces: [{name: a, pods: [{name: x, ip: 10.0.0.5}]}]}\nconsumers: []\n'
-const corpus = [...readdirSync(DIR).filter((f) => f.endsWith('.yaml') && !f.includes('crd')).map((f) => readFileSync(join(DIR, f), 'utf8')), INVENTORY]
+const CLUSTER = readFileSync(join(import.meta.dirname, '../../examples/node-policies/cluster.yaml'), 'utf8')
+const corpus = [
+  ...readdirSync(DIR).filter((f) => f.endsWith('.yaml') && !f.includes('crd')).map((f) => readFileSync(join(DIR, f), 'utf8')),
+  INVENTORY,
+  CLUSTER,
+  networkPolicies(SAMPLE_INVENTORY).map((p) => stringify(p)).join('---\n'),
+]
 const PIECES = ['&a ', '*a', '[', ']', '{', '}', ': ', '- ', '\n', '  ', '"', "'", '#', '!!binary ', '!!str ', '!!int ', '!!map ', '!custom ', '? ', '|', '>', '---\n', '...\n', '__proto__: 1\n', 'toString: x\n', '.inf', '.nan', '0x1F', '1e999', '~', 'null', '<<: *a\n', '%YAML 1.1\n']
 
 type R = ReturnType<typeof fuzzRng>
@@ -58,6 +72,7 @@ function hostile(r: R): string {
 
 function accepted(e: unknown): string | undefined {
   if (e instanceof InventoryError) return e.message.length > 100 * MESSAGE_MAX ? `a message of ${e.message.length} characters` : undefined
+  if (e instanceof NftValidationError) return !e.path ? 'an NftValidationError without a path' : e.message.length > MESSAGE_MAX ? `a message of ${e.message.length} characters` : undefined
   return `raw ${(e as Error)?.name}: ${String((e as Error)?.message).slice(0, 200)}`
 }
 
@@ -65,6 +80,14 @@ function readBoth(text: string): void {
   const { documents, problems } = readDocuments(text, 'f.yaml')
   for (const p of problems) if (typeof p.path !== 'string' || !p.path || p.message.length > MESSAGE_MAX) throw new Error(`a problem without a path or with a long message: ${JSON.stringify(p).slice(0, 200)}`)
   for (const d of documents) for (const p of validate(d.value)) if (typeof p.path !== 'string' || p.message.length > MESSAGE_MAX) throw new Error(`a bad problem: ${JSON.stringify(p).slice(0, 200)}`)
+  // The cluster readers throw NftValidationError with a path (accepted below); the inventory reader, InventoryError.
+  try {
+    const state = readClusterManifests(documents.map((d) => d.value), 'f.yaml')
+    if (state.clusterPolicies.length) nodePolicyDeclaration(state, { node: state.nodes[0]?.name ?? 'worker-1' })
+  } catch (e) {
+    const bad = accepted(e)
+    if (bad) throw e
+  }
   readInventory(text, 'inv.yaml')
 }
 
@@ -80,6 +103,11 @@ describe('fuzz: YAML/JSON readers', () => {
     const { documents, problems } = readDocuments(corpus[0], 'f.yaml')
     expect(problems).toEqual([])
     expect(documents.length).toBeGreaterThan(0)
+    // ... and the cluster manifests the fuzzer mutated read and compile when intact.
+    const cluster = readClusterManifests(readDocuments(CLUSTER, 'cluster.yaml').documents.map((d) => d.value), 'cluster.yaml')
+    expect(cluster.pods.length).toBeGreaterThan(0)
+    expect(nodePolicyDeclaration(cluster, { node: 'worker-1' }).operations.length).toBeGreaterThan(0)
+    expect(readClusterManifests(readDocuments(corpus[corpus.length - 1], 'np.yaml').documents.map((d) => d.value)).policies.length).toBeGreaterThan(0)
   }, 120_000)
 
   it('regressions: deep flow sequences, alias bombs and cycles are problems with a place, at once', () => {
