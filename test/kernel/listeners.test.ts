@@ -5,13 +5,19 @@
  * a batch of LISTENER_WARN_ELEMENTS or more and warns. Listeners counted: a
  * Monitor, `nft monitor`; not those of another namespace.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, createClient, createMonitor, LISTENER_WARN_ELEMENTS } from '../../lib/index.js'
 import { createFakeClient } from '../../lib/testing/index.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Sockets subscribed to nf_tables notifications (NETLINK_NETFILTER, group 7) in a namespace, from its /proc/net/netlink. */
+function listenersIn(netns: string): number {
+  const rows = execFileSync('ip', ['netns', 'exec', netns, 'cat', '/proc/net/netlink'], { encoding: 'utf8' }).trim().split('\n').slice(1)
+  return rows.map((r) => r.trim().split(/\s+/)).filter((f) => f[1] === '12' && (Number.parseInt(f[3], 16) & 0x40) !== 0).length
+}
 
 /** A transaction adding `n` addresses (10.x.y.z from `base`) to set s of table ip t. */
 function bigAdd(client: Client, n: number, base: number) {
@@ -50,7 +56,9 @@ describe('nf_tables listeners and large batches', () => {
       expect(warnings[0].message).toContain(`${LISTENER_WARN_ELEMENTS} elements while 1 socket(s) listen`)
 
       nft = spawn('ip', ['netns', 'exec', ns.name, 'nft', 'monitor'], { stdio: 'ignore' })
-      await sleep(300)
+      // Until nft has subscribed (seconds on a loaded machine), read as the client reads it.
+      for (let t = 0; t < 200 && listenersIn(ns.name) < 2; t++) await sleep(50)
+      expect(listenersIn(ns.name)).toBe(2)
       warnings.length = 0
       await client.commit(bigAdd(client, LISTENER_WARN_ELEMENTS, LISTENER_WARN_ELEMENTS))
       expect(warnings.map((w) => w.message.match(/while (\d+) socket/)?.[1])).toEqual(['2'])
