@@ -78,6 +78,8 @@ export interface CompiledRule {
 
 interface Ctx {
   l2?: boolean
+  /** Set by an explicit link-layer match (`meta iiftype`, `ether type`): nft then derives network dependencies from the link layer. */
+  l2explicit?: string
   l3?: 'ip' | 'ip6'
   l4?: number
   readonly env: CompileEnv
@@ -172,6 +174,9 @@ function needL3(ctx: Ctx, l3: 'ip' | 'ip6', what: string, path: string): void {
   if (ctx.l3 === l3) return
   if (ctx.l3) invalid(path, `Expected a ${ctx.l3} match: ${what} needs ${l3}, but this rule already matches ${ctx.l3}`, what)
   const fam = ctx.env.family
+  // nft then checks `ether type` (and merges it with adjacent link-layer matches), not meta nfproto/protocol.
+  if (ctx.l2explicit && fam !== 'ip' && fam !== 'ip6')
+    invalid(path, `nftkit does not support ${what} after '${ctx.l2explicit}' in a ${fam} table yet`, what)
   if (fam === 'inet') {
     ctx.out.push({ type: 'meta', key: META_KEY.nfproto, dreg: 1 })
     cmp(ctx, CMP_OP.eq, Buffer.from([NFPROTO[l3]]))
@@ -206,6 +211,7 @@ function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
   }
   if (s.l3) needL3(ctx, s.l3, s.name, path)
   if (s.l4 !== undefined) needL4(ctx, s.l4, s.name, path)
+  if (s.name === 'ether type') ctx.l2explicit = 'ether type'
 }
 
 function isSetRef(v: unknown): v is SetRef {
@@ -340,8 +346,11 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
 /** Explicit protocol matches satisfy later dependencies, as in nft. */
 function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | undefined): void {
   if (op !== '==' || v === undefined) return
-  if (s.name === 'meta iiftype' && v === 1n) ctx.l2 = true
-  if (s.name === 'meta protocol') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
+  if (s.name === 'meta iiftype' && v === 1n) {
+    ctx.l2 = true
+    ctx.l2explicit = 'meta iiftype'
+  }
+  if (s.name === 'meta protocol' || s.name === 'ether type') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
   if (s.name === 'meta nfproto') ctx.l3 = v === 2n ? 'ip' : v === 10n ? 'ip6' : ctx.l3
   if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') ctx.l4 = Number(v)
 }

@@ -492,11 +492,31 @@ export const VALUE_TYPES = {
   icmpv6_code: integerType('icmpv6_code', 1, 'big', ICMPV6_CODE, 33),
   ct_state: integerType('ct_state', 4, 'host', CT_STATE, 26),
   ct_status: integerType('ct_status', 4, 'host', CT_STATUS, 28),
+  /** nft's `integer` type in network order (header fields), by size in bytes. */
+  int8: integerType('integer', 1, 'big'),
+  int16: integerType('integer', 2, 'big'),
+  int32: integerType('integer', 4, 'big'),
+  /** nft's `integer` type in host order (meta and ct keys), by size in bytes. */
+  hostInt16: integerType('integer', 2, 'host'),
+  hostInt32: integerType('integer', 4, 'host'),
+  hostInt64: integerType('integer', 8, 'host'),
+  pkt_type: integerType('pkt_type', 1, 'host', { host: 0, broadcast: 1, multicast: 2, other: 3 }, 30),
+  ct_dir: integerType('ct_dir', 1, 'host', { original: 0, reply: 1 }, 27),
+  nf_proto_host: integerType('nf_proto', 1, 'host', { ipv4: 2, ipv6: 10 }, 2),
 } as const
 
 /** Datatype by nft id (set key types first, then selector value types), or undefined. */
 export function datatypeById(id: number): Datatype | undefined {
   return Object.values(DATATYPES).find((d) => d.id === id) ?? Object.values(VALUE_TYPES).find((d) => d.id === id)
+}
+
+/**
+ * Datatype by nft id, key length and (from the set's userdata) byte order:
+ * nft's `integer` type comes in several sizes and both byte orders.
+ */
+export function datatypeFor(id: number, size: number, byteorder?: ByteOrder): Datatype | undefined {
+  const all = [...Object.values(DATATYPES), ...Object.values(VALUE_TYPES)].filter((d) => d.id === id && d.size === size)
+  return all.find((d) => byteorder === undefined || d.byteorder === byteorder) ?? all[0]
 }
 
 /** Register-aligned length of a key field (concatenations pad each field to 4 bytes). */
