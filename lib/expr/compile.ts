@@ -300,6 +300,7 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
   // even when it covers exactly one prefix or one value).
   const written = isWrittenRange(s.type, v)
   if (iv.lo === iv.hi && !written) {
+    if (s.load.kind === 'payload') refuseReversedMerge(ctx, s, vpath)
     load(ctx, s.load, 1)
     cmp(ctx, cmpOp, s.type.encode(iv.lo))
     trackContext(ctx, s, op, iv.lo)
@@ -341,6 +342,19 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
   } else {
     ctx.out.push({ type: 'range', sreg: 1, op: 1, from: t.encode(iv.lo), to: t.encode(iv.hi) })
   }
+}
+
+/**
+ * nft merges equality matches on adjacent header fields into one load, in
+ * header order (`icmp code 1 icmp type 2` loads as `icmp type 2 icmp code 1`).
+ * nftkit does not merge yet; in header order the two loads list the same,
+ * out of order they would not, so that case is refused.
+ */
+function refuseReversedMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
+  const [p, c] = ctx.out.slice(-2)
+  if (s.load.kind !== 'payload' || p?.type !== 'payload' || c?.type !== 'cmp' || Number(c.op) !== CMP_OP.eq) return
+  if (Number(p.base) === s.load.base && Number(p.offset) === s.load.offset + s.load.len)
+    invalid(vpath, `nftkit does not support ${s.name} right after a match on the next header field yet (nft merges and reorders them); write them in header order`, s.name)
 }
 
 /** Explicit protocol matches satisfy later dependencies, as in nft. */
@@ -613,6 +627,12 @@ function compileReject(ctx: Ctx, st: Extract<Statement, { stmt: 'reject' }>, pat
     return
   }
   if (w === 'tcp reset') {
+    if (ctx.l4 === undefined && ctx.out.length > 0) {
+      // nft puts this dependency at the start of the rule.
+      const dep: NativeExpr[] = [{ type: 'meta', key: META_KEY.l4proto, dreg: 1 }, { type: 'cmp', sreg: 1, op: CMP_OP.eq, data: Buffer.from([6]) }]
+      ctx.out.unshift(...dep)
+      ctx.l4 = 6
+    }
     needL4(ctx, 6, 'reject with tcp reset', path)
     ctx.out.push({ type: 'reject', rejectType: REJECT_TYPE.tcpReset })
     return

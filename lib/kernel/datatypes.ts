@@ -500,7 +500,7 @@ export const VALUE_TYPES = {
   hostInt16: integerType('integer', 2, 'host'),
   hostInt32: integerType('integer', 4, 'host'),
   hostInt64: integerType('integer', 8, 'host'),
-  pkt_type: integerType('pkt_type', 1, 'host', { host: 0, broadcast: 1, multicast: 2, other: 3 }, 30),
+  pkt_type: integerType('pkt_type', 1, 'host', { host: 0, broadcast: 1, multicast: 2, other: 3 }, 31),
   ct_dir: integerType('ct_dir', 1, 'host', { original: 0, reply: 1 }, 27),
   nf_proto_host: integerType('nf_proto', 1, 'host', { ipv4: 2, ipv6: 10 }, 2),
 } as const
