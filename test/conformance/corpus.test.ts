@@ -3,7 +3,7 @@
  * case is loaded with `nft -f` in one namespace and with nftkit in another,
  * and `nft list ruleset` of both (and `nftkit list`) are compared per case.
  *
- * npm test runs a fixed sample (every 8th tests/py case, every 6th
+ * npm test runs a fixed sample (every 10th tests/py case, every 8th
  * tests/shell dump); NFTKIT_CORPUS=full runs all of it. Each case must do at
  * least as well as corpus/status.tsv records (rewritten by
  * `run-corpus.ts --write-status`), and no case may load differently from nft.
@@ -14,8 +14,8 @@ import { describe, expect, it } from 'vitest'
 import { CORPUS_DIR, type CaseResult, loadPyCorpus, loadShellCorpus, type Outcome, runPyCases, runShellCases, summarize } from './corpus-lib.js'
 
 const full = process.env.NFTKIT_CORPUS === 'full'
-const py = loadPyCorpus().filter((_, i) => full || i % 8 === 0)
-const shell = loadShellCorpus().filter((_, i) => full || i % 6 === 0)
+const py = loadPyCorpus().filter((_, i) => full || i % 10 === 0)
+const shell = loadShellCorpus().filter((_, i) => full || i % 8 === 0)
 
 const recorded = new Map<string, Outcome>()
 for (const l of readFileSync(join(CORPUS_DIR, 'status.tsv'), 'utf8').split('\n')) {
