@@ -97,7 +97,7 @@ export function nftFeature(words: readonly string[]): { name: string; width: num
   if (NFT_BARE_META_KEYS.includes(a)) return { name: `meta ${a}`, width: 1 }
   if (a === 'meta') return { name: 'meta', width: 1 }
   if (NFT_NAT_FLAGS.includes(a)) return { name: `NAT flag ${a}`, width: 1 }
-  if (NFT_STATEMENTS.includes(a)) return { name: b && /^[a-z]/.test(b) && a !== 'counter' ? `${a} ${b}` : a, width: 1 }
+  if (NFT_STATEMENTS.includes(a)) return { name: a === 'tcp' ? 'tcp option' : a, width: 1 }
   return undefined
 }
 
