@@ -74,6 +74,8 @@ export type Selector =
   | 'meta length'
   | 'meta cpu'
   | 'meta cgroup'
+  | 'meta skuid'
+  | 'meta skgid'
   | 'meta pkttype'
   | 'meta oiftype'
   | 'meta ibrname'

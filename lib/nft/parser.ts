@@ -713,8 +713,8 @@ class Parser {
       this.fail(this.peek(), `nftkit does not support masked comparisons ('${specs.map((s) => s.name).join(' . ')} & MASK == VALUE') yet`)
     const opTok = this.peek()
     let op: MatchOp | undefined
-    if (this.accept('==')) op = '=='
-    else if (this.accept('!=')) op = '!='
+    if (this.accept('==') || this.accept('eq')) op = '=='
+    else if (this.accept('!=') || this.accept('ne')) op = '!='
     else if (this.accept('!')) op = '!'
     const flags = specs.length === 1 && specs[0].flags !== undefined
     if (op === '!' && !flags) this.fail(opTok, 'negation (!) can only be used with tcp flags, ct state and ct status values')
