@@ -73,7 +73,7 @@ describe('parseRule', () => {
     expect(msg('tcp flags & (syn|ack) == syn')).toContain("nftkit does not support masked comparisons ('tcp flags & MASK == VALUE') yet")
     expect(msg('tcp flags syn / syn,ack')).toContain("nftkit does not support masked comparisons ('tcp flags VALUE / MASK') yet")
     // What nft knows and nftkit does not yet is named.
-    expect(msg('meta skuid 1')).toContain("nftkit does not support 'meta skuid' yet")
+    expect(msg('meta priority 1')).toContain("nftkit does not support 'meta priority' yet")
     expect(msg('iif lo accept')).toContain("nftkit does not support 'meta iif' yet")
     expect(msg('ct original saddr 10.0.0.1')).toContain("nftkit does not support 'ct original saddr' yet")
     expect(msg('udp dport 53 quota 10 mbytes')).toContain("nftkit does not support 'quota' yet")
