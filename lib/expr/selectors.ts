@@ -181,8 +181,8 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'ct l3proto': L({ name: 'ct l3proto', load: ct(CT_KEY.l3protocol), type: VALUE_TYPES.nf_proto_host }),
   'ct protocol': L({ name: 'ct protocol', load: ct(CT_KEY.protocol), type: DATATYPES.inet_proto }),
   'ct zone': L({ name: 'ct zone', load: ct(17), type: hostInt16 }),
-  'ct bytes': L({ name: 'ct bytes', load: ct(14), type: hostInt64 }),
-  'ct packets': L({ name: 'ct packets', load: ct(15), type: hostInt64 }),
+  'ct bytes': L({ name: 'ct bytes', load: ct(15), type: hostInt64 }),
+  'ct packets': L({ name: 'ct packets', load: ct(14), type: hostInt64 }),
   'ct avgpkt': L({ name: 'ct avgpkt', load: ct(16), type: hostInt64 }),
 }
 
