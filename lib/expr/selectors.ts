@@ -170,6 +170,8 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'meta length': L({ name: 'meta length', load: meta(META_KEY.len), type: hostInt32 }),
   'meta cpu': L({ name: 'meta cpu', load: meta(META_KEY.cpu), type: hostInt32 }),
   'meta cgroup': L({ name: 'meta cgroup', load: meta(META_KEY.cgroup), type: hostInt32 }),
+  // nft keeps random numbers in network order (no conversion: they have no byte order).
+  'meta random': L({ name: 'meta random', load: meta(META_KEY.prandom), type: int32 }),
   'meta skuid': L({ name: 'meta skuid', load: meta(META_KEY.skuid), type: VALUE_TYPES.uid }),
   'meta skgid': L({ name: 'meta skgid', load: meta(META_KEY.skgid), type: VALUE_TYPES.gid }),
   'meta pkttype': L({ name: 'meta pkttype', load: meta(META_KEY.pkttype), type: VALUE_TYPES.pkt_type }),

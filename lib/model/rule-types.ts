@@ -74,6 +74,7 @@ export type Selector =
   | 'meta length'
   | 'meta cpu'
   | 'meta cgroup'
+  | 'meta random'
   | 'meta skuid'
   | 'meta skgid'
   | 'meta pkttype'
