@@ -78,6 +78,8 @@ export interface CompiledRule {
 
 interface Ctx {
   l2?: boolean
+  /** Set by an explicit link-layer match (`meta iiftype`, `ether type`): nft then derives network dependencies from the link layer. */
+  l2explicit?: string
   l3?: 'ip' | 'ip6'
   l4?: number
   readonly env: CompileEnv
@@ -172,6 +174,9 @@ function needL3(ctx: Ctx, l3: 'ip' | 'ip6', what: string, path: string): void {
   if (ctx.l3 === l3) return
   if (ctx.l3) invalid(path, `Expected a ${ctx.l3} match: ${what} needs ${l3}, but this rule already matches ${ctx.l3}`, what)
   const fam = ctx.env.family
+  // nft then checks `ether type` (and merges it with adjacent link-layer matches), not meta nfproto/protocol.
+  if (ctx.l2explicit && fam !== 'ip' && fam !== 'ip6')
+    invalid(path, `nftkit does not support ${what} after '${ctx.l2explicit}' in a ${fam} table yet`, what)
   if (fam === 'inet') {
     ctx.out.push({ type: 'meta', key: META_KEY.nfproto, dreg: 1 })
     cmp(ctx, CMP_OP.eq, Buffer.from([NFPROTO[l3]]))
@@ -206,6 +211,7 @@ function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
   }
   if (s.l3) needL3(ctx, s.l3, s.name, path)
   if (s.l4 !== undefined) needL4(ctx, s.l4, s.name, path)
+  if (s.name === 'ether type') ctx.l2explicit = 'ether type'
 }
 
 function isSetRef(v: unknown): v is SetRef {
@@ -294,6 +300,7 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
   // even when it covers exactly one prefix or one value).
   const written = isWrittenRange(s.type, v)
   if (iv.lo === iv.hi && !written) {
+    if (s.load.kind === 'payload') refuseReversedMerge(ctx, s, vpath)
     load(ctx, s.load, 1)
     cmp(ctx, cmpOp, s.type.encode(iv.lo))
     trackContext(ctx, s, op, iv.lo)
@@ -337,11 +344,27 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
   }
 }
 
+/**
+ * nft merges equality matches on adjacent header fields into one load, in
+ * header order (`icmp code 1 icmp type 2` loads as `icmp type 2 icmp code 1`).
+ * nftkit does not merge yet; in header order the two loads list the same,
+ * out of order they would not, so that case is refused.
+ */
+function refuseReversedMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
+  const [p, c] = ctx.out.slice(-2)
+  if (s.load.kind !== 'payload' || p?.type !== 'payload' || c?.type !== 'cmp' || Number(c.op) !== CMP_OP.eq) return
+  if (Number(p.base) === s.load.base && Number(p.offset) === s.load.offset + s.load.len)
+    invalid(vpath, `nftkit does not support ${s.name} right after a match on the next header field yet (nft merges and reorders them); write them in header order`, s.name)
+}
+
 /** Explicit protocol matches satisfy later dependencies, as in nft. */
 function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | undefined): void {
   if (op !== '==' || v === undefined) return
-  if (s.name === 'meta iiftype' && v === 1n) ctx.l2 = true
-  if (s.name === 'meta protocol') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
+  if (s.name === 'meta iiftype' && v === 1n) {
+    ctx.l2 = true
+    ctx.l2explicit = 'meta iiftype'
+  }
+  if (s.name === 'meta protocol' || s.name === 'ether type') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
   if (s.name === 'meta nfproto') ctx.l3 = v === 2n ? 'ip' : v === 10n ? 'ip6' : ctx.l3
   if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') ctx.l4 = Number(v)
 }
@@ -604,6 +627,12 @@ function compileReject(ctx: Ctx, st: Extract<Statement, { stmt: 'reject' }>, pat
     return
   }
   if (w === 'tcp reset') {
+    if (ctx.l4 === undefined && ctx.out.length > 0) {
+      // nft puts this dependency at the start of the rule.
+      const dep: NativeExpr[] = [{ type: 'meta', key: META_KEY.l4proto, dreg: 1 }, { type: 'cmp', sreg: 1, op: CMP_OP.eq, data: Buffer.from([6]) }]
+      ctx.out.unshift(...dep)
+      ctx.l4 = 6
+    }
     needL4(ctx, 6, 'reject with tcp reset', path)
     ctx.out.push({ type: 'reject', rejectType: REJECT_TYPE.tcpReset })
     return

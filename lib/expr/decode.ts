@@ -100,6 +100,8 @@ export function decodeRule(exprs: readonly NativeExpr[], env: DecodeEnv): Array<
   }
 }
 
+const PAYLOAD_SELECTORS = Object.values(SELECTORS).filter((s) => s.load.kind === 'payload')
+
 function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   const items: Item[] = []
   const regs = new Map<number, Reg>()
@@ -135,13 +137,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     const base = num(e.base)
     const offset = num(e.offset)
     const len = num(e.len)
-    for (const s of Object.values(SELECTORS)) {
+    // Selectors of the matched transport protocol first (sctp dport before th dport).
+    for (const s of PAYLOAD_SELECTORS) {
       if (s.load.kind !== 'payload' || s.load.base !== base || s.load.offset !== offset) continue
       const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
       if (!(len === s.load.len || (isAddr && len < s.load.len))) continue
       if (s.l3 && s.l3 !== l3) continue
       if (s.l4 !== undefined && s.l4 !== l4) continue
-      if (s.name.startsWith('th ') && (l4 === 6 || l4 === 17)) continue
+      if (s.name.startsWith('th ') && l4 !== undefined && PAYLOAD_SELECTORS.some((o) => o.l4 === l4 && o.load.kind === 'payload' && o.load.base === base && o.load.offset === offset && o.load.len === len))
+        continue
       return { spec: s, len }
     }
     return undefined
@@ -227,7 +231,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             l3 = m.value === 'ipv4' ? 'ip' : 'ip6'
             dep = { l3 }
           }
-          if (s.name === 'meta protocol' && (m.value === 'ip' || m.value === 'ip6')) {
+          if ((s.name === 'meta protocol' || s.name === 'ether type') && (m.value === 'ip' || m.value === 'ip6')) {
             l3 = m.value
             dep = { l3 }
           }

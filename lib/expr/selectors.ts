@@ -58,6 +58,17 @@ const L = (spec: Omit<SelectorSpec, 'size'> & { size?: number }): SelectorSpec =
 
 const TCP = L4PROTO.tcp
 const UDP = L4PROTO.udp
+const UDPLITE = 136
+const SCTP = 132
+const DCCP = 33
+const AH = 51
+const ESP = 50
+const COMP = 108
+const { int8, int16, int32, hostInt16, hostInt32, hostInt64 } = VALUE_TYPES
+const meta = (key: number): Load => ({ kind: 'meta', key })
+const ct = (key: number): Load => ({ kind: 'ct', key })
+const N = P.network
+const T = P.transport
 
 /** Every selector by name. */
 export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
@@ -119,6 +130,62 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'ether saddr': L({ name: 'ether saddr', load: payload(P.ll, 6, 6), type: DATATYPES.ether_addr, l2: true }),
   'ether daddr': L({ name: 'ether daddr', load: payload(P.ll, 0, 6), type: DATATYPES.ether_addr, l2: true }),
   'meta iiftype': L({ name: 'meta iiftype', load: { kind: 'meta', key: META_KEY.iiftype }, type: iftype }),
+  // Header fields: one row each (nft's proto.c templates: base, offset, length, type).
+  'ip length': L({ name: 'ip length', load: payload(N, 2, 2), type: int16, l3: 'ip' }),
+  'ip id': L({ name: 'ip id', load: payload(N, 4, 2), type: int16, l3: 'ip' }),
+  'ip frag-off': L({ name: 'ip frag-off', load: payload(N, 6, 2), type: int16, l3: 'ip' }),
+  'ip ttl': L({ name: 'ip ttl', load: payload(N, 8, 1), type: int8, l3: 'ip' }),
+  'ip checksum': L({ name: 'ip checksum', load: payload(N, 10, 2), type: int16, l3: 'ip' }),
+  'ip6 length': L({ name: 'ip6 length', load: payload(N, 4, 2), type: int16, l3: 'ip6' }),
+  'ip6 hoplimit': L({ name: 'ip6 hoplimit', load: payload(N, 7, 1), type: int8, l3: 'ip6' }),
+  'tcp sequence': L({ name: 'tcp sequence', load: payload(T, 4, 4), type: int32, l4: TCP }),
+  'tcp ackseq': L({ name: 'tcp ackseq', load: payload(T, 8, 4), type: int32, l4: TCP }),
+  'tcp window': L({ name: 'tcp window', load: payload(T, 14, 2), type: int16, l4: TCP }),
+  'tcp checksum': L({ name: 'tcp checksum', load: payload(T, 16, 2), type: int16, l4: TCP }),
+  'tcp urgptr': L({ name: 'tcp urgptr', load: payload(T, 18, 2), type: int16, l4: TCP }),
+  'udp length': L({ name: 'udp length', load: payload(T, 4, 2), type: int16, l4: UDP }),
+  'udp checksum': L({ name: 'udp checksum', load: payload(T, 6, 2), type: int16, l4: UDP }),
+  'udplite sport': L({ name: 'udplite sport', load: payload(T, 0, 2), type: DATATYPES.inet_service, l4: UDPLITE }),
+  'udplite dport': L({ name: 'udplite dport', load: payload(T, 2, 2), type: DATATYPES.inet_service, l4: UDPLITE }),
+  'udplite checksum': L({ name: 'udplite checksum', load: payload(T, 6, 2), type: int16, l4: UDPLITE }),
+  'sctp sport': L({ name: 'sctp sport', load: payload(T, 0, 2), type: DATATYPES.inet_service, l4: SCTP }),
+  'sctp dport': L({ name: 'sctp dport', load: payload(T, 2, 2), type: DATATYPES.inet_service, l4: SCTP }),
+  'sctp vtag': L({ name: 'sctp vtag', load: payload(T, 4, 4), type: int32, l4: SCTP }),
+  'sctp checksum': L({ name: 'sctp checksum', load: payload(T, 8, 4), type: int32, l4: SCTP }),
+  'dccp sport': L({ name: 'dccp sport', load: payload(T, 0, 2), type: DATATYPES.inet_service, l4: DCCP }),
+  'dccp dport': L({ name: 'dccp dport', load: payload(T, 2, 2), type: DATATYPES.inet_service, l4: DCCP }),
+  'ah nexthdr': L({ name: 'ah nexthdr', load: payload(T, 0, 1), type: DATATYPES.inet_proto, l4: AH }),
+  'ah hdrlength': L({ name: 'ah hdrlength', load: payload(T, 1, 1), type: int8, l4: AH }),
+  'ah reserved': L({ name: 'ah reserved', load: payload(T, 2, 2), type: int16, l4: AH }),
+  'ah spi': L({ name: 'ah spi', load: payload(T, 4, 4), type: int32, l4: AH }),
+  'ah sequence': L({ name: 'ah sequence', load: payload(T, 8, 4), type: int32, l4: AH }),
+  'esp spi': L({ name: 'esp spi', load: payload(T, 0, 4), type: int32, l4: ESP }),
+  'esp sequence': L({ name: 'esp sequence', load: payload(T, 4, 4), type: int32, l4: ESP }),
+  'comp nexthdr': L({ name: 'comp nexthdr', load: payload(T, 0, 1), type: DATATYPES.inet_proto, l4: COMP }),
+  'comp cpi': L({ name: 'comp cpi', load: payload(T, 2, 2), type: int16, l4: COMP }),
+  'icmp checksum': L({ name: 'icmp checksum', load: payload(T, 2, 2), type: int16, l3: 'ip', l4: 1 }),
+  'icmpv6 checksum': L({ name: 'icmpv6 checksum', load: payload(T, 2, 2), type: int16, l3: 'ip6', l4: 58 }),
+  'ether type': L({ name: 'ether type', load: payload(P.ll, 12, 2), type: etherType, l2: true }),
+  // meta keys (nft's meta.c templates: key, type, size, byte order).
+  'meta length': L({ name: 'meta length', load: meta(META_KEY.len), type: hostInt32 }),
+  'meta cpu': L({ name: 'meta cpu', load: meta(META_KEY.cpu), type: hostInt32 }),
+  'meta cgroup': L({ name: 'meta cgroup', load: meta(META_KEY.cgroup), type: hostInt32 }),
+  // nft keeps random numbers in network order (no conversion: they have no byte order).
+  'meta random': L({ name: 'meta random', load: meta(META_KEY.prandom), type: int32 }),
+  'meta skuid': L({ name: 'meta skuid', load: meta(META_KEY.skuid), type: VALUE_TYPES.uid }),
+  'meta skgid': L({ name: 'meta skgid', load: meta(META_KEY.skgid), type: VALUE_TYPES.gid }),
+  'meta pkttype': L({ name: 'meta pkttype', load: meta(META_KEY.pkttype), type: VALUE_TYPES.pkt_type }),
+  'meta oiftype': L({ name: 'meta oiftype', load: meta(META_KEY.oiftype), type: iftype }),
+  'meta ibrname': L({ name: 'meta ibrname', load: meta(META_KEY.bri_iifname), type: DATATYPES.ifname, wildcard: true }),
+  'meta obrname': L({ name: 'meta obrname', load: meta(META_KEY.bri_oifname), type: DATATYPES.ifname, wildcard: true }),
+  // ct keys (nft's ct.c templates).
+  'ct direction': L({ name: 'ct direction', load: ct(CT_KEY.direction), type: VALUE_TYPES.ct_dir }),
+  'ct l3proto': L({ name: 'ct l3proto', load: ct(CT_KEY.l3protocol), type: VALUE_TYPES.nf_proto_host }),
+  'ct protocol': L({ name: 'ct protocol', load: ct(CT_KEY.protocol), type: DATATYPES.inet_proto }),
+  'ct zone': L({ name: 'ct zone', load: ct(17), type: hostInt16 }),
+  'ct bytes': L({ name: 'ct bytes', load: ct(15), type: hostInt64 }),
+  'ct packets': L({ name: 'ct packets', load: ct(14), type: hostInt64 }),
+  'ct avgpkt': L({ name: 'ct avgpkt', load: ct(16), type: hostInt64 }),
 }
 
 /** How nft prints a selector (meta iifname prints as plain `iifname`, etc.). */
@@ -153,4 +220,13 @@ const SHORT_SELECTORS: Readonly<Record<string, Selector>> = {
   l4proto: 'meta l4proto',
   nfproto: 'meta nfproto',
   protocol: 'meta protocol',
+  cpu: 'meta cpu',
+  skuid: 'meta skuid',
+  skgid: 'meta skgid',
+  cgroup: 'meta cgroup',
+  pkttype: 'meta pkttype',
+  oiftype: 'meta oiftype',
+  iiftype: 'meta iiftype',
+  ibrname: 'meta ibrname',
+  obrname: 'meta obrname',
 }

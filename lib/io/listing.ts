@@ -12,14 +12,14 @@ import {
   TABLE_FLAG,
   VERDICT_CODE,
 } from '../kernel/constants.js'
-import { type Datatype, datatypeById, type KeyTypeName, splitConcatTypeId } from '../kernel/datatypes.js'
+import { type Datatype, datatypeById, datatypeFor, type KeyTypeName, splitConcatTypeId } from '../kernel/datatypes.js'
 import { decodeElements, unpackElements } from '../elements/elements.js'
 import type { Element, ElementSpec, SetShape } from '../model/element-types.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import type { RuleExpr, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
-import { setComment } from '../model/set-userdata.js'
+import { setComment, setKeyByteorder } from '../model/set-userdata.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
@@ -59,8 +59,8 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   const keyType = n(r.keyType)
   const keyLen = n(r.keyLen)
   let key: Datatype[] | undefined
-  const single = datatypeById(keyType)
-  if (single && single.size === keyLen) key = [single]
+  const single = datatypeFor(keyType, keyLen, setKeyByteorder(r.userdata as Uint8Array | undefined))
+  if (single) key = [single]
   else key = splitConcatTypeId(keyType, keyLen)
   if (!key) return undefined
   let data: Datatype | 'verdict' | undefined

@@ -313,6 +313,20 @@ export function serviceNames(): Record<string, number> {
   return out
 }
 
+/** `name -> id` of the local accounts file (`name:x:id:...`), empty if unreadable. */
+function accountNames(file: string): Record<string, number> {
+  const out: Record<string, number> = {}
+  try {
+    for (const l of readFileSync(file, 'utf8').split('\n')) {
+      const f = l.split(':')
+      if (f.length >= 3 && f[0] && /^\d+$/.test(f[2]) && !Object.hasOwn(out, f[0])) out[f[0]] = Number(f[2])
+    }
+  } catch {
+    /* no accounts file: numbers only */
+  }
+  return out
+}
+
 /** An integer value type of `size` bytes, optionally with symbolic names (tcp, echo-request). */
 export function integerType(
   name: string,
@@ -342,7 +356,7 @@ export function integerType(
     // (a byteorder expression) before a range compare or an interval-set lookup.
     // Not yet those with names (interface types): nft prints their ranges
     // numerically, nftkit would print names.
-    ordered: byteorder === 'big' || names === undefined,
+    ordered: byteorder === 'big' || names === undefined || inputNamesOnly,
     parse(value, path) {
       // Marks in interval sets may be written as prefixes (0x00000010/28), as nft prints them.
       const pm = name === 'mark' && typeof value === 'string' ? /^\s*(\S+)\/(\d{1,2})\s*$/.exec(value) : null
@@ -492,11 +506,34 @@ export const VALUE_TYPES = {
   icmpv6_code: integerType('icmpv6_code', 1, 'big', ICMPV6_CODE, 33),
   ct_state: integerType('ct_state', 4, 'host', CT_STATE, 26),
   ct_status: integerType('ct_status', 4, 'host', CT_STATUS, 28),
+  /** nft's `integer` type in network order (header fields), by size in bytes. */
+  int8: integerType('integer', 1, 'big'),
+  int16: integerType('integer', 2, 'big'),
+  int32: integerType('integer', 4, 'big'),
+  /** nft's `integer` type in host order (meta and ct keys), by size in bytes. */
+  hostInt16: integerType('integer', 2, 'host'),
+  hostInt32: integerType('integer', 4, 'host'),
+  hostInt64: integerType('integer', 8, 'host'),
+  pkt_type: integerType('pkt_type', 1, 'host', { host: 0, broadcast: 1, multicast: 2, other: 3 }, 31),
+  ct_dir: integerType('ct_dir', 1, 'host', { original: 0, reply: 1 }, 27),
+  nf_proto_host: integerType('nf_proto', 1, 'host', { ipv4: 2, ipv6: 10 }, 2),
+  /** User and group ids: names from /etc/passwd and /etc/group on input, printed as numbers (as nft lists them). */
+  uid: integerType('uid', 4, 'host', accountNames('/etc/passwd'), 24, true),
+  gid: integerType('gid', 4, 'host', accountNames('/etc/group'), 25, true),
 } as const
 
 /** Datatype by nft id (set key types first, then selector value types), or undefined. */
 export function datatypeById(id: number): Datatype | undefined {
   return Object.values(DATATYPES).find((d) => d.id === id) ?? Object.values(VALUE_TYPES).find((d) => d.id === id)
+}
+
+/**
+ * Datatype by nft id, key length and (from the set's userdata) byte order:
+ * nft's `integer` type comes in several sizes and both byte orders.
+ */
+export function datatypeFor(id: number, size: number, byteorder?: ByteOrder): Datatype | undefined {
+  const all = [...Object.values(DATATYPES), ...Object.values(VALUE_TYPES)].filter((d) => d.id === id && d.size === size)
+  return all.find((d) => byteorder === undefined || d.byteorder === byteorder) ?? all[0]
 }
 
 /** Register-aligned length of a key field (concatenations pad each field to 4 bytes). */

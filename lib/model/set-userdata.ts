@@ -24,3 +24,12 @@ export function setUserdata(key: readonly Datatype[], data: Datatype | 'verdict'
 export function setComment(userdata: Uint8Array | undefined): string | undefined {
   return readCstr(decodeTlvs(userdata).get(SET_UDATA.comment))
 }
+
+/** The key byte order stored in set userdata (single-field keys), if any. */
+export function setKeyByteorder(userdata: Uint8Array | undefined): 'host' | 'big' | undefined {
+  const v = decodeTlvs(userdata).get(SET_UDATA.keyByteorder)
+  if (v?.length !== 4) return undefined
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+  const n = le ? Buffer.from(v).readUInt32LE(0) : Buffer.from(v).readUInt32BE(0)
+  return n === BYTEORDER.host ? 'host' : n === BYTEORDER.big ? 'big' : undefined
+}

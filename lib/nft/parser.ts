@@ -15,6 +15,7 @@ import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } fro
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
+import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
 
 export { NftSyntaxError } from './lexer.js'
 
@@ -230,6 +231,7 @@ class Parser {
           break
         }
         default:
+          if (t.kind === 'word' && NFT_OBJECTS.includes(t.text)) this.fail(t, `nftkit does not support '${t.text === 'ct' ? `ct ${this.peek().text}` : t.text}' objects yet`)
           this.fail(t, `expected chain, set, map, counter, flags or comment but found ${describeToken(t)}`)
       }
       this.endStatement()
@@ -356,14 +358,14 @@ class Parser {
           const names = [this.word('a key type')]
           while (this.accept('.')) names.push(this.word('a key type'))
           keyTypes = names.map((n, i) => {
-            if (!Object.hasOwn(DATATYPES, n)) this.fail(this.toks[this.pos - 1 - (names.length - 1 - i) * 2], `expected a key type (${Object.keys(DATATYPES).join(', ')}) but found '${n}'`)
+            if (!Object.hasOwn(DATATYPES, n)) this.fail(this.toks[this.pos - 1 - (names.length - 1 - i) * 2], NFT_TYPES.includes(n) ? `nftkit does not support the set key type '${n}' yet` : `expected a key type (${Object.keys(DATATYPES).join(', ')}) but found '${n}'`)
             return DATATYPES[n as KeyTypeName]
           })
           s.type = names.length === 1 ? names[0] : names
           if (kind === 'map') {
             this.expect(':', "':' and the map's value type")
             const d = this.word('a map value type')
-            if (d !== 'verdict' && !Object.hasOwn(DATATYPES, d)) this.fail(this.toks[this.pos - 1], `expected verdict or a value type but found '${d}'`)
+            if (d !== 'verdict' && !Object.hasOwn(DATATYPES, d)) this.fail(this.toks[this.pos - 1], NFT_TYPES.includes(d) ? `nftkit does not support maps to '${d}' yet` : d === 'counter' || d === 'quota' || d === 'limit' ? `nftkit does not support object maps (: ${d}) yet` : `expected verdict or a value type but found '${d}'`)
             data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
             s.map = d
           }
@@ -371,7 +373,7 @@ class Parser {
           break
         }
         case 'typeof':
-          this.fail(t, "'typeof' set declarations are not supported by nftkit yet; declare the type instead")
+          this.fail(t, "nftkit does not support 'typeof' set declarations yet; declare the type instead")
           break
         case 'flags':
           s.flags = this.list('a set flag') as SetFlag[]
@@ -400,6 +402,7 @@ class Parser {
           s.elements = this.elementList(keyTypes, data)
           break
         default:
+          if (t.kind === 'word' && NFT_SET_OPTIONS.includes(t.text)) this.fail(t, `nftkit does not support the set option '${t.text}' yet`)
           this.fail(t, `expected type, flags, timeout, gc-interval, size, policy, counter, comment or elements but found ${describeToken(t)}`)
       }
       this.endStatement()
@@ -592,6 +595,7 @@ class Parser {
         return
       }
       default:
+        if (NFT_OBJECTS.includes(what)) this.fail(this.toks[this.pos - 1], `nftkit does not support '${what === 'ct' ? `ct ${this.peek().text}` : what}' objects yet`)
         this.fail(this.toks[this.pos - 1], `expected table, chain, rule, set, map, element, counter or ruleset but found '${what}'`)
     }
   }
@@ -627,9 +631,34 @@ class Parser {
     return one ? { spec: SELECTORS[one], width: 1 } : undefined
   }
 
+  /**
+   * Fails naming the nft feature that starts at the current token (nft knows
+   * it, nftkit does not yet), or saying the word is no match or statement.
+   */
+  private unsupported(): never {
+    const t = this.peek()
+    const words = [0, 1, 2].map((o) => {
+      const x = this.peek(o)
+      return x.kind === 'word' || x.kind === 'punct' ? x.text : undefined
+    })
+    const f = nftFeature(words.filter((w): w is string => w !== undefined))
+    if (f) this.fail(t, `nftkit does not support '${f.name}' yet`)
+    return this.fail(t, `${describeToken(t)} is neither a match nor a statement nft or nftkit knows`)
+  }
+
+  /** After a selector: operators and forms nftkit does not support yet. */
+  private unsupportedAfter(name: string): void {
+    const t = this.peek()
+    if (t.kind !== 'word' && t.kind !== 'punct') return
+    if (t.text === 'set') this.fail(t, `nftkit does not support '${name} set' yet`)
+    if (['<', '>', '<=', '>=', 'lt', 'gt', 'le', 'ge'].includes(t.text)) this.fail(t, `nftkit does not support the comparison '${name} ${t.text}' yet`)
+    if (['|', '^', '<<', '>>', 'and', 'or', 'xor', 'lshift', 'rshift'].includes(t.text))
+      this.fail(t, `nftkit does not support bitwise expressions ('${name} ${t.text} ...') yet`)
+  }
+
   private ruleExpr(): RuleExpr {
     const t = this.peek()
-    if (t.kind !== 'word') this.fail(t, `expected a match or a statement but found ${describeToken(t)}`)
+    if (t.kind !== 'word') return this.unsupported()
     // Statements that start like selectors.
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
     if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
@@ -645,6 +674,11 @@ class Parser {
       this.pos += 2
       return { stmt: 'meta mark set', value: 'ct mark' }
     }
+    const n = this.peek()
+    const after = this.peek(1)
+    const isNum = (n.kind === 'value' && typeof n.value === 'number') || (n.kind === 'word' && /^(0x[0-9a-fA-F]+|\d+)$/.test(n.text))
+    if (!isNum || (after.kind === 'word' && ['and', 'or', 'xor', '&', '|', '^', '<<', '>>', 'lshift', 'rshift', '.'].includes(after.text)))
+      this.fail(n, `nftkit does not support '${kind} mark set' with an expression yet (only a number${kind === 'meta' ? " or 'ct mark'" : ''})`)
     const v = this.number('a mark')
     return kind === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v }
   }
@@ -652,8 +686,9 @@ class Parser {
   private mssClamp(): Statement {
     const at = this.peek()
     this.pos += 2
+    const opt = this.peek().kind === 'word' ? this.peek().text : ''
     if (!this.accept('maxseg') || !this.accept('size') || !this.accept('set'))
-      this.fail(at, "expected 'tcp option maxseg size set VALUE' (other TCP options are not supported yet)")
+      this.fail(at, `nftkit does not support 'tcp option ${opt}' ${opt === 'maxseg' ? 'matches ' : ''}yet (only 'tcp option maxseg size set VALUE')`)
     if (this.accept('rt')) {
       this.expect('mtu')
       return { stmt: 'tcp mss set', value: 'rt mtu' }
@@ -667,18 +702,19 @@ class Parser {
     while (this.is(this.peek(), '.')) {
       this.pos++
       const s = this.selectorAt()
-      if (!s) this.fail(this.peek(), 'expected a selector after . in a concatenation')
+      if (!s) this.unsupported()
       specs.push(s.spec)
       this.pos += s.width
     }
     const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
+    if (specs.length === 1) this.unsupportedAfter(specs[0].name)
     if (this.accept('vmap')) return { stmt: 'vmap', key, map: this.vmapValue(specs) as Extract<Statement, { stmt: 'vmap' }>['map'] }
     if (this.is(this.peek(), '&'))
-      this.fail(this.peek(), `masked comparisons (${specs.map((s) => s.name).join(' . ')} & MASK == VALUE) are not supported yet`)
+      this.fail(this.peek(), `nftkit does not support masked comparisons ('${specs.map((s) => s.name).join(' . ')} & MASK == VALUE') yet`)
     const opTok = this.peek()
     let op: MatchOp | undefined
-    if (this.accept('==')) op = '=='
-    else if (this.accept('!=')) op = '!='
+    if (this.accept('==') || this.accept('eq')) op = '=='
+    else if (this.accept('!=') || this.accept('ne')) op = '!='
     else if (this.accept('!')) op = '!'
     const flags = specs.length === 1 && specs[0].flags !== undefined
     if (op === '!' && !flags) this.fail(opTok, 'negation (!) can only be used with tcp flags, ct state and ct status values')
@@ -710,7 +746,7 @@ class Parser {
     const names = text.split(/[|,]/).map((n) => n.trim())
     for (const n of names)
       if (!Object.hasOwn(s.flags ?? {}, n)) this.fail(at, `expected one of ${s.flagOrder?.join(', ')} but found '${n}'`)
-    if (this.is(this.peek(), '/')) this.fail(this.peek(), `masked comparisons (${s.name} VALUE / MASK) are not supported yet`)
+    if (this.is(this.peek(), '/')) this.fail(this.peek(), `nftkit does not support masked comparisons ('${s.name} VALUE / MASK') yet`)
     return names
   }
 
@@ -855,6 +891,8 @@ class Parser {
             if (lv !== 'warn') st.level = lv as never
           } else break
         }
+        const o = this.peek()
+        if (o.kind === 'word' && ['group', 'snaplen', 'queue-threshold', 'flags'].includes(o.text)) this.fail(o, `nftkit does not support 'log ${o.text}' yet`)
         return st
       }
       case 'limit': {
@@ -862,11 +900,12 @@ class Parser {
         const over = this.accept('over')
         const rt = this.next()
         const m = rt.kind === 'word' ? /^(\d+)\/(second|minute|hour|day|week)$/.exec(rt.text) : null
+        if (!m && rt.kind === 'word' && /^\d+$/.test(rt.text) && /bytes/.test(this.peek().text)) this.fail(rt, "nftkit does not support byte rates in 'limit' yet")
         if (!m) this.fail(rt, `expected a rate like 10/second but found ${describeToken(rt)}`)
         let burst: number | undefined
         if (this.accept('burst')) {
           burst = this.number('a burst')
-          if (!this.accept('packets')) this.fail(this.peek(), "expected 'packets' (byte limits are not supported yet)")
+          if (!this.accept('packets')) this.fail(this.peek(), "nftkit does not support byte bursts in 'limit' yet")
         }
         return {
           stmt: 'limit',
@@ -882,6 +921,9 @@ class Parser {
         if (this.is(this.peek(), 'ip') || this.is(this.peek(), 'ip6')) family = this.next().text as 'ip'
         const prefix = this.accept('prefix')
         this.expect('to')
+        const e = this.peek(1)
+        if (this.peek().kind === 'word' && (nftFeature([this.peek().text, e.kind === 'word' ? e.text : '']) || (e.kind === 'punct' && e.text === '.')))
+          this.fail(this.peek(), `nftkit does not support '${w} to' an expression or a map yet`)
         const to = this.word('a NAT target')
         const fam = family ?? (to.startsWith('[') || (to.match(/:/g) ?? []).length > 1 ? 'ip6' : 'ip')
         return { stmt: w, to, ...(prefix ? { prefix: true } : {}), family: fam }
@@ -894,7 +936,8 @@ class Parser {
         return { stmt: 'masquerade', port: /^\d+$/.test(port) ? Number(port) : port }
       }
       default:
-        return this.fail(t, `expected a match or a statement but found ${describeToken(t)}`)
+        this.pos--
+        return this.unsupported()
     }
   }
 }

@@ -1,0 +1,43 @@
+/**
+ * Runs the whole corpus and prints the per-family summary (needs root):
+ *
+ *   npx tsx test/conformance/run-corpus.ts [--write-status] [--details FILE]
+ *
+ * --write-status records every case's outcome in corpus/status.tsv (what
+ * corpus.test.ts holds the code to); --details writes every refusal and
+ * difference to FILE.
+ */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { CORPUS_DIR, type CaseResult, loadPyCorpus, loadShellCorpus, runPyCases, runShellCases, summarize } from './corpus-lib.js'
+
+// --only REGEX: only the py cases whose rule matches, and no shell dumps (quick checks while adding a feature).
+const oi = process.argv.indexOf('--only')
+const only = oi >= 0 ? new RegExp(process.argv[oi + 1]) : undefined
+let t0 = Date.now()
+const py = runPyCases(loadPyCorpus().filter((c) => !only || only.test(c.rule)))
+console.log(`py: ${Date.now() - t0} ms`)
+t0 = Date.now()
+const shell = only ? [] : runShellCases(loadShellCorpus())
+console.log(`shell: ${Date.now() - t0} ms`)
+console.log(`tests/py (${py.length} cases)\n${summarize(py)}\n`)
+console.log(`tests/shell (${shell.length} dumps)\n${summarize(shell)}\n`)
+
+const refusals = new Map<string, number>()
+for (const r of [...py, ...shell])
+  if (r.outcome === 'refused') {
+    const k = (r.detail ?? '').replace(/^.*?:\d+:\d+: /, '')
+    refusals.set(k, (refusals.get(k) ?? 0) + 1)
+  }
+console.log('most frequent refusals:')
+for (const [k, n] of [...refusals].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`${String(n).padStart(5)}  ${k}`)
+
+const i = process.argv.indexOf('--details')
+if (i >= 0) {
+  const line = (r: CaseResult) => `## ${r.outcome} ${r.id}\n${r.detail ?? ''}\n`
+  writeFileSync(process.argv[i + 1], [...py, ...shell].filter((r) => r.outcome !== 'identical').map(line).join('\n'))
+}
+if (process.argv.includes('--write-status')) {
+  const rows = [...py.map((r) => ['py', r] as const), ...shell.map((r) => ['shell', r] as const)].map(([k, r]) => `${k}\t${r.id}\t${r.outcome}`)
+  writeFileSync(join(CORPUS_DIR, 'status.tsv'), `# corpus\tcase\toutcome (written by run-corpus.ts --write-status)\n${rows.join('\n')}\n`)
+}
