@@ -75,6 +75,8 @@ export class SetDeltas {
   readonly #dirty = new Set<string>()
   /** The set a delta last went to, resolved (valid while the state's set list and the index are the same). */
   #target: DeltaTarget | undefined
+  /** The listed sets by key, per listing (a table of thousands of sets made every lookup a linear search). */
+  readonly #byKey = new WeakMap<Listing['sets'], Map<string, Listing['sets'][number]>>()
 
   /** Forgets every index (the listing they were built from is gone). */
   clear(): void {
@@ -159,7 +161,12 @@ export class SetDeltas {
   #resolve(state: Listing, ref: SetDeltaRef, family: Family, table: string | undefined): DeltaTarget {
     const t = this.#target
     if (t && t.sets === state.sets && t.name === ref.set && t.table === table && t.family === family && this.#index.get(t.id) === t.index) return t
-    const set = state.sets.find((s) => s.family === family && s.table === table && s.name === ref.set)
+    let byKey = this.#byKey.get(state.sets)
+    if (!byKey) {
+      byKey = new Map(state.sets.map((s) => [setKey(s.family, s.table, s.name), s]))
+      this.#byKey.set(state.sets, byKey)
+    }
+    const set = table === undefined ? undefined : byKey.get(setKey(family, table, ref.set))
     if (!set) throw new NftValidationError('set', `no set ${family} ${table ?? '?'} ${ref.set} in the reconciled state (declare it with reconcile() first)`, ref.set)
     const id = setKey(family, table, set.name)
     const plainHash = set.kind === 'set' && set.type === 'ipv4_addr' && !(set.flags ?? []).includes('interval')
