@@ -18,25 +18,11 @@ import { applyToModel } from '../../lib/state/model.js'
 import { parseNft, parseRule } from '../../lib/nft/parser.js'
 import { renderRuleBody } from '../../lib/expr/render.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
+import { normalize } from './corpus-lib.js'
 
 const DIR = import.meta.dirname
 const tmp = mkdtempSync(join(tmpdir(), 'nftkit-conf-'))
 
-/** `nft list ruleset` text normalised: no handles, no expiry countdowns, no line wrapping, single spaces, no blank lines. */
-function normalize(text: string): string {
-  return text
-    .replace(/,\s*\n\s*/g, ', ') // nft wraps long element lists after a comma
-    .split('\n')
-    .map((l) =>
-      l
-        .replace(/\s*# handle \d+/, '')
-        .replace(/ expires [0-9dhms]+/g, '')
-        .replace(/\s+/g, ' ')
-        .trim(),
-    )
-    .filter(Boolean)
-    .join('\n')
-}
 
 /** Splits a normalised listing into chain blocks keyed by chain name. */
 function chainBlocks(text: string): Map<string, string> {
