@@ -184,6 +184,18 @@ def probe_icmp(ip, timeout):
     header = struct.pack('!BBHHH', 8, 0, 0, IDENT, seq)
     packet = struct.pack('!BBHHH', 8, 0, checksum(header + payload), IDENT, seq) + payload
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+
+    def classify(data, sender):
+        hit = match_icmp(data, sender, ip, seq)
+        if hit is None:
+            return None
+        return ('reply', {}) if hit == 'reply' else ('unreachable', {'icmp': hit})
+    return raw_exchange(sock, packet, ip, timeout, 4096, classify)
+
+
+def raw_exchange(sock, packet, ip, timeout, bufsize, classify):
+    """Sends packet to ip on a raw socket and reads until classify(data, sender)
+    names an outcome (outcome, extra fields) or the timeout passes; closes the socket."""
     t0 = time.monotonic()
     deadline = t0 + timeout
     try:
@@ -197,14 +209,12 @@ def probe_icmp(ip, timeout):
                 return result('timeout', t0)
             sock.settimeout(left)
             try:
-                data, peer = sock.recvfrom(4096)
+                data, peer = sock.recvfrom(bufsize)
             except TimeoutError:
                 return result('timeout', t0)
-            hit = match_icmp(data, peer[0], ip, seq)
-            if hit == 'reply':
-                return result('reply', t0)
+            hit = classify(data, peer[0])
             if hit is not None:
-                return result('unreachable', t0, icmp=hit)
+                return result(hit[0], t0, **hit[1])
     finally:
         sock.close()
 
@@ -416,27 +426,11 @@ def probe_sctp(ip, port, timeout):
     raw = socket.socket(family, socket.SOCK_RAW, IPPROTO_SCTP)
     tag = int.from_bytes(os.urandom(4), 'big') or 1
     sport = next_source_port()
-    t0 = time.monotonic()
-    deadline = t0 + timeout
-    try:
-        try:
-            raw.sendto(sctp_packet(sport, port, 0, sctp_init_chunk(1, tag)), (ip, 0))
-        except OSError as e:
-            return result('unreachable', t0, errno=errno_name(e))
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return result('timeout', t0)
-            raw.settimeout(left)
-            try:
-                data, peer = raw.recvfrom(65535)
-            except TimeoutError:
-                return result('timeout', t0)
-            p = sctp_of(data, family)
-            if p is not None and p[:4] == (port, sport, tag, 2) and peer[0] == ip:
-                return result('open', t0)
-    finally:
-        raw.close()
+
+    def classify(data, sender):
+        p = sctp_of(data, family)
+        return ('open', {}) if p is not None and p[:4] == (port, sport, tag, 2) and sender == ip else None
+    return raw_exchange(raw, sctp_packet(sport, port, 0, sctp_init_chunk(1, tag)), ip, timeout, 65535, classify)
 
 
 # ---------------------------------------------------------------- requests
