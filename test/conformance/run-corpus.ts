@@ -2,6 +2,7 @@
  * Runs the whole corpus and prints the per-family summary (needs root):
  *
  *   npx tsx test/conformance/run-corpus.ts [--write-status] [--details FILE]
+ *     [--only RULE-REGEX | --file ID-REGEX | --shell ID-REGEX]
  *
  * --write-status records every case's outcome in corpus/status.tsv (what
  * corpus.test.ts holds the code to); --details writes every refusal and
@@ -14,11 +15,18 @@ import { CORPUS_DIR, type CaseResult, loadPyCorpus, loadShellCorpus, runPyCases,
 // --only REGEX: only the py cases whose rule matches, and no shell dumps (quick checks while adding a feature).
 const oi = process.argv.indexOf('--only')
 const only = oi >= 0 ? new RegExp(process.argv[oi + 1]) : undefined
+// --file REGEX: only the py cases whose id (`any/meta.t:12/ip`) matches, and no shell dumps.
+const fi = process.argv.indexOf('--file')
+const file = fi >= 0 ? new RegExp(process.argv[fi + 1]) : undefined
+// --shell REGEX: only the shell dumps whose id matches, and no py cases.
+const si = process.argv.indexOf('--shell')
+const shellOnly = si >= 0 ? new RegExp(process.argv[si + 1]) : undefined
 let t0 = Date.now()
-const py = runPyCases(loadPyCorpus().filter((c) => !only || only.test(c.rule)))
+const pyCases = shellOnly ? [] : loadPyCorpus().filter((c) => (!only || only.test(c.rule)) && (!file || file.test(c.id)))
+const py = runPyCases(pyCases)
 console.log(`py: ${Date.now() - t0} ms`)
 t0 = Date.now()
-const shell = only ? [] : runShellCases(loadShellCorpus())
+const shell = only || file ? [] : runShellCases(loadShellCorpus().filter((c) => !shellOnly || shellOnly.test(c.id)))
 console.log(`shell: ${Date.now() - t0} ms`)
 console.log(`tests/py (${py.length} cases)\n${summarize(py)}\n`)
 console.log(`tests/shell (${shell.length} dumps)\n${summarize(shell)}\n`)
