@@ -14,6 +14,7 @@ interface Command {
 const NETNS = '  --netns NAME|PATH      the network namespace (a name under /run/netns or a path such as /proc/PID/ns/net);\n                         default: the caller\'s own. Joining another namespace needs CAP_SYS_ADMIN.'
 const SELECTOR = '  --selector k=v,...     only FirewallConfigurations whose labels match all pairs (YAML/JSON files);\n                         an error when it matches none'
 const FILES = 'FILE is a .nft file (nft syntax), a .yaml/.yml/.json file of Liqo FirewallConfigurations and/or\nKubernetes manifests (Namespaces, Pods, Nodes, NetworkPolicies: compiled into table inet nftkit-netpol,\nsee docs/network-policy.md), or a directory (every such file in it). A table may be declared by one\ndocument only.'
+const INCLUDE = '  -I, --includepath DIR  where include "name" in .nft files looks (repeatable, searched in order;\n                         default /etc, as nft); names starting with /, ./ or ../ are read as given'
 const NODE = `  --node NAME            NetworkPolicies: enforce for the pods whose spec.nodeName is NAME (default: all pods);
                          node policies (Antrea ClusterNetworkPolicies): compile for the Node NAME (required for them)
   --interfaces LIST      node policies apply to these interfaces (eth*,ens160; default every interface but lo)
@@ -28,18 +29,18 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     help: `Reconciles each table the files declare with the smallest change: unchanged rules keep their
 handles and counters, set contents move as element deltas, everything in one batch bound to the
 generation it was planned from (re-planned if another writer got in first). Tables the files do
-not declare are left alone. ${FILES}\n\n${NETNS}\n${NODE}\n${SELECTOR}`,
+not declare are left alone. ${FILES}\n\n${NETNS}\n${INCLUDE}\n${NODE}\n${SELECTOR}`,
   },
   plan: {
     synopsis: 'nftkit plan FILE... [--netns NAME|PATH] [--node NAME] [--selector key=value,...]',
     summary: 'print the change apply would make (exit 0: none, 2: changes pending)',
     help: `Prints the nft commands apply would send, + for additions and - for deletions, without
-changing anything. Exit code 0 when the kernel already matches, 2 when changes are pending.\n\n${NETNS}\n${NODE}\n${SELECTOR}`,
+changing anything. Exit code 0 when the kernel already matches, 2 when changes are pending.\n\n${NETNS}\n${INCLUDE}\n${NODE}\n${SELECTOR}`,
   },
   render: {
     synopsis: 'nftkit render FILE... [--node NAME] [--selector key=value,...]',
     summary: 'print the nft text the files declare (no kernel needed)',
-    help: `Prints the ruleset the files declare as \`nft list ruleset\` would print it. ${FILES}\n\n${NODE}\n${SELECTOR}`,
+    help: `Prints the ruleset the files declare as \`nft list ruleset\` would print it. ${FILES}\n\n${INCLUDE}\n${NODE}\n${SELECTOR}`,
   },
   list: {
     synopsis: 'nftkit list [--netns NAME|PATH] [TABLE]',
@@ -49,7 +50,7 @@ changing anything. Exit code 0 when the kernel already matches, 2 when changes a
   status: {
     synopsis: 'nftkit status FILE...|TABLE... [--netns NAME|PATH] [--node NAME] [--json]',
     summary: 'per-rule packet and byte counters of the declared (or named) tables',
-    help: `Prints one row per rule: table, chain, rule name (its comment), packets and bytes. Rules\ncompiled from NetworkPolicies are named namespace/policy#ingress[i] (or #egress[i]).\n\n${NETNS}\n${NODE}\n  --json                 machine-readable output`,
+    help: `Prints one row per rule: table, chain, rule name (its comment), packets and bytes. Rules\ncompiled from NetworkPolicies are named namespace/policy#ingress[i] (or #egress[i]).\n\n${NETNS}\n${INCLUDE}\n${NODE}\n  --json                 machine-readable output`,
   },
   watch: {
     synopsis: 'nftkit watch FILE|DIR... [--netns NAME|PATH] [--node NAME] [--selector key=value,...]',
@@ -57,12 +58,12 @@ changing anything. Exit code 0 when the kernel already matches, 2 when changes a
     help: `Applies now, then again whenever a file's content changes (saved in place, replaced by rename,
 or swapped as a Kubernetes ConfigMap volume does) or a file appears in a watched directory, and
 whenever another process changes a declared table (nf_tables notifications). Each change is
-applied once. Stops on SIGINT or SIGTERM after the commit in flight.\n\n${NETNS}\n${NODE}\n${SELECTOR}`,
+applied once. Stops on SIGINT or SIGTERM after the commit in flight.\n\n${NETNS}\n${INCLUDE}\n${NODE}\n${SELECTOR}`,
   },
   delete: {
     synopsis: 'nftkit delete FILE... [--netns NAME|PATH] [--node NAME] [--selector key=value,...]',
     summary: 'remove exactly the tables the files declare (one batch)',
-    help: `Deletes each declared table (missing ones are not an error), in one batch.\n\n${NETNS}\n${NODE}\n${SELECTOR}`,
+    help: `Deletes each declared table (missing ones are not an error), in one batch.\n\n${NETNS}\n${INCLUDE}\n${NODE}\n${SELECTOR}`,
   },
   webhook: {
     synopsis: 'nftkit webhook --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [--log-format json|text]',
@@ -138,6 +139,8 @@ export interface Args {
   readonly interfaces?: string[]
   /** `--privileged`: control-plane endpoints no node policy may cut off (`ADDR[/LEN][:PORT][/udp]`). */
   readonly privileged?: string[]
+  /** `-I`/`--includepath`: directories `include` searches, in order. */
+  readonly includePath?: string[]
   readonly selector: Record<string, string>
   readonly json: boolean
   /** `--help` or `-h` was given after the command. */
@@ -152,6 +155,7 @@ export function parseArgs(argv: readonly string[]): Args {
   let node: string | undefined
   let interfaces: string[] | undefined
   let privileged: string[] | undefined
+  let includePath: string[] | undefined
   let selector: Record<string, string> = {}
   let json = false
   let help = false
@@ -179,6 +183,8 @@ export function parseArgs(argv: readonly string[]): Args {
       interfaces = list('--interfaces', a === '--interfaces' ? rest[++i] : a.slice(13), 'interface names or wildcards (eth*,ens160)')
     else if (a === '--privileged' || a.startsWith('--privileged='))
       privileged = list('--privileged', a === '--privileged' ? rest[++i] : a.slice(13), 'endpoints (10.0.0.1:6443,[fd00::1]:10250)')
+    else if (a === '-I' || a === '--includepath' || a.startsWith('--includepath='))
+      includePath = [...(includePath ?? []), value(a === '-I' ? '-I' : '--includepath', a.startsWith('--includepath=') ? a.slice(14) : rest[++i], 'a directory')]
     else if (a === '--') {
       files.push(...rest.slice(i + 1))
       break
@@ -193,6 +199,7 @@ export function parseArgs(argv: readonly string[]): Args {
     ...(node !== undefined ? { node } : {}),
     ...(interfaces !== undefined ? { interfaces } : {}),
     ...(privileged !== undefined ? { privileged } : {}),
+    ...(includePath !== undefined ? { includePath } : {}),
     selector,
     json,
     help,

@@ -27,6 +27,7 @@ export { loadFiles } from '../sources/files.js'
 const sources = (a: ReturnType<typeof parseArgs>) => ({
   ...(a.node !== undefined ? { node: a.node } : {}),
   ...(a.interfaces !== undefined ? { interfaces: a.interfaces } : {}),
+  ...(a.includePath !== undefined ? { includePath: a.includePath } : {}),
   ...(a.privileged !== undefined ? { privileged: a.privileged.map((e, i) => parsePrivilegedEndpoint(e, `--privileged[${i}]`)) } : {}),
 })
 

@@ -106,5 +106,8 @@ export const NEST_DEPTH_MAX = 64
  */
 export const TEXT_MAX = 128 * 1024 * 1024
 
+/** The most a source file may weigh: far beyond any real ruleset, and refused before it is read. */
+export const MAX_SOURCE_BYTES = 64 * 1024 * 1024
+
 /** Characters of a received value quoted in an error message. */
 export const QUOTE_MAX = 80

@@ -47,6 +47,7 @@ export class NftSyntaxError extends SyntaxError {
 }
 
 const VALUE_HOLE = /\$__nftkit_value_(\d+)__/y
+const VARIABLE = /\$[A-Za-z_.][A-Za-z0-9/_.-]*/y
 const PUNCT = new Set(['{', '}', ';', ',', '@'])
 const WORD_STOP = new Set(['{', '}', ';', ',', '"', '@', '#', '\n', ' ', '\t', '\r', '$'])
 
@@ -119,7 +120,15 @@ export function tokenize(src: string, file?: string, values: readonly unknown[] 
         i += m[0].length
         continue
       }
-      throw new NftSyntaxError('variables ($name) are not supported; interpolate values in a tagged template instead', src, line, col(), 1, file)
+      // `$name`: a variable, replaced by its `define`d value (preprocess.ts).
+      VARIABLE.lastIndex = i
+      const v = VARIABLE.exec(src)
+      if (v) {
+        out.push({ kind: 'word', text: v[0], line, col: col() })
+        i += v[0].length
+        continue
+      }
+      throw new NftSyntaxError("expected a variable name after '$'", src, line, col(), 1, file)
     }
     const start = i
     const startCol = col()

@@ -16,8 +16,10 @@ import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
+import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 
 export { NftSyntaxError } from './lexer.js'
+export type { IncludedFile, IncludeReader } from './preprocess.js'
 
 
 /** What a parsed file declares, in order. */
@@ -33,6 +35,8 @@ export interface ParseOptions {
   readonly file?: string
   /** Values for `$__nftkit_value_N__` holes (tagged templates). */
   readonly values?: readonly unknown[]
+  /** Reads the files `include` statements name; without it `include` is refused. */
+  readonly include?: IncludeReader
 }
 
 const TIME_UNITS: Record<string, number> = { d: 86400000, h: 3600000, m: 60000, s: 1000, ms: 1 }
@@ -76,7 +80,8 @@ class Parser {
     return t
   }
   fail(t: Token, msg: string): never {
-    throw new NftSyntaxError(msg, this.src, t.line, t.col, Math.max(1, t.text.length), this.file)
+    const o = tokenOrigin(t)
+    throw new NftSyntaxError(msg, o ? o.src : this.src, t.line, t.col, Math.max(1, t.text.length), o ? o.file : this.file)
   }
   private is(t: Token, text: string): boolean {
     return (t.kind === 'word' || t.kind === 'punct') && t.text === text
@@ -162,8 +167,6 @@ class Parser {
         this.mark(from, t)
         continue
       }
-      if (t.text === 'define' || t.text === 'include')
-        this.fail(t, `'${t.text}' is not supported by nftkit yet; expected a table block or a command`)
       const verbs: Verb[] = ['add', 'create', 'insert', 'replace', 'delete', 'destroy', 'flush']
       if (!verbs.includes(t.text as Verb)) this.fail(t, `expected a table block or a command (add, create, insert, replace, delete, destroy, flush) but found ${describeToken(t)}`)
       this.pos++
@@ -959,12 +962,13 @@ function describeToken(t: Token): string {
 
 /** Parses nft text (a whole file, as `nft -f` reads it). @throws NftSyntaxError */
 export function parseNft(text: string, opts: ParseOptions = {}): ParsedFile {
-  return new Parser(tokenize(text, opts.file, opts.values), text, opts.file).parseFile()
+  const toks = preprocess(tokenize(text, opts.file, opts.values), text, opts.file, opts.include)
+  return new Parser(toks, text, opts.file).parseFile()
 }
 
 /** Parses one rule body (`ip saddr 10.0.0.1 accept comment "x"`). @throws NftSyntaxError */
 export function parseRule(text: string, opts: ParseOptions = {}): { exprs: RuleExpr[]; comment?: string } {
-  const p = new Parser(tokenize(text, opts.file, opts.values), text, opts.file)
+  const p = new Parser(preprocess(tokenize(text, opts.file, opts.values), text, opts.file), text, opts.file)
   const body = p.ruleBody()
   const rest = (p as unknown as { peek(): Token }).peek()
   if (rest.kind !== 'eof' && rest.kind !== 'eol') p.fail(rest, `expected the end of the rule but found ${describeToken(rest)}`)

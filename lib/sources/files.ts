@@ -20,6 +20,8 @@ import {
   validate,
 } from '../liqo/firewall-configuration.js'
 import { NftValidationError } from '../kernel/errors.js'
+import { MAX_SOURCE_BYTES } from '../kernel/limits.js'
+import { DEFAULT_INCLUDE_PATH, nftIncludeReader } from './nft-include.js'
 import { compileNetworkPolicies } from '../netpol/compile.js'
 import { isClusterKind, readClusterObjects } from '../netpol/manifests.js'
 import { compileNodePolicies, type PrivilegedEndpoint } from '../netpol/node-policy-compile.js'
@@ -35,6 +37,8 @@ export interface SourceOptions {
   readonly interfaces?: readonly string[]
   /** Node policies: control-plane endpoints no policy may cut off. */
   readonly privileged?: readonly PrivilegedEndpoint[]
+  /** Directories `include "name"` in nft files searches (nft's `-I`; default `/etc`, as nft). */
+  readonly includePath?: readonly string[]
 }
 
 /** The file names nftkit reads: nft text, or YAML/JSON documents. */
@@ -65,8 +69,7 @@ export function expandPaths(paths: readonly string[]): string[] {
   return out
 }
 
-/** The most a source file may weigh: far beyond any real ruleset, and refused before it is read. */
-export const MAX_SOURCE_BYTES = 64 * 1024 * 1024
+export { MAX_SOURCE_BYTES }
 
 function readSource(f: string): string {
   const st = statSync(f)
@@ -112,7 +115,7 @@ export function loadFiles(paths: readonly string[], selector: Readonly<Record<st
       continue
     }
     if (f.endsWith('.nft')) {
-      const p = parseNft(text, { file: f })
+      const p = parseNft(text, { file: f, include: nftIncludeReader(options.includePath ?? DEFAULT_INCLUDE_PATH) })
       if (p.operations.length === 0) lines.push(`${f}: no nft commands or tables (only comments)`)
       operations.push(...p.operations)
       for (const t of p.tables) declare(t, f)

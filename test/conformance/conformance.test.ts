@@ -16,6 +16,7 @@ import { apply, list, render } from '../../lib/cli/main.js'
 import type { Family } from '../../lib/index.js'
 import { applyToModel } from '../../lib/state/model.js'
 import { parseNft, parseRule } from '../../lib/nft/parser.js'
+import { nftIncludeReader } from '../../lib/sources/nft-include.js'
 import { renderRuleBody } from '../../lib/expr/render.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
 import { normalize } from './corpus-lib.js'
@@ -150,7 +151,7 @@ describe('whole files', () => {
         const golden = path.replace(/\.nft$/, '.expected')
         if (existsSync(golden)) expect(theirs).toBe(normalize(readFileSync(golden, 'utf8')))
         // parse(render(x)) == x: the declared state survives a render/parse round trip.
-        const declared = applyToModel(parseNft(text, { file: f }).operations)
+        const declared = applyToModel(parseNft(text, { file: f, include: nftIncludeReader() }).operations)
         const again = applyToModel(parseNft(render([path]), { file: `${f} (rendered)` }).operations)
         expect(again).toEqual(declared)
       } finally {
