@@ -2,7 +2,9 @@
  * Runs the whole corpus and prints the per-family summary (needs root):
  *
  *   npx tsx test/conformance/run-corpus.ts [--write-status] [--details FILE]
- *     [--only RULE-REGEX | --file ID-REGEX | --shell ID-REGEX]
+ *     [--only RULE-REGEX | --file ID-REGEX | --shell ID-REGEX] [--markdown FILE]
+ *
+ * --markdown writes the tables and the refusals in docs/nft-language.md's form.
  *
  * --write-status records every case's outcome in corpus/status.tsv (what
  * corpus.test.ts holds the code to); --details writes every refusal and
@@ -48,4 +50,44 @@ if (i >= 0) {
 if (process.argv.includes('--write-status')) {
   const rows = [...py.map((r) => ['py', r] as const), ...shell.map((r) => ['shell', r] as const)].map(([k, r]) => `${k}\t${r.id}\t${r.outcome}`)
   writeFileSync(join(CORPUS_DIR, 'status.tsv'), `# corpus\tcase\toutcome (written by run-corpus.ts --write-status)\n${rows.join('\n')}\n`)
+}
+
+const mi = process.argv.indexOf('--markdown')
+if (mi >= 0) writeFileSync(process.argv[mi + 1], markdown())
+
+/** The per-family tables and the refusals, as docs/nft-language.md shows them. */
+function markdown(): string {
+  const table = (rs: readonly CaseResult[]) => {
+    const [head, ...rows] = summarize(rs).split('\n').map((l) => l.split('\t'))
+    return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+  }
+  const features = new Map<string, number>()
+  const forms = new Map<string, number>()
+  for (const r of [...py, ...shell]) {
+    if (r.outcome !== 'refused') continue
+    const msg = (r.detail ?? '').replace(/^.*?:\d+:\d+: /, '').split('\n')[0]
+    const m = /^nftkit does not support (.*) yet$/.exec(msg)
+    const into = m ? features : forms
+    const k = m ? m[1].replace(/^'(.*)'$/, '`$1`') : msg
+    into.set(k, (into.get(k) ?? 0) + 1)
+  }
+  const byCount = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+  return [
+    `tests/py, ${py.length} cases:`,
+    '',
+    table(py),
+    '',
+    `tests/shell, ${shell.length} dumps:`,
+    '',
+    table(shell),
+    '',
+    'Refused as not supported yet, by number of cases (the first refusal of each case):',
+    '',
+    byCount(features).map(([k, n]) => `${k} (${n})`).join(', '),
+    '',
+    'Refused for their values or forms rather than a missing feature:',
+    '',
+    ...byCount(forms).map(([k, n]) => `- ${k} (${n})`),
+    '',
+  ].join('\n')
 }
