@@ -40,8 +40,9 @@ import { invalid } from '../kernel/errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
+import { bitsOperand, foldBits } from './bitwise.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
-import type { AnonymousSet, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { AnonymousSet, BitwiseStep, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -237,6 +238,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     compileMatch(ctx, { ...m, match: m.match[0] }, path)
     return
   }
+  if (m.bits !== undefined) return void compileBitsMatch(ctx, m, path)
   const flagSpec = typeof m.match === 'string' ? SELECTORS[normalizeSelector(m.match) as Selector] : undefined
   if (flagSpec?.flags && !isSetRef(m.value) && !isAnonymousSet(m.value)) {
     if (m.value === undefined) invalid(`${path}.value`, `Expected a value for ${flagSpec.name}`, m.value)
@@ -342,6 +344,44 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
   } else {
     ctx.out.push({ type: 'range', sreg: 1, op: 1, from: t.encode(iv.lo), to: t.encode(iv.hi) })
   }
+}
+
+/**
+ * A masked comparison (`meta mark & 0x3 == 1`, `tcp flags & (syn | ack) ==
+ * syn`): the selector, one bitwise (mask, xor) as nft folds the steps, then a
+ * compare or an anonymous-set lookup (see bitwise.ts).
+ */
+function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
+  if (typeof m.match !== 'string') invalid(`${path}.match`, 'Expected one selector (not a concatenation) with bits', m.match)
+  const s = selector(m.match, `${path}.match`)
+  if (m.op !== undefined && m.op !== '==' && m.op !== '!=') invalid(`${path}.op`, "Expected '==' or '!=' with bits", m.op)
+  const neg = m.op === '!='
+  const f = foldBits(s, m.bits as readonly BitwiseStep[], `${path}.bits`)
+  const v = m.value
+  const vpath = `${path}.value`
+  if (v === undefined) invalid(vpath, `Expected a value for ${s.name}`, v)
+  deps(ctx, s, path)
+  const bitwise = () => {
+    load(ctx, s.load, 1)
+    if (f.emit) ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: s.size, mask: s.type.encode(f.mask), xor: s.type.encode(f.xor) })
+  }
+  const list = isAnonymousSet(v) ? v.elements : Array.isArray(v) && v.length > 1 ? v : undefined
+  if (list !== undefined) {
+    if (f.transfer !== undefined) invalid(`${path}.bits`, "nftkit does not support a trailing '^' step with a set of values yet", m.bits)
+    if (list.length === 0) invalid(vpath, 'Expected a non-empty list of values', list)
+    const elems = list.map((x, i) => (s.flags ? Number(bitsOperand(s, x, `${vpath}[${i}]`)) : x))
+    const set = anonymousSet(ctx, [s.type], elems as Element[], vpath)
+    if (set.interval) invalid(vpath, 'nftkit does not support ranges in a set after a bitwise expression yet', v)
+    bitwise()
+    lookup(ctx, set.name, set.id, neg)
+    return
+  }
+  if (isSetRef(v)) invalid(vpath, 'nftkit does not support a named set after a bitwise expression yet', v)
+  const one = Array.isArray(v) ? v[0] : v
+  let x = bitsOperand(s, one, vpath)
+  if (f.transfer !== undefined) x ^= f.transfer
+  bitwise()
+  cmp(ctx, neg ? CMP_OP.neq : CMP_OP.eq, s.type.encode(x))
 }
 
 /**

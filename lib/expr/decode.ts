@@ -29,7 +29,8 @@ import {
 import type { NativeExpr } from '../../types/native.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
-import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import { typedOperand, unfoldBits } from './bitwise.js'
+import type { BitwiseStep, Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
@@ -52,7 +53,7 @@ export interface DecodeEnv {
 class Unsupported extends Error {}
 
 type Reg =
-  | { kind: 'load'; spec?: SelectorSpec; native: NativeExpr; len: number; mask?: Buffer; hton?: boolean }
+  | { kind: 'load'; spec?: SelectorSpec; native: NativeExpr; len: number; mask?: Buffer; xor?: Buffer; hton?: boolean }
   | { kind: 'imm'; data: Buffer }
 
 interface Item {
@@ -183,10 +184,10 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'bitwise': {
         const r = regs.get(num(e.sreg))
-        if (r?.kind !== 'load' || r.hton || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
-        if (e.xor && fromBytes(buf(e.xor)) !== 0n) throw new Unsupported('xor')
+        if (r?.kind !== 'load' || r.hton || r.mask || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
         if (e.op !== undefined && num(e.op) !== 0) throw new Unsupported('shift')
         r.mask = buf(e.mask)
+        if (e.xor && fromBytes(buf(e.xor)) !== 0n) r.xor = buf(e.xor)
         break
       }
       case 'byteorder': {
@@ -214,6 +215,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const data = buf(e.data)
         const next = exprs[i + 1]
         if (op === CMP_OP.gte && next?.type === 'cmp' && num(next.op) === CMP_OP.lte && num(next.sreg) === num(e.sreg)) {
+          if (r.mask) throw new Unsupported('masked range')
           const t = orderView(r)
           push({ match: s.name, value: rangeValue(s.type, t.decode(data), t.decode(buf(next.data))) })
           i++
@@ -253,7 +255,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'range': {
         const r = regs.get(num(e.sreg))
-        if (r?.kind !== 'load' || !r.spec || num(e.op) !== 1) throw new Unsupported('range')
+        if (r?.kind !== 'load' || !r.spec || r.mask || num(e.op) !== 1) throw new Unsupported('range')
         const t = orderView(r)
         push({ match: r.spec.name, op: '!=', value: rangeValue(r.spec.type, t.decode(buf(e.from)), t.decode(buf(e.to))) })
         loads = []
@@ -263,6 +265,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (num(e.sreg) !== 1 || loads.length === 0) throw new Unsupported('lookup')
         const specs = loads.map((l) => (l.kind === 'load' && l.spec ? l.spec : undefined))
         if (specs.some((x) => !x)) throw new Unsupported('lookup key')
+        const masked = loads.some((l) => l.kind === 'load' && l.mask)
+        if (masked && (loads.length !== 1 || e.dreg !== undefined || !isAnonymousSetName(String(e.set)))) throw new Unsupported('masked lookup')
         const sels = (specs as SelectorSpec[]).map((x) => x.name)
         const key: Selector | Selector[] = sels.length === 1 ? sels[0] : sels
         const name = String(e.set)
@@ -280,7 +284,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           const elements = anon.elements.map((x) => x.key)
           // Flag selectors read a plain list as a bit test, so their sets stay explicit.
           const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements } : elements
-          push({ match: key, ...(inv ? { op: '!=' as const } : {}), value: value as never })
+          const bits = masked ? bitsOf(specs[0] as SelectorSpec, loads[0] as Extract<Reg, { kind: 'load' }>) : undefined
+          push({ match: key, ...(bits ? { bits } : {}), ...(inv ? { op: '!=' as const } : {}), value: value as never })
         } else {
           push({ match: key, ...(inv ? { op: '!=' as const } : {}), value: { set: name } })
         }
@@ -378,6 +383,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         throw new Unsupported(e.type)
     }
   }
+  // A load (or bitwise) nothing compares has no nft text.
+  if (loads.length > 0) throw new Unsupported('unused load')
   return items.filter((x) => !x.dropped).map((x) => x.expr)
 }
 
@@ -393,8 +400,35 @@ function orderView(r: Extract<Reg, { kind: 'load' }>): Datatype {
   return networkOrderView(t)
 }
 
+/** The steps nft lists for a load's bitwise (mask, xor), typed as the model takes them. */
+function bitsOf(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>): BitwiseStep[] {
+  if (!r.mask) return []
+  const t = s.type
+  const steps = unfoldBits(s.size * 8, t.decode(r.mask), r.xor ? t.decode(r.xor) : 0n)
+  return steps.map(([o, n]) => [o, bitsValue(s, n)] as BitwiseStep)
+}
+
+/** A number as a typed operand; flag bits without a name have no listing nftkit prints. */
+function bitsValue(s: SelectorSpec, n: bigint): string | number | string[] {
+  const v = typedOperand(s, n)
+  if (s.flags && typeof v === 'number') throw new Unsupported('flag bits')
+  return v
+}
+
 function cmpMatch(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buffer, neg: boolean): Match {
   const op = neg ? ({ op: '!=' } as const) : {}
+  if (r.mask) {
+    const steps = bitsOf(s, r)
+    // An all-ones mask lists as no mask at all; a lone `&` may still be a prefix or a flag test.
+    if (steps.length === 0) r = { ...r, mask: undefined, xor: undefined }
+    else if (steps.length > 1 || steps[0][0] !== '&' || !plainMask(s, r, data)) {
+      if (data.length !== s.size) throw new Unsupported('length')
+      const v = s.type.decode(data)
+      const value = s.flags ? bitsValue(s, v) : jsValue(s.type, { lo: v, hi: v })
+      if (s.flags && v === 0n) throw new Unsupported('flags & M ^ X == 0')
+      return { match: s.name, bits: steps, ...op, value: (Array.isArray(value) ? value.join(' | ') : value) as never }
+    }
+  }
   if (s.flags) {
     const flags = s.flags
     const names = (bits: number) => {
@@ -446,6 +480,22 @@ function cmpMatch(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buff
   if (data.length !== s.size) throw new Unsupported('length')
   const v = s.type.decode(data)
   return { match: s.name, ...op, value: jsValue(s.type, { lo: v, hi: v }) }
+}
+
+/**
+ * Whether an `&` alone lists in one of nft's short forms nftkit reads: a flag
+ * test against 0, an address or mark prefix.
+ */
+function plainMask(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buffer): boolean {
+  const mask = s.type.decode(r.mask as Buffer)
+  const bits = BigInt(s.size * 8)
+  if (s.flags) return s.type.decode(data) === 0n
+  const host = ((1n << bits) - 1n) ^ mask
+  const isPrefix = (host & (host + 1n)) === 0n
+  if (s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr')
+    return isPrefix && data.length === s.size && (fromBytes(data) & host) === 0n
+  if (s.type.name === 'mark') return isPrefix && mask !== 0n && (s.type.decode(data) & host) === 0n
+  return false
 }
 
 function verdictStmt(code: number, chain: string | undefined): Statement {

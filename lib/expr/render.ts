@@ -8,6 +8,7 @@ import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../k
 import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
+import { BIT_PRECEDENCE, bitsOperand } from './bitwise.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -96,7 +97,51 @@ function flagMatchText(lhs: string, spec: (typeof SELECTORS)[Selector], m: Match
   return `${lhs} ${m.op === '==' ? '' : op}${names.join(' | ')}`
 }
 
+/** A bitwise operand as nft prints it: flag names, an address, a mark in hex, else a decimal number. */
+function bitsOperandText(spec: (typeof SELECTORS)[Selector], v: unknown, paren: boolean): string {
+  const n = bitsOperand(spec, v, 'value')
+  if (spec.flags) {
+    const flags = spec.flags
+    const names = (spec.flagOrder ?? []).filter((x) => (BigInt(flags[x]) & n) !== 0n)
+    if (names.length === 0 || names.reduce((a, x) => a | BigInt(flags[x]), 0n) !== n) return `0x${n.toString(16).padStart(2, '0')}`
+    return names.length > 1 && paren ? `(${names.join(' | ')})` : names.join(' | ')
+  }
+  const t = spec.type.name
+  if (t === 'ipv4_addr' || t === 'ipv6_addr' || t === 'ether_addr' || t === 'mark') return String(spec.type.format({ lo: n, hi: n }))
+  return String(n)
+}
+
+/** A masked comparison: `meta mark & 0x00000003 == 0x00000001`, `tcp flags syn / syn,ack`. */
+function bitsMatchText(m: Match): string {
+  const sel = selectors(m.match)[0]
+  const spec = SELECTORS[sel]
+  const steps = m.bits ?? []
+  const v = m.value
+  const flagNames = (x: unknown) => bitsOperandText(spec, x, false).split(' | ').join(',')
+  if (spec.flags && steps.length === 1 && steps[0][0] === '&' && (typeof v === 'string' || typeof v === 'number')) {
+    const mask = bitsOperand(spec, steps[0][1], 'bits')
+    const val = bitsOperand(spec, v, 'value')
+    // nft lists `flags & M == V` as `V / M` unless V is 0, or V is M and M one flag.
+    if (val !== 0n && (val !== mask || (mask & (mask - 1n)) !== 0n)) return `${selectorText(sel)} ${m.op === '!=' ? '!= ' : ''}${flagNames(v)} / ${flagNames(steps[0][1])}`
+  }
+  let lhs = selectorText(sel)
+  let prev = 0
+  for (const [o, x] of steps) {
+    if (prev !== 0 && BIT_PRECEDENCE[o] < prev) lhs = `(${lhs})`
+    lhs = `${lhs} ${o} ${bitsOperandText(spec, x, true)}`
+    prev = BIT_PRECEDENCE[o]
+  }
+  const op = m.op === '!=' ? '!=' : '=='
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'elements' in v)
+    return `${lhs} ${op} { ${v.elements.map((k) => (spec.flags ? bitsOperandText(spec, k, false) : keyText([spec.type], k))).join(', ')} }`
+  if (Array.isArray(v) && v.length > 1)
+    return `${lhs} ${op} { ${v.map((k) => (spec.flags ? bitsOperandText(spec, k, false) : keyText([spec.type], k))).join(', ')} }`
+  const one = Array.isArray(v) ? v[0] : v
+  return `${lhs} ${op} ${spec.flags || /^(0x[0-9a-fA-F]+|\d+)$/.test(String(one)) ? bitsOperandText(spec, one, false) : keyText([spec.type], one)}`
+}
+
 function matchText(m: Match, opts: RenderOptions = {}): string {
+  if (m.bits !== undefined) return bitsMatchText(m)
   const sels = selectors(m.match)
   const lhs = sels.map(selectorText).join(' . ')
   const op = m.op === '!=' ? '!= ' : ''

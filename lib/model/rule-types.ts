@@ -142,6 +142,14 @@ export interface AnonymousSet {
 }
 
 /**
+ * One step of a bitwise expression on a selector's value, nft's `&` (`and`),
+ * `|` (`or`) and `^` (`xor`) with a constant: a value of the selector's type
+ * (`'0.0.0.255'`, `0x3`), flag names for flag selectors (`['syn', 'ack']` or
+ * `'syn | ack'`), or a plain number for any selector.
+ */
+export type BitwiseStep = readonly ['&' | '|' | '^', string | number | readonly string[]]
+
+/**
  * A match: `{ match: 'tcp dport', value: 22 }` is `tcp dport 22`;
  * `{ match: ['ip daddr', 'meta l4proto', 'th dport'], value: { set: 'svc' } }`
  * is `ip daddr . meta l4proto . th dport @svc`.
@@ -151,6 +159,17 @@ export interface Match {
   /** Omitted: equality, or for flag selectors a bit test (see {@link MatchOp}). */
   readonly op?: MatchOp
   readonly value: MatchValue
+  /**
+   * Bitwise steps applied, left to right, to the selector's value before it is
+   * compared (one selector only; `op` then takes `'=='` (the default) or
+   * `'!='`): `{ match: 'meta mark', bits: [['&', 0x3]], value: 1 }` is
+   * `meta mark & 0x00000003 == 0x00000001`, and
+   * `{ match: 'tcp flags', bits: [['&', ['syn', 'ack']]], value: 'syn' }` is
+   * nft's `tcp flags syn / syn,ack`. As in nft, the steps fold into one kernel
+   * mask and xor, and a trailing `^ C` moves to the value (`meta mark ^ 3 == 1`
+   * compares `meta mark == 2`).
+   */
+  readonly bits?: readonly BitwiseStep[]
 }
 
 /** A verdict in a verdict map entry or statement. */

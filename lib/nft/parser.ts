@@ -15,6 +15,7 @@ import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } fro
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
+import { type BitsCursor, isBitsStart, parseBitsMatch } from './parse-bits.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 
@@ -58,6 +59,8 @@ export function parseTime(s: string): number | undefined {
 
 class Parser {
   private pos = 0
+  /** The MASK of a flag match written `VALUE / MASK`. */
+  private flagMask: string[] | undefined
   private readonly tables: { family: Family; name: string }[] = []
   private readonly ops: Operation[] = []
   /** Key/data types of sets declared so far, to give elements their canonical values. */
@@ -650,6 +653,10 @@ class Parser {
   }
 
   /** After a selector: operators and forms nftkit does not support yet. */
+  private bitsCursor(): BitsCursor {
+    return { peek: (o) => this.peek(o), next: () => this.next(), fail: (t, m) => this.fail(t, m) }
+  }
+
   private unsupportedAfter(name: string): void {
     const t = this.peek()
     if (t.kind !== 'word' && t.kind !== 'punct') return
@@ -710,6 +717,7 @@ class Parser {
       this.pos += s.width
     }
     const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
+    if (specs.length === 1 && isBitsStart(this.peek())) return parseBitsMatch(this.bitsCursor(), specs[0])
     if (specs.length === 1) this.unsupportedAfter(specs[0].name)
     if (this.accept('vmap')) return { stmt: 'vmap', key, map: this.vmapValue(specs) as Extract<Statement, { stmt: 'vmap' }>['map'] }
     if (this.is(this.peek(), '&'))
@@ -721,7 +729,14 @@ class Parser {
     else if (this.accept('!')) op = '!'
     const flags = specs.length === 1 && specs[0].flags !== undefined
     if (op === '!' && !flags) this.fail(opTok, 'negation (!) can only be used with tcp flags, ct state and ct status values')
+    this.flagMask = undefined
     const value = this.matchValue(specs, op)
+    // `tcp flags syn / syn,ack` is `tcp flags & (syn | ack) == syn`.
+    const mask = this.flagMask as string[] | undefined
+    if (mask) {
+      if (op === '!') this.fail(opTok, "expected '==' or '!=' before VALUE / MASK")
+      return { match: key, bits: [['&', mask.length === 1 ? mask[0] : mask]], ...(op === '!=' ? { op } : {}), value: Array.isArray(value) ? value.join(' | ') : value }
+    }
     const isSet = typeof value === 'object' && !Array.isArray(value)
     if (op === '!' && isSet) this.fail(opTok, 'negation (!) can only be used with flag values, not with a set (use !=)')
     // `==` is the default, except that for flags it is an exact compare (no op: a bit test).
@@ -749,7 +764,7 @@ class Parser {
     const names = text.split(/[|,]/).map((n) => n.trim())
     for (const n of names)
       if (!Object.hasOwn(s.flags ?? {}, n)) this.fail(at, `expected one of ${s.flagOrder?.join(', ')} but found '${n}'`)
-    if (this.is(this.peek(), '/')) this.fail(this.peek(), `nftkit does not support masked comparisons ('${s.name} VALUE / MASK') yet`)
+    if (this.accept('/')) this.flagMask = this.flagNames(s)
     return names
   }
 

@@ -117,7 +117,7 @@ describe('decodeRule directly', () => {
     // A host-order range without the conversion compares the wrong bytes first: not a typed match.
     const unconverted: NativeExpr[] = [mark, { type: 'cmp', sreg: 1, op: 5, data: be(1) }, { type: 'cmp', sreg: 1, op: 3, data: be(5) }]
     expect(decodeRule(unconverted, env)).toEqual([{ raw: unconverted }])
-    // A masked flag compare (`tcp flags syn / syn,ack`) has no typed form yet.
+    // A masked flag compare reads back as nft lists it (`tcp flags syn / syn,ack`).
     const masked: NativeExpr[] = [
       { type: 'meta', key: 16, dreg: 1 },
       { type: 'cmp', sreg: 1, op: 0, data: Buffer.from([6]) },
@@ -125,7 +125,7 @@ describe('decodeRule directly', () => {
       { type: 'bitwise', sreg: 1, dreg: 1, len: 1, mask: Buffer.from([0x12]), xor: Buffer.from([0]) },
       { type: 'cmp', sreg: 1, op: 0, data: Buffer.from([0x02]) },
     ]
-    expect(decodeRule(masked, { family: 'ip', anonSet: () => undefined })).toEqual([{ raw: masked }])
+    expect(decodeRule(masked, { family: 'ip', anonSet: () => undefined })).toEqual([{ match: 'tcp flags', bits: [['&', ['syn', 'ack']]], value: 'syn' }])
   })
 
   it('reads extra shapes not in the corpus', () => {
@@ -205,7 +205,7 @@ describe('raw fallback', () => {
     ['a cmp lt', [{ type: 'payload', dreg: 1, base: 2, offset: 2, len: 2 }, { type: 'cmp', sreg: 1, op: 2, data: Buffer.from([0, 22]) }]],
     ['a lookup into an unknown anonymous set', [{ type: 'meta', key: 16, dreg: 1 }, { type: 'lookup', sreg: 1, set: '__set0' }]],
     ['a data map lookup', [{ type: 'meta', key: 16, dreg: 1 }, { type: 'lookup', sreg: 1, set: 'm', dreg: 1 }]],
-    ['a bitwise with xor', [{ type: 'meta', key: 3, dreg: 1 }, { type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: Buffer.alloc(4, 255), xor: Buffer.from([1, 0, 0, 0]) }]],
+    ['a load and bitwise nothing compares', [{ type: 'meta', key: 3, dreg: 1 }, { type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: Buffer.alloc(4, 255), xor: Buffer.from([1, 0, 0, 0]) }]],
     ['an unknown verdict', [{ type: 'immediate', dreg: 0, verdict: 3 }]],
     ['a byte limit', [{ type: 'limit', rate: 1, unit: 1, burst: 0, limitType: 1, flags: 0 }]],
   ] as Array<[string, NativeExpr[]]>)('covers %s', (_what, exprs) => {
