@@ -10,8 +10,6 @@ import {
   ICMP_CODE,
   ICMPV6_CODE,
   ICMPX_CODE,
-  LIMIT_UNIT,
-  LOG_LEVEL,
   META_KEY,
   NAT_FLAG,
   NAT_TYPE,
@@ -42,6 +40,7 @@ import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
 import { bitsOperand, foldBits } from './bitwise.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
+import { compileLimit, compileLog, compileQuota } from './stmt-stateful.js'
 import type { AnonymousSet, BitwiseStep, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -584,35 +583,15 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'notrack':
       ctx.out.push({ type: 'notrack' })
       return
-    case 'log': {
-      const e: Record<string, unknown> = { type: 'log' }
-      if (st.prefix !== undefined) {
-        if (typeof st.prefix !== 'string' || Buffer.byteLength(st.prefix) > 127)
-          invalid(`${path}.prefix`, 'Expected a log prefix of at most 127 bytes', st.prefix)
-        e.prefix = st.prefix
-      }
-      if (st.level !== undefined) {
-        if (!Object.hasOwn(LOG_LEVEL, st.level)) invalid(`${path}.level`, `Expected one of ${Object.keys(LOG_LEVEL).join(', ')}`, st.level)
-        e.level = LOG_LEVEL[st.level]
-      }
-      ctx.out.push(e as NativeExpr)
+    case 'log':
+      ctx.out.push(compileLog(st, path))
       return
-    }
-    case 'limit': {
-      if (!(Number.isSafeInteger(st.rate) && st.rate > 0)) invalid(`${path}.rate`, 'Expected a positive integer rate', st.rate)
-      if (!Object.hasOwn(LIMIT_UNIT, st.per)) invalid(`${path}.per`, `Expected one of ${Object.keys(LIMIT_UNIT).join(', ')}`, st.per)
-      if (st.burst !== undefined && !(Number.isInteger(st.burst) && st.burst >= 0 && st.burst <= 0xffffffff))
-        invalid(`${path}.burst`, 'Expected a burst of 0-4294967295 packets', st.burst)
-      ctx.out.push({
-        type: 'limit',
-        rate: st.rate,
-        unit: LIMIT_UNIT[st.per],
-        burst: st.burst ?? 5,
-        limitType: 0,
-        flags: st.over ? 1 : 0,
-      })
+    case 'limit':
+      ctx.out.push(compileLimit(st, path))
       return
-    }
+    case 'quota':
+      ctx.out.push(compileQuota(st, path))
+      return
     case 'snat':
     case 'dnat':
       compileNat(ctx, st, path)

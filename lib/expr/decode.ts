@@ -11,8 +11,6 @@ import {
   ICMP_CODE,
   ICMPV6_CODE,
   ICMPX_CODE,
-  LIMIT_UNIT,
-  LOG_LEVEL,
   REJECT_TYPE,
   VERDICT_CODE,
 } from '../kernel/constants.js'
@@ -30,6 +28,7 @@ import type { NativeExpr } from '../../types/native.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
+import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
 import type { BitwiseStep, Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -307,10 +306,12 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         push(p || b ? { stmt: 'counter', packets: p, bytes: b } : { stmt: 'counter' })
         break
       }
-      case 'objref':
-        if (num(e.objType) !== 1) throw new Unsupported('objref type')
-        push({ stmt: 'counter', name: String(e.name) })
+      case 'objref': {
+        const kind = Object.entries(OBJ_TYPE).find(([, v]) => v === num(e.objType))?.[0] as keyof typeof OBJ_TYPE | undefined
+        if (!kind || e.name === undefined) throw new Unsupported('objref')
+        push({ stmt: kind, name: String(e.name) })
         break
+      }
       case 'notrack':
         push({ stmt: 'notrack' })
         break
@@ -332,32 +333,12 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         push({ stmt: 'tcp mss set', value: v })
         break
       }
-      case 'log': {
-        const st: { stmt: 'log'; prefix?: string; level?: Extract<Statement, { stmt: 'log' }>['level'] } = { stmt: 'log' }
-        if (e.prefix !== undefined) st.prefix = String(e.prefix)
-        // The kernel reports the default level (warn) even when none was given; nft omits it.
-        if (e.level !== undefined && num(e.level) !== LOG_LEVEL.warn) {
-          const lv = Object.entries(LOG_LEVEL).find(([, v]) => v === num(e.level))
-          if (!lv) throw new Unsupported('log level')
-          st.level = lv[0] as never
-        }
-        if (e.group !== undefined || e.snaplen !== undefined || e.qthreshold !== undefined) throw new Unsupported('log group')
+      case 'log':
+      case 'limit':
+      case 'quota': {
+        const st = e.type === 'log' ? decodeLog(e) : e.type === 'limit' ? decodeLimit(e) : decodeQuota(e)
+        if (!st) throw new Unsupported(e.type)
         push(st)
-        break
-      }
-      case 'limit': {
-        if (num(e.limitType ?? 0) !== 0) throw new Unsupported('byte limit')
-        const per = Object.entries(LIMIT_UNIT).find(([, v]) => v === num(e.unit))
-        if (!per) throw new Unsupported('limit unit')
-        const burst = num(e.burst ?? 0)
-        const over = (num(e.flags ?? 0) & 1) === 1
-        push({
-          stmt: 'limit',
-          rate: num(e.rate),
-          per: per[0] as never,
-          ...(burst !== 5 ? { burst } : {}),
-          ...(over ? { over: true } : {}),
-        })
         break
       }
       case 'reject':

@@ -4,11 +4,12 @@
  * @module
  */
 import { type Family, priorityText } from '../kernel/constants.js'
-import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
+import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
 import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
 import { BIT_PRECEDENCE, bitsOperand } from './bitwise.js'
+import { limitText, logText, quotaText } from './stmt-stateful.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -188,11 +189,11 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'notrack':
       return 'notrack'
     case 'log':
-      return ['log', s.prefix !== undefined ? `prefix ${quote(s.prefix)}` : '', s.level !== undefined ? `level ${s.level}` : '']
-        .filter(Boolean)
-        .join(' ')
+      return logText(s)
     case 'limit':
-      return `limit rate ${s.over ? 'over ' : ''}${s.rate}/${s.per}${s.burst !== undefined ? ` burst ${s.burst} packets` : ''}`
+      return limitText(s)
+    case 'quota':
+      return quotaText(s)
     case 'snat':
     case 'dnat': {
       const fam = family === 'inet' ? ` ${s.family ?? natFamily(s.to)}` : ''

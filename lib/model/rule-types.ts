@@ -233,21 +233,73 @@ export interface NotrackStmt {
   readonly stmt: 'notrack'
 }
 
-/** `log [prefix "..."] [level L]`. */
+/** A `log flags` option: which packet details the kernel log shows. */
+export type LogFlag = 'tcp sequence' | 'tcp options' | 'ip options' | 'skuid' | 'ether'
+
+/**
+ * `log`: to the kernel log (`prefix`, `level`, `flags`), or with `group` to an
+ * nflog group (`prefix`, `group`, `snaplen`, `queueThreshold`). nft prints
+ * `log prefix "x" group 2 snaplen 33 queue-threshold 2` and
+ * `log level debug flags tcp sequence,options flags skuid`.
+ */
 export interface LogStmt {
   readonly stmt: 'log'
   readonly prefix?: string
   readonly level?: 'emerg' | 'alert' | 'crit' | 'err' | 'warn' | 'notice' | 'info' | 'debug' | 'audit'
+  /** Details to log: `'all'` or a list (`['tcp sequence', 'ip options']`). Not with `group`. */
+  readonly flags?: 'all' | readonly LogFlag[]
+  /** nflog group 0-65535: log to userspace (ulogd) instead of the kernel log. */
+  readonly group?: number
+  /** With `group`: bytes of each packet to copy (0 or omitted: the whole packet). */
+  readonly snaplen?: number
+  /** With `group`: packets to queue in the kernel before sending them (nft's `queue-threshold`). */
+  readonly queueThreshold?: number
 }
 
-/** `limit rate [over] N/UNIT [burst B packets]`. */
+/**
+ * `limit rate [over] N/UNIT [burst B packets]`, or with `bytes: true` a byte
+ * rate: `{ rate: 1049600, per: 'second', bytes: true, burst: 1024 }` is
+ * `limit rate 1025 kbytes/second burst 1 kbytes` (rate and burst in bytes;
+ * nft prints them in the largest of bytes, kbytes, mbytes that divides them).
+ */
 export interface LimitStmt {
   readonly stmt: 'limit'
+  /** Packets per `per`, or bytes with `bytes: true`. */
   readonly rate: number
   readonly per: 'second' | 'minute' | 'hour' | 'day' | 'week'
+  /** Count bytes instead of packets (nft's `kbytes/second`). */
+  readonly bytes?: boolean
+  /** Packets (or bytes) allowed above the rate at once; default 5 packets, or 0 bytes. */
   readonly burst?: number
   /** Match when the rate is exceeded instead of under it. */
   readonly over?: boolean
+  readonly name?: undefined
+}
+
+/** `limit name "x"`: use the named limit object of the table. */
+export interface LimitRefStmt {
+  readonly stmt: 'limit'
+  readonly name: string
+}
+
+/**
+ * `quota [over] N bytes [used M bytes]`: `{ stmt: 'quota', bytes: 1049600 }`
+ * is `quota 1025 kbytes` (printed in the largest of bytes, kbytes, mbytes that
+ * divides it). It matches until `bytes` have passed (with `over`: after).
+ */
+export interface QuotaStmt {
+  readonly stmt: 'quota'
+  readonly bytes: number
+  readonly over?: boolean
+  /** Bytes already used (the kernel counts on from here). */
+  readonly used?: number
+  readonly name?: undefined
+}
+
+/** `quota name "x"`: use the named quota object of the table. */
+export interface QuotaRefStmt {
+  readonly stmt: 'quota'
+  readonly name: string
 }
 
 /**
@@ -300,6 +352,9 @@ export type Statement =
   | NotrackStmt
   | LogStmt
   | LimitStmt
+  | LimitRefStmt
+  | QuotaStmt
+  | QuotaRefStmt
   | NatStmt
   | MasqueradeStmt
   | MssClampStmt

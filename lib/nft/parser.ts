@@ -6,7 +6,7 @@
  * @module
  */
 import { FAMILIES, type Family } from '../kernel/constants.js'
-import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
+import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
 import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
@@ -18,6 +18,7 @@ import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { type BitsCursor, isBitsStart, parseBitsMatch } from './parse-bits.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
+import { type Cursor, parseLimit, parseLog, parseQuota } from './parse-stateful.js'
 
 export { NftSyntaxError } from './lexer.js'
 export type { IncludedFile, IncludeReader } from './preprocess.js'
@@ -65,6 +66,17 @@ class Parser {
   private readonly ops: Operation[] = []
   /** Key/data types of sets declared so far, to give elements their canonical values. */
   private readonly setTypes = new Map<string, { key: Datatype[]; data?: Datatype | 'verdict' }>()
+
+  /** The reading primitives, for the statement parsers in other files. */
+  private readonly cursor: Cursor = {
+    peek: (o) => this.peek(o),
+    next: () => this.next(),
+    accept: (t) => this.accept(t),
+    is: (t, x) => this.is(t, x),
+    number: (w) => this.number(w),
+    wordOrString: (w) => this.wordOrString(w),
+    fail: (t, m) => this.fail(t, m),
+  }
 
   constructor(
     private readonly toks: Token[],
@@ -875,13 +887,14 @@ class Parser {
         return { stmt: w, chain: this.wordOrString('a chain name') }
       case 'counter': {
         if (this.accept('name')) return { stmt: 'counter', name: this.wordOrString('a counter name') }
-        if (this.accept('packets')) {
-          const packets = this.number('a packet count')
-          this.expect('bytes')
-          const bytes = this.number('a byte count')
-          return packets || bytes ? { stmt: 'counter', packets, bytes } : { stmt: 'counter' }
+        // `packets N bytes M`, in either order.
+        let packets = 0
+        let bytes = 0
+        for (let i = 0; i < 2; i++) {
+          if (this.accept('packets')) packets = this.number('a packet count')
+          else if (this.accept('bytes')) bytes = this.number('a byte count')
         }
-        return { stmt: 'counter' }
+        return packets || bytes ? { stmt: 'counter', packets, bytes } : { stmt: 'counter' }
       }
       case 'notrack':
         return { stmt: 'notrack' }
@@ -900,39 +913,12 @@ class Parser {
         if (kind === 'icmpv6') return { stmt: 'reject', with: { icmpv6: v } }
         return { stmt: 'reject', with: { icmpx: v } }
       }
-      case 'log': {
-        const st: { stmt: 'log'; prefix?: string; level?: never } = { stmt: 'log' }
-        for (;;) {
-          if (this.accept('prefix')) st.prefix = this.string('a log prefix')
-          else if (this.accept('level')) {
-            const lv = this.word('a log level')
-            if (lv !== 'warn') st.level = lv as never
-          } else break
-        }
-        const o = this.peek()
-        if (o.kind === 'word' && ['group', 'snaplen', 'queue-threshold', 'flags'].includes(o.text)) this.fail(o, `nftkit does not support 'log ${o.text}' yet`)
-        return st
-      }
-      case 'limit': {
-        this.expect('rate')
-        const over = this.accept('over')
-        const rt = this.next()
-        const m = rt.kind === 'word' ? /^(\d+)\/(second|minute|hour|day|week)$/.exec(rt.text) : null
-        if (!m && rt.kind === 'word' && /^\d+$/.test(rt.text) && /bytes/.test(this.peek().text)) this.fail(rt, "nftkit does not support byte rates in 'limit' yet")
-        if (!m) this.fail(rt, `expected a rate like 10/second but found ${describeToken(rt)}`)
-        let burst: number | undefined
-        if (this.accept('burst')) {
-          burst = this.number('a burst')
-          if (!this.accept('packets')) this.fail(this.peek(), "nftkit does not support byte bursts in 'limit' yet")
-        }
-        return {
-          stmt: 'limit',
-          rate: Number(m[1]),
-          per: m[2] as 'second',
-          ...(burst !== undefined && burst !== 5 ? { burst } : {}),
-          ...(over ? { over: true } : {}),
-        }
-      }
+      case 'log':
+        return parseLog(this.cursor)
+      case 'limit':
+        return parseLimit(this.cursor)
+      case 'quota':
+        return parseQuota(this.cursor)
       case 'snat':
       case 'dnat': {
         let family: 'ip' | 'ip6' | undefined

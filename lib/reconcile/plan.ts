@@ -29,9 +29,13 @@ import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '..
 /** The declared contents of one table (what `plan` and the reconcilers take). */
 export type Desired = TableContents
 
-/** Rule expressions compared without anonymous counters' values. */
+/** Rule expressions compared without anonymous counters' values and quotas' bytes used (both change with traffic). */
 const strip = (exprs: ReadonlyArray<RuleExpr | RawExpr>): unknown =>
-  exprs.map((e) => ('stmt' in e && e.stmt === 'counter' && e.name === undefined ? { stmt: 'counter' } : e))
+  exprs.map((e) => {
+    if ('stmt' in e && e.stmt === 'counter' && e.name === undefined) return { stmt: 'counter' }
+    if ('stmt' in e && e.stmt === 'quota' && e.name === undefined) return { stmt: 'quota', bytes: e.bytes, over: e.over === true }
+    return e
+  })
 
 /** A rule's expressions in the form the kernel gives back (compiled, then decoded). */
 export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table: string): ReadonlyArray<RuleExpr | RawExpr> {

@@ -192,7 +192,7 @@ describe('raw fallback', () => {
     const exprs: NativeExpr[] = [
       { type: 'meta', key: 16, dreg: 1 },
       { type: 'cmp', sreg: 1, op: 0, data: Buffer.from([6]) },
-      { type: 'quota', bytes: 1000n, flags: 0 },
+      { type: 'xt', name: 'foo' },
       { type: 'immediate', dreg: 0, verdict: 1 },
     ]
     const out = decodeRule(exprs, env)
@@ -207,13 +207,13 @@ describe('raw fallback', () => {
     ['a data map lookup', [{ type: 'meta', key: 16, dreg: 1 }, { type: 'lookup', sreg: 1, set: 'm', dreg: 1 }]],
     ['a load and bitwise nothing compares', [{ type: 'meta', key: 3, dreg: 1 }, { type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: Buffer.alloc(4, 255), xor: Buffer.from([1, 0, 0, 0]) }]],
     ['an unknown verdict', [{ type: 'immediate', dreg: 0, verdict: 3 }]],
-    ['a byte limit', [{ type: 'limit', rate: 1, unit: 1, burst: 0, limitType: 1, flags: 0 }]],
+    ['a limit of an unknown type', [{ type: 'limit', rate: 1, unit: 1, burst: 0, limitType: 2, flags: 0 }]],
   ] as Array<[string, NativeExpr[]]>)('covers %s', (_what, exprs) => {
     expect(decodeRule(exprs, env)).toEqual([{ raw: exprs }])
   })
 
   it('compiling { raw } passes the native expressions through, so a raw rule round-trips', () => {
-    const raw: NativeExpr[] = [{ type: 'quota', bytes: 1000n, flags: 0 }, { type: 'immediate', dreg: 0, verdict: 0 }]
+    const raw: NativeExpr[] = [{ type: 'xt', name: 'foo' }, { type: 'immediate', dreg: 0, verdict: 0 }]
     const decoded = decodeRule(raw, env)
     const recompiled = compileRule(decoded as unknown as RuleExpr[], { family: 'inet', table: 't', findSet: () => undefined, nextSetId: () => 1 }, 'x')
     expect(recompiled.exprs).toEqual(raw)

@@ -1,0 +1,83 @@
+/**
+ * limit, quota and log statements: parse → typed form → render gives nft's
+ * listing text back; compile → decode gives the typed form back.
+ */
+import { describe, expect, it } from 'vitest'
+import { compileRule } from '../../lib/expr/compile.js'
+import { decodeRule } from '../../lib/expr/decode.js'
+import { renderRuleBody } from '../../lib/expr/render.js'
+import { byteText } from '../../lib/expr/stmt-stateful.js'
+import type { RuleExpr } from '../../lib/model/rule-types.js'
+import { parseRule } from '../../lib/nft/parser.js'
+
+const env = { family: 'ip' as const, table: 't', findSet: (name: string) => ({ name }), nextSetId: () => 1 }
+const roundTrip = (exprs: RuleExpr[]) => decodeRule(compileRule(exprs, env, 'exprs').exprs, { family: 'ip', anonSet: () => undefined })
+
+// [written, typed, printed by nft list ruleset (nft 1.0.6)]
+const CASES: Array<[string, RuleExpr, string]> = [
+  ['limit rate 1025 kbytes/second', { stmt: 'limit', rate: 1049600, per: 'second', bytes: true }, 'limit rate 1025 kbytes/second'],
+  ['limit rate 1 kbytes / second', { stmt: 'limit', rate: 1024, per: 'second', bytes: true }, 'limit rate 1 kbytes/second'],
+  ['limit rate 2048 kbytes/minute', { stmt: 'limit', rate: 2097152, per: 'minute', bytes: true }, 'limit rate 2 mbytes/minute'],
+  [
+    'limit rate over 1025 kbytes/second burst 1023 kbytes',
+    { stmt: 'limit', rate: 1049600, per: 'second', bytes: true, burst: 1047552, over: true },
+    'limit rate over 1025 kbytes/second burst 1023 kbytes',
+  ],
+  ['limit rate 1025 bytes/second burst 512 bytes', { stmt: 'limit', rate: 1025, per: 'second', bytes: true, burst: 512 }, 'limit rate 1025 bytes/second burst 512 bytes'],
+  ['limit rate 400/minute burst 5 packets', { stmt: 'limit', rate: 400, per: 'minute' }, 'limit rate 400/minute'],
+  ['limit rate over 10/second burst 20 packets', { stmt: 'limit', rate: 10, per: 'second', burst: 20, over: true }, 'limit rate over 10/second burst 20 packets'],
+  ['limit name "lim1"', { stmt: 'limit', name: 'lim1' }, 'limit name "lim1"'],
+  ['quota 1025 kbytes', { stmt: 'quota', bytes: 1049600 }, 'quota 1025 kbytes'],
+  ['quota over 1023000 mbytes', { stmt: 'quota', bytes: 1023000 * 1048576, over: true }, 'quota over 1023000 mbytes'],
+  ['quota 2048 bytes used 2 kbytes', { stmt: 'quota', bytes: 2048, used: 2048 }, 'quota 2 kbytes used 2 kbytes'],
+  ['quota name "q"', { stmt: 'quota', name: 'q' }, 'quota name "q"'],
+  ['counter name "c"', { stmt: 'counter', name: 'c' }, 'counter name "c"'],
+  ['log group 2 prefix "nft-test: "', { stmt: 'log', prefix: 'nft-test: ', group: 2 }, 'log prefix "nft-test: " group 2'],
+  ['log prefix aaaaa-aaaaaa group 2 snaplen 33', { stmt: 'log', prefix: 'aaaaa-aaaaaa', group: 2, snaplen: 33 }, 'log prefix "aaaaa-aaaaaa" group 2 snaplen 33'],
+  ['log group 2 queue-threshold 2', { stmt: 'log', group: 2, queueThreshold: 2 }, 'log group 2 queue-threshold 2'],
+  ['log level warn', { stmt: 'log' }, 'log'],
+  ['log flags all', { stmt: 'log', flags: 'all' }, 'log flags all'],
+  ['log flags ip options flags ether flags skuid flags tcp sequence,options', { stmt: 'log', flags: 'all' }, 'log flags all'],
+  ['log flags tcp options,sequence', { stmt: 'log', flags: ['tcp sequence', 'tcp options'] }, 'log flags tcp sequence,options'],
+  [
+    'log level debug flags skuid flags ip options',
+    { stmt: 'log', level: 'debug', flags: ['ip options', 'skuid'] },
+    'log level debug flags ip options flags skuid',
+  ],
+  ['counter bytes 1024 packets 1', { stmt: 'counter', packets: 1, bytes: 1024 }, 'counter packets 1 bytes 1024'],
+]
+
+describe('stateful statements', () => {
+  for (const [text, typed, printed] of CASES) {
+    it(text, () => {
+      expect(parseRule(text).exprs).toEqual([typed])
+      expect(renderRuleBody({ exprs: [typed] })).toBe(printed)
+      expect(parseRule(printed).exprs).toEqual([typed])
+      expect(roundTrip([typed])).toEqual([typed])
+    })
+  }
+
+  it('prints byte amounts in the largest unit that divides them', () => {
+    expect(byteText(0)).toBe('0 bytes')
+    expect(byteText(1025)).toBe('1025 bytes')
+    expect(byteText(1048576)).toBe('1 mbytes')
+    expect(byteText(1024 ** 3)).toBe('1024 mbytes')
+  })
+
+  it('refuses what nft refuses or the kernel ignores', () => {
+    expect(() => parseRule('limit rate 10/second burst 5 bytes')).toThrow(/expected 'packets'/)
+    expect(() => parseRule('limit rate 10 kbytes/second burst 5 packets')).toThrow(/byte unit/)
+    expect(() => parseRule('quota 10')).toThrow(/byte unit/)
+    expect(() => compileRule([{ stmt: 'log', group: 1, level: 'info' }], env, 'x')).toThrow(/no level with a group/)
+    expect(() => compileRule([{ stmt: 'log', snaplen: 10 }], env, 'x')).toThrow(/Expected a group/)
+    expect(() => compileRule([{ stmt: 'log', flags: ['bogus' as never] }], env, 'x')).toThrow(/flags\[0\]/)
+    expect(() => compileRule([{ stmt: 'quota', bytes: -1 }], env, 'x')).toThrow(/quota in bytes/)
+  })
+
+  it('compiles byte limits with burst 0 and packet limits with burst 5, as nft does', () => {
+    const [b] = compileRule([{ stmt: 'limit', rate: 1024, per: 'second', bytes: true }], env, 'x').exprs
+    expect(b).toMatchObject({ type: 'limit', rate: 1024, unit: 1, burst: 0, limitType: 1, flags: 0 })
+    const [p] = compileRule([{ stmt: 'limit', rate: 10, per: 'minute', over: true }], env, 'x').exprs
+    expect(p).toMatchObject({ type: 'limit', rate: 10, unit: 60, burst: 5, limitType: 0, flags: 1 })
+  })
+})
