@@ -40,7 +40,7 @@ import { invalid } from '../kernel/errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
-import { bitsOperand, foldBits } from './bitwise.js'
+import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import type { AnonymousSet, BitwiseStep, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
@@ -569,6 +569,11 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'ct mark set':
     case 'meta mark set': {
       const key = 3 // NFT_CT_MARK and NFT_META_MARK are both 3
+      if (typeof st.value === 'object' && st.value !== null) {
+        ctx.out.push(...compileMarkExpr(st.value, `${path}.value`))
+        ctx.out.push(st.stmt === 'ct mark set' ? { type: 'ct', key, sreg: 1 } : { type: 'meta', key, sreg: 1 })
+        return
+      }
       if (st.stmt === 'meta mark set' && st.value === 'ct mark') {
         ctx.out.push({ type: 'ct', key, dreg: 1 })
         ctx.out.push({ type: 'meta', key, sreg: 1 })

@@ -30,7 +30,7 @@ import type { NativeExpr } from '../../types/native.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
-import type { BitwiseStep, Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BitwiseStep, MarkExpr, MarkStep, Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
@@ -53,7 +53,17 @@ export interface DecodeEnv {
 class Unsupported extends Error {}
 
 type Reg =
-  | { kind: 'load'; spec?: SelectorSpec; native: NativeExpr; len: number; mask?: Buffer; xor?: Buffer; hton?: boolean }
+  | {
+      kind: 'load'
+      spec?: SelectorSpec
+      native: NativeExpr
+      len: number
+      mask?: Buffer
+      xor?: Buffer
+      hton?: boolean
+      /** Bitwise operations after a shift or a second mask: only a mark statement reads them. */
+      ops?: Array<{ mask: Buffer; xor?: Buffer } | { shift: '<<' | '>>'; n: number }>
+    }
   | { kind: 'imm'; data: Buffer }
 
 interface Item {
@@ -166,9 +176,16 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           if (r.kind === 'imm') {
             const v = readHostU32(r.data)
             push(e.type === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v })
-          } else if (e.type === 'meta' && r.native.type === 'ct' && num(r.native.key) === 3) {
-            push({ stmt: 'meta mark set', value: 'ct mark' })
-          } else throw new Unsupported('set source')
+          } else {
+            const from = r.spec?.name
+            if ((from !== 'meta mark' && from !== 'ct mark') || r.hton || r.native.dir !== undefined) throw new Unsupported('set source')
+            const bits = markSteps(r)
+            if (e.type === 'meta' && from === 'ct mark' && bits.length === 0) push({ stmt: 'meta mark set', value: 'ct mark' })
+            else {
+              const value: MarkExpr = { from, ...(bits.length ? { bits } : {}) }
+              push(e.type === 'ct' ? { stmt: 'ct mark set', value } : { stmt: 'meta mark set', value })
+            }
+          }
           loads = []
           break
         }
@@ -184,10 +201,21 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'bitwise': {
         const r = regs.get(num(e.sreg))
-        if (r?.kind !== 'load' || r.hton || r.mask || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
-        if (e.op !== undefined && num(e.op) !== 0) throw new Unsupported('shift')
-        r.mask = buf(e.mask)
-        if (e.xor && fromBytes(buf(e.xor)) !== 0n) r.xor = buf(e.xor)
+        if (r?.kind !== 'load' || r.hton || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
+        const bop = num(e.op ?? 0)
+        if (bop !== 0 && bop !== 1 && bop !== 2) throw new Unsupported('bitwise op')
+        const xor = bop === 0 && e.xor && fromBytes(buf(e.xor)) !== 0n ? buf(e.xor) : undefined
+        if (bop === 0 && !r.mask && !r.ops) {
+          r.mask = buf(e.mask)
+          if (xor) r.xor = xor
+          break
+        }
+        // A chain (mask then shift, ...): kept apart, for a mark statement to read.
+        r.ops = r.ops ?? []
+        if (r.mask) r.ops.push({ mask: r.mask, xor: r.xor })
+        r.mask = undefined
+        r.xor = undefined
+        r.ops.push(bop === 0 ? { mask: buf(e.mask), xor } : { shift: bop === 1 ? '<<' : '>>', n: readHostU32(buf(e.data)) })
         break
       }
       case 'byteorder': {
@@ -199,6 +227,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           hostInteger(r.spec.type) &&
           !r.hton &&
           !r.mask &&
+          !r.ops &&
           num(e.dreg) === num(e.sreg) &&
           num(e.op) === 1 &&
           num(e.len) === r.spec.size &&
@@ -209,7 +238,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'cmp': {
         const r = regs.get(num(e.sreg))
-        if (r?.kind !== 'load' || !r.spec) throw new Unsupported('cmp')
+        if (r?.kind !== 'load' || !r.spec || r.ops) throw new Unsupported('cmp')
         const s = r.spec
         const op = num(e.op)
         const data = buf(e.data)
@@ -255,7 +284,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'range': {
         const r = regs.get(num(e.sreg))
-        if (r?.kind !== 'load' || !r.spec || r.mask || num(e.op) !== 1) throw new Unsupported('range')
+        if (r?.kind !== 'load' || !r.spec || r.mask || r.ops || num(e.op) !== 1) throw new Unsupported('range')
         const t = orderView(r)
         push({ match: r.spec.name, op: '!=', value: rangeValue(r.spec.type, t.decode(buf(e.from)), t.decode(buf(e.to))) })
         loads = []
@@ -265,6 +294,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (num(e.sreg) !== 1 || loads.length === 0) throw new Unsupported('lookup')
         const specs = loads.map((l) => (l.kind === 'load' && l.spec ? l.spec : undefined))
         if (specs.some((x) => !x)) throw new Unsupported('lookup key')
+        if (loads.some((l) => l.kind === 'load' && l.ops)) throw new Unsupported('lookup of a shifted key')
         const masked = loads.some((l) => l.kind === 'load' && l.mask)
         if (masked && (loads.length !== 1 || e.dreg !== undefined || !isAnonymousSetName(String(e.set)))) throw new Unsupported('masked lookup')
         const sels = (specs as SelectorSpec[]).map((x) => x.name)
@@ -398,6 +428,18 @@ function orderView(r: Extract<Reg, { kind: 'load' }>): Datatype {
   if (!hostInteger(t)) return t
   if (!r.hton) throw new Unsupported('host-order range')
   return networkOrderView(t)
+}
+
+/** The steps of a computed mark, as nft lists its mask, xor and shifts. */
+function markSteps(r: Extract<Reg, { kind: 'load' }>): MarkStep[] {
+  const t = (r.spec as SelectorSpec).type
+  const out: MarkStep[] = []
+  const ops = r.ops ?? (r.mask ? [{ mask: r.mask, xor: r.xor }] : [])
+  for (const o of ops) {
+    if ('shift' in o) out.push([o.shift, o.n])
+    else for (const [op, n] of unfoldBits(32, t.decode(o.mask), o.xor ? t.decode(o.xor) : 0n)) out.push([op, Number(n)])
+  }
+  return out
 }
 
 /** The steps nft lists for a load's bitwise (mask, xor), typed as the model takes them. */

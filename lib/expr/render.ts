@@ -8,7 +8,7 @@ import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../k
 import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
-import { BIT_PRECEDENCE, bitsOperand } from './bitwise.js'
+import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -182,8 +182,10 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `reject with icmpx ${w.icmpx}`
     }
     case 'ct mark set':
+      if (typeof s.value === 'object') return `ct mark set ${markExprText(s.value)}`
       return `ct mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'meta mark set':
+      if (typeof s.value === 'object') return `meta mark set ${markExprText(s.value)}`
       return s.value === 'ct mark' ? 'meta mark set ct mark' : `meta mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'notrack':
       return 'notrack'
