@@ -41,6 +41,7 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
+import { bitfieldMask, refuseBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import type { AnonymousSet, BitwiseStep, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
@@ -123,8 +124,10 @@ function selector(s: unknown, path: string): SelectorSpec {
 }
 
 function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
-  if (l.kind === 'payload')
+  if (l.kind === 'payload') {
     ctx.out.push({ type: 'payload', dreg, base: l.base, offset: l.offset, len: lenOverride ?? l.len })
+    if (l.bits) ctx.out.push(bitfieldMask(l, dreg))
+  }
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
   else ctx.out.push({ type: 'ct', key: l.key, dreg })
 }
@@ -259,6 +262,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   if (v === undefined) invalid(vpath, `Expected a value for ${s.name}`, v)
   deps(ctx, s, path)
   if (isSetRef(v)) {
+    refuseBitfield(s, 'a lookup in a named set', vpath)
     const info = ctx.env.findSet(v.set)
     checkSetKey(info, [s], vpath)
     loadKey(ctx, [s], namedInterval(info, [s], v.set, vpath))
@@ -354,6 +358,7 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
 function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
   if (typeof m.match !== 'string') invalid(`${path}.match`, 'Expected one selector (not a concatenation) with bits', m.match)
   const s = selector(m.match, `${path}.match`)
+  refuseBitfield(s, 'a bitwise expression', `${path}.bits`)
   if (m.op !== undefined && m.op !== '==' && m.op !== '!=') invalid(`${path}.op`, "Expected '==' or '!=' with bits", m.op)
   const neg = m.op === '!='
   const f = foldBits(s, m.bits as readonly BitwiseStep[], `${path}.bits`)
@@ -437,6 +442,7 @@ function compileFlags(ctx: Ctx, s: SelectorSpec, op: MatchOp | undefined, v: unk
 
 function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=', v: unknown, path: string): void {
   const specs = sel.map((x, i) => selector(x, `${path}.match[${i}]`))
+  for (const s of specs) refuseBitfield(s, 'a concatenation', `${path}.match`)
   for (const s of specs) {
     if (s.flags) invalid(`${path}.match`, `Expected selectors usable in a concatenation (not ${s.name})`, sel)
     deps(ctx, s, path)
@@ -770,6 +776,7 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
   const sel = Array.isArray(st.key) ? st.key : [st.key]
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
   for (const s of specs) deps(ctx, s, path)
+  if (specs.length > 1 || isSetRef(st.map)) for (const s of specs) refuseBitfield(s, isSetRef(st.map) ? 'a named map' : 'a concatenation', `${path}.key`)
   if (isSetRef(st.map)) {
     const info = ctx.env.findSet(st.map.set)
     if (info && info.data !== undefined && info.data !== 'verdict')

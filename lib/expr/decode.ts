@@ -30,6 +30,7 @@ import type { NativeExpr } from '../../types/native.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
+import { bitfieldByMask } from './subbyte.js'
 import type { BitwiseStep, MarkExpr, MarkStep, Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -61,6 +62,8 @@ type Reg =
       mask?: Buffer
       xor?: Buffer
       hton?: boolean
+      /** Bitfields this load may be, until the mask after it says which. */
+      cands?: SelectorSpec[]
       /** Bitwise operations after a shift or a second mask: only a mark statement reads them. */
       ops?: Array<{ mask: Buffer; xor?: Buffer } | { shift: '<<' | '>>'; n: number }>
     }
@@ -97,6 +100,8 @@ export function jsValue(t: Datatype, iv: Interval): string | number {
 
 /** A range as written in a rule (`a-b`, even when it is a whole prefix or one value), as nft prints it. */
 export function rangeValue(t: Datatype, lo: bigint, hi: bigint): string {
+  // dscp ranges print numerically (`0x08-0x10`), unlike its single values.
+  if (t.name === 'dscp') return String(t.format({ lo, hi }))
   const one = (v: bigint) => String(jsValue(t, { lo: v, hi: v }))
   return `${one(lo)}-${one(hi)}`
 }
@@ -150,7 +155,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     const len = num(e.len)
     // Selectors of the matched transport protocol first (sctp dport before th dport).
     for (const s of PAYLOAD_SELECTORS) {
-      if (s.load.kind !== 'payload' || s.load.base !== base || s.load.offset !== offset) continue
+      if (s.load.kind !== 'payload' || s.load.base !== base || s.load.offset !== offset || s.load.bits) continue
       const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
       if (!(len === s.load.len || (isAddr && len < s.load.len))) continue
       if (s.l3 && s.l3 !== l3) continue
@@ -191,9 +196,11 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         }
         const dreg = num(e.dreg)
         const id = identify(e)
-        if (!id) throw new Unsupported(`load ${e.type}`)
-        useDeps(id.spec)
-        const r: Reg = { kind: 'load', spec: id.spec, native: e, len: id.len }
+        // A bitfield (ip dscp, tcp doff, ...) is known by the mask that follows its load.
+        const cands = id || e.type !== 'payload' ? [] : bitfieldsAt(num(e.base), num(e.offset), num(e.len), l3, l4)
+        if (!id && cands.length === 0) throw new Unsupported(`load ${e.type}`)
+        if (id) useDeps(id.spec)
+        const r: Reg = id ? { kind: 'load', spec: id.spec, native: e, len: id.len } : { kind: 'load', native: e, len: num(e.len), cands }
         regs.set(dreg, r)
         if (dreg === 1) loads = [r]
         else loads.push(r)
@@ -202,6 +209,14 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       case 'bitwise': {
         const r = regs.get(num(e.sreg))
         if (r?.kind !== 'load' || r.hton || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
+        if (r.cands) {
+          const spec = num(e.op ?? 0) === 0 && !(e.xor && fromBytes(buf(e.xor)) !== 0n) ? bitfieldByMask(r.cands, fromBytes(buf(e.mask))) : undefined
+          if (!spec) throw new Unsupported('bitfield mask')
+          r.spec = spec
+          r.cands = undefined
+          useDeps(spec)
+          break
+        }
         const bop = num(e.op ?? 0)
         if (bop !== 0 && bop !== 1 && bop !== 2) throw new Unsupported('bitwise op')
         const xor = bop === 0 && e.xor && fromBytes(buf(e.xor)) !== 0n ? buf(e.xor) : undefined
@@ -294,13 +309,16 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (num(e.sreg) !== 1 || loads.length === 0) throw new Unsupported('lookup')
         const specs = loads.map((l) => (l.kind === 'load' && l.spec ? l.spec : undefined))
         if (specs.some((x) => !x)) throw new Unsupported('lookup key')
+        const bitfield = specs.find((x) => x?.load.kind === 'payload' && x.load.bits)
+        if (bitfield && specs.length > 1) throw new Unsupported('bitfield in a concatenation')
         if (loads.some((l) => l.kind === 'load' && l.ops)) throw new Unsupported('lookup of a shifted key')
         const masked = loads.some((l) => l.kind === 'load' && l.mask)
         if (masked && (loads.length !== 1 || e.dreg !== undefined || !isAnonymousSetName(String(e.set)))) throw new Unsupported('masked lookup')
         const sels = (specs as SelectorSpec[]).map((x) => x.name)
         const key: Selector | Selector[] = sels.length === 1 ? sels[0] : sels
         const name = String(e.set)
-        const anon = isAnonymousSetName(name) ? env.anonSet(name) : undefined
+        const anonRead = isAnonymousSetName(name) ? env.anonSet(name) : undefined
+        const anon = anonRead && bitfield ? bitfieldSet(bitfield, anonRead) : anonRead
         if (isAnonymousSetName(name) && !anon) throw new Unsupported('anonymous set of unknown type')
         const inv = e.flags !== undefined && (num(e.flags) & 1) === 1
         if (e.dreg !== undefined && num(e.dreg) === 0) {
@@ -428,6 +446,39 @@ function orderView(r: Extract<Reg, { kind: 'load' }>): Datatype {
   if (!hostInteger(t)) return t
   if (!r.hton) throw new Unsupported('host-order range')
   return networkOrderView(t)
+}
+
+const BITFIELDS = Object.values(SELECTORS).filter((s) => s.load.kind === 'payload' && s.load.bits)
+
+/** Bitfield selectors loaded with these bytes, in the protocol context. */
+function bitfieldsAt(base: number, offset: number, len: number, l3: 'ip' | 'ip6' | undefined, l4: number | undefined): SelectorSpec[] {
+  return BITFIELDS.filter(
+    (s) =>
+      s.load.kind === 'payload' &&
+      s.load.base === base &&
+      s.load.offset === offset &&
+      s.load.len === len &&
+      (!s.l3 || s.l3 === l3) &&
+      (s.l4 === undefined || s.l4 === l4),
+  )
+}
+
+/**
+ * An anonymous set of a bitfield's values. The listing decodes its keys by
+ * the set's key type; `ip dscp` and `ip6 dscp` have types of their own, but
+ * integers and `ip6 ecn` are read unshifted, so they are shifted here.
+ */
+function bitfieldSet(s: SelectorSpec, set: AnonSet): AnonSet {
+  const l = s.load as Extract<SelectorSpec['load'], { kind: 'payload' }>
+  const shift = l.bits?.shift ?? 0
+  if (s.type.name === 'dscp' || shift === 0) return set
+  if (s.type.name !== 'integer') throw new Unsupported('bitfield set')
+  return {
+    elements: set.elements.map((e) => {
+      if (typeof e.key !== 'number') throw new Unsupported('bitfield set key')
+      return { ...e, key: e.key >> shift }
+    }),
+  }
 }
 
 /** The steps of a computed mark, as nft lists its mask, xor and shifts. */
