@@ -84,6 +84,8 @@ interface Ctx {
   l2explicit?: string
   l3?: 'ip' | 'ip6'
   l4?: number
+  /** `ether type 8021q` is matched (explicitly or as a vlan dependency): network dependencies then check `vlan type`. */
+  vlan?: boolean
   readonly env: CompileEnv
   readonly out: NativeExpr[]
   readonly sets: NativeOp[]
@@ -178,6 +180,13 @@ function needL3(ctx: Ctx, l3: 'ip' | 'ip6', what: string, path: string): void {
   if (ctx.l3 === l3) return
   if (ctx.l3) invalid(path, `Expected a ${ctx.l3} match: ${what} needs ${l3}, but this rule already matches ${ctx.l3}`, what)
   const fam = ctx.env.family
+  if (ctx.vlan && fam === 'bridge') {
+    // Behind an 802.1Q header nft checks the vlan header's type.
+    load(ctx, SELECTORS['vlan type'].load, 1)
+    cmp(ctx, CMP_OP.eq, toBytes(BigInt(ETHERTYPE[l3]), 2))
+    ctx.l3 = l3
+    return
+  }
   // nft then checks `ether type` (and merges it with adjacent link-layer matches), not meta nfproto/protocol.
   if (ctx.l2explicit && fam !== 'ip' && fam !== 'ip6')
     invalid(path, `nftkit does not support ${what} after '${ctx.l2explicit}' in a ${fam} table yet`, what)
@@ -212,6 +221,15 @@ function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
       cmp(ctx, CMP_OP.eq, SELECTORS['meta iiftype'].type.encode(1n))
     } else if (fam === 'arp') invalid(path, `Expected a match valid in an arp table`, s.name)
     ctx.l2 = true
+  }
+  if (s.vlan && !ctx.vlan) {
+    if (ctx.env.family !== 'bridge') invalid(path, `nftkit does not support ${s.name} outside bridge tables yet`, s.name)
+    if (ctx.l2explicit === 'ether type') invalid(path, `nftkit does not support ${s.name} after an 'ether type' other than 8021q yet`, s.name)
+    if (ctx.l3) invalid(path, `nftkit does not support ${s.name} after a network header match yet`, s.name)
+    const et = SELECTORS['ether type']
+    load(ctx, et.load, 1)
+    cmp(ctx, CMP_OP.eq, et.type.encode(0x8100n))
+    ctx.vlan = true
   }
   if (s.l3) needL3(ctx, s.l3, s.name, path)
   if (s.l4 !== undefined) needL4(ctx, s.l4, s.name, path)
@@ -396,10 +414,32 @@ function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
  * out of order they would not, so that case is refused.
  */
 function refuseReversedMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
+  if (s.load.kind === 'payload' && s.load.base === (SELECTORS['ether type'].load as { base: number }).base) refuseLinkMerge(ctx, s, vpath)
   const [p, c] = ctx.out.slice(-2)
   if (s.load.kind !== 'payload' || p?.type !== 'payload' || c?.type !== 'cmp' || Number(c.op) !== CMP_OP.eq) return
   if (Number(p.base) === s.load.base && Number(p.offset) === s.load.offset + s.load.len)
     invalid(vpath, `nftkit does not support ${s.name} right after a match on the next header field yet (nft merges and reorders them); write them in header order`, s.name)
+}
+
+/**
+ * nft also merges link-layer equality matches on adjacent fields when other
+ * expressions stand between them (the `ether type 8021q` a vlan match needs
+ * and a later `ether saddr`, or `ether saddr X counter ether type Y`), and
+ * moves the merged load: refused, as nftkit does not merge.
+ */
+function refuseLinkMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
+  const l = s.load as Extract<Load, { kind: 'payload' }>
+  if (l.bits) return
+  // The pair right before is fine: nft lists the merged load split in the same order.
+  for (let i = 0; i < ctx.out.length - 2; i++) {
+    const p = ctx.out[i]
+    const c = ctx.out[i + 1]
+    if (p.type !== 'payload' || c.type !== 'cmp' || Number(c.op) !== CMP_OP.eq || Number(p.base) !== l.base || p.dreg === undefined) continue
+    const po = Number(p.offset)
+    const pl = Number(p.len)
+    if (po + pl === l.offset || l.offset + l.len === po)
+      invalid(vpath, `nftkit does not support ${s.name} with a match on the adjacent link-layer field earlier in the rule yet (nft merges and moves them)`, s.name)
+  }
 }
 
 /** Explicit protocol matches satisfy later dependencies, as in nft. */
@@ -409,7 +449,8 @@ function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | un
     ctx.l2 = true
     ctx.l2explicit = 'meta iiftype'
   }
-  if (s.name === 'meta protocol' || s.name === 'ether type') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
+  if (s.name === 'meta protocol' || s.name === 'ether type' || s.name === 'vlan type') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
+  if (s.name === 'ether type' && v === 0x8100n) ctx.vlan = true
   if (s.name === 'meta nfproto') ctx.l3 = v === 2n ? 'ip' : v === 10n ? 'ip6' : ctx.l3
   if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') ctx.l4 = Number(v)
 }

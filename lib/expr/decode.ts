@@ -71,7 +71,7 @@ type Reg =
 
 interface Item {
   expr: RuleExpr
-  dep?: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number }
+  dep?: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number; vlan?: boolean }
   dropped?: boolean
 }
 
@@ -124,11 +124,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   let loads: Reg[] = [] // loads since the last consumer, for concatenations
   let l3: 'ip' | 'ip6' | undefined = env.family === 'ip' ? 'ip' : env.family === 'ip6' ? 'ip6' : undefined
   let l4: number | undefined
+  let depVlan: Item | undefined
   let depL2: Item | undefined
   let depL3: Item | undefined
   let depL4: Item | undefined
 
-  const useDeps = (s: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number; adjacent?: boolean }) => {
+  const useDeps = (s: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number; adjacent?: boolean; vlan?: boolean }) => {
+    if (s.vlan && depVlan) depVlan.dropped = true
     if (s.l2 && depL2) depL2.dropped = true
     if (s.l3 && depL3 && depL3.dep?.l3 === s.l3) depL3.dropped = true
     // `adjacent`: nft hides this dependency only right before its user (reject with tcp reset).
@@ -138,6 +140,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     const it: Item = { expr, dep }
     items.push(it)
     if (dep?.l2) depL2 = it
+    if (dep?.vlan) depVlan = it
     if (dep?.l3) depL3 = it
     if (dep?.l4 !== undefined) depL4 = it
     return it
@@ -199,7 +202,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         // A bitfield (ip dscp, tcp doff, ...) is known by the mask that follows its load.
         const cands = id || e.type !== 'payload' ? [] : bitfieldsAt(num(e.base), num(e.offset), num(e.len), l3, l4)
         if (!id && cands.length === 0) throw new Unsupported(`load ${e.type}`)
-        if (id) useDeps(id.spec)
+        // A `vlan type` hides `ether type 8021q` only when it is listed itself (not a hidden dependency).
+        if (id) useDeps(id.spec.name === 'vlan type' ? { ...id.spec, vlan: false } : id.spec)
         const r: Reg = id ? { kind: 'load', spec: id.spec, native: e, len: id.len } : { kind: 'load', native: e, len: num(e.len), cands }
         regs.set(dreg, r)
         if (dreg === 1) loads = [r]
@@ -277,7 +281,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             l3 = m.value === 'ipv4' ? 'ip' : 'ip6'
             dep = { l3 }
           }
-          if ((s.name === 'meta protocol' || s.name === 'ether type') && (m.value === 'ip' || m.value === 'ip6')) {
+          if (s.name === 'ether type' && m.value === '8021q') dep = { vlan: true }
+          if ((s.name === 'meta protocol' || s.name === 'ether type' || s.name === 'vlan type') && (m.value === 'ip' || m.value === 'ip6')) {
             l3 = m.value
             dep = { l3 }
           }
@@ -433,6 +438,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   }
   // A load (or bitwise) nothing compares has no nft text.
   if (loads.length > 0) throw new Unsupported('unused load')
+  if (depVlan && items.some((x) => !x.dropped && 'match' in x.expr && x.expr.match === 'vlan type')) depVlan.dropped = true
   return items.filter((x) => !x.dropped).map((x) => x.expr)
 }
 

@@ -47,6 +47,8 @@ export interface SelectorSpec {
   readonly l3?: 'ip' | 'ip6'
   /** Link-layer header access needs `meta iiftype ether` outside bridge/netdev tables. */
   readonly l2?: boolean
+  /** An 802.1Q header field: needs `ether type 8021q` first (bridge tables). */
+  readonly vlan?: boolean
   /** Transport protocol number the selector needs (`meta l4proto` dependency). */
   readonly l4?: number
   /** Bit names for flag selectors (ct state, ct status). */
@@ -197,6 +199,11 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'icmp checksum': L({ name: 'icmp checksum', load: payload(T, 2, 2), type: int16, l3: 'ip', l4: 1 }),
   'icmpv6 checksum': L({ name: 'icmpv6 checksum', load: payload(T, 2, 2), type: int16, l3: 'ip6', l4: 58 }),
   'ether type': L({ name: 'ether type', load: payload(P.ll, 12, 2), type: etherType, l2: true }),
+  // 802.1Q (nft's proto.c vlan template: pcp 3 bits, dei 1, id 12, then the type).
+  'vlan id': L({ name: 'vlan id', load: bitfield(P.ll, 14, 2, 0, 12), type: sub(int16, bitfield(P.ll, 14, 2, 0, 12)), vlan: true }),
+  'vlan pcp': L({ name: 'vlan pcp', load: bitfield(P.ll, 14, 1, 5, 3), type: sub(int8, bitfield(P.ll, 14, 1, 5, 3)), vlan: true }),
+  'vlan dei': L({ name: 'vlan dei', load: bitfield(P.ll, 14, 1, 4, 1), type: sub(int8, bitfield(P.ll, 14, 1, 4, 1)), vlan: true }),
+  'vlan type': L({ name: 'vlan type', load: payload(P.ll, 16, 2), type: etherType, vlan: true }),
   // meta keys (nft's meta.c templates: key, type, size, byte order).
   'meta length': L({ name: 'meta length', load: meta(META_KEY.len), type: hostInt32 }),
   'meta cpu': L({ name: 'meta cpu', load: meta(META_KEY.cpu), type: hostInt32 }),
@@ -260,4 +267,5 @@ const SHORT_SELECTORS: Readonly<Record<string, Selector>> = {
   iiftype: 'meta iiftype',
   ibrname: 'meta ibrname',
   obrname: 'meta obrname',
+  'vlan cfi': 'vlan dei',
 }

@@ -410,7 +410,7 @@ function splitRange(v: string, names?: Readonly<Record<string, number>>): [strin
 }
 
 // Alternative names accepted on input but never printed.
-const ALIASES = new Set(['icmpv6'])
+const ALIASES = new Set(['icmpv6', 'vlan'])
 
 function describeInt(name: string, max: bigint): string {
   if (name === 'inet_service') return `a port number 0-${max} or a range like 1000-2000`
@@ -538,7 +538,7 @@ export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
 /** Value types of selectors that are not set key types in the public API but appear in anonymous sets. */
 export const VALUE_TYPES = {
   nf_proto: integerType('nf_proto', 1, 'big', { ipv4: 2, ipv6: 10 }, 2),
-  ether_type: integerType('ether_type', 2, 'big', { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, vlan: 0x8100 }, 10),
+  ether_type: integerType('ether_type', 2, 'big', { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, '8021q': 0x8100, vlan: 0x8100, '8021ad': 0x88a8 }, 10),
   icmp_type: integerType('icmp_type', 1, 'big', ICMP_TYPE, 14),
   icmpv6_type: integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29),
   iface_type: integerType('iface_type', 2, 'host', { ether: 1, ppp: 512, loopback: 772 }, 21),
