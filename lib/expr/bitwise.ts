@@ -8,7 +8,8 @@
  * @module
  */
 import { invalid } from '../kernel/errors.js'
-import type { BitwiseStep } from '../model/rule-types.js'
+import type { NativeExpr } from '../../types/native.js'
+import type { BitwiseStep, MarkExpr } from '../model/rule-types.js'
 import type { SelectorSpec } from './selectors.js'
 
 /** nft's print precedence of each operator (lower binds tighter). */
@@ -64,7 +65,6 @@ export function foldBits(
   path: string,
 ): { mask: bigint; xor: bigint; transfer?: bigint; emit: boolean } {
   if (!Array.isArray(steps) || steps.length === 0) invalid(path, "Expected a non-empty list of ['&' | '|' | '^', value] steps", steps)
-  const all = ones(s.size * 8)
   const vals = steps.map((st, i) => {
     if (!Array.isArray(st) || st.length !== 2 || !Object.hasOwn(BIT_PRECEDENCE, st[0]))
       invalid(`${path}[${i}]`, "Expected ['&' | '|' | '^', value]", st)
@@ -76,6 +76,14 @@ export function foldBits(
     transfer = vals[last - 1]
     last--
   }
+  const { mask, xor } = combineBits(s.size * 8, steps.slice(0, last).map((st, i) => [st[0], vals[i]]))
+  // A lone `^ C` leaves no bitwise at all; anything else emits one, even an all-ones mask.
+  return { mask, xor, ...(transfer !== undefined ? { transfer } : {}), emit: last > 0 }
+}
+
+/** nft's combine_binop over `&`, `|`, `^` steps: the one (mask, xor) they amount to. */
+export function combineBits(bits: number, steps: ReadonlyArray<readonly ['&' | '|' | '^', bigint]>): { mask: bigint; xor: bigint } {
+  const all = ones(bits)
   let mask = all
   let xor = 0n
   // combine_binop: xor = x ^ (xor & m); mask &= m
@@ -83,14 +91,12 @@ export function foldBits(
     xor = x ^ (xor & m)
     mask &= m
   }
-  for (let i = 0; i < last; i++) {
-    const v = vals[i]
-    if (steps[i][0] === '&') combine(v, 0n)
-    else if (steps[i][0] === '|') combine(all ^ v, v)
+  for (const [o, v] of steps) {
+    if (o === '&') combine(v, 0n)
+    else if (o === '|') combine(all ^ v, v)
     else combine(all, v)
   }
-  // A lone `^ C` leaves no bitwise at all; anything else emits one, even an all-ones mask.
-  return { mask, xor, ...(transfer !== undefined ? { transfer } : {}), emit: last > 0 }
+  return { mask, xor }
 }
 
 /**
@@ -130,4 +136,60 @@ export function typedOperand(s: SelectorSpec, n: bigint): string | number | stri
   const name = s.type.name
   if (name === 'ipv4_addr' || name === 'ipv6_addr' || name === 'ether_addr') return String(s.type.format({ lo: n, hi: n }))
   return Number(n)
+}
+
+const MARK_BITS = 32
+const hostU32Bytes = (n: number): Buffer => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32LE(n)
+  return b
+}
+const markBytes = (n: bigint): Buffer => hostU32Bytes(Number(n))
+
+/**
+ * Kernel expressions computing a {@link MarkExpr} into register 1, as nft
+ * emits them: the load, one `bitwise` (mask, xor) per run of `&`, `|`, `^`
+ * steps, one `bitwise` shift per `<<` / `>>`.
+ */
+export function compileMarkExpr(v: MarkExpr, path: string): NativeExpr[] {
+  if (v.from !== 'meta mark' && v.from !== 'ct mark') invalid(`${path}.from`, "Expected 'meta mark' or 'ct mark'", v.from)
+  const out: NativeExpr[] = [v.from === 'ct mark' ? { type: 'ct', key: 3, dreg: 1 } : { type: 'meta', key: 3, dreg: 1 }]
+  const steps = v.bits ?? []
+  if (!Array.isArray(steps)) invalid(`${path}.bits`, "Expected a list of ['&' | '|' | '^' | '<<' | '>>', number] steps", steps)
+  let run: Array<['&' | '|' | '^', bigint]> = []
+  const flush = () => {
+    if (run.length === 0) return
+    const { mask, xor } = combineBits(MARK_BITS, run)
+    out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: markBytes(mask), xor: markBytes(xor) })
+    run = []
+  }
+  steps.forEach((st, i) => {
+    const p = `${path}.bits[${i}]`
+    if (!Array.isArray(st) || st.length !== 2) invalid(p, "Expected ['&' | '|' | '^' | '<<' | '>>', number]", st)
+    const [o, n] = st
+    if (o === '<<' || o === '>>') {
+      if (!Number.isInteger(n) || n < 0 || n > 31) invalid(`${p}[1]`, 'Expected a shift of 0-31 bits', n)
+      flush()
+      out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: 4, op: o === '<<' ? 1 : 2, data: hostU32Bytes(n) })
+      return
+    }
+    if (o !== '&' && o !== '|' && o !== '^') invalid(`${p}[0]`, "Expected '&', '|', '^', '<<' or '>>'", o)
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) invalid(`${p}[1]`, 'Expected a mark 0-4294967295', n)
+    run.push([o, BigInt(n)])
+  })
+  flush()
+  return out
+}
+
+/** nft's text of a {@link MarkExpr}: `(meta mark | 0x00000010) << 8`. */
+export function markExprText(v: MarkExpr): string {
+  let text: string = v.from
+  let prev = 0
+  for (const [o, n] of v.bits ?? []) {
+    const p = o === '<<' || o === '>>' ? 1 : BIT_PRECEDENCE[o]
+    if (prev !== 0 && p < prev) text = `(${text})`
+    text = `${text} ${o} ${p === 1 ? n : `0x${n.toString(16).padStart(8, '0')}`}`
+    prev = p
+  }
+  return text
 }

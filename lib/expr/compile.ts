@@ -38,7 +38,8 @@ import { invalid } from '../kernel/errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
-import { bitsOperand, foldBits } from './bitwise.js'
+import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
+import { bitfieldMask, refuseBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota } from './stmt-stateful.js'
 import type { AnonymousSet, BitwiseStep, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
@@ -82,6 +83,8 @@ interface Ctx {
   l2explicit?: string
   l3?: 'ip' | 'ip6'
   l4?: number
+  /** `ether type 8021q` is matched (explicitly or as a vlan dependency): network dependencies then check `vlan type`. */
+  vlan?: boolean
   readonly env: CompileEnv
   readonly out: NativeExpr[]
   readonly sets: NativeOp[]
@@ -122,8 +125,10 @@ function selector(s: unknown, path: string): SelectorSpec {
 }
 
 function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
-  if (l.kind === 'payload')
+  if (l.kind === 'payload') {
     ctx.out.push({ type: 'payload', dreg, base: l.base, offset: l.offset, len: lenOverride ?? l.len })
+    if (l.bits) ctx.out.push(bitfieldMask(l, dreg))
+  }
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
   else ctx.out.push({ type: 'ct', key: l.key, dreg })
 }
@@ -174,6 +179,13 @@ function needL3(ctx: Ctx, l3: 'ip' | 'ip6', what: string, path: string): void {
   if (ctx.l3 === l3) return
   if (ctx.l3) invalid(path, `Expected a ${ctx.l3} match: ${what} needs ${l3}, but this rule already matches ${ctx.l3}`, what)
   const fam = ctx.env.family
+  if (ctx.vlan && fam === 'bridge') {
+    // Behind an 802.1Q header nft checks the vlan header's type.
+    load(ctx, SELECTORS['vlan type'].load, 1)
+    cmp(ctx, CMP_OP.eq, toBytes(BigInt(ETHERTYPE[l3]), 2))
+    ctx.l3 = l3
+    return
+  }
   // nft then checks `ether type` (and merges it with adjacent link-layer matches), not meta nfproto/protocol.
   if (ctx.l2explicit && fam !== 'ip' && fam !== 'ip6')
     invalid(path, `nftkit does not support ${what} after '${ctx.l2explicit}' in a ${fam} table yet`, what)
@@ -208,6 +220,15 @@ function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
       cmp(ctx, CMP_OP.eq, SELECTORS['meta iiftype'].type.encode(1n))
     } else if (fam === 'arp') invalid(path, `Expected a match valid in an arp table`, s.name)
     ctx.l2 = true
+  }
+  if (s.vlan && !ctx.vlan) {
+    if (ctx.env.family !== 'bridge') invalid(path, `nftkit does not support ${s.name} outside bridge tables yet`, s.name)
+    if (ctx.l2explicit === 'ether type') invalid(path, `nftkit does not support ${s.name} after an 'ether type' other than 8021q yet`, s.name)
+    if (ctx.l3) invalid(path, `nftkit does not support ${s.name} after a network header match yet`, s.name)
+    const et = SELECTORS['ether type']
+    load(ctx, et.load, 1)
+    cmp(ctx, CMP_OP.eq, et.type.encode(0x8100n))
+    ctx.vlan = true
   }
   if (s.l3) needL3(ctx, s.l3, s.name, path)
   if (s.l4 !== undefined) needL4(ctx, s.l4, s.name, path)
@@ -258,6 +279,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   if (v === undefined) invalid(vpath, `Expected a value for ${s.name}`, v)
   deps(ctx, s, path)
   if (isSetRef(v)) {
+    refuseBitfield(s, 'a lookup in a named set', vpath)
     const info = ctx.env.findSet(v.set)
     checkSetKey(info, [s], vpath)
     loadKey(ctx, [s], namedInterval(info, [s], v.set, vpath))
@@ -353,6 +375,7 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
 function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
   if (typeof m.match !== 'string') invalid(`${path}.match`, 'Expected one selector (not a concatenation) with bits', m.match)
   const s = selector(m.match, `${path}.match`)
+  refuseBitfield(s, 'a bitwise expression', `${path}.bits`)
   if (m.op !== undefined && m.op !== '==' && m.op !== '!=') invalid(`${path}.op`, "Expected '==' or '!=' with bits", m.op)
   const neg = m.op === '!='
   const f = foldBits(s, m.bits as readonly BitwiseStep[], `${path}.bits`)
@@ -390,10 +413,32 @@ function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
  * out of order they would not, so that case is refused.
  */
 function refuseReversedMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
+  if (s.load.kind === 'payload' && s.load.base === (SELECTORS['ether type'].load as { base: number }).base) refuseLinkMerge(ctx, s, vpath)
   const [p, c] = ctx.out.slice(-2)
   if (s.load.kind !== 'payload' || p?.type !== 'payload' || c?.type !== 'cmp' || Number(c.op) !== CMP_OP.eq) return
   if (Number(p.base) === s.load.base && Number(p.offset) === s.load.offset + s.load.len)
     invalid(vpath, `nftkit does not support ${s.name} right after a match on the next header field yet (nft merges and reorders them); write them in header order`, s.name)
+}
+
+/**
+ * nft also merges link-layer equality matches on adjacent fields when other
+ * expressions stand between them (the `ether type 8021q` a vlan match needs
+ * and a later `ether saddr`, or `ether saddr X counter ether type Y`), and
+ * moves the merged load: refused, as nftkit does not merge.
+ */
+function refuseLinkMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
+  const l = s.load as Extract<Load, { kind: 'payload' }>
+  if (l.bits) return
+  // The pair right before is fine: nft lists the merged load split in the same order.
+  for (let i = 0; i < ctx.out.length - 2; i++) {
+    const p = ctx.out[i]
+    const c = ctx.out[i + 1]
+    if (p.type !== 'payload' || c.type !== 'cmp' || Number(c.op) !== CMP_OP.eq || Number(p.base) !== l.base || p.dreg === undefined) continue
+    const po = Number(p.offset)
+    const pl = Number(p.len)
+    if (po + pl === l.offset || l.offset + l.len === po)
+      invalid(vpath, `nftkit does not support ${s.name} with a match on the adjacent link-layer field earlier in the rule yet (nft merges and moves them)`, s.name)
+  }
 }
 
 /** Explicit protocol matches satisfy later dependencies, as in nft. */
@@ -403,7 +448,8 @@ function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | un
     ctx.l2 = true
     ctx.l2explicit = 'meta iiftype'
   }
-  if (s.name === 'meta protocol' || s.name === 'ether type') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
+  if (s.name === 'meta protocol' || s.name === 'ether type' || s.name === 'vlan type') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
+  if (s.name === 'ether type' && v === 0x8100n) ctx.vlan = true
   if (s.name === 'meta nfproto') ctx.l3 = v === 2n ? 'ip' : v === 10n ? 'ip6' : ctx.l3
   if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') ctx.l4 = Number(v)
 }
@@ -436,6 +482,7 @@ function compileFlags(ctx: Ctx, s: SelectorSpec, op: MatchOp | undefined, v: unk
 
 function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=', v: unknown, path: string): void {
   const specs = sel.map((x, i) => selector(x, `${path}.match[${i}]`))
+  for (const s of specs) refuseBitfield(s, 'a concatenation', `${path}.match`)
   for (const s of specs) {
     if (s.flags) invalid(`${path}.match`, `Expected selectors usable in a concatenation (not ${s.name})`, sel)
     deps(ctx, s, path)
@@ -568,6 +615,11 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'ct mark set':
     case 'meta mark set': {
       const key = 3 // NFT_CT_MARK and NFT_META_MARK are both 3
+      if (typeof st.value === 'object' && st.value !== null) {
+        ctx.out.push(...compileMarkExpr(st.value, `${path}.value`))
+        ctx.out.push(st.stmt === 'ct mark set' ? { type: 'ct', key, sreg: 1 } : { type: 'meta', key, sreg: 1 })
+        return
+      }
       if (st.stmt === 'meta mark set' && st.value === 'ct mark') {
         ctx.out.push({ type: 'ct', key, dreg: 1 })
         ctx.out.push({ type: 'meta', key, sreg: 1 })
@@ -744,6 +796,7 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
   const sel = Array.isArray(st.key) ? st.key : [st.key]
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
   for (const s of specs) deps(ctx, s, path)
+  if (specs.length > 1 || isSetRef(st.map)) for (const s of specs) refuseBitfield(s, isSetRef(st.map) ? 'a named map' : 'a concatenation', `${path}.key`)
   if (isSetRef(st.map)) {
     const info = ctx.env.findSet(st.map.set)
     if (info && info.data !== undefined && info.data !== 'verdict')

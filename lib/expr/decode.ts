@@ -29,7 +29,8 @@ import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
-import type { BitwiseStep, Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import { bitfieldByMask } from './subbyte.js'
+import type { BitwiseStep, MarkExpr, MarkStep, Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
@@ -52,12 +53,24 @@ export interface DecodeEnv {
 class Unsupported extends Error {}
 
 type Reg =
-  | { kind: 'load'; spec?: SelectorSpec; native: NativeExpr; len: number; mask?: Buffer; xor?: Buffer; hton?: boolean }
+  | {
+      kind: 'load'
+      spec?: SelectorSpec
+      native: NativeExpr
+      len: number
+      mask?: Buffer
+      xor?: Buffer
+      hton?: boolean
+      /** Bitfields this load may be, until the mask after it says which. */
+      cands?: SelectorSpec[]
+      /** Bitwise operations after a shift or a second mask: only a mark statement reads them. */
+      ops?: Array<{ mask: Buffer; xor?: Buffer } | { shift: '<<' | '>>'; n: number }>
+    }
   | { kind: 'imm'; data: Buffer }
 
 interface Item {
   expr: RuleExpr
-  dep?: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number }
+  dep?: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number; vlan?: boolean }
   dropped?: boolean
 }
 
@@ -86,6 +99,8 @@ export function jsValue(t: Datatype, iv: Interval): string | number {
 
 /** A range as written in a rule (`a-b`, even when it is a whole prefix or one value), as nft prints it. */
 export function rangeValue(t: Datatype, lo: bigint, hi: bigint): string {
+  // dscp ranges print numerically (`0x08-0x10`), unlike its single values.
+  if (t.name === 'dscp') return String(t.format({ lo, hi }))
   const one = (v: bigint) => String(jsValue(t, { lo: v, hi: v }))
   return `${one(lo)}-${one(hi)}`
 }
@@ -108,11 +123,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   let loads: Reg[] = [] // loads since the last consumer, for concatenations
   let l3: 'ip' | 'ip6' | undefined = env.family === 'ip' ? 'ip' : env.family === 'ip6' ? 'ip6' : undefined
   let l4: number | undefined
+  let depVlan: Item | undefined
   let depL2: Item | undefined
   let depL3: Item | undefined
   let depL4: Item | undefined
 
-  const useDeps = (s: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number; adjacent?: boolean }) => {
+  const useDeps = (s: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number; adjacent?: boolean; vlan?: boolean }) => {
+    if (s.vlan && depVlan) depVlan.dropped = true
     if (s.l2 && depL2) depL2.dropped = true
     if (s.l3 && depL3 && depL3.dep?.l3 === s.l3) depL3.dropped = true
     // `adjacent`: nft hides this dependency only right before its user (reject with tcp reset).
@@ -122,6 +139,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     const it: Item = { expr, dep }
     items.push(it)
     if (dep?.l2) depL2 = it
+    if (dep?.vlan) depVlan = it
     if (dep?.l3) depL3 = it
     if (dep?.l4 !== undefined) depL4 = it
     return it
@@ -139,7 +157,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     const len = num(e.len)
     // Selectors of the matched transport protocol first (sctp dport before th dport).
     for (const s of PAYLOAD_SELECTORS) {
-      if (s.load.kind !== 'payload' || s.load.base !== base || s.load.offset !== offset) continue
+      if (s.load.kind !== 'payload' || s.load.base !== base || s.load.offset !== offset || s.load.bits) continue
       const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
       if (!(len === s.load.len || (isAddr && len < s.load.len))) continue
       if (s.l3 && s.l3 !== l3) continue
@@ -165,17 +183,27 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           if (r.kind === 'imm') {
             const v = readHostU32(r.data)
             push(e.type === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v })
-          } else if (e.type === 'meta' && r.native.type === 'ct' && num(r.native.key) === 3) {
-            push({ stmt: 'meta mark set', value: 'ct mark' })
-          } else throw new Unsupported('set source')
+          } else {
+            const from = r.spec?.name
+            if ((from !== 'meta mark' && from !== 'ct mark') || r.hton || r.native.dir !== undefined) throw new Unsupported('set source')
+            const bits = markSteps(r)
+            if (e.type === 'meta' && from === 'ct mark' && bits.length === 0) push({ stmt: 'meta mark set', value: 'ct mark' })
+            else {
+              const value: MarkExpr = { from, ...(bits.length ? { bits } : {}) }
+              push(e.type === 'ct' ? { stmt: 'ct mark set', value } : { stmt: 'meta mark set', value })
+            }
+          }
           loads = []
           break
         }
         const dreg = num(e.dreg)
         const id = identify(e)
-        if (!id) throw new Unsupported(`load ${e.type}`)
-        useDeps(id.spec)
-        const r: Reg = { kind: 'load', spec: id.spec, native: e, len: id.len }
+        // A bitfield (ip dscp, tcp doff, ...) is known by the mask that follows its load.
+        const cands = id || e.type !== 'payload' ? [] : bitfieldsAt(num(e.base), num(e.offset), num(e.len), l3, l4)
+        if (!id && cands.length === 0) throw new Unsupported(`load ${e.type}`)
+        // A `vlan type` hides `ether type 8021q` only when it is listed itself (not a hidden dependency).
+        if (id) useDeps(id.spec.name === 'vlan type' ? { ...id.spec, vlan: false } : id.spec)
+        const r: Reg = id ? { kind: 'load', spec: id.spec, native: e, len: id.len } : { kind: 'load', native: e, len: num(e.len), cands }
         regs.set(dreg, r)
         if (dreg === 1) loads = [r]
         else loads.push(r)
@@ -183,10 +211,29 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'bitwise': {
         const r = regs.get(num(e.sreg))
-        if (r?.kind !== 'load' || r.hton || r.mask || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
-        if (e.op !== undefined && num(e.op) !== 0) throw new Unsupported('shift')
-        r.mask = buf(e.mask)
-        if (e.xor && fromBytes(buf(e.xor)) !== 0n) r.xor = buf(e.xor)
+        if (r?.kind !== 'load' || r.hton || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
+        if (r.cands) {
+          const spec = num(e.op ?? 0) === 0 && !(e.xor && fromBytes(buf(e.xor)) !== 0n) ? bitfieldByMask(r.cands, fromBytes(buf(e.mask))) : undefined
+          if (!spec) throw new Unsupported('bitfield mask')
+          r.spec = spec
+          r.cands = undefined
+          useDeps(spec)
+          break
+        }
+        const bop = num(e.op ?? 0)
+        if (bop !== 0 && bop !== 1 && bop !== 2) throw new Unsupported('bitwise op')
+        const xor = bop === 0 && e.xor && fromBytes(buf(e.xor)) !== 0n ? buf(e.xor) : undefined
+        if (bop === 0 && !r.mask && !r.ops) {
+          r.mask = buf(e.mask)
+          if (xor) r.xor = xor
+          break
+        }
+        // A chain (mask then shift, ...): kept apart, for a mark statement to read.
+        r.ops = r.ops ?? []
+        if (r.mask) r.ops.push({ mask: r.mask, xor: r.xor })
+        r.mask = undefined
+        r.xor = undefined
+        r.ops.push(bop === 0 ? { mask: buf(e.mask), xor } : { shift: bop === 1 ? '<<' : '>>', n: readHostU32(buf(e.data)) })
         break
       }
       case 'byteorder': {
@@ -198,6 +245,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           hostInteger(r.spec.type) &&
           !r.hton &&
           !r.mask &&
+          !r.ops &&
           num(e.dreg) === num(e.sreg) &&
           num(e.op) === 1 &&
           num(e.len) === r.spec.size &&
@@ -208,7 +256,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'cmp': {
         const r = regs.get(num(e.sreg))
-        if (r?.kind !== 'load' || !r.spec) throw new Unsupported('cmp')
+        if (r?.kind !== 'load' || !r.spec || r.ops) throw new Unsupported('cmp')
         const s = r.spec
         const op = num(e.op)
         const data = buf(e.data)
@@ -232,7 +280,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             l3 = m.value === 'ipv4' ? 'ip' : 'ip6'
             dep = { l3 }
           }
-          if ((s.name === 'meta protocol' || s.name === 'ether type') && (m.value === 'ip' || m.value === 'ip6')) {
+          if (s.name === 'ether type' && m.value === '8021q') dep = { vlan: true }
+          if ((s.name === 'meta protocol' || s.name === 'ether type' || s.name === 'vlan type') && (m.value === 'ip' || m.value === 'ip6')) {
             l3 = m.value
             dep = { l3 }
           }
@@ -254,7 +303,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'range': {
         const r = regs.get(num(e.sreg))
-        if (r?.kind !== 'load' || !r.spec || r.mask || num(e.op) !== 1) throw new Unsupported('range')
+        if (r?.kind !== 'load' || !r.spec || r.mask || r.ops || num(e.op) !== 1) throw new Unsupported('range')
         const t = orderView(r)
         push({ match: r.spec.name, op: '!=', value: rangeValue(r.spec.type, t.decode(buf(e.from)), t.decode(buf(e.to))) })
         loads = []
@@ -264,12 +313,16 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (num(e.sreg) !== 1 || loads.length === 0) throw new Unsupported('lookup')
         const specs = loads.map((l) => (l.kind === 'load' && l.spec ? l.spec : undefined))
         if (specs.some((x) => !x)) throw new Unsupported('lookup key')
+        const bitfield = specs.find((x) => x?.load.kind === 'payload' && x.load.bits)
+        if (bitfield && specs.length > 1) throw new Unsupported('bitfield in a concatenation')
+        if (loads.some((l) => l.kind === 'load' && l.ops)) throw new Unsupported('lookup of a shifted key')
         const masked = loads.some((l) => l.kind === 'load' && l.mask)
         if (masked && (loads.length !== 1 || e.dreg !== undefined || !isAnonymousSetName(String(e.set)))) throw new Unsupported('masked lookup')
         const sels = (specs as SelectorSpec[]).map((x) => x.name)
         const key: Selector | Selector[] = sels.length === 1 ? sels[0] : sels
         const name = String(e.set)
-        const anon = isAnonymousSetName(name) ? env.anonSet(name) : undefined
+        const anonRead = isAnonymousSetName(name) ? env.anonSet(name) : undefined
+        const anon = anonRead && bitfield ? bitfieldSet(bitfield, anonRead) : anonRead
         if (isAnonymousSetName(name) && !anon) throw new Unsupported('anonymous set of unknown type')
         const inv = e.flags !== undefined && (num(e.flags) & 1) === 1
         if (e.dreg !== undefined && num(e.dreg) === 0) {
@@ -366,6 +419,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   }
   // A load (or bitwise) nothing compares has no nft text.
   if (loads.length > 0) throw new Unsupported('unused load')
+  if (depVlan && items.some((x) => !x.dropped && 'match' in x.expr && x.expr.match === 'vlan type')) depVlan.dropped = true
   return items.filter((x) => !x.dropped).map((x) => x.expr)
 }
 
@@ -379,6 +433,51 @@ function orderView(r: Extract<Reg, { kind: 'load' }>): Datatype {
   if (!hostInteger(t)) return t
   if (!r.hton) throw new Unsupported('host-order range')
   return networkOrderView(t)
+}
+
+const BITFIELDS = Object.values(SELECTORS).filter((s) => s.load.kind === 'payload' && s.load.bits)
+
+/** Bitfield selectors loaded with these bytes, in the protocol context. */
+function bitfieldsAt(base: number, offset: number, len: number, l3: 'ip' | 'ip6' | undefined, l4: number | undefined): SelectorSpec[] {
+  return BITFIELDS.filter(
+    (s) =>
+      s.load.kind === 'payload' &&
+      s.load.base === base &&
+      s.load.offset === offset &&
+      s.load.len === len &&
+      (!s.l3 || s.l3 === l3) &&
+      (s.l4 === undefined || s.l4 === l4),
+  )
+}
+
+/**
+ * An anonymous set of a bitfield's values. The listing decodes its keys by
+ * the set's key type; `ip dscp` and `ip6 dscp` have types of their own, but
+ * integers and `ip6 ecn` are read unshifted, so they are shifted here.
+ */
+function bitfieldSet(s: SelectorSpec, set: AnonSet): AnonSet {
+  const l = s.load as Extract<SelectorSpec['load'], { kind: 'payload' }>
+  const shift = l.bits?.shift ?? 0
+  if (s.type.name === 'dscp' || shift === 0) return set
+  if (s.type.name !== 'integer') throw new Unsupported('bitfield set')
+  return {
+    elements: set.elements.map((e) => {
+      if (typeof e.key !== 'number') throw new Unsupported('bitfield set key')
+      return { ...e, key: e.key >> shift }
+    }),
+  }
+}
+
+/** The steps of a computed mark, as nft lists its mask, xor and shifts. */
+function markSteps(r: Extract<Reg, { kind: 'load' }>): MarkStep[] {
+  const t = (r.spec as SelectorSpec).type
+  const out: MarkStep[] = []
+  const ops = r.ops ?? (r.mask ? [{ mask: r.mask, xor: r.xor }] : [])
+  for (const o of ops) {
+    if ('shift' in o) out.push([o.shift, o.n])
+    else for (const [op, n] of unfoldBits(32, t.decode(o.mask), o.xor ? t.decode(o.xor) : 0n)) out.push([op, Number(n)])
+  }
+  return out
 }
 
 /** The steps nft lists for a load's bitwise (mask, xor), typed as the model takes them. */

@@ -8,8 +8,8 @@ import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../k
 import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
-import { BIT_PRECEDENCE, bitsOperand } from './bitwise.js'
 import { limitText, logText, quotaText } from './stmt-stateful.js'
+import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -59,6 +59,7 @@ function valueText(t: Datatype, v: unknown, sel?: Selector): string {
     const iv = t.parse(v, 'value')
     // A range written as a range prints as one (nft keeps `10.0.0.0-10.0.0.255`).
     if (sel && isWrittenRange(t, v)) {
+      if (t.name === 'dscp') return String(t.format(iv))
       const f = (x: bigint) => String(t.format({ lo: x, hi: x }))
       return `${f(iv.lo)}-${f(iv.hi)}`
     }
@@ -183,8 +184,10 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `reject with icmpx ${w.icmpx}`
     }
     case 'ct mark set':
+      if (typeof s.value === 'object') return `ct mark set ${markExprText(s.value)}`
       return `ct mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'meta mark set':
+      if (typeof s.value === 'object') return `meta mark set ${markExprText(s.value)}`
       return s.value === 'ct mark' ? 'meta mark set ct mark' : `meta mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'notrack':
       return 'notrack'

@@ -15,12 +15,23 @@ import {
   TCP_FLAG,
   TCP_FLAG_ORDER,
 } from '../kernel/constants.js'
-import { DATATYPES, type Datatype, VALUE_TYPES } from '../kernel/datatypes.js'
+import { DATATYPES, type Datatype, shiftedType, VALUE_TYPES } from '../kernel/datatypes.js'
 import type { Selector } from '../model/rule-types.js'
 
 /** Where a selector's value comes from. */
 export type Load =
-  | { readonly kind: 'payload'; readonly base: number; readonly offset: number; readonly len: number }
+  | {
+      readonly kind: 'payload'
+      readonly base: number
+      readonly offset: number
+      readonly len: number
+      /**
+       * A bitfield inside the loaded bytes (nft's HDR_BITFIELD): `width` bits
+       * ending `shift` bits above the last loaded bit. nft masks the other
+       * bits away after the load; values compare shifted (see subbyte.ts).
+       */
+      readonly bits?: { readonly shift: number; readonly width: number }
+    }
   | { readonly kind: 'meta'; readonly key: number }
   | { readonly kind: 'ct'; readonly key: number }
 
@@ -36,6 +47,8 @@ export interface SelectorSpec {
   readonly l3?: 'ip' | 'ip6'
   /** Link-layer header access needs `meta iiftype ether` outside bridge/netdev tables. */
   readonly l2?: boolean
+  /** An 802.1Q header field: needs `ether type 8021q` first (bridge tables). */
+  readonly vlan?: boolean
   /** Transport protocol number the selector needs (`meta l4proto` dependency). */
   readonly l4?: number
   /** Bit names for flag selectors (ct state, ct status). */
@@ -69,6 +82,16 @@ const meta = (key: number): Load => ({ kind: 'meta', key })
 const ct = (key: number): Load => ({ kind: 'ct', key })
 const N = P.network
 const T = P.transport
+/** A bitfield: `len` bytes loaded at `offset`, the field `width` bits wide, `shift` bits above the end. */
+const bitfield = (base: number, offset: number, len: number, shift: number, width: number): Load => ({
+  kind: 'payload',
+  base,
+  offset,
+  len,
+  bits: { shift, width },
+})
+const sub = (t: Datatype, l: Load): Datatype =>
+  l.kind === 'payload' && l.bits ? shiftedType(t, l.bits.shift, l.bits.width, l.len) : t
 
 /** Every selector by name. */
 export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
@@ -131,15 +154,25 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'ether daddr': L({ name: 'ether daddr', load: payload(P.ll, 0, 6), type: DATATYPES.ether_addr, l2: true }),
   'meta iiftype': L({ name: 'meta iiftype', load: { kind: 'meta', key: META_KEY.iiftype }, type: iftype }),
   // Header fields: one row each (nft's proto.c templates: base, offset, length, type).
+  'ip version': L({ name: 'ip version', load: bitfield(N, 0, 1, 4, 4), type: sub(int8, bitfield(N, 0, 1, 4, 4)), l3: 'ip' }),
+  'ip hdrlength': L({ name: 'ip hdrlength', load: bitfield(N, 0, 1, 0, 4), type: sub(int8, bitfield(N, 0, 1, 0, 4)), l3: 'ip' }),
+  'ip dscp': L({ name: 'ip dscp', load: bitfield(N, 1, 1, 2, 6), type: VALUE_TYPES.ip_dscp, l3: 'ip' }),
+  'ip ecn': L({ name: 'ip ecn', load: bitfield(N, 1, 1, 0, 2), type: sub(VALUE_TYPES.ecn, bitfield(N, 1, 1, 0, 2)), l3: 'ip' }),
   'ip length': L({ name: 'ip length', load: payload(N, 2, 2), type: int16, l3: 'ip' }),
   'ip id': L({ name: 'ip id', load: payload(N, 4, 2), type: int16, l3: 'ip' }),
   'ip frag-off': L({ name: 'ip frag-off', load: payload(N, 6, 2), type: int16, l3: 'ip' }),
   'ip ttl': L({ name: 'ip ttl', load: payload(N, 8, 1), type: int8, l3: 'ip' }),
   'ip checksum': L({ name: 'ip checksum', load: payload(N, 10, 2), type: int16, l3: 'ip' }),
+  'ip6 version': L({ name: 'ip6 version', load: bitfield(N, 0, 1, 4, 4), type: sub(int8, bitfield(N, 0, 1, 4, 4)), l3: 'ip6' }),
+  'ip6 dscp': L({ name: 'ip6 dscp', load: bitfield(N, 0, 2, 6, 6), type: VALUE_TYPES.ip6_dscp, l3: 'ip6' }),
+  'ip6 ecn': L({ name: 'ip6 ecn', load: bitfield(N, 1, 1, 4, 2), type: sub(VALUE_TYPES.ecn, bitfield(N, 1, 1, 4, 2)), l3: 'ip6' }),
+  'ip6 flowlabel': L({ name: 'ip6 flowlabel', load: bitfield(N, 1, 3, 0, 20), type: sub(VALUE_TYPES.int24, bitfield(N, 1, 3, 0, 20)), l3: 'ip6' }),
   'ip6 length': L({ name: 'ip6 length', load: payload(N, 4, 2), type: int16, l3: 'ip6' }),
   'ip6 hoplimit': L({ name: 'ip6 hoplimit', load: payload(N, 7, 1), type: int8, l3: 'ip6' }),
   'tcp sequence': L({ name: 'tcp sequence', load: payload(T, 4, 4), type: int32, l4: TCP }),
   'tcp ackseq': L({ name: 'tcp ackseq', load: payload(T, 8, 4), type: int32, l4: TCP }),
+  'tcp doff': L({ name: 'tcp doff', load: bitfield(T, 12, 1, 4, 4), type: sub(int8, bitfield(T, 12, 1, 4, 4)), l4: TCP }),
+  'tcp reserved': L({ name: 'tcp reserved', load: bitfield(T, 12, 1, 0, 4), type: sub(int8, bitfield(T, 12, 1, 0, 4)), l4: TCP }),
   'tcp window': L({ name: 'tcp window', load: payload(T, 14, 2), type: int16, l4: TCP }),
   'tcp checksum': L({ name: 'tcp checksum', load: payload(T, 16, 2), type: int16, l4: TCP }),
   'tcp urgptr': L({ name: 'tcp urgptr', load: payload(T, 18, 2), type: int16, l4: TCP }),
@@ -166,6 +199,11 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'icmp checksum': L({ name: 'icmp checksum', load: payload(T, 2, 2), type: int16, l3: 'ip', l4: 1 }),
   'icmpv6 checksum': L({ name: 'icmpv6 checksum', load: payload(T, 2, 2), type: int16, l3: 'ip6', l4: 58 }),
   'ether type': L({ name: 'ether type', load: payload(P.ll, 12, 2), type: etherType, l2: true }),
+  // 802.1Q (nft's proto.c vlan template: pcp 3 bits, dei 1, id 12, then the type).
+  'vlan id': L({ name: 'vlan id', load: bitfield(P.ll, 14, 2, 0, 12), type: sub(int16, bitfield(P.ll, 14, 2, 0, 12)), vlan: true }),
+  'vlan pcp': L({ name: 'vlan pcp', load: bitfield(P.ll, 14, 1, 5, 3), type: sub(int8, bitfield(P.ll, 14, 1, 5, 3)), vlan: true }),
+  'vlan dei': L({ name: 'vlan dei', load: bitfield(P.ll, 14, 1, 4, 1), type: sub(int8, bitfield(P.ll, 14, 1, 4, 1)), vlan: true }),
+  'vlan type': L({ name: 'vlan type', load: payload(P.ll, 16, 2), type: etherType, vlan: true }),
   // meta keys (nft's meta.c templates: key, type, size, byte order).
   'meta length': L({ name: 'meta length', load: meta(META_KEY.len), type: hostInt32 }),
   'meta cpu': L({ name: 'meta cpu', load: meta(META_KEY.cpu), type: hostInt32 }),
@@ -229,4 +267,5 @@ const SHORT_SELECTORS: Readonly<Record<string, Selector>> = {
   iiftype: 'meta iiftype',
   ibrname: 'meta ibrname',
   obrname: 'meta obrname',
+  'vlan cfi': 'vlan dei',
 }

@@ -410,7 +410,7 @@ function splitRange(v: string, names?: Readonly<Record<string, number>>): [strin
 }
 
 // Alternative names accepted on input but never printed.
-const ALIASES = new Set(['icmpv6'])
+const ALIASES = new Set(['icmpv6', 'vlan'])
 
 function describeInt(name: string, max: bigint): string {
   if (name === 'inet_service') return `a port number 0-${max} or a range like 1000-2000`
@@ -483,6 +483,47 @@ const etherAddr: Datatype = {
   },
 }
 
+/** nft's DSCP names (proto.c dscp_type_tbl), in nft's order: the first name of a value is the one printed. */
+const DSCP: Readonly<Record<string, number>> = {
+  cs0: 0x00, cs1: 0x08, cs2: 0x10, cs3: 0x18, cs4: 0x20, cs5: 0x28, cs6: 0x30, cs7: 0x38, df: 0x00, be: 0x00, lephb: 0x01,
+  af11: 0x0a, af12: 0x0c, af13: 0x0e, af21: 0x12, af22: 0x14, af23: 0x16, af31: 0x1a, af32: 0x1c, af33: 0x1e,
+  af41: 0x22, af42: 0x24, af43: 0x26, va: 0x2c, ef: 0x2e,
+}
+
+/** nft's `dscp` type: names, else `0x%.2x` (a 6-bit value in one byte). */
+const dscpType: Datatype = (() => {
+  const base = integerType('dscp', 1, 'big', DSCP, 36)
+  const f = (v: bigint): string => {
+    for (const [k, n] of Object.entries(DSCP)) if (BigInt(n) === v) return k
+    return `0x${v.toString(16).padStart(2, '0')}`
+  }
+  const hex = (v: bigint): string => `0x${v.toString(16).padStart(2, '0')}`
+  // Ranges print numerically (nft: `ip dscp 0x08-0x10`).
+  return { ...base, format: ({ lo, hi }) => (lo === hi ? f(lo) : `${hex(lo)}-${hex(hi)}`) }
+})()
+
+/**
+ * A header field narrower than the bytes loaded for it (nft's bitfields, such
+ * as `ip dscp`): values of `base` of `width` bits, held in a register of
+ * `size` bytes shifted left by `shift` bits (nft masks the other bits away
+ * and compares against the shifted value).
+ */
+export function shiftedType(base: Datatype, shift: number, width: number, size: number): Datatype {
+  const max = (1n << BigInt(width)) - 1n
+  return {
+    ...base,
+    size,
+    byteorder: 'big',
+    parse(value, path) {
+      const iv = base.parse(value, path)
+      if (iv.hi > max) invalid(path, `Expected a value 0-${max} (the field has ${width} bits)`, value)
+      return iv
+    },
+    encode: (v) => toBytes(v << BigInt(shift), size),
+    decode: (b) => (fromBytes(b) >> BigInt(shift)) & max,
+  }
+}
+
 /** Every supported key type by name. */
 export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
   ipv4_addr: addressType('ipv4_addr'),
@@ -497,7 +538,7 @@ export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
 /** Value types of selectors that are not set key types in the public API but appear in anonymous sets. */
 export const VALUE_TYPES = {
   nf_proto: integerType('nf_proto', 1, 'big', { ipv4: 2, ipv6: 10 }, 2),
-  ether_type: integerType('ether_type', 2, 'big', { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, vlan: 0x8100 }, 10),
+  ether_type: integerType('ether_type', 2, 'big', { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, '8021q': 0x8100, vlan: 0x8100, '8021ad': 0x88a8 }, 10),
   icmp_type: integerType('icmp_type', 1, 'big', ICMP_TYPE, 14),
   icmpv6_type: integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29),
   iface_type: integerType('iface_type', 2, 'host', { ether: 1, ppp: 512, loopback: 772 }, 21),
@@ -505,6 +546,13 @@ export const VALUE_TYPES = {
   icmp_code: integerType('icmp_code', 1, 'big', ICMP_CODE, 32),
   icmpv6_code: integerType('icmpv6_code', 1, 'big', ICMPV6_CODE, 33),
   ct_state: integerType('ct_state', 4, 'host', CT_STATE, 26),
+  /** ECN values (`ip ecn`; `ip6 ecn` holds them shifted in the same byte). */
+  ecn: integerType('ecn', 1, 'big', { 'not-ect': 0, ect1: 1, ect0: 2, ce: 3 }, 37),
+  /** `ip dscp` and `ip6 dscp` as their anonymous sets hold them: shifted in one and two bytes. */
+  ip_dscp: shiftedType(dscpType, 2, 6, 1),
+  ip6_dscp: shiftedType(dscpType, 6, 6, 2),
+  /** nft's `integer` of 3 bytes (`ip6 flowlabel`). */
+  int24: integerType('integer', 3, 'big'),
   ct_status: integerType('ct_status', 4, 'host', CT_STATUS, 28),
   /** nft's `integer` type in network order (header fields), by size in bytes. */
   int8: integerType('integer', 1, 'big'),

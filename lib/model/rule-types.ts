@@ -36,15 +36,25 @@ export type Selector =
   | 'ct mark'
   | 'ether saddr'
   | 'ether daddr'
+  | 'ip version'
+  | 'ip hdrlength'
+  | 'ip dscp'
+  | 'ip ecn'
   | 'ip length'
   | 'ip id'
   | 'ip frag-off'
   | 'ip ttl'
   | 'ip checksum'
+  | 'ip6 version'
+  | 'ip6 dscp'
+  | 'ip6 ecn'
+  | 'ip6 flowlabel'
   | 'ip6 length'
   | 'ip6 hoplimit'
   | 'tcp sequence'
   | 'tcp ackseq'
+  | 'tcp doff'
+  | 'tcp reserved'
   | 'tcp window'
   | 'tcp checksum'
   | 'tcp urgptr'
@@ -71,6 +81,10 @@ export type Selector =
   | 'icmp checksum'
   | 'icmpv6 checksum'
   | 'ether type'
+  | 'vlan id'
+  | 'vlan pcp'
+  | 'vlan dei'
+  | 'vlan type'
   | 'meta length'
   | 'meta cpu'
   | 'meta cgroup'
@@ -216,16 +230,31 @@ export interface RejectStmt {
     | 'tcp reset'
 }
 
-/** `ct mark set VALUE`. */
-export interface CtMarkSetStmt {
-  readonly stmt: 'ct mark set'
-  readonly value: number
+/** One step of a computed mark: a bitwise step with a number, or a shift by a number of bits. */
+export type MarkStep = readonly ['&' | '|' | '^', number] | readonly ['<<' | '>>', number]
+
+/**
+ * A mark computed from the packet's or the connection's mark:
+ * `{ from: 'ct mark', bits: [['|', 1]] }` is `ct mark | 0x00000001`,
+ * `{ from: 'meta mark', bits: [['|', 0x10], ['<<', 8]] }` is
+ * `(meta mark | 0x00000010) << 8`. Steps apply left to right; as in nft,
+ * adjacent `&`, `|` and `^` steps fold into one kernel mask and xor.
+ */
+export interface MarkExpr {
+  readonly from: 'meta mark' | 'ct mark'
+  readonly bits?: readonly MarkStep[]
 }
 
-/** `meta mark set VALUE` or `meta mark set ct mark`. */
+/** `ct mark set VALUE` or `ct mark set meta mark ...` ({@link MarkExpr}). */
+export interface CtMarkSetStmt {
+  readonly stmt: 'ct mark set'
+  readonly value: number | MarkExpr
+}
+
+/** `meta mark set VALUE`, `meta mark set ct mark` or `meta mark set ct mark ...` ({@link MarkExpr}). */
 export interface MetaMarkSetStmt {
   readonly stmt: 'meta mark set'
-  readonly value: number | 'ct mark'
+  readonly value: number | 'ct mark' | MarkExpr
 }
 
 /** `notrack`. */

@@ -7,7 +7,7 @@
  */
 import { bitsOperand, typedOperand } from '../expr/bitwise.js'
 import type { SelectorSpec } from '../expr/selectors.js'
-import type { BitwiseStep, Match } from '../model/rule-types.js'
+import type { BitwiseStep, MarkExpr, MarkStep, Match } from '../model/rule-types.js'
 import type { Token } from './lexer.js'
 
 /** What parse-bits needs of the parser: its token cursor and error reporting. */
@@ -141,4 +141,102 @@ function bitsValue(c: BitsCursor, s: SelectorSpec): Match['value'] {
     return s.flags ? { elements: out } : out
   }
   return join(one())
+}
+
+type MarkNode = { from: 'meta mark' | 'ct mark' } | { n: bigint } | { op: MarkStep[0]; l: MarkNode; r: MarkNode }
+
+/**
+ * The value of `meta mark set` / `ct mark set`: a number, or an expression of
+ * numbers and one mark (`meta mark`, `mark`, `ct mark`) with `&`, `|`, `^`,
+ * `<<`, `>>` (and, or, xor, lshift, rshift) and parentheses, with C's
+ * precedence. Constant parts fold as in nft (`0xffffffc8 xor 0x16` is
+ * `0xffffffde`).
+ */
+export function parseMarkValue(c: BitsCursor, kind: 'ct' | 'meta'): number | MarkExpr {
+  const at = c.peek()
+  const sub: Array<{ text: string; tok: Token }> = []
+  const ops = new Set(['&', '|', '^', '<<', '>>'])
+  const WORD_OPS: Record<string, string> = { and: '&', or: '|', xor: '^', lshift: '<<', rshift: '>>' }
+  let wantOperand = true
+  let depth = 0
+  for (;;) {
+    const t = c.peek()
+    if (t.kind === 'value' && wantOperand && typeof t.value === 'number') {
+      c.next()
+      sub.push({ text: String(t.value), tok: t })
+      wantOperand = false
+      continue
+    }
+    if (t.kind !== 'word') break
+    const starts = /^[&|^()]|^<<|^>>/.test(t.text) || Object.hasOwn(WORD_OPS, t.text)
+    if (!wantOperand && !starts && !(depth > 0 && t.text.startsWith(')'))) break
+    c.next()
+    for (const p of t.text.match(/\(|\)|&|\||\^|<<|>>|[^()&|^<>]+/g) ?? []) {
+      const x = WORD_OPS[p] ?? p
+      if ((x === 'mark' || x === 'mark)') && sub.length > 0 && (sub[sub.length - 1].text === 'meta' || sub[sub.length - 1].text === 'ct')) {
+        sub[sub.length - 1] = { text: `${sub[sub.length - 1].text} mark`, tok: t }
+        continue
+      }
+      sub.push({ text: x, tok: t })
+      if (x === '(') depth++
+      else if (x === ')') depth--
+    }
+    const last = sub[sub.length - 1].text
+    wantOperand = depth > 0 || ops.has(last) || last === '(' || last === 'meta' || last === 'ct'
+    // `meta` / `ct` need their `mark`: read it as part of the operand.
+    if ((last === 'meta' || last === 'ct') && c.peek().kind === 'word' && c.peek().text.startsWith('mark')) continue
+  }
+  if (sub.length === 0) c.fail(at, `expected a mark or an expression after '${kind} mark set'`)
+  const end = c.peek()
+  if (end.kind === 'word' && end.text === 'map') c.fail(end, `nftkit does not support '${kind} mark set' with a map yet`)
+  if (end.kind === 'punct' && end.text === '.') c.fail(end, `nftkit does not support '${kind} mark set' with a concatenation yet`)
+  const prec: Record<string, number> = { '<<': 4, '>>': 4, '&': 3, '^': 2, '|': 1 }
+  let i = 0
+  const primary = (): MarkNode => {
+    const p = sub[i++]
+    if (!p) return c.fail(c.peek(), `expected a value in the expression after '${kind} mark set'`)
+    if (p.text === '(') {
+      const e = expr(1)
+      if (sub[i]?.text !== ')') c.fail(p.tok, "expected ')'")
+      i++
+      return e
+    }
+    if (p.text === 'mark' || p.text === 'meta mark') return { from: 'meta mark' }
+    if (p.text === 'ct mark') return { from: 'ct mark' }
+    if (/^(0x[0-9a-fA-F]+|\d+)$/.test(p.text.trim())) {
+      const n = BigInt(p.text.trim())
+      if (n > 0xffffffffn) c.fail(p.tok, 'expected a mark 0-4294967295')
+      return { n }
+    }
+    return c.fail(p.tok, `nftkit does not support '${kind} mark set' with '${p.text}' yet (only numbers, meta mark and ct mark with & | ^ << >>)`)
+  }
+  const expr = (min: number): MarkNode => {
+    let l = primary()
+    for (;;) {
+      const o = sub[i]?.text
+      if (o === undefined || !(o in prec) || prec[o] < min) return l
+      i++
+      const r = expr(prec[o] + 1)
+      const op = o as MarkStep[0]
+      if ('n' in l && 'n' in r) {
+        const a = l.n
+        const b = r.n
+        const v = op === '&' ? a & b : op === '|' ? a | b : op === '^' ? a ^ b : op === '<<' ? (a << b) & 0xffffffffn : a >> b
+        l = { n: v }
+      } else l = { op, l, r }
+    }
+  }
+  const tree = expr(1)
+  if (i !== sub.length) c.fail(sub[i].tok, `unexpected '${sub[i].text}' after '${kind} mark set'`)
+  if ('n' in tree) return Number(tree.n)
+  const bits: MarkStep[] = []
+  const flatten = (n: MarkNode): 'meta mark' | 'ct mark' => {
+    if ('from' in n) return n.from
+    if ('n' in n || !('n' in n.r)) return c.fail(at, `nftkit does not support this expression after '${kind} mark set' yet (only MARK OP NUMBER ...)`)
+    const from = flatten(n.l)
+    bits.push([n.op, Number(n.r.n)] as MarkStep)
+    return from
+  }
+  const from = flatten(tree)
+  return { from, ...(bits.length ? { bits } : {}) }
 }

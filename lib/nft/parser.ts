@@ -15,7 +15,7 @@ import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } fro
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
-import { type BitsCursor, isBitsStart, parseBitsMatch } from './parse-bits.js'
+import { type BitsCursor, isBitsStart, parseBitsMatch, parseMarkValue } from './parse-bits.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota } from './parse-stateful.js'
@@ -692,17 +692,16 @@ class Parser {
 
   private markSet(kind: 'ct' | 'meta', width = 3): Statement {
     this.pos += width
-    if (kind === 'meta' && this.is(this.peek(), 'ct') && this.is(this.peek(1), 'mark')) {
-      this.pos += 2
-      return { stmt: 'meta mark set', value: 'ct mark' }
-    }
     const n = this.peek()
     const after = this.peek(1)
-    const isNum = (n.kind === 'value' && typeof n.value === 'number') || (n.kind === 'word' && /^(0x[0-9a-fA-F]+|\d+)$/.test(n.text))
-    if (!isNum || (after.kind === 'word' && ['and', 'or', 'xor', '&', '|', '^', '<<', '>>', 'lshift', 'rshift', '.'].includes(after.text)))
-      this.fail(n, `nftkit does not support '${kind} mark set' with an expression yet (only a number${kind === 'meta' ? " or 'ct mark'" : ''})`)
-    const v = this.number('a mark')
-    return kind === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v }
+    if ((n.kind === 'word' && /^\(?(mark|meta|ct|0x[0-9a-fA-F]+|\d+)$/.test(n.text)) || n.kind === 'value') {
+      if (after.text === 'map' || after.text === '.' || (/^\(?(ct|meta)$/.test(n.text) && !after.text.startsWith('mark')))
+        this.fail(n, `nftkit does not support '${kind} mark set' with ${after.text === 'map' ? 'a map' : 'this expression'} yet`)
+      const v = parseMarkValue(this.bitsCursor(), kind)
+      if (kind === 'meta' && typeof v === 'object' && v.from === 'ct mark' && !v.bits) return { stmt: 'meta mark set', value: 'ct mark' }
+      return kind === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v }
+    }
+    return this.fail(n, `nftkit does not support '${kind} mark set' with an expression yet (only a number, a mark or an expression of them)`)
   }
 
   private mssClamp(): Statement {

@@ -38,3 +38,19 @@ describe('bitwise expressions on a selector', () => {
     expect(() => parseRule('0x3 & meta mark == 1')).toThrow()
   })
 })
+
+describe('mark set with an expression', () => {
+  it.each([
+    ['ct mark set ct mark or 0x00000001', { stmt: 'ct mark set', value: { from: 'ct mark', bits: [['|', 1]] } }, 'ct mark set ct mark | 0x00000001'],
+    ['ct mark set mark', { stmt: 'ct mark set', value: { from: 'meta mark' } }, 'ct mark set meta mark'],
+    ['ct mark set (meta mark | 0x10) << 8', { stmt: 'ct mark set', value: { from: 'meta mark', bits: [['|', 16], ['<<', 8]] } }, 'ct mark set (meta mark | 0x00000010) << 8'],
+    ['meta mark set 0xffffffc8 xor 0x16', { stmt: 'meta mark set', value: 0xffffffde }, 'meta mark set 0xffffffde'],
+    ['meta mark set ct mark', { stmt: 'meta mark set', value: 'ct mark' }, 'meta mark set ct mark'],
+    ['meta mark set ct mark and 0xffff xor 0x3', { stmt: 'meta mark set', value: { from: 'ct mark', bits: [['&', 0xffff], ['^', 3]] } }, 'meta mark set ct mark & 0x0000ffff ^ 0x00000003'],
+  ])('%s', (text, stmt, rendered) => {
+    const r = parseRule(text)
+    expect(r.exprs).toEqual([stmt])
+    expect(renderRuleBody(r)).toBe(rendered)
+    expect(parseRule(rendered).exprs).toEqual([stmt])
+  })
+})

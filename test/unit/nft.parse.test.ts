@@ -78,7 +78,7 @@ describe('parseRule', () => {
     expect(msg('ct original saddr 10.0.0.1')).toContain("nftkit does not support 'ct original saddr' yet")
     expect(msg('ipsec in reqid 1')).toContain("nftkit does not support 'ipsec' yet")
     expect(msg('tcp dport < 1024')).toContain("nftkit does not support the comparison 'tcp dport <' yet")
-    expect(msg('meta mark set 1 or 2')).toContain("nftkit does not support 'meta mark set' with an expression yet")
+    expect(msg('meta mark set mark map { 1 : 2 }')).toContain("nftkit does not support 'meta mark set' with a map yet")
     expect(msg('0x3 & meta mark == 1')).not.toBe('accepted')
     // nft: "negation can only be used with singleton bitmask values"
     expect(msg('meta mark ! 0x1')).toContain('negation (!) can only be used with tcp flags, ct state and ct status values')
