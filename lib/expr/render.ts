@@ -8,9 +8,9 @@ import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../k
 import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
-import { limitText, logText, quotaText } from './stmt-stateful.js'
+import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
-import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
+import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
 /** Rendering options. */
@@ -288,6 +288,13 @@ export function renderOperation(verb: Verb, obj: NftObject | RuleRef | SetRef): 
     case 'counter': {
       const c = obj as Counter
       return `${verb} counter ${f(c)} ${c.table} ${c.name}`
+    }
+    case 'quota':
+    case 'limit': {
+      const o = obj as Quota | Limit
+      const head = `${verb} ${o.kind} ${f(o)} ${o.table} ${o.name}`
+      if (verb !== 'add' && verb !== 'create') return head
+      return `${head} { ${objectBodyText(o)};${o.comment !== undefined ? ` comment ${quote(o.comment)};` : ''} }`
     }
   }
 }

@@ -11,12 +11,12 @@ import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import type { Match, MatchOp, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
-import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../model/objects.js'
+import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
-import { type Cursor, parseLimit, parseLog, parseQuota } from './parse-stateful.js'
+import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
 
 export { NftSyntaxError } from './lexer.js'
 
@@ -68,6 +68,8 @@ class Parser {
     is: (t, x) => this.is(t, x),
     number: (w) => this.number(w),
     wordOrString: (w) => this.wordOrString(w),
+    string: (w) => this.string(w),
+    skipSeparators: () => this.skipSeparators(),
     fail: (t, m) => this.fail(t, m),
   }
 
@@ -238,6 +240,13 @@ class Parser {
         }
         case 'counter': {
           const op: Operation = { verb: 'add', object: this.counterDecl(family, name, this.wordOrString('a counter name')) }
+          recordSource(op, { file: this.file, line: t.line, col: t.col })
+          others.push(op)
+          break
+        }
+        case 'quota':
+        case 'limit': {
+          const op: Operation = { verb: 'add', object: parseStatefulObject(this.cursor, t.text, family, name, this.wordOrString(`a ${t.text} name`)) }
           recordSource(op, { file: this.file, line: t.line, col: t.col })
           others.push(op)
           break
@@ -604,6 +613,15 @@ class Parser {
         const name = this.wordOrString('a counter name')
         if (verb === 'add' || verb === 'create') this.ops.push({ verb, object: this.counterDecl(family, table, name) })
         else this.ops.push({ verb, object: { kind: 'counter', family, table, name } })
+        return
+      }
+      case 'quota':
+      case 'limit': {
+        const family = this.family()
+        const table = this.wordOrString('a table name')
+        const name = this.wordOrString(`a ${what} name`)
+        if (verb === 'add' || verb === 'create') this.ops.push({ verb, object: parseStatefulObject(this.cursor, what, family, table, name) })
+        else this.ops.push({ verb, object: { kind: what, family, table, name } as Quota | Limit })
         return
       }
       default:
