@@ -9,7 +9,7 @@ import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
 import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.js'
-import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
@@ -119,6 +119,7 @@ function matchText(m: Match, opts: RenderOptions = {}): string {
 function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions): string {
   switch (s.stmt) {
     case 'counter':
+      if ('key' in s) return objectMapText(s)
       if (s.name !== undefined) return `counter name ${quote(s.name)}`
       return opts.counters || s.packets || s.bytes ? `counter packets ${s.packets ?? 0} bytes ${s.bytes ?? 0}` : 'counter'
     case 'accept':
@@ -146,9 +147,9 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'log':
       return logText(s)
     case 'limit':
-      return limitText(s)
+      return 'key' in s ? objectMapText(s) : limitText(s)
     case 'quota':
-      return quotaText(s)
+      return 'key' in s ? objectMapText(s) : quotaText(s)
     case 'snat':
     case 'dnat': {
       const fam = family === 'inet' ? ` ${s.family ?? natFamily(s.to)}` : ''
@@ -166,6 +167,13 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `${lhs} vmap { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${verdictText(v)}`).join(', ')} }`
     }
   }
+}
+
+/** `counter name tcp dport map { 443 : "c1" }`. */
+function objectMapText(s: ObjectMapStmt): string {
+  const sels = selectors(s.key)
+  const types = sels.map(typeOf)
+  return `${s.stmt} name ${sels.map(selectorText).join(' . ')} map { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${quote(v)}`).join(', ')} }`
 }
 
 /** Address family of a NAT target: IPv6 when bracketed or with more than one ':'. */

@@ -127,11 +127,15 @@ export function decodeListing(d: NativeDump): Listing {
     const key = setKey(family, r.table, r.name)
     if (flags & SET_FLAG.anonymous) {
       if (shape) {
-        const elements = decodeElements(shape, records()).map((e) => ({
+        const recs = records()
+        // An object map's elements name objects (one record per element: object maps have no intervals).
+        const objrefs = flags & SET_FLAG.object && !shape.interval ? recs.map((x) => x.objref) : undefined
+        const elements = decodeElements(shape, recs).map((e, i) => ({
           key: e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
           ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
+          ...(objrefs?.[i] !== undefined ? { objref: String(objrefs[i]) } : {}),
         }))
-        anon.set(key, { elements })
+        anon.set(key, { elements, ...(objrefs ? { objType: n(r.objType) } : {}) })
       }
       continue
     }

@@ -10,7 +10,7 @@ import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../k
 import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
-import type { Match, MatchOp, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { Match, MatchOp, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
@@ -698,6 +698,44 @@ class Parser {
     return this.statement()
   }
 
+  /** At `name KEY map`, after counter, quota or limit. */
+  private atObjectMap(): boolean {
+    if (!this.is(this.peek(), 'name')) return false
+    this.pos++
+    const sel = this.selectorAt()
+    this.pos--
+    return sel !== undefined
+  }
+
+  /** `name KEY map { k : "obj", ... }` after counter, quota or limit. */
+  private objectMap(kind: 'counter' | 'quota' | 'limit'): Statement {
+    this.expect('name')
+    const specs: SelectorSpec[] = []
+    for (;;) {
+      const s = this.selectorAt()
+      if (!s) this.unsupported()
+      specs.push(s.spec)
+      this.pos += s.width
+      if (!this.accept('.')) break
+    }
+    this.expect('map')
+    if (this.is(this.peek(), '@')) this.fail(this.peek(), `nftkit does not support named object maps ('${kind} name ... map @m') yet`)
+    this.expect('{', "'{'")
+    const map: Array<[unknown, string]> = []
+    for (;;) {
+      while (this.peek().kind === 'eol') this.pos++
+      if (this.accept('}')) break
+      const key = this.tupleValue(specs)
+      this.expect(':', `':' and a ${kind} name`)
+      map.push([key, this.wordOrString(`a ${kind} name`)])
+      while (this.peek().kind === 'eol') this.pos++
+      if (this.accept('}')) break
+      this.expect(',', "',' or '}'")
+    }
+    const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
+    return { stmt: kind, key, map: map as ObjectMapStmt['map'] }
+  }
+
   private markSet(kind: 'ct' | 'meta', width = 3): Statement {
     this.pos += width
     if (kind === 'meta' && this.is(this.peek(), 'ct') && this.is(this.peek(1), 'mark')) {
@@ -886,6 +924,7 @@ class Parser {
       case 'goto':
         return { stmt: w, chain: this.wordOrString('a chain name') }
       case 'counter': {
+        if (this.atObjectMap()) return this.objectMap('counter')
         if (this.accept('name')) return { stmt: 'counter', name: this.wordOrString('a counter name') }
         // `packets N bytes M`, in either order.
         let packets = 0
@@ -916,9 +955,9 @@ class Parser {
       case 'log':
         return parseLog(this.cursor)
       case 'limit':
-        return parseLimit(this.cursor)
+        return this.atObjectMap() ? this.objectMap('limit') : parseLimit(this.cursor)
       case 'quota':
-        return parseQuota(this.cursor)
+        return this.atObjectMap() ? this.objectMap('quota') : parseQuota(this.cursor)
       case 'snat':
       case 'dnat': {
         let family: 'ip' | 'ip6' | undefined

@@ -33,6 +33,7 @@ export type Desired = TableContents
 /** Rule expressions compared without anonymous counters' values and quotas' bytes used (both change with traffic). */
 const strip = (exprs: ReadonlyArray<RuleExpr | RawExpr>): unknown =>
   exprs.map((e) => {
+    if ('key' in e) return e
     if ('stmt' in e && e.stmt === 'counter' && e.name === undefined) return { stmt: 'counter' }
     if ('stmt' in e && e.stmt === 'quota' && e.name === undefined) return { stmt: 'quota', bytes: e.bytes, over: e.over === true }
     return e

@@ -57,6 +57,21 @@ describe('stateful statements', () => {
     })
   }
 
+  it('object maps: counter/quota/limit name KEY map { k : "obj" }', () => {
+    const text = 'counter name tcp dport map { 443 : "c1", 80 : "c2" }'
+    const typed = { stmt: 'counter', key: 'tcp dport', map: [[443, 'c1'], [80, 'c2']] }
+    expect(parseRule(text).exprs).toEqual([typed])
+    expect(renderRuleBody({ exprs: [typed as RuleExpr] })).toBe(text)
+    const c = compileRule([typed as RuleExpr], env, 'x')
+    expect(c.sets[0]).toMatchObject({ kind: 'set', name: '__objmap%d', flags: 0x43, objType: 1, keyLen: 2 })
+    expect(c.sets[1].elements?.map((e) => e.objref)).toEqual(['c1', 'c2'])
+    expect(c.exprs.at(-1)).toMatchObject({ type: 'objref', sreg: 1, set: '__objmap%d' })
+    const q = parseRule('quota name ip saddr . tcp dport map { 10.0.0.1 . 22 : "q" }').exprs
+    expect(q).toEqual([{ stmt: 'quota', key: ['ip saddr', 'tcp dport'], map: [[['10.0.0.1', 22], 'q']] }])
+    expect(() => parseRule('limit name tcp dport map @m')).toThrow(/named object maps/)
+    expect(() => compileRule([{ stmt: 'counter', key: 'tcp dport', map: [['1-5', 'c']] }], env, 'x')).toThrow(/ranges or prefixes in object maps/)
+  })
+
   it('prints byte amounts in the largest unit that divides them', () => {
     expect(byteText(0)).toBe('0 bytes')
     expect(byteText(1025)).toBe('1025 bytes')
