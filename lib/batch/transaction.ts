@@ -10,7 +10,8 @@ import { encodeElementFields } from '../elements/elements.js'
 import type { Element, SetShape } from '../model/element-types.js'
 import { checkKeys, invalid, NftValidationError, readOptions } from '../kernel/errors.js'
 import { compileRule, type SetInfo } from '../expr/compile.js'
-import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from '../model/objects.js'
+import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Table } from '../model/objects.js'
+import { objectAttrs } from '../expr/stmt-stateful.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { setKey } from '../model/names.js'
@@ -71,6 +72,8 @@ const KEYS = {
   map: ['kind', 'family', 'table', 'name', 'type', 'map', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'comment', 'elements', 'handle'],
   element: ['kind', 'family', 'table', 'set', 'elements'],
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
+  quota: ['kind', 'family', 'table', 'name', 'bytes', 'over', 'used', 'comment', 'handle'],
+  limit: ['kind', 'family', 'table', 'name', 'rate', 'per', 'bytes', 'burst', 'over', 'comment', 'handle'],
   ruleset: ['kind', 'family'],
 } as const satisfies { readonly [K in NftObject['kind']]: readonly FieldsOf<K>[] }
 
@@ -168,7 +171,7 @@ export class Transaction {
     return this.#push('add', obj)
   }
   /** `create`: like add, but fails with EEXIST if the object exists. */
-  create(obj: Table | Chain | NamedSet | NamedMap | Elements | Counter): this {
+  create(obj: Table | Chain | NamedSet | NamedMap | Elements | Counter | Quota | Limit): this {
     return this.#push('create', obj)
   }
   /** `insert`: a rule at the head of its chain, or before the rule `position`. */
@@ -328,6 +331,9 @@ export class Transaction {
         return this.#elements(verb, obj, path)
       case 'counter':
         return this.#counter(verb, obj, path)
+      case 'quota':
+      case 'limit':
+        return this.#stateful(verb, obj, path)
       case 'ruleset':
         return this.#ruleset(obj, path)
     }
@@ -556,6 +562,21 @@ export class Transaction {
       op: { verb, object },
       native: [{ verb, kind: 'object', ...base, packets: c.packets ?? 0, bytes: c.bytes ?? 0, ...(comment !== undefined ? { userdata: commentUserdata(comment) } : {}) }],
     }
+  }
+
+  /** A named quota or limit: its attributes are the ones its statement compiles to. */
+  #stateful(verb: Verb, o: Quota | Limit, path: string): Entry {
+    const family = this.#familyOf(o, path)
+    const table = this.#tableOf(o, path)
+    const name = checkName(o.name, `${path}.name`, o.kind)
+    const comment = checkComment(o.comment, `${path}.comment`)
+    const base = { family: FAMILY_NUMBER[family], table, name, objType: OBJECT_TYPE[o.kind] }
+    const object = { ...o, family, table }
+    if (verb === 'delete' || verb === 'destroy') {
+      const handle = o.handle !== undefined ? { handle: checkHandle(o.handle, `${path}.handle`) } : {}
+      return { op: { verb, object }, native: [{ verb, kind: 'object', ...base, ...handle }] }
+    }
+    return { op: { verb, object }, native: [{ verb, kind: 'object', ...base, ...objectAttrs(o, path), ...(comment !== undefined ? { userdata: commentUserdata(comment) } : {}) }] }
   }
 
   #ruleset(r: Ruleset, path: string): Entry {

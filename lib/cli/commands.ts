@@ -106,7 +106,7 @@ export function status(which: readonly string[], netns?: string, selector: Reado
     const rows: { table: string; chain: string; rule: string; handle: number; packets: number; bytes: number }[] = []
     for (const r of l.rules) {
       if (!tables.some((t) => t.name === r.table && (t.family === undefined || t.family === r.family))) continue
-      const c = r.exprs.find((e) => 'stmt' in e && e.stmt === 'counter' && e.name === undefined) as { packets?: number; bytes?: number } | undefined
+      const c = r.exprs.find((e) => 'stmt' in e && e.stmt === 'counter' && e.name === undefined && !('key' in e)) as { packets?: number; bytes?: number } | undefined
       rows.push({ table: `${r.family} ${r.table}`, chain: r.chain, rule: r.comment ?? `#${r.handle}`, handle: r.handle, packets: c ? (c.packets ?? 0) : -1, bytes: c ? (c.bytes ?? 0) : -1 })
     }
     const missing = tables.filter((t) => !l.tables.some((x) => x.name === t.name && (t.family === undefined || x.family === t.family)))

@@ -181,7 +181,7 @@ export class ControllerMetrics {
     // Synchronous from the first reset to the last inc: a scrape never sees half of it.
     for (const m of [this.rulePackets, this.ruleBytes, this.counterPackets, this.counterBytes, this.setElements]) m.reset()
     for (const r of tables.rules) {
-      const c = r.exprs.find((e) => 'stmt' in e && e.stmt === 'counter' && e.name === undefined) as { packets?: number; bytes?: number } | undefined
+      const c = r.exprs.find((e) => 'stmt' in e && e.stmt === 'counter' && e.name === undefined && !('key' in e)) as { packets?: number; bytes?: number } | undefined
       if (!c) continue
       const labels = { family: r.family, table: r.table, chain: r.chain, rule: r.comment ?? `#${r.handle}` }
       this.rulePackets.inc(labels, c.packets ?? 0)

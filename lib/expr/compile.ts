@@ -41,8 +41,8 @@ import { anonymousSetName } from '../model/names.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, refuseBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
-import { compileLimit, compileLog, compileQuota } from './stmt-stateful.js'
-import type { AnonymousSet, BitwiseStep, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
+import type { AnonymousSet, BitwiseStep, Match, MatchOp, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -585,6 +585,10 @@ function verdict(ctx: Ctx, code: number, chain?: string): void {
 function compileStatement(ctx: Ctx, st: Statement, path: string): void {
   switch (st.stmt) {
     case 'counter': {
+      if ('key' in st) {
+        compileObjectMap(ctx, st, path)
+        return
+      }
       if (st.name !== undefined) {
         if (typeof st.name !== 'string' || st.name.length === 0) invalid(`${path}.name`, 'Expected a counter name', st.name)
         ctx.out.push({ type: 'objref', objType: 1, name: st.name })
@@ -639,10 +643,12 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       ctx.out.push(compileLog(st, path))
       return
     case 'limit':
-      ctx.out.push(compileLimit(st, path))
+      if ('key' in st) compileObjectMap(ctx, st, path)
+      else ctx.out.push(compileLimit(st, path))
       return
     case 'quota':
-      ctx.out.push(compileQuota(st, path))
+      if ('key' in st) compileObjectMap(ctx, st, path)
+      else ctx.out.push(compileQuota(st, path))
       return
     case 'snat':
     case 'dnat':
@@ -790,6 +796,52 @@ function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>,
   }
   if (flags) e.flags = flags
   ctx.out.push(e as NativeExpr)
+}
+
+/**
+ * `counter name KEY map { k : "obj", ... }`: an anonymous object map
+ * (`__objmap%d`, anonymous, constant, object) and an objref lookup in it.
+ */
+function compileObjectMap(ctx: Ctx, st: ObjectMapStmt, path: string): void {
+  const sel = Array.isArray(st.key) ? st.key : [st.key]
+  const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
+  if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, `Expected a non-empty list of [key, ${st.stmt} name] pairs`, st.map)
+  for (const s of specs) deps(ctx, s, path)
+  const key = specs.map((s) => s.type)
+  const shape = { name: 'anonymous object map', key, interval: false, data: undefined }
+  const elements = st.map.map((pair, i) => {
+    const p = `${path}.map[${i}]`
+    if (!Array.isArray(pair) || pair.length !== 2) invalid(p, `Expected a [key, ${st.stmt} name] pair`, pair)
+    const [k, name] = pair
+    if (typeof name !== 'string' || name.length === 0 || name.length > 255) invalid(`${p}[1]`, `Expected the name of a ${st.stmt} object`, name)
+    const fields = key.length > 1 ? (Array.isArray(k) ? k : []) : [k]
+    fields.forEach((f, j) => {
+      const iv = key[j]?.parse(f, key.length > 1 ? `${p}[0][${j}]` : `${p}[0]`)
+      if (iv && iv.lo !== iv.hi) invalid(`${p}[0]`, 'nftkit does not support ranges or prefixes in object maps yet', k)
+    })
+    const [e] = encodeElements(shape, [k as Element], `${p}[0]`, { leadingZero: true })
+    return { ...e, objref: name }
+  })
+  const id = ctx.env.nextSetId()
+  const name = '__objmap%d'
+  const family = familyNumber(ctx.env.family)
+  ctx.sets.push({
+    verb: 'add',
+    kind: 'set',
+    family,
+    table: ctx.env.table,
+    name,
+    setId: id,
+    flags: SET_FLAG.anonymous | SET_FLAG.constant | SET_FLAG.object,
+    keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
+    keyLen: key.reduce((a, t) => a + (key.length > 1 ? paddedSize(t.size) : t.size), 0),
+    objType: OBJ_TYPE[st.stmt],
+    size: elements.length,
+    userdata: setUserdata(key, undefined, undefined),
+  })
+  ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements })
+  loadKey(ctx, specs, false)
+  ctx.out.push({ type: 'objref', sreg: 1, set: name, setId: id })
 }
 
 function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: string): void {

@@ -35,7 +35,9 @@ import type { BitwiseStep, MarkExpr, MarkStep, Match, RuleExpr, Selector, Statem
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
   /** Decoded elements: key values (per field) and verdicts for maps. */
-  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict }>
+  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict; objref?: string }>
+  /** For an object map: the type of the objects its elements name (NFT_OBJECT_*). */
+  readonly objType?: number
 }
 
 /** A rule nftkit could not map onto typed expressions: the kernel expressions as they are. */
@@ -360,6 +362,20 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         break
       }
       case 'objref': {
+        if (e.set !== undefined) {
+          // An object map lookup: `counter name tcp dport map { 443 : "c1" }`.
+          const name = String(e.set)
+          const anon = isAnonymousSetName(name) ? env.anonSet(name) : undefined
+          const specs = loads.map((l) => (l.kind === 'load' ? l.spec : undefined))
+          if (!anon || num(e.sreg) !== 1 || specs.length === 0 || specs.some((x) => !x) || anon.elements.some((x) => x.objref === undefined))
+            throw new Unsupported('object map')
+          const sels = (specs as SelectorSpec[]).map((x) => x.name)
+          const kind = Object.entries(OBJ_TYPE).find(([, v]) => v === anon.objType)?.[0] as keyof typeof OBJ_TYPE | undefined
+          if (kind === undefined) throw new Unsupported('object map type')
+          push({ stmt: kind, key: sels.length === 1 ? sels[0] : sels, map: anon.elements.map((x) => [x.key as never, x.objref as string] as const) })
+          loads = []
+          break
+        }
         const kind = Object.entries(OBJ_TYPE).find(([, v]) => v === num(e.objType))?.[0] as keyof typeof OBJ_TYPE | undefined
         if (!kind || e.name === undefined) throw new Unsupported('objref')
         push({ stmt: kind, name: String(e.name) })

@@ -8,10 +8,10 @@ import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../k
 import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
-import { limitText, logText, quotaText } from './stmt-stateful.js'
 import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
-import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
-import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
+import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.js'
+import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
 /** Rendering options. */
@@ -165,6 +165,7 @@ function matchText(m: Match, opts: RenderOptions = {}): string {
 function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions): string {
   switch (s.stmt) {
     case 'counter':
+      if ('key' in s) return objectMapText(s)
       if (s.name !== undefined) return `counter name ${quote(s.name)}`
       return opts.counters || s.packets || s.bytes ? `counter packets ${s.packets ?? 0} bytes ${s.bytes ?? 0}` : 'counter'
     case 'accept':
@@ -194,9 +195,9 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'log':
       return logText(s)
     case 'limit':
-      return limitText(s)
+      return 'key' in s ? objectMapText(s) : limitText(s)
     case 'quota':
-      return quotaText(s)
+      return 'key' in s ? objectMapText(s) : quotaText(s)
     case 'snat':
     case 'dnat': {
       const fam = family === 'inet' ? ` ${s.family ?? natFamily(s.to)}` : ''
@@ -214,6 +215,13 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `${lhs} vmap { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${verdictText(v)}`).join(', ')} }`
     }
   }
+}
+
+/** `counter name tcp dport map { 443 : "c1" }`. */
+function objectMapText(s: ObjectMapStmt): string {
+  const sels = selectors(s.key)
+  const types = sels.map(typeOf)
+  return `${s.stmt} name ${sels.map(selectorText).join(' . ')} map { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${quote(v)}`).join(', ')} }`
 }
 
 /** Address family of a NAT target: IPv6 when bracketed or with more than one ':'. */
@@ -336,6 +344,13 @@ export function renderOperation(verb: Verb, obj: NftObject | RuleRef | SetRef): 
     case 'counter': {
       const c = obj as Counter
       return `${verb} counter ${f(c)} ${c.table} ${c.name}`
+    }
+    case 'quota':
+    case 'limit': {
+      const o = obj as Quota | Limit
+      const head = `${verb} ${o.kind} ${f(o)} ${o.table} ${o.name}`
+      if (verb !== 'add' && verb !== 'create') return head
+      return `${head} { ${objectBodyText(o)};${o.comment !== undefined ? ` comment ${quote(o.comment)};` : ''} }`
     }
   }
 }

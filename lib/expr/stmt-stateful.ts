@@ -8,6 +8,7 @@ import { LIMIT_UNIT, LOG_LEVEL } from '../kernel/constants.js'
 import { invalid } from '../kernel/errors.js'
 import type { NativeExpr } from '../../types/native.js'
 import type { LimitRefStmt, LimitStmt, LogFlag, LogStmt, QuotaRefStmt, QuotaStmt } from '../model/rule-types.js'
+import type { Limit, Quota } from '../model/objects.js'
 
 /** NFT_LIMIT_PKTS / NFT_LIMIT_PKT_BYTES. */
 const LIMIT_TYPE = { packets: 0, bytes: 1 } as const
@@ -223,4 +224,32 @@ export function logText(s: LogStmt): string {
     if (f.includes('ether')) parts.push('flags ether')
   }
   return parts.join(' ')
+}
+
+// ------------------------------------------------------------------ named objects
+
+/** The kernel attributes of a named quota or limit: those of the statement it stands for. */
+export function objectAttrs(o: Quota | Limit, path: string): Record<string, unknown> {
+  const { type: _type, ...attrs } =
+    o.kind === 'quota'
+      ? compileQuota({ stmt: 'quota', bytes: o.bytes, over: o.over, used: o.used }, path)
+      : compileLimit({ stmt: 'limit', rate: o.rate, per: o.per, bytes: o.bytes, burst: o.burst, over: o.over }, path)
+  return attrs
+}
+
+/** The typed fields of a dumped quota or limit object (without kind, name and place); undefined for a shape nft does not write. */
+export function decodeObjectAttrs(
+  objType: number,
+  r: Record<string, unknown>,
+): Omit<Quota, 'kind' | 'name'> | Omit<Limit, 'kind' | 'name'> | undefined {
+  const st = objType === OBJ_TYPE.quota ? decodeQuota({ type: 'quota', ...r }) : objType === OBJ_TYPE.limit ? decodeLimit({ type: 'limit', ...r }) : undefined
+  if (!st) return undefined
+  const { stmt: _stmt, ...fields } = st
+  return fields as Omit<Quota, 'kind' | 'name'>
+}
+
+/** The body of a quota or limit object as `nft list` prints it (`25 mbytes`, `rate 400/minute`), without the comment. */
+export function objectBodyText(o: Quota | Limit): string {
+  if (o.kind === 'quota') return quotaText({ stmt: 'quota', bytes: o.bytes, over: o.over, used: o.used }).slice('quota '.length)
+  return limitText({ stmt: 'limit', rate: o.rate, per: o.per, bytes: o.bytes, burst: o.burst, over: o.over }).slice('limit '.length)
 }

@@ -8,6 +8,7 @@ import {
   familyName,
   hookName,
   NFT_DATA_VERDICT,
+  OBJECT_TYPE,
   SET_FLAG,
   TABLE_FLAG,
   VERDICT_CODE,
@@ -18,7 +19,8 @@ import type { Element, ElementSpec, SetShape } from '../model/element-types.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import type { RuleExpr, Verdict } from '../model/rule-types.js'
-import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
+import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
+import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
 import { setComment, setKeyByteorder } from '../model/set-userdata.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
@@ -41,6 +43,9 @@ export type ListedSet = (NamedSet | NamedMap) & { readonly family: Family; reado
 /** A named counter as read back. */
 export type ListedCounter = Counter & { readonly family: Family; readonly table: string; readonly handle: number; readonly packets: number; readonly bytes: number }
 
+/** A named quota or limit as read back (a quota's `used` as the kernel counts it). */
+export type ListedObject = (Quota | Limit) & { readonly family: Family; readonly table: string; readonly handle: number }
+
 /** A consistent snapshot of (part of) the ruleset. */
 export interface Listing {
   /** Generation id of this snapshot: pass it to commit to detect concurrent changes. */
@@ -50,6 +55,8 @@ export interface Listing {
   readonly sets: readonly ListedSet[]
   readonly rules: readonly ListedRule[]
   readonly counters: readonly ListedCounter[]
+  /** Named quotas and limits, in kernel order (omitted: none). */
+  readonly objects?: readonly ListedObject[]
 }
 
 const n = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number))
@@ -120,11 +127,15 @@ export function decodeListing(d: NativeDump): Listing {
     const key = setKey(family, r.table, r.name)
     if (flags & SET_FLAG.anonymous) {
       if (shape) {
-        const elements = decodeElements(shape, records()).map((e) => ({
+        const recs = records()
+        // An object map's elements name objects (one record per element: object maps have no intervals).
+        const objrefs = flags & SET_FLAG.object && !shape.interval ? recs.map((x) => x.objref) : undefined
+        const elements = decodeElements(shape, recs).map((e, i) => ({
           key: e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
           ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
+          ...(objrefs?.[i] !== undefined ? { objref: String(objrefs[i]) } : {}),
         }))
-        anon.set(key, { elements })
+        anon.set(key, { elements, ...(objrefs ? { objType: n(r.objType) } : {}) })
       }
       continue
     }
@@ -218,5 +229,23 @@ export function decodeListing(d: NativeDump): Listing {
         ...(comment !== undefined ? { comment } : {}),
       }
     })
-  return { genId: d.genId, tables, chains, sets, rules, counters }
+  const objects: ListedObject[] = []
+  for (const o of d.objects) {
+    const type = n(o.objType)
+    if (type !== OBJECT_TYPE.quota && type !== OBJECT_TYPE.limit) continue
+    const fields = decodeObjectAttrs(type, o as unknown as Record<string, unknown>)
+    // A shape nft does not write is left out rather than shown as something else.
+    if (!fields) continue
+    const comment = commentOf(o.userdata as Uint8Array | undefined)
+    objects.push({
+      kind: type === OBJECT_TYPE.quota ? 'quota' : 'limit',
+      family: familyName(n(o.family)) as Family,
+      table: o.table,
+      name: String(o.name),
+      handle: n(o.handle),
+      ...fields,
+      ...(comment !== undefined ? { comment } : {}),
+    } as ListedObject)
+  }
+  return { genId: d.genId, tables, chains, sets, rules, counters, objects }
 }

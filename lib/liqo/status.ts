@@ -64,7 +64,7 @@ export function ruleCounters(l: Listing, family: string, table: string): RuleCou
   const out: RuleCounters[] = []
   for (const r of l.rules) {
     if (r.family !== family || r.table !== table || r.comment === undefined) continue
-    const c = r.exprs.find((e) => 'stmt' in e && e.stmt === 'counter' && e.name === undefined) as { packets?: number; bytes?: number } | undefined
+    const c = r.exprs.find((e) => 'stmt' in e && e.stmt === 'counter' && e.name === undefined && !('key' in e)) as { packets?: number; bytes?: number } | undefined
     if (c) out.push({ chain: r.chain, name: r.comment, packets: c.packets ?? 0, bytes: c.bytes ?? 0 })
   }
   return out

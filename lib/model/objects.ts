@@ -124,6 +124,48 @@ export interface Counter {
   readonly handle?: number
 }
 
+/**
+ * A named quota object: `quota q { over 25 mbytes }` is
+ * `{ kind: 'quota', name: 'q', bytes: 26214400, over: true }` (fields as in
+ * the `quota` statement; rules use it with `{ stmt: 'quota', name: 'q' }`).
+ */
+export interface Quota {
+  readonly kind: 'quota'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  /** The quota in bytes. */
+  readonly bytes: number
+  /** Match after the quota is used up instead of until then. */
+  readonly over?: boolean
+  /** Bytes already used (the kernel counts on from here). */
+  readonly used?: number
+  readonly comment?: string
+  readonly handle?: number
+}
+
+/**
+ * A named limit object: `limit l { rate 400/minute }` is
+ * `{ kind: 'limit', name: 'l', rate: 400, per: 'minute' }` (fields as in the
+ * `limit` statement; rules use it with `{ stmt: 'limit', name: 'l' }`).
+ */
+export interface Limit {
+  readonly kind: 'limit'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  /** Packets per `per`, or bytes with `bytes: true`. */
+  readonly rate: number
+  readonly per: 'second' | 'minute' | 'hour' | 'day' | 'week'
+  /** Count bytes instead of packets. */
+  readonly bytes?: boolean
+  /** Default 5 packets, or 0 bytes. */
+  readonly burst?: number
+  readonly over?: boolean
+  readonly comment?: string
+  readonly handle?: number
+}
+
 /** The whole ruleset (for flush). */
 export interface Ruleset {
   readonly kind: 'ruleset'
@@ -132,7 +174,7 @@ export interface Ruleset {
 }
 
 /** Every object kind. */
-export type NftObject = Table | Chain | Rule | NamedSet | NamedMap | Elements | Counter | Ruleset
+export type NftObject = Table | Chain | Rule | NamedSet | NamedMap | Elements | Counter | Quota | Limit | Ruleset
 
 /** Object kinds. */
 export type ObjectKind = NftObject['kind']

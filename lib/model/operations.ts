@@ -20,9 +20,10 @@ export interface RuleRef {
   readonly handle: number
 }
 
-/** A reference to an existing set or map by name (or handle), for delete/destroy/flush. */
+/** A reference to an existing set or map (delete/destroy/flush), or quota or limit (delete/destroy), by name (or handle). */
 export interface SetRef {
-  readonly kind: 'set' | 'map'
+  /** A set, map, or a named quota or limit (whose settings a delete does not need). */
+  readonly kind: 'set' | 'map' | 'quota' | 'limit'
   readonly family?: Family
   readonly table?: string
   readonly name: string
@@ -53,6 +54,8 @@ const VERBS: Record<NftObject['kind'], readonly Verb[]> = {
   map: ['add', 'create', 'delete', 'destroy', 'flush'],
   element: ['add', 'create', 'delete', 'destroy'],
   counter: ['add', 'create', 'delete', 'destroy'],
+  quota: ['add', 'create', 'delete', 'destroy'],
+  limit: ['add', 'create', 'delete', 'destroy'],
   ruleset: ['flush'],
 }
 

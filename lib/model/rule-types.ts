@@ -370,6 +370,18 @@ export interface VmapStmt {
   readonly map: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, Verdict]>
 }
 
+/**
+ * `counter name tcp dport map { 443 : "c1", 80 : "c2" }` (also `quota` and
+ * `limit`): the named object to use, picked by a packet key from an anonymous
+ * map of key to object name.
+ */
+export interface ObjectMapStmt {
+  readonly stmt: 'counter' | 'quota' | 'limit'
+  readonly key: Selector | readonly Selector[]
+  readonly map: ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, string]>
+  readonly name?: undefined
+}
+
 /** Every statement. */
 export type Statement =
   | CounterStmt
@@ -384,6 +396,7 @@ export type Statement =
   | LimitRefStmt
   | QuotaStmt
   | QuotaRefStmt
+  | ObjectMapStmt
   | NatStmt
   | MasqueradeStmt
   | MssClampStmt

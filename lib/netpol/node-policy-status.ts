@@ -30,7 +30,7 @@ export function nodePolicyCounters(l: Listing, table: string = NODE_POLICY_TABLE
   const out = new Map<string, { name: string; policy?: string; direction?: 'ingress' | 'egress'; index?: number; packets: number; bytes: number }>()
   for (const r of l.rules) {
     if (r.family !== 'inet' || r.table !== table || r.comment === undefined) continue
-    const c = r.exprs.find((e) => 'stmt' in e && e.stmt === 'counter' && e.name === undefined) as { packets?: number; bytes?: number } | undefined
+    const c = r.exprs.find((e) => 'stmt' in e && e.stmt === 'counter' && e.name === undefined && !('key' in e)) as { packets?: number; bytes?: number } | undefined
     if (!c) continue
     const m = POLICY_RULE.exec(r.comment)
     const key = m ? m[0] : `${r.chain} ${r.comment}`

@@ -6,6 +6,8 @@
 import type { Token } from './lexer.js'
 import type { LimitRefStmt, LimitStmt, LogFlag, LogStmt, QuotaRefStmt, QuotaStmt } from '../model/rule-types.js'
 import { LOG_FLAG, unitBytes } from '../expr/stmt-stateful.js'
+import type { Family } from '../kernel/constants.js'
+import type { Limit, Quota } from '../model/objects.js'
 
 /** The parser's reading primitives the statement parsers use. */
 export interface Cursor {
@@ -15,6 +17,8 @@ export interface Cursor {
   is(t: Token, text: string): boolean
   number(what: string): number
   wordOrString(what: string): string
+  string(what: string): string
+  skipSeparators(): void
   fail(t: Token, msg: string): never
 }
 
@@ -122,4 +126,36 @@ export function parseLog(c: Cursor): LogStmt {
   if (all || every) st.flags = 'all'
   else if (flags.size) st.flags = (Object.keys(LOG_FLAG) as LogFlag[]).filter((f) => flags.has(f))
   return st
+}
+
+/**
+ * A named quota or limit after its name: `25 mbytes`, `rate 400/minute`, or a
+ * block `{ over 1 kbytes; comment "x"; }`.
+ */
+export function parseStatefulObject(c: Cursor, kind: 'quota' | 'limit', family: Family, table: string, name: string): Quota | Limit {
+  const o: Record<string, unknown> = { kind, family, table, name }
+  let seen = false
+  const body = () => {
+    const at = c.peek()
+    const st = kind === 'quota' ? parseQuota(c) : parseLimit(c)
+    if (st.name !== undefined) c.fail(at, `expected the ${kind}'s settings, not a reference to another ${kind}`)
+    const { stmt: _stmt, ...fields } = st
+    Object.assign(o, fields)
+    seen = true
+  }
+  if (!c.accept('{')) {
+    body()
+    return o as unknown as Quota | Limit
+  }
+  for (;;) {
+    c.skipSeparators()
+    const t = c.peek()
+    if (c.accept('}')) {
+      if (!seen) c.fail(t, kind === 'quota' ? 'expected the quota (like 25 mbytes) before the end of the block' : 'expected the rate (like rate 10/second) before the end of the block')
+      break
+    }
+    if (c.accept('comment')) o.comment = c.string('a comment')
+    else body()
+  }
+  return o as unknown as Quota | Limit
 }

@@ -10,15 +10,15 @@ import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../k
 import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
-import type { Match, MatchOp, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
-import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../model/objects.js'
+import type { Match, MatchOp, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { type BitsCursor, isBitsStart, parseBitsMatch, parseMarkValue } from './parse-bits.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
-import { type Cursor, parseLimit, parseLog, parseQuota } from './parse-stateful.js'
+import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
 
 export { NftSyntaxError } from './lexer.js'
 export type { IncludedFile, IncludeReader } from './preprocess.js'
@@ -75,6 +75,8 @@ class Parser {
     is: (t, x) => this.is(t, x),
     number: (w) => this.number(w),
     wordOrString: (w) => this.wordOrString(w),
+    string: (w) => this.string(w),
+    skipSeparators: () => this.skipSeparators(),
     fail: (t, m) => this.fail(t, m),
   }
 
@@ -244,6 +246,13 @@ class Parser {
         }
         case 'counter': {
           const op: Operation = { verb: 'add', object: this.counterDecl(family, name, this.wordOrString('a counter name')) }
+          recordSource(op, { file: this.file, line: t.line, col: t.col })
+          others.push(op)
+          break
+        }
+        case 'quota':
+        case 'limit': {
+          const op: Operation = { verb: 'add', object: parseStatefulObject(this.cursor, t.text, family, name, this.wordOrString(`a ${t.text} name`)) }
           recordSource(op, { file: this.file, line: t.line, col: t.col })
           others.push(op)
           break
@@ -612,6 +621,15 @@ class Parser {
         else this.ops.push({ verb, object: { kind: 'counter', family, table, name } })
         return
       }
+      case 'quota':
+      case 'limit': {
+        const family = this.family()
+        const table = this.wordOrString('a table name')
+        const name = this.wordOrString(`a ${what} name`)
+        if (verb === 'add' || verb === 'create') this.ops.push({ verb, object: parseStatefulObject(this.cursor, what, family, table, name) })
+        else this.ops.push({ verb, object: { kind: what, family, table, name } as Quota | Limit })
+        return
+      }
       default:
         if (NFT_OBJECTS.includes(what)) this.fail(this.toks[this.pos - 1], `nftkit does not support '${what === 'ct' ? `ct ${this.peek().text}` : what}' objects yet`)
         this.fail(this.toks[this.pos - 1], `expected table, chain, rule, set, map, element, counter or ruleset but found '${what}'`)
@@ -688,6 +706,44 @@ class Parser {
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()
+  }
+
+  /** At `name KEY map`, after counter, quota or limit. */
+  private atObjectMap(): boolean {
+    if (!this.is(this.peek(), 'name')) return false
+    this.pos++
+    const sel = this.selectorAt()
+    this.pos--
+    return sel !== undefined
+  }
+
+  /** `name KEY map { k : "obj", ... }` after counter, quota or limit. */
+  private objectMap(kind: 'counter' | 'quota' | 'limit'): Statement {
+    this.expect('name')
+    const specs: SelectorSpec[] = []
+    for (;;) {
+      const s = this.selectorAt()
+      if (!s) this.unsupported()
+      specs.push(s.spec)
+      this.pos += s.width
+      if (!this.accept('.')) break
+    }
+    this.expect('map')
+    if (this.is(this.peek(), '@')) this.fail(this.peek(), `nftkit does not support named object maps ('${kind} name ... map @m') yet`)
+    this.expect('{', "'{'")
+    const map: Array<[unknown, string]> = []
+    for (;;) {
+      while (this.peek().kind === 'eol') this.pos++
+      if (this.accept('}')) break
+      const key = this.tupleValue(specs)
+      this.expect(':', `':' and a ${kind} name`)
+      map.push([key, this.wordOrString(`a ${kind} name`)])
+      while (this.peek().kind === 'eol') this.pos++
+      if (this.accept('}')) break
+      this.expect(',', "',' or '}'")
+    }
+    const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
+    return { stmt: kind, key, map: map as ObjectMapStmt['map'] }
   }
 
   private markSet(kind: 'ct' | 'meta', width = 3): Statement {
@@ -885,6 +941,7 @@ class Parser {
       case 'goto':
         return { stmt: w, chain: this.wordOrString('a chain name') }
       case 'counter': {
+        if (this.atObjectMap()) return this.objectMap('counter')
         if (this.accept('name')) return { stmt: 'counter', name: this.wordOrString('a counter name') }
         // `packets N bytes M`, in either order.
         let packets = 0
@@ -915,9 +972,9 @@ class Parser {
       case 'log':
         return parseLog(this.cursor)
       case 'limit':
-        return parseLimit(this.cursor)
+        return this.atObjectMap() ? this.objectMap('limit') : parseLimit(this.cursor)
       case 'quota':
-        return parseQuota(this.cursor)
+        return this.atObjectMap() ? this.objectMap('quota') : parseQuota(this.cursor)
       case 'snat':
       case 'dnat': {
         let family: 'ip' | 'ip6' | undefined

@@ -6,6 +6,7 @@
 import { priorityText } from '../kernel/constants.js'
 import type { ListedChain, ListedSet, Listing } from '../io/listing.js'
 import { formatTime, quote, renderElements, renderRuleBody } from '../expr/render.js'
+import { objectBodyText } from '../expr/stmt-stateful.js'
 import { type TableContents, tablesOf } from '../state/tables.js'
 
 
@@ -45,6 +46,12 @@ export function renderTable(t: TableContents): string {
     const body = [`\t\tpackets ${c.packets ?? 0} bytes ${c.bytes ?? 0}`]
     if (c.comment !== undefined) body.unshift(`\t\tcomment ${quote(c.comment)}`)
     blocks.push([`\tcounter ${c.name} {`, ...body, '\t}'])
+  }
+  // nft prints quotas and limits after counters, in the kernel's order.
+  for (const o of t.objects ?? []) {
+    const body = [`\t\t${objectBodyText(o)}`]
+    if (o.comment !== undefined) body.unshift(`\t\tcomment ${quote(o.comment)}`)
+    blocks.push([`\t${o.kind} ${o.name} {`, ...body, '\t}'])
   }
   for (const s of t.sets) blocks.push([`\t${s.kind} ${s.name} {`, ...setText(s as Omit<ListedSet, 'handle'> & { map?: string }).map((l) => `\t\t${l}`), '\t}'])
   for (const c of t.chains) {

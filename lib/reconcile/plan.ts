@@ -12,7 +12,7 @@
 import type { Family } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
 import type { Element, SetShape } from '../model/element-types.js'
-import type { Chain, Counter, Elements, NamedMap, NamedSet, Table } from '../model/objects.js'
+import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
 import type { RuleExpr } from '../model/rule-types.js'
@@ -21,6 +21,7 @@ import { decodeElements, encodeElementFields, unpackElements } from '../elements
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import { compileRule } from '../expr/compile.js'
+import { objectAttrs } from '../expr/stmt-stateful.js'
 import { keyDatatypes } from '../batch/transaction.js'
 import { elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
 import type { TableContents } from '../state/tables.js'
@@ -32,6 +33,7 @@ export type Desired = TableContents
 /** Rule expressions compared without anonymous counters' values and quotas' bytes used (both change with traffic). */
 const strip = (exprs: ReadonlyArray<RuleExpr | RawExpr>): unknown =>
   exprs.map((e) => {
+    if ('key' in e) return e
     if ('stmt' in e && e.stmt === 'counter' && e.name === undefined) return { stmt: 'counter' }
     if ('stmt' in e && e.stmt === 'quota' && e.name === undefined) return { stmt: 'quota', bytes: e.bytes, over: e.over === true }
     return e
@@ -113,6 +115,33 @@ function lis(xs: readonly number[]): Set<number> {
 }
 
 /**
+ * Named quotas and limits: missing ones are added, undeclared ones deleted; a
+ * changed one is deleted and added again (the kernel does not change a limit's
+ * settings in place), and the rules that name it are deleted first and added
+ * back after it (see `doomed` in {@link plan}). A quota's bytes used are no
+ * setting: they change with traffic.
+ */
+function planObjects(
+  desired: NonNullable<Desired['objects']>,
+  observed: NonNullable<Listing['objects']>,
+  family: Family,
+  table: string,
+  adds: Operation[],
+  lateDels: Operation[],
+): void {
+  // Settings only: a quota's bytes used change with traffic.
+  const settings = (o: Quota | Limit) => ({ kind: o.kind, ...objectAttrs(o, o.kind), consumed: undefined })
+  for (const o of observed)
+    if (!desired.some((x) => x.kind === o.kind && x.name === o.name)) lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as Quota | Limit })
+  for (const d of desired) {
+    const o = observed.find((x) => x.kind === d.kind && x.name === d.name)
+    if (o && same(settings(o), settings(d))) continue
+    if (o) lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as Quota | Limit })
+    adds.push({ verb: 'add', object: { ...d, family, table, handle: undefined } })
+  }
+}
+
+/**
  * Plans the operations that turn `observed` into `desired` for the declared
  * tables only. Pure: no I/O.
  */
@@ -149,6 +178,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       const object: Counter = { ...c, family, table }
       if (!oCounters.some((x) => x.name === c.name)) adds.push({ verb: 'add', object })
     }
+    planObjects(d.objects ?? [], mine(observed.objects ?? []), family, table, adds, lateDels)
 
     // Chains: recreate when an immutable property changed.
     const recreate = new Set<string>()

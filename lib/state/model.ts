@@ -9,13 +9,14 @@ import { resolvePriority } from '../model/validate.js'
 import { NftValidationError } from '../kernel/errors.js'
 import type { Element } from '../model/element-types.js'
 import type { RuleExpr } from '../model/rule-types.js'
-import type { Chain, Counter, NamedMap, NamedSet, Table } from '../model/objects.js'
+import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import type { TableContents } from './tables.js'
 
 interface MutableTable {
   table: Table & { family: Family; name: string }
   counters: Array<Counter & { family: Family; table: string }>
+  objects: Array<(Quota | Limit) & { family: Family; table: string }>
   sets: Array<(NamedSet | NamedMap) & { family: Family; table: string; elements: Element[] }>
   chains: Array<Chain & { family: Family; table: string }>
   rules: Array<{ kind: 'rule'; family: Family; table: string; chain: string; exprs: readonly RuleExpr[]; comment?: string }>
@@ -42,7 +43,7 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
         else if (verb === 'flush') {
           if (t) t.rules = []
         } else if (t) Object.assign(t.table, obj)
-        else tables.push({ table: { ...(obj as unknown as Table), family: obj.family, name: obj.name }, counters: [], sets: [], chains: [], rules: [] })
+        else tables.push({ table: { ...(obj as unknown as Table), family: obj.family, name: obj.name }, counters: [], objects: [], sets: [], chains: [], rules: [] })
         break
       }
       case 'chain': {
@@ -113,6 +114,15 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
         if (verb === 'delete' || verb === 'destroy') {
           if (i >= 0) t.counters.splice(i, 1)
         } else if (i < 0) t.counters.push({ packets: 0, bytes: 0, ...obj } as unknown as MutableTable['counters'][number])
+        break
+      }
+      case 'quota':
+      case 'limit': {
+        const t = need(obj.family, obj.table, `${verb} ${obj.kind} ${obj.name}`)
+        const i = t.objects.findIndex((c) => c.kind === obj.kind && c.name === obj.name)
+        if (verb === 'delete' || verb === 'destroy') {
+          if (i >= 0) t.objects.splice(i, 1)
+        } else if (i < 0) t.objects.push({ ...obj } as unknown as MutableTable['objects'][number])
         break
       }
     }

@@ -1021,6 +1021,103 @@ describe('counter', () => {
   })
 })
 
+// ------------------------------------------------------------------ quota and limit
+
+describe('quota and limit', () => {
+  verbIt('quota', 'add', 'with over, used and a comment; used counts real packets; rules name it', async () => {
+    const t = fresh('quota')
+    const r = await commit((tx) => {
+      tx.add({ kind: 'table', name: t })
+      tx.add({ kind: 'quota', table: t, name: 'big', bytes: 25 * 1024 * 1024, over: true, used: 512, comment: 'q' })
+      tx.add({ kind: 'quota', table: t, name: 'udp9', bytes: 1024 })
+      tx.add({ kind: 'chain', table: t, name: 'out', type: 'filter', hook: 'output', priority: 0 })
+      tx.add({ kind: 'rule', table: t, chain: 'out', exprs: [{ match: 'udp dport', value: 9 }, { stmt: 'quota', name: 'udp9' }] })
+      tx.add({ kind: 'rule', table: t, chain: 'out', exprs: [{ match: 'udp dport', value: 9 }, { stmt: 'quota', bytes: 2048 }, { stmt: 'quota', name: 'big' }] })
+    })
+    // Three UDP datagrams of 10 bytes to 127.0.0.1:9: 3 x (20 + 8 + 10) bytes.
+    execFileSync('ip', ['-n', ns.name, 'link', 'set', 'lo', 'up'])
+    sendUdp(ns.name, 3, 10)
+    const l = await list(t)
+    expect(l.objects).toEqual([
+      { kind: 'quota', family: 'inet', table: t, name: 'big', handle: r.handles[1], bytes: 26214400, over: true, used: 512 + 114, comment: 'q' },
+      { kind: 'quota', family: 'inet', table: t, name: 'udp9', handle: r.handles[2], bytes: 1024, used: 114 },
+    ])
+    expect(l.rules.map((x) => x.exprs)).toEqual([
+      [{ match: 'udp dport', value: 9 }, { stmt: 'quota', name: 'udp9' }],
+      [{ match: 'udp dport', value: 9 }, { stmt: 'quota', bytes: 2048, used: 114 }, { stmt: 'quota', name: 'big' }],
+    ])
+    expect(nftHandle(t, 'quota', 'big')).toBe(r.handles[1])
+    const text = nftTable(t)
+    expect(text).toContain('quota big { comment "q" over 25 mbytes used 626 bytes }')
+    expect(text).toContain('quota udp9 { 1 kbytes used 114 bytes }')
+    expect(text).toContain('udp dport 9 quota name "udp9" udp dport 9 quota 2 kbytes used 114 bytes quota name "big"')
+  })
+
+  verbIt('limit', 'add', 'packet and byte rates, bursts, over and a comment; rules name it', async () => {
+    const t = fresh('limit')
+    const r = await commit((tx) => {
+      tx.add({ kind: 'table', name: t })
+      tx.add({ kind: 'limit', table: t, name: 'pkts', rate: 400, per: 'minute' })
+      tx.add({ kind: 'limit', table: t, name: 'bytes', rate: 1024, per: 'second', bytes: true, burst: 512, over: true, comment: 'b' })
+      tx.add({ kind: 'chain', table: t, name: 'c' })
+      tx.add({ kind: 'rule', table: t, chain: 'c', exprs: [{ stmt: 'limit', name: 'pkts' }, { stmt: 'limit', name: 'bytes' }, { stmt: 'accept' }] })
+    })
+    const l = await list(t)
+    expect(l.objects).toEqual([
+      { kind: 'limit', family: 'inet', table: t, name: 'pkts', handle: r.handles[1], rate: 400, per: 'minute' },
+      { kind: 'limit', family: 'inet', table: t, name: 'bytes', handle: r.handles[2], rate: 1024, per: 'second', bytes: true, burst: 512, over: true, comment: 'b' },
+    ])
+    expect(nftHandle(t, 'limit', 'bytes')).toBe(r.handles[2])
+    expect(nftTable(t)).toBe(
+      `table inet ${t} { limit pkts { rate 400/minute } limit bytes { comment "b" rate over 1 kbytes/second burst 512 bytes } chain c { limit name "pkts" limit name "bytes" accept } }`,
+    )
+  })
+
+  for (const kind of ['quota', 'limit'] as const) {
+    const obj = (name: string) =>
+      kind === 'quota' ? ({ kind, name, bytes: 1024 } as const) : ({ kind, name, rate: 10, per: 'second' } as const)
+    const body = kind === 'quota' ? '1 kbytes' : 'rate 10/second'
+
+    verbIt(kind, 'create', `creates a new ${kind}; EEXIST when it exists`, async () => {
+      const t = fresh(`${kind}create`)
+      await commit((tx) => tx.add({ kind: 'table', name: t }))
+      const r = await commit((tx) => tx.create({ ...obj('k'), table: t }))
+      expect((await list(t)).objects?.map((c) => [c.kind, c.name, c.handle])).toEqual([[kind, 'k', r.handles[0]]])
+      expect(nftTable(t)).toBe(`table inet ${t} { ${kind} k { ${body} } }`)
+      const err = await commitError((tx) => tx.create({ ...obj('k'), table: t }))
+      expect(isAlreadyExists(err)).toBe(true)
+      expect(err.op).toBe('NEWOBJ')
+    })
+
+    verbIt(kind, 'delete', `removes the ${kind}; ENOENT when missing`, async () => {
+      const t = fresh(`${kind}del`)
+      await commit((tx) => {
+        tx.add({ kind: 'table', name: t })
+        tx.add({ ...obj('a'), table: t })
+        tx.add({ ...obj('b'), table: t })
+      })
+      await commit((tx) => tx.delete({ kind, table: t, name: 'a' }))
+      expect((await list(t)).objects?.map((c) => c.name)).toEqual(['b'])
+      expect(nftTable(t)).toBe(`table inet ${t} { ${kind} b { ${body} } }`)
+      const err = await commitError((tx) => tx.delete({ kind, table: t, name: 'a' }))
+      expect(isNotFound(err)).toBe(true)
+      expect(err.op).toBe('DELOBJ')
+    })
+
+    verbIt(kind, 'destroy', `removes an existing ${kind} and is a no-op for a missing one`, async () => {
+      const t = fresh(`${kind}destroy`)
+      await commit((tx) => {
+        tx.add({ kind: 'table', name: t })
+        tx.add({ ...obj('a'), table: t })
+      })
+      await commit((tx) => tx.destroy({ kind, table: t, name: 'a' }))
+      expect((await list(t)).objects).toEqual([])
+      await commit((tx) => tx.destroy({ kind, table: t, name: 'a' }))
+      expect(nftTable(t)).toBe(`table inet ${t} { }`)
+    })
+  }
+})
+
 // ------------------------------------------------------------------ ruleset
 
 describe('ruleset', () => {

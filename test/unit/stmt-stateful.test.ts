@@ -9,6 +9,7 @@ import { renderRuleBody } from '../../lib/expr/render.js'
 import { byteText } from '../../lib/expr/stmt-stateful.js'
 import type { RuleExpr } from '../../lib/model/rule-types.js'
 import { parseRule } from '../../lib/nft/parser.js'
+import { plan } from '../../lib/reconcile/plan.js'
 
 const env = { family: 'ip' as const, table: 't', findSet: (name: string) => ({ name }), nextSetId: () => 1 }
 const roundTrip = (exprs: RuleExpr[]) => decodeRule(compileRule(exprs, env, 'exprs').exprs, { family: 'ip', anonSet: () => undefined })
@@ -57,6 +58,21 @@ describe('stateful statements', () => {
     })
   }
 
+  it('object maps: counter/quota/limit name KEY map { k : "obj" }', () => {
+    const text = 'counter name tcp dport map { 443 : "c1", 80 : "c2" }'
+    const typed = { stmt: 'counter', key: 'tcp dport', map: [[443, 'c1'], [80, 'c2']] }
+    expect(parseRule(text).exprs).toEqual([typed])
+    expect(renderRuleBody({ exprs: [typed as RuleExpr] })).toBe(text)
+    const c = compileRule([typed as RuleExpr], env, 'x')
+    expect(c.sets[0]).toMatchObject({ kind: 'set', name: '__objmap%d', flags: 0x43, objType: 1, keyLen: 2 })
+    expect(c.sets[1].elements?.map((e) => e.objref)).toEqual(['c1', 'c2'])
+    expect(c.exprs.at(-1)).toMatchObject({ type: 'objref', sreg: 1, set: '__objmap%d' })
+    const q = parseRule('quota name ip saddr . tcp dport map { 10.0.0.1 . 22 : "q" }').exprs
+    expect(q).toEqual([{ stmt: 'quota', key: ['ip saddr', 'tcp dport'], map: [[['10.0.0.1', 22], 'q']] }])
+    expect(() => parseRule('limit name tcp dport map @m')).toThrow(/named object maps/)
+    expect(() => compileRule([{ stmt: 'counter', key: 'tcp dport', map: [['1-5', 'c']] }], env, 'x')).toThrow(/ranges or prefixes in object maps/)
+  })
+
   it('prints byte amounts in the largest unit that divides them', () => {
     expect(byteText(0)).toBe('0 bytes')
     expect(byteText(1025)).toBe('1025 bytes')
@@ -79,5 +95,41 @@ describe('stateful statements', () => {
     expect(b).toMatchObject({ type: 'limit', rate: 1024, unit: 1, burst: 0, limitType: 1, flags: 0 })
     const [p] = compileRule([{ stmt: 'limit', rate: 10, per: 'minute', over: true }], env, 'x').exprs
     expect(p).toMatchObject({ type: 'limit', rate: 10, unit: 60, burst: 5, limitType: 0, flags: 1 })
+  })
+})
+
+describe('planning named quotas and limits', () => {
+  const t = { kind: 'table' as const, family: 'inet' as const, name: 'fw', handle: 1 }
+  const chain = { kind: 'chain' as const, family: 'inet' as const, table: 'fw', name: 'c', handle: 2 }
+  const lim = (rate: number) => ({ kind: 'limit' as const, family: 'inet' as const, table: 'fw', name: 'l', rate, per: 'second' as const })
+  const q = (used?: number) => ({ kind: 'quota' as const, family: 'inet' as const, table: 'fw', name: 'q', bytes: 1024, ...(used ? { used } : {}) })
+  const exprs: RuleExpr[] = [{ stmt: 'limit', name: 'l' }, { stmt: 'accept' }]
+  const observed = (rate: number, used: number) => ({
+    genId: 1,
+    tables: [t],
+    chains: [chain],
+    sets: [],
+    counters: [],
+    objects: [{ ...lim(rate), handle: 3 }, { ...q(used), handle: 4 }],
+    rules: [{ kind: 'rule' as const, family: 'inet' as const, table: 'fw', chain: 'c', handle: 5, exprs, comment: 'r' }],
+  })
+  const desired = (rate: number) => [
+    { table: t, counters: [], objects: [lim(rate), q()], sets: [], chains: [chain], rules: [{ kind: 'rule' as const, family: 'inet' as const, table: 'fw', chain: 'c', exprs, comment: 'r' }] },
+  ]
+  const text = (ops: ReturnType<typeof plan>) => ops.map((o) => `${o.verb} ${o.object.kind} ${'name' in o.object ? o.object.name : ''}`.trim())
+
+  it('plans nothing when only a quota has been used', () => {
+    expect(plan(desired(10), observed(10, 500))).toEqual([])
+  })
+
+  it('deletes a changed limit and adds it back, with the rules that name it around it', () => {
+    expect(text(plan(desired(20), observed(10, 0)))).toEqual(['delete rule', 'delete limit l', 'add limit l', 'add rule'])
+  })
+
+  it('adds missing objects and deletes undeclared ones after the rules', () => {
+    const d = desired(10)
+    expect(text(plan([{ ...d[0], objects: [lim(10)] }], observed(10, 0)))).toEqual(['delete quota q'])
+    const o = observed(10, 0)
+    expect(text(plan(d, { ...o, objects: [] }))).toEqual(['add limit l', 'add quota q'])
   })
 })
