@@ -41,6 +41,7 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
+import { exthdrLoadExprs } from './exthdr.js'
 import type { AnonymousSet, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -125,6 +126,7 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
   if (l.kind === 'payload')
     ctx.out.push({ type: 'payload', dreg, base: l.base, offset: l.offset, len: lenOverride ?? l.len })
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
+  else if (l.kind === 'exthdr') ctx.out.push(...exthdrLoadExprs(l, dreg, lenOverride))
   else ctx.out.push({ type: 'ct', key: l.key, dreg })
 }
 

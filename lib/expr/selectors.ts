@@ -17,12 +17,14 @@ import {
 } from '../kernel/constants.js'
 import { DATATYPES, type Datatype, VALUE_TYPES } from '../kernel/datatypes.js'
 import type { Selector } from '../model/rule-types.js'
+import { EXTHDR_SELECTORS, type ExthdrLoad, exthdrAlias, numericTcpOption } from './exthdr.js'
 
 /** Where a selector's value comes from. */
 export type Load =
   | { readonly kind: 'payload'; readonly base: number; readonly offset: number; readonly len: number }
   | { readonly kind: 'meta'; readonly key: number }
   | { readonly kind: 'ct'; readonly key: number }
+  | ExthdrLoad
 
 /** One selector. */
 export interface SelectorSpec {
@@ -165,6 +167,8 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'comp cpi': L({ name: 'comp cpi', load: payload(T, 2, 2), type: int16, l4: COMP }),
   'icmp checksum': L({ name: 'icmp checksum', load: payload(T, 2, 2), type: int16, l3: 'ip', l4: 1 }),
   'icmpv6 checksum': L({ name: 'icmpv6 checksum', load: payload(T, 2, 2), type: int16, l3: 'ip6', l4: 58 }),
+  // IPv6 extension headers, TCP options, SCTP chunks (nft's exthdr expression).
+  ...EXTHDR_SELECTORS,
   'ether type': L({ name: 'ether type', load: payload(P.ll, 12, 2), type: etherType, l2: true }),
   // meta keys (nft's meta.c templates: key, type, size, byte order).
   'meta length': L({ name: 'meta length', load: meta(META_KEY.len), type: hostInt32 }),
@@ -209,7 +213,16 @@ export function normalizeSelector(s: string): Selector | undefined {
   if (Object.hasOwn(SELECTORS, s)) return s as Selector // the common case: already canonical
   const t = s.trim().replace(/\s+/g, ' ')
   if (Object.hasOwn(SELECTORS, t)) return t as Selector
+  const ex = exthdrAlias(t) ?? addNumericTcpOption(t)
+  if (ex) return ex
   return Object.hasOwn(SHORT_SELECTORS, t) ? SHORT_SELECTORS[t] : undefined
+}
+
+/** Rows of TCP option kinds nft has no name for (`tcp option 6`) join the table on first use. */
+function addNumericTcpOption(s: string): Selector | undefined {
+  const spec = numericTcpOption(s)
+  if (spec) (SELECTORS as Record<string, SelectorSpec>)[s] = spec
+  return spec?.name
 }
 
 /** Bare meta keys nft accepts without `meta`. */

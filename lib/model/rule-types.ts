@@ -4,6 +4,7 @@
  * (`{ stmt: 'counter' }`, `{ stmt: 'accept' }`).
  * @module
  */
+import type { ExthdrSelector } from './exthdr-types.js'
 
 /** Something a rule can read from a packet or from conntrack, in nft's words. */
 export type Selector =
@@ -70,6 +71,7 @@ export type Selector =
   | 'comp cpi'
   | 'icmp checksum'
   | 'icmpv6 checksum'
+  | ExthdrSelector
   | 'ether type'
   | 'meta length'
   | 'meta cpu'

@@ -16,6 +16,7 @@ import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
+import { exthdrSelectorAt } from './parse-exthdr.js'
 
 export { NftSyntaxError } from './lexer.js'
 
@@ -620,6 +621,8 @@ class Parser {
   }
 
   private selectorAt(): { spec: SelectorSpec; width: number } | undefined {
+    const ex = exthdrSelectorAt((o) => this.peek(o))
+    if (ex) return ex
     const a = this.peek()
     const b = this.peek(1)
     if (a.kind !== 'word') return undefined
@@ -662,7 +665,8 @@ class Parser {
     // Statements that start like selectors.
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
     if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
-    if (t.text === 'tcp' && this.is(this.peek(1), 'option')) return this.mssClamp()
+    if (t.text === 'tcp' && this.is(this.peek(1), 'option') && this.is(this.peek(2), 'maxseg') && this.is(this.peek(3), 'size') && this.is(this.peek(4), 'set'))
+      return this.mssClamp()
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()
