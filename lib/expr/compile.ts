@@ -41,7 +41,7 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
-import { exthdrLoadExprs } from './exthdr.js'
+import { exthdrLoadExprs, resetTcpOptionExprs } from './exthdr.js'
 import type { AnonymousSet, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -605,6 +605,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       ctx.out.push({ type: 'exthdr', sreg: 1, exthdrType: 2, offset: 2, len: 2, op: 1 })
       return
     }
+    case 'reset tcp option':
+      ctx.out.push(...resetTcpOptionExprs(st.option, `${path}.option`))
+      return
     case 'vmap':
       compileVmap(ctx, st, path)
       return

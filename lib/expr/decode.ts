@@ -29,7 +29,7 @@ import {
 import type { NativeExpr } from '../../types/native.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
-import { exthdrSetKey, identifyExthdr } from './exthdr.js'
+import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -330,6 +330,11 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           regs.set(num(e.dreg), r)
           if (num(e.dreg) === 1) loads = [r]
           else loads.push(r)
+          break
+        }
+        const reset = decodeResetTcpOption(e)
+        if (reset) {
+          push(reset)
           break
         }
         // TCP option maxseg size set VALUE (op 1 = tcp option, type 2 = maxseg).

@@ -8,7 +8,7 @@
  */
 import { DATATYPES, type Datatype, fromBytes, integerType, toBytes, VALUE_TYPES } from '../kernel/datatypes.js'
 import { invalid } from '../kernel/errors.js'
-import type { ExthdrSelector } from '../model/exthdr-types.js'
+import type { ExthdrSelector, ResetTcpOptionStmt, TcpOptionName } from '../model/exthdr-types.js'
 import type { NativeExpr } from '../../types/native.js'
 
 /** NFT_EXTHDR_OP_*: which header family an exthdr expression walks. */
@@ -224,6 +224,13 @@ export function exthdrLoadExprs(l: ExthdrLoad, dreg: number, lenOverride?: numbe
 export function exthdrAlias(s: string): ExthdrSelector | undefined {
   const sack0 = /^tcp option sack0 (left|right)$/.exec(s)
   if (sack0) return `tcp option sack ${sack0[1]}` as ExthdrSelector
+  const raw = /^tcp option @(\d{1,3}),(\d+),(\d+)$/.exec(s)
+  if (raw) {
+    // A named kind's field in the raw form: nft lists it by name.
+    const [kind, off, bits] = [Number(raw[1]), Number(raw[2]), Number(raw[3])]
+    const r = rows.find((x) => x.load.op === EXTHDR_OP.tcpopt && x.load.type === kind && !x.load.flags && !x.load.bits && x.load.offset * 8 === off && x.load.len * 8 === bits)
+    return r?.name
+  }
   const num = /^tcp option (\d{1,3})$/.exec(s)
   if (num) {
     const name = Object.keys(TCP_OPTION_KIND).find((k) => TCP_OPTION_KIND[k] === Number(num[1]))
@@ -237,6 +244,14 @@ export function exthdrAlias(s: string): ExthdrSelector | undefined {
  * 0-255): presence only, as nft 1.0.6 reads them. Created on first use.
  */
 export function numericTcpOption(s: string): ExthdrSpec | undefined {
+  const raw = /^tcp option @(\d{1,3}),(\d+),(\d+)$/.exec(s)
+  if (raw) {
+    // nft's raw form, for kinds it has no name for: whole bytes of the option.
+    const [kind, off, bits] = [Number(raw[1]), Number(raw[2]), Number(raw[3])]
+    if (kind > 255 || Object.values(TCP_OPTION_KIND).includes(kind) || off % 8 !== 0 || bits % 8 !== 0 || bits === 0 || bits > 128) return undefined
+    const load: ExthdrLoad = { kind: 'exthdr', op: EXTHDR_OP.tcpopt, type: kind, offset: off / 8, len: bits / 8 }
+    return { name: s as ExthdrSelector, load, size: bits / 8, type: integerType('integer', bits / 8, 'big') }
+  }
   const m = /^tcp option (\d{1,3})$/.exec(s)
   if (!m || Number(m[1]) > 255 || Object.values(TCP_OPTION_KIND).includes(Number(m[1]))) return undefined
   return {
@@ -278,8 +293,9 @@ export function identifyExthdr(e: NativeExpr, next: NativeExpr | undefined, afte
     if (vals.some((v) => !(v instanceof Uint8Array) || (fromBytes(v) & ~fromBytes(mask)) !== 0n)) return undefined
     return { spec: s, skip: 1 }
   }
-  if (op === EXTHDR_OP.tcpopt && flags === EXTHDR_F_PRESENT && offset === 0 && len === 1) {
-    const spec = numericTcpOption(`tcp option ${type}`)
+  if (op === EXTHDR_OP.tcpopt) {
+    const name = flags === EXTHDR_F_PRESENT && offset === 0 && len === 1 ? `tcp option ${type}` : flags === 0 ? `tcp option @${type},${offset * 8},${len * 8}` : ''
+    const spec = numericTcpOption(name)
     if (spec) return { spec, skip: 0 }
   }
   return undefined
@@ -293,4 +309,24 @@ export function exthdrSetKey(s: { load: { kind: string }; type: Datatype }, key:
   if (s.load.kind !== 'exthdr' || !(s.load as ExthdrLoad).bits) return key
   const raw = integerType('integer', (s.load as ExthdrLoad).len, 'big').parse(key, 'key')
   return s.type.format(raw)
+}
+
+/** The kind number of a `reset tcp option` target (a name nft knows or 0-255). */
+export function tcpOptionKind(option: unknown, path: string): number {
+  if (typeof option === 'string' && Object.hasOwn(TCP_OPTION_KIND, option)) return TCP_OPTION_KIND[option]
+  if (typeof option === 'number' && Number.isInteger(option) && option >= 0 && option <= 255) return option
+  return invalid(path, `Expected a TCP option (${Object.keys(TCP_OPTION_KIND).join(', ')}) or a kind number 0-255`, option)
+}
+
+/** `reset tcp option KIND` as nft emits it: an exthdr with only its type and op. */
+export function resetTcpOptionExprs(option: unknown, path: string): NativeExpr[] {
+  return [{ type: 'exthdr', exthdrType: tcpOptionKind(option, path), op: EXTHDR_OP.tcpopt }]
+}
+
+/** The statement of an exthdr with neither register (nft's option strip), named as nft lists it. */
+export function decodeResetTcpOption(e: NativeExpr): ResetTcpOptionStmt | undefined {
+  if (num(e.op ?? 0) !== EXTHDR_OP.tcpopt || e.dreg !== undefined || e.sreg !== undefined) return undefined
+  const kind = num(e.exthdrType)
+  const name = Object.keys(TCP_OPTION_KIND).find((k) => TCP_OPTION_KIND[k] === kind)
+  return { stmt: 'reset tcp option', option: (name as TcpOptionName | undefined) ?? kind }
 }

@@ -157,6 +157,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return s.port !== undefined ? `masquerade to :${s.port}` : 'masquerade'
     case 'tcp mss set':
       return `tcp option maxseg size set ${s.value === 'rt mtu' ? 'rt mtu' : s.value}`
+    case 'reset tcp option':
+      return `reset tcp option ${s.option}`
     case 'vmap': {
       const sels = selectors(s.key)
       const lhs = sels.map(selectorText).join(' . ')

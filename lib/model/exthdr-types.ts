@@ -97,6 +97,14 @@ export type TcpOptionField =
  */
 export type TcpOptionPresence = `tcp option ${TcpOptionName}` | `tcp option ${number}`
 
+/**
+ * nft's raw TCP option field `tcp option @KIND,OFFSET,LENGTH` (offset and
+ * length in bits, whole bytes only) of a kind nft has no name for, an integer.
+ * A named kind's field in this form reads as its name
+ * (`tcp option @2,16,16` is `tcp option maxseg size`).
+ */
+export type TcpOptionRaw = `tcp option @${number},${number},${number}`
+
 /** SCTP chunk types nft knows by name. */
 export type SctpChunkName =
   | 'data'
@@ -138,5 +146,17 @@ export type ExthdrSelector =
   | Ip6ExthdrPresence
   | TcpOptionField
   | TcpOptionPresence
+  | TcpOptionRaw
   | SctpChunkField
   | SctpChunkPresence
+
+/**
+ * `reset tcp option KIND`: strips a TCP option from the packet (the kernel
+ * overwrites it with NOPs). `option` is a name nft knows or a kind number
+ * 0-255; nft lists a named kind by its name (`reset tcp option 2` is
+ * `reset tcp option maxseg`). Requires kernel ≥ 5.18.
+ */
+export interface ResetTcpOptionStmt {
+  readonly stmt: 'reset tcp option'
+  readonly option: TcpOptionName | number
+}

@@ -4,7 +4,7 @@
  * (`{ stmt: 'counter' }`, `{ stmt: 'accept' }`).
  * @module
  */
-import type { ExthdrSelector } from './exthdr-types.js'
+import type { ExthdrSelector, ResetTcpOptionStmt } from './exthdr-types.js'
 
 /** Something a rule can read from a packet or from conntrack, in nft's words. */
 export type Selector =
@@ -286,6 +286,7 @@ export type Statement =
   | NatStmt
   | MasqueradeStmt
   | MssClampStmt
+  | ResetTcpOptionStmt
   | VmapStmt
 
 /** One element of a rule: a match or a statement, in order. */

@@ -16,7 +16,7 @@ import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
-import { exthdrSelectorAt } from './parse-exthdr.js'
+import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 
 export { NftSyntaxError } from './lexer.js'
 
@@ -939,6 +939,13 @@ class Parser {
         const port = p.slice(1)
         return { stmt: 'masquerade', port: /^\d+$/.test(port) ? Number(port) : port }
       }
+      case 'reset':
+        if (this.is(this.peek(), 'tcp') && this.is(this.peek(1), 'option')) {
+          this.pos += 2
+          return resetTcpOption(this.next(), (at, msg) => this.fail(at, msg))
+        }
+        this.pos--
+        return this.unsupported()
       default:
         this.pos--
         return this.unsupported()

@@ -38,6 +38,9 @@ describe('exthdr: parse and render', () => {
     'tcp option mptcp subtype 1',
     'tcp option 6 exists',
     'tcp option maxseg size set 1360',
+    'tcp option @255,8,8 255',
+    'reset tcp option mptcp',
+    'reset tcp option 123',
     'sctp chunk data exists',
     'sctp chunk init num-inbound-streams 1',
   ]
@@ -55,11 +58,14 @@ describe('exthdr: parse and render', () => {
     expect(renderRuleBody(parseRule('exthdr hbh == missing'))).toBe('exthdr hbh missing')
     expect(renderRuleBody(parseRule('mh type 1'))).toBe('mh type home-test-init')
     expect(renderRuleBody(parseRule('hbh nexthdr 33-45'))).toBe('hbh nexthdr 33-45')
+    expect(renderRuleBody(parseRule('tcp option @2,16,16 1'))).toBe('tcp option maxseg size 1')
+    expect(renderRuleBody(parseRule('reset tcp option 2'))).toBe('reset tcp option maxseg')
   })
 
   it('names what it does not support', () => {
     expect(() => parseRule('tcp option window count set 3')).toThrow(/does not support 'tcp option window count set'/)
-    expect(() => parseRule('tcp option @255,8,8 255')).toThrow(/does not support 'tcp option'/)
+    expect(() => parseRule('tcp option @6,12,4 1')).toThrow(/does not support 'tcp option'/)
+    expect(() => parseRule('reset tcp option 256')).toThrow(/expected a TCP option/)
   })
 })
 
@@ -102,10 +108,17 @@ describe('exthdr: compile and decode', () => {
       [{ match: 'frag frag-off', value: ['1-2', 5] }],
       [{ match: 'tcp option mptcp subtype', op: '!=', value: [1, 2] }],
       [{ match: 'tcp option 6', value: 'exists' }],
+      [{ match: 'tcp option @6,16,16', value: [1, 2] }],
+      [{ stmt: 'reset tcp option', option: 'sack-perm' }, { stmt: 'reset tcp option', option: 200 }],
       [{ match: 'sctp chunk init-ack num-outbound-streams', value: 3 }],
       [{ match: 'mh type', value: ['home-test', 'binding-update'] }],
     ] as RuleExpr[][])
       expect(canonicalExprs(exprs, 'ip6', 't')).toEqual(exprs)
+  })
+
+  it('strips an option with an exthdr of only type and op', () => {
+    expect(compile([{ stmt: 'reset tcp option', option: 'mptcp' }]).exprs).toEqual([{ type: 'exthdr', exthdrType: 30, op: 1 }])
+    expect(() => compile([{ stmt: 'reset tcp option', option: 'bogus' as never }])).toThrow(/Expected a TCP option/)
   })
 
   it('refuses values wider than the field, and IPv6 headers in ip tables', () => {
