@@ -41,7 +41,7 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
-import { exthdrLoadExprs, resetTcpOptionExprs } from './exthdr.js'
+import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
 import type { AnonymousSet, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -401,6 +401,7 @@ function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=',
   const specs = sel.map((x, i) => selector(x, `${path}.match[${i}]`))
   for (const s of specs) {
     if (s.flags) invalid(`${path}.match`, `Expected selectors usable in a concatenation (not ${s.name})`, sel)
+    refuseBitsKey(s, `${path}.match`, 'a concatenation')
     deps(ctx, s, path)
   }
   const vpath = `${path}.value`
@@ -729,6 +730,7 @@ function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>,
 function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: string): void {
   const sel = Array.isArray(st.key) ? st.key : [st.key]
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
+  for (const s of specs) refuseBitsKey(s, `${path}.key`, 'a verdict map key')
   for (const s of specs) deps(ctx, s, path)
   if (isSetRef(st.map)) {
     const info = ctx.env.findSet(st.map.set)

@@ -330,3 +330,13 @@ export function decodeResetTcpOption(e: NativeExpr): ResetTcpOptionStmt | undefi
   const name = Object.keys(TCP_OPTION_KIND).find((k) => TCP_OPTION_KIND[k] === kind)
   return { stmt: 'reset tcp option', option: (name as TcpOptionName | undefined) ?? kind }
 }
+
+/**
+ * exthdr fields as a concatenation field (nft describes those in the set's
+ * userdata, and shifts sub-byte ones in the register), and sub-byte fields as a
+ * verdict map key (nft lists those keys as raw bits): nftkit refuses them.
+ */
+export function refuseBitsKey(s: { name: string; load: { kind: string } }, path: string, where: 'a concatenation' | 'a verdict map key'): void {
+  if (s.load.kind !== 'exthdr' || (where === 'a verdict map key' && !(s.load as ExthdrLoad).bits)) return
+  invalid(path, `nftkit does not support ${s.name} in ${where} yet`, s.name)
+}

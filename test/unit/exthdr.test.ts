@@ -125,5 +125,7 @@ describe('exthdr: compile and decode', () => {
     expect(() => compile([{ match: 'frag frag-off', value: 8192 }])).toThrow(/0-8191/)
     expect(() => compile([{ match: 'frag more-fragments', value: 2 }])).toThrow(/0-1/)
     expect(() => compile([{ match: 'frag id', value: 1 }], 'ip')).toThrow(/needs ip6/)
+    expect(() => compile([{ match: ['frag id', 'tcp option maxseg size'], value: [[1, 2]] }])).toThrow(/does not support frag id in a concatenation/)
+    expect(() => compile([{ stmt: 'vmap', key: 'frag frag-off', map: [[1, 'accept']] }])).toThrow(/does not support frag frag-off in a verdict map key/)
   })
 })
