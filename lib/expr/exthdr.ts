@@ -40,8 +40,8 @@ export interface ExthdrSpec {
   readonly load: ExthdrLoad
   readonly size: number
   readonly type: Datatype
-  /** IPv6 extension headers need IPv6 (nft's `meta nfproto ipv6` / `meta protocol ip6` dependency). */
-  readonly l3?: 'ip6'
+  /** IPv6 extension headers need IPv6, IPv4 options IPv4 (nft's `meta nfproto` / `meta protocol` dependency). */
+  readonly l3?: 'ip' | 'ip6'
 }
 
 const { int8, int16, int32 } = VALUE_TYPES
@@ -72,7 +72,7 @@ function bitsType(size: number, width: number, shift: number): Datatype {
 }
 
 const rows: ExthdrSpec[] = []
-const row = (name: ExthdrSelector, load: Omit<ExthdrLoad, 'kind'>, type: Datatype, l3?: 'ip6'): void => {
+const row = (name: ExthdrSelector, load: Omit<ExthdrLoad, 'kind'>, type: Datatype, l3?: 'ip' | 'ip6'): void => {
   rows.push({ name, load: { kind: 'exthdr', ...load }, size: load.len, type, ...(l3 ? { l3 } : {}) })
 }
 
@@ -151,6 +151,21 @@ for (const [opt, fields] of TCPOPT) {
     const name = f.startsWith('sack') ? `tcp option ${f}` : `tcp option ${opt} ${f}`
     row(name as ExthdrSelector, { op: EXTHDR_OP.tcpopt, type, offset, len, ...(bits ? { bits } : {}) }, t)
   }
+}
+
+/** IPv4 option types nft names (IPOPT_*). */
+export const IP_OPTION_TYPE: Readonly<Record<string, number>> = { lsrr: 131, rr: 7, ssrr: 137, ra: 148 }
+const ROUTE: readonly Field[] = [['type', 0, 1, int8], ['length', 1, 1, int8], ['ptr', 2, 1, int8], ['addr', 3, 4, int32]]
+const IPOPT: Readonly<Record<string, readonly Field[]>> = {
+  lsrr: ROUTE,
+  rr: ROUTE,
+  ssrr: ROUTE,
+  ra: [['type', 0, 1, int8], ['length', 1, 1, int8], ['value', 2, 2, int16]],
+}
+for (const [opt, fields] of Object.entries(IPOPT)) {
+  const type = IP_OPTION_TYPE[opt]
+  row(`ip option ${opt}` as ExthdrSelector, { op: EXTHDR_OP.ipv4, type, offset: 0, len: 1, flags: EXTHDR_F_PRESENT }, bool, 'ip')
+  for (const [f, offset, len, t] of fields) row(`ip option ${opt} ${f}` as ExthdrSelector, { op: EXTHDR_OP.ipv4, type, offset, len }, t, 'ip')
 }
 
 /** SCTP chunk types nft names. */

@@ -1,7 +1,7 @@
 /**
  * Selectors of nft's `exthdr` expression, in nft's words: IPv6 extension
  * header fields (`frag id`, `rt seg-left`), their presence (`exthdr hbh`),
- * TCP options (`tcp option maxseg size`) and SCTP chunks
+ * TCP options (`tcp option maxseg size`), IPv4 options (`ip option rr ptr`) and SCTP chunks
  * (`sctp chunk init num-inbound-streams`).
  *
  * The presence selectors (`exthdr hbh`, `tcp option sack-perm`,
@@ -105,6 +105,15 @@ export type TcpOptionPresence = `tcp option ${TcpOptionName}` | `tcp option ${nu
  */
 export type TcpOptionRaw = `tcp option @${number},${number},${number}`
 
+/** IPv4 options nft knows by name (loose/strict source route, record route, router alert). */
+export type IpOptionName = 'lsrr' | 'rr' | 'ssrr' | 'ra'
+
+/** IPv4 option fields (nft's ipopt.c templates); `addr` is the first address, an integer as nft reads it. */
+export type IpOptionField = `ip option ${'lsrr' | 'rr' | 'ssrr'} ${'type' | 'length' | 'ptr' | 'addr'}` | `ip option ra ${'type' | 'length' | 'value'}`
+
+/** Presence of an IPv4 option: `ip option rr` takes `'exists'` / `'missing'`. */
+export type IpOptionPresence = `ip option ${IpOptionName}`
+
 /** SCTP chunk types nft knows by name. */
 export type SctpChunkName =
   | 'data'
@@ -147,6 +156,8 @@ export type ExthdrSelector =
   | TcpOptionField
   | TcpOptionPresence
   | TcpOptionRaw
+  | IpOptionField
+  | IpOptionPresence
   | SctpChunkField
   | SctpChunkPresence
 

@@ -13,7 +13,7 @@ import type { Token } from './lexer.js'
 /** The longest exthdr selector of three or four words at the current token (`peek(0)`), if any. */
 export function exthdrSelectorAt(peek: (o: number) => Token): { spec: SelectorSpec; width: number } | undefined {
   const first = peek(0)
-  if (first.kind !== 'word' || (first.text !== 'tcp' && first.text !== 'sctp')) return undefined
+  if (first.kind !== 'word' || (first.text !== 'tcp' && first.text !== 'sctp' && !(first.text === 'ip' && peek(1).text === 'option'))) return undefined
   if (first.text === 'tcp' && peek(1).text === 'option' && peek(2).kind === 'punct' && peek(2).text === '@') {
     // nft's raw form `tcp option @KIND,OFFSET,LENGTH` (bits): tokens @ K , O , L.
     const t = [3, 4, 5, 6, 7].map((o) => peek(o))

@@ -42,6 +42,8 @@ describe('exthdr: parse and render', () => {
     'reset tcp option mptcp',
     'reset tcp option 123',
     'sctp chunk data exists',
+    'ip option rr exists',
+    'ip option lsrr ptr 1',
     'sctp chunk init num-inbound-streams 1',
   ]
   for (const text of same)
@@ -114,6 +116,15 @@ describe('exthdr: compile and decode', () => {
       [{ match: 'mh type', value: ['home-test', 'binding-update'] }],
     ] as RuleExpr[][])
       expect(canonicalExprs(exprs, 'ip6', 't')).toEqual(exprs)
+  })
+
+  it('loads an IPv4 option after the nfproto dependency in inet', () => {
+    const c = compile([{ match: 'ip option ra value', value: 0 }], 'inet')
+    expect(c.exprs.slice(2)).toEqual([
+      { type: 'exthdr', dreg: 1, exthdrType: 148, offset: 2, len: 2, op: 2, flags: 0 },
+      { type: 'cmp', sreg: 1, op: 0, data: Buffer.from([0, 0]) },
+    ])
+    expect(decodeRule(c.exprs, { family: 'inet', anonSet: () => undefined })).toEqual([{ match: 'ip option ra value', value: 0 }])
   })
 
   it('strips an option with an exthdr of only type and op', () => {
