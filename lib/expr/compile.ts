@@ -42,6 +42,7 @@ import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, refuseBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
+import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
 import type { AnonymousSet, BitwiseStep, Match, MatchOp, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -130,6 +131,7 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
     if (l.bits) ctx.out.push(bitfieldMask(l, dreg))
   }
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
+  else if (l.kind === 'exthdr') ctx.out.push(...exthdrLoadExprs(l, dreg, lenOverride))
   else ctx.out.push({ type: 'ct', key: l.key, dreg })
 }
 
@@ -485,6 +487,7 @@ function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=',
   for (const s of specs) refuseBitfield(s, 'a concatenation', `${path}.match`)
   for (const s of specs) {
     if (s.flags) invalid(`${path}.match`, `Expected selectors usable in a concatenation (not ${s.name})`, sel)
+    refuseBitsKey(s, `${path}.match`, 'a concatenation')
     deps(ctx, s, path)
   }
   const vpath = `${path}.value`
@@ -680,6 +683,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       ctx.out.push({ type: 'exthdr', sreg: 1, exthdrType: 2, offset: 2, len: 2, op: 1 })
       return
     }
+    case 'reset tcp option':
+      ctx.out.push(...resetTcpOptionExprs(st.option, `${path}.option`))
+      return
     case 'vmap':
       compileVmap(ctx, st, path)
       return
@@ -847,6 +853,7 @@ function compileObjectMap(ctx: Ctx, st: ObjectMapStmt, path: string): void {
 function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: string): void {
   const sel = Array.isArray(st.key) ? st.key : [st.key]
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
+  for (const s of specs) refuseBitsKey(s, `${path}.key`, 'a verdict map key')
   for (const s of specs) deps(ctx, s, path)
   if (specs.length > 1 || isSetRef(st.map)) for (const s of specs) refuseBitfield(s, isSetRef(st.map) ? 'a named map' : 'a concatenation', `${path}.key`)
   if (isSetRef(st.map)) {

@@ -30,6 +30,7 @@ import { SELECTORS, type SelectorSpec } from './selectors.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { bitfieldByMask } from './subbyte.js'
+import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import type { BitwiseStep, MarkExpr, MarkStep, Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -103,6 +104,8 @@ export function jsValue(t: Datatype, iv: Interval): string | number {
 export function rangeValue(t: Datatype, lo: bigint, hi: bigint): string {
   // dscp ranges print numerically (`0x08-0x10`), unlike its single values.
   if (t.name === 'dscp') return String(t.format({ lo, hi }))
+  // nft prints ranges numerically, names and all (`ip protocol 6-17`).
+  if (t.names && t.name !== 'inet_service') return `${lo}-${hi}`
   const one = (v: bigint) => String(jsValue(t, { lo: v, hi: v }))
   return `${one(lo)}-${one(hi)}`
 }
@@ -335,7 +338,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         } else if (e.dreg !== undefined) {
           throw new Unsupported('data map lookup')
         } else if (anon) {
-          const elements = anon.elements.map((x) => x.key)
+          const elements = anon.elements.map((x) => (specs.length === 1 ? exthdrSetKey(specs[0] as SelectorSpec, x.key) : x.key))
           // Flag selectors read a plain list as a bit test, so their sets stay explicit.
           const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements } : elements
           const bits = masked ? bitsOf(specs[0] as SelectorSpec, loads[0] as Extract<Reg, { kind: 'load' }>) : undefined
@@ -392,6 +395,23 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         break
       }
       case 'exthdr': {
+        if (e.dreg !== undefined) {
+          // A header field, option or chunk (and the bitwise of a sub-byte field).
+          const id = identifyExthdr(e, exprs[i + 1], exprs[i + 2])
+          if (!id) throw new Unsupported('exthdr load')
+          i += id.skip
+          useDeps(id.spec)
+          const r: Reg = { kind: 'load', spec: id.spec, native: e, len: id.spec.size }
+          regs.set(num(e.dreg), r)
+          if (num(e.dreg) === 1) loads = [r]
+          else loads.push(r)
+          break
+        }
+        const reset = decodeResetTcpOption(e)
+        if (reset) {
+          push(reset)
+          break
+        }
         // TCP option maxseg size set VALUE (op 1 = tcp option, type 2 = maxseg).
         if (e.sreg === undefined || num(e.exthdrType) !== 2 || num(e.op ?? 0) !== 1 || num(e.offset) !== 2 || num(e.len) !== 2)
           throw new Unsupported('exthdr')

@@ -60,7 +60,7 @@ function valueText(t: Datatype, v: unknown, sel?: Selector): string {
     // A range written as a range prints as one (nft keeps `10.0.0.0-10.0.0.255`).
     if (sel && isWrittenRange(t, v)) {
       if (t.name === 'dscp') return String(t.format(iv))
-      const f = (x: bigint) => String(t.format({ lo: x, hi: x }))
+      const f = (x: bigint) => (t.names ? String(x) : String(t.format({ lo: x, hi: x }))) // nft prints ranges numerically
       return `${f(iv.lo)}-${f(iv.hi)}`
     }
     return String(t.format(iv))
@@ -207,6 +207,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return s.port !== undefined ? `masquerade to :${s.port}` : 'masquerade'
     case 'tcp mss set':
       return `tcp option maxseg size set ${s.value === 'rt mtu' ? 'rt mtu' : s.value}`
+    case 'reset tcp option':
+      return `reset tcp option ${s.option}`
     case 'vmap': {
       const sels = selectors(s.key)
       const lhs = sels.map(selectorText).join(' . ')

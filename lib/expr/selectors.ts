@@ -17,6 +17,7 @@ import {
 } from '../kernel/constants.js'
 import { DATATYPES, type Datatype, shiftedType, VALUE_TYPES } from '../kernel/datatypes.js'
 import type { Selector } from '../model/rule-types.js'
+import { EXTHDR_SELECTORS, type ExthdrLoad, exthdrAlias, numericTcpOption } from './exthdr.js'
 
 /** Where a selector's value comes from. */
 export type Load =
@@ -34,6 +35,7 @@ export type Load =
     }
   | { readonly kind: 'meta'; readonly key: number }
   | { readonly kind: 'ct'; readonly key: number }
+  | ExthdrLoad
 
 /** One selector. */
 export interface SelectorSpec {
@@ -198,6 +200,8 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'comp cpi': L({ name: 'comp cpi', load: payload(T, 2, 2), type: int16, l4: COMP }),
   'icmp checksum': L({ name: 'icmp checksum', load: payload(T, 2, 2), type: int16, l3: 'ip', l4: 1 }),
   'icmpv6 checksum': L({ name: 'icmpv6 checksum', load: payload(T, 2, 2), type: int16, l3: 'ip6', l4: 58 }),
+  // IPv6 extension headers, TCP options, SCTP chunks (nft's exthdr expression).
+  ...EXTHDR_SELECTORS,
   'ether type': L({ name: 'ether type', load: payload(P.ll, 12, 2), type: etherType, l2: true }),
   // 802.1Q (nft's proto.c vlan template: pcp 3 bits, dei 1, id 12, then the type).
   'vlan id': L({ name: 'vlan id', load: bitfield(P.ll, 14, 2, 0, 12), type: sub(int16, bitfield(P.ll, 14, 2, 0, 12)), vlan: true }),
@@ -247,7 +251,16 @@ export function normalizeSelector(s: string): Selector | undefined {
   if (Object.hasOwn(SELECTORS, s)) return s as Selector // the common case: already canonical
   const t = s.trim().replace(/\s+/g, ' ')
   if (Object.hasOwn(SELECTORS, t)) return t as Selector
+  const ex = exthdrAlias(t) ?? addNumericTcpOption(t)
+  if (ex) return ex
   return Object.hasOwn(SHORT_SELECTORS, t) ? SHORT_SELECTORS[t] : undefined
+}
+
+/** Rows of TCP option kinds nft has no name for (`tcp option 6`) join the table on first use. */
+function addNumericTcpOption(s: string): Selector | undefined {
+  const spec = numericTcpOption(s)
+  if (spec) (SELECTORS as Record<string, SelectorSpec>)[s] = spec
+  return spec?.name
 }
 
 /** Bare meta keys nft accepts without `meta`. */

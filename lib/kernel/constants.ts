@@ -365,6 +365,23 @@ export const NAT_FLAG = {
 /** Named object types (NFT_OBJECT_*). */
 export const OBJECT_TYPE = { counter: 1, quota: 2, limit: 4 } as const
 
+/** Mobility header types (nft's mh_type symbols). */
+export const MH_TYPE: Readonly<Record<string, number>> = {
+  'binding-refresh-request': 0,
+  'home-test-init': 1,
+  'careof-test-init': 2,
+  'home-test': 3,
+  'careof-test': 4,
+  'binding-update': 5,
+  'binding-acknowledgement': 6,
+  'binding-error': 7,
+  'fast-binding-update': 8,
+  'fast-binding-acknowledgement': 9,
+  'fast-binding-advertisement': 10,
+  'experimental-mobility-header': 11,
+  'home-agent-switch-message': 12,
+}
+
 /** nft datatype ids used in set key and data types. */
 export const DATATYPE = {
   verdict: 1,

@@ -5,7 +5,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { CT_STATE, CT_STATUS, DATATYPE, ICMP_CODE, ICMP_TYPE, ICMPV6_CODE, ICMPV6_TYPE, L4PROTO, TCP_FLAG } from './constants.js'
+import { CT_STATE, CT_STATUS, DATATYPE, ICMP_CODE, ICMP_TYPE, ICMPV6_CODE, ICMPV6_TYPE, L4PROTO, MH_TYPE, TCP_FLAG } from './constants.js'
 import { invalid } from './errors.js'
 import { dotted, ipv4Span } from './ipv4.js'
 
@@ -313,6 +313,26 @@ export function serviceNames(): Record<string, number> {
   return out
 }
 
+/**
+ * Protocol names nft accepts and prints (`/etc/protocols`, as nft reads them
+ * through getprotobyname/getprotobynumber): official names first, so a number
+ * prints as its official name (108 as `ipcomp`), then nft's keywords (`comp`,
+ * `icmpv6`) for input. Without that file, nft's keywords only.
+ */
+function protocolNames(): Record<string, number> {
+  const out: Record<string, number> = {}
+  try {
+    for (const line of readFileSync('/etc/protocols', 'utf8').split('\n')) {
+      const m = /^([\w.+-]+)\s+(\d+)\b/.exec(line.replace(/#.*/, '').trim())
+      if (m && Number(m[2]) <= 255 && !Object.hasOwn(out, m[1])) out[m[1]] = Number(m[2])
+    }
+  } catch {
+    /* no /etc/protocols: the keywords only */
+  }
+  for (const [k, v] of Object.entries(L4PROTO)) if (!Object.hasOwn(out, k)) out[k] = v
+  return out
+}
+
 /** `name -> id` of the local accounts file (`name:x:id:...`), empty if unreadable. */
 function accountNames(file: string): Record<string, number> {
   const out: Record<string, number> = {}
@@ -392,6 +412,8 @@ export function integerType(
         const len = prefixLength(lo, hi, size * 8)
         if (len !== undefined) return `${f(lo)}/${len}`
       }
+      // nft prints ranges numerically (range_expr_print: NFT_CTX_OUTPUT_NUMERIC_ALL).
+      if (lo !== hi && names) return `${lo}-${hi}`
       return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
     },
   }
@@ -529,7 +551,7 @@ export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
   ipv4_addr: addressType('ipv4_addr'),
   ipv6_addr: addressType('ipv6_addr'),
   inet_service: integerType('inet_service', 2, 'big', serviceNames(), undefined, true),
-  inet_proto: integerType('inet_proto', 1, 'big', L4PROTO),
+  inet_proto: integerType('inet_proto', 1, 'big', protocolNames()),
   mark: integerType('mark', 4, 'host'),
   ifname,
   ether_addr: etherAddr,
@@ -545,6 +567,10 @@ export const VALUE_TYPES = {
   tcp_flag: integerType('tcp_flag', 1, 'big', TCP_FLAG, 15),
   icmp_code: integerType('icmp_code', 1, 'big', ICMP_CODE, 32),
   icmpv6_code: integerType('icmpv6_code', 1, 'big', ICMPV6_CODE, 33),
+  /** Mobility header types (nft's mh_type). */
+  mh_type: integerType('mh_type', 1, 'big', MH_TYPE, 17),
+  /** Presence of an extension header, TCP option or SCTP chunk (nft's boolean). */
+  boolean: integerType('boolean', 1, 'big', { exists: 1, missing: 0 }, 39),
   ct_state: integerType('ct_state', 4, 'host', CT_STATE, 26),
   /** ECN values (`ip ecn`; `ip6 ecn` holds them shifted in the same byte). */
   ecn: integerType('ecn', 1, 'big', { 'not-ect': 0, ect1: 1, ect0: 2, ce: 3 }, 37),

@@ -4,6 +4,7 @@
  * (`{ stmt: 'counter' }`, `{ stmt: 'accept' }`).
  * @module
  */
+import type { ExthdrSelector, ResetTcpOptionStmt } from './exthdr-types.js'
 
 /** Something a rule can read from a packet or from conntrack, in nft's words. */
 export type Selector =
@@ -80,6 +81,7 @@ export type Selector =
   | 'comp cpi'
   | 'icmp checksum'
   | 'icmpv6 checksum'
+  | ExthdrSelector
   | 'ether type'
   | 'vlan id'
   | 'vlan pcp'
@@ -400,6 +402,7 @@ export type Statement =
   | NatStmt
   | MasqueradeStmt
   | MssClampStmt
+  | ResetTcpOptionStmt
   | VmapStmt
 
 /** One element of a rule: a match or a statement, in order. */

@@ -19,6 +19,7 @@ import { type BitsCursor, isBitsStart, parseBitsMatch, parseMarkValue } from './
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
+import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 
 export { NftSyntaxError } from './lexer.js'
 export type { IncludedFile, IncludeReader } from './preprocess.js'
@@ -656,6 +657,8 @@ class Parser {
   }
 
   private selectorAt(): { spec: SelectorSpec; width: number } | undefined {
+    const ex = exthdrSelectorAt((o) => this.peek(o))
+    if (ex) return ex
     const a = this.peek()
     const b = this.peek(1)
     if (a.kind !== 'word') return undefined
@@ -702,7 +705,8 @@ class Parser {
     // Statements that start like selectors.
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
     if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
-    if (t.text === 'tcp' && this.is(this.peek(1), 'option')) return this.mssClamp()
+    if (t.text === 'tcp' && this.is(this.peek(1), 'option') && this.is(this.peek(2), 'maxseg') && this.is(this.peek(3), 'size') && this.is(this.peek(4), 'set'))
+      return this.mssClamp()
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()
@@ -995,6 +999,13 @@ class Parser {
         const port = p.slice(1)
         return { stmt: 'masquerade', port: /^\d+$/.test(port) ? Number(port) : port }
       }
+      case 'reset':
+        if (this.is(this.peek(), 'tcp') && this.is(this.peek(1), 'option')) {
+          this.pos += 2
+          return resetTcpOption(this.next(), (at, msg) => this.fail(at, msg))
+        }
+        this.pos--
+        return this.unsupported()
       default:
         this.pos--
         return this.unsupported()
