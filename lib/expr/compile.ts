@@ -80,15 +80,17 @@ interface Ctx {
   l2?: boolean
   /** Set by an explicit link-layer match (`meta iiftype`, `ether type`): nft then derives network dependencies from the link layer. */
   l2explicit?: string
-  l3?: 'ip' | 'ip6'
+  l3?: 'ip' | 'ip6' | 'arp'
   l4?: number
+  /** The ICMP(v6) type the rule matched (nft's th_dep: echo-reply counts as echo-request). */
+  icmp?: number
   readonly env: CompileEnv
   readonly out: NativeExpr[]
   readonly sets: NativeOp[]
 }
 
 const NFPROTO = { ip: 2, ip6: 10 } as const
-const ETHERTYPE = { ip: 0x0800, ip6: 0x86dd } as const
+const ETHERTYPE = { ip: 0x0800, ip6: 0x86dd, arp: 0x0806 } as const
 const LOOKUP_F_INV = 1
 const BYTEORDER_HTON = 1
 
@@ -102,6 +104,7 @@ export function compileRule(exprs: readonly RuleExpr[], env: CompileEnv, path: s
   const ctx: Ctx = { env, out: [], sets: [] }
   if (env.family === 'ip') ctx.l3 = 'ip'
   if (env.family === 'ip6') ctx.l3 = 'ip6'
+  if (env.family === 'arp') ctx.l3 = 'arp'
   exprs.forEach((e, i) => {
     const p = `${path}[${i}]`
     if (typeof e !== 'object' || e === null) invalid(p, 'Expected a match ({ match, value }) or a statement ({ stmt })', e)
@@ -170,14 +173,17 @@ function cmp(ctx: Ctx, op: number, data: Uint8Array): void {
 }
 
 /** Adds the network-protocol dependency nft adds for `l3` (or checks it is already met). */
-function needL3(ctx: Ctx, l3: 'ip' | 'ip6', what: string, path: string): void {
+function needL3(ctx: Ctx, l3: 'ip' | 'ip6' | 'arp', what: string, path: string): void {
   if (ctx.l3 === l3) return
+  if (ctx.env.family === 'arp') invalid(path, `Expected a match valid in an arp table: ${what} needs ${l3}`, what)
   if (ctx.l3) invalid(path, `Expected a ${ctx.l3} match: ${what} needs ${l3}, but this rule already matches ${ctx.l3}`, what)
   const fam = ctx.env.family
+  if (l3 === 'arp' && fam !== 'bridge' && fam !== 'netdev')
+    invalid(path, `Expected a match valid in a ${fam} table: ${what} is an ARP header field (arp, bridge and netdev tables)`, what)
   // nft then checks `ether type` (and merges it with adjacent link-layer matches), not meta nfproto/protocol.
   if (ctx.l2explicit && fam !== 'ip' && fam !== 'ip6')
     invalid(path, `nftkit does not support ${what} after '${ctx.l2explicit}' in a ${fam} table yet`, what)
-  if (fam === 'inet') {
+  if (fam === 'inet' && l3 !== 'arp') {
     ctx.out.push({ type: 'meta', key: META_KEY.nfproto, dreg: 1 })
     cmp(ctx, CMP_OP.eq, Buffer.from([NFPROTO[l3]]))
   } else if (fam === 'bridge' || fam === 'netdev') {
@@ -209,9 +215,45 @@ function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
     } else if (fam === 'arp') invalid(path, `Expected a match valid in an arp table`, s.name)
     ctx.l2 = true
   }
-  if (s.l3) needL3(ctx, s.l3, s.name, path)
+  // As nft: a transport field whose protocol the rule already matched needs no
+  // network dependency, and one of another network protocol than the rule's
+  // (icmpv6 after `meta nfproto ipv4`, icmp in an ip6 table) only its l4proto.
+  const l4known = s.l4 !== undefined && ctx.l4 === s.l4
+  const l3other = s.l4 !== undefined && ctx.l3 !== undefined && ctx.l3 !== s.l3
+  if (s.l3 && !l4known && !l3other) needL3(ctx, s.l3, s.name, path)
   if (s.l4 !== undefined) needL4(ctx, s.l4, s.name, path)
+  if (s.icmpType) needIcmpType(ctx, s, path)
   if (s.name === 'ether type') ctx.l2explicit = 'ether type'
+}
+
+/**
+ * The `icmp type` match nft adds before a field that exists only in some ICMP
+ * messages (payload.c, payload_gen_icmp_dependency): a compare, or for the
+ * echo fields an anonymous set `{ echo-request, echo-reply }`; none when the
+ * rule already matched that type, an error when it matched another.
+ */
+function needIcmpType(ctx: Ctx, s: SelectorSpec, path: string): void {
+  const want = s.icmpType as readonly number[]
+  const type = SELECTORS[s.l4 === 58 ? 'icmpv6 type' : 'icmp type']
+  if (ctx.icmp === want[0]) return
+  if (ctx.icmp !== undefined)
+    invalid(path, `Expected a matching ${type.name}: ${s.name} needs type ${want[0]}, but this rule matches type ${ctx.icmp} (nft: incompatible icmp match)`, s.name)
+  if (want.length === 1) {
+    load(ctx, type.load, 1)
+    cmp(ctx, CMP_OP.eq, type.type.encode(BigInt(want[0])))
+  } else {
+    const set = anonymousSet(ctx, [type.type], want as Element[], path)
+    load(ctx, type.load, 1)
+    lookup(ctx, set.name, set.id, false)
+  }
+  ctx.icmp = want[0]
+}
+
+/** nft's protocol context for ICMP types: echo-reply stands for echo-request. */
+function icmpContext(s: SelectorSpec, v: bigint): number {
+  if (s.name === 'icmp type' && v === 0n) return 8
+  if (s.name === 'icmpv6 type' && v === 129n) return 128
+  return Number(v)
 }
 
 function isSetRef(v: unknown): v is SetRef {
@@ -268,6 +310,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     const set = anonymousSet(ctx, [s.type], v.elements as Element[], `${vpath}.elements`)
     loadKey(ctx, [s], set.interval)
     lookup(ctx, set.name, set.id, op === '!=')
+    trackIcmpSet(ctx, s, op, v.elements, vpath)
     return
   }
   if (Array.isArray(v)) {
@@ -276,7 +319,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
       const set = anonymousSet(ctx, [s.type], v as Element[], vpath)
       loadKey(ctx, [s], set.interval)
       lookup(ctx, set.name, set.id, op === '!=')
-      trackContext(ctx, s, op, undefined)
+      trackIcmpSet(ctx, s, op, v, vpath)
       return
     }
     compileSingle(ctx, s, op, v[0], vpath)
@@ -364,9 +407,17 @@ function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | un
     ctx.l2 = true
     ctx.l2explicit = 'meta iiftype'
   }
-  if (s.name === 'meta protocol' || s.name === 'ether type') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
+  if (s.name === 'meta protocol' || s.name === 'ether type') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : v === 0x0806n ? 'arp' : ctx.l3
   if (s.name === 'meta nfproto') ctx.l3 = v === 2n ? 'ip' : v === 10n ? 'ip6' : ctx.l3
   if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') ctx.l4 = Number(v)
+  if (s.name === 'icmp type' || s.name === 'icmpv6 type') ctx.icmp = icmpContext(s, v)
+}
+
+/** An `icmp type { ... }` set lookup: nft's context is its last element's type. */
+function trackIcmpSet(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', elements: readonly unknown[], path: string): void {
+  if (op !== '==' || (s.name !== 'icmp type' && s.name !== 'icmpv6 type')) return
+  const iv = s.type.parse(elements[elements.length - 1], path)
+  if (iv.lo === iv.hi) ctx.icmp = icmpContext(s, iv.lo)
 }
 
 /**

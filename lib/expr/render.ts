@@ -57,7 +57,7 @@ function valueText(t: Datatype, v: unknown, sel?: Selector): string {
     const iv = t.parse(v, 'value')
     // A range written as a range prints as one (nft keeps `10.0.0.0-10.0.0.255`).
     if (sel && isWrittenRange(t, v)) {
-      const f = (x: bigint) => String(t.format({ lo: x, hi: x }))
+      const f = (x: bigint) => String(t.formatBound?.(x) ?? t.format({ lo: x, hi: x }))
       return `${f(iv.lo)}-${f(iv.hi)}`
     }
     return String(t.format(iv))
