@@ -125,8 +125,11 @@ function selector(s: unknown, path: string): SelectorSpec {
 }
 
 function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
-  if (l.kind === 'payload')
+  if (l.kind === 'payload') {
     ctx.out.push({ type: 'payload', dreg, base: l.base, offset: l.offset, len: lenOverride ?? l.len })
+    if (l.mask !== undefined)
+      ctx.out.push({ type: 'bitwise', sreg: dreg, dreg, len: l.len, mask: toBytes(BigInt(l.mask), l.len), xor: Buffer.alloc(l.len) })
+  }
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
   else ctx.out.push({ type: 'ct', key: l.key, dreg })
 }

@@ -205,6 +205,9 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (r?.kind !== 'load' || r.hton || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
         if (e.xor && fromBytes(buf(e.xor)) !== 0n) throw new Unsupported('xor')
         if (e.op !== undefined && num(e.op) !== 0) throw new Unsupported('shift')
+        const l = r.spec?.load
+        // The mask of a sub-byte field (dccp type) is part of its load.
+        if (l?.kind === 'payload' && l.mask !== undefined && !r.mask && fromBytes(buf(e.mask)) === BigInt(l.mask)) break
         r.mask = buf(e.mask)
         break
       }

@@ -20,7 +20,14 @@ import type { Selector } from '../model/rule-types.js'
 
 /** Where a selector's value comes from. */
 export type Load =
-  | { readonly kind: 'payload'; readonly base: number; readonly offset: number; readonly len: number }
+  | {
+      readonly kind: 'payload'
+      readonly base: number
+      readonly offset: number
+      readonly len: number
+      /** Sub-byte fields: the bits of the loaded bytes that hold the field (nft's bitwise after the load). */
+      readonly mask?: number
+    }
   | { readonly kind: 'meta'; readonly key: number }
   | { readonly kind: 'ct'; readonly key: number }
 
@@ -174,6 +181,8 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'sctp checksum': L({ name: 'sctp checksum', load: payload(T, 8, 4), type: int32, l4: SCTP }),
   'dccp sport': L({ name: 'dccp sport', load: payload(T, 0, 2), type: DATATYPES.inet_service, l4: DCCP }),
   'dccp dport': L({ name: 'dccp dport', load: payload(T, 2, 2), type: DATATYPES.inet_service, l4: DCCP }),
+  // 4 bits of byte 8 (mask 0x1e); the type's values are shifted into place.
+  'dccp type': L({ name: 'dccp type', load: { ...payload(T, 8, 1), mask: 0x1e } as Load, type: VALUE_TYPES.dccp_pkttype, l4: DCCP }),
   'ah nexthdr': L({ name: 'ah nexthdr', load: payload(T, 0, 1), type: DATATYPES.inet_proto, l4: AH }),
   'ah hdrlength': L({ name: 'ah hdrlength', load: payload(T, 1, 1), type: int8, l4: AH }),
   'ah reserved': L({ name: 'ah reserved', load: payload(T, 2, 2), type: int16, l4: AH }),

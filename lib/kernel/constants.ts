@@ -320,6 +320,20 @@ export const IFACE_TYPE: Readonly<Record<string, number>> = { ether: 1, ppp: 512
 /** ARP operations by name (nft's arp_op). */
 export const ARP_OP: Readonly<Record<string, number>> = { request: 1, reply: 2, rrequest: 3, rreply: 4, inrequest: 8, inreply: 9, nak: 10 }
 
+/** DCCP packet types by name (nft's dccp_pkttype). */
+export const DCCP_PKTTYPE: Readonly<Record<string, number>> = {
+  request: 0,
+  response: 1,
+  data: 2,
+  ack: 3,
+  dataack: 4,
+  closereq: 5,
+  close: 6,
+  reset: 7,
+  sync: 8,
+  syncack: 9,
+}
+
 /** IGMP types by name (nft's igmp_type). */
 export const IGMP_TYPE: Readonly<Record<string, number>> = {
   'membership-query': 0x11,

@@ -10,6 +10,7 @@ import {
   CT_STATE,
   CT_STATUS,
   DATATYPE,
+  DCCP_PKTTYPE,
   ETHER_TYPE,
   ICMP_CODE,
   ICMP_TYPE,
@@ -509,6 +510,24 @@ const etherAddr: Datatype = {
   },
 }
 
+/**
+ * A sub-byte field's type: values of `bits` bits, stored (in registers and set
+ * keys) shifted left by `shift` bits, where the field sits in its byte.
+ */
+function shifted(t: Datatype, shift: number, bits: number): Datatype {
+  const max = (1n << BigInt(bits)) - 1n
+  return {
+    ...t,
+    parse(value, path) {
+      const iv = t.parse(value, path)
+      if (iv.hi > max) invalid(path, `Expected a ${t.name} name or number 0-${max}`, value)
+      return iv
+    },
+    encode: (v) => t.encode(v << BigInt(shift)),
+    decode: (b) => (t.decode(b) >> BigInt(shift)) & max,
+  }
+}
+
 /** Every supported key type by name. */
 export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
   ipv4_addr: addressType('ipv4_addr'),
@@ -534,6 +553,8 @@ export const VALUE_TYPES = {
   ct_state: integerType('ct_state', 4, 'host', CT_STATE, 26),
   arp_op: integerType('arp_op', 2, 'big', ARP_OP, 11),
   igmp_type: integerType('igmp_type', 1, 'big', IGMP_TYPE, 42),
+  /** DCCP packet types: 4 bits, kept shifted left by one as in the header's byte 8. */
+  dccp_pkttype: shifted(integerType('dccp_pkttype', 1, 'big', DCCP_PKTTYPE, 16), 1, 4),
   /** nft's `bitmask` type of one byte (comp flags): printed in hex. */
   bitmask8: integerType('bitmask', 1, 'big', undefined, 3, false, 0),
   ct_status: integerType('ct_status', 4, 'host', CT_STATUS, 28),

@@ -59,6 +59,7 @@ export type Selector =
   | 'sctp checksum'
   | 'dccp sport'
   | 'dccp dport'
+  | 'dccp type'
   | 'ah nexthdr'
   | 'ah hdrlength'
   | 'ah reserved'

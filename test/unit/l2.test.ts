@@ -50,6 +50,9 @@ describe('round trips of nft text', () => {
     'comp flags != 0x33-0x45',
     'comp flags { 0x33, 0x55 }',
     'ether type 8021ad',
+    'dccp type request',
+    'dccp type != { request, syncack }',
+    'dccp type 3-5',
   ]
   for (const text of cases)
     it(text, () => {
@@ -93,6 +96,19 @@ describe('compiled as nft compiles them', () => {
     expect(shape('netdev', 'arp saddr ip 1.2.3.4')).toEqual(['meta 1', 'cmp 0806', 'payload 1+14/4', 'cmp 01020304'])
     expect(() => shape('inet', 'arp htype 1')).toThrow(/ARP header field/)
     expect(() => shape('bridge', 'ip saddr 1.2.3.4 arp htype 1')).toThrow(/already matches ip/)
+  })
+})
+
+describe('dccp type, 4 bits of byte 8', () => {
+  it('masks the byte and compares the shifted value, as nft does', () => {
+    const c = compile('ip', parseRule('dccp type closereq').exprs)
+    expect(c.exprs.map((e) => e.type)).toEqual(['meta', 'cmp', 'payload', 'bitwise', 'cmp'])
+    expect(Buffer.from(c.exprs[3].mask as Uint8Array).toString('hex')).toBe('1e')
+    expect(Buffer.from(c.exprs[4].data as Uint8Array).toString('hex')).toBe('0a')
+    expect(decodeRule(c.exprs, { family: 'ip', anonSet: () => undefined })).toEqual([{ match: 'dccp type', value: 'closereq' }])
+  })
+  it('refuses values above 15', () => {
+    expect(() => parseRule('dccp type 16')).toThrow(/0-15/)
   })
 })
 
