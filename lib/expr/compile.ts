@@ -16,6 +16,7 @@ import {
   NAT_FLAG,
   NAT_TYPE,
   NFT_DATA_VERDICT,
+  PAYLOAD_BASE,
   REJECT_TYPE,
   SET_FLAG,
   VERDICT_CODE,
@@ -82,6 +83,8 @@ interface Ctx {
   l2explicit?: string
   l3?: 'ip' | 'ip6' | 'arp'
   l4?: number
+  /** The `ether type` match nft adds after `meta iiftype ether` (inet, netdev). */
+  etherTypeDep?: NativeExpr
   /** The ICMP(v6) type the rule matched (nft's th_dep: echo-reply counts as echo-request). */
   icmp?: number
   readonly env: CompileEnv
@@ -102,6 +105,7 @@ const BYTEORDER_HTON = 1
 export function compileRule(exprs: readonly RuleExpr[], env: CompileEnv, path: string): CompiledRule {
   if (!Array.isArray(exprs)) invalid(path, 'Expected an array of matches and statements', exprs)
   const ctx: Ctx = { env, out: [], sets: [] }
+  const stmtStarts = new Set<number>()
   if (env.family === 'ip') ctx.l3 = 'ip'
   if (env.family === 'ip6') ctx.l3 = 'ip6'
   if (env.family === 'arp') ctx.l3 = 'arp'
@@ -109,11 +113,69 @@ export function compileRule(exprs: readonly RuleExpr[], env: CompileEnv, path: s
     const p = `${path}[${i}]`
     if (typeof e !== 'object' || e === null) invalid(p, 'Expected a match ({ match, value }) or a statement ({ stmt })', e)
     if ('match' in e) compileMatch(ctx, e as Match, p)
-    else if ('stmt' in e) compileStatement(ctx, e as Statement, p)
+    else if ('stmt' in e) {
+      if ((e as Statement).stmt !== 'vmap') stmtStarts.add(ctx.out.length)
+      compileStatement(ctx, e as Statement, p)
+    }
     else if ('raw' in e) ctx.out.push(...((e as unknown as { raw: NativeExpr[] }).raw ?? []))
     else invalid(p, 'Expected a match ({ match, value }) or a statement ({ stmt })', e)
   })
+  if (ctx.etherTypeDep) refuseEtherTypeMerge(ctx, path)
+  refuseMergeAcrossStatements(ctx.out, stmtStarts, path)
   return { exprs: ctx.out, sets: ctx.sets }
+}
+
+/**
+ * nft merges equality matches on adjacent header fields into one load
+ * (rule.c, stmt_reduce). It means to stop at statements, but a statement
+ * after fewer than two such matches does not stop it: `ether saddr X counter
+ * ether type Y` loads both after the counter, so the counter counts packets of
+ * any source. nftkit does not merge; where nft's merge crosses a statement the
+ * rule would behave differently, so it is refused.
+ */
+function refuseMergeAcrossStatements(out: readonly NativeExpr[], stmtStarts: ReadonlySet<number>, path: string): void {
+  let window: { base: number; offset: number; len: number; op: number; epoch: number }[] = []
+  let epoch = 0
+  const check = () => {
+    const sorted = [...window].sort((a, b) => a.base - b.base || a.offset - b.offset)
+    for (let i = 1; i < sorted.length; i++) {
+      const a = sorted[i - 1]
+      const b = sorted[i]
+      const total = a.len + b.len
+      const merges = a.base === b.base && a.offset + a.len === b.offset && a.op === b.op && total <= 16 && (total <= 4 || a.base === PAYLOAD_BASE.ll || a.len > 4 || b.len > 4)
+      if (merges && a.epoch !== b.epoch)
+        invalid(path, 'nftkit does not support matches on adjacent header fields with a statement between them yet (nft merges them into one load after the statement)', out.length)
+    }
+  }
+  out.forEach((e, i) => {
+    if (stmtStarts.has(i)) {
+      epoch++
+      if (window.length >= 2) {
+        check()
+        window = []
+      }
+      return
+    }
+    const next = out[i + 1]
+    if (e.type !== 'payload' || next?.type !== 'cmp' || Number(next.op) > CMP_OP.neq) return
+    window.push({ base: Number(e.base), offset: Number(e.offset), len: Number(e.len), op: Number(next.op), epoch })
+  })
+  if (window.length >= 2) check()
+}
+
+/**
+ * nft merges the `ether type` it adds after `meta iiftype ether` with an
+ * adjacent Ethernet header match (`ether saddr`) into one load at the place of
+ * the type, which moves that match; nftkit does not merge, so it refuses that.
+ */
+function refuseEtherTypeMerge(ctx: Ctx, path: string): void {
+  ctx.out.forEach((e, i) => {
+    if (e === ctx.etherTypeDep || e.type !== 'payload' || Number(e.base) !== PAYLOAD_BASE.ll) return
+    const next = ctx.out[i + 1]
+    const adjacent = Number(e.offset) + Number(e.len) === 12 || Number(e.offset) === 14
+    if (adjacent && next?.type === 'cmp' && (Number(next.op) === CMP_OP.eq || Number(next.op) === CMP_OP.neq))
+      invalid(path, "nftkit does not support an Ethernet header match next to the ether type nft adds after 'meta iiftype' yet (nft merges them into one load)", ctx.out.length)
+  })
 }
 
 // ------------------------------------------------------------------ helpers
@@ -184,7 +246,17 @@ function needL3(ctx: Ctx, l3: 'ip' | 'ip6' | 'arp', what: string, path: string):
   if (l3 === 'arp' && fam !== 'bridge' && fam !== 'netdev')
     invalid(path, `Expected a match valid in a ${fam} table: ${what} is an ARP header field (arp, bridge and netdev tables)`, what)
   // nft then checks `ether type` (and merges it with adjacent link-layer matches), not meta nfproto/protocol.
-  if (ctx.l2explicit && fam !== 'ip' && fam !== 'ip6')
+  if (ctx.l2explicit === 'meta iiftype' && (fam === 'inet' || fam === 'netdev')) {
+    // After `meta iiftype ether` nft checks the Ethernet header's type.
+    const dep: NativeExpr = { type: 'payload', dreg: 1, base: PAYLOAD_BASE.ll, offset: 12, len: 2 }
+    ctx.out.push(dep)
+    cmp(ctx, CMP_OP.eq, toBytes(BigInt(ETHERTYPE[l3]), 2))
+    ctx.l3 = l3
+    ctx.etherTypeDep = dep
+    return
+  }
+  // In bridge tables `meta iiftype` changes nothing: meta protocol as usual.
+  if (ctx.l2explicit && fam !== 'ip' && fam !== 'ip6' && !(ctx.l2explicit === 'meta iiftype' && fam === 'bridge'))
     invalid(path, `nftkit does not support ${what} after '${ctx.l2explicit}' in a ${fam} table yet`, what)
   if (fam === 'inet' && l3 !== 'arp') {
     ctx.out.push({ type: 'meta', key: META_KEY.nfproto, dreg: 1 })
