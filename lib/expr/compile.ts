@@ -14,6 +14,7 @@ import {
   NAT_FLAG,
   NAT_TYPE,
   NFT_DATA_VERDICT,
+  PAYLOAD_BASE,
   REJECT_TYPE,
   SET_FLAG,
   VERDICT_CODE,
@@ -82,17 +83,21 @@ interface Ctx {
   l2?: boolean
   /** Set by an explicit link-layer match (`meta iiftype`, `ether type`): nft then derives network dependencies from the link layer. */
   l2explicit?: string
-  l3?: 'ip' | 'ip6'
+  l3?: 'ip' | 'ip6' | 'arp'
   l4?: number
   /** `ether type 8021q` is matched (explicitly or as a vlan dependency): network dependencies then check `vlan type`. */
   vlan?: boolean
+  /** The `ether type` match nft adds after `meta iiftype ether` (inet, netdev). */
+  etherTypeDep?: NativeExpr
+  /** The ICMP(v6) type the rule matched (nft's th_dep: echo-reply counts as echo-request). */
+  icmp?: number
   readonly env: CompileEnv
   readonly out: NativeExpr[]
   readonly sets: NativeOp[]
 }
 
 const NFPROTO = { ip: 2, ip6: 10 } as const
-const ETHERTYPE = { ip: 0x0800, ip6: 0x86dd } as const
+const ETHERTYPE = { ip: 0x0800, ip6: 0x86dd, arp: 0x0806 } as const
 const LOOKUP_F_INV = 1
 const BYTEORDER_HTON = 1
 
@@ -104,17 +109,77 @@ const BYTEORDER_HTON = 1
 export function compileRule(exprs: readonly RuleExpr[], env: CompileEnv, path: string): CompiledRule {
   if (!Array.isArray(exprs)) invalid(path, 'Expected an array of matches and statements', exprs)
   const ctx: Ctx = { env, out: [], sets: [] }
+  const stmtStarts = new Set<number>()
   if (env.family === 'ip') ctx.l3 = 'ip'
   if (env.family === 'ip6') ctx.l3 = 'ip6'
+  if (env.family === 'arp') ctx.l3 = 'arp'
   exprs.forEach((e, i) => {
     const p = `${path}[${i}]`
     if (typeof e !== 'object' || e === null) invalid(p, 'Expected a match ({ match, value }) or a statement ({ stmt })', e)
     if ('match' in e) compileMatch(ctx, e as Match, p)
-    else if ('stmt' in e) compileStatement(ctx, e as Statement, p)
+    else if ('stmt' in e) {
+      if ((e as Statement).stmt !== 'vmap') stmtStarts.add(ctx.out.length)
+      compileStatement(ctx, e as Statement, p)
+    }
     else if ('raw' in e) ctx.out.push(...((e as unknown as { raw: NativeExpr[] }).raw ?? []))
     else invalid(p, 'Expected a match ({ match, value }) or a statement ({ stmt })', e)
   })
+  if (ctx.etherTypeDep) refuseEtherTypeMerge(ctx, path)
+  refuseMergeAcrossStatements(ctx.out, stmtStarts, path)
   return { exprs: ctx.out, sets: ctx.sets }
+}
+
+/**
+ * nft merges equality matches on adjacent header fields into one load
+ * (rule.c, stmt_reduce). It means to stop at statements, but a statement
+ * after fewer than two such matches does not stop it: `ether saddr X counter
+ * ether type Y` loads both after the counter, so the counter counts packets of
+ * any source. nftkit does not merge; where nft's merge crosses a statement the
+ * rule would behave differently, so it is refused.
+ */
+function refuseMergeAcrossStatements(out: readonly NativeExpr[], stmtStarts: ReadonlySet<number>, path: string): void {
+  let window: { base: number; offset: number; len: number; op: number; epoch: number }[] = []
+  let epoch = 0
+  const check = () => {
+    const sorted = [...window].sort((a, b) => a.base - b.base || a.offset - b.offset)
+    for (let i = 1; i < sorted.length; i++) {
+      const a = sorted[i - 1]
+      const b = sorted[i]
+      const total = a.len + b.len
+      const merges = a.base === b.base && a.offset + a.len === b.offset && a.op === b.op && total <= 16 && (total <= 4 || a.base === PAYLOAD_BASE.ll || a.len > 4 || b.len > 4)
+      if (merges && a.epoch !== b.epoch)
+        invalid(path, 'nftkit does not support matches on adjacent header fields with a statement between them yet (nft merges them into one load after the statement)', out.length)
+    }
+  }
+  out.forEach((e, i) => {
+    if (stmtStarts.has(i)) {
+      epoch++
+      if (window.length >= 2) {
+        check()
+        window = []
+      }
+      return
+    }
+    const next = out[i + 1]
+    if (e.type !== 'payload' || next?.type !== 'cmp' || Number(next.op) > CMP_OP.neq) return
+    window.push({ base: Number(e.base), offset: Number(e.offset), len: Number(e.len), op: Number(next.op), epoch })
+  })
+  if (window.length >= 2) check()
+}
+
+/**
+ * nft merges the `ether type` it adds after `meta iiftype ether` with an
+ * adjacent Ethernet header match (`ether saddr`) into one load at the place of
+ * the type, which moves that match; nftkit does not merge, so it refuses that.
+ */
+function refuseEtherTypeMerge(ctx: Ctx, path: string): void {
+  ctx.out.forEach((e, i) => {
+    if (e === ctx.etherTypeDep || e.type !== 'payload' || Number(e.base) !== PAYLOAD_BASE.ll) return
+    const next = ctx.out[i + 1]
+    const adjacent = Number(e.offset) + Number(e.len) === 12 || Number(e.offset) === 14
+    if (adjacent && next?.type === 'cmp' && (Number(next.op) === CMP_OP.eq || Number(next.op) === CMP_OP.neq))
+      invalid(path, "nftkit does not support an Ethernet header match next to the ether type nft adds after 'meta iiftype' yet (nft merges them into one load)", ctx.out.length)
+  })
 }
 
 // ------------------------------------------------------------------ helpers
@@ -177,10 +242,13 @@ function cmp(ctx: Ctx, op: number, data: Uint8Array): void {
 }
 
 /** Adds the network-protocol dependency nft adds for `l3` (or checks it is already met). */
-function needL3(ctx: Ctx, l3: 'ip' | 'ip6', what: string, path: string): void {
+function needL3(ctx: Ctx, l3: 'ip' | 'ip6' | 'arp', what: string, path: string): void {
   if (ctx.l3 === l3) return
+  if (ctx.env.family === 'arp') invalid(path, `Expected a match valid in an arp table: ${what} needs ${l3}`, what)
   if (ctx.l3) invalid(path, `Expected a ${ctx.l3} match: ${what} needs ${l3}, but this rule already matches ${ctx.l3}`, what)
   const fam = ctx.env.family
+  if (l3 === 'arp' && fam !== 'bridge' && fam !== 'netdev')
+    invalid(path, `Expected a match valid in a ${fam} table: ${what} is an ARP header field (arp, bridge and netdev tables)`, what)
   if (ctx.vlan && fam === 'bridge') {
     // Behind an 802.1Q header nft checks the vlan header's type.
     load(ctx, SELECTORS['vlan type'].load, 1)
@@ -189,9 +257,19 @@ function needL3(ctx: Ctx, l3: 'ip' | 'ip6', what: string, path: string): void {
     return
   }
   // nft then checks `ether type` (and merges it with adjacent link-layer matches), not meta nfproto/protocol.
-  if (ctx.l2explicit && fam !== 'ip' && fam !== 'ip6')
+  if (ctx.l2explicit === 'meta iiftype' && (fam === 'inet' || fam === 'netdev')) {
+    // After `meta iiftype ether` nft checks the Ethernet header's type.
+    const dep: NativeExpr = { type: 'payload', dreg: 1, base: PAYLOAD_BASE.ll, offset: 12, len: 2 }
+    ctx.out.push(dep)
+    cmp(ctx, CMP_OP.eq, toBytes(BigInt(ETHERTYPE[l3]), 2))
+    ctx.l3 = l3
+    ctx.etherTypeDep = dep
+    return
+  }
+  // In bridge tables `meta iiftype` changes nothing: meta protocol as usual.
+  if (ctx.l2explicit && fam !== 'ip' && fam !== 'ip6' && !(ctx.l2explicit === 'meta iiftype' && fam === 'bridge'))
     invalid(path, `nftkit does not support ${what} after '${ctx.l2explicit}' in a ${fam} table yet`, what)
-  if (fam === 'inet') {
+  if (fam === 'inet' && l3 !== 'arp') {
     ctx.out.push({ type: 'meta', key: META_KEY.nfproto, dreg: 1 })
     cmp(ctx, CMP_OP.eq, Buffer.from([NFPROTO[l3]]))
   } else if (fam === 'bridge' || fam === 'netdev') {
@@ -232,9 +310,45 @@ function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
     cmp(ctx, CMP_OP.eq, et.type.encode(0x8100n))
     ctx.vlan = true
   }
-  if (s.l3) needL3(ctx, s.l3, s.name, path)
+  // As nft: a transport field whose protocol the rule already matched needs no
+  // network dependency, and one of another network protocol than the rule's
+  // (icmpv6 after `meta nfproto ipv4`, icmp in an ip6 table) only its l4proto.
+  const l4known = s.l4 !== undefined && ctx.l4 === s.l4
+  const l3other = s.l4 !== undefined && ctx.l3 !== undefined && ctx.l3 !== s.l3
+  if (s.l3 && !l4known && !l3other) needL3(ctx, s.l3, s.name, path)
   if (s.l4 !== undefined) needL4(ctx, s.l4, s.name, path)
+  if (s.icmpType) needIcmpType(ctx, s, path)
   if (s.name === 'ether type') ctx.l2explicit = 'ether type'
+}
+
+/**
+ * The `icmp type` match nft adds before a field that exists only in some ICMP
+ * messages (payload.c, payload_gen_icmp_dependency): a compare, or for the
+ * echo fields an anonymous set `{ echo-request, echo-reply }`; none when the
+ * rule already matched that type, an error when it matched another.
+ */
+function needIcmpType(ctx: Ctx, s: SelectorSpec, path: string): void {
+  const want = s.icmpType as readonly number[]
+  const type = SELECTORS[s.l4 === 58 ? 'icmpv6 type' : 'icmp type']
+  if (ctx.icmp === want[0]) return
+  if (ctx.icmp !== undefined)
+    invalid(path, `Expected a matching ${type.name}: ${s.name} needs type ${want[0]}, but this rule matches type ${ctx.icmp} (nft: incompatible icmp match)`, s.name)
+  if (want.length === 1) {
+    load(ctx, type.load, 1)
+    cmp(ctx, CMP_OP.eq, type.type.encode(BigInt(want[0])))
+  } else {
+    const set = anonymousSet(ctx, [type.type], want as Element[], path)
+    load(ctx, type.load, 1)
+    lookup(ctx, set.name, set.id, false)
+  }
+  ctx.icmp = want[0]
+}
+
+/** nft's protocol context for ICMP types: echo-reply stands for echo-request. */
+function icmpContext(s: SelectorSpec, v: bigint): number {
+  if (s.name === 'icmp type' && v === 0n) return 8
+  if (s.name === 'icmpv6 type' && v === 129n) return 128
+  return Number(v)
 }
 
 function isSetRef(v: unknown): v is SetRef {
@@ -293,6 +407,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     const set = anonymousSet(ctx, [s.type], v.elements as Element[], `${vpath}.elements`)
     loadKey(ctx, [s], set.interval)
     lookup(ctx, set.name, set.id, op === '!=')
+    trackIcmpSet(ctx, s, op, v.elements, vpath)
     return
   }
   if (Array.isArray(v)) {
@@ -301,7 +416,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
       const set = anonymousSet(ctx, [s.type], v as Element[], vpath)
       loadKey(ctx, [s], set.interval)
       lookup(ctx, set.name, set.id, op === '!=')
-      trackContext(ctx, s, op, undefined)
+      trackIcmpSet(ctx, s, op, v, vpath)
       return
     }
     compileSingle(ctx, s, op, v[0], vpath)
@@ -450,10 +565,19 @@ function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | un
     ctx.l2 = true
     ctx.l2explicit = 'meta iiftype'
   }
-  if (s.name === 'meta protocol' || s.name === 'ether type' || s.name === 'vlan type') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
+  if (s.name === 'meta protocol' || s.name === 'ether type' || s.name === 'vlan type')
+    ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : v === 0x0806n ? 'arp' : ctx.l3
   if (s.name === 'ether type' && v === 0x8100n) ctx.vlan = true
   if (s.name === 'meta nfproto') ctx.l3 = v === 2n ? 'ip' : v === 10n ? 'ip6' : ctx.l3
   if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') ctx.l4 = Number(v)
+  if (s.name === 'icmp type' || s.name === 'icmpv6 type') ctx.icmp = icmpContext(s, v)
+}
+
+/** An `icmp type { ... }` set lookup: nft's context is its last element's type. */
+function trackIcmpSet(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', elements: readonly unknown[], path: string): void {
+  if (op !== '==' || (s.name !== 'icmp type' && s.name !== 'icmpv6 type')) return
+  const iv = s.type.parse(elements[elements.length - 1], path)
+  if (iv.lo === iv.hi) ctx.icmp = icmpContext(s, iv.lo)
 }
 
 /**

@@ -73,7 +73,7 @@ type Reg =
 
 interface Item {
   expr: RuleExpr
-  dep?: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number; vlan?: boolean }
+  dep?: { l2?: boolean; l3?: 'ip' | 'ip6' | 'arp'; l4?: number; vlan?: boolean }
   dropped?: boolean
 }
 
@@ -102,11 +102,7 @@ export function jsValue(t: Datatype, iv: Interval): string | number {
 
 /** A range as written in a rule (`a-b`, even when it is a whole prefix or one value), as nft prints it. */
 export function rangeValue(t: Datatype, lo: bigint, hi: bigint): string {
-  // dscp ranges print numerically (`0x08-0x10`), unlike its single values.
-  if (t.name === 'dscp') return String(t.format({ lo, hi }))
-  // nft prints ranges numerically, names and all (`ip protocol 6-17`).
-  if (t.names && t.name !== 'inet_service') return `${lo}-${hi}`
-  const one = (v: bigint) => String(jsValue(t, { lo: v, hi: v }))
+  const one = (v: bigint) => String(t.formatBound?.(v) ?? jsValue(t, { lo: v, hi: v }))
   return `${one(lo)}-${one(hi)}`
 }
 
@@ -126,17 +122,36 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   const items: Item[] = []
   const regs = new Map<number, Reg>()
   let loads: Reg[] = [] // loads since the last consumer, for concatenations
-  let l3: 'ip' | 'ip6' | undefined = env.family === 'ip' ? 'ip' : env.family === 'ip6' ? 'ip6' : undefined
+  let l3: 'ip' | 'ip6' | 'arp' | undefined = env.family === 'ip' ? 'ip' : env.family === 'ip6' ? 'ip6' : env.family === 'arp' ? 'arp' : undefined
   let l4: number | undefined
   let depVlan: Item | undefined
+  // nft's ICMP type context (th_dep) and the `icmp type X` match it may hide
+  // before a field of type-X messages (payload.c, payload_may_dependency_kill_icmp).
+  let icmp: number | undefined
+  let depIcmp: { item: Item; type: number } | undefined
+  // A visible `ip protocol`/`ip6 nexthdr` (inet, bridge, netdev) keeps nft from
+  // looking further for a transport dependency to hide.
+  let transportPinned = false
   let depL2: Item | undefined
   let depL3: Item | undefined
   let depL4: Item | undefined
 
-  const useDeps = (s: { l2?: boolean; l3?: 'ip' | 'ip6'; l4?: number; adjacent?: boolean; vlan?: boolean }) => {
+  const useDeps = (s: {
+    l2?: boolean
+    l3?: 'ip' | 'ip6' | 'arp'
+    l4?: number
+    adjacent?: boolean
+    l3Shown?: boolean
+    icmpType?: readonly number[]
+    vlan?: boolean
+  }) => {
     if (s.vlan && depVlan) depVlan.dropped = true
     if (s.l2 && depL2) depL2.dropped = true
-    if (s.l3 && depL3 && depL3.dep?.l3 === s.l3) depL3.dropped = true
+    if (s.l3 && !s.l3Shown && depL3 && depL3.dep?.l3 === s.l3) depL3.dropped = true
+    if (s.icmpType?.length === 1 && depIcmp && !transportPinned && depIcmp.type === s.icmpType[0]) {
+      depIcmp.item.dropped = true
+      depIcmp = undefined
+    }
     // `adjacent`: nft hides this dependency only right before its user (reject with tcp reset).
     if (s.l4 !== undefined && depL4 && depL4.dep?.l4 === s.l4 && (!s.adjacent || items[items.length - 1] === depL4)) depL4.dropped = true
   }
@@ -147,6 +162,11 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     if (dep?.vlan) depVlan = it
     if (dep?.l3) depL3 = it
     if (dep?.l4 !== undefined) depL4 = it
+    if ('stmt' in expr && expr.stmt !== 'vmap') {
+      // nft forgets the dependencies it could hide at every statement (rule_maybe_reset_payload_deps).
+      depL2 = depL3 = depL4 = depVlan = depIcmp = undefined
+      transportPinned = false
+    }
     return it
   }
 
@@ -165,8 +185,11 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       if (s.load.kind !== 'payload' || s.load.base !== base || s.load.offset !== offset || s.load.bits) continue
       const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
       if (!(len === s.load.len || (isAddr && len < s.load.len))) continue
-      if (s.l3 && s.l3 !== l3) continue
+      // The transport protocol tells icmp from icmpv6 (nft reads icmp in ip6 tables too).
+      if (s.l3 && s.l4 === undefined && s.l3 !== l3) continue
       if (s.l4 !== undefined && s.l4 !== l4) continue
+      // Fields of some ICMP messages only: the matched type tells `icmp mtu` from `icmp sequence`.
+      if (s.icmpType && icmp !== undefined && s.icmpType[0] !== icmp) continue
       if (s.name.startsWith('th ') && l4 !== undefined && PAYLOAD_SELECTORS.some((o) => o.l4 === l4 && o.load.kind === 'payload' && o.load.base === base && o.load.offset === offset && o.load.len === len))
         continue
       return { spec: s, len }
@@ -286,7 +309,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             dep = { l3 }
           }
           if (s.name === 'ether type' && m.value === '8021q') dep = { vlan: true }
-          if ((s.name === 'meta protocol' || s.name === 'ether type' || s.name === 'vlan type') && (m.value === 'ip' || m.value === 'ip6')) {
+          if ((s.name === 'meta protocol' || s.name === 'ether type' || s.name === 'vlan type') && (m.value === 'ip' || m.value === 'ip6' || m.value === 'arp')) {
             l3 = m.value
             dep = { l3 }
           }
@@ -300,9 +323,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') {
             l4 = Number(DATATYPES.inet_proto.parse(m.value, 'value').lo)
             if (hides) dep = { l4 }
+            else transportPinned = true
           }
         }
-        push(m, dep)
+        const it = push(m, dep)
+        if (!neg && (s.name === 'icmp type' || s.name === 'icmpv6 type') && typeof m.value !== 'object') {
+          icmp = icmpContext(s, s.type.parse(m.value, 'value').lo)
+          // nft keeps echo types as context only; other types it may hide.
+          depIcmp = icmp === 8 || icmp === 128 ? undefined : { item: it, type: icmp }
+        }
         loads = []
         break
       }
@@ -339,6 +368,11 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           throw new Unsupported('data map lookup')
         } else if (anon) {
           const elements = anon.elements.map((x) => (specs.length === 1 ? exthdrSetKey(specs[0] as SelectorSpec, x.key) : x.key))
+          const k0 = specs.length === 1 ? (specs[0] as SelectorSpec) : undefined
+          if (k0 && !inv && icmp === undefined && (k0.name === 'icmp type' || k0.name === 'icmpv6 type') && elements.length > 0) {
+            const types = elements.map((x) => icmpContext(k0, k0.type.parse(x, 'value').lo))
+            icmp = types.every((t) => t === types[0]) ? types[0] : Number(k0.type.parse(elements[0], 'value').lo)
+          }
           // Flag selectors read a plain list as a bit test, so their sets stay explicit.
           const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements } : elements
           const bits = masked ? bitsOf(specs[0] as SelectorSpec, loads[0] as Extract<Reg, { kind: 'load' }>) : undefined
@@ -459,6 +493,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   return items.filter((x) => !x.dropped).map((x) => x.expr)
 }
 
+/** nft's ICMP type context of a matched type: echo-reply stands for echo-request. */
+function icmpContext(s: SelectorSpec, v: bigint): number {
+  if (s.name === 'icmp type' && v === 0n) return 8
+  if (s.name === 'icmpv6 type' && v === 129n) return 128
+  return Number(v)
+}
+
 /**
  * The type a register's value is compared in by order: big-endian after a
  * byteorder conversion. A host-order integer compared by order without one was
@@ -474,7 +515,7 @@ function orderView(r: Extract<Reg, { kind: 'load' }>): Datatype {
 const BITFIELDS = Object.values(SELECTORS).filter((s) => s.load.kind === 'payload' && s.load.bits)
 
 /** Bitfield selectors loaded with these bytes, in the protocol context. */
-function bitfieldsAt(base: number, offset: number, len: number, l3: 'ip' | 'ip6' | undefined, l4: number | undefined): SelectorSpec[] {
+function bitfieldsAt(base: number, offset: number, len: number, l3: 'ip' | 'ip6' | 'arp' | undefined, l4: number | undefined): SelectorSpec[] {
   return BITFIELDS.filter(
     (s) =>
       s.load.kind === 'payload' &&
@@ -648,7 +689,7 @@ function codeName(table: Readonly<Record<string, number>>, code: number): string
 function decodeReject(
   e: NativeExpr,
   family: Family,
-  l3: 'ip' | 'ip6' | undefined,
+  l3: 'ip' | 'ip6' | 'arp' | undefined,
   useDeps: (s: { l3?: 'ip' | 'ip6'; l4?: number; adjacent?: boolean }) => void,
 ): Statement {
   const type = num(e.rejectType)

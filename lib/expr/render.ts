@@ -59,8 +59,7 @@ function valueText(t: Datatype, v: unknown, sel?: Selector): string {
     const iv = t.parse(v, 'value')
     // A range written as a range prints as one (nft keeps `10.0.0.0-10.0.0.255`).
     if (sel && isWrittenRange(t, v)) {
-      if (t.name === 'dscp') return String(t.format(iv))
-      const f = (x: bigint) => (t.names ? String(x) : String(t.format({ lo: x, hi: x }))) // nft prints ranges numerically
+      const f = (x: bigint) => String(t.formatBound?.(x) ?? t.format({ lo: x, hi: x }))
       return `${f(iv.lo)}-${f(iv.hi)}`
     }
     return String(t.format(iv))

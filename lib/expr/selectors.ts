@@ -45,8 +45,24 @@ export interface SelectorSpec {
   readonly size: number
   /** Value type. */
   readonly type: Datatype
-  /** Network protocol the selector needs (`meta nfproto` / `meta protocol` dependency). */
-  readonly l3?: 'ip' | 'ip6'
+  /**
+   * Network protocol the selector needs (`meta nfproto` / `meta protocol`
+   * dependency; for ARP header fields `meta protocol arp` in bridge and netdev
+   * tables, none in arp tables).
+   */
+  readonly l3?: 'ip' | 'ip6' | 'arp'
+  /**
+   * ICMP(v6) types the field exists in (`icmp mtu` only in destination-unreachable
+   * messages): nft adds an `icmp type` match before it, a compare for one type,
+   * an anonymous set `{ echo-request, echo-reply }` for two, unless the rule
+   * already matched the type.
+   */
+  readonly icmpType?: readonly number[]
+  /**
+   * nft keeps the network-protocol dependency it adds for this selector visible
+   * in listings (igmp in inet tables: `meta nfproto ipv4 igmp type ...`).
+   */
+  readonly l3Shown?: boolean
   /** Link-layer header access needs `meta iiftype ether` outside bridge/netdev tables. */
   readonly l2?: boolean
   /** An 802.1Q header field: needs `ether type 8021q` first (bridge tables). */
@@ -79,6 +95,10 @@ const DCCP = 33
 const AH = 51
 const ESP = 50
 const COMP = 108
+const IGMP = 2
+/** echo-request, echo-reply: nft's dependency set for echo fields, in its order. */
+const ICMP_ECHO = [8, 0]
+const ICMPV6_ECHO = [128, 129]
 const { int8, int16, int32, hostInt16, hostInt32, hostInt64 } = VALUE_TYPES
 const meta = (key: number): Load => ({ kind: 'meta', key })
 const ct = (key: number): Load => ({ kind: 'ct', key })
@@ -189,6 +209,8 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'sctp checksum': L({ name: 'sctp checksum', load: payload(T, 8, 4), type: int32, l4: SCTP }),
   'dccp sport': L({ name: 'dccp sport', load: payload(T, 0, 2), type: DATATYPES.inet_service, l4: DCCP }),
   'dccp dport': L({ name: 'dccp dport', load: payload(T, 2, 2), type: DATATYPES.inet_service, l4: DCCP }),
+  // 4 bits of byte 8 (mask 0x1e); the type's values are shifted into place.
+  'dccp type': L({ name: 'dccp type', load: bitfield(T, 8, 1, 1, 4), type: VALUE_TYPES.dccp_pkttype, l4: DCCP }),
   'ah nexthdr': L({ name: 'ah nexthdr', load: payload(T, 0, 1), type: DATATYPES.inet_proto, l4: AH }),
   'ah hdrlength': L({ name: 'ah hdrlength', load: payload(T, 1, 1), type: int8, l4: AH }),
   'ah reserved': L({ name: 'ah reserved', load: payload(T, 2, 2), type: int16, l4: AH }),
@@ -197,8 +219,13 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'esp spi': L({ name: 'esp spi', load: payload(T, 0, 4), type: int32, l4: ESP }),
   'esp sequence': L({ name: 'esp sequence', load: payload(T, 4, 4), type: int32, l4: ESP }),
   'comp nexthdr': L({ name: 'comp nexthdr', load: payload(T, 0, 1), type: DATATYPES.inet_proto, l4: COMP }),
+  'comp flags': L({ name: 'comp flags', load: payload(T, 1, 1), type: VALUE_TYPES.bitmask8, l4: COMP }),
   'comp cpi': L({ name: 'comp cpi', load: payload(T, 2, 2), type: int16, l4: COMP }),
   'icmp checksum': L({ name: 'icmp checksum', load: payload(T, 2, 2), type: int16, l3: 'ip', l4: 1 }),
+  'icmp id': L({ name: 'icmp id', load: payload(T, 4, 2), type: int16, l3: 'ip', l4: 1, icmpType: ICMP_ECHO }),
+  'icmp sequence': L({ name: 'icmp sequence', load: payload(T, 6, 2), type: int16, l3: 'ip', l4: 1, icmpType: ICMP_ECHO }),
+  'icmp gateway': L({ name: 'icmp gateway', load: payload(T, 4, 4), type: int32, l3: 'ip', l4: 1, icmpType: [5] }),
+  'icmp mtu': L({ name: 'icmp mtu', load: payload(T, 6, 2), type: int16, l3: 'ip', l4: 1, icmpType: [3] }),
   'icmpv6 checksum': L({ name: 'icmpv6 checksum', load: payload(T, 2, 2), type: int16, l3: 'ip6', l4: 58 }),
   // IPv6 extension headers, TCP options, SCTP chunks (nft's exthdr expression).
   ...EXTHDR_SELECTORS,
@@ -208,6 +235,24 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'vlan pcp': L({ name: 'vlan pcp', load: bitfield(P.ll, 14, 1, 5, 3), type: sub(int8, bitfield(P.ll, 14, 1, 5, 3)), vlan: true }),
   'vlan dei': L({ name: 'vlan dei', load: bitfield(P.ll, 14, 1, 4, 1), type: sub(int8, bitfield(P.ll, 14, 1, 4, 1)), vlan: true }),
   'vlan type': L({ name: 'vlan type', load: payload(P.ll, 16, 2), type: etherType, vlan: true }),
+  'icmpv6 mtu': L({ name: 'icmpv6 mtu', load: payload(T, 4, 4), type: int32, l3: 'ip6', l4: 58, icmpType: [2] }),
+  'icmpv6 id': L({ name: 'icmpv6 id', load: payload(T, 4, 2), type: int16, l3: 'ip6', l4: 58, icmpType: ICMPV6_ECHO }),
+  'icmpv6 sequence': L({ name: 'icmpv6 sequence', load: payload(T, 6, 2), type: int16, l3: 'ip6', l4: 58, icmpType: ICMPV6_ECHO }),
+  'icmpv6 max-delay': L({ name: 'icmpv6 max-delay', load: payload(T, 4, 2), type: int16, l3: 'ip6', l4: 58, icmpType: [130] }),
+  'igmp type': L({ name: 'igmp type', load: payload(T, 0, 1), type: VALUE_TYPES.igmp_type, l3: 'ip', l4: IGMP, l3Shown: true }),
+  'igmp mrt': L({ name: 'igmp mrt', load: payload(T, 1, 1), type: int8, l3: 'ip', l4: IGMP, l3Shown: true }),
+  'igmp checksum': L({ name: 'igmp checksum', load: payload(T, 2, 2), type: int16, l3: 'ip', l4: IGMP, l3Shown: true }),
+  'igmp group': L({ name: 'igmp group', load: payload(T, 4, 4), type: int32, l3: 'ip', l4: IGMP, l3Shown: true }),
+  // ARP header fields (nft's proto_arp, Ethernet/IPv4 addresses).
+  'arp htype': L({ name: 'arp htype', load: payload(N, 0, 2), type: int16, l3: 'arp' }),
+  'arp ptype': L({ name: 'arp ptype', load: payload(N, 2, 2), type: etherType, l3: 'arp' }),
+  'arp hlen': L({ name: 'arp hlen', load: payload(N, 4, 1), type: int8, l3: 'arp' }),
+  'arp plen': L({ name: 'arp plen', load: payload(N, 5, 1), type: int8, l3: 'arp' }),
+  'arp operation': L({ name: 'arp operation', load: payload(N, 6, 2), type: VALUE_TYPES.arp_op, l3: 'arp' }),
+  'arp saddr ether': L({ name: 'arp saddr ether', load: payload(N, 8, 6), type: DATATYPES.ether_addr, l3: 'arp' }),
+  'arp saddr ip': L({ name: 'arp saddr ip', load: payload(N, 14, 4), type: DATATYPES.ipv4_addr, l3: 'arp' }),
+  'arp daddr ether': L({ name: 'arp daddr ether', load: payload(N, 18, 6), type: DATATYPES.ether_addr, l3: 'arp' }),
+  'arp daddr ip': L({ name: 'arp daddr ip', load: payload(N, 24, 4), type: DATATYPES.ipv4_addr, l3: 'arp' }),
   // meta keys (nft's meta.c templates: key, type, size, byte order).
   'meta length': L({ name: 'meta length', load: meta(META_KEY.len), type: hostInt32 }),
   'meta cpu': L({ name: 'meta cpu', load: meta(META_KEY.cpu), type: hostInt32 }),

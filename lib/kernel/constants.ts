@@ -299,6 +299,7 @@ export const ICMPV6_TYPE: Readonly<Record<string, number>> = {
   'mld-listener-query': 130,
   'mld-listener-report': 131,
   'mld-listener-done': 132,
+  'mld-listener-reduction': 132,
   'nd-router-solicit': 133,
   'nd-router-advert': 134,
   'nd-neighbor-solicit': 135,
@@ -308,6 +309,38 @@ export const ICMPV6_TYPE: Readonly<Record<string, number>> = {
   'ind-neighbor-solicit': 141,
   'ind-neighbor-advert': 142,
   'mld2-listener-report': 143,
+}
+
+/** Ethernet protocols by name (nft's ether_type; `vlan` is an input alias of 8021q). */
+export const ETHER_TYPE: Readonly<Record<string, number>> = { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, '8021q': 0x8100, '8021ad': 0x88a8, vlan: 0x8100 }
+
+/** Interface types by name (nft's iface_type, ARPHRD_*). */
+export const IFACE_TYPE: Readonly<Record<string, number>> = { ether: 1, ppp: 512, ipip: 768, ipip6: 769, loopback: 772, sit: 776, ipgre: 778 }
+
+/** ARP operations by name (nft's arp_op). */
+export const ARP_OP: Readonly<Record<string, number>> = { request: 1, reply: 2, rrequest: 3, rreply: 4, inrequest: 8, inreply: 9, nak: 10 }
+
+/** DCCP packet types by name (nft's dccp_pkttype). */
+export const DCCP_PKTTYPE: Readonly<Record<string, number>> = {
+  request: 0,
+  response: 1,
+  data: 2,
+  ack: 3,
+  dataack: 4,
+  closereq: 5,
+  close: 6,
+  reset: 7,
+  sync: 8,
+  syncack: 9,
+}
+
+/** IGMP types by name (nft's igmp_type). */
+export const IGMP_TYPE: Readonly<Record<string, number>> = {
+  'membership-query': 0x11,
+  'membership-report-v1': 0x12,
+  'membership-report-v2': 0x16,
+  'membership-report-v3': 0x22,
+  'leave-group': 0x17,
 }
 
 /** Reject types (NFT_REJECT_*). */
@@ -322,6 +355,7 @@ export const ICMP_CODE: Readonly<Record<string, number>> = {
   'net-prohibited': 9,
   'host-prohibited': 10,
   'admin-prohibited': 13,
+  'frag-needed': 4,
 }
 
 /** ICMPv6 codes usable in `reject with icmpv6 <code>`. */

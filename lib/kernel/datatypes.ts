@@ -5,7 +5,23 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { CT_STATE, CT_STATUS, DATATYPE, ICMP_CODE, ICMP_TYPE, ICMPV6_CODE, ICMPV6_TYPE, L4PROTO, MH_TYPE, TCP_FLAG } from './constants.js'
+import {
+  ARP_OP,
+  CT_STATE,
+  CT_STATUS,
+  DATATYPE,
+  DCCP_PKTTYPE,
+  ETHER_TYPE,
+  ICMP_CODE,
+  ICMP_TYPE,
+  ICMPV6_CODE,
+  ICMPV6_TYPE,
+  IFACE_TYPE,
+  IGMP_TYPE,
+  L4PROTO,
+  MH_TYPE,
+  TCP_FLAG,
+} from './constants.js'
 import { invalid } from './errors.js'
 import { dotted, ipv4Span } from './ipv4.js'
 
@@ -49,6 +65,12 @@ export interface Datatype {
   decode(b: Uint8Array): bigint
   /** Prints an interval as nft does (single value, prefix or range). */
   format(iv: Interval): string | number
+  /**
+   * Prints one end of a range as nft does: numerically, also for types with
+   * names (nft lists `icmp type 0-8`, `ether type 0x0800-0x86dd`). Types
+   * without it print their ends with `format`.
+   */
+  formatBound?(v: bigint): string | number
 }
 
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
@@ -355,8 +377,12 @@ export function integerType(
   names?: Readonly<Record<string, number>>,
   id = (DATATYPE as Record<string, number>)[name] ?? DATATYPE.integer,
   inputNamesOnly = false,
+  /** nft's `basefmt` of the type: numbers print in hex, zero-padded to this many digits (0: no padding). */
+  hexDigits?: number,
 ): Datatype {
   const max = (1n << BigInt(size * 8)) - 1n
+  const numeric = (v: bigint): string | number =>
+    name === 'mark' ? `0x${v.toString(16).padStart(8, '0')}` : hexDigits !== undefined ? `0x${v.toString(16).padStart(hexDigits, '0')}` : Number(v)
   const one = (x: unknown, path: string, whole: unknown): bigint => {
     if (typeof x === 'number' && Number.isInteger(x) && x >= 0 && BigInt(x) <= max) return BigInt(x)
     if (typeof x === 'string') {
@@ -406,16 +432,16 @@ export function integerType(
       const f = (v: bigint): string | number => {
         if (name === 'mark') return `0x${v.toString(16).padStart(8, '0')}`
         if (names && !inputNamesOnly) for (const [k, n] of Object.entries(names)) if (BigInt(n) === v && !ALIASES.has(k)) return k
-        return Number(v)
+        return numeric(v)
       }
       if (lo !== hi && name === 'mark') {
         const len = prefixLength(lo, hi, size * 8)
         if (len !== undefined) return `${f(lo)}/${len}`
       }
-      // nft prints ranges numerically (range_expr_print: NFT_CTX_OUTPUT_NUMERIC_ALL).
-      if (lo !== hi && names) return `${lo}-${hi}`
-      return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
+      // nft prints the ends of a range numerically, names or not.
+      return lo === hi ? f(lo) : `${numeric(lo)}-${numeric(hi)}`
     },
+    ...(names || hexDigits !== undefined ? { formatBound: (v: bigint) => numeric(v) } : {}),
   }
 }
 
@@ -432,7 +458,7 @@ function splitRange(v: string, names?: Readonly<Record<string, number>>): [strin
 }
 
 // Alternative names accepted on input but never printed.
-const ALIASES = new Set(['icmpv6', 'vlan'])
+const ALIASES = new Set(['icmpv6', 'vlan', 'mld-listener-reduction'])
 
 function describeInt(name: string, max: bigint): string {
   if (name === 'inet_service') return `a port number 0-${max} or a range like 1000-2000`
@@ -512,17 +538,8 @@ const DSCP: Readonly<Record<string, number>> = {
   af41: 0x22, af42: 0x24, af43: 0x26, va: 0x2c, ef: 0x2e,
 }
 
-/** nft's `dscp` type: names, else `0x%.2x` (a 6-bit value in one byte). */
-const dscpType: Datatype = (() => {
-  const base = integerType('dscp', 1, 'big', DSCP, 36)
-  const f = (v: bigint): string => {
-    for (const [k, n] of Object.entries(DSCP)) if (BigInt(n) === v) return k
-    return `0x${v.toString(16).padStart(2, '0')}`
-  }
-  const hex = (v: bigint): string => `0x${v.toString(16).padStart(2, '0')}`
-  // Ranges print numerically (nft: `ip dscp 0x08-0x10`).
-  return { ...base, format: ({ lo, hi }) => (lo === hi ? f(lo) : `${hex(lo)}-${hex(hi)}`) }
-})()
+/** nft's `dscp` type: names, else `0x%.2x`, ranges too (a 6-bit value in one byte). */
+const dscpType = integerType('dscp', 1, 'big', DSCP, 36, false, 2)
 
 /**
  * A header field narrower than the bytes loaded for it (nft's bitfields, such
@@ -560,10 +577,11 @@ export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
 /** Value types of selectors that are not set key types in the public API but appear in anonymous sets. */
 export const VALUE_TYPES = {
   nf_proto: integerType('nf_proto', 1, 'big', { ipv4: 2, ipv6: 10 }, 2),
-  ether_type: integerType('ether_type', 2, 'big', { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, '8021q': 0x8100, vlan: 0x8100, '8021ad': 0x88a8 }, 10),
+  // `vlan` is an input alias of 8021q; other values print as 0x%.4x (nft's basefmt).
+  ether_type: integerType('ether_type', 2, 'big', ETHER_TYPE, 10, false, 4),
   icmp_type: integerType('icmp_type', 1, 'big', ICMP_TYPE, 14),
   icmpv6_type: integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29),
-  iface_type: integerType('iface_type', 2, 'host', { ether: 1, ppp: 512, loopback: 772 }, 21),
+  iface_type: integerType('iface_type', 2, 'host', IFACE_TYPE, 21),
   tcp_flag: integerType('tcp_flag', 1, 'big', TCP_FLAG, 15),
   icmp_code: integerType('icmp_code', 1, 'big', ICMP_CODE, 32),
   icmpv6_code: integerType('icmpv6_code', 1, 'big', ICMPV6_CODE, 33),
@@ -579,6 +597,12 @@ export const VALUE_TYPES = {
   ip6_dscp: shiftedType(dscpType, 6, 6, 2),
   /** nft's `integer` of 3 bytes (`ip6 flowlabel`). */
   int24: integerType('integer', 3, 'big'),
+  arp_op: integerType('arp_op', 2, 'big', ARP_OP, 11),
+  igmp_type: integerType('igmp_type', 1, 'big', IGMP_TYPE, 42),
+  /** DCCP packet types: 4 bits, kept shifted left by one as in the header's byte 8. */
+  dccp_pkttype: shiftedType(integerType('dccp_pkttype', 1, 'big', DCCP_PKTTYPE, 16), 1, 4, 1),
+  /** nft's `bitmask` type of one byte (comp flags): printed in hex. */
+  bitmask8: integerType('bitmask', 1, 'big', undefined, 3, false, 0),
   ct_status: integerType('ct_status', 4, 'host', CT_STATUS, 28),
   /** nft's `integer` type in network order (header fields), by size in bytes. */
   int8: integerType('integer', 1, 'big'),

@@ -662,6 +662,12 @@ class Parser {
     const a = this.peek()
     const b = this.peek(1)
     if (a.kind !== 'word') return undefined
+    const c = this.peek(2)
+    if (b.kind === 'word' && c.kind === 'word') {
+      // `arp saddr ip`, `arp daddr ether`
+      const three = normalizeSelector(`${a.text} ${b.text} ${c.text}`)
+      if (three) return { spec: SELECTORS[three], width: 3 }
+    }
     if (b.kind === 'word') {
       const two = normalizeSelector(`${a.text} ${b.text}`)
       if (two) return { spec: SELECTORS[two], width: 2 }
