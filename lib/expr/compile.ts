@@ -41,7 +41,7 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
-import type { AnonymousSet, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { AnonymousSet, Match, MatchOp, MetaSetKey, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -125,6 +125,7 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
   if (l.kind === 'payload')
     ctx.out.push({ type: 'payload', dreg, base: l.base, offset: l.offset, len: lenOverride ?? l.len })
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
+  else if (l.kind === 'rt') ctx.out.push({ type: 'rt', key: l.key, dreg })
   else ctx.out.push({ type: 'ct', key: l.key, dreg })
 }
 
@@ -246,6 +247,10 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     compileFlags(ctx, flagSpec, m.op, m.value, `${path}.value`)
     return
   }
+  if (m.op === '<' || m.op === '>' || m.op === '<=' || m.op === '>=') {
+    compileRelational(ctx, m, m.op, path)
+    return
+  }
   const op = opOf(m, path)
   if (Array.isArray(m.match)) {
     compileConcatMatch(ctx, m.match, op, m.value, path)
@@ -285,9 +290,31 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   compileSingle(ctx, s, op, v, vpath)
 }
 
+const RELATIONAL = { '<': CMP_OP.lt, '>': CMP_OP.gt, '<=': CMP_OP.lte, '>=': CMP_OP.gte } as const
+
+/**
+ * `meta skuid < 3000`: one order compare, in network byte order (host-order
+ * keys are converted first, as nft does).
+ */
+function compileRelational(ctx: Ctx, m: Match, op: keyof typeof RELATIONAL, path: string): void {
+  if (Array.isArray(m.match)) invalid(`${path}.match`, `Expected one selector for '${op}' (not a concatenation)`, m.match)
+  const s = selector(m.match, `${path}.match`)
+  const vpath = `${path}.value`
+  const v = m.value
+  if (s.flags || s.wildcard || s.ifindex || s.type.name === 'ifname' || s.type.name === 'ether_addr')
+    invalid(`${path}.op`, `Expected '==' or '!=' for ${s.name} ('${op}' compares integers, addresses, times and class ids)`, op)
+  if (typeof v !== 'string' && typeof v !== 'number') return invalid(vpath, `Expected one value to compare ${s.name} with (not a set or list)`, v)
+  const iv = s.type.parse(v, vpath)
+  if (iv.lo !== iv.hi || isWrittenRange(s.type, v)) invalid(vpath, `Expected one value to compare ${s.name} with (not a range or prefix)`, v)
+  deps(ctx, s, path)
+  load(ctx, s.load, 1)
+  hton(ctx, s, 1)
+  cmp(ctx, RELATIONAL[op], networkOrderView(s.type).encode(iv.lo))
+}
+
 function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, vpath: string): void {
   const cmpOp = op === '==' ? CMP_OP.eq : CMP_OP.neq
-  if (s.wildcard && typeof v === 'string' && v.endsWith('*')) {
+  if (s.wildcard && typeof v === 'string' && v.endsWith('*') && !v.endsWith('\\*')) {
     const stem = v.slice(0, -1)
     if (stem.length === 0 || Buffer.byteLength(stem) > 15 || stem.includes('*'))
       invalid(vpath, 'Expected an interface name or prefix wildcard like "eth*" (1-15 bytes before the *)', v)
@@ -295,7 +322,7 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
     cmp(ctx, cmpOp, Buffer.from(stem))
     return
   }
-  const iv = s.type.parse(v, vpath)
+  let iv = s.type.parse(v, vpath)
   // A range written as a range stays one (nft compiles `a-b` to >= and <=
   // even when it covers exactly one prefix or one value).
   const written = isWrittenRange(s.type, v)
@@ -336,6 +363,12 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
   // Ranges compare in network order: host-order integers are converted first.
   hton(ctx, s, 1)
   const t = networkOrderView(s.type)
+  if (iv.lo > iv.hi) {
+    // A range of hours that wraps past midnight (in UTC): nft compiles the
+    // range between its ends, negated (`"21:00"-"02:00"` is `!= "02:00"-"21:00"`).
+    op = op === '==' ? '!=' : '=='
+    iv = { lo: iv.hi, hi: iv.lo }
+  }
   if (op === '==') {
     cmp(ctx, CMP_OP.gte, t.encode(iv.lo))
     cmp(ctx, CMP_OP.lte, t.encode(iv.hi))
@@ -541,6 +574,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       ctx.out.push(st.stmt === 'ct mark set' ? { type: 'ct', key, sreg: 1 } : { type: 'meta', key, sreg: 1 })
       return
     }
+    case 'meta set':
+      compileMetaSet(ctx, st, path)
+      return
     case 'notrack':
       ctx.out.push({ type: 'notrack' })
       return
@@ -609,6 +645,31 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     default:
       invalid(`${path}.stmt`, 'Expected a known statement (counter, accept, drop, jump, reject, ...)', (st as { stmt: unknown }).stmt)
   }
+}
+
+/** Meta keys `meta KEY set` writes: kernel key and the selector whose type the value has. */
+const META_SET: Readonly<Record<MetaSetKey, { key: number; sel?: Selector }>> = {
+  priority: { key: META_KEY.priority, sel: 'meta priority' },
+  pkttype: { key: META_KEY.pkttype, sel: 'meta pkttype' },
+  nftrace: { key: META_KEY.nftrace },
+}
+
+function compileMetaSet(ctx: Ctx, st: Extract<Statement, { stmt: 'meta set' }>, path: string): void {
+  const k = Object.hasOwn(META_SET, st.key) ? META_SET[st.key] : undefined
+  if (!k) return invalid(`${path}.key`, `Expected one of ${Object.keys(META_SET).join(', ')}`, st.key)
+  let data: Buffer
+  if (k.sel === undefined) {
+    // nftrace: one bit, written as one byte.
+    if (st.value !== 0 && st.value !== 1) invalid(`${path}.value`, 'Expected 0 or 1', st.value)
+    data = Buffer.from([Number(st.value)])
+  } else {
+    const t = SELECTORS[k.sel].type
+    const iv = t.parse(st.value, `${path}.value`)
+    if (iv.lo !== iv.hi || isWrittenRange(t, st.value)) invalid(`${path}.value`, 'Expected one value (not a range)', st.value)
+    data = t.encode(iv.lo)
+  }
+  ctx.out.push({ type: 'immediate', dreg: 1, data })
+  ctx.out.push({ type: 'meta', key: k.key, sreg: 1 })
 }
 
 function compileReject(ctx: Ctx, st: Extract<Statement, { stmt: 'reject' }>, path: string): void {

@@ -10,7 +10,7 @@ import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../k
 import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
-import type { Match, MatchOp, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { Match, MatchOp, MetaSetKey, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
@@ -651,7 +651,6 @@ class Parser {
     const t = this.peek()
     if (t.kind !== 'word' && t.kind !== 'punct') return
     if (t.text === 'set') this.fail(t, `nftkit does not support '${name} set' yet`)
-    if (['<', '>', '<=', '>=', 'lt', 'gt', 'le', 'ge'].includes(t.text)) this.fail(t, `nftkit does not support the comparison '${name} ${t.text}' yet`)
     if (['|', '^', '<<', '>>', 'and', 'or', 'xor', 'lshift', 'rshift'].includes(t.text))
       this.fail(t, `nftkit does not support bitwise expressions ('${name} ${t.text} ...') yet`)
   }
@@ -662,6 +661,7 @@ class Parser {
     // Statements that start like selectors.
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
     if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
+    if (t.text === 'meta' && this.peek(1).kind === 'word' && Object.hasOwn(META_SET_KEYS, this.peek(1).text) && this.is(this.peek(2), 'set')) return this.metaSet()
     if (t.text === 'tcp' && this.is(this.peek(1), 'option')) return this.mssClamp()
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
@@ -681,6 +681,23 @@ class Parser {
       this.fail(n, `nftkit does not support '${kind} mark set' with an expression yet (only a number${kind === 'meta' ? " or 'ct mark'" : ''})`)
     const v = this.number('a mark')
     return kind === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v }
+  }
+
+  /** `meta priority set 1:10`, `meta nftrace set 1`, `meta pkttype set host`. */
+  private metaSet(): Statement {
+    const key = this.peek(1).text as MetaSetKey
+    this.pos += 3
+    const spec = SELECTORS[META_SET_KEYS[key]]
+    const n = this.peek()
+    const after = this.peek(1)
+    if (n.kind === 'word' && (nftFeature([n.text, after.kind === 'word' ? after.text : '']) || (after.kind === 'word' && ['and', 'or', 'xor', '&', '|', '^', '.', 'map'].includes(after.text))))
+      this.fail(n, `nftkit does not support 'meta ${key} set' with an expression yet (only a value)`)
+    if (key === 'nftrace') {
+      const v = this.number('0 or 1')
+      if (v !== 0 && v !== 1) this.fail(this.toks[this.pos - 1], 'expected 0 or 1 for meta nftrace')
+      return { stmt: 'meta set', key, value: v }
+    }
+    return { stmt: 'meta set', key, value: this.selectorValue(spec) as string | number }
   }
 
   private mssClamp(): Statement {
@@ -716,9 +733,17 @@ class Parser {
     if (this.accept('==') || this.accept('eq')) op = '=='
     else if (this.accept('!=') || this.accept('ne')) op = '!='
     else if (this.accept('!')) op = '!'
+    else if (opTok.kind === 'word' && Object.hasOwn(RELATIONAL_WORDS, opTok.text)) {
+      this.pos++
+      op = RELATIONAL_WORDS[opTok.text]
+    }
     const flags = specs.length === 1 && specs[0].flags !== undefined
     if (op === '!' && !flags) this.fail(opTok, 'negation (!) can only be used with tcp flags, ct state and ct status values')
+    const rel = op === '<' || op === '>' || op === '<=' || op === '>='
+    if (rel && (specs.length > 1 || specs[0].flags || specs[0].wildcard || specs[0].ifindex || this.is(this.peek(), '{') || this.is(this.peek(), '@')))
+      this.fail(opTok, `'${opTok.text}' compares one integer, address, time or class id with one value`)
     const value = this.matchValue(specs, op)
+    if (rel) return { match: key, op, value }
     const isSet = typeof value === 'object' && !Array.isArray(value)
     if (op === '!' && isSet) this.fail(opTok, 'negation (!) can only be used with flag values, not with a set (use !=)')
     // `==` is the default, except that for flags it is an exact compare (no op: a bit test).
@@ -781,6 +806,12 @@ class Parser {
     if (tok.kind === 'value') return this.interpolated(s, tok.value, tok)
     if (tok.kind !== 'word' && tok.kind !== 'string') this.fail(tok, `expected a value for ${s.name} but found ${describeToken(tok)}`)
     if (s.wildcard && tok.text.endsWith('*')) return tok.text
+    // `"00:00"-"02:02"`: a range of quoted values (hours) is three tokens.
+    if (tok.kind === 'string' && this.is(this.peek(), '-') && this.peek(1).kind === 'string') {
+      const hi = this.peek(1)
+      this.pos += 2
+      return this.canonical(s.type, { ...tok, text: `${tok.text}-${hi.text}` }, keepRange)
+    }
     return this.canonical(s.type, tok, keepRange)
   }
 
@@ -940,6 +971,25 @@ class Parser {
         return this.unsupported()
     }
   }
+}
+
+/** Relational operators as nft spells them (symbols and words). */
+const RELATIONAL_WORDS: Readonly<Record<string, '<' | '>' | '<=' | '>='>> = {
+  '<': '<',
+  '>': '>',
+  '<=': '<=',
+  '>=': '>=',
+  lt: '<',
+  gt: '>',
+  le: '<=',
+  ge: '>=',
+}
+
+/** Meta keys `meta KEY set VALUE` writes, and the selector whose type the value has. */
+const META_SET_KEYS: Readonly<Record<MetaSetKey, Selector>> = {
+  priority: 'meta priority',
+  pkttype: 'meta pkttype',
+  nftrace: 'meta priority', // not used: nftrace takes 0 or 1
 }
 
 function describeToken(t: Token): string {
