@@ -68,6 +68,12 @@ export interface CompileEnv {
   findSet(name: string): SetInfo | undefined
   /** Allocates a set id for an anonymous set in the current transaction. */
   nextSetId(): number
+  /**
+   * Index of the interface with this name in the network namespace the rule
+   * is for (`meta iif "lo"` compiles to `lo`'s index, as nft does). Without
+   * it interface names are refused (indexes given as numbers still compile).
+   */
+  ifindex?(name: string): number | undefined
 }
 
 /** A compiled rule: its expressions and the anonymous sets it needs first. */
@@ -233,11 +239,41 @@ function opOf(m: Match, path: string): '==' | '!=' {
 
 // ------------------------------------------------------------------ matches
 
+function hasIfindex(sel: unknown): boolean {
+  const list = Array.isArray(sel) ? sel : [sel]
+  return list.some((x) => typeof x === 'string' && SELECTORS[normalizeSelector(x) as Selector]?.ifindex)
+}
+
+/** One interface: a name resolved in the target namespace (as nft: a name first, then a number), or an index. */
+function ifindexOf(ctx: Ctx, v: unknown, path: string): unknown {
+  if (typeof v !== 'string') return v
+  const idx = ctx.env.ifindex?.(v)
+  if (idx !== undefined) return idx
+  if (/^\d+$/.test(v)) return Number(v)
+  if (!ctx.env.ifindex)
+    invalid(path, `Expected an interface index: interface names are resolved in the network namespace the rule is committed to, which this compile has no access to (use a client's transaction, or give the index as a number)`, v)
+  return invalid(path, `Expected an existing interface: there is no interface "${v}" in the target network namespace`, v)
+}
+
+/** Resolves the interface names of interface-index selectors in a value (single, list, set, tuples, map keys). */
+function ifindexValue(ctx: Ctx, sels: readonly unknown[], v: unknown, path: string): unknown {
+  const ifx = sels.map((x) => typeof x === 'string' && SELECTORS[normalizeSelector(x) as Selector]?.ifindex === true)
+  const key = (k: unknown, p: string): unknown => {
+    if (sels.length === 1) return ifx[0] ? ifindexOf(ctx, k, p) : k
+    return Array.isArray(k) ? k.map((x, j) => (ifx[j] ? ifindexOf(ctx, x, `${p}[${j}]`) : x)) : k
+  }
+  if (isSetRef(v)) return v
+  if (isAnonymousSet(v)) return { elements: v.elements.map((e, i) => key(e, `${path}.elements[${i}]`)) }
+  if (Array.isArray(v) && (sels.length === 1 || Array.isArray(v[0]))) return v.map((e, i) => key(e, `${path}[${i}]`))
+  return key(v, path)
+}
+
 function compileMatch(ctx: Ctx, m: Match, path: string): void {
   if (Array.isArray(m.match) && m.match.length === 1) {
     compileMatch(ctx, { ...m, match: m.match[0] }, path)
     return
   }
+  if (hasIfindex(m.match)) m = { ...m, value: ifindexValue(ctx, [m.match].flat(), m.value, `${path}.value`) as Match['value'] }
   const flagSpec = typeof m.match === 'string' ? SELECTORS[normalizeSelector(m.match) as Selector] : undefined
   if (flagSpec?.flags && !isSetRef(m.value) && !isAnonymousSet(m.value)) {
     if (m.value === undefined) invalid(`${path}.value`, `Expected a value for ${flagSpec.name}`, m.value)
@@ -303,7 +339,7 @@ function compileRelational(ctx: Ctx, m: Match, op: keyof typeof RELATIONAL, path
   const v = m.value
   if (s.flags || s.wildcard || s.ifindex || s.type.name === 'ifname' || s.type.name === 'ether_addr')
     invalid(`${path}.op`, `Expected '==' or '!=' for ${s.name} ('${op}' compares integers, addresses, times and class ids)`, op)
-  if (typeof v !== 'string' && typeof v !== 'number') return invalid(vpath, `Expected one value to compare ${s.name} with (not a set or list)`, v)
+  if (typeof v !== 'string' && typeof v !== 'number') invalid(vpath, `Expected one value to compare ${s.name} with (not a set or list)`, v)
   const iv = s.type.parse(v, vpath)
   if (iv.lo !== iv.hi || isWrittenRange(s.type, v)) invalid(vpath, `Expected one value to compare ${s.name} with (not a range or prefix)`, v)
   deps(ctx, s, path)
@@ -655,8 +691,8 @@ const META_SET: Readonly<Record<MetaSetKey, { key: number; sel?: Selector }>> = 
 }
 
 function compileMetaSet(ctx: Ctx, st: Extract<Statement, { stmt: 'meta set' }>, path: string): void {
-  const k = Object.hasOwn(META_SET, st.key) ? META_SET[st.key] : undefined
-  if (!k) return invalid(`${path}.key`, `Expected one of ${Object.keys(META_SET).join(', ')}`, st.key)
+  if (!Object.hasOwn(META_SET, st.key)) invalid(`${path}.key`, `Expected one of ${Object.keys(META_SET).join(', ')}`, st.key)
+  const k = META_SET[st.key]
   let data: Buffer
   if (k.sel === undefined) {
     // nftrace: one bit, written as one byte.
@@ -797,10 +833,12 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
   }
   if (!Array.isArray(st.map) || st.map.length === 0)
     invalid(`${path}.map`, 'Expected a named map ({ set }) or a non-empty list of [key, verdict] pairs', st.map)
+  const ifx = hasIfindex(st.key)
   const elems: Element[] = st.map.map((pair, i) => {
     if (!Array.isArray(pair) || pair.length !== 2) invalid(`${path}.map[${i}]`, 'Expected a [key, verdict] pair', pair)
     verdictFields(pair[1], `${path}.map[${i}][1]`)
-    return { key: pair[0] as never, value: pair[1] as Verdict }
+    const k = ifx ? ifindexValue(ctx, sel, pair[0], `${path}.map[${i}][0]`) : pair[0]
+    return { key: k as never, value: pair[1] as Verdict }
   })
   const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, 'verdict')
   loadKey(ctx, specs, set.interval)

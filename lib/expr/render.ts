@@ -52,11 +52,14 @@ function typeOf(sel: Selector): Datatype {
 }
 
 function valueText(t: Datatype, v: unknown, sel?: Selector): string {
+  // Interfaces by name print quoted (`iif "lo"`); an index without an interface as a number.
+  if (sel && SELECTORS[sel].ifindex) return typeof v === 'string' ? quote(v) : String(v)
   if (typeof v === 'string' && sel && SELECTORS[sel].wildcard && v.endsWith('*') && !v.endsWith('\\*')) return quote(v)
   try {
     const iv = t.parse(v, 'value')
     // A range written as a range prints as one (nft keeps `10.0.0.0-10.0.0.255`).
     if (sel && isWrittenRange(t, v)) {
+      if (t.names) return String(t.format(iv))
       const f = (x: bigint) => String(t.format({ lo: x, hi: x }))
       return `${f(iv.lo)}-${f(iv.hi)}`
     }

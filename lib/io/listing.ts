@@ -3,6 +3,7 @@
  * takes, with handles, counters and the generation id.
  * @module
  */
+import type { InterfaceNames } from '../model/interfaces.js'
 import {
   type Family,
   familyName,
@@ -50,6 +51,12 @@ export interface Listing {
   readonly sets: readonly ListedSet[]
   readonly rules: readonly ListedRule[]
   readonly counters: readonly ListedCounter[]
+  /**
+   * The interfaces of the listed namespace (not enumerable), when the listing
+   * was read with them: the planner compiles `meta iif "lo"` with them to
+   * compare desired rules with listed ones.
+   */
+  readonly interfaces?: InterfaceNames
 }
 
 const n = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number))
@@ -107,8 +114,12 @@ function setFlags(flags: number): SetFlag[] {
   return out
 }
 
-/** Decodes a native dump. */
-export function decodeListing(d: NativeDump): Listing {
+/**
+ * Decodes a native dump. With the namespace's interfaces, interface indexes
+ * (`meta iif`) come back as names, as nft prints them; the listing keeps them
+ * (not enumerable) for planning against it.
+ */
+export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listing {
   const anon = new Map<string, AnonSet>()
   const sets: ListedSet[] = []
   for (const r of d.sets) {
@@ -192,6 +203,7 @@ export function decodeListing(d: NativeDump): Listing {
     const exprs = decodeRule((r.exprs as NativeExpr[]) ?? [], {
       family,
       anonSet: (name) => anon.get(setKey(family, r.table, name)),
+      ...(interfaces ? { ifname: (index: number) => interfaces.name(index) } : {}),
     })
     return {
       kind: 'rule',
@@ -218,5 +230,7 @@ export function decodeListing(d: NativeDump): Listing {
         ...(comment !== undefined ? { comment } : {}),
       }
     })
-  return { genId: d.genId, tables, chains, sets, rules, counters }
+  const listing: Listing = { genId: d.genId, tables, chains, sets, rules, counters }
+  if (interfaces) Object.defineProperty(listing, 'interfaces', { value: interfaces, enumerable: false })
+  return listing
 }

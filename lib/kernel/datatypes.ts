@@ -314,6 +314,26 @@ export function serviceNames(): Record<string, number> {
   return out
 }
 
+/**
+ * Protocol names nft prints (getprotobynumber, so /etc/protocols) after the
+ * ones nftkit knows: `meta l4proto 22` lists as `xns-idp`.
+ */
+function protocolNames(): Record<string, number> {
+  const out: Record<string, number> = { ...L4PROTO }
+  const known = new Set(Object.values(out))
+  try {
+    for (const line of readFileSync('/etc/protocols', 'utf8').split('\n')) {
+      const m = /^([\w.-]+)\s+(\d+)\b/.exec(line.replace(/#.*/, '').trim())
+      if (!m || Number(m[2]) > 255 || known.has(Number(m[2])) || Object.hasOwn(out, m[1])) continue
+      out[m[1]] = Number(m[2])
+      known.add(Number(m[2]))
+    }
+  } catch {
+    /* no /etc/protocols: the built-in names only */
+  }
+  return out
+}
+
 /** `name -> id` of the local accounts file (`name:x:id:...`), empty if unreadable. */
 function accountNames(file: string): Record<string, number> {
   const out: Record<string, number> = {}
@@ -393,6 +413,8 @@ export function integerType(
         const len = prefixLength(lo, hi, size * 8)
         if (len !== undefined) return `${f(lo)}/${len}`
       }
+      // nft prints ranges of named values numerically (`meta l4proto 33-45`), ether types in hex.
+      if (lo !== hi && names) return name === 'ether_type' ? `0x${lo.toString(16).padStart(4, '0')}-0x${hi.toString(16).padStart(4, '0')}` : `${lo}-${hi}`
       return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
     },
   }
@@ -411,7 +433,7 @@ function splitRange(v: string, names?: Readonly<Record<string, number>>): [strin
 }
 
 // Alternative names accepted on input but never printed.
-const ALIASES = new Set(['icmpv6'])
+const ALIASES = new Set(['icmpv6', 'vlan'])
 
 function describeInt(name: string, max: bigint): string {
   if (name === 'inet_service') return `a port number 0-${max} or a range like 1000-2000`
@@ -671,7 +693,7 @@ export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
   ipv4_addr: addressType('ipv4_addr'),
   ipv6_addr: addressType('ipv6_addr'),
   inet_service: integerType('inet_service', 2, 'big', serviceNames(), undefined, true),
-  inet_proto: integerType('inet_proto', 1, 'big', L4PROTO),
+  inet_proto: integerType('inet_proto', 1, 'big', protocolNames()),
   mark: integerType('mark', 4, 'host'),
   ifname,
   ether_addr: etherAddr,
@@ -680,7 +702,8 @@ export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
 /** Value types of selectors that are not set key types in the public API but appear in anonymous sets. */
 export const VALUE_TYPES = {
   nf_proto: integerType('nf_proto', 1, 'big', { ipv4: 2, ipv6: 10 }, 2),
-  ether_type: integerType('ether_type', 2, 'big', { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, vlan: 0x8100 }, 10),
+  // nft prints 0x8100 as 8021q and reads vlan for it too.
+  ether_type: integerType('ether_type', 2, 'big', { ip: 0x0800, arp: 0x0806, ip6: 0x86dd, '8021q': 0x8100, vlan: 0x8100 }, 10),
   icmp_type: integerType('icmp_type', 1, 'big', ICMP_TYPE, 14),
   icmpv6_type: integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29),
   iface_type: integerType('iface_type', 2, 'host', ARPHRD, 21),

@@ -806,6 +806,8 @@ class Parser {
     if (tok.kind === 'value') return this.interpolated(s, tok.value, tok)
     if (tok.kind !== 'word' && tok.kind !== 'string') this.fail(tok, `expected a value for ${s.name} but found ${describeToken(tok)}`)
     if (s.wildcard && tok.text.endsWith('*')) return tok.text
+    // Interface names stay names: the compiler resolves them in the target namespace.
+    if (s.ifindex) return tok.kind === 'word' && /^\d+$/.test(tok.text) ? Number(tok.text) : tok.text
     // `"00:00"-"02:02"`: a range of quoted values (hours) is three tokens.
     if (tok.kind === 'string' && this.is(this.peek(), '-') && this.peek(1).kind === 'string') {
       const hi = this.peek(1)
@@ -818,6 +820,7 @@ class Parser {
   /** An interpolated value for a selector: checked and canonicalised like written text. */
   private interpolated(s: SelectorSpec, v: unknown, at: Token): unknown {
     if (s.wildcard && typeof v === 'string' && v.endsWith('*')) return v
+    if (s.ifindex && (typeof v === 'string' || typeof v === 'number')) return v
     if (s.flags) {
       const names = Array.isArray(v) ? v : [v]
       for (const n of names) if (typeof n !== 'string' || !(n in s.flags)) this.fail(at, `expected one of ${s.flagOrder?.join(', ')} for ${s.name}`)
