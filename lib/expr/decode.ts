@@ -23,6 +23,7 @@ import {
   hostInteger,
   type Interval,
   networkOrderView,
+  numericRange,
   prefixLength,
   readHostU32,
 } from '../kernel/datatypes.js'
@@ -92,7 +93,7 @@ export function jsValue(t: Datatype, iv: Interval): string | number {
 /** A range as written in a rule (`a-b`, even when it is a whole prefix or one value), as nft prints it. */
 export function rangeValue(t: Datatype, lo: bigint, hi: bigint): string {
   // Named integers (protocols, types) print their ranges numerically, as nft does.
-  if (t.names) return String(t.format({ lo, hi }))
+  if (t.names) return numericRange(t.name, lo, hi)
   const one = (v: bigint) => String(jsValue(t, { lo: v, hi: v }))
   return `${one(lo)}-${one(hi)}`
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Family, priorityText } from '../kernel/constants.js'
-import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
+import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName, numericRange } from '../kernel/datatypes.js'
 import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
@@ -59,7 +59,7 @@ function valueText(t: Datatype, v: unknown, sel?: Selector): string {
     const iv = t.parse(v, 'value')
     // A range written as a range prints as one (nft keeps `10.0.0.0-10.0.0.255`).
     if (sel && isWrittenRange(t, v)) {
-      if (t.names) return String(t.format(iv))
+      if (t.names) return numericRange(t.name, iv.lo, iv.hi)
       const f = (x: bigint) => String(t.format({ lo: x, hi: x }))
       return `${f(iv.lo)}-${f(iv.hi)}`
     }

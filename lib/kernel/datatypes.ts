@@ -414,10 +414,16 @@ export function integerType(
         if (len !== undefined) return `${f(lo)}/${len}`
       }
       // nft prints ranges of named values numerically (`meta l4proto 33-45`), ether types in hex.
-      if (lo !== hi && names) return name === 'ether_type' ? `0x${lo.toString(16).padStart(4, '0')}-0x${hi.toString(16).padStart(4, '0')}` : `${lo}-${hi}`
+      if (lo !== hi && names) return numericRange(name, lo, hi)
       return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
     },
   }
+}
+
+/** A range of a named integer type as nft prints it: numbers (ether types in hex), even when `lo === hi`. */
+export function numericRange(typeName: string, lo: bigint, hi: bigint): string {
+  const f = (v: bigint) => (typeName === 'ether_type' ? `0x${v.toString(16).padStart(4, '0')}` : String(v))
+  return `${f(lo)}-${f(hi)}`
 }
 
 /** Splits `a-b` where a or b may be names containing '-' (echo-request-echo-reply). */
