@@ -16,6 +16,7 @@ import {
   NAT_FLAG,
   NAT_TYPE,
   NFT_DATA_VERDICT,
+  PAYLOAD_BASE,
   REJECT_TYPE,
   SET_FLAG,
   VERDICT_CODE,
@@ -363,7 +364,10 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
   // even when it covers exactly one prefix or one value).
   const written = isWrittenRange(s.type, v)
   if (iv.lo === iv.hi && !written) {
-    if (s.load.kind === 'payload') refuseReversedMerge(ctx, s, vpath)
+    if (s.load.kind === 'payload') {
+      refuseReversedMerge(ctx, s, vpath)
+      refuseMergeAcross(ctx, s, vpath)
+    }
     load(ctx, s.load, 1)
     cmp(ctx, cmpOp, s.type.encode(iv.lo))
     trackContext(ctx, s, op, iv.lo)
@@ -424,6 +428,25 @@ function refuseReversedMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
   if (s.load.kind !== 'payload' || p?.type !== 'payload' || c?.type !== 'cmp' || Number(c.op) !== CMP_OP.eq) return
   if (Number(p.base) === s.load.base && Number(p.offset) === s.load.offset + s.load.len)
     invalid(vpath, `nftkit does not support ${s.name} right after a match on the next header field yet (nft merges and reorders them); write them in header order`, s.name)
+}
+
+/**
+ * nft also merges an equality match with an earlier one on the adjacent
+ * link-layer header field when statements stand between them (`ether saddr X counter ether type
+ * Y` loads both at once, before the counter). nftkit does not merge: refused.
+ */
+function refuseMergeAcross(ctx: Ctx, s: SelectorSpec, vpath: string): void {
+  // Seen for link-layer fields (nft 1.0.6 keeps `ip saddr X counter ip daddr Y` apart).
+  if (s.load.kind !== 'payload' || s.load.base !== PAYLOAD_BASE.ll) return
+  const { base, offset, len } = s.load
+  for (let i = ctx.out.length - 3; i >= 0; i--) {
+    const p = ctx.out[i]
+    const c = ctx.out[i + 1]
+    if (p.type !== 'payload' || c?.type !== 'cmp' || Number(c.op) !== CMP_OP.eq || Number(p.base) !== base) continue
+    const po = Number(p.offset)
+    if (po + Number(p.len) === offset || offset + len === po)
+      invalid(vpath, `nftkit does not support ${s.name} after statements that follow a match on the adjacent header field yet (nft merges the two matches and moves the statements after them)`, s.name)
+  }
 }
 
 /** Explicit protocol matches satisfy later dependencies, as in nft. */
