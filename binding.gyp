@@ -16,6 +16,7 @@
       "sources": [
         "native/addon.cc",
         "native/core/netlink_socket.cc",
+        "native/core/interfaces.cc",
         "native/core/batch_builder.cc",
         "native/core/expr_schema.cc",
         "native/core/dump_reader.cc",

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/batch_builder.h"
+#include "core/interfaces.h"
 #include "core/netlink_socket.h"
 #include "glue/convert.h"
 #include "glue/monitor.h"
@@ -213,6 +214,23 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
 // readBatch(batch) -> the operations as the C++ reader decoded them (tests: reader = writer).
 Napi::Value ReadBatch(const Napi::CallbackInfo& info) { return ToJs(info.Env(), ReadOps(info.Env(), info[0])); }
 
+// interfaces(netnsPath?) -> [[index, name], ...]: the interfaces of a namespace.
+Napi::Value Interfaces(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+  return Guard(env, [&] {
+    auto list = ListInterfaces(path);
+    Napi::Array out = Napi::Array::New(env, list.size());
+    for (size_t i = 0; i < list.size(); i++) {
+      Napi::Array pair = Napi::Array::New(env, 2);
+      pair.Set(0u, Napi::Number::New(env, list[i].first));
+      pair.Set(1u, Napi::String::New(env, list[i].second));
+      out.Set(static_cast<uint32_t>(i), pair);
+    }
+    return out;
+  });
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -220,6 +238,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Monitor", InitMonitor(env));
   exports.Set("encode", Napi::Function::New(env, Encode, "encode"));
   exports.Set("readBatch", Napi::Function::New(env, ReadBatch, "readBatch"));
+  exports.Set("interfaces", Napi::Function::New(env, Interfaces, "interfaces"));
   return exports;
 }
 

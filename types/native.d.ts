@@ -289,4 +289,10 @@ export interface NativeBinding {
    * keyLen, ...) only when not empty or 0. Not in the Fake.
    */
   readBatch?(batch: Uint8Array): Record<string, unknown>[]
+  /**
+   * The network interfaces of the namespace of the given file (or the current
+   * one) as `[index, name]` pairs, read with if_nameindex(3) inside it. Not in
+   * every binding (the Fake has none): names then cannot be resolved.
+   */
+  interfaces?(netnsPath?: string): Array<[number, string]>
 }

@@ -4,6 +4,7 @@
  * the whole transaction reaches the kernel as one netlink batch on commit.
  * @module
  */
+import type { InterfaceNames } from '../model/interfaces.js'
 import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from '../kernel/constants.js'
 import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from '../kernel/datatypes.js'
 import { encodeElementFields } from '../elements/elements.js'
@@ -48,6 +49,13 @@ export interface TransactionOptions {
   readonly table?: string
   /** Where to find the key types of sets not declared in this transaction. */
   readonly sets?: SetResolver
+  /**
+   * The interfaces of the network namespace the transaction is for: `meta iif
+   * "lo"` compiles to `lo`'s index there, as nft does. A client's
+   * transactions have them; without them interface names are refused (give
+   * interface indexes as numbers).
+   */
+  readonly interfaces?: InterfaceNames
 }
 
 interface Entry {
@@ -145,6 +153,7 @@ export class Transaction {
   /** Default table. */
   readonly table?: string
   readonly #resolver?: SetResolver
+  readonly #interfaces?: InterfaceNames
   readonly #entries: Entry[] = []
   /** Sets declared in this transaction (made on first use: most transactions declare none). */
   #localSets: Map<string, KnownSet> | undefined
@@ -157,9 +166,13 @@ export class Transaction {
       this.family = options.family as Family
       this.table = options.table
       this.#resolver = options.sets
+      this.#interfaces = options.interfaces
       return
     }
-    const opts = readOptions(options, ['family', 'table', 'sets'], 'options') as TransactionOptions
+    const opts = readOptions(options, ['family', 'table', 'sets', 'interfaces'], 'options') as TransactionOptions
+    if (opts.interfaces !== undefined && (typeof opts.interfaces !== 'object' || typeof opts.interfaces?.index !== 'function'))
+      invalid('options.interfaces', 'Expected interface names ({ index(name), name(index) })', opts.interfaces)
+    this.#interfaces = opts.interfaces
     if (opts.sets !== undefined && typeof opts.sets !== 'function') invalid('options.sets', 'Expected a function (family, table, name) => set shape', opts.sets)
     this.family = opts.family === undefined ? 'inet' : checkFamily(opts.family, 'options.family')
     if (opts.table !== undefined) this.table = checkName(opts.table, 'options.table', 'table')
@@ -431,6 +444,7 @@ export class Transaction {
         return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data, interval: s.shape.interval } satisfies SetInfo) : undefined
       },
       nextSetId: () => this.#nextSetId++,
+      ifindex: this.#interfaces ? (name) => this.#interfaces?.index(name) : undefined,
     }, `${path}.exprs`)
     checkRuleSize(compiled.exprs, rule.exprs, `${path}.exprs`)
     // One literal shape for every rule op (absent fields undefined): spreads

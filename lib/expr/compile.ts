@@ -44,7 +44,7 @@ import { bitfieldMask, refuseBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
-import type { AnonymousSet, BitwiseStep, Match, MatchOp, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { AnonymousSet, BitwiseStep, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -71,6 +71,12 @@ export interface CompileEnv {
   findSet(name: string): SetInfo | undefined
   /** Allocates a set id for an anonymous set in the current transaction. */
   nextSetId(): number
+  /**
+   * Index of the interface with this name in the network namespace the rule
+   * is for (`meta iif "lo"` compiles to `lo`'s index, as nft does). Without
+   * it interface names are refused (indexes given as numbers still compile).
+   */
+  ifindex?(name: string): number | undefined
 }
 
 /** A compiled rule: its expressions and the anonymous sets it needs first. */
@@ -197,6 +203,7 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
   }
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
   else if (l.kind === 'exthdr') ctx.out.push(...exthdrLoadExprs(l, dreg, lenOverride))
+  else if (l.kind === 'rt') ctx.out.push({ type: 'rt', key: l.key, dreg })
   else ctx.out.push({ type: 'ct', key: l.key, dreg })
 }
 
@@ -369,12 +376,42 @@ function opOf(m: Match, path: string): '==' | '!=' {
 
 // ------------------------------------------------------------------ matches
 
+function hasIfindex(sel: unknown): boolean {
+  const list = Array.isArray(sel) ? sel : [sel]
+  return list.some((x) => typeof x === 'string' && SELECTORS[normalizeSelector(x) as Selector]?.ifindex)
+}
+
+/** One interface: a name resolved in the target namespace (as nft: a name first, then a number), or an index. */
+function ifindexOf(ctx: Ctx, v: unknown, path: string): unknown {
+  if (typeof v !== 'string') return v
+  const idx = ctx.env.ifindex?.(v)
+  if (idx !== undefined) return idx
+  if (/^\d+$/.test(v)) return Number(v)
+  if (!ctx.env.ifindex)
+    invalid(path, `Expected an interface index: interface names are resolved in the network namespace the rule is committed to, which this compile has no access to (use a client's transaction, or give the index as a number)`, v)
+  return invalid(path, `Expected an existing interface: there is no interface "${v}" in the target network namespace`, v)
+}
+
+/** Resolves the interface names of interface-index selectors in a value (single, list, set, tuples, map keys). */
+function ifindexValue(ctx: Ctx, sels: readonly unknown[], v: unknown, path: string): unknown {
+  const ifx = sels.map((x) => typeof x === 'string' && SELECTORS[normalizeSelector(x) as Selector]?.ifindex === true)
+  const key = (k: unknown, p: string): unknown => {
+    if (sels.length === 1) return ifx[0] ? ifindexOf(ctx, k, p) : k
+    return Array.isArray(k) ? k.map((x, j) => (ifx[j] ? ifindexOf(ctx, x, `${p}[${j}]`) : x)) : k
+  }
+  if (isSetRef(v)) return v
+  if (isAnonymousSet(v)) return { elements: v.elements.map((e, i) => key(e, `${path}.elements[${i}]`)) }
+  if (Array.isArray(v) && (sels.length === 1 || Array.isArray(v[0]))) return v.map((e, i) => key(e, `${path}[${i}]`))
+  return key(v, path)
+}
+
 function compileMatch(ctx: Ctx, m: Match, path: string): void {
   if (Array.isArray(m.match) && m.match.length === 1) {
     compileMatch(ctx, { ...m, match: m.match[0] }, path)
     return
   }
   if (m.bits !== undefined) return void compileBitsMatch(ctx, m, path)
+  if (hasIfindex(m.match)) m = { ...m, value: ifindexValue(ctx, [m.match].flat(), m.value, `${path}.value`) as Match['value'] }
   const flagSpec = typeof m.match === 'string' ? SELECTORS[normalizeSelector(m.match) as Selector] : undefined
   if (flagSpec?.flags && !isSetRef(m.value) && !isAnonymousSet(m.value)) {
     if (m.value === undefined) invalid(`${path}.value`, `Expected a value for ${flagSpec.name}`, m.value)
@@ -382,6 +419,10 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
       invalid(`${path}.op`, "Expected '==', '!=', 'in' or '!'", m.op)
     deps(ctx, flagSpec, path)
     compileFlags(ctx, flagSpec, m.op, m.value, `${path}.value`)
+    return
+  }
+  if (m.op === '<' || m.op === '>' || m.op === '<=' || m.op === '>=') {
+    compileRelational(ctx, m, m.op, path)
     return
   }
   const op = opOf(m, path)
@@ -425,9 +466,31 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   compileSingle(ctx, s, op, v, vpath)
 }
 
+const RELATIONAL = { '<': CMP_OP.lt, '>': CMP_OP.gt, '<=': CMP_OP.lte, '>=': CMP_OP.gte } as const
+
+/**
+ * `meta skuid < 3000`: one order compare, in network byte order (host-order
+ * keys are converted first, as nft does).
+ */
+function compileRelational(ctx: Ctx, m: Match, op: keyof typeof RELATIONAL, path: string): void {
+  if (Array.isArray(m.match)) invalid(`${path}.match`, `Expected one selector for '${op}' (not a concatenation)`, m.match)
+  const s = selector(m.match, `${path}.match`)
+  const vpath = `${path}.value`
+  const v = m.value
+  if (s.flags || s.wildcard || s.ifindex || s.type.name === 'ifname' || s.type.name === 'ether_addr')
+    invalid(`${path}.op`, `Expected '==' or '!=' for ${s.name} ('${op}' compares integers, addresses, times and class ids)`, op)
+  if (typeof v !== 'string' && typeof v !== 'number') invalid(vpath, `Expected one value to compare ${s.name} with (not a set or list)`, v)
+  const iv = s.type.parse(v, vpath)
+  if (iv.lo !== iv.hi || isWrittenRange(s.type, v)) invalid(vpath, `Expected one value to compare ${s.name} with (not a range or prefix)`, v)
+  deps(ctx, s, path)
+  load(ctx, s.load, 1)
+  hton(ctx, s, 1)
+  cmp(ctx, RELATIONAL[op], networkOrderView(s.type).encode(iv.lo))
+}
+
 function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, vpath: string): void {
   const cmpOp = op === '==' ? CMP_OP.eq : CMP_OP.neq
-  if (s.wildcard && typeof v === 'string' && v.endsWith('*')) {
+  if (s.wildcard && typeof v === 'string' && v.endsWith('*') && !v.endsWith('\\*')) {
     const stem = v.slice(0, -1)
     if (stem.length === 0 || Buffer.byteLength(stem) > 15 || stem.includes('*'))
       invalid(vpath, 'Expected an interface name or prefix wildcard like "eth*" (1-15 bytes before the *)', v)
@@ -435,7 +498,7 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
     cmp(ctx, cmpOp, Buffer.from(stem))
     return
   }
-  const iv = s.type.parse(v, vpath)
+  let iv = s.type.parse(v, vpath)
   // A range written as a range stays one (nft compiles `a-b` to >= and <=
   // even when it covers exactly one prefix or one value).
   const written = isWrittenRange(s.type, v)
@@ -476,6 +539,12 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
   // Ranges compare in network order: host-order integers are converted first.
   hton(ctx, s, 1)
   const t = networkOrderView(s.type)
+  if (iv.lo > iv.hi) {
+    // A range of hours that wraps past midnight (in UTC): nft compiles the
+    // range between its ends, negated (`"21:00"-"02:00"` is `!= "02:00"-"21:00"`).
+    op = op === '==' ? '!=' : '=='
+    iv = { lo: iv.hi, hi: iv.lo }
+  }
   if (op === '==') {
     cmp(ctx, CMP_OP.gte, t.encode(iv.lo))
     cmp(ctx, CMP_OP.lte, t.encode(iv.hi))
@@ -763,6 +832,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       ctx.out.push(st.stmt === 'ct mark set' ? { type: 'ct', key, sreg: 1 } : { type: 'meta', key, sreg: 1 })
       return
     }
+    case 'meta set':
+      compileMetaSet(ctx, st, path)
+      return
     case 'notrack':
       ctx.out.push({ type: 'notrack' })
       return
@@ -816,6 +888,31 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     default:
       invalid(`${path}.stmt`, 'Expected a known statement (counter, accept, drop, jump, reject, ...)', (st as { stmt: unknown }).stmt)
   }
+}
+
+/** Meta keys `meta KEY set` writes: kernel key and the selector whose type the value has. */
+const META_SET: Readonly<Record<MetaSetKey, { key: number; sel?: Selector }>> = {
+  priority: { key: META_KEY.priority, sel: 'meta priority' },
+  pkttype: { key: META_KEY.pkttype, sel: 'meta pkttype' },
+  nftrace: { key: META_KEY.nftrace },
+}
+
+function compileMetaSet(ctx: Ctx, st: Extract<Statement, { stmt: 'meta set' }>, path: string): void {
+  if (!Object.hasOwn(META_SET, st.key)) invalid(`${path}.key`, `Expected one of ${Object.keys(META_SET).join(', ')}`, st.key)
+  const k = META_SET[st.key]
+  let data: Buffer
+  if (k.sel === undefined) {
+    // nftrace: one bit, written as one byte.
+    if (st.value !== 0 && st.value !== 1) invalid(`${path}.value`, 'Expected 0 or 1', st.value)
+    data = Buffer.from([Number(st.value)])
+  } else {
+    const t = SELECTORS[k.sel].type
+    const iv = t.parse(st.value, `${path}.value`)
+    if (iv.lo !== iv.hi || isWrittenRange(t, st.value)) invalid(`${path}.value`, 'Expected one value (not a range)', st.value)
+    data = t.encode(iv.lo)
+  }
+  ctx.out.push({ type: 'immediate', dreg: 1, data })
+  ctx.out.push({ type: 'meta', key: k.key, sreg: 1 })
 }
 
 function compileReject(ctx: Ctx, st: Extract<Statement, { stmt: 'reject' }>, path: string): void {
@@ -991,10 +1088,12 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
   }
   if (!Array.isArray(st.map) || st.map.length === 0)
     invalid(`${path}.map`, 'Expected a named map ({ set }) or a non-empty list of [key, verdict] pairs', st.map)
+  const ifx = hasIfindex(st.key)
   const elems: Element[] = st.map.map((pair, i) => {
     if (!Array.isArray(pair) || pair.length !== 2) invalid(`${path}.map[${i}]`, 'Expected a [key, verdict] pair', pair)
     verdictFields(pair[1], `${path}.map[${i}][1]`)
-    return { key: pair[0] as never, value: pair[1] as Verdict }
+    const k = ifx ? ifindexValue(ctx, sel, pair[0], `${path}.map[${i}][0]`) : pair[0]
+    return { key: k as never, value: pair[1] as Verdict }
   })
   const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, 'verdict')
   loadKey(ctx, specs, set.interval)

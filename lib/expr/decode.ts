@@ -31,7 +31,7 @@ import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { bitfieldByMask } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
-import type { BitwiseStep, MarkExpr, MarkStep, Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BitwiseStep, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
@@ -51,6 +51,12 @@ export interface DecodeEnv {
   readonly family: Family
   /** Anonymous set contents by kernel name (`__set0`). */
   anonSet(name: string): AnonSet | undefined
+  /**
+   * The name of the interface with this index in the listed network namespace
+   * (`meta iif` prints `iif "lo"`, as nft does); without it, or for an index no
+   * interface has, the index is kept as a number.
+   */
+  ifname?(index: number): string | undefined
 }
 
 class Unsupported extends Error {}
@@ -93,11 +99,10 @@ export function jsValue(t: Datatype, iv: Interval): string | number {
     if (iv.lo !== iv.hi) return t.name === 'mark' ? String(t.format(iv)) : `${iv.lo}-${iv.hi}`
     return Number(iv.lo)
   }
-  if (t.name === 'ifname') {
-    const f = t.format(iv)
-    return typeof f === 'string' ? JSON.parse(f) : f
-  }
-  return t.format(iv)
+  const f = t.format(iv)
+  // Quoted forms (interface names, device groups, dates) as plain strings; `eth\*` keeps its backslash.
+  if (typeof f === 'string' && f.length >= 2 && f.startsWith('"') && f.endsWith('"')) return f.slice(1, -1).replace(/\\(["\\])/g, '$1')
+  return f
 }
 
 /** A range as written in a rule (`a-b`, even when it is a whole prefix or one value), as nft prints it. */
@@ -114,6 +119,27 @@ export function decodeRule(exprs: readonly NativeExpr[], env: DecodeEnv): Array<
     if (e instanceof Unsupported) return [{ raw: exprs }]
     throw e
   }
+}
+
+const RELATIONAL_OPS: Readonly<Record<number, '<' | '>' | '<=' | '>='>> = {
+  [CMP_OP.lt]: '<',
+  [CMP_OP.gt]: '>',
+  [CMP_OP.lte]: '<=',
+  [CMP_OP.gte]: '>=',
+}
+
+/** `meta KEY set` keys by kernel number (the mark has its own statement). */
+const META_SET_KEYS: Readonly<Record<number, MetaSetKey>> = { 2: 'priority', 12: 'nftrace', 19: 'pkttype' }
+
+function metaSetValue(key: MetaSetKey, data: Buffer): string | number {
+  if (key === 'nftrace') {
+    if (data.length !== 1 || data[0] > 1) throw new Unsupported('nftrace value')
+    return data[0]
+  }
+  const t = SELECTORS[key === 'priority' ? 'meta priority' : 'meta pkttype'].type
+  if (data.length !== t.size) throw new Unsupported('meta set length')
+  const v = t.decode(data)
+  return jsValue(t, { lo: v, hi: v })
 }
 
 const PAYLOAD_SELECTORS = Object.values(SELECTORS).filter((s) => s.load.kind === 'payload')
@@ -155,6 +181,11 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     // `adjacent`: nft hides this dependency only right before its user (reject with tcp reset).
     if (s.l4 !== undefined && depL4 && depL4.dep?.l4 === s.l4 && (!s.adjacent || items[items.length - 1] === depL4)) depL4.dropped = true
   }
+  /** An interface index as its name in the listed namespace (the number when no interface has it). */
+  const named = (s: SelectorSpec, v: unknown): string | number => {
+    if (!s.ifindex || typeof v !== 'number') return v as string | number
+    return env.ifname?.(v) ?? v
+  }
   const push = (expr: RuleExpr, dep?: Item['dep']) => {
     const it: Item = { expr, dep }
     items.push(it)
@@ -172,7 +203,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
 
   /** Finds the selector a load stands for, given the protocol context. */
   const identify = (e: NativeExpr): { spec: SelectorSpec; len: number } | undefined => {
-    if (e.type === 'meta' || e.type === 'ct') {
+    if (e.type === 'meta' || e.type === 'ct' || e.type === 'rt') {
       const key = num(e.key)
       const spec = Object.values(SELECTORS).find((s) => s.load.kind === e.type && (s.load as { key?: number }).key === key)
       return spec ? { spec, len: spec.size } : undefined
@@ -207,6 +238,12 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           // meta/ct set: a statement fed by a register.
           const r = regs.get(num(e.sreg))
           const key = num(e.key)
+          const metaSet = e.type === 'meta' ? META_SET_KEYS[key] : undefined
+          if (metaSet && r?.kind === 'imm') {
+            push({ stmt: 'meta set', key: metaSet, value: metaSetValue(metaSet, r.data) })
+            loads = []
+            break
+          }
           if (e.type === 'payload' || key !== 3 || !r) throw new Unsupported('set')
           if (r.kind === 'imm') {
             const v = readHostU32(r.data)
@@ -297,10 +334,20 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           loads = []
           break
         }
+        const rel = RELATIONAL_OPS[op]
+        if (rel) {
+          // `meta skuid < 3000`: one order compare, in network order.
+          if (r.mask || s.flags || s.wildcard || data.length !== s.size) throw new Unsupported('relational cmp')
+          const t = orderView(r)
+          push({ match: s.name, op: rel, value: named(s, jsValue(s.type, { lo: t.decode(data), hi: t.decode(data) })) })
+          loads = []
+          break
+        }
         if (r.hton) throw new Unsupported('cmp after byteorder')
         if (op !== CMP_OP.eq && op !== CMP_OP.neq) throw new Unsupported('cmp op')
         const neg = op === CMP_OP.neq
         const m = cmpMatch(s, r, data, neg)
+        if (s.ifindex) (m as { value: unknown }).value = named(s, m.value)
         let dep: Item['dep']
         if (!neg && typeof m.value !== 'object') {
           if (s.name === 'meta iiftype' && m.value === 'ether') dep = { l2: true }
@@ -361,13 +408,25 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const inv = e.flags !== undefined && (num(e.flags) & 1) === 1
         if (e.dreg !== undefined && num(e.dreg) === 0) {
           if (anon) {
-            const map = anon.elements.map((x) => [x.key as never, x.verdict as Verdict] as const)
+            const ifx = (specs as SelectorSpec[]).map((x) => x.ifindex === true)
+            const keyOf = (k: unknown) =>
+              !ifx.includes(true) ? k : Array.isArray(k) ? k.map((x, j) => (ifx[j] ? named(specs[j] as SelectorSpec, x) : x)) : named(specs[0] as SelectorSpec, k)
+            const map = anon.elements.map((x) => [keyOf(x.key) as never, x.verdict as Verdict] as const)
             push({ stmt: 'vmap', key, map })
           } else push({ stmt: 'vmap', key, map: { set: name } })
         } else if (e.dreg !== undefined) {
           throw new Unsupported('data map lookup')
         } else if (anon) {
-          const elements = anon.elements.map((x) => (specs.length === 1 ? exthdrSetKey(specs[0] as SelectorSpec, x.key) : x.key))
+          const ifx = (specs as SelectorSpec[]).map((x) => x.ifindex === true)
+          const elements = anon.elements.map((x) =>
+            specs.length === 1 && !ifx[0]
+              ? exthdrSetKey(specs[0] as SelectorSpec, x.key)
+              : !ifx.includes(true)
+                ? x.key
+                : Array.isArray(x.key)
+                  ? x.key.map((k, j) => (ifx[j] ? named(specs[j] as SelectorSpec, k) : k))
+                  : named(specs[0] as SelectorSpec, x.key),
+          )
           const k0 = specs.length === 1 ? (specs[0] as SelectorSpec) : undefined
           if (k0 && !inv && icmp === undefined && (k0.name === 'icmp type' || k0.name === 'icmpv6 type') && elements.length > 0) {
             const types = elements.map((x) => icmpContext(k0, k0.type.parse(x, 'value').lo))
@@ -422,6 +481,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         push({ stmt: 'notrack' })
         break
       case 'rt': {
+        if (num(e.key) !== 3 && e.dreg !== undefined) {
+          // rt classid, rt ipsec: loads like meta keys.
+          const id = identify(e)
+          if (!id) throw new Unsupported('rt key')
+          const r: Reg = { kind: 'load', spec: id.spec, native: e, len: id.len }
+          regs.set(num(e.dreg), r)
+          loads = num(e.dreg) === 1 ? [r] : [...loads, r]
+          break
+        }
         // rt tcpmss, converted to network order, feeds an MSS option write.
         if (num(e.key) !== 3 || e.dreg === undefined) throw new Unsupported('rt')
         regs.set(num(e.dreg), { kind: 'imm', data: Buffer.from('rt mtu') })

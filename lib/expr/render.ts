@@ -54,7 +54,9 @@ function typeOf(sel: Selector): Datatype {
 }
 
 function valueText(t: Datatype, v: unknown, sel?: Selector): string {
-  if (typeof v === 'string' && sel && SELECTORS[sel].wildcard && v.endsWith('*')) return quote(v)
+  // Interfaces by name print quoted (`iif "lo"`); an index without an interface as a number.
+  if (sel && SELECTORS[sel].ifindex) return typeof v === 'string' ? quote(v) : String(v)
+  if (typeof v === 'string' && sel && SELECTORS[sel].wildcard && v.endsWith('*') && !v.endsWith('\\*')) return quote(v)
   try {
     const iv = t.parse(v, 'value')
     // A range written as a range prints as one (nft keeps `10.0.0.0-10.0.0.255`).
@@ -145,7 +147,7 @@ function matchText(m: Match, opts: RenderOptions = {}): string {
   if (m.bits !== undefined) return bitsMatchText(m)
   const sels = selectors(m.match)
   const lhs = sels.map(selectorText).join(' . ')
-  const op = m.op === '!=' ? '!= ' : ''
+  const op = m.op === '!=' || m.op === '<' || m.op === '>' || m.op === '<=' || m.op === '>=' ? `${m.op} ` : ''
   const v = m.value
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'elements' in v) {
     const types = sels.map(typeOf)
@@ -189,6 +191,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'meta mark set':
       if (typeof s.value === 'object') return `meta mark set ${markExprText(s.value)}`
       return s.value === 'ct mark' ? 'meta mark set ct mark' : `meta mark set 0x${s.value.toString(16).padStart(8, '0')}`
+    case 'meta set':
+      return `meta ${s.key} set ${s.key === 'nftrace' ? s.value : valueText(SELECTORS[s.key === 'priority' ? 'meta priority' : 'meta pkttype'].type, s.value)}`
     case 'notrack':
       return 'notrack'
     case 'log':

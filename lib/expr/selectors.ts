@@ -36,6 +36,7 @@ export type Load =
   | { readonly kind: 'meta'; readonly key: number }
   | { readonly kind: 'ct'; readonly key: number }
   | ExthdrLoad
+  | { readonly kind: 'rt'; readonly key: number }
 
 /** One selector. */
 export interface SelectorSpec {
@@ -75,6 +76,11 @@ export interface SelectorSpec {
   readonly flagOrder?: readonly string[]
   /** Interface-name selectors accept a trailing `*` wildcard. */
   readonly wildcard?: boolean
+  /**
+   * Interface-index selectors (`meta iif`): values are interface names, which
+   * the compiler resolves to indexes in the target network namespace.
+   */
+  readonly ifindex?: boolean
 }
 
 const { nf_proto: nfproto, ether_type: etherType, icmp_type: icmpType, icmpv6_type: icmpv6Type, iface_type: iftype } = VALUE_TYPES
@@ -157,6 +163,12 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
     wildcard: true,
   }),
   'meta mark': L({ name: 'meta mark', load: { kind: 'meta', key: META_KEY.mark }, type: DATATYPES.mark }),
+  'meta iif': L({ name: 'meta iif', load: meta(META_KEY.iif), type: VALUE_TYPES.iface_index, ifindex: true }),
+  'meta oif': L({ name: 'meta oif', load: meta(META_KEY.oif), type: VALUE_TYPES.iface_index, ifindex: true }),
+  'meta sdif': L({ name: 'meta sdif', load: meta(33), type: VALUE_TYPES.iface_index, ifindex: true }),
+  'meta sdifname': L({ name: 'meta sdifname', load: meta(34), type: DATATYPES.ifname, wildcard: true }),
+  'meta iifgroup': L({ name: 'meta iifgroup', load: meta(META_KEY.iifgroup), type: VALUE_TYPES.devgroup }),
+  'meta oifgroup': L({ name: 'meta oifgroup', load: meta(META_KEY.oifgroup), type: VALUE_TYPES.devgroup }),
   'ct state': L({
     name: 'ct state',
     load: { kind: 'ct', key: CT_KEY.state },
@@ -262,6 +274,16 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'meta skuid': L({ name: 'meta skuid', load: meta(META_KEY.skuid), type: VALUE_TYPES.uid }),
   'meta skgid': L({ name: 'meta skgid', load: meta(META_KEY.skgid), type: VALUE_TYPES.gid }),
   'meta pkttype': L({ name: 'meta pkttype', load: meta(META_KEY.pkttype), type: VALUE_TYPES.pkt_type }),
+  'meta priority': L({ name: 'meta priority', load: meta(META_KEY.priority), type: VALUE_TYPES.classid }),
+  'meta rtclassid': L({ name: 'meta rtclassid', load: meta(META_KEY.rtclassid), type: VALUE_TYPES.realm }),
+  'meta ipsec': L({ name: 'meta ipsec', load: meta(25), type: VALUE_TYPES.boolean }),
+  // Times: nanoseconds since the epoch, day of the week, seconds since midnight (UTC).
+  'meta time': L({ name: 'meta time', load: meta(30), type: VALUE_TYPES.time }),
+  'meta day': L({ name: 'meta day', load: meta(31), type: VALUE_TYPES.day }),
+  'meta hour': L({ name: 'meta hour', load: meta(32), type: VALUE_TYPES.hour }),
+  // rt keys (nft's rt.c templates).
+  'rt classid': L({ name: 'rt classid', load: { kind: 'rt', key: 0 }, type: VALUE_TYPES.realm }),
+  'rt ipsec': L({ name: 'rt ipsec', load: { kind: 'rt', key: 4 }, type: VALUE_TYPES.boolean }),
   'meta oiftype': L({ name: 'meta oiftype', load: meta(META_KEY.oiftype), type: iftype }),
   'meta ibrname': L({ name: 'meta ibrname', load: meta(META_KEY.bri_iifname), type: DATATYPES.ifname, wildcard: true }),
   'meta obrname': L({ name: 'meta obrname', load: meta(META_KEY.bri_oifname), type: DATATYPES.ifname, wildcard: true }),
@@ -282,6 +304,14 @@ export function selectorText(s: Selector): string {
       return 'iifname'
     case 'meta oifname':
       return 'oifname'
+    case 'meta iif':
+      return 'iif'
+    case 'meta oif':
+      return 'oif'
+    case 'meta iifgroup':
+      return 'iifgroup'
+    case 'meta oifgroup':
+      return 'oifgroup'
     case 'meta l4proto':
       return 'meta l4proto'
     case 'meta mark':
@@ -298,6 +328,7 @@ export function normalizeSelector(s: string): Selector | undefined {
   if (Object.hasOwn(SELECTORS, t)) return t as Selector
   const ex = exthdrAlias(t) ?? addNumericTcpOption(t)
   if (ex) return ex
+  if (t === 'meta secpath') return 'meta ipsec'
   return Object.hasOwn(SHORT_SELECTORS, t) ? SHORT_SELECTORS[t] : undefined
 }
 
@@ -326,4 +357,12 @@ const SHORT_SELECTORS: Readonly<Record<string, Selector>> = {
   ibrname: 'meta ibrname',
   obrname: 'meta obrname',
   'vlan cfi': 'vlan dei',
+  iif: 'meta iif',
+  oif: 'meta oif',
+  iifgroup: 'meta iifgroup',
+  oifgroup: 'meta oifgroup',
+  rtclassid: 'meta rtclassid',
+  time: 'meta time',
+  day: 'meta day',
+  hour: 'meta hour',
 }

@@ -3,6 +3,7 @@
  * commit (one atomic batch) and list (a consistent snapshot), async and sync.
  * @module
  */
+import { type InterfaceNames, interfaceNames } from '../model/interfaces.js'
 import { existsSync, statSync } from 'node:fs'
 import { type Family, FAMILY_NUMBER } from '../kernel/constants.js'
 import { errnoName, explain, messageName, NftError, invalid, readOptions } from '../kernel/errors.js'
@@ -260,6 +261,7 @@ export class Client {
     // A binding supplied by a test or bundler may not keep figures.
     this.#stats = this.#sock.stats ?? new Float64Array(1)
     this.#encode = binding.encode
+    this.#readInterfaces = binding.interfaces
     const warm = opts.warmUp
     if (warm !== undefined && warm !== false) {
       if (warm !== true && (typeof warm !== 'number' || !Number.isInteger(warm) || warm < 0))
@@ -270,6 +272,8 @@ export class Client {
 
   /** The addon's batch encoder (builds the netlink bytes without sending them), used by warmUp. */
   #encode: NativeBinding['encode'] | undefined
+  /** The addon's interface lister (absent in bindings that do not have one). */
+  #readInterfaces: NativeBinding['interfaces'] | undefined
 
   /**
    * Runs the code of small commits without sending anything, so that the
@@ -344,11 +348,13 @@ export class Client {
   /** A new transaction with this client's defaults and knowledge of existing sets. */
   transaction(opts?: TransactionOptions): Transaction {
     // The common call, no options: the defaults were checked once already.
-    if (opts === undefined) return new Transaction(this.#txDefaults)
+    // Interfaces are read when a rule first names one, so each transaction sees them as they are.
+    if (opts === undefined) return new Transaction({ ...this.#txDefaults, interfaces: this.#interfaceNames() })
     return new Transaction({
       family: opts.family ?? this.family,
       table: opts.table ?? this.table,
       sets: opts.sets ?? this.#resolveSet,
+      interfaces: opts.interfaces ?? this.#interfaceNames(),
     })
   }
 
@@ -554,7 +560,13 @@ export class Client {
       const shape = setShapeOf(r)
       if (shape) this.#sets.set(setKey(familyOf(r.family), r.table, r.name), { shape })
     }
-    return decodeListing(d)
+    return decodeListing(d, this.#interfaceNames())
+  }
+
+  /** The interfaces of this client's namespace, read when first asked (none without an `interfaces` binding, as in the Fake). */
+  #interfaceNames(): InterfaceNames {
+    const read = this.#readInterfaces
+    return interfaceNames(() => read?.(this.netnsPath) ?? [])
   }
 
   /**

@@ -3,6 +3,7 @@
  * takes, with handles, counters and the generation id.
  * @module
  */
+import type { InterfaceNames } from '../model/interfaces.js'
 import {
   type Family,
   familyName,
@@ -57,6 +58,12 @@ export interface Listing {
   readonly counters: readonly ListedCounter[]
   /** Named quotas and limits, in kernel order (omitted: none). */
   readonly objects?: readonly ListedObject[]
+  /**
+   * The interfaces of the listed namespace (not enumerable), when the listing
+   * was read with them: the planner compiles `meta iif "lo"` with them to
+   * compare desired rules with listed ones.
+   */
+  readonly interfaces?: InterfaceNames
 }
 
 const n = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number))
@@ -114,8 +121,12 @@ function setFlags(flags: number): SetFlag[] {
   return out
 }
 
-/** Decodes a native dump. */
-export function decodeListing(d: NativeDump): Listing {
+/**
+ * Decodes a native dump. With the namespace's interfaces, interface indexes
+ * (`meta iif`) come back as names, as nft prints them; the listing keeps them
+ * (not enumerable) for planning against it.
+ */
+export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listing {
   const anon = new Map<string, AnonSet>()
   const sets: ListedSet[] = []
   for (const r of d.sets) {
@@ -203,6 +214,7 @@ export function decodeListing(d: NativeDump): Listing {
     const exprs = decodeRule((r.exprs as NativeExpr[]) ?? [], {
       family,
       anonSet: (name) => anon.get(setKey(family, r.table, name)),
+      ...(interfaces ? { ifname: (index: number) => interfaces.name(index) } : {}),
     })
     return {
       kind: 'rule',
@@ -247,5 +259,7 @@ export function decodeListing(d: NativeDump): Listing {
       ...(comment !== undefined ? { comment } : {}),
     } as ListedObject)
   }
-  return { genId: d.genId, tables, chains, sets, rules, counters, objects }
+  const listing: Listing = { genId: d.genId, tables, chains, sets, rules, counters, objects }
+  if (interfaces) Object.defineProperty(listing, 'interfaces', { value: interfaces, enumerable: false })
+  return listing
 }

@@ -80,7 +80,8 @@ const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
  * as `echo-request`, interface names and CIDRs are not ranges).
  */
 export function isWrittenRange(t: Datatype, v: unknown): boolean {
-  if (typeof v !== 'string' || !t.ordered || t.name === 'ifname') return false
+  // Dates contain '-' but are never written as ranges.
+  if (typeof v !== 'string' || !t.ordered || t.name === 'ifname' || t.name === 'time') return false
   const s = v.trim()
   if (!s.includes('-') || s.includes('/')) return false
   return !(t.names && Object.hasOwn(t.names, s))
@@ -445,6 +446,12 @@ export function integerType(
   }
 }
 
+/** A range of a named integer type as nft prints it: numbers (ether types in hex), even when `lo === hi`. */
+export function numericRange(typeName: string, lo: bigint, hi: bigint): string {
+  const f = (v: bigint) => (typeName === 'ether_type' ? `0x${v.toString(16).padStart(4, '0')}` : String(v))
+  return `${f(lo)}-${f(hi)}`
+}
+
 /** Splits `a-b` where a or b may be names containing '-' (echo-request-echo-reply). */
 function splitRange(v: string, names?: Readonly<Record<string, number>>): [string, string] {
   const parts = v.split('-')
@@ -477,10 +484,13 @@ const ifname: Datatype = {
   // name starting with `eth` (how nft stores it in interval sets).
   ordered: true,
   parse(value, path) {
-    if (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value) > 15 || value.includes('\0'))
+    // `eth\*` (as nft writes it) is the name `eth*` itself, not a wildcard.
+    const literal = typeof value === 'string' && value.endsWith('\\*')
+    const name = literal ? `${(value as string).slice(0, -2)}*` : value
+    if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > 15 || name.includes('\0'))
       invalid(path, 'Expected an interface name of 1-15 bytes (or a prefix wildcard like "eth*")', value)
-    const wild = value.endsWith('*')
-    const stem = Buffer.from(wild ? value.slice(0, -1) : value)
+    const wild = !literal && name.endsWith('*')
+    const stem = Buffer.from(wild ? name.slice(0, -1) : name)
     if (wild && (stem.length === 0 || stem.includes(0x2a)))
       invalid(path, 'Expected an interface name or prefix wildcard like "eth*" (1-15 bytes before the *)', value)
     const lo = fromBytes(Buffer.concat([stem, Buffer.alloc(16 - stem.length)]))
@@ -493,6 +503,7 @@ const ifname: Datatype = {
     const b = toBytes(lo, 16)
     const end = b.indexOf(0)
     const name = b.subarray(0, end < 0 ? 16 : end).toString()
+    if (lo === hi && name.endsWith('*')) return `${JSON.stringify(name.slice(0, -1)).slice(0, -1)}\\*"`
     return JSON.stringify(lo === hi ? name : `${name}*`)
   },
 }
@@ -563,6 +574,181 @@ export function shiftedType(base: Datatype, shift: number, width: number, size: 
   }
 }
 
+// ---------------------------------------------------------------- meta key types
+
+/** `name -> number` of an iproute2 table (`/etc/iproute2/group`, `rt_realms`): `NUMBER NAME` lines. */
+function iproute2Names(file: string): Record<string, number> {
+  const out: Record<string, number> = {}
+  try {
+    for (const l of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^\s*(0x[0-9a-fA-F]+|\d+)\s+(\S+)/.exec(l.replace(/#.*/, ''))
+      if (m && !Object.hasOwn(out, m[2])) out[m[2]] = Number(m[1])
+    }
+  } catch {
+    /* no table: numbers only */
+  }
+  return out
+}
+
+/**
+ * An integer type whose symbolic names nft prints in double quotes (device
+ * groups, realms, days): `iifgroup "default"`, `iifgroup { "default", 11 }`.
+ * Ranges print numerically, as nft prints them.
+ */
+function quotedNames(t: Datatype): Datatype {
+  const names = t.names ?? {}
+  const byValue = new Map<bigint, string>()
+  for (const [k, v] of Object.entries(names)) if (!byValue.has(BigInt(v))) byValue.set(BigInt(v), k)
+  return {
+    ...t,
+    ordered: true,
+    format({ lo, hi }) {
+      if (lo !== hi) return `${lo}-${hi}`
+      const n = byValue.get(lo)
+      return n !== undefined ? `"${n}"` : Number(lo)
+    },
+  }
+}
+
+/** nft's `classid` (tc handles, `meta priority`): `root`, `none`, `MAJOR:MINOR` in hex, or a number. */
+function classidType(): Datatype {
+  const base = integerType('classid', 4, 'host', undefined, 23)
+  const one = (s: unknown, path: string, whole: unknown): bigint => {
+    if (typeof s === 'number' && Number.isInteger(s) && s >= 0 && s <= 0xffffffff) return BigInt(s)
+    const t = typeof s === 'string' ? s.trim() : ''
+    if (t === 'root') return 0xffffffffn
+    if (t === 'none') return 0n
+    const m = /^([0-9a-fA-F]{0,4}):([0-9a-fA-F]{0,4})$/.exec(t)
+    if (m && (m[1] || m[2])) return (BigInt(`0x${m[1] || '0'}`) << 16n) | BigInt(`0x${m[2] || '0'}`)
+    if (/^(0x[0-9a-fA-F]+|\d+)$/.test(t) && BigInt(t) <= 0xffffffffn) return BigInt(t)
+    return invalid(path, "Expected a class id: 'root', 'none', MAJOR:MINOR in hex (1:10) or a number", whole)
+  }
+  const text = (v: bigint): string =>
+    v === 0xffffffffn ? 'root' : v === 0n ? 'none' : `${(v >> 16n).toString(16)}:${(v & 0xffffn).toString(16)}`
+  return {
+    ...base,
+    ordered: true,
+    parse(value, path) {
+      if (typeof value === 'string' && value.includes('-')) {
+        const [a, b, ...rest] = value.split('-')
+        if (rest.length) invalid(path, 'Expected a range of class ids like 1:1-1:9', value)
+        const lo = one(a, path, value)
+        const hi = one(b, path, value)
+        if (lo > hi) invalid(path, 'Expected a range whose start is not above its end', value)
+        return { lo, hi }
+      }
+      const v = one(value, path, value)
+      return { lo: v, hi: v }
+    },
+    format: ({ lo, hi }) => (lo === hi ? text(lo) : `${text(lo)}-${text(hi)}`),
+  }
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0')
+
+/**
+ * nft's `time` (`meta time`): nanoseconds since the epoch, host order, written
+ * as `"YYYY-MM-DD HH:MM[:SS]"` in the local time zone (as nft reads and prints
+ * it) or as seconds since the epoch. No ranges (the dates contain '-').
+ */
+function dateType(): Datatype {
+  const base = integerType('time', 8, 'host', undefined, 43)
+  return {
+    ...base,
+    ordered: true,
+    parse(value, path) {
+      let secs: number | undefined
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) secs = value
+      else if (typeof value === 'string' && /^\d+$/.test(value.trim())) secs = Number(value.trim())
+      else if (typeof value === 'string') {
+        const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(value.trim())
+        if (m) {
+          // As nft: the written time as if UTC, minus the local offset at that time.
+          const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)) / 1000
+          secs = utc + new Date(utc * 1000).getTimezoneOffset() * 60
+        }
+      }
+      if (secs === undefined || secs < 0) return invalid(path, 'Expected a date "YYYY-MM-DD HH:MM:SS" (local time) or seconds since the epoch', value)
+      const ns = BigInt(secs) * 1000000000n
+      return { lo: ns, hi: ns }
+    },
+    format({ lo }) {
+      const d = new Date(Number(lo / 1000000000n) * 1000)
+      return `"${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}"`
+    },
+  }
+}
+
+/** The local time zone's current offset from UTC in seconds (nft's tm_gmtoff of now). */
+function gmtoff(): number {
+  return -new Date().getTimezoneOffset() * 60
+}
+
+/**
+ * nft's `hour` (`meta hour`): seconds since midnight UTC, host order, written
+ * `"HH:MM[:SS]"` in local time. A range that wraps past midnight once moved to
+ * UTC is one nft compiles as the negated range between its ends.
+ */
+function hourType(): Datatype {
+  const base = integerType('hour', 4, 'host', undefined, 44)
+  const one = (s: string, path: string, whole: unknown): bigint => {
+    const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(s.trim())
+    if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 60)
+      return invalid(path, 'Expected an hour "HH:MM" or "HH:MM:SS" (local time)', whole)
+    const local = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0)
+    return BigInt((((local - gmtoff()) % 86400) + 86400) % 86400)
+  }
+  const text = (v: bigint): string => {
+    const s = (Number(v) + gmtoff() + 86400) % 86400
+    const h = Math.floor(s / 3600)
+    const m = Math.floor((s % 3600) / 60)
+    const sec = s % 60
+    return `"${pad2(h)}:${pad2(m)}${sec ? `:${pad2(sec)}` : ''}"`
+  }
+  return {
+    ...base,
+    ordered: true,
+    parse(value, path) {
+      if (typeof value !== 'string') return invalid(path, 'Expected an hour "HH:MM" or "HH:MM:SS" (local time)', value)
+      const parts = value.split('-')
+      if (parts.length > 2) invalid(path, 'Expected an hour or a range of hours like 08:00-17:00', value)
+      const lo = one(parts[0], path, value)
+      const hi = parts.length === 2 ? one(parts[1], path, value) : lo
+      // A wrapped range (lo > hi) is kept as written; the compiler turns it around.
+      return { lo, hi }
+    },
+    format: ({ lo, hi }) => (lo === hi ? text(lo) : `${text(lo)}-${text(hi)}`),
+  }
+}
+
+/** nft's `day` (`meta day`): 0 (Sunday) to 6 (Saturday), names printed quoted. */
+const DAYS = { Sunday: 0, Monday: 1, Tuesday: 2, Wednesday: 3, Thursday: 4, Friday: 5, Saturday: 6 } as const
+
+function dayType(): Datatype {
+  const base = quotedNames(integerType('day', 1, 'host', DAYS, 45))
+  return {
+    ...base,
+    parse(value, path) {
+      // nft matches day names case-insensitively and by prefix (Sat, saturday).
+      if (typeof value === 'string' && !/^\s*\d/.test(value)) {
+        const t = value.trim().toLowerCase()
+        const hit = Object.entries(DAYS).filter(([k]) => t.length >= 3 && k.toLowerCase().startsWith(t))
+        if (hit.length === 1) return { lo: BigInt(hit[0][1]), hi: BigInt(hit[0][1]) }
+      }
+      const iv = base.parse(value, path)
+      if (iv.hi > 6n) invalid(path, 'Expected a day name (Monday) or a number 0-6 (0 is Sunday)', value)
+      return iv
+    },
+  }
+}
+
+/**
+ * Interface indexes (`meta iif`, `meta oif`, `meta sdif`). As a value, an
+ * interface name (resolved to its index in the target network namespace when
+ * the rule is compiled) or an index number; the type itself handles numbers.
+ */
+const ifaceIndex: Datatype = { ...integerType('iface_index', 4, 'host', undefined, DATATYPE.ifindex), ordered: false }
+
 /** Every supported key type by name. */
 export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
   ipv4_addr: addressType('ipv4_addr'),
@@ -587,7 +773,7 @@ export const VALUE_TYPES = {
   icmpv6_code: integerType('icmpv6_code', 1, 'big', ICMPV6_CODE, 33),
   /** Mobility header types (nft's mh_type). */
   mh_type: integerType('mh_type', 1, 'big', MH_TYPE, 17),
-  /** Presence of an extension header, TCP option or SCTP chunk (nft's boolean). */
+  /** Presence of an extension header, TCP option or SCTP chunk, `meta ipsec`, `rt ipsec` (nft's boolean). */
   boolean: integerType('boolean', 1, 'big', { exists: 1, missing: 0 }, 39),
   ct_state: integerType('ct_state', 4, 'host', CT_STATE, 26),
   /** ECN values (`ip ecn`; `ip6 ecn` holds them shifted in the same byte). */
@@ -618,6 +804,20 @@ export const VALUE_TYPES = {
   /** User and group ids: names from /etc/passwd and /etc/group on input, printed as numbers (as nft lists them). */
   uid: integerType('uid', 4, 'host', accountNames('/etc/passwd'), 24, true),
   gid: integerType('gid', 4, 'host', accountNames('/etc/group'), 25, true),
+  /** tc class ids (`meta priority`): `root`, `none`, `1:10`. */
+  classid: classidType(),
+  /** Interface groups, names from /etc/iproute2/group (printed quoted). */
+  devgroup: quotedNames(integerType('devgroup', 4, 'host', iproute2Names('/etc/iproute2/group'), 35)),
+  /** Routing realms (`meta rtclassid`, `rt classid`), names from /etc/iproute2/rt_realms (printed quoted). */
+  realm: quotedNames(integerType('realm', 4, 'host', iproute2Names('/etc/iproute2/rt_realms'), 22)),
+  /** Interface index (`meta iif`, `meta oif`, `meta sdif`). */
+  iface_index: ifaceIndex,
+  /** `meta time`: a date in local time, nanoseconds since the epoch. */
+  time: dateType(),
+  /** `meta day`: Sunday (0) to Saturday (6). */
+  day: dayType(),
+  /** `meta hour`: a time of day in local time, seconds since midnight UTC. */
+  hour: hourType(),
 } as const
 
 /** Datatype by nft id (set key types first, then selector value types), or undefined. */

@@ -31,6 +31,12 @@ export type Selector =
   | 'meta iifname'
   | 'meta oifname'
   | 'meta mark'
+  | 'meta iif'
+  | 'meta oif'
+  | 'meta sdif'
+  | 'meta sdifname'
+  | 'meta iifgroup'
+  | 'meta oifgroup'
   | 'meta iiftype'
   | 'ct state'
   | 'ct status'
@@ -117,6 +123,14 @@ export type Selector =
   | 'meta skuid'
   | 'meta skgid'
   | 'meta pkttype'
+  | 'meta priority'
+  | 'meta rtclassid'
+  | 'meta ipsec'
+  | 'meta time'
+  | 'meta day'
+  | 'meta hour'
+  | 'rt classid'
+  | 'rt ipsec'
   | 'meta oiftype'
   | 'meta ibrname'
   | 'meta obrname'
@@ -146,11 +160,22 @@ export type Selector =
  * - `'!'` (flag selectors only): none of the named flags is set
  *   (`ct status ! dnat`).
  *
+ * - `'<'`, `'>'`, `'<='`, `'>='` (nft also reads `lt`, `gt`, `le`, `ge`):
+ *   an order comparison of an integer, address, time or class id against one
+ *   value, as unsigned numbers in network byte order (nft converts host-order
+ *   keys such as `meta skuid` first): `{ match: 'meta skuid', op: '<', value: 3000 }`
+ *   is `meta skuid < 3000`, `{ match: 'tcp sport', op: '>', value: 1024 }` is
+ *   `tcp sport > 1024`. Not for flag selectors, interface names or indexes,
+ *   sets or ranges.
+ *
  * For flag selectors the value names the bits: `'syn'`, `['syn', 'ack']` and
  * `'syn | ack'` are the same mask. A set lookup (`{ elements }`, `{ set }`)
  * takes `'=='`/`'!='` only.
  */
-export type MatchOp = '==' | '!=' | 'in' | '!'
+export type MatchOp = '==' | '!=' | 'in' | '!' | RelationalOp
+
+/** The order comparisons of a {@link MatchOp}: less, greater, less or equal, greater or equal. */
+export type RelationalOp = '<' | '>' | '<=' | '>='
 
 /** A reference to a named set or map: `{ set: 'allow' }` is nft's `@allow`. */
 export interface SetRef {
@@ -280,6 +305,22 @@ export interface CtMarkSetStmt {
 export interface MetaMarkSetStmt {
   readonly stmt: 'meta mark set'
   readonly value: number | 'ct mark' | MarkExpr
+}
+
+/** Meta keys a rule can write with {@link MetaSetStmt}. */
+export type MetaSetKey = 'priority' | 'nftrace' | 'pkttype'
+
+/**
+ * `meta KEY set VALUE` for keys other than the mark: `{ stmt: 'meta set', key:
+ * 'priority', value: '1:10' }` sets the tc class id (`root`, `none`,
+ * `MAJOR:MINOR` in hex, or a number), `key: 'nftrace'` with 1 turns on rule
+ * tracing for the packet, `key: 'pkttype'` sets the packet type (`host`,
+ * `broadcast`, `multicast`, `other`). The mark has its own {@link MetaMarkSetStmt}.
+ */
+export interface MetaSetStmt {
+  readonly stmt: 'meta set'
+  readonly key: MetaSetKey
+  readonly value: string | number
 }
 
 /** `notrack`. */
@@ -415,6 +456,7 @@ export type Statement =
   | RejectStmt
   | CtMarkSetStmt
   | MetaMarkSetStmt
+  | MetaSetStmt
   | NotrackStmt
   | LogStmt
   | LimitStmt

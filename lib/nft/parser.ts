@@ -10,7 +10,7 @@ import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../k
 import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
-import type { Match, MatchOp, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
@@ -700,7 +700,6 @@ class Parser {
     const t = this.peek()
     if (t.kind !== 'word' && t.kind !== 'punct') return
     if (t.text === 'set') this.fail(t, `nftkit does not support '${name} set' yet`)
-    if (['<', '>', '<=', '>=', 'lt', 'gt', 'le', 'ge'].includes(t.text)) this.fail(t, `nftkit does not support the comparison '${name} ${t.text}' yet`)
     if (['|', '^', '<<', '>>', 'and', 'or', 'xor', 'lshift', 'rshift'].includes(t.text))
       this.fail(t, `nftkit does not support bitwise expressions ('${name} ${t.text} ...') yet`)
   }
@@ -713,6 +712,7 @@ class Parser {
     if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
     if (t.text === 'tcp' && this.is(this.peek(1), 'option') && this.is(this.peek(2), 'maxseg') && this.is(this.peek(3), 'size') && this.is(this.peek(4), 'set'))
       return this.mssClamp()
+    if (t.text === 'meta' && this.peek(1).kind === 'word' && Object.hasOwn(META_SET_KEYS, this.peek(1).text) && this.is(this.peek(2), 'set')) return this.metaSet()
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()
@@ -770,6 +770,23 @@ class Parser {
     return this.fail(n, `nftkit does not support '${kind} mark set' with an expression yet (only a number, a mark or an expression of them)`)
   }
 
+  /** `meta priority set 1:10`, `meta nftrace set 1`, `meta pkttype set host`. */
+  private metaSet(): Statement {
+    const key = this.peek(1).text as MetaSetKey
+    this.pos += 3
+    const spec = SELECTORS[META_SET_KEYS[key]]
+    const n = this.peek()
+    const after = this.peek(1)
+    if (n.kind === 'word' && (nftFeature([n.text, after.kind === 'word' ? after.text : '']) || (after.kind === 'word' && ['and', 'or', 'xor', '&', '|', '^', '.', 'map'].includes(after.text))))
+      this.fail(n, `nftkit does not support 'meta ${key} set' with an expression yet (only a value)`)
+    if (key === 'nftrace') {
+      const v = this.number('0 or 1')
+      if (v !== 0 && v !== 1) this.fail(this.toks[this.pos - 1], 'expected 0 or 1 for meta nftrace')
+      return { stmt: 'meta set', key, value: v }
+    }
+    return { stmt: 'meta set', key, value: this.selectorValue(spec) as string | number }
+  }
+
   private mssClamp(): Statement {
     const at = this.peek()
     this.pos += 2
@@ -804,8 +821,15 @@ class Parser {
     if (this.accept('==') || this.accept('eq')) op = '=='
     else if (this.accept('!=') || this.accept('ne')) op = '!='
     else if (this.accept('!')) op = '!'
+    else if (opTok.kind === 'word' && Object.hasOwn(RELATIONAL_WORDS, opTok.text)) {
+      this.pos++
+      op = RELATIONAL_WORDS[opTok.text]
+    }
     const flags = specs.length === 1 && specs[0].flags !== undefined
     if (op === '!' && !flags) this.fail(opTok, 'negation (!) can only be used with tcp flags, ct state and ct status values')
+    const rel = op === '<' || op === '>' || op === '<=' || op === '>='
+    if (rel && (specs.length > 1 || specs[0].flags || specs[0].wildcard || specs[0].ifindex || this.is(this.peek(), '{') || this.is(this.peek(), '@')))
+      this.fail(opTok, `'${opTok.text}' compares one integer, address, time or class id with one value`)
     this.flagMask = undefined
     const value = this.matchValue(specs, op)
     // `tcp flags syn / syn,ack` is `tcp flags & (syn | ack) == syn`.
@@ -814,6 +838,7 @@ class Parser {
       if (op === '!') this.fail(opTok, "expected '==' or '!=' before VALUE / MASK")
       return { match: key, bits: [['&', mask.length === 1 ? mask[0] : mask]], ...(op === '!=' ? { op } : {}), value: Array.isArray(value) ? value.join(' | ') : value }
     }
+    if (rel) return { match: key, op, value }
     const isSet = typeof value === 'object' && !Array.isArray(value)
     if (op === '!' && isSet) this.fail(opTok, 'negation (!) can only be used with flag values, not with a set (use !=)')
     // `==` is the default, except that for flags it is an exact compare (no op: a bit test).
@@ -876,12 +901,21 @@ class Parser {
     if (tok.kind === 'value') return this.interpolated(s, tok.value, tok)
     if (tok.kind !== 'word' && tok.kind !== 'string') this.fail(tok, `expected a value for ${s.name} but found ${describeToken(tok)}`)
     if (s.wildcard && tok.text.endsWith('*')) return tok.text
+    // Interface names stay names: the compiler resolves them in the target namespace.
+    if (s.ifindex) return tok.kind === 'word' && /^\d+$/.test(tok.text) ? Number(tok.text) : tok.text
+    // `"00:00"-"02:02"`: a range of quoted values (hours) is three tokens.
+    if (tok.kind === 'string' && this.is(this.peek(), '-') && this.peek(1).kind === 'string') {
+      const hi = this.peek(1)
+      this.pos += 2
+      return this.canonical(s.type, { ...tok, text: `${tok.text}-${hi.text}` }, keepRange)
+    }
     return this.canonical(s.type, tok, keepRange)
   }
 
   /** An interpolated value for a selector: checked and canonicalised like written text. */
   private interpolated(s: SelectorSpec, v: unknown, at: Token): unknown {
     if (s.wildcard && typeof v === 'string' && v.endsWith('*')) return v
+    if (s.ifindex && (typeof v === 'string' || typeof v === 'number')) return v
     if (s.flags) {
       const names = Array.isArray(v) ? v : [v]
       for (const n of names) if (typeof n !== 'string' || !(n in s.flags)) this.fail(at, `expected one of ${s.flagOrder?.join(', ')} for ${s.name}`)
@@ -1017,6 +1051,25 @@ class Parser {
         return this.unsupported()
     }
   }
+}
+
+/** Relational operators as nft spells them (symbols and words). */
+const RELATIONAL_WORDS: Readonly<Record<string, '<' | '>' | '<=' | '>='>> = {
+  '<': '<',
+  '>': '>',
+  '<=': '<=',
+  '>=': '>=',
+  lt: '<',
+  gt: '>',
+  le: '<=',
+  ge: '>=',
+}
+
+/** Meta keys `meta KEY set VALUE` writes, and the selector whose type the value has. */
+const META_SET_KEYS: Readonly<Record<MetaSetKey, Selector>> = {
+  priority: 'meta priority',
+  pkttype: 'meta pkttype',
+  nftrace: 'meta priority', // not used: nftrace takes 0 or 1
 }
 
 function describeToken(t: Token): string {

@@ -9,6 +9,7 @@
  * out of order are moved, set contents move as element deltas.
  * @module
  */
+import type { InterfaceNames } from '../model/interfaces.js'
 import type { Family } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
 import type { Element, SetShape } from '../model/element-types.js'
@@ -40,10 +41,11 @@ const strip = (exprs: ReadonlyArray<RuleExpr | RawExpr>): unknown =>
   })
 
 /** A rule's expressions in the form the kernel gives back (compiled, then decoded). */
-export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table: string): ReadonlyArray<RuleExpr | RawExpr> {
+export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table: string, interfaces?: InterfaceNames): ReadonlyArray<RuleExpr | RawExpr> {
   let id = 1
   // Any named set will do: a lookup decodes the same whatever the set's flags.
-  const compiled = compileRule(exprs, { family, table, findSet: (name) => ({ name }), nextSetId: () => id++ }, 'rule.exprs')
+  const ifindex = interfaces ? (name: string) => interfaces.index(name) : undefined
+  const compiled = compileRule(exprs, { family, table, findSet: (name) => ({ name }), nextSetId: () => id++, ...(ifindex ? { ifindex } : {}) }, 'rule.exprs')
   const anon = new Map<string, AnonSet>()
   for (const op of compiled.sets) {
     if (op.kind !== 'element') continue
@@ -60,7 +62,7 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
     })
   }
   const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr) : e))
-  return decodeRule(renamed, { family, anonSet: (n) => anon.get(n) })
+  return decodeRule(renamed, { family, anonSet: (n) => anon.get(n), ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}) })
 }
 
 /**
@@ -244,7 +246,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       const want = d.rules.filter((r) => r.chain === dc.name)
       const fresh = !oChains.some((c) => c.name === dc.name) || recreate.has(dc.name)
       const have = fresh ? [] : oRules.filter((r) => r.chain === dc.name)
-      planRules(family, table, dc.name, want, have, ruleDels, adds, stale)
+      planRules(family, table, dc.name, want, have, ruleDels, adds, stale, observed.interfaces)
     }
   }
   return [...ruleDels, ...flushes, ...dels, ...lateDels, ...chainDels, ...adds]
@@ -272,6 +274,7 @@ function planRules(
   dels: Operation[],
   adds: Operation[],
   stale: (r: ListedRule) => boolean,
+  interfaces: InterfaceNames | undefined,
 ): void {
   const byName = new Map<string, ListedRule>()
   const dupes = new Set<string>()
@@ -303,7 +306,7 @@ function planRules(
     const o = matched[i]
     const body = { kind: 'rule' as const, family, table, chain, exprs: r.exprs as RuleExpr[], ...(r.comment !== undefined ? { comment: r.comment } : {}) }
     if (o && keep.has(i)) {
-      if (!same(strip(o.exprs), strip(canonicalExprs(r.exprs as RuleExpr[], family, table)))) adds.push({ verb: 'replace', object: { ...body, handle: o.handle } })
+      if (!same(strip(o.exprs), strip(canonicalExprs(r.exprs as RuleExpr[], family, table, interfaces)))) adds.push({ verb: 'replace', object: { ...body, handle: o.handle } })
       return
     }
     // New (or moved): before the next kept rule, or appended after the last one.

@@ -5,6 +5,7 @@
  * the reconciler makes true", used by the CLI and by the agents alike.
  * @module
  */
+import type { InterfaceNames } from '../model/interfaces.js'
 import { Transaction } from '../batch/transaction.js'
 import type { Family } from '../kernel/constants.js'
 import { NftValidationError } from '../kernel/errors.js'
@@ -19,6 +20,9 @@ export interface Declaration {
   readonly tables: ReadonlyArray<{ readonly family: Family; readonly name: string }>
 }
 
+/** Interface names for checks made without a namespace: every name exists (as index 0). */
+const ANY_INTERFACE: InterfaceNames = { index: () => 0, name: () => undefined }
+
 /**
  * The declared state of the declared tables. Every operation is checked as
  * {@link Transaction.add} would (an error names the file, line and column of
@@ -26,7 +30,9 @@ export interface Declaration {
  * @throws NftValidationError for a bad operation or a rule in an undeclared chain.
  */
 export function desiredTables(d: Declaration): TableContents[] {
-  const check = new Transaction()
+  // Interface names (`meta iif "lo"`) are resolved in the target namespace
+  // when the plan is committed; this offline check takes any name.
+  const check = new Transaction({ interfaces: ANY_INTERFACE })
   for (const op of d.operations) {
     try {
       check.apply(op)

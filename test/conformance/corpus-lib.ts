@@ -13,6 +13,8 @@ import { join } from 'node:path'
 import { apply, list } from '../../lib/cli/main.js'
 import { parseNft } from '../../lib/nft/parser.js'
 import { Transaction } from '../../lib/batch/transaction.js'
+import { loadBinding } from '../../lib/io/native.js'
+import { interfaceNames } from '../../lib/model/interfaces.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
 
 export const CORPUS_DIR = join(import.meta.dirname, 'corpus')
@@ -153,9 +155,13 @@ function firstLine(e: unknown): string {
   return msg.split('\n')[0].slice(0, 300)
 }
 
-/** What nftkit refuses without the kernel: parsing, and compiling the parsed operations into one batch. */
-function offline(text: string, file: string): void {
-  const tx = new Transaction()
+/**
+ * What nftkit refuses without the kernel: parsing, and compiling the parsed
+ * operations into one batch, for namespace `ns` (whose interfaces `meta iif
+ * "lo"` names, as a client's transaction there would resolve them).
+ */
+function offline(text: string, file: string, ns: Netns): void {
+  const tx = new Transaction({ interfaces: interfaceNames(() => loadBinding().interfaces?.(`/run/netns/${ns.name}`) ?? []) })
   for (const op of parseNft(text, { file }).operations) tx.apply(op)
   tx.prepare()
 }
@@ -216,7 +222,7 @@ function runPyChunk(cases: readonly PyCase[]): CaseResult[] {
     const parsed: number[] = []
     texts.forEach((t, i) => {
       try {
-        offline(t, cases[i].id)
+        offline(t, cases[i].id, b)
         parsed.push(i)
       } catch (e) {
         errors.set(i, firstLine(e))
@@ -255,7 +261,7 @@ export function runShellCases(cases: readonly ShellCase[]): CaseResult[] {
       nftIn(b, 'flush', 'ruleset')
       nftIn(a, '-f', file)
       try {
-        offline(c.text, c.id)
+        offline(c.text, c.id, b)
         apply([file], b.name)
       } catch (e) {
         return { id: c.id, family: family(c), outcome: 'refused', detail: firstLine(e) }

@@ -21,7 +21,7 @@ tx.add({ kind: 'chain', name: 'in', type: 'filter', hook: 'input', priority: 'sr
 // @ts-expect-error misspelt selector
 export const badSelector: Match = { match: 'ip sadr', value: '10.0.0.1' }
 // @ts-expect-error unknown comparison operator
-export const badOp: Match = { match: 'ip saddr', op: '>', value: '10.0.0.1' }
+export const badOp: Match = { match: 'ip saddr', op: '=>', value: '10.0.0.1' }
 // @ts-expect-error unknown statement
 export const badStmt: Statement = { stmt: 'acept' }
 // @ts-expect-error jump needs a chain

@@ -201,8 +201,8 @@ describe('raw fallback', () => {
   })
 
   it.each([
-    ['an unknown meta key', [{ type: 'meta', key: 2, dreg: 1 }, { type: 'cmp', sreg: 1, op: 0, data: Buffer.from([0, 0, 0, 0]) }]],
-    ['a cmp lt', [{ type: 'payload', dreg: 1, base: 2, offset: 2, len: 2 }, { type: 'cmp', sreg: 1, op: 2, data: Buffer.from([0, 22]) }]],
+    ['an unknown meta key', [{ type: 'meta', key: 26, dreg: 1 }, { type: 'cmp', sreg: 1, op: 0, data: Buffer.from([0, 0, 0, 0]) }]],
+    ['a cmp lt of a host-order key without a byteorder', [{ type: 'meta', key: 3, dreg: 1 }, { type: 'cmp', sreg: 1, op: 2, data: Buffer.from([0, 0, 0, 22]) }]],
     ['a lookup into an unknown anonymous set', [{ type: 'meta', key: 16, dreg: 1 }, { type: 'lookup', sreg: 1, set: '__set0' }]],
     ['a data map lookup', [{ type: 'meta', key: 16, dreg: 1 }, { type: 'lookup', sreg: 1, set: 'm', dreg: 1 }]],
     ['a load and bitwise nothing compares', [{ type: 'meta', key: 3, dreg: 1 }, { type: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: Buffer.alloc(4, 255), xor: Buffer.from([1, 0, 0, 0]) }]],

@@ -73,13 +73,14 @@ describe('parseRule', () => {
     expect(msg('meta mark << 2 == 4')).toContain("nftkit does not support shifts ('meta mark << ...') in a match yet")
     expect(msg('ip saddr & 0.0.0.255 < 0.0.0.127')).toContain("nftkit does not support the comparison 'ip saddr & ... <' yet")
     // What nft knows and nftkit does not yet is named.
-    expect(msg('meta priority 1')).toContain("nftkit does not support 'meta priority' yet")
-    expect(msg('iif lo accept')).toContain("nftkit does not support 'meta iif' yet")
+    expect(msg('meta iifkind "veth"')).toContain("nftkit does not support 'meta iifkind' yet")
+    expect(msg('ibriport "br0" accept')).toContain("nftkit does not support 'meta ibriport' yet")
     expect(msg('ct original saddr 10.0.0.1')).toContain("nftkit does not support 'ct original saddr' yet")
     expect(msg('ipsec in reqid 1')).toContain("nftkit does not support 'ipsec' yet")
-    expect(msg('tcp dport < 1024')).toContain("nftkit does not support the comparison 'tcp dport <' yet")
     expect(msg('meta mark set mark map { 1 : 2 }')).toContain("nftkit does not support 'meta mark set' with a map yet")
     expect(msg('0x3 & meta mark == 1')).not.toBe('accepted')
+    expect(msg('tcp dport < { 1, 2 }')).toContain("'<' compares one integer, address, time or class id with one value")
+    expect(msg('ct state < established')).toContain("'<' compares one integer")
     // nft: "negation can only be used with singleton bitmask values"
     expect(msg('meta mark ! 0x1')).toContain('negation (!) can only be used with tcp flags, ct state and ct status values')
     expect(msg('ct state ! { established }')).toContain('not with a set')

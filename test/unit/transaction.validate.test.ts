@@ -343,7 +343,9 @@ describe('rule expressions', () => {
 
   it('checks values against their selector and set references against their set', () => {
     expect(rejection(() => rule([{ match: 'tcp dport', value: 70000 }])).path).toBe('add(0).exprs[0].value')
-    expect(rejection(() => rule([{ match: 'tcp dport', op: '<', value: 1 }])).path).toBe('add(0).exprs[0].op')
+    expect(rejection(() => rule([{ match: 'tcp dport', op: '=>' as never, value: 1 }])).path).toBe('add(0).exprs[0].op')
+    expect(rejection(() => rule([{ match: 'ct state', op: '<', value: 'new' }])).path).toBe('add(0).exprs[0].op')
+    expect(rejection(() => rule([{ match: 'tcp dport', op: '<', value: '1-2' }])).path).toBe('add(0).exprs[0].value')
     expect(rejection(() => rule([{ match: 'ct state', value: ['established', 'estab'] }])).path).toBe('add(0).exprs[0].value[1]')
     expect(() => rule([{ match: 'ip saddr', value: '0.0.0.0/0' }])).not.toThrow() // as nft: a zero mask
     expect(() => rule([{ match: 'meta mark', value: '1-2' }])).not.toThrow() // as nft: converted to network order, then >= and <=
