@@ -597,13 +597,13 @@ function bitfieldsAt(base: number, offset: number, len: number, l3: 'ip' | 'ip6'
 
 /**
  * An anonymous set of a bitfield's values. The listing decodes its keys by
- * the set's key type; `ip dscp` and `ip6 dscp` have types of their own, but
+ * the set's key type; `ip dscp`, `ip6 dscp` and `dccp type` have types of their own, but
  * integers and `ip6 ecn` are read unshifted, so they are shifted here.
  */
 function bitfieldSet(s: SelectorSpec, set: AnonSet): AnonSet {
   const l = s.load as Extract<SelectorSpec['load'], { kind: 'payload' }>
   const shift = l.bits?.shift ?? 0
-  if (s.type.name === 'dscp' || shift === 0) return set
+  if (s.type.name === 'dscp' || s.type.name === 'dccp_pkttype' || shift === 0) return set
   if (s.type.name !== 'integer') throw new Unsupported('bitfield set')
   return {
     elements: set.elements.map((e) => {
