@@ -10,7 +10,8 @@ import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../k
 import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
-import type { Match, MatchOp, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
+import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
+import type { Match, MatchOp, NatFlag, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
@@ -843,6 +844,16 @@ class Parser {
     return this.selectorValue(s, true) as Match['value']
   }
 
+  /** NAT flags after a NAT statement: `random`, `persistent`, `fully-random`, comma-separated. */
+  private natFlags(): { flags?: NatFlag[] } {
+    const flags: NatFlag[] = []
+    while (['random', 'persistent', 'fully-random'].includes(this.peek().text) && this.peek().kind === 'word') {
+      flags.push(this.next().text as NatFlag)
+      if (!this.accept(',')) break
+    }
+    return flags.length ? { flags: NAT_FLAG_ORDER.filter((f) => flags.includes(f)) } : {}
+  }
+
   private statement(): Statement {
     const t = this.next()
     const w = t.text
@@ -925,15 +936,38 @@ class Parser {
         if (this.peek().kind === 'word' && (nftFeature([this.peek().text, e.kind === 'word' ? e.text : '']) || (e.kind === 'punct' && e.text === '.')))
           this.fail(this.peek(), `nftkit does not support '${w} to' an expression or a map yet`)
         const to = this.word('a NAT target')
-        const fam = family ?? (to.startsWith('[') || (to.match(/:/g) ?? []).length > 1 ? 'ip6' : 'ip')
-        return { stmt: w, to, ...(prefix ? { prefix: true } : {}), family: fam }
+        const fam = family ?? (to.startsWith(':') ? undefined : to.startsWith('[') || (to.match(/:/g) ?? []).length > 1 ? 'ip6' : 'ip')
+        return { stmt: w, to, ...(prefix ? { prefix: true } : {}), ...(fam ? { family: fam } : {}), ...this.natFlags() }
       }
-      case 'masquerade': {
-        if (!this.accept('to')) return { stmt: 'masquerade' }
+      case 'masquerade':
+      case 'redirect': {
+        if (!this.accept('to')) return { stmt: w, ...this.natFlags() }
         const p = this.word(':PORT')
         if (!p.startsWith(':')) this.fail(this.toks[this.pos - 1], `expected :PORT but found '${p}'`)
         const port = p.slice(1)
-        return { stmt: 'masquerade', port: /^\d+$/.test(port) ? Number(port) : port }
+        return { stmt: w, port: /^\d+$/.test(port) ? Number(port) : port, ...this.natFlags() }
+      }
+      case 'tproxy': {
+        let family: 'ip' | 'ip6' | undefined
+        if (this.is(this.peek(), 'ip') || this.is(this.peek(), 'ip6')) family = this.next().text as 'ip'
+        this.expect('to')
+        const t = this.peek()
+        if (t.kind === 'word' && this.is(this.peek(1), 'map')) this.fail(t, "nftkit does not support 'tproxy to' a map yet")
+        const to = this.word('a tproxy target (ADDR, ADDR:PORT, [IPV6]:PORT or :PORT)')
+        if (this.is(this.peek(), 'mod') || this.is(this.peek(), 'map')) this.fail(t, "nftkit does not support 'tproxy to' an expression or a map yet")
+        return { stmt: 'tproxy', to, ...(family ? { family } : {}) }
+      }
+      case 'synproxy': {
+        if (this.is(this.peek(), 'name')) this.fail(this.peek(), "nftkit does not support 'synproxy name' (synproxy objects) yet")
+        const st: { stmt: 'synproxy'; mss?: number; wscale?: number; timestamp?: boolean; sackPerm?: boolean } = { stmt: 'synproxy' }
+        for (;;) {
+          if (this.accept('mss')) st.mss = this.number('an MSS')
+          else if (this.accept('wscale')) st.wscale = this.number('a window scale')
+          else if (this.accept('timestamp')) st.timestamp = true
+          else if (this.accept('sack-perm')) st.sackPerm = true
+          else break
+        }
+        return st
       }
       default:
         this.pos--
