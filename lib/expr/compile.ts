@@ -83,6 +83,8 @@ interface Ctx {
   l2explicit?: string
   l3?: 'ip' | 'ip6'
   l4?: number
+  /** A transport protocol set was matched (`meta l4proto { tcp, udp }`): nft then allows port mappings. */
+  l4set?: boolean
   readonly env: CompileEnv
   readonly out: NativeExpr[]
   readonly sets: NativeOp[]
@@ -126,6 +128,9 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
   if (l.kind === 'payload')
     ctx.out.push({ type: 'payload', dreg, base: l.base, offset: l.offset, len: lenOverride ?? l.len })
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
+  else if (l.kind === 'socket') ctx.out.push({ type: 'socket', key: l.key, dreg })
+  else if (l.kind === 'fib') ctx.out.push({ type: 'fib', flags: l.flags, result: l.result, dreg })
+  else if (l.kind === 'osf') ctx.out.push({ type: 'osf', dreg, ttl: l.ttl, ...(l.flags ? { flags: l.flags } : {}) })
   else ctx.out.push({ type: 'ct', key: l.key, dreg })
 }
 
@@ -360,6 +365,7 @@ function refuseReversedMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
 
 /** Explicit protocol matches satisfy later dependencies, as in nft. */
 function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | undefined): void {
+  if (op === '==' && v === undefined && (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr')) ctx.l4set = true
   if (op !== '==' || v === undefined) return
   if (s.name === 'meta iiftype' && v === 1n) {
     ctx.l2 = true
@@ -584,7 +590,7 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
         ctx.out.push({ type: 'masq', ...(flags ? { flags } : {}) })
         return
       }
-      if (ctx.l4 === undefined) invalid(`${path}.port`, 'Expected a transport protocol match (tcp/udp) before a port mapping', st.port)
+      if (ctx.l4 === undefined && !ctx.l4set) invalid(`${path}.port`, 'Expected a transport protocol match (tcp/udp) before a port mapping', st.port)
       const [lo, hi] = portRange(st.port, `${path}.port`)
       ctx.out.push({ type: 'immediate', dreg: 1, data: toBytes(BigInt(lo), 2) })
       if (hi !== lo) ctx.out.push({ type: 'immediate', dreg: 2, data: toBytes(BigInt(hi), 2) })
@@ -592,10 +598,10 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       return
     }
     case 'redirect':
-      compileRedirect(ctx.out, ctx.l4, st, path)
+      compileRedirect(ctx.out, ctx.l4 ?? (ctx.l4set ? 0 : undefined), st, path)
       return
     case 'tproxy':
-      compileTproxy(ctx.out, ctx.env.family, ctx.l4, st, path)
+      compileTproxy(ctx.out, ctx.env.family, ctx.l4 ?? (ctx.l4set ? 0 : undefined), st, path)
       return
     case 'synproxy':
       compileSynproxy(ctx.out, st, path)
@@ -707,7 +713,7 @@ function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>,
   const natFlags = natFlagBits(st.flags, `${path}.flags`)
   if (st.to.startsWith(':')) {
     // A port alone (`dnat to :80`): nft loads only the port, with the table's family (inet's is 1).
-    if (ctx.l4 === undefined) invalid(`${path}.to`, 'Expected a transport protocol match (e.g. meta l4proto tcp) before a port mapping', st.to)
+    if (ctx.l4 === undefined && !ctx.l4set) invalid(`${path}.to`, 'Expected a transport protocol match (e.g. meta l4proto tcp) before a port mapping', st.to)
     if (st.prefix) invalid(`${path}.prefix`, 'Expected an address prefix with prefix: true', st.prefix)
     const fam = ctx.env.family
     if (st.family !== undefined && st.family !== 'ip' && st.family !== 'ip6') invalid(`${path}.family`, "Expected 'ip' or 'ip6'", st.family)
@@ -724,7 +730,7 @@ function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>,
   if (ctx.env.family === 'ip' && t.fam !== 'ip') invalid(`${path}.to`, 'Expected an IPv4 address in an ip table', st.to)
   if (ctx.env.family === 'ip6' && t.fam !== 'ip6') invalid(`${path}.to`, 'Expected an IPv6 address in an ip6 table', st.to)
   if (st.prefix && !t.cidr) invalid(`${path}.to`, 'Expected a CIDR with prefix: true', st.to)
-  if (t.port && ctx.l4 === undefined)
+  if (t.port && ctx.l4 === undefined && !ctx.l4set)
     invalid(`${path}.to`, 'Expected a transport protocol match (e.g. meta l4proto tcp) before a port mapping', st.to)
   let reg = 1
   const e: Record<string, unknown> = { type: 'nat', natType: NAT_TYPE[st.stmt], family: t.fam === 'ip' ? 2 : 10 }

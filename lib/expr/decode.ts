@@ -130,6 +130,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
 
   /** Finds the selector a load stands for, given the protocol context. */
   const identify = (e: NativeExpr): { spec: SelectorSpec; len: number } | undefined => {
+    if (e.type === 'socket' || e.type === 'fib' || e.type === 'osf') {
+      const spec = Object.values(SELECTORS).find((s) => {
+        const l = s.load as { kind: string; key?: number; flags?: number; result?: number; ttl?: number }
+        if (l.kind !== e.type) return false
+        if (e.type === 'osf') return l.ttl === num(e.ttl ?? 0) && l.flags === num(e.flags ?? 0)
+        return e.type === 'socket' ? l.key === num(e.key) && e.level === undefined : l.flags === num(e.flags) && l.result === num(e.result)
+      })
+      return spec ? { spec, len: spec.size } : undefined
+    }
     if (e.type === 'meta' || e.type === 'ct') {
       const key = num(e.key)
       const spec = Object.values(SELECTORS).find((s) => s.load.kind === e.type && (s.load as { key?: number }).key === key)
@@ -157,6 +166,9 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     switch (e.type) {
       case 'payload':
       case 'meta':
+      case 'socket':
+      case 'fib':
+      case 'osf':
       case 'ct': {
         if (e.sreg !== undefined && e.dreg === undefined) {
           // meta/ct set: a statement fed by a register.

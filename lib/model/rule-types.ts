@@ -88,6 +88,19 @@ export type Selector =
   | 'ct bytes'
   | 'ct packets'
   | 'ct avgpkt'
+  | 'socket transparent'
+  | 'socket mark'
+  | 'socket wildcard'
+  | FibSelector
+  | `osf${'' | ' ttl loose' | ' ttl skip'} ${'name' | 'version'}`
+
+/**
+ * A routing lookup (nft's `fib`): the addresses (and marks and interfaces) it
+ * looks up with, then the result, `oif` (an interface index), `oifname` or
+ * `type` (an address type such as `local`, `unicast`):
+ * `'fib daddr . iif type'`, `'fib saddr . mark . oif oifname'`.
+ */
+export type FibSelector = `fib ${'saddr' | 'daddr'}${'' | ' . mark'}${'' | ' . iif' | ' . oif'} ${'oif' | 'oifname' | 'type'}`
 
 /**
  * Comparison of a match, with nft's meaning of each operator (and the names

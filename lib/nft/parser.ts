@@ -664,9 +664,40 @@ class Parser {
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
     if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
     if (t.text === 'tcp' && this.is(this.peek(1), 'option')) return this.mssClamp()
+    if (t.text === 'fib') return this.match(this.fibSelector())
+    if (t.text === 'osf') return this.match(this.osfSelector())
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()
+  }
+
+  /** `osf [ttl loose|skip] name|version`: one selector. */
+  private osfSelector(): { spec: SelectorSpec; width: number } {
+    const ttl = this.is(this.peek(1), 'ttl') ? ` ttl ${this.peek(2).text}` : ''
+    const key = this.peek(ttl ? 3 : 1)
+    const name = normalizeSelector(`osf${ttl} ${key.text}`)
+    if (!name) this.fail(this.peek(), `expected osf [ttl loose|skip] name|version but found 'osf${ttl} ${key.text}'`)
+    return { spec: SELECTORS[name], width: ttl ? 4 : 2 }
+  }
+
+  /** `fib saddr . iif type`: the whole fib expression is one selector. */
+  private fibSelector(): { spec: SelectorSpec; width: number } {
+    const at = this.peek()
+    const words: string[] = []
+    let i = 1
+    for (;;) {
+      const w = this.peek(i)
+      if (w.kind !== 'word') break
+      words.push(w.text)
+      i++
+      if (!this.is(this.peek(i), '.')) break
+      i++
+    }
+    const res = this.peek(i)
+    const name = normalizeSelector(`fib ${words.join(' . ')} ${res.kind === 'word' ? res.text : ''}`)
+    if (!name || (res.kind === 'word' && ['exists', 'missing'].includes(this.peek(i + 1).text)))
+      this.fail(at, `nftkit does not support '${['fib', ...words, res.text, ...(['exists', 'missing'].includes(this.peek(i + 1).text) ? [this.peek(i + 1).text] : [])].join(' ')}' yet`)
+    return { spec: SELECTORS[name], width: i + 1 }
   }
 
   private markSet(kind: 'ct' | 'meta', width = 3): Statement {

@@ -15,7 +15,7 @@ function roundTrip(family: Family, text: string) {
   return { parsed: parsed.exprs, rendered: renderRuleBody({ ...parsed, family }), listed: renderRuleBody({ exprs: decoded, family }) }
 }
 
-describe('NAT flags, redirect, tproxy, synproxy', () => {
+describe('NAT flags, redirect, tproxy, synproxy, socket, fib, osf', () => {
   it('parses NAT flags into nft order', () => {
     expect(parseRule('udp dport 53 redirect persistent,fully-random,random').exprs[1]).toEqual({
       stmt: 'redirect',
@@ -55,6 +55,15 @@ describe('NAT flags, redirect, tproxy, synproxy', () => {
     ['ip', 'synproxy'],
     ['ip', 'synproxy mss 1460', 'synproxy mss 1460 wscale 0'],
     ['inet', 'synproxy wscale 7 timestamp sack-perm', 'synproxy mss 0 wscale 7 timestamp sack-perm'],
+    ['ip', 'socket transparent 1'],
+    ['inet', 'socket mark 0x00000005'],
+    ['ip6', 'socket wildcard 0'],
+    ['ip', 'fib saddr . iif oif ne 0', 'fib saddr . iif oif != 0'],
+    ['inet', 'fib saddr . mark . oif oifname "lo"'],
+    ['ip6', 'fib daddr . iif type local'],
+    ['inet', 'osf name "Linux"'],
+    ['ip', 'osf ttl skip version "Linux:3.0"'],
+    ['ip6', 'osf ttl loose name "Linux"'],
   ]
   for (const [family, text, listed] of CASES)
     it(`${family}: ${text}`, () => {
@@ -68,5 +77,7 @@ describe('NAT flags, redirect, tproxy, synproxy', () => {
     expect(() => roundTrip('ip', 'tproxy to 192.0.2.1')).toThrow(/transport protocol/)
     expect(() => roundTrip('ip', 'redirect to :80')).toThrow(/transport protocol/)
     expect(() => parseRule('synproxy name "x"')).toThrow(/synproxy name/)
+    expect(() => parseRule('fib daddr oif exists')).toThrow(/'fib daddr oif exists'/)
+    expect(() => parseRule('fib iif oif 1')).toThrow(/'fib iif oif'/)
   })
 })
