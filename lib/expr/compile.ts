@@ -39,7 +39,7 @@ import type { Element } from '../model/element-types.js'
 import { invalid } from '../kernel/errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
-import { compileRedirect, compileSynproxy, compileTproxy, natFlagBits } from './stmt-nat.js'
+import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, natFlagBits } from './stmt-nat.js'
 import { anonymousSetName } from '../model/names.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import type { AnonymousSet, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
@@ -250,6 +250,10 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
       invalid(`${path}.op`, "Expected '==', '!=', 'in' or '!'", m.op)
     deps(ctx, flagSpec, path)
     compileFlags(ctx, flagSpec, m.op, m.value, `${path}.value`)
+    return
+  }
+  if (flagSpec?.load.kind === 'fib' && flagSpec.load.result === 1 && (m.value === 'exists' || m.value === 'missing')) {
+    compileFibPresence(ctx.out, flagSpec, m, path)
     return
   }
   const op = opOf(m, path)

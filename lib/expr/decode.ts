@@ -29,7 +29,7 @@ import {
 import type { NativeExpr } from '../../types/native.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
-import { decodeSynproxy, decodeTproxy, natFlagsField, portText } from './stmt-nat.js'
+import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -135,7 +135,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const l = s.load as { kind: string; key?: number; flags?: number; result?: number; ttl?: number }
         if (l.kind !== e.type) return false
         if (e.type === 'osf') return l.ttl === num(e.ttl ?? 0) && l.flags === num(e.flags ?? 0)
-        return e.type === 'socket' ? l.key === num(e.key) && e.level === undefined : l.flags === num(e.flags) && l.result === num(e.result)
+        return e.type === 'socket' ? l.key === num(e.key) && e.level === undefined : l.flags === (num(e.flags) & ~FIB_F_PRESENT) && l.result === num(e.result)
       })
       return spec ? { spec, len: spec.size } : undefined
     }
@@ -225,6 +225,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const s = r.spec
         const op = num(e.op)
         const data = buf(e.data)
+        if (r.native.type === 'fib' && (num(r.native.flags) & FIB_F_PRESENT) !== 0) {
+          // `fib daddr oif exists` / `missing`: a host-order word 1 or 0.
+          const word = (v: number) => Buffer.from(new Uint32Array([v]).buffer)
+          const exists = data.equals(word(1))
+          if (op !== CMP_OP.eq || !(exists || data.equals(word(0))) || r.mask || num(r.native.result) !== 1) throw new Unsupported('fib present')
+          push({ match: s.name, value: exists ? 'exists' : 'missing' })
+          loads = []
+          break
+        }
         const next = exprs[i + 1]
         if (op === CMP_OP.gte && next?.type === 'cmp' && num(next.op) === CMP_OP.lte && num(next.sreg) === num(e.sreg)) {
           const t = orderView(r)

@@ -7,7 +7,8 @@ import { NAT_FLAG } from '../kernel/constants.js'
 import { DATATYPES, fromBytes, parseIPv4, parseIPv6, toBytes } from '../kernel/datatypes.js'
 import { invalid } from '../kernel/errors.js'
 import type { NativeExpr } from '../../types/native.js'
-import type { NatFlag, RedirectStmt, SynproxyStmt, TproxyStmt } from '../model/rule-types.js'
+import type { Match, NatFlag, RedirectStmt, SynproxyStmt, TproxyStmt } from '../model/rule-types.js'
+import type { SelectorSpec } from './selectors.js'
 
 /** NAT flags in the order nft prints them. */
 export const NAT_FLAG_ORDER: readonly NatFlag[] = ['random', 'fully-random', 'persistent']
@@ -228,4 +229,23 @@ export function synproxyText(s: SynproxyStmt): string {
   if (s.timestamp) t += ' timestamp'
   if (s.sackPerm) t += ' sack-perm'
   return t
+}
+
+// ---------------------------------------------------------------- fib exists / missing
+
+/** NFTA_FIB_F_PRESENT: the lookup yields whether there is a result, not the result. */
+export const FIB_F_PRESENT = 0x20
+
+/**
+ * `fib daddr oif exists` / `missing`: the fib lookup with the present flag and
+ * a compare of its boolean with 1 or 0. (With `oifname` the value
+ * would be an interface name, so only `oif` has this form in the model.)
+ */
+export function compileFibPresence(out: NativeExpr[], s: SelectorSpec, m: Match, path: string): void {
+  if (s.load.kind !== 'fib') return
+  if (m.op !== undefined && m.op !== '==') invalid(`${path}.op`, "Expected no operator with 'exists' or 'missing'", m.op)
+  if (s.load.result !== 1) invalid(`${path}.match`, "Expected a fib oif lookup with 'exists' or 'missing'", m.match)
+  out.push({ type: 'fib', flags: s.load.flags | FIB_F_PRESENT, result: s.load.result, dreg: 1 })
+  // nft compares a host-order 32-bit word (its boolean is one byte, the register write four).
+  out.push({ type: 'cmp', sreg: 1, op: 0, data: Buffer.from(new Uint32Array([m.value === 'exists' ? 1 : 0]).buffer) })
 }

@@ -664,7 +664,16 @@ class Parser {
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
     if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
     if (t.text === 'tcp' && this.is(this.peek(1), 'option')) return this.mssClamp()
-    if (t.text === 'fib') return this.match(this.fibSelector())
+    if (t.text === 'fib') {
+      const f = this.fibSelector()
+      const v = this.peek(f.width)
+      if (v.kind === 'word' && (v.text === 'exists' || v.text === 'missing')) {
+        if (f.spec.load.kind !== 'fib' || f.spec.load.result !== 1) this.fail(t, `nftkit does not support '${f.spec.name} ${v.text}' yet (only with oif)`)
+        this.pos += f.width + 1
+        return { match: f.spec.name, value: v.text }
+      }
+      return this.match(f)
+    }
     if (t.text === 'osf') return this.match(this.osfSelector())
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
@@ -695,8 +704,7 @@ class Parser {
     }
     const res = this.peek(i)
     const name = normalizeSelector(`fib ${words.join(' . ')} ${res.kind === 'word' ? res.text : ''}`)
-    if (!name || (res.kind === 'word' && ['exists', 'missing'].includes(this.peek(i + 1).text)))
-      this.fail(at, `nftkit does not support '${['fib', ...words, res.text, ...(['exists', 'missing'].includes(this.peek(i + 1).text) ? [this.peek(i + 1).text] : [])].join(' ')}' yet`)
+    if (!name) this.fail(at, `nftkit does not support '${['fib', ...words, res.text].join(' ')}' yet`)
     return { spec: SELECTORS[name], width: i + 1 }
   }
 

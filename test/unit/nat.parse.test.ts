@@ -61,6 +61,8 @@ describe('NAT flags, redirect, tproxy, synproxy, socket, fib, osf', () => {
     ['ip', 'fib saddr . iif oif ne 0', 'fib saddr . iif oif != 0'],
     ['inet', 'fib saddr . mark . oif oifname "lo"'],
     ['ip6', 'fib daddr . iif type local'],
+    ['ip', 'fib daddr oif exists'],
+    ['inet', 'fib daddr . iif oif missing'],
     ['inet', 'osf name "Linux"'],
     ['ip', 'osf ttl skip version "Linux:3.0"'],
     ['ip6', 'osf ttl loose name "Linux"'],
@@ -77,7 +79,7 @@ describe('NAT flags, redirect, tproxy, synproxy, socket, fib, osf', () => {
     expect(() => roundTrip('ip', 'tproxy to 192.0.2.1')).toThrow(/transport protocol/)
     expect(() => roundTrip('ip', 'redirect to :80')).toThrow(/transport protocol/)
     expect(() => parseRule('synproxy name "x"')).toThrow(/synproxy name/)
-    expect(() => parseRule('fib daddr oif exists')).toThrow(/'fib daddr oif exists'/)
+    expect(() => parseRule('fib daddr oifname exists')).toThrow(/'fib daddr oifname exists'/)
     expect(() => parseRule('fib iif oif 1')).toThrow(/'fib iif oif'/)
   })
 })
