@@ -38,6 +38,7 @@ import type { Element } from '../model/element-types.js'
 import { invalid } from '../kernel/errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
+import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, natFlagBits } from './stmt-nat.js'
 import { anonymousSetName } from '../model/names.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, refuseBitfield } from './subbyte.js'
@@ -97,6 +98,8 @@ interface Ctx {
   etherTypeDep?: NativeExpr
   /** The ICMP(v6) type the rule matched (nft's th_dep: echo-reply counts as echo-request). */
   icmp?: number
+  /** A transport protocol set was matched (`meta l4proto { tcp, udp }`): nft then allows port mappings. */
+  l4set?: boolean
   readonly env: CompileEnv
   readonly out: NativeExpr[]
   readonly sets: NativeOp[]
@@ -204,6 +207,9 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
   else if (l.kind === 'exthdr') ctx.out.push(...exthdrLoadExprs(l, dreg, lenOverride))
   else if (l.kind === 'rt') ctx.out.push({ type: 'rt', key: l.key, dreg })
+  else if (l.kind === 'socket') ctx.out.push({ type: 'socket', key: l.key, dreg })
+  else if (l.kind === 'fib') ctx.out.push({ type: 'fib', flags: l.flags, result: l.result, dreg })
+  else if (l.kind === 'osf') ctx.out.push({ type: 'osf', dreg, ttl: l.ttl, ...(l.flags ? { flags: l.flags } : {}) })
   else ctx.out.push({ type: 'ct', key: l.key, dreg })
 }
 
@@ -425,6 +431,10 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     compileRelational(ctx, m, m.op, path)
     return
   }
+  if (flagSpec?.load.kind === 'fib' && flagSpec.load.result === 1 && (m.value === 'exists' || m.value === 'missing')) {
+    compileFibPresence(ctx.out, flagSpec, m, path)
+    return
+  }
   const op = opOf(m, path)
   if (Array.isArray(m.match)) {
     compileConcatMatch(ctx, m.match, op, m.value, path)
@@ -629,6 +639,7 @@ function refuseLinkMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
 
 /** Explicit protocol matches satisfy later dependencies, as in nft. */
 function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | undefined): void {
+  if (op === '==' && v === undefined && (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr')) ctx.l4set = true
   if (op !== '==' || v === undefined) return
   if (s.name === 'meta iiftype' && v === 1n) {
     ctx.l2 = true
@@ -854,17 +865,27 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       compileNat(ctx, st, path)
       return
     case 'masquerade': {
+      const flags = natFlagBits(st.flags, `${path}.flags`)
       if (st.port === undefined) {
-        ctx.out.push({ type: 'masq' })
+        ctx.out.push({ type: 'masq', ...(flags ? { flags } : {}) })
         return
       }
-      if (ctx.l4 === undefined) invalid(`${path}.port`, 'Expected a transport protocol match (tcp/udp) before a port mapping', st.port)
+      if (ctx.l4 === undefined && !ctx.l4set) invalid(`${path}.port`, 'Expected a transport protocol match (tcp/udp) before a port mapping', st.port)
       const [lo, hi] = portRange(st.port, `${path}.port`)
       ctx.out.push({ type: 'immediate', dreg: 1, data: toBytes(BigInt(lo), 2) })
       if (hi !== lo) ctx.out.push({ type: 'immediate', dreg: 2, data: toBytes(BigInt(hi), 2) })
-      ctx.out.push({ type: 'masq', regProtoMin: 1, ...(hi !== lo ? { regProtoMax: 2 } : {}), flags: NAT_FLAG.protoSpecified })
+      ctx.out.push({ type: 'masq', regProtoMin: 1, ...(hi !== lo ? { regProtoMax: 2 } : {}), flags: NAT_FLAG.protoSpecified | flags })
       return
     }
+    case 'redirect':
+      compileRedirect(ctx.out, ctx.l4 ?? (ctx.l4set ? 0 : undefined), st, path)
+      return
+    case 'tproxy':
+      compileTproxy(ctx.out, ctx.env.family, ctx.l4 ?? (ctx.l4set ? 0 : undefined), st, path)
+      return
+    case 'synproxy':
+      compileSynproxy(ctx.out, st, path)
+      return
     case 'tcp mss set': {
       // No protocol dependency: nft emits none (the option write only acts on TCP).
       if (st.value === 'rt mtu') {
@@ -973,10 +994,11 @@ function portRange(v: unknown, path: string): [number, number] {
 function parseNatTarget(to: string, path: string): { fam: 'ip' | 'ip6'; lo: Buffer; hi?: Buffer; cidr: boolean; port?: [number, number] } {
   let addr = to.trim()
   let port: [number, number] | undefined
-  const v6 = /^\[([^\]]+)\](?::(.+))?$/.exec(addr)
+  // `[a]`, `[a]:port`, `[a]-[b]:port`, `[a]/64`: bracketed IPv6, as nft writes it with a port.
+  const v6 = /^\[([^\]]+)\](?:-\[([^\]]+)\])?(\/\d+)?(?::(.+))?$/.exec(addr)
   if (v6) {
-    addr = v6[1]
-    if (v6[2]) port = portRange(v6[2], path)
+    addr = v6[2] ? `${v6[1]}-${v6[2]}` : `${v6[1]}${v6[3] ?? ''}`
+    if (v6[4]) port = portRange(v6[4], path)
   } else if ((addr.match(/:/g) ?? []).length === 1) {
     const [a, p] = addr.split(':')
     addr = a
@@ -989,18 +1011,34 @@ function parseNatTarget(to: string, path: string): { fam: 'ip' | 'ip6'; lo: Buff
   if (fam === 'ip6' && parseIPv6(addr.split(/[/-]/)[0]) === undefined)
     invalid(path, 'Expected an address, address:port, [ipv6]:port, a range a-b or a CIDR', to)
   const iv = t.parse(addr, path)
-  return { fam, lo: t.encode(iv.lo), hi: iv.hi !== iv.lo ? t.encode(iv.hi) : undefined, cidr: addr.includes('/'), port }
+  // A written range or prefix loads both bounds, even when they are equal, as nft does.
+  const written = addr.includes('/') || addr.includes('-')
+  return { fam, lo: t.encode(iv.lo), hi: iv.hi !== iv.lo || written ? t.encode(iv.hi) : undefined, cidr: addr.includes('/'), port }
 }
 
 function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>, path: string): void {
   if (typeof st.to !== 'string') invalid(`${path}.to`, 'Expected a NAT target address', st.to)
+  const natFlags = natFlagBits(st.flags, `${path}.flags`)
+  if (st.to.startsWith(':')) {
+    // A port alone (`dnat to :80`): nft loads only the port, with the table's family (inet's is 1).
+    if (ctx.l4 === undefined && !ctx.l4set) invalid(`${path}.to`, 'Expected a transport protocol match (e.g. meta l4proto tcp) before a port mapping', st.to)
+    if (st.prefix) invalid(`${path}.prefix`, 'Expected an address prefix with prefix: true', st.prefix)
+    const fam = ctx.env.family
+    if (st.family !== undefined && st.family !== 'ip' && st.family !== 'ip6') invalid(`${path}.family`, "Expected 'ip' or 'ip6'", st.family)
+    if (st.family !== undefined && fam !== 'inet' && st.family !== fam) invalid(`${path}.family`, `Expected ${fam} in an ${fam} table`, st.family)
+    const [lo, hi] = portRange(st.to.slice(1), `${path}.to`)
+    const family = st.family ? NFPROTO[st.family] : fam === 'ip' || fam === 'ip6' ? NFPROTO[fam] : fam === 'inet' ? 1 : invalid(`${path}`, 'Expected NAT in an ip, ip6 or inet table', fam)
+    ctx.out.push({ type: 'immediate', dreg: 1, data: toBytes(BigInt(lo), 2) })
+    if (hi !== lo) ctx.out.push({ type: 'immediate', dreg: 2, data: toBytes(BigInt(hi), 2) })
+    ctx.out.push({ type: 'nat', natType: NAT_TYPE[st.stmt], family, regProtoMin: 1, ...(hi !== lo ? { regProtoMax: 2 } : {}), flags: NAT_FLAG.protoSpecified | natFlags })
+    return
+  }
   const t = parseNatTarget(st.to, `${path}.to`)
   if (st.family !== undefined && st.family !== t.fam) invalid(`${path}.family`, `Expected ${t.fam} for address ${st.to}`, st.family)
   if (ctx.env.family === 'ip' && t.fam !== 'ip') invalid(`${path}.to`, 'Expected an IPv4 address in an ip table', st.to)
   if (ctx.env.family === 'ip6' && t.fam !== 'ip6') invalid(`${path}.to`, 'Expected an IPv6 address in an ip6 table', st.to)
   if (st.prefix && !t.cidr) invalid(`${path}.to`, 'Expected a CIDR with prefix: true', st.to)
-  if (t.cidr && !st.prefix) invalid(`${path}.prefix`, `Expected prefix: true to map a whole prefix (nft's '${st.stmt} prefix to')`, st.prefix)
-  if (t.port && ctx.l4 === undefined)
+  if (t.port && ctx.l4 === undefined && !ctx.l4set)
     invalid(`${path}.to`, 'Expected a transport protocol match (e.g. meta l4proto tcp) before a port mapping', st.to)
   let reg = 1
   const e: Record<string, unknown> = { type: 'nat', natType: NAT_TYPE[st.stmt], family: t.fam === 'ip' ? 2 : 10 }
@@ -1010,7 +1048,8 @@ function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>,
   if (t.hi) {
     ctx.out.push({ type: 'immediate', dreg: reg, data: t.hi })
     e.regAddrMax = reg++
-    if (t.cidr) flags |= NAT_FLAG.netmap
+    // Without `prefix` a CIDR is just the range of its addresses (nft lists it as the CIDR).
+    if (st.prefix) flags |= NAT_FLAG.netmap
   }
   if (t.port) {
     ctx.out.push({ type: 'immediate', dreg: reg, data: toBytes(BigInt(t.port[0]), 2) })
@@ -1021,6 +1060,7 @@ function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>,
     }
     flags |= NAT_FLAG.protoSpecified
   }
+  flags |= natFlags
   if (flags) e.flags = flags
   ctx.out.push(e as NativeExpr)
 }

@@ -31,6 +31,7 @@ import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { bitfieldByMask } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
+import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import type { BitwiseStep, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -203,6 +204,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
 
   /** Finds the selector a load stands for, given the protocol context. */
   const identify = (e: NativeExpr): { spec: SelectorSpec; len: number } | undefined => {
+    if (e.type === 'socket' || e.type === 'fib' || e.type === 'osf') {
+      const spec = Object.values(SELECTORS).find((s) => {
+        const l = s.load as { kind: string; key?: number; flags?: number; result?: number; ttl?: number }
+        if (l.kind !== e.type) return false
+        if (e.type === 'osf') return l.ttl === num(e.ttl ?? 0) && l.flags === num(e.flags ?? 0)
+        return e.type === 'socket' ? l.key === num(e.key) && e.level === undefined : l.flags === (num(e.flags) & ~FIB_F_PRESENT) && l.result === num(e.result)
+      })
+      return spec ? { spec, len: spec.size } : undefined
+    }
     if (e.type === 'meta' || e.type === 'ct' || e.type === 'rt') {
       const key = num(e.key)
       const spec = Object.values(SELECTORS).find((s) => s.load.kind === e.type && (s.load as { key?: number }).key === key)
@@ -233,6 +243,9 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     switch (e.type) {
       case 'payload':
       case 'meta':
+      case 'socket':
+      case 'fib':
+      case 'osf':
       case 'ct': {
         if (e.sreg !== undefined && e.dreg === undefined) {
           // meta/ct set: a statement fed by a register.
@@ -325,6 +338,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const s = r.spec
         const op = num(e.op)
         const data = buf(e.data)
+        if (r.native.type === 'fib' && (num(r.native.flags) & FIB_F_PRESENT) !== 0) {
+          // `fib daddr oif exists` / `missing`: a host-order word 1 or 0.
+          const word = (v: number) => Buffer.from(new Uint32Array([v]).buffer)
+          const exists = data.equals(word(1))
+          if (op !== CMP_OP.eq || !(exists || data.equals(word(0))) || r.mask || num(r.native.result) !== 1) throw new Unsupported('fib present')
+          push({ match: s.name, value: exists ? 'exists' : 'missing' })
+          loads = []
+          break
+        }
         const next = exprs[i + 1]
         if (op === CMP_OP.gte && next?.type === 'cmp' && num(next.op) === CMP_OP.lte && num(next.sreg) === num(e.sreg)) {
           if (r.mask) throw new Unsupported('masked range')
@@ -536,19 +558,37 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         push(decodeReject(e, env.family, l3, useDeps))
         break
       case 'nat':
-        push(decodeNat(e, regs))
+        push(decodeNat(e, regs, env.family))
         break
-      case 'masq': {
-        if (e.regProtoMin === undefined) {
-          push({ stmt: 'masquerade' })
+      case 'masq':
+      case 'redir': {
+        const stmt = e.type === 'masq' ? 'masquerade' : 'redirect'
+        const flags = num(e.flags ?? 0)
+        const withPort = e.regProtoMin !== undefined
+        // A port comes with NF_NAT_RANGE_PROTO_SPECIFIED, and that flag only with a port.
+        const f = natFlagsField(flags & ~0x2)
+        if (!f || withPort !== ((flags & 0x2) !== 0)) throw new Unsupported(`${e.type} flags`)
+        if (!withPort) {
+          push({ stmt, ...f })
           break
         }
         const lo = regs.get(num(e.regProtoMin))
         const hi = e.regProtoMax !== undefined ? regs.get(num(e.regProtoMax)) : lo
-        if (lo?.kind !== 'imm' || hi?.kind !== 'imm') throw new Unsupported('masq port')
-        const a = Number(fromBytes(lo.data))
-        const b = Number(fromBytes(hi.data))
-        push({ stmt: 'masquerade', port: a === b ? a : `${a}-${b}` })
+        if (lo?.kind !== 'imm' || hi?.kind !== 'imm') throw new Unsupported(`${e.type} port`)
+        const text = portText(lo.data, hi.data)
+        push({ stmt, port: /^\d+$/.test(text) ? Number(text) : text, ...f })
+        break
+      }
+      case 'tproxy': {
+        const st = decodeTproxy(e, (reg) => immData(regs, reg), env.family)
+        if (!st) throw new Unsupported('tproxy')
+        push(st)
+        break
+      }
+      case 'synproxy': {
+        const st = decodeSynproxy(e)
+        if (!st) throw new Unsupported('synproxy')
+        push(st)
         break
       }
       default:
@@ -786,28 +826,44 @@ function decodeReject(
     : { stmt: 'reject', with: { icmpv6: codeName(ICMPV6_CODE, code) } }
 }
 
-function decodeNat(e: NativeExpr, regs: Map<number, Reg>): Statement {
+function immData(regs: Map<number, Reg>, reg: unknown): Buffer {
+  const r = regs.get(num(reg))
+  if (r?.kind !== 'imm') throw new Unsupported('register source')
+  return r.data
+}
+
+function decodeNat(e: NativeExpr, regs: Map<number, Reg>, tableFamily: Family): Statement {
   const natType = num(e.natType) === 0 ? 'snat' : 'dnat'
   const fam = num(e.family) === 2 ? 'ip' : num(e.family) === 10 ? 'ip6' : undefined
-  if (!fam || e.regAddrMin === undefined) throw new Unsupported('nat')
-  const t = fam === 'ip' ? DATATYPES.ipv4_addr : DATATYPES.ipv6_addr
-  const imm = (reg: unknown): Buffer => {
-    const r = regs.get(num(reg))
-    if (r?.kind !== 'imm') throw new Unsupported('nat reg')
-    return r.data
+  // The kernel adds NF_NAT_RANGE_MAP_IPS (0x1) when there is an address.
+  const flags = num(e.flags ?? 0) & ~(e.regAddrMin !== undefined ? 0x1 : 0)
+  const extra = natFlagsField(flags & ~0x42)
+  if (!extra) throw new Unsupported('nat flags')
+  if (e.regAddrMin === undefined) {
+    // A port alone: `dnat to :80` (family inet in inet tables, else the table's).
+    if (e.regProtoMin === undefined || (flags & 0x42) !== 0x2) throw new Unsupported('nat')
+    if (num(e.family) === 1 ? tableFamily !== 'inet' : !fam) throw new Unsupported('nat family')
+    const port = portText(immData(regs, e.regProtoMin), e.regProtoMax !== undefined ? immData(regs, e.regProtoMax) : undefined)
+    return { stmt: natType, to: `:${port}`, ...(fam && tableFamily === 'inet' ? { family: fam } : {}), ...extra }
   }
+  if (!fam) throw new Unsupported('nat')
+  const t = fam === 'ip' ? DATATYPES.ipv4_addr : DATATYPES.ipv6_addr
+  const imm = (reg: unknown): Buffer => immData(regs, reg)
   const lo = t.decode(imm(e.regAddrMin))
   const hi = e.regAddrMax !== undefined ? t.decode(imm(e.regAddrMax)) : lo
-  const flags = num(e.flags ?? 0)
   const prefix = (flags & 0x40) !== 0
-  let to = lo === hi ? String(t.format({ lo, hi: lo })) : prefix ? String(t.format({ lo, hi })) : `${t.format({ lo, hi: lo })}-${t.format({ lo: hi, hi })}`
+  // The kernel reports addr_max = addr_min's register when there was no max.
+  if (e.regAddrMax !== undefined && num(e.regAddrMax) !== num(e.regAddrMin) && lo === hi) throw new Unsupported('nat range of one address')
+  // nft lists a range that is exactly a prefix as the prefix.
+  const isPrefix = lo !== hi && prefixLength(lo, hi, t.size * 8) !== undefined
+  let to = lo === hi ? String(t.format({ lo, hi: lo })) : prefix || isPrefix ? String(t.format({ lo, hi })) : `${t.format({ lo, hi: lo })}-${t.format({ lo: hi, hi })}`
   if (e.regProtoMin !== undefined) {
     const a = Number(fromBytes(imm(e.regProtoMin)))
     const b = e.regProtoMax !== undefined ? Number(fromBytes(imm(e.regProtoMax))) : a
     const port = a === b ? `${a}` : `${a}-${b}`
-    to = fam === 'ip6' ? `[${to}]:${port}` : `${to}:${port}`
+    to = fam === 'ip6' ? `[${to.replace('-', ']-[')}]:${port}` : `${to}:${port}`
   }
-  return { stmt: natType, to, ...(prefix ? { prefix: true } : {}), ...(fam === 'ip6' ? { family: 'ip6' as const } : { family: 'ip' as const }) }
+  return { stmt: natType, to, ...(prefix ? { prefix: true } : {}), ...(fam === 'ip6' ? { family: 'ip6' as const } : { family: 'ip' as const }), ...extra }
 }
 
 

@@ -10,6 +10,7 @@ import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
 import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
 import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.js'
+import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
 import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -203,11 +204,18 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return 'key' in s ? objectMapText(s) : quotaText(s)
     case 'snat':
     case 'dnat': {
-      const fam = family === 'inet' ? ` ${s.family ?? natFamily(s.to)}` : ''
-      return `${s.stmt}${fam}${s.prefix ? ' prefix' : ''} to ${s.to}`
+      const f = s.family ?? (s.to.startsWith(':') ? undefined : natFamily(s.to))
+      const fam = family === 'inet' && f ? ` ${f}` : ''
+      return `${s.stmt}${fam}${s.prefix ? ' prefix' : ''} to ${s.to}${natFlagsText(s.flags)}`
     }
     case 'masquerade':
-      return s.port !== undefined ? `masquerade to :${s.port}` : 'masquerade'
+      return `${s.port !== undefined ? `masquerade to :${s.port}` : 'masquerade'}${natFlagsText(s.flags)}`
+    case 'redirect':
+      return redirectText(s)
+    case 'tproxy':
+      return tproxyText(s, family)
+    case 'synproxy':
+      return synproxyText(s)
     case 'tcp mss set':
       return `tcp option maxseg size set ${s.value === 'rt mtu' ? 'rt mtu' : s.value}`
     case 'reset tcp option':

@@ -15,9 +15,9 @@ import {
   TCP_FLAG,
   TCP_FLAG_ORDER,
 } from '../kernel/constants.js'
-import { DATATYPES, type Datatype, shiftedType, VALUE_TYPES } from '../kernel/datatypes.js'
-import type { Selector } from '../model/rule-types.js'
-import { EXTHDR_SELECTORS, type ExthdrLoad, exthdrAlias, numericTcpOption } from './exthdr.js'
+import { EXTHDR_SELECTORS, exthdrAlias, type ExthdrLoad, numericTcpOption } from './exthdr.js'
+import { type Datatype, DATATYPES, shiftedType, VALUE_TYPES } from '../kernel/datatypes.js'
+import type { FibSelector, Selector } from '../model/rule-types.js'
 
 /** Where a selector's value comes from. */
 export type Load =
@@ -37,6 +37,12 @@ export type Load =
   | { readonly kind: 'ct'; readonly key: number }
   | ExthdrLoad
   | { readonly kind: 'rt'; readonly key: number }
+  /** `socket KEY` (NFT_SOCKET_*). */
+  | { readonly kind: 'socket'; readonly key: number }
+  /** `osf [ttl loose|skip] name|version`: NF_OSF_TTL_* and NFT_OSF_F_VERSION. */
+  | { readonly kind: 'osf'; readonly ttl: number; readonly flags: number }
+  /** `fib`: NFTA_FIB_F_* flags and the NFT_FIB_RESULT_* result. */
+  | { readonly kind: 'fib'; readonly flags: number; readonly result: number }
 
 /** One selector. */
 export interface SelectorSpec {
@@ -120,6 +126,25 @@ const bitfield = (base: number, offset: number, len: number, shift: number, widt
 })
 const sub = (t: Datatype, l: Load): Datatype =>
   l.kind === 'payload' && l.bits ? shiftedType(t, l.bits.shift, l.bits.width, l.len) : t
+
+const { iface_index: ifaceIndex, fib_addrtype: fibAddrtype } = VALUE_TYPES
+
+/** The `fib` rows: every combination of lookup keys and result, in nft's printing order. */
+function fibSelectors(): Record<FibSelector, SelectorSpec> {
+  const out: Record<string, SelectorSpec> = {}
+  const FIB_F = { saddr: 0x1, daddr: 0x2, mark: 0x4, iif: 0x8, oif: 0x10 }
+  const RESULT = { oif: [1, ifaceIndex], oifname: [2, DATATYPES.ifname], type: [3, fibAddrtype] } as const
+  for (const addr of ['saddr', 'daddr'] as const)
+    for (const mark of [false, true])
+      for (const dev of [undefined, 'iif', 'oif'] as const)
+        for (const [res, [result, type]] of Object.entries(RESULT)) {
+          const keys = [addr, ...(mark ? ['mark' as const] : []), ...(dev ? [dev] : [])]
+          const name = `fib ${keys.join(' . ')} ${res}` as FibSelector
+          const flags = keys.reduce((a, k) => a | FIB_F[k], 0)
+          out[name] = L({ name, load: { kind: 'fib', flags, result }, type })
+        }
+  return out as Record<FibSelector, SelectorSpec>
+}
 
 /** Every selector by name. */
 export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
@@ -295,6 +320,18 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'ct bytes': L({ name: 'ct bytes', load: ct(15), type: hostInt64 }),
   'ct packets': L({ name: 'ct packets', load: ct(14), type: hostInt64 }),
   'ct avgpkt': L({ name: 'ct avgpkt', load: ct(16), type: hostInt64 }),
+  // socket keys (nft's socket.c templates): booleans of one byte, the mark host-order.
+  'socket transparent': L({ name: 'socket transparent', load: { kind: 'socket', key: 0 }, type: int8 }),
+  'socket mark': L({ name: 'socket mark', load: { kind: 'socket', key: 1 }, type: DATATYPES.mark }),
+  'socket wildcard': L({ name: 'socket wildcard', load: { kind: 'socket', key: 2 }, type: int8 }),
+  ...fibSelectors(),
+  // osf: the OS genre (or genre:version) of a SYN, a 16-byte string.
+  'osf name': L({ name: 'osf name', load: { kind: 'osf', ttl: 0, flags: 0 }, type: VALUE_TYPES.string16 }),
+  'osf ttl loose name': L({ name: 'osf ttl loose name', load: { kind: 'osf', ttl: 1, flags: 0 }, type: VALUE_TYPES.string16 }),
+  'osf ttl skip name': L({ name: 'osf ttl skip name', load: { kind: 'osf', ttl: 2, flags: 0 }, type: VALUE_TYPES.string16 }),
+  'osf version': L({ name: 'osf version', load: { kind: 'osf', ttl: 0, flags: 1 }, type: VALUE_TYPES.string16 }),
+  'osf ttl loose version': L({ name: 'osf ttl loose version', load: { kind: 'osf', ttl: 1, flags: 1 }, type: VALUE_TYPES.string16 }),
+  'osf ttl skip version': L({ name: 'osf ttl skip version', load: { kind: 'osf', ttl: 2, flags: 1 }, type: VALUE_TYPES.string16 }),
 }
 
 /** How nft prints a selector (meta iifname prints as plain `iifname`, etc.). */

@@ -801,6 +801,19 @@ export const VALUE_TYPES = {
   pkt_type: integerType('pkt_type', 1, 'host', { host: 0, broadcast: 1, multicast: 2, other: 3 }, 31),
   ct_dir: integerType('ct_dir', 1, 'host', { original: 0, reply: 1 }, 27),
   nf_proto_host: integerType('nf_proto', 1, 'host', { ipv4: 2, ipv6: 10 }, 2),
+  /**
+   * nft's 16-byte `string` (an `osf name`): written, compared and printed
+   * like an interface name, with the string type's id.
+   */
+  string16: { ...ifname, id: DATATYPE.string },
+  /** Address types of a `fib ... type` lookup (RTN_*). */
+  fib_addrtype: integerType(
+    'fib_addrtype',
+    4,
+    'host',
+    { unspec: 0, unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7, prohibit: 8, throw: 9, nat: 10, xresolve: 11 },
+    38,
+  ),
   /** User and group ids: names from /etc/passwd and /etc/group on input, printed as numbers (as nft lists them). */
   uid: integerType('uid', 4, 'host', accountNames('/etc/passwd'), 24, true),
   gid: integerType('gid', 4, 'host', accountNames('/etc/group'), 25, true),

@@ -141,6 +141,19 @@ export type Selector =
   | 'ct bytes'
   | 'ct packets'
   | 'ct avgpkt'
+  | 'socket transparent'
+  | 'socket mark'
+  | 'socket wildcard'
+  | FibSelector
+  | `osf${'' | ' ttl loose' | ' ttl skip'} ${'name' | 'version'}`
+
+/**
+ * A routing lookup (nft's `fib`): the addresses (and marks and interfaces) it
+ * looks up with, then the result, `oif` (an interface index), `oifname` or
+ * `type` (an address type such as `local`, `unicast`):
+ * `'fib daddr . iif type'`, `'fib saddr . mark . oif oifname'`.
+ */
+export type FibSelector = `fib ${'saddr' | 'daddr'}${'' | ' . mark'}${'' | ' . iif' | ' . oif'} ${'oif' | 'oifname' | 'type'}`
 
 /**
  * Comparison of a match, with nft's meaning of each operator (and the names
@@ -406,15 +419,61 @@ export interface QuotaRefStmt {
  */
 export interface NatStmt {
   readonly stmt: 'snat' | 'dnat'
+  /** The target; a port alone is written `':80'` or `':80-90'` (nft's `dnat to :80`). */
   readonly to: string
   readonly prefix?: boolean
   readonly family?: 'ip' | 'ip6'
+  /** NAT flags (nft's `dnat to 10.0.0.1 random,persistent`). */
+  readonly flags?: readonly NatFlag[]
 }
 
-/** `masquerade [to :PORT[-PORT]]`. */
+/**
+ * A NAT flag: `random` (randomised port mapping), `fully-random` (random
+ * source port selection), `persistent` (same mapping for a client).
+ */
+export type NatFlag = 'random' | 'fully-random' | 'persistent'
+
+/** `masquerade [to :PORT[-PORT]] [FLAGS]`. */
 export interface MasqueradeStmt {
   readonly stmt: 'masquerade'
   readonly port?: number | string
+  readonly flags?: readonly NatFlag[]
+}
+
+/**
+ * `redirect [to :PORT[-PORT]] [FLAGS]`: destination NAT to the local machine.
+ * A port needs a transport protocol match first (`tcp dport 80` or
+ * `meta l4proto tcp`).
+ */
+export interface RedirectStmt {
+  readonly stmt: 'redirect'
+  readonly port?: number | string
+  readonly flags?: readonly NatFlag[]
+}
+
+/**
+ * `tproxy [ip|ip6] to ADDR`, `ADDR:PORT`, `[IPV6]:PORT` or `:PORT`:
+ * transparent proxying to a local socket. nft requires a transport protocol
+ * match first (`meta l4proto tcp`). In inet tables an address needs
+ * `family`; a port alone may go without.
+ */
+export interface TproxyStmt {
+  readonly stmt: 'tproxy'
+  readonly to: string
+  readonly family?: 'ip' | 'ip6'
+}
+
+/**
+ * `synproxy [mss N] [wscale N] [timestamp] [sack-perm]`: answers TCP SYNs
+ * with SYN cookies, advertising these options.
+ */
+export interface SynproxyStmt {
+  readonly stmt: 'synproxy'
+  readonly mss?: number
+  readonly wscale?: number
+  readonly timestamp?: boolean
+  /** nft's `sack-perm`. */
+  readonly sackPerm?: boolean
 }
 
 /**
@@ -466,6 +525,9 @@ export type Statement =
   | ObjectMapStmt
   | NatStmt
   | MasqueradeStmt
+  | RedirectStmt
+  | TproxyStmt
+  | SynproxyStmt
   | MssClampStmt
   | ResetTcpOptionStmt
   | VmapStmt

@@ -10,7 +10,8 @@ import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../k
 import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
-import type { Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
+import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
+import type { Match, MatchOp, MetaSetKey, NatFlag, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
@@ -713,6 +714,17 @@ class Parser {
     if (t.text === 'tcp' && this.is(this.peek(1), 'option') && this.is(this.peek(2), 'maxseg') && this.is(this.peek(3), 'size') && this.is(this.peek(4), 'set'))
       return this.mssClamp()
     if (t.text === 'meta' && this.peek(1).kind === 'word' && Object.hasOwn(META_SET_KEYS, this.peek(1).text) && this.is(this.peek(2), 'set')) return this.metaSet()
+    if (t.text === 'fib') {
+      const f = this.fibSelector()
+      const v = this.peek(f.width)
+      if (v.kind === 'word' && (v.text === 'exists' || v.text === 'missing')) {
+        if (f.spec.load.kind !== 'fib' || f.spec.load.result !== 1) this.fail(t, `nftkit does not support '${f.spec.name} ${v.text}' yet (only with oif)`)
+        this.pos += f.width + 1
+        return { match: f.spec.name, value: v.text }
+      }
+      return this.match(f)
+    }
+    if (t.text === 'osf') return this.match(this.osfSelector())
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()
@@ -754,6 +766,34 @@ class Parser {
     }
     const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
     return { stmt: kind, key, map: map as ObjectMapStmt['map'] }
+  }
+
+  /** `osf [ttl loose|skip] name|version`: one selector. */
+  private osfSelector(): { spec: SelectorSpec; width: number } {
+    const ttl = this.is(this.peek(1), 'ttl') ? ` ttl ${this.peek(2).text}` : ''
+    const key = this.peek(ttl ? 3 : 1)
+    const name = normalizeSelector(`osf${ttl} ${key.text}`)
+    if (!name) this.fail(this.peek(), `expected osf [ttl loose|skip] name|version but found 'osf${ttl} ${key.text}'`)
+    return { spec: SELECTORS[name], width: ttl ? 4 : 2 }
+  }
+
+  /** `fib saddr . iif type`: the whole fib expression is one selector. */
+  private fibSelector(): { spec: SelectorSpec; width: number } {
+    const at = this.peek()
+    const words: string[] = []
+    let i = 1
+    for (;;) {
+      const w = this.peek(i)
+      if (w.kind !== 'word') break
+      words.push(w.text)
+      i++
+      if (!this.is(this.peek(i), '.')) break
+      i++
+    }
+    const res = this.peek(i)
+    const name = normalizeSelector(`fib ${words.join(' . ')} ${res.kind === 'word' ? res.text : ''}`)
+    if (!name) this.fail(at, `nftkit does not support '${['fib', ...words, res.text].join(' ')}' yet`)
+    return { spec: SELECTORS[name], width: i + 1 }
   }
 
   private markSet(kind: 'ct' | 'meta', width = 3): Statement {
@@ -972,6 +1012,16 @@ class Parser {
     return this.selectorValue(s, true) as Match['value']
   }
 
+  /** NAT flags after a NAT statement: `random`, `persistent`, `fully-random`, comma-separated. */
+  private natFlags(): { flags?: NatFlag[] } {
+    const flags: NatFlag[] = []
+    while (['random', 'persistent', 'fully-random'].includes(this.peek().text) && this.peek().kind === 'word') {
+      flags.push(this.next().text as NatFlag)
+      if (!this.accept(',')) break
+    }
+    return flags.length ? { flags: NAT_FLAG_ORDER.filter((f) => flags.includes(f)) } : {}
+  }
+
   private statement(): Statement {
     const t = this.next()
     const w = t.text
@@ -1029,15 +1079,38 @@ class Parser {
         if (this.peek().kind === 'word' && (nftFeature([this.peek().text, e.kind === 'word' ? e.text : '']) || (e.kind === 'punct' && e.text === '.')))
           this.fail(this.peek(), `nftkit does not support '${w} to' an expression or a map yet`)
         const to = this.word('a NAT target')
-        const fam = family ?? (to.startsWith('[') || (to.match(/:/g) ?? []).length > 1 ? 'ip6' : 'ip')
-        return { stmt: w, to, ...(prefix ? { prefix: true } : {}), family: fam }
+        const fam = family ?? (to.startsWith(':') ? undefined : to.startsWith('[') || (to.match(/:/g) ?? []).length > 1 ? 'ip6' : 'ip')
+        return { stmt: w, to, ...(prefix ? { prefix: true } : {}), ...(fam ? { family: fam } : {}), ...this.natFlags() }
       }
-      case 'masquerade': {
-        if (!this.accept('to')) return { stmt: 'masquerade' }
+      case 'masquerade':
+      case 'redirect': {
+        if (!this.accept('to')) return { stmt: w, ...this.natFlags() }
         const p = this.word(':PORT')
         if (!p.startsWith(':')) this.fail(this.toks[this.pos - 1], `expected :PORT but found '${p}'`)
         const port = p.slice(1)
-        return { stmt: 'masquerade', port: /^\d+$/.test(port) ? Number(port) : port }
+        return { stmt: w, port: /^\d+$/.test(port) ? Number(port) : port, ...this.natFlags() }
+      }
+      case 'tproxy': {
+        let family: 'ip' | 'ip6' | undefined
+        if (this.is(this.peek(), 'ip') || this.is(this.peek(), 'ip6')) family = this.next().text as 'ip'
+        this.expect('to')
+        const t = this.peek()
+        if (t.kind === 'word' && this.is(this.peek(1), 'map')) this.fail(t, "nftkit does not support 'tproxy to' a map yet")
+        const to = this.word('a tproxy target (ADDR, ADDR:PORT, [IPV6]:PORT or :PORT)')
+        if (this.is(this.peek(), 'mod') || this.is(this.peek(), 'map')) this.fail(t, "nftkit does not support 'tproxy to' an expression or a map yet")
+        return { stmt: 'tproxy', to, ...(family ? { family } : {}) }
+      }
+      case 'synproxy': {
+        if (this.is(this.peek(), 'name')) this.fail(this.peek(), "nftkit does not support 'synproxy name' (synproxy objects) yet")
+        const st: { stmt: 'synproxy'; mss?: number; wscale?: number; timestamp?: boolean; sackPerm?: boolean } = { stmt: 'synproxy' }
+        for (;;) {
+          if (this.accept('mss')) st.mss = this.number('an MSS')
+          else if (this.accept('wscale')) st.wscale = this.number('a window scale')
+          else if (this.accept('timestamp')) st.timestamp = true
+          else if (this.accept('sack-perm')) st.sackPerm = true
+          else break
+        }
+        return st
       }
       case 'reset':
         if (this.is(this.peek(), 'tcp') && this.is(this.peek(1), 'option')) {

@@ -42,6 +42,10 @@ ATTRS(kMasq) {{"flags", NFTNL_EXPR_MASQ_FLAGS, K::U32}, {"regProtoMin", NFTNL_EX
               {"regProtoMax", NFTNL_EXPR_MASQ_REG_PROTO_MAX, K::U32}};
 ATTRS(kRedir) {{"regProtoMin", NFTNL_EXPR_REDIR_REG_PROTO_MIN, K::U32}, {"regProtoMax", NFTNL_EXPR_REDIR_REG_PROTO_MAX, K::U32},
                {"flags", NFTNL_EXPR_REDIR_FLAGS, K::U32}};
+ATTRS(kTproxy) {{"family", NFTNL_EXPR_TPROXY_FAMILY, K::U32}, {"regAddr", NFTNL_EXPR_TPROXY_REG_ADDR, K::U32},
+               {"regPort", NFTNL_EXPR_TPROXY_REG_PORT, K::U32}};
+ATTRS(kSynproxy) {{"mss", NFTNL_EXPR_SYNPROXY_MSS, K::U16}, {"wscale", NFTNL_EXPR_SYNPROXY_WSCALE, K::U8},
+                  {"flags", NFTNL_EXPR_SYNPROXY_FLAGS, K::U32}};
 ATTRS(kReject) {{"rejectType", NFTNL_EXPR_REJECT_TYPE, K::U32}, {"code", NFTNL_EXPR_REJECT_CODE, K::U8}};
 ATTRS(kLog) {{"prefix", NFTNL_EXPR_LOG_PREFIX, K::Str}, {"group", NFTNL_EXPR_LOG_GROUP, K::U16},
              {"snaplen", NFTNL_EXPR_LOG_SNAPLEN, K::U32}, {"qthreshold", NFTNL_EXPR_LOG_QTHRESHOLD, K::U16},
@@ -68,6 +72,8 @@ ATTRS(kDynset) {{"sregKey", NFTNL_EXPR_DYNSET_SREG_KEY, K::U32}, {"sregData", NF
                 {"set", NFTNL_EXPR_DYNSET_SET_NAME, K::Str}, {"setId", NFTNL_EXPR_DYNSET_SET_ID, K::U32},
                 {"flags", NFTNL_EXPR_DYNSET_FLAGS, K::U32}};
 ATTRS(kFib) {{"dreg", NFTNL_EXPR_FIB_DREG, K::U32}, {"result", NFTNL_EXPR_FIB_RESULT, K::U32}, {"flags", NFTNL_EXPR_FIB_FLAGS, K::U32}};
+ATTRS(kSocket) {{"key", NFTNL_EXPR_SOCKET_KEY, K::U32}, {"dreg", NFTNL_EXPR_SOCKET_DREG, K::U32}, {"level", NFTNL_EXPR_SOCKET_LEVEL, K::U32}};
+ATTRS(kOsf) {{"dreg", NFTNL_EXPR_OSF_DREG, K::U32}, {"ttl", NFTNL_EXPR_OSF_TTL, K::U8}, {"flags", NFTNL_EXPR_OSF_FLAGS, K::U32}};
 ATTRS(kQueue) {{"num", NFTNL_EXPR_QUEUE_NUM, K::U16}, {"total", NFTNL_EXPR_QUEUE_TOTAL, K::U16},
                {"flags", NFTNL_EXPR_QUEUE_FLAGS, K::U16}, {"sregQnum", NFTNL_EXPR_QUEUE_SREG_QNUM, K::U32}};
 static const AttrSpec kNone[] = {{"", 0, K::U32}};
@@ -81,6 +87,8 @@ const ExprSpec kSpecs[] = {
     SPEC("exthdr", kExthdr),   SPEC("rt", kRt),           SPEC("byteorder", kByteorder),
     SPEC("objref", kObjref),   SPEC("quota", kQuota),     SPEC("connlimit", kConnlimit),
     SPEC("dynset", kDynset),   SPEC("fib", kFib),         SPEC("queue", kQueue),
+    SPEC("tproxy", kTproxy),   SPEC("synproxy", kSynproxy), SPEC("socket", kSocket),
+    SPEC("osf", kOsf),
     {"notrack", kNone, 0},
 };
 
