@@ -41,6 +41,7 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
+import { compileCtLabelMatch, compileCtStatement, isCtStatement } from './ct.js'
 import type { AnonymousSet, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -125,7 +126,7 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
   if (l.kind === 'payload')
     ctx.out.push({ type: 'payload', dreg, base: l.base, offset: l.offset, len: lenOverride ?? l.len })
   else if (l.kind === 'meta') ctx.out.push({ type: 'meta', key: l.key, dreg })
-  else ctx.out.push({ type: 'ct', key: l.key, dreg })
+  else ctx.out.push({ type: 'ct', key: l.key, dreg, ...(l.dir !== undefined ? { dir: l.dir } : {}) })
 }
 
 /**
@@ -244,6 +245,10 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
       invalid(`${path}.op`, "Expected '==', '!=', 'in' or '!'", m.op)
     deps(ctx, flagSpec, path)
     compileFlags(ctx, flagSpec, m.op, m.value, `${path}.value`)
+    return
+  }
+  if (flagSpec?.name === 'ct label') {
+    compileCtLabelMatch(ctx.out, m, path)
     return
   }
   const op = opOf(m, path)
@@ -366,7 +371,8 @@ function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | un
   }
   if (s.name === 'meta protocol' || s.name === 'ether type') ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : ctx.l3
   if (s.name === 'meta nfproto') ctx.l3 = v === 2n ? 'ip' : v === 10n ? 'ip6' : ctx.l3
-  if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') ctx.l4 = Number(v)
+  // `ct protocol` also sets nft's transport context: no `meta l4proto` before a later tcp/udp match.
+  if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr' || (s.load.kind === 'ct' && s.load.key === 10)) ctx.l4 = Number(v)
 }
 
 /**
@@ -398,7 +404,8 @@ function compileFlags(ctx: Ctx, s: SelectorSpec, op: MatchOp | undefined, v: unk
 function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=', v: unknown, path: string): void {
   const specs = sel.map((x, i) => selector(x, `${path}.match[${i}]`))
   for (const s of specs) {
-    if (s.flags) invalid(`${path}.match`, `Expected selectors usable in a concatenation (not ${s.name})`, sel)
+    // In a concatenation flag selectors (ct state) compare exact values, as in a vmap.
+    if (s.name === 'ct label') invalid(`${path}.match`, `Expected selectors usable in a concatenation (not ${s.name})`, sel)
     deps(ctx, s, path)
   }
   const vpath = `${path}.value`
@@ -543,6 +550,15 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     }
     case 'notrack':
       ctx.out.push({ type: 'notrack' })
+      return
+    case 'ct event set':
+    case 'ct zone set':
+    case 'ct label set':
+    case 'ct helper set':
+    case 'ct timeout set':
+    case 'ct expectation set':
+    case 'ct count':
+      if (isCtStatement(st)) compileCtStatement(ctx.out, st, path)
       return
     case 'log': {
       const e: Record<string, unknown> = { type: 'log' }

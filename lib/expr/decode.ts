@@ -27,8 +27,10 @@ import {
   readHostU32,
 } from '../kernel/datatypes.js'
 import type { NativeExpr } from '../../types/native.js'
+import { CT_KEYS } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
+import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -77,7 +79,7 @@ export function jsValue(t: Datatype, iv: Interval): string | number {
     if (iv.lo !== iv.hi) return t.name === 'mark' ? String(t.format(iv)) : `${iv.lo}-${iv.hi}`
     return Number(iv.lo)
   }
-  if (t.name === 'ifname') {
+  if (t.name === 'ifname' || t.name === 'string') {
     const f = t.format(iv)
     return typeof f === 'string' ? JSON.parse(f) : f
   }
@@ -86,6 +88,7 @@ export function jsValue(t: Datatype, iv: Interval): string | number {
 
 /** A range as written in a rule (`a-b`, even when it is a whole prefix or one value), as nft prints it. */
 export function rangeValue(t: Datatype, lo: bigint, hi: bigint): string {
+  if (t.name === 'time') return String(t.format({ lo, hi })) // nft's `60s-3600s`
   const one = (v: bigint) => String(jsValue(t, { lo: v, hi: v }))
   return `${one(lo)}-${one(hi)}`
 }
@@ -131,7 +134,10 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   const identify = (e: NativeExpr): { spec: SelectorSpec; len: number } | undefined => {
     if (e.type === 'meta' || e.type === 'ct') {
       const key = num(e.key)
-      const spec = Object.values(SELECTORS).find((s) => s.load.kind === e.type && (s.load as { key?: number }).key === key)
+      const dir = e.type === 'ct' && e.dir !== undefined ? num(e.dir) : undefined
+      const spec = Object.values(SELECTORS).find(
+        (s) => s.load.kind === e.type && (s.load as { key?: number }).key === key && (s.load as { dir?: number }).dir === dir,
+      )
       return spec ? { spec, len: spec.size } : undefined
     }
     const base = num(e.base)
@@ -161,6 +167,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           // meta/ct set: a statement fed by a register.
           const r = regs.get(num(e.sreg))
           const key = num(e.key)
+          if (e.type === 'ct' && key !== 3) {
+            const st = r?.kind === 'imm' ? decodeCtSet(key, e.dir !== undefined ? num(e.dir) : undefined, r.data) : undefined
+            if (!st) throw new Unsupported('ct set')
+            push(st)
+            loads = []
+            break
+          }
           if (e.type === 'payload' || key !== 3 || !r) throw new Unsupported('set')
           if (r.kind === 'imm') {
             const v = readHostU32(r.data)
@@ -221,6 +234,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           break
         }
         if (r.hton) throw new Unsupported('cmp after byteorder')
+        if (s.name === 'ct label') {
+          const m = decodeCtLabelMatch(r.mask, op, data)
+          if (!m) throw new Unsupported('ct label')
+          push(m)
+          loads = []
+          break
+        }
         if (op !== CMP_OP.eq && op !== CMP_OP.neq) throw new Unsupported('cmp op')
         const neg = op === CMP_OP.neq
         const m = cmpMatch(s, r, data, neg)
@@ -245,6 +265,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') {
             l4 = Number(DATATYPES.inet_proto.parse(m.value, 'value').lo)
             if (hides) dep = { l4 }
+          }
+          if (s.load.kind === 'ct' && (s.load.key === CT_KEYS.protocol || s.load.key === CT_KEYS.src || s.load.key === CT_KEYS.dst)) {
+            // nft 1.0.6 hides a `meta nfproto`/`meta protocol` before these (their base is the network header) ...
+            if (depL3 && (env.family !== 'ip' && env.family !== 'ip6' ? true : depL3.dep?.l3 === env.family)) depL3.dropped = true
+            // ... and `ct protocol` sets the transport context, hidden before a transport header match.
+            if (s.load.key === CT_KEYS.protocol && env.family !== 'inet' && env.family !== 'bridge' && env.family !== 'netdev') {
+              l4 = Number(DATATYPES.inet_proto.parse(m.value, 'value').lo)
+              dep = { l4 }
+            }
           }
         }
         push(m, dep)
@@ -302,10 +331,22 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         push(p || b ? { stmt: 'counter', packets: p, bytes: b } : { stmt: 'counter' })
         break
       }
-      case 'objref':
+      case 'objref': {
+        const ct = decodeCtObjref(num(e.objType), String(e.name))
+        if (ct) {
+          push(ct)
+          break
+        }
         if (num(e.objType) !== 1) throw new Unsupported('objref type')
         push({ stmt: 'counter', name: String(e.name) })
         break
+      }
+      case 'connlimit': {
+        const st = decodeCtCount(num(e.count), num(e.flags ?? 0))
+        if (!st) throw new Unsupported('connlimit flags')
+        push(st)
+        break
+      }
       case 'notrack':
         push({ stmt: 'notrack' })
         break

@@ -8,6 +8,7 @@ import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../k
 import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
+import { ctStatementText } from './ct.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -57,6 +58,7 @@ function valueText(t: Datatype, v: unknown, sel?: Selector): string {
     const iv = t.parse(v, 'value')
     // A range written as a range prints as one (nft keeps `10.0.0.0-10.0.0.255`).
     if (sel && isWrittenRange(t, v)) {
+      if (t.name === 'time') return String(t.format(iv)) // nft's `60s-3600s`
       const f = (x: bigint) => String(t.format({ lo: x, hi: x }))
       return `${f(iv.lo)}-${f(iv.hi)}`
     }
@@ -138,6 +140,14 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     }
     case 'ct mark set':
       return `ct mark set 0x${s.value.toString(16).padStart(8, '0')}`
+    case 'ct event set':
+    case 'ct zone set':
+    case 'ct label set':
+    case 'ct helper set':
+    case 'ct timeout set':
+    case 'ct expectation set':
+    case 'ct count':
+      return ctStatementText(s, quote)
     case 'meta mark set':
       return s.value === 'ct mark' ? 'meta mark set ct mark' : `meta mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'notrack':

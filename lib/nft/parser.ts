@@ -16,6 +16,7 @@ import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
+import { type CtCursor, parseCtStatement } from './parse-ct.js'
 
 export { NftSyntaxError } from './lexer.js'
 
@@ -619,10 +620,32 @@ class Parser {
     return comment === undefined ? { exprs } : { exprs, comment }
   }
 
+  /** The reading primitives, for the conntrack statement parser (parse-ct.ts). */
+  private ctCursor(): CtCursor {
+    return {
+      peek: (o) => this.peek(o),
+      next: () => this.next(),
+      accept: (t) => this.accept(t),
+      is: (t, x) => this.is(t, x),
+      number: (w) => this.number(w),
+      wordOrString: (w) => this.wordOrString(w),
+      fail: (t, m) => this.fail(t, m),
+    }
+  }
+
   private selectorAt(): { spec: SelectorSpec; width: number } | undefined {
     const a = this.peek()
     const b = this.peek(1)
     if (a.kind !== 'word') return undefined
+    // Conntrack keys of one direction: `ct original zone`, `ct reply ip saddr`.
+    if (a.text === 'ct' && b.kind === 'word' && (b.text === 'original' || b.text === 'reply')) {
+      const words = [2, 3, 4].map((o) => this.peek(o)).filter((t) => t.kind === 'word').map((t) => t.text)
+      for (const n of [2, 1]) {
+        if (words.length < n) continue
+        const name = normalizeSelector(`ct ${b.text} ${words.slice(0, n).join(' ')}`)
+        if (name && this.toks.slice(this.pos + 2, this.pos + 2 + n).every((t) => t.kind === 'word')) return { spec: SELECTORS[name], width: 2 + n }
+      }
+    }
     if (b.kind === 'word') {
       const two = normalizeSelector(`${a.text} ${b.text}`)
       if (two) return { spec: SELECTORS[two], width: 2 }
@@ -663,6 +686,10 @@ class Parser {
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
     if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
     if (t.text === 'tcp' && this.is(this.peek(1), 'option')) return this.mssClamp()
+    if (t.text === 'ct') {
+      const st = parseCtStatement(this.ctCursor())
+      if (st) return st
+    }
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()
@@ -743,7 +770,7 @@ class Parser {
       }
       break
     }
-    const names = text.split(/[|,]/).map((n) => n.trim())
+    const names = text.split(/[|,]/).flatMap((n) => flagNumberNames(s, n.trim()))
     for (const n of names)
       if (!Object.hasOwn(s.flags ?? {}, n)) this.fail(at, `expected one of ${s.flagOrder?.join(', ')} but found '${n}'`)
     if (this.is(this.peek(), '/')) this.fail(this.peek(), `nftkit does not support masked comparisons ('${s.name} VALUE / MASK') yet`)
@@ -940,6 +967,15 @@ class Parser {
         return this.unsupported()
     }
   }
+}
+
+/** A numeric flag value (`ct state 8`) as the flag names nft prints for it; other words as they are. */
+function flagNumberNames(s: SelectorSpec, n: string): string[] {
+  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(n) || !s.flags) return [n]
+  const v = Number(n)
+  const flags = s.flags
+  const names = (s.flagOrder ?? []).filter((f) => (flags[f] & v) !== 0)
+  return v !== 0 && names.reduce((a, f) => a | flags[f], 0) === v ? names : [n]
 }
 
 function describeToken(t: Token): string {
