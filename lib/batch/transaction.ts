@@ -30,6 +30,7 @@ import {
 import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { type KnownSet, type Operation, type RuleRef, type SetRef, type SetResolver, type Verb, VERBS_BY_KIND } from '../model/operations.js'
 import { elementOp, type PreparedBatch } from './prepared.js'
+import { ctObjectOp } from './ct-objects.js'
 
 
 /**
@@ -71,6 +72,8 @@ const KEYS = {
   map: ['kind', 'family', 'table', 'name', 'type', 'map', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'comment', 'elements', 'handle'],
   element: ['kind', 'family', 'table', 'set', 'elements'],
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
+  'ct helper': ['kind', 'family', 'table', 'name', 'type', 'protocol', 'l3proto', 'comment', 'handle'],
+  'ct expectation': ['kind', 'family', 'table', 'name', 'protocol', 'dport', 'timeout', 'size', 'l3proto', 'comment', 'handle'],
   ruleset: ['kind', 'family'],
 } as const satisfies { readonly [K in NftObject['kind']]: readonly FieldsOf<K>[] }
 
@@ -328,6 +331,14 @@ export class Transaction {
         return this.#elements(verb, obj, path)
       case 'counter':
         return this.#counter(verb, obj, path)
+      case 'ct helper':
+      case 'ct expectation': {
+        const family = this.#familyOf(obj, path)
+        const table = this.#tableOf(obj, path)
+        const name = checkName(obj.name, `${path}.name`, obj.kind)
+        const native = ctObjectOp(verb, obj, family, table, name, checkComment(obj.comment, `${path}.comment`), path)
+        return { op: { verb, object: { ...obj, family, table } }, native: [native] }
+      }
       case 'ruleset':
         return this.#ruleset(obj, path)
     }

@@ -15,6 +15,9 @@ import {
   readHostUint,
 } from '../kernel/ct-types.js'
 import { invalid } from '../kernel/errors.js'
+import { DATATYPES } from '../kernel/datatypes.js'
+import { formatMs } from '../kernel/ct-types.js'
+import type { CtExpectation, CtHelper } from '../model/objects.js'
 import type { NativeExpr } from '../../types/native.js'
 import type { CtCountStmt, CtEventSetStmt, CtLabelSetStmt, CtObjectSetStmt, CtZoneSetStmt, Match, Statement } from '../model/rule-types.js'
 
@@ -162,4 +165,42 @@ export function ctStatementText(st: CtStatement, quote: (s: string) => string): 
     case 'ct count':
       return `ct count ${st.over ? 'over ' : ''}${st.count}`
   }
+}
+
+/** The lines of a ct object's body as nft lists them (comment first). */
+export function ctObjectLines(o: CtHelper | CtExpectation, quote: (s: string) => string): string[] {
+  const lines = o.comment !== undefined ? [`comment ${quote(o.comment)}`] : []
+  const proto = String(DATATYPES.inet_proto.format({ lo: BigInt(ctProto(o.protocol)), hi: BigInt(ctProto(o.protocol)) }))
+  if (o.kind === 'ct helper') lines.push(`type ${quote(o.type)} protocol ${proto}`)
+  else lines.push(`protocol ${proto}`, `dport ${o.dport}`, `timeout ${formatMs(BigInt(o.timeout))}`, `size ${o.size}`)
+  if (o.l3proto !== undefined) lines.push(`l3proto ${o.l3proto}`)
+  return lines
+}
+
+function ctProto(p: unknown): number {
+  try {
+    return Number(DATATYPES.inet_proto.parse(p, 'protocol').lo)
+  } catch {
+    return 0
+  }
+}
+
+/** A dumped ct object's attributes as the typed object; undefined for other object types. */
+export function decodeCtObject<B extends { name: string }>(objType: number, r: Record<string, unknown>, base: B): ((CtHelper | CtExpectation) & B) | undefined {
+  const num = (v: unknown) => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0))
+  const l3 = ({ 2: 'ip', 10: 'ip6', 1: 'inet' } as Record<number, 'ip' | 'ip6' | 'inet'>)[num(r.l3proto)]
+  const proto = String(DATATYPES.inet_proto.format({ lo: BigInt(num(r.l4proto)), hi: BigInt(num(r.l4proto)) }))
+  if (objType === CT_OBJECT_TYPE.helper)
+    return { ...base, kind: 'ct helper', type: String(r.helper ?? ''), protocol: proto as 'tcp', ...(l3 ? { l3proto: l3 } : {}) }
+  if (objType === CT_OBJECT_TYPE.expectation)
+    return {
+      ...base,
+      kind: 'ct expectation',
+      protocol: proto,
+      dport: num(r.dport),
+      timeout: num(r.expTimeout),
+      size: num(r.expSize),
+      ...(l3 === 'ip' || l3 === 'ip6' ? { l3proto: l3 } : {}),
+    }
+  return undefined
 }

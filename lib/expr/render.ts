@@ -8,9 +8,9 @@ import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../k
 import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
-import { ctStatementText } from './ct.js'
+import { ctObjectLines, ctStatementText } from './ct.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
-import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
 /** Rendering options. */
@@ -297,6 +297,12 @@ export function renderOperation(verb: Verb, obj: NftObject | RuleRef | SetRef): 
     case 'counter': {
       const c = obj as Counter
       return `${verb} counter ${f(c)} ${c.table} ${c.name}`
+    }
+    case 'ct helper':
+    case 'ct expectation': {
+      const o = obj as CtHelper | CtExpectation
+      const head = `${verb} ${o.kind} ${f(o)} ${o.table} ${o.name}`
+      return verb === 'add' || verb === 'create' ? `${head} { ${ctObjectLines(o, quote).join('; ')}; }` : head
     }
   }
 }

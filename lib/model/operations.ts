@@ -53,6 +53,8 @@ const VERBS: Record<NftObject['kind'], readonly Verb[]> = {
   map: ['add', 'create', 'delete', 'destroy', 'flush'],
   element: ['add', 'create', 'delete', 'destroy'],
   counter: ['add', 'create', 'delete', 'destroy'],
+  'ct helper': ['add', 'create', 'delete', 'destroy'],
+  'ct expectation': ['add', 'create', 'delete', 'destroy'],
   ruleset: ['flush'],
 }
 

@@ -5,7 +5,9 @@
  * @module
  */
 import type { Token } from './lexer.js'
-import { CT_EVENT, ctEventNames } from '../kernel/ct-types.js'
+import { CT_EVENT, ctEventNames, parseMs } from '../kernel/ct-types.js'
+import type { Family } from '../kernel/constants.js'
+import type { CtExpectation, CtHelper } from '../model/objects.js'
 import type { CtEventSetStmt, Statement } from '../model/rule-types.js'
 
 /** The parser's reading primitives these statement parsers use. */
@@ -112,4 +114,76 @@ function eventNames(c: CtCursor): CtEventSetStmt['value'] {
   const names = ctEventNames(mask)
   if (!names) c.fail(at, `expected conntrack event bits nft names (${Object.keys(CT_EVENT).join(', ')})`)
   return names as CtEventSetStmt['value']
+}
+
+/**
+ * The body of a `ct helper NAME { ... }` or `ct expectation NAME { ... }`
+ * declaration, from its `{` to its `}`.
+ */
+export function parseCtObject(c: CtCursor, kind: 'ct helper' | 'ct expectation', family: Family, table: string, name: string): CtHelper | CtExpectation {
+  const o: Record<string, unknown> = { kind, family, table, name }
+  const open = c.next()
+  if (!c.is(open, '{')) c.fail(open, `expected '{' after ${kind} ${name}`)
+  const skip = () => {
+    while (c.peek().kind === 'eol' || c.is(c.peek(), ';')) c.next()
+  }
+  const word = (what: string) => {
+    const t = c.next()
+    if (t.kind !== 'word') c.fail(t, `expected ${what} but found '${t.text}'`)
+    return t.text
+  }
+  for (;;) {
+    skip()
+    const t = c.next()
+    if (c.is(t, '}')) break
+    if (t.kind !== 'word') c.fail(t, `expected a ${kind} property but found '${t.text}'`)
+    switch (t.text) {
+      case 'comment':
+        o.comment = stringValue(c, 'a comment')
+        break
+      case 'l3proto': {
+        const l3 = word('ip, ip6 or inet')
+        if (!['ip', 'ip6', ...(kind === 'ct helper' ? ['inet'] : [])].includes(l3)) c.fail(t, `expected l3proto ip or ip6${kind === 'ct helper' ? ' or inet' : ''} but found '${l3}'`)
+        o.l3proto = l3
+        break
+      }
+      case 'type':
+        if (kind !== 'ct helper') c.fail(t, `expected a ${kind} property but found 'type'`)
+        o.type = stringValue(c, 'a helper name')
+        if (!c.accept('protocol')) c.fail(c.peek(), "expected 'protocol tcp' or 'protocol udp' after the helper name")
+        o.protocol = word('tcp or udp')
+        break
+      case 'protocol':
+        if (kind !== 'ct expectation') c.fail(t, "expected 'type \"NAME\" protocol tcp|udp'")
+        o.protocol = word('a protocol')
+        break
+      case 'dport':
+      case 'size':
+        if (kind !== 'ct expectation') c.fail(t, `expected a ${kind} property but found '${t.text}'`)
+        o[t.text] = c.number(t.text === 'dport' ? 'a port' : 'a size')
+        break
+      case 'timeout': {
+        if (kind !== 'ct expectation') c.fail(t, `expected a ${kind} property but found 'timeout'`)
+        const v = c.next()
+        const ms = v.kind === 'word' ? parseMs(v.text) : undefined
+        if (ms === undefined) c.fail(v, `expected a timeout like 30s, 1m, 100ms but found '${v.text}'`)
+        o.timeout = Number(ms)
+        break
+      }
+      default:
+        c.fail(t, `expected a ${kind} property but found '${t.text}'`)
+    }
+  }
+  if (kind === 'ct helper' && o.type === undefined) c.fail(open, 'expected \'type "NAME" protocol tcp|udp\' in the ct helper declaration')
+  if (kind === 'ct expectation')
+    for (const k of ['protocol', 'dport', 'timeout', 'size'])
+      if (o[k] === undefined) c.fail(open, `expected '${k}' in the ct expectation declaration`)
+  return o as unknown as CtHelper | CtExpectation
+}
+
+function stringValue(c: CtCursor, what: string): string {
+  const t = c.next()
+  if (t.kind === 'string') return t.text
+  if (t.kind === 'value' && typeof t.value === 'string') return t.value
+  return c.fail(t, `expected ${what} (a quoted string) but found '${t.text}'`)
 }

@@ -16,7 +16,7 @@ import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
-import { type CtCursor, parseCtStatement } from './parse-ct.js'
+import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
 
 export { NftSyntaxError } from './lexer.js'
 
@@ -231,6 +231,16 @@ class Parser {
           others.push(op)
           break
         }
+        case 'ct':
+          if (this.is(this.peek(), 'helper') || this.is(this.peek(), 'expectation')) {
+            const kind = `ct ${this.next().text}` as 'ct helper' | 'ct expectation'
+            const op: Operation = { verb: 'add', object: parseCtObject(this.ctCursor(), kind, family, name, this.wordOrString(`a ${kind} name`)) }
+            recordSource(op, { file: this.file, line: t.line, col: t.col })
+            others.push(op)
+            break
+          }
+          this.fail(t, `nftkit does not support 'ct ${this.peek().text}' objects yet`)
+          break
         default:
           if (t.kind === 'word' && NFT_OBJECTS.includes(t.text)) this.fail(t, `nftkit does not support '${t.text === 'ct' ? `ct ${this.peek().text}` : t.text}' objects yet`)
           this.fail(t, `expected chain, set, map, counter, flags or comment but found ${describeToken(t)}`)
@@ -593,6 +603,16 @@ class Parser {
         const name = this.wordOrString('a counter name')
         if (verb === 'add' || verb === 'create') this.ops.push({ verb, object: this.counterDecl(family, table, name) })
         else this.ops.push({ verb, object: { kind: 'counter', family, table, name } })
+        return
+      }
+      case 'ct': {
+        if (!this.is(this.peek(), 'helper') && !this.is(this.peek(), 'expectation')) this.fail(this.peek(), `nftkit does not support 'ct ${this.peek().text}' objects yet`)
+        const kind = `ct ${this.next().text}` as 'ct helper' | 'ct expectation'
+        const family = this.family()
+        const table = this.wordOrString('a table name')
+        const name = this.wordOrString(`a ${kind} name`)
+        if (verb === 'add' || verb === 'create') this.ops.push({ verb, object: parseCtObject(this.ctCursor(), kind, family, table, name) })
+        else this.ops.push({ verb, object: { kind, family, table, name } as never })
         return
       }
       default:

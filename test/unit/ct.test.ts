@@ -89,3 +89,49 @@ describe('conntrack keys and statements', () => {
     expect(() => compileRule([{ stmt: 'ct event set', value: ['bogus' as never] }], env, 'x')).toThrow(/Expected one of new/)
   })
 })
+
+describe('ct helper and ct expectation objects', () => {
+  const file = `table ip t {
+	ct helper h {
+		comment "sip over tcp"
+		type "sip" protocol tcp
+		l3proto ip
+	}
+	ct expectation e {
+		protocol udp
+		dport 666
+		timeout 100ms
+		size 96
+	}
+	chain c {
+		ct helper set "h"
+	}
+}
+add ct expectation ip t e2 { protocol tcp; dport 9876; timeout 1m; size 12; l3proto ip; }
+`
+  it('parses declarations in table blocks and add commands', async () => {
+    const { parseNft } = await import('../../lib/nft/parser.js')
+    const objs = parseNft(file).operations.map((o) => o.object).filter((o) => o.kind.startsWith('ct '))
+    expect(objs).toEqual([
+      { kind: 'ct helper', family: 'ip', table: 't', name: 'h', comment: 'sip over tcp', type: 'sip', protocol: 'tcp', l3proto: 'ip' },
+      { kind: 'ct expectation', family: 'ip', table: 't', name: 'e', protocol: 'udp', dport: 666, timeout: 100, size: 96 },
+      { kind: 'ct expectation', family: 'ip', table: 't', name: 'e2', protocol: 'tcp', dport: 9876, timeout: 60000, size: 12, l3proto: 'ip' },
+    ])
+  })
+
+  it('renders them as commands that parse back the same', async () => {
+    const { parseNft } = await import('../../lib/nft/parser.js')
+    const { renderOperation } = await import('../../lib/expr/render.js')
+    for (const op of parseNft(file).operations.filter((o) => o.object.kind.startsWith('ct '))) {
+      const text = renderOperation(op.verb, op.object)
+      expect(parseNft(text).operations.map((o) => o.object)).toEqual([op.object])
+    }
+  })
+
+  it('refuses what nft refuses', async () => {
+    const { parseNft } = await import('../../lib/nft/parser.js')
+    expect(() => parseNft('table ip t { ct helper h { protocol tcp } }')).toThrow(/expected 'type "NAME" protocol tcp\|udp'/)
+    expect(() => parseNft('table ip t { ct expectation e { protocol tcp; dport 1 } }')).toThrow(/expected 'timeout'/)
+    expect(() => parseNft('table ip t { ct timeout x { protocol tcp; } }')).toThrow(/ct timeout' objects/)
+  })
+})
