@@ -8,12 +8,6 @@ import type { ListedChain, ListedSet, Listing } from '../io/listing.js'
 import { formatTime, quote, renderElements, renderRuleBody } from '../expr/render.js'
 import { ctObjectLines } from '../expr/ct.js'
 import type { CtExpectation, CtHelper } from '../model/objects.js'
-
-/** A ct object as the kernel lists it: without l3proto it takes the table's family. */
-function ctListed(o: CtHelper | CtExpectation, family: string): CtHelper | CtExpectation {
-  if (o.l3proto !== undefined || (family !== 'ip' && family !== 'ip6' && family !== 'inet')) return o
-  return { ...o, l3proto: family } as CtHelper | CtExpectation
-}
 import { type TableContents, tablesOf } from '../state/tables.js'
 
 
@@ -54,7 +48,7 @@ export function renderTable(t: TableContents): string {
     if (c.comment !== undefined) body.unshift(`\t\tcomment ${quote(c.comment)}`)
     blocks.push([`\tcounter ${c.name} {`, ...body, '\t}'])
   }
-  for (const o of t.ctObjects ?? []) blocks.push([`\t${o.kind} ${o.name} {`, ...ctObjectLines(ctListed(o as CtHelper | CtExpectation, t.table.family), quote).map((l) => `\t\t${l}`), '\t}'])
+  for (const o of t.ctObjects ?? []) blocks.push([`\t${o.kind} ${o.name} {`, ...ctObjectLines(o as CtHelper | CtExpectation, quote).map((l) => `\t\t${l}`), '\t}'])
   for (const s of t.sets) blocks.push([`\t${s.kind} ${s.name} {`, ...setText(s as Omit<ListedSet, 'handle'> & { map?: string }).map((l) => `\t\t${l}`), '\t}'])
   for (const c of t.chains) {
     const lines = [`\tchain ${c.name} {`]
