@@ -135,3 +135,26 @@ add ct expectation ip t e2 { protocol tcp; dport 9876; timeout 1m; size 12; l3pr
     expect(() => parseNft('table ip t { ct timeout x { protocol tcp; } }')).toThrow(/ct timeout' objects/)
   })
 })
+
+describe('ct objects through the fake kernel', () => {
+  it('lists them back as the kernel does (l3proto from the table when omitted)', async () => {
+    const { createFakeClient } = await import('../../lib/testing/index.js')
+    const { renderRuleset } = await import('../../lib/index.js')
+    const nft = createFakeClient({ family: 'inet', table: 'f' })
+    await nft.commit(
+      nft
+        .transaction()
+        .add({ kind: 'table' })
+        .add({ kind: 'ct helper', name: 'h', type: 'ftp', protocol: 'tcp' })
+        .add({ kind: 'ct expectation', name: 'e', protocol: 'tcp', dport: 21, timeout: 60000, size: 4, l3proto: 'ip' })
+        .add({ kind: 'chain', name: 'c' })
+        .add({ kind: 'rule', chain: 'c', exprs: [{ match: 'tcp dport', value: 21 }, { stmt: 'ct helper set', name: 'h' }] }),
+    )
+    const l = await nft.list()
+    expect(l.ctObjects).toEqual([
+      { kind: 'ct helper', family: 'inet', table: 'f', name: 'h', handle: expect.any(Number), type: 'ftp', protocol: 'tcp', l3proto: 'inet' },
+      { kind: 'ct expectation', family: 'inet', table: 'f', name: 'e', handle: expect.any(Number), protocol: 'tcp', dport: 21, timeout: 60000, size: 4, l3proto: 'ip' },
+    ])
+    expect(renderRuleset(l)).toContain('\tct helper h {\n\t\ttype "ftp" protocol tcp\n\t\tl3proto inet\n\t}')
+  })
+})
