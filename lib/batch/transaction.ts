@@ -32,6 +32,7 @@ import {
 import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { type KnownSet, type Operation, type RuleRef, type SetRef, type SetResolver, type Verb, VERBS_BY_KIND } from '../model/operations.js'
 import { elementOp, type PreparedBatch } from './prepared.js'
+import { ctObjectOp } from './ct-objects.js'
 
 
 /**
@@ -82,6 +83,8 @@ const KEYS = {
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
   quota: ['kind', 'family', 'table', 'name', 'bytes', 'over', 'used', 'comment', 'handle'],
   limit: ['kind', 'family', 'table', 'name', 'rate', 'per', 'bytes', 'burst', 'over', 'comment', 'handle'],
+  'ct helper': ['kind', 'family', 'table', 'name', 'type', 'protocol', 'l3proto', 'comment', 'handle'],
+  'ct expectation': ['kind', 'family', 'table', 'name', 'protocol', 'dport', 'timeout', 'size', 'l3proto', 'comment', 'handle'],
   ruleset: ['kind', 'family'],
 } as const satisfies { readonly [K in NftObject['kind']]: readonly FieldsOf<K>[] }
 
@@ -347,6 +350,14 @@ export class Transaction {
       case 'quota':
       case 'limit':
         return this.#stateful(verb, obj, path)
+      case 'ct helper':
+      case 'ct expectation': {
+        const family = this.#familyOf(obj, path)
+        const table = this.#tableOf(obj, path)
+        const name = checkName(obj.name, `${path}.name`, obj.kind)
+        const native = ctObjectOp(verb, obj, family, table, name, checkComment(obj.comment, `${path}.comment`), path)
+        return { op: { verb, object: { ...obj, family, table } }, native: [native] }
+      }
       case 'ruleset':
         return this.#ruleset(obj, path)
     }

@@ -45,6 +45,7 @@ import { bitfieldMask, refuseBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
+import { compileCtLabelMatch, compileCtStatement, isCtStatement } from './ct.js'
 import type { AnonymousSet, BitwiseStep, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -210,7 +211,7 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
   else if (l.kind === 'socket') ctx.out.push({ type: 'socket', key: l.key, dreg })
   else if (l.kind === 'fib') ctx.out.push({ type: 'fib', flags: l.flags, result: l.result, dreg })
   else if (l.kind === 'osf') ctx.out.push({ type: 'osf', dreg, ttl: l.ttl, ...(l.flags ? { flags: l.flags } : {}) })
-  else ctx.out.push({ type: 'ct', key: l.key, dreg })
+  else ctx.out.push({ type: 'ct', key: l.key, dreg, ...(l.dir !== undefined ? { dir: l.dir } : {}) })
 }
 
 /**
@@ -435,6 +436,10 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     compileFibPresence(ctx.out, flagSpec, m, path)
     return
   }
+  if (flagSpec?.name === 'ct label') {
+    compileCtLabelMatch(ctx.out, m, path)
+    return
+  }
   const op = opOf(m, path)
   if (Array.isArray(m.match)) {
     compileConcatMatch(ctx, m.match, op, m.value, path)
@@ -649,7 +654,8 @@ function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | un
     ctx.l3 = v === 0x0800n ? 'ip' : v === 0x86ddn ? 'ip6' : v === 0x0806n ? 'arp' : ctx.l3
   if (s.name === 'ether type' && v === 0x8100n) ctx.vlan = true
   if (s.name === 'meta nfproto') ctx.l3 = v === 2n ? 'ip' : v === 10n ? 'ip6' : ctx.l3
-  if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr') ctx.l4 = Number(v)
+  // `ct protocol` also sets nft's transport context: no `meta l4proto` before a later tcp/udp match.
+  if (s.name === 'meta l4proto' || s.name === 'ip protocol' || s.name === 'ip6 nexthdr' || (s.load.kind === 'ct' && s.load.key === 10)) ctx.l4 = Number(v)
   if (s.name === 'icmp type' || s.name === 'icmpv6 type') ctx.icmp = icmpContext(s, v)
 }
 
@@ -690,7 +696,8 @@ function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=',
   const specs = sel.map((x, i) => selector(x, `${path}.match[${i}]`))
   for (const s of specs) refuseBitfield(s, 'a concatenation', `${path}.match`)
   for (const s of specs) {
-    if (s.flags) invalid(`${path}.match`, `Expected selectors usable in a concatenation (not ${s.name})`, sel)
+    // In a concatenation flag selectors (ct state) compare exact values, as in a vmap.
+    if (s.name === 'ct label') invalid(`${path}.match`, `Expected selectors usable in a concatenation (not ${s.name})`, sel)
     refuseBitsKey(s, `${path}.match`, 'a concatenation')
     deps(ctx, s, path)
   }
@@ -848,6 +855,15 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       return
     case 'notrack':
       ctx.out.push({ type: 'notrack' })
+      return
+    case 'ct event set':
+    case 'ct zone set':
+    case 'ct label set':
+    case 'ct helper set':
+    case 'ct timeout set':
+    case 'ct expectation set':
+    case 'ct count':
+      if (isCtStatement(st)) compileCtStatement(ctx.out, st, path)
       return
     case 'log':
       ctx.out.push(compileLog(st, path))

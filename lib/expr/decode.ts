@@ -25,6 +25,7 @@ import {
   readHostU32,
 } from '../kernel/datatypes.js'
 import type { NativeExpr } from '../../types/native.js'
+import { CT_KEYS } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
@@ -32,6 +33,7 @@ import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.j
 import { bitfieldByMask } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
+import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import type { BitwiseStep, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -108,6 +110,7 @@ export function jsValue(t: Datatype, iv: Interval): string | number {
 
 /** A range as written in a rule (`a-b`, even when it is a whole prefix or one value), as nft prints it. */
 export function rangeValue(t: Datatype, lo: bigint, hi: bigint): string {
+  if (t.name === 'time') return String(t.format({ lo, hi })) // nft's `60s-3600s`
   const one = (v: bigint) => String(t.formatBound?.(v) ?? jsValue(t, { lo: v, hi: v }))
   return `${one(lo)}-${one(hi)}`
 }
@@ -215,7 +218,10 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     }
     if (e.type === 'meta' || e.type === 'ct' || e.type === 'rt') {
       const key = num(e.key)
-      const spec = Object.values(SELECTORS).find((s) => s.load.kind === e.type && (s.load as { key?: number }).key === key)
+      const dir = e.type === 'ct' && e.dir !== undefined ? num(e.dir) : undefined
+      const spec = Object.values(SELECTORS).find(
+        (s) => s.load.kind === e.type && (s.load as { key?: number }).key === key && (s.load as { dir?: number }).dir === dir,
+      )
       return spec ? { spec, len: spec.size } : undefined
     }
     const base = num(e.base)
@@ -254,6 +260,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           const metaSet = e.type === 'meta' ? META_SET_KEYS[key] : undefined
           if (metaSet && r?.kind === 'imm') {
             push({ stmt: 'meta set', key: metaSet, value: metaSetValue(metaSet, r.data) })
+            loads = []
+            break
+          }
+          if (e.type === 'ct' && key !== 3) {
+            const st = r?.kind === 'imm' ? decodeCtSet(key, e.dir !== undefined ? num(e.dir) : undefined, r.data) : undefined
+            if (!st) throw new Unsupported('ct set')
+            push(st)
             loads = []
             break
           }
@@ -366,6 +379,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           break
         }
         if (r.hton) throw new Unsupported('cmp after byteorder')
+        if (s.name === 'ct label') {
+          const m = decodeCtLabelMatch(r.mask, op, data)
+          if (!m) throw new Unsupported('ct label')
+          push(m)
+          loads = []
+          break
+        }
         if (op !== CMP_OP.eq && op !== CMP_OP.neq) throw new Unsupported('cmp op')
         const neg = op === CMP_OP.neq
         const m = cmpMatch(s, r, data, neg)
@@ -393,6 +413,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             l4 = Number(DATATYPES.inet_proto.parse(m.value, 'value').lo)
             if (hides) dep = { l4 }
             else transportPinned = true
+          }
+          if (s.load.kind === 'ct' && (s.load.key === CT_KEYS.protocol || s.load.key === CT_KEYS.src || s.load.key === CT_KEYS.dst)) {
+            // nft 1.0.6 hides a `meta nfproto`/`meta protocol` before these (their base is the network header) ...
+            if (depL3 && (env.family !== 'ip' && env.family !== 'ip6' ? true : depL3.dep?.l3 === env.family)) depL3.dropped = true
+            // ... and `ct protocol` sets the transport context, hidden before a transport header match.
+            if (s.load.key === CT_KEYS.protocol && env.family !== 'inet' && env.family !== 'bridge' && env.family !== 'netdev') {
+              l4 = Number(DATATYPES.inet_proto.parse(m.value, 'value').lo)
+              dep = { l4 }
+            }
           }
         }
         const it = push(m, dep)
@@ -494,9 +523,20 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           loads = []
           break
         }
+        const ct = decodeCtObjref(num(e.objType), String(e.name))
+        if (ct) {
+          push(ct)
+          break
+        }
         const kind = Object.entries(OBJ_TYPE).find(([, v]) => v === num(e.objType))?.[0] as keyof typeof OBJ_TYPE | undefined
         if (!kind || e.name === undefined) throw new Unsupported('objref')
         push({ stmt: kind, name: String(e.name) })
+        break
+      }
+      case 'connlimit': {
+        const st = decodeCtCount(num(e.count), num(e.flags ?? 0))
+        if (!st) throw new Unsupported('connlimit flags')
+        push(st)
         break
       }
       case 'notrack':

@@ -11,8 +11,9 @@ import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
 import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
 import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.js'
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
+import { ctObjectLines, ctStatementText } from './ct.js'
 import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
-import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
 /** Rendering options. */
@@ -62,6 +63,7 @@ function valueText(t: Datatype, v: unknown, sel?: Selector): string {
     const iv = t.parse(v, 'value')
     // A range written as a range prints as one (nft keeps `10.0.0.0-10.0.0.255`).
     if (sel && isWrittenRange(t, v)) {
+      if (t.name === 'time') return String(t.format(iv)) // nft's `60s-3600s`
       const f = (x: bigint) => String(t.formatBound?.(x) ?? t.format({ lo: x, hi: x }))
       return `${f(iv.lo)}-${f(iv.hi)}`
     }
@@ -189,6 +191,14 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'ct mark set':
       if (typeof s.value === 'object') return `ct mark set ${markExprText(s.value)}`
       return `ct mark set 0x${s.value.toString(16).padStart(8, '0')}`
+    case 'ct event set':
+    case 'ct zone set':
+    case 'ct label set':
+    case 'ct helper set':
+    case 'ct timeout set':
+    case 'ct expectation set':
+    case 'ct count':
+      return ctStatementText(s, quote)
     case 'meta mark set':
       if (typeof s.value === 'object') return `meta mark set ${markExprText(s.value)}`
       return s.value === 'ct mark' ? 'meta mark set ct mark' : `meta mark set 0x${s.value.toString(16).padStart(8, '0')}`
@@ -364,6 +374,12 @@ export function renderOperation(verb: Verb, obj: NftObject | RuleRef | SetRef): 
       const head = `${verb} ${o.kind} ${f(o)} ${o.table} ${o.name}`
       if (verb !== 'add' && verb !== 'create') return head
       return `${head} { ${objectBodyText(o)};${o.comment !== undefined ? ` comment ${quote(o.comment)};` : ''} }`
+    }
+    case 'ct helper':
+    case 'ct expectation': {
+      const o = obj as CtHelper | CtExpectation
+      const head = `${verb} ${o.kind} ${f(o)} ${o.table} ${o.name}`
+      return verb === 'add' || verb === 'create' ? `${head} { ${ctObjectLines(o, quote).join('; ')}; }` : head
     }
   }
 }

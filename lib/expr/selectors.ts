@@ -17,7 +17,8 @@ import {
 } from '../kernel/constants.js'
 import { EXTHDR_SELECTORS, exthdrAlias, type ExthdrLoad, numericTcpOption } from './exthdr.js'
 import { type Datatype, DATATYPES, shiftedType, VALUE_TYPES } from '../kernel/datatypes.js'
-import type { FibSelector, Selector } from '../model/rule-types.js'
+import { CT_HELPER_NAME_TYPE, CT_KEYS, CT_LABEL_TYPE, TIME_TYPE } from '../kernel/ct-types.js'
+import type { CtDirSelector, FibSelector, Selector } from '../model/rule-types.js'
 
 /** Where a selector's value comes from. */
 export type Load =
@@ -34,7 +35,7 @@ export type Load =
       readonly bits?: { readonly shift: number; readonly width: number }
     }
   | { readonly kind: 'meta'; readonly key: number }
-  | { readonly kind: 'ct'; readonly key: number }
+  | { readonly kind: 'ct'; readonly key: number; readonly dir?: 0 | 1 }
   | ExthdrLoad
   | { readonly kind: 'rt'; readonly key: number }
   /** `socket KEY` (NFT_SOCKET_*). */
@@ -332,6 +333,41 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   'osf version': L({ name: 'osf version', load: { kind: 'osf', ttl: 0, flags: 1 }, type: VALUE_TYPES.string16 }),
   'osf ttl loose version': L({ name: 'osf ttl loose version', load: { kind: 'osf', ttl: 1, flags: 1 }, type: VALUE_TYPES.string16 }),
   'osf ttl skip version': L({ name: 'osf ttl skip version', load: { kind: 'osf', ttl: 2, flags: 1 }, type: VALUE_TYPES.string16 }),
+  'ct expiration': L({ name: 'ct expiration', load: ct(CT_KEYS.expiration), type: TIME_TYPE }),
+  'ct helper': L({ name: 'ct helper', load: ct(CT_KEYS.helper), type: CT_HELPER_NAME_TYPE }),
+  // nft's ct id is a big-endian integer (the kernel stores the id as it hashes it).
+  'ct id': L({ name: 'ct id', load: ct(CT_KEYS.id), type: int32 }),
+  // A bit test of the 128-bit label mask (compile.ts and decode.ts handle it as one).
+  'ct label': L({ name: 'ct label', load: ct(CT_KEYS.labels), type: CT_LABEL_TYPE }),
+  ...ctDirRows(),
+}
+
+/**
+ * Keys nft reads per direction (`ct original ip saddr`, `ct reply zone`): the
+ * ct expression's direction attribute. The kernel keeps no direction for
+ * `protocol`, so `ct original protocol` lists as `ct protocol`.
+ */
+function ctDirRows(): Record<CtDirSelector, SelectorSpec> {
+  const keys: ReadonlyArray<[string, number, Datatype]> = [
+    ['zone', CT_KEYS.zone, hostInt16],
+    ['bytes', CT_KEYS.bytes, hostInt64],
+    ['packets', CT_KEYS.packets, hostInt64],
+    ['avgpkt', CT_KEYS.avgpkt, hostInt64],
+    ['protocol', CT_KEYS.protocol, DATATYPES.inet_proto],
+    ['proto-src', CT_KEYS.protoSrc, DATATYPES.inet_service],
+    ['proto-dst', CT_KEYS.protoDst, DATATYPES.inet_service],
+    ['ip saddr', CT_KEYS.srcIp, DATATYPES.ipv4_addr],
+    ['ip daddr', CT_KEYS.dstIp, DATATYPES.ipv4_addr],
+    ['ip6 saddr', CT_KEYS.srcIp6, DATATYPES.ipv6_addr],
+    ['ip6 daddr', CT_KEYS.dstIp6, DATATYPES.ipv6_addr],
+  ]
+  const out: Record<string, SelectorSpec> = {}
+  for (const [dir, d] of [['original', 0], ['reply', 1]] as const)
+    for (const [k, key, type] of keys) {
+      const name = `ct ${dir} ${k}` as CtDirSelector
+      out[name] = L({ name, load: { kind: 'ct', key, dir: d }, type })
+    }
+  return out as Record<CtDirSelector, SelectorSpec>
 }
 
 /** How nft prints a selector (meta iifname prints as plain `iifname`, etc.). */

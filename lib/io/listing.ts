@@ -20,8 +20,9 @@ import type { Element, ElementSpec, SetShape } from '../model/element-types.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import type { RuleExpr, Verdict } from '../model/rule-types.js'
-import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
 import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
+import { decodeCtObject } from '../expr/ct.js'
 import { setComment, setKeyByteorder } from '../model/set-userdata.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
@@ -64,7 +65,12 @@ export interface Listing {
    * compare desired rules with listed ones.
    */
   readonly interfaces?: InterfaceNames
+  /** ct helper and ct expectation objects (kernel order). */
+  readonly ctObjects?: readonly ListedCtObject[]
 }
+
+/** A ct helper or ct expectation object as read back (l3proto always set by the kernel). */
+export type ListedCtObject = (CtHelper | CtExpectation) & { readonly family: Family; readonly table: string; readonly handle: number }
 
 const n = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number))
 
@@ -259,7 +265,14 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       ...(comment !== undefined ? { comment } : {}),
     } as ListedObject)
   }
-  const listing: Listing = { genId: d.genId, tables, chains, sets, rules, counters, objects }
+  const ctObjects = d.objects.flatMap((o) => {
+    const comment = commentOf(o.userdata as Uint8Array | undefined)
+    const family = familyName(n(o.family)) as Family
+    const base = { family, table: String(o.table), name: String(o.name), handle: n(o.handle), ...(comment !== undefined ? { comment } : {}) }
+    const x = decodeCtObject(n(o.objType), o as Record<string, unknown>, base)
+    return x ? [x as ListedCtObject] : []
+  })
+  const listing: Listing = { genId: d.genId, tables, chains, sets, rules, counters, objects, ctObjects }
   if (interfaces) Object.defineProperty(listing, 'interfaces', { value: interfaces, enumerable: false })
   return listing
 }

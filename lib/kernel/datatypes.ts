@@ -23,6 +23,7 @@ import {
   TCP_FLAG,
 } from './constants.js'
 import { invalid } from './errors.js'
+import { CT_VALUE_TYPES } from './ct-types.js'
 import { dotted, ipv4Span } from './ipv4.js'
 
 /** Byte order a value has in kernel registers. */
@@ -835,7 +836,7 @@ export const VALUE_TYPES = {
 
 /** Datatype by nft id (set key types first, then selector value types), or undefined. */
 export function datatypeById(id: number): Datatype | undefined {
-  return Object.values(DATATYPES).find((d) => d.id === id) ?? Object.values(VALUE_TYPES).find((d) => d.id === id)
+  return Object.values(DATATYPES).find((d) => d.id === id) ?? Object.values(VALUE_TYPES).find((d) => d.id === id) ?? CT_VALUE_TYPES.find((d) => d.id === id)
 }
 
 /**
@@ -843,7 +844,7 @@ export function datatypeById(id: number): Datatype | undefined {
  * nft's `integer` type comes in several sizes and both byte orders.
  */
 export function datatypeFor(id: number, size: number, byteorder?: ByteOrder): Datatype | undefined {
-  const all = [...Object.values(DATATYPES), ...Object.values(VALUE_TYPES)].filter((d) => d.id === id && d.size === size)
+  const all = [...Object.values(DATATYPES), ...Object.values(VALUE_TYPES), ...CT_VALUE_TYPES].filter((d) => d.id === id && d.size === size)
   return all.find((d) => byteorder === undefined || d.byteorder === byteorder) ?? all[0]
 }
 

@@ -145,6 +145,24 @@ export interface Quota {
 }
 
 /**
+ * A conntrack helper object, nft's `ct helper NAME { type "ftp" protocol tcp; l3proto ip; }`:
+ * rules attach it with `ct helper set "NAME"`.
+ */
+export interface CtHelper {
+  readonly kind: 'ct helper'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  /** The kernel's helper (`ftp`, `sip`, `tftp`, ...), 1-15 bytes. */
+  readonly type: string
+  readonly protocol: 'tcp' | 'udp'
+  /** Network protocol; omitted, the kernel takes the table's family (`inet` in inet tables). */
+  readonly l3proto?: 'ip' | 'ip6' | 'inet'
+  readonly comment?: string
+  readonly handle?: number
+}
+
+/**
  * A named limit object: `limit l { rate 400/minute }` is
  * `{ kind: 'limit', name: 'l', rate: 400, per: 'minute' }` (fields as in the
  * `limit` statement; rules use it with `{ stmt: 'limit', name: 'l' }`).
@@ -166,6 +184,30 @@ export interface Limit {
   readonly handle?: number
 }
 
+/**
+ * A conntrack expectation object, nft's
+ * `ct expectation NAME { protocol tcp; dport 1234; timeout 2m; size 12; l3proto ip; }`:
+ * rules attach it with `ct expectation set "NAME"`.
+ */
+export interface CtExpectation {
+  readonly kind: 'ct expectation'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  /** Transport protocol of the expected connection (`tcp`, `udp`, ... or a number). */
+  readonly protocol: string | number
+  /** Destination port of the expected connection. */
+  readonly dport: number
+  /** How long the expectation lives, in milliseconds. */
+  readonly timeout: number
+  /** Maximum number of expectations (0-255). */
+  readonly size: number
+  /** Network protocol; omitted, the kernel takes the table's family (required in inet tables). */
+  readonly l3proto?: 'ip' | 'ip6'
+  readonly comment?: string
+  readonly handle?: number
+}
+
 /** The whole ruleset (for flush). */
 export interface Ruleset {
   readonly kind: 'ruleset'
@@ -174,7 +216,7 @@ export interface Ruleset {
 }
 
 /** Every object kind. */
-export type NftObject = Table | Chain | Rule | NamedSet | NamedMap | Elements | Counter | Quota | Limit | Ruleset
+export type NftObject = Table | Chain | Rule | NamedSet | NamedMap | Elements | Counter | Quota | Limit | CtHelper | CtExpectation | Ruleset
 
 /** Object kinds. */
 export type ObjectKind = NftObject['kind']

@@ -56,6 +56,8 @@ const VERBS: Record<NftObject['kind'], readonly Verb[]> = {
   counter: ['add', 'create', 'delete', 'destroy'],
   quota: ['add', 'create', 'delete', 'destroy'],
   limit: ['add', 'create', 'delete', 'destroy'],
+  'ct helper': ['add', 'create', 'delete', 'destroy'],
+  'ct expectation': ['add', 'create', 'delete', 'destroy'],
   ruleset: ['flush'],
 }
 

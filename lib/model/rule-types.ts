@@ -146,6 +146,11 @@ export type Selector =
   | 'socket wildcard'
   | FibSelector
   | `osf${'' | ' ttl loose' | ' ttl skip'} ${'name' | 'version'}`
+  | 'ct expiration'
+  | 'ct helper'
+  | 'ct id'
+  | 'ct label'
+  | CtDirSelector
 
 /**
  * A routing lookup (nft's `fib`): the addresses (and marks and interfaces) it
@@ -154,6 +159,23 @@ export type Selector =
  * `'fib daddr . iif type'`, `'fib saddr . mark . oif oifname'`.
  */
 export type FibSelector = `fib ${'saddr' | 'daddr'}${'' | ' . mark'}${'' | ' . iif' | ' . oif'} ${'oif' | 'oifname' | 'type'}`
+
+/**
+ * Conntrack keys read in one direction of the connection (nft's
+ * `ct original ip saddr`, `ct reply zone`, `ct original proto-dst`).
+ */
+export type CtDirSelector = `ct ${'original' | 'reply'} ${
+  | 'zone'
+  | 'bytes'
+  | 'packets'
+  | 'avgpkt'
+  | 'protocol'
+  | 'proto-src'
+  | 'proto-dst'
+  | 'ip saddr'
+  | 'ip daddr'
+  | 'ip6 saddr'
+  | 'ip6 daddr'}`
 
 /**
  * Comparison of a match, with nft's meaning of each operator (and the names
@@ -312,6 +334,50 @@ export interface MarkExpr {
 export interface CtMarkSetStmt {
   readonly stmt: 'ct mark set'
   readonly value: number | MarkExpr
+}
+
+/**
+ * `ct event set new,related`: the conntrack events reported for this
+ * connection. An empty list is nft's `ct event set 0x0` (no events).
+ */
+export interface CtEventSetStmt {
+  readonly stmt: 'ct event set'
+  readonly value: ReadonlyArray<
+    'new' | 'related' | 'destroy' | 'reply' | 'assured' | 'protoinfo' | 'helper' | 'mark' | 'seqadj' | 'secmark' | 'label'
+  >
+}
+
+/** `ct [original|reply] zone set N`: the conntrack zone (0-65535), optionally of one direction. */
+export interface CtZoneSetStmt {
+  readonly stmt: 'ct zone set'
+  readonly value: number
+  readonly dir?: 'original' | 'reply'
+}
+
+/** `ct label set N`: sets label bit N (0-127) of the connection. */
+export interface CtLabelSetStmt {
+  readonly stmt: 'ct label set'
+  readonly value: number
+}
+
+/**
+ * `ct helper set "name"`, `ct timeout set "name"`, `ct expectation set "name"`:
+ * attaches the named ct helper, timeout policy or expectation object of the
+ * table to the connection.
+ */
+export interface CtObjectSetStmt {
+  readonly stmt: 'ct helper set' | 'ct timeout set' | 'ct expectation set'
+  readonly name: string
+}
+
+/**
+ * `ct count N` / `ct count over N` (the connlimit expression): matches while
+ * the number of connections is at most N (or, with `over`, above N).
+ */
+export interface CtCountStmt {
+  readonly stmt: 'ct count'
+  readonly count: number
+  readonly over?: boolean
 }
 
 /** `meta mark set VALUE`, `meta mark set ct mark` or `meta mark set ct mark ...` ({@link MarkExpr}). */
@@ -514,6 +580,11 @@ export type Statement =
   | JumpStmt
   | RejectStmt
   | CtMarkSetStmt
+  | CtEventSetStmt
+  | CtZoneSetStmt
+  | CtLabelSetStmt
+  | CtObjectSetStmt
+  | CtCountStmt
   | MetaMarkSetStmt
   | MetaSetStmt
   | NotrackStmt

@@ -21,6 +21,7 @@ import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
+import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
 
 export { NftSyntaxError } from './lexer.js'
 export type { IncludedFile, IncludeReader } from './preprocess.js'
@@ -259,6 +260,16 @@ class Parser {
           others.push(op)
           break
         }
+        case 'ct':
+          if (this.is(this.peek(), 'helper') || this.is(this.peek(), 'expectation')) {
+            const kind = `ct ${this.next().text}` as 'ct helper' | 'ct expectation'
+            const op: Operation = { verb: 'add', object: parseCtObject(this.ctCursor(), kind, family, name, this.wordOrString(`a ${kind} name`)) }
+            recordSource(op, { file: this.file, line: t.line, col: t.col })
+            others.push(op)
+            break
+          }
+          this.fail(t, `nftkit does not support 'ct ${this.peek().text}' objects yet`)
+          break
         default:
           if (t.kind === 'word' && NFT_OBJECTS.includes(t.text)) this.fail(t, `nftkit does not support '${t.text === 'ct' ? `ct ${this.peek().text}` : t.text}' objects yet`)
           this.fail(t, `expected chain, set, map, counter, flags or comment but found ${describeToken(t)}`)
@@ -632,6 +643,16 @@ class Parser {
         else this.ops.push({ verb, object: { kind: what, family, table, name } as Quota | Limit })
         return
       }
+      case 'ct': {
+        if (!this.is(this.peek(), 'helper') && !this.is(this.peek(), 'expectation')) this.fail(this.peek(), `nftkit does not support 'ct ${this.peek().text}' objects yet`)
+        const kind = `ct ${this.next().text}` as 'ct helper' | 'ct expectation'
+        const family = this.family()
+        const table = this.wordOrString('a table name')
+        const name = this.wordOrString(`a ${kind} name`)
+        if (verb === 'add' || verb === 'create') this.ops.push({ verb, object: parseCtObject(this.ctCursor(), kind, family, table, name) })
+        else this.ops.push({ verb, object: { kind, family, table, name } as never })
+        return
+      }
       default:
         if (NFT_OBJECTS.includes(what)) this.fail(this.toks[this.pos - 1], `nftkit does not support '${what === 'ct' ? `ct ${this.peek().text}` : what}' objects yet`)
         this.fail(this.toks[this.pos - 1], `expected table, chain, rule, set, map, element, counter or ruleset but found '${what}'`)
@@ -657,12 +678,34 @@ class Parser {
     return comment === undefined ? { exprs } : { exprs, comment }
   }
 
+  /** The reading primitives, for the conntrack statement parser (parse-ct.ts). */
+  private ctCursor(): CtCursor {
+    return {
+      peek: (o) => this.peek(o),
+      next: () => this.next(),
+      accept: (t) => this.accept(t),
+      is: (t, x) => this.is(t, x),
+      number: (w) => this.number(w),
+      wordOrString: (w) => this.wordOrString(w),
+      fail: (t, m) => this.fail(t, m),
+    }
+  }
+
   private selectorAt(): { spec: SelectorSpec; width: number } | undefined {
     const ex = exthdrSelectorAt((o) => this.peek(o))
     if (ex) return ex
     const a = this.peek()
     const b = this.peek(1)
     if (a.kind !== 'word') return undefined
+    // Conntrack keys of one direction: `ct original zone`, `ct reply ip saddr`.
+    if (a.text === 'ct' && b.kind === 'word' && (b.text === 'original' || b.text === 'reply')) {
+      const words = [2, 3, 4].map((o) => this.peek(o)).filter((t) => t.kind === 'word').map((t) => t.text)
+      for (const n of [2, 1]) {
+        if (words.length < n) continue
+        const name = normalizeSelector(`ct ${b.text} ${words.slice(0, n).join(' ')}`)
+        if (name && this.toks.slice(this.pos + 2, this.pos + 2 + n).every((t) => t.kind === 'word')) return { spec: SELECTORS[name], width: 2 + n }
+      }
+    }
     const c = this.peek(2)
     if (b.kind === 'word' && c.kind === 'word') {
       // `arp saddr ip`, `arp daddr ether`
@@ -725,6 +768,10 @@ class Parser {
       return this.match(f)
     }
     if (t.text === 'osf') return this.match(this.osfSelector())
+    if (t.text === 'ct') {
+      const st = parseCtStatement(this.ctCursor())
+      if (st) return st
+    }
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()
@@ -903,7 +950,7 @@ class Parser {
       }
       break
     }
-    const names = text.split(/[|,]/).map((n) => n.trim())
+    const names = text.split(/[|,]/).flatMap((n) => flagNumberNames(s, n.trim()))
     for (const n of names)
       if (!Object.hasOwn(s.flags ?? {}, n)) this.fail(at, `expected one of ${s.flagOrder?.join(', ')} but found '${n}'`)
     if (this.accept('/')) this.flagMask = this.flagNames(s)
@@ -1143,6 +1190,15 @@ const META_SET_KEYS: Readonly<Record<MetaSetKey, Selector>> = {
   priority: 'meta priority',
   pkttype: 'meta pkttype',
   nftrace: 'meta priority', // not used: nftrace takes 0 or 1
+}
+
+/** A numeric flag value (`ct state 8`) as the flag names nft prints for it; other words as they are. */
+function flagNumberNames(s: SelectorSpec, n: string): string[] {
+  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(n) || !s.flags) return [n]
+  const v = Number(n)
+  const flags = s.flags
+  const names = (s.flagOrder ?? []).filter((f) => (flags[f] & v) !== 0)
+  return v !== 0 && names.reduce((a, f) => a | flags[f], 0) === v ? names : [n]
 }
 
 function describeToken(t: Token): string {

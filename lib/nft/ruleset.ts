@@ -7,6 +7,8 @@ import { priorityText } from '../kernel/constants.js'
 import type { ListedChain, ListedSet, Listing } from '../io/listing.js'
 import { formatTime, quote, renderElements, renderRuleBody } from '../expr/render.js'
 import { objectBodyText } from '../expr/stmt-stateful.js'
+import { ctObjectLines } from '../expr/ct.js'
+import type { CtExpectation, CtHelper } from '../model/objects.js'
 import { type TableContents, tablesOf } from '../state/tables.js'
 
 
@@ -53,6 +55,7 @@ export function renderTable(t: TableContents): string {
     if (o.comment !== undefined) body.unshift(`\t\tcomment ${quote(o.comment)}`)
     blocks.push([`\t${o.kind} ${o.name} {`, ...body, '\t}'])
   }
+  for (const o of t.ctObjects ?? []) blocks.push([`\t${o.kind} ${o.name} {`, ...ctObjectLines(o as CtHelper | CtExpectation, quote).map((l) => `\t\t${l}`), '\t}'])
   for (const s of t.sets) blocks.push([`\t${s.kind} ${s.name} {`, ...setText(s as Omit<ListedSet, 'handle'> & { map?: string }).map((l) => `\t\t${l}`), '\t}'])
   for (const c of t.chains) {
     const lines = [`\tchain ${c.name} {`]

@@ -13,7 +13,7 @@ import type { InterfaceNames } from '../model/interfaces.js'
 import type { Family } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
 import type { Element, SetShape } from '../model/element-types.js'
-import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
 import type { RuleExpr } from '../model/rule-types.js'
@@ -181,6 +181,14 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       if (!oCounters.some((x) => x.name === c.name)) adds.push({ verb: 'add', object })
     }
     planObjects(d.objects ?? [], mine(observed.objects ?? []), family, table, adds, lateDels)
+
+    // ct helper and ct expectation objects: added when missing, deleted when no longer declared.
+    const oCt = mine(observed.ctObjects ?? [])
+    for (const c of oCt)
+      if (!(d.ctObjects ?? []).some((x) => x.kind === c.kind && x.name === c.name))
+        lateDels.push({ verb: 'delete', object: { kind: c.kind, family, table, name: c.name } as CtHelper | CtExpectation })
+    for (const c of d.ctObjects ?? [])
+      if (!oCt.some((x) => x.kind === c.kind && x.name === c.name)) adds.push({ verb: 'add', object: { ...c, family, table } as CtHelper | CtExpectation })
 
     // Chains: recreate when an immutable property changed.
     const recreate = new Set<string>()

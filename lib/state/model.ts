@@ -9,7 +9,7 @@ import { resolvePriority } from '../model/validate.js'
 import { NftValidationError } from '../kernel/errors.js'
 import type { Element } from '../model/element-types.js'
 import type { RuleExpr } from '../model/rule-types.js'
-import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import type { TableContents } from './tables.js'
 
@@ -17,6 +17,7 @@ interface MutableTable {
   table: Table & { family: Family; name: string }
   counters: Array<Counter & { family: Family; table: string }>
   objects: Array<(Quota | Limit) & { family: Family; table: string }>
+  ctObjects: Array<(CtHelper | CtExpectation) & { family: Family; table: string }>
   sets: Array<(NamedSet | NamedMap) & { family: Family; table: string; elements: Element[] }>
   chains: Array<Chain & { family: Family; table: string }>
   rules: Array<{ kind: 'rule'; family: Family; table: string; chain: string; exprs: readonly RuleExpr[]; comment?: string }>
@@ -43,7 +44,7 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
         else if (verb === 'flush') {
           if (t) t.rules = []
         } else if (t) Object.assign(t.table, obj)
-        else tables.push({ table: { ...(obj as unknown as Table), family: obj.family, name: obj.name }, counters: [], objects: [], sets: [], chains: [], rules: [] })
+        else tables.push({ table: { ...(obj as unknown as Table), family: obj.family, name: obj.name }, counters: [], objects: [], ctObjects: [], sets: [], chains: [], rules: [] })
         break
       }
       case 'chain': {
@@ -106,6 +107,15 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
           const gone = new Set(els.map(keyOf))
           s.elements = s.elements.filter((e) => !gone.has(keyOf(e)))
         } else s.elements.push(...els)
+        break
+      }
+      case 'ct helper':
+      case 'ct expectation': {
+        const t = need(obj.family, obj.table, `${verb} ${obj.kind} ${obj.name}`)
+        const i = t.ctObjects.findIndex((c) => c.kind === obj.kind && c.name === obj.name)
+        if (verb === 'delete' || verb === 'destroy') {
+          if (i >= 0) t.ctObjects.splice(i, 1)
+        } else if (i < 0) t.ctObjects.push(obj as unknown as MutableTable['ctObjects'][number])
         break
       }
       case 'counter': {

@@ -46,6 +46,8 @@ const CHAIN_TYPES: Record<string, Record<number, readonly number[]>> = {
 const TABLE_DORMANT = 1
 const NFT_CHAIN_BASE = 1
 const OBJECT_COUNTER = 1
+const OBJECT_CT_HELPER = 3
+const OBJECT_CT_EXPECT = 9
 
 /** The working copy a batch changes, with what it learnt on the way. */
 class Batch {
@@ -393,10 +395,18 @@ class Batch {
       return
     }
     const objType = o.objType ?? 0
-    const rec = o as unknown as Record<string, number | bigint | undefined>
-    const attrs: Record<string, number | bigint> = {}
-    const names = objType === OBJECT_COUNTER ? ['packets', 'bytes'] : ['bytes', 'consumed', 'flags', 'rate', 'unit', 'burst', 'limitType']
+    const rec = o as unknown as Record<string, number | bigint | string | undefined>
+    const attrs: Record<string, number | bigint | string> = {}
+    const ct = objType === OBJECT_CT_HELPER || objType === OBJECT_CT_EXPECT
+    const names =
+      objType === OBJECT_COUNTER
+        ? ['packets', 'bytes']
+        : ct
+          ? ['helper', 'l3proto', 'l4proto', 'dport', 'expTimeout', 'expSize']
+          : ['bytes', 'consumed', 'flags', 'rate', 'unit', 'burst', 'limitType']
     for (const k of names) if (rec[k] !== undefined || objType === OBJECT_COUNTER) attrs[k] = rec[k] ?? 0
+    // As the kernel: a ct object declared without l3proto takes the table's family.
+    if (ct && attrs.l3proto === undefined) attrs.l3proto = t.family
     const handle = ++t.lastHandle
     const name = String(o.name)
     t.objects.push({ name, handle, objType, userdata: o.userdata, attrs })

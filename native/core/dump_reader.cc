@@ -161,6 +161,11 @@ bool DecodeObject(const nlmsghdr* nlh, Record& r) {
         case AttrKind::U16: r.Num(a.field, nftnl_obj_get_u16(p, a.id)); break;
         case AttrKind::U32: r.Num(a.field, nftnl_obj_get_u32(p, a.id)); break;
         case AttrKind::U64: r.Num(a.field, nftnl_obj_get_u64(p, a.id)); break;
+        case AttrKind::Str: {
+          const char* s = nftnl_obj_get_str(p, a.id);
+          r.Str(a.field, s ? s : "");
+          break;
+        }
         default: break;
       }
     }

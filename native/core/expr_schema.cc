@@ -99,7 +99,15 @@ ATTRS(kObjQuota) {{"bytes", NFTNL_OBJ_QUOTA_BYTES, K::U64}, {"consumed", NFTNL_O
 ATTRS(kObjLimit) {{"rate", NFTNL_OBJ_LIMIT_RATE, K::U64}, {"unit", NFTNL_OBJ_LIMIT_UNIT, K::U64},
                   {"burst", NFTNL_OBJ_LIMIT_BURST, K::U32}, {"limitType", NFTNL_OBJ_LIMIT_TYPE, K::U32},
                   {"flags", NFTNL_OBJ_LIMIT_FLAGS, K::U32}};
+// ct helper / ct expectation: field names distinct from the operation's own (name, size, timeout).
+ATTRS(kObjCtHelper) {{"helper", NFTNL_OBJ_CT_HELPER_NAME, K::Str}, {"l3proto", NFTNL_OBJ_CT_HELPER_L3PROTO, K::U16},
+                     {"l4proto", NFTNL_OBJ_CT_HELPER_L4PROTO, K::U8}};
+ATTRS(kObjCtExpect) {{"l3proto", NFTNL_OBJ_CT_EXPECT_L3PROTO, K::U16}, {"l4proto", NFTNL_OBJ_CT_EXPECT_L4PROTO, K::U8},
+                     {"dport", NFTNL_OBJ_CT_EXPECT_DPORT, K::U16}, {"expTimeout", NFTNL_OBJ_CT_EXPECT_TIMEOUT, K::U32},
+                     {"expSize", NFTNL_OBJ_CT_EXPECT_SIZE, K::U8}};
 const ExprSpec kObjCounterSpec = SPEC("counter", kObjCounter);
+const ExprSpec kObjCtHelperSpec = SPEC("ct helper", kObjCtHelper);
+const ExprSpec kObjCtExpectSpec = SPEC("ct expectation", kObjCtExpect);
 const ExprSpec kObjQuotaSpec = SPEC("quota", kObjQuota);
 const ExprSpec kObjLimitSpec = SPEC("limit", kObjLimit);
 
@@ -122,6 +130,8 @@ const ExprSpec* FindObjSpec(uint32_t obj_type) {
     case NFT_OBJECT_COUNTER: return &kObjCounterSpec;
     case NFT_OBJECT_QUOTA: return &kObjQuotaSpec;
     case NFT_OBJECT_LIMIT: return &kObjLimitSpec;
+    case NFT_OBJECT_CT_HELPER: return &kObjCtHelperSpec;
+    case NFT_OBJECT_CT_EXPECT: return &kObjCtExpectSpec;
     default: return nullptr;
   }
 }

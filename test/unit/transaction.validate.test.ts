@@ -55,7 +55,7 @@ describe('names and families', () => {
     expect(rejection(() => tx().add(bad(null))).path).toBe('add(0)')
     const e = rejection(() => tx().add(bad({ kind: 'tabel' })))
     expect(e.path).toBe('add(0).kind')
-    expect(e.reason).toBe('Expected a kind: table, chain, rule, set, map, element, counter, quota, limit, ruleset')
+    expect(e.reason).toBe('Expected a kind: table, chain, rule, set, map, element, counter, quota, limit, ct helper, ct expectation, ruleset')
   })
 
   it('does not take names of Object.prototype for kinds, types, flags or chain types', () => {
