@@ -13,6 +13,7 @@ import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from '../model/objects.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
+import { setTypeofUserdata } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentUserdata } from '../kernel/udata.js'
 import { DATA_VALUE_MAX, exprsAttrSize, hookAttrSize, NETDEVICE_MAX, NETLINK_ATTR_MAX, QUOTE_MAX, RULE_MAXEXPRS, sizeText } from '../kernel/limits.js'
@@ -67,8 +68,8 @@ const KEYS = {
   table: ['kind', 'family', 'name', 'flags', 'comment', 'handle'],
   chain: ['kind', 'family', 'table', 'name', 'type', 'hook', 'priority', 'policy', 'devices', 'comment', 'handle'],
   rule: ['kind', 'family', 'table', 'chain', 'exprs', 'comment', 'handle', 'position'],
-  set: ['kind', 'family', 'table', 'name', 'type', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'comment', 'elements', 'handle'],
-  map: ['kind', 'family', 'table', 'name', 'type', 'map', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'comment', 'elements', 'handle'],
+  set: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'autoMerge', 'comment', 'elements', 'handle'],
+  map: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'map', 'mapTypeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'autoMerge', 'comment', 'elements', 'handle'],
   element: ['kind', 'family', 'table', 'set', 'elements'],
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
   ruleset: ['kind', 'family'],
@@ -510,7 +511,7 @@ export class Transaction {
         ...(s.size !== undefined ? { size: s.size } : {}),
         ...(s.policy !== undefined ? { setPolicy: s.policy === 'memory' ? 1 : 0 } : {}),
         ...(s.counter ? { exprs: [{ type: 'counter' }] } : {}),
-        userdata: setUserdata(key, data, comment),
+        userdata: setUserdata(key, data, comment, { autoMerge: s.autoMerge === true, ...setTypeofUserdata(s, key, data, path) }),
       },
     ]
     if (s.elements !== undefined && s.elements.length > 0) {
@@ -522,7 +523,7 @@ export class Transaction {
         table,
         set: name,
         setId: id,
-        ...encodeElementFields(shape, s.elements, `${path}.elements`, { leadingZero: true }),
+        ...encodeElementFields(shape, s.elements, `${path}.elements`, { leadingZero: true, ...(s.autoMerge ? { mergeAdjacent: true } : {}) }),
       })
     }
     return { op: { verb, object }, native }

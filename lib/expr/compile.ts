@@ -41,6 +41,7 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { anonymousSetName } from '../model/names.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
+import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
 import type { AnonymousSet, Match, MatchOp, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -606,8 +607,27 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'vmap':
       compileVmap(ctx, st, path)
       return
+    case 'set':
+      compileSetStmt(setStmtHost(ctx), st, path)
+      return
     default:
       invalid(`${path}.stmt`, 'Expected a known statement (counter, accept, drop, jump, reject, ...)', (st as { stmt: unknown }).stmt)
+  }
+}
+
+/** What a set statement needs of the rule being compiled. */
+function setStmtHost(ctx: Ctx): SetStmtHost {
+  return {
+    findSet: (n) => ctx.env.findSet(n),
+    selector,
+    deps: (s, p) => deps(ctx, s, p),
+    load: (s, r) => load(ctx, s.load, r),
+    push: (e) => ctx.out.push(e),
+    statement: (st, p) => {
+      const sub: Ctx = { ...ctx, out: [] }
+      compileStatement(sub, st, p)
+      return sub.out
+    },
   }
 }
 

@@ -29,6 +29,7 @@ import {
 import type { NativeExpr } from '../../types/native.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
+import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -47,6 +48,8 @@ export interface DecodeEnv {
   readonly family: Family
   /** Anonymous set contents by kernel name (`__set0`). */
   anonSet(name: string): AnonSet | undefined
+  /** Key and value types of a named set (to print the constants of set statements). */
+  namedSet?(name: string): { readonly key?: readonly Datatype[]; readonly data?: Datatype | 'verdict' } | undefined
 }
 
 class Unsupported extends Error {}
@@ -293,7 +296,29 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           push({ ...verdictStmt(num(e.verdict), e.chain as string | undefined) })
           break
         }
-        regs.set(dreg, { kind: 'imm', data: buf(e.data) })
+        const imm: Reg = { kind: 'imm', data: buf(e.data) }
+        regs.set(dreg, imm)
+        // A constant part of a set statement's key or value.
+        if (dreg === 1) loads = [imm]
+        else loads.push(imm)
+        break
+      }
+      case 'dynset': {
+        const dataReg = e.sregData === undefined ? undefined : regs.get(num(e.sregData))
+        const split = dataReg ? loads.indexOf(dataReg) : loads.length
+        if (split < 0 || regs.get(num(e.sregKey)) !== loads[0]) throw new Unsupported('dynset registers')
+        const part = (r: Reg): DecodedPart => {
+          if (r.kind === 'imm') return { data: r.data }
+          if (!r.spec || r.mask || r.hton || r.len !== r.spec.size) throw new Unsupported('dynset key')
+          return { sel: r.spec.name }
+        }
+        const st = decodeSetStmt(e, loads.slice(0, split).map(part), loads.slice(split).map(part), env.namedSet?.(String(e.set)), (x) => {
+          const d = decode([x], env)
+          return d.length === 1 && 'stmt' in d[0] ? d[0] : undefined
+        })
+        if (!st) throw new Unsupported('dynset')
+        push(st)
+        loads = []
         break
       }
       case 'counter': {

@@ -8,6 +8,7 @@ import { DATATYPES, type Datatype, isWrittenRange, type KeyTypeName } from '../k
 import { type Element, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
+import { setStmtText } from './stmt-set.js'
 import type { Match, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -164,6 +165,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       const types = sels.map(typeOf)
       return `${lhs} vmap { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${verdictText(v)}`).join(', ')} }`
     }
+    case 'set':
+      return setStmtText(s, (x) => stmtText(x, family, {}), formatTime)
   }
 }
 
@@ -186,9 +189,16 @@ export function renderRuleBody(r: { exprs?: readonly (RuleExpr | RawExpr)[]; com
   return parts.join(' ')
 }
 
-function setTypeText(s: NamedSet | NamedMap): string {
+/** The first line of a set declaration: `type ...` or, when declared so, `typeof ...`. */
+export function setTypeLine(s: Pick<NamedSet, 'type' | 'typeof'> & { kind: 'set' | 'map'; map?: string; mapTypeof?: Selector | readonly Selector[] }): string {
+  const sels = (x: Selector | readonly Selector[]) => (Array.isArray(x) ? x : [x]).map((y) => selectorText(y)).join(' . ')
+  if (s.typeof !== undefined) {
+    const key = sels(s.typeof)
+    if (s.kind !== 'map') return `typeof ${key}`
+    return `typeof ${key} : ${s.mapTypeof !== undefined ? sels(s.mapTypeof) : s.map}`
+  }
   const key = Array.isArray(s.type) ? s.type.join(' . ') : String(s.type)
-  return s.kind === 'map' ? `${key} : ${s.map}` : key
+  return s.kind === 'map' ? `type ${key} : ${s.map}` : `type ${key}`
 }
 
 function keyTypes(t: unknown): Datatype[] {
@@ -215,13 +225,14 @@ export function renderElements(elements: readonly Element[], type: unknown, map?
 }
 
 function setBody(s: NamedSet | NamedMap, sep: string): string {
-  const lines = [`type ${setTypeText(s)}`]
+  const lines = [setTypeLine(s)]
   if (s.flags?.length) lines.push(`flags ${s.flags.join(',')}`)
   if (s.timeout !== undefined) lines.push(`timeout ${formatTime(s.timeout)}`)
   if (s.gcInterval !== undefined) lines.push(`gc-interval ${formatTime(s.gcInterval)}`)
   if (s.size !== undefined) lines.push(`size ${s.size}`)
   if (s.policy !== undefined) lines.push(`policy ${s.policy}`)
   if (s.counter) lines.push('counter')
+  if (s.autoMerge) lines.push('auto-merge')
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
   if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined)} }`)
   return lines.join(sep)

@@ -19,7 +19,8 @@ import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import type { RuleExpr, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, NamedMap, NamedSet, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
-import { setComment, setKeyByteorder } from '../model/set-userdata.js'
+import { setComment, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
+import { typeofSelectors } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
@@ -110,6 +111,7 @@ function setFlags(flags: number): SetFlag[] {
 /** Decodes a native dump. */
 export function decodeListing(d: NativeDump): Listing {
   const anon = new Map<string, AnonSet>()
+  const named = new Map<string, SetShape>()
   const sets: ListedSet[] = []
   for (const r of d.sets) {
     const family = familyName(n(r.family)) as Family
@@ -129,6 +131,7 @@ export function decodeListing(d: NativeDump): Listing {
       continue
     }
     if (!shape) continue
+    named.set(key, shape)
     const packed = r.elementKeys !== undefined ? (r as unknown as NativePackedElements) : undefined
     const fastElements =
       packed && shape.key.length === 1 && shape.key[0].name === 'ipv4_addr' && !shape.data && packed.elementKeyLen === 4
@@ -137,6 +140,9 @@ export function decodeListing(d: NativeDump): Listing {
     const type = shape.key.length === 1 ? (shape.key[0].name as KeyTypeName) : shape.key.map((t) => t.name as KeyTypeName)
     const counter = ((r.exprs as NativeExpr[] | undefined) ?? []).some((e) => e.type === 'counter')
     const comment = setComment(r.userdata as Uint8Array | undefined)
+    const extra = setUserdataExtra(r.userdata as Uint8Array | undefined)
+    const keyTypeof = typeofSelectors(extra.keyTypeof)
+    const dataTypeof = typeofSelectors(extra.dataTypeof)
     const fl = setFlags(flags)
     const base = {
       family,
@@ -150,11 +156,14 @@ export function decodeListing(d: NativeDump): Listing {
       ...(r.size !== undefined ? { size: n(r.size) } : {}),
       ...(r.setPolicy !== undefined && n(r.setPolicy) === 1 ? { policy: 'memory' as const } : {}),
       ...(counter ? { counter: true } : {}),
+      ...(extra.autoMerge ? { autoMerge: true } : {}),
+      ...(Array.isArray(keyTypeof) ? { typeof: keyTypeof.length === 1 ? keyTypeof[0] : keyTypeof } : {}),
       ...(comment !== undefined ? { comment } : {}),
       elements: fastElements ?? elementsOf(shape, records()),
     }
     if (shape.data !== undefined) {
-      sets.push({ kind: 'map', ...base, map: shape.data === 'verdict' ? 'verdict' : (shape.data.name as KeyTypeName) })
+      const mapTypeof = Array.isArray(keyTypeof) && Array.isArray(dataTypeof) ? { mapTypeof: dataTypeof.length === 1 ? dataTypeof[0] : dataTypeof } : {}
+      sets.push({ kind: 'map', ...base, map: shape.data === 'verdict' ? 'verdict' : (shape.data.name as KeyTypeName), ...mapTypeof })
     } else sets.push({ kind: 'set', ...base })
   }
   const tables: ListedTable[] = d.tables.map((t) => {
@@ -192,6 +201,7 @@ export function decodeListing(d: NativeDump): Listing {
     const exprs = decodeRule((r.exprs as NativeExpr[]) ?? [], {
       family,
       anonSet: (name) => anon.get(setKey(family, r.table, name)),
+      namedSet: (name) => named.get(setKey(family, r.table, name)),
     })
     return {
       kind: 'rule',

@@ -16,6 +16,7 @@ import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
+import { atSetStmt, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
 
 export { NftSyntaxError } from './lexer.js'
 
@@ -58,6 +59,24 @@ class Parser {
   private readonly ops: Operation[] = []
   /** Key/data types of sets declared so far, to give elements their canonical values. */
   private readonly setTypes = new Map<string, { key: Datatype[]; data?: Datatype | 'verdict' }>()
+
+  /** The reading primitives, for set statements (parse-set.ts). */
+  private readonly setCursor: SetStmtCursor = {
+    peek: (o) => this.peek(o),
+    next: () => this.next(),
+    accept: (t) => this.accept(t),
+    is: (t, x) => this.is(t, x),
+    expect: (t, w) => this.expect(t, w),
+    wordOrString: (w) => this.wordOrString(w),
+    time: (w) => this.time(w),
+    fail: (t, m) => this.fail(t, m),
+    selectorAt: () => this.selectorAt(),
+    skip: (n) => {
+      this.pos += n
+    },
+    statement: () => this.statement(),
+    unsupported: () => this.unsupported(),
+  }
 
   constructor(
     private readonly toks: Token[],
@@ -372,8 +391,25 @@ class Parser {
           this.setTypes.set(setKey(family, table, name), { key: keyTypes, data })
           break
         }
-        case 'typeof':
-          this.fail(t, "nftkit does not support 'typeof' set declarations yet; declare the type instead")
+        case 'typeof': {
+          const ty = parseTypeof(this.setCursor, kind, Object.keys(DATATYPES))
+          keyTypes = ty.key.map((x) => x.type)
+          s.type = ty.key.length === 1 ? ty.key[0].type.name : ty.key.map((x) => x.type.name)
+          s.typeof = ty.key.length === 1 ? ty.key[0].name : ty.key.map((x) => x.name)
+          if (ty.data === 'verdict') {
+            data = 'verdict'
+            s.map = 'verdict'
+          } else if (ty.data) {
+            if (ty.data.length > 1) this.fail(t, "nftkit does not support maps to a concatenation ('typeof ... : a . b') yet")
+            data = ty.data[0].type
+            s.map = data.name
+            s.mapTypeof = ty.data[0].name
+          }
+          this.setTypes.set(setKey(family, table, name), { key: keyTypes, data })
+          break
+        }
+        case 'auto-merge':
+          s.autoMerge = true
           break
         case 'flags':
           s.flags = this.list('a set flag') as SetFlag[]
@@ -663,6 +699,7 @@ class Parser {
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
     if (t.text === 'mark' && this.is(this.peek(1), 'set')) return this.markSet('meta', 2)
     if (t.text === 'tcp' && this.is(this.peek(1), 'option')) return this.mssClamp()
+    if (atSetStmt(this.setCursor)) return parseSetStmt(this.setCursor)
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()
