@@ -166,7 +166,7 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `${lhs} vmap { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${verdictText(v)}`).join(', ')} }`
     }
     case 'set':
-      return setStmtText(s, (x) => stmtText(x, family, {}), formatTime)
+      return setStmtText(s, (x) => stmtText(x, family, {}), formatTime, opts.listing === true)
   }
 }
 

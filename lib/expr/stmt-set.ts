@@ -160,10 +160,27 @@ export function decodeSetStmt(
   }
 }
 
-/** nft text of a set statement; `stmt` prints a per-element statement. */
-export function setStmtText(s: SetStmt, stmt: (x: Statement) => string, time: (ms: number) => string): string {
+/**
+ * How nft 1.0.6 lists a key that is one constant (`add @s { 10.2.3.4 }`): as
+ * the raw number and `[invalid type]` (it does not give the constant the set's
+ * type), e.g. `0xa020304 [invalid type]`.
+ */
+function nftConstantKeyText(v: string | number): string {
+  if (typeof v === 'number') return `0x${v.toString(16)} [invalid type]`
+  const ip = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v)
+  if (ip) return `0x${ip.slice(1).reduce((a, x) => a * 256 + Number(x), 0).toString(16)} [invalid type]`
+  if (/^(0x[0-9a-fA-F]+|\d+)$/.test(v)) return `0x${BigInt(v).toString(16)} [invalid type]`
+  return v
+}
+
+/**
+ * nft text of a set statement; `stmt` prints a per-element statement.
+ * `listing`: print a single constant key as `nft list` does (see {@link nftConstantKeyText}).
+ */
+export function setStmtText(s: SetStmt, stmt: (x: Statement) => string, time: (ms: number) => string, listing = false): string {
   const part = (p: SetStmtPart) => (isConst(p) ? String(p.value) : selectorText(p as Selector))
-  let body = parts(s.key).map(part).join(' . ')
+  const key = parts(s.key)
+  let body = listing && key.length === 1 && isConst(key[0]) ? nftConstantKeyText(key[0].value) : key.map(part).join(' . ')
   if (s.timeout) body += ` timeout ${time(s.timeout)}`
   for (const x of s.stmts ?? []) body += ` ${stmt(x.stmt === 'counter' ? { stmt: 'counter' } : x)}`
   if (s.data !== undefined) body += ` : ${parts(s.data).map(part).join(' . ')}`

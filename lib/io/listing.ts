@@ -13,7 +13,7 @@ import {
   VERDICT_CODE,
 } from '../kernel/constants.js'
 import { type Datatype, datatypeById, datatypeFor, type KeyTypeName, splitConcatTypeId } from '../kernel/datatypes.js'
-import { decodeElements, unpackElements } from '../elements/elements.js'
+import { CATCHALL, decodeElements, unpackElements } from '../elements/elements.js'
 import type { Element, ElementSpec, SetShape } from '../model/element-types.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
@@ -81,7 +81,7 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
 /** Elements of a set in the listing's canonical form (keys as nftkit reads them back, options as specs). */
 export function elementsOf(shape: SetShape, records: readonly NativeElementRecord[]): Element[] {
   return decodeElements(shape, records).map((d) => {
-    const key = d.fields.length === 1 ? jsValue(shape.key[0], d.fields[0]) : d.fields.map((f, i) => jsValue(shape.key[i], f))
+    const key = d.catchall ? CATCHALL : d.fields.length === 1 ? jsValue(shape.key[0], d.fields[0]) : d.fields.map((f, i) => jsValue(shape.key[i], f))
     let value: ElementSpec['value']
     if (shape.data === 'verdict' && d.verdict !== undefined) value = decodeVerdict(d.verdict, d.chain)
     else if (shape.data && shape.data !== 'verdict' && d.data) {

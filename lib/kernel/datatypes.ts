@@ -392,6 +392,8 @@ export function integerType(
         const len = prefixLength(lo, hi, size * 8)
         if (len !== undefined) return `${f(lo)}/${len}`
       }
+      // nft prints protocol ranges by number (`50-60`, not `esp-60`).
+      if (lo !== hi && name === 'inet_proto') return `${lo}-${hi}`
       return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
     },
   }

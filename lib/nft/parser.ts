@@ -464,7 +464,8 @@ class Parser {
   }
 
   private element(key: Datatype[], data: Datatype | 'verdict' | undefined): Element {
-    const parts: unknown[] = [this.keyValue(key[0])]
+    // `*`: the catch-all element.
+    const parts: unknown[] = [this.is(this.peek(), '*') ? this.next().text : this.keyValue(key[0])]
     let i = 1
     while (this.accept('.')) parts.push(this.keyValue(key[i++]))
     const spec: { key: unknown; timeout?: number; comment?: string; counter?: boolean | { packets: number; bytes: number }; value?: unknown } = {

@@ -31,7 +31,8 @@ function chainHeader(c: Omit<ListedChain, 'handle'>): string | undefined {
   const prio = typeof c.priority === 'number' && c.family ? priorityText(c.family, c.hook, c.priority) : String(c.priority)
   let dev = ''
   if (c.devices?.length === 1) dev = ` device ${quote(c.devices[0])}`
-  else if (c.devices && c.devices.length > 1) dev = ` devices = { ${c.devices.map(quote).join(', ')} }`
+  // nft quotes a single device, not those of a list.
+  else if (c.devices && c.devices.length > 1) dev = ` devices = { ${c.devices.join(', ')} }`
   return `type ${c.type ?? 'filter'} hook ${c.hook}${dev} priority ${prio}; policy ${c.policy ?? 'accept'};`
 }
 

@@ -78,6 +78,17 @@ const CASES: Record<string, string> = {
   }
 }
 `,
+  'catch-all elements': `table ip x {
+  map y {
+    typeof ip saddr : meta mark
+    elements = { 1.1.1.1 : 0x00000002, * : 0x00000003 }
+  }
+  set s { type ipv4_addr; elements = { *, 1.2.3.4 } }
+  map v { type ipv4_addr : verdict; flags interval; elements = { 10.0.0.0/8 : accept, * : drop } }
+  set p { type inet_proto; flags interval; elements = { 10-20, 50-60 } }
+  chain c { ip saddr vmap @v; }
+}
+`,
 }
 
 const RULES = [
