@@ -7,7 +7,7 @@
 import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from '../kernel/constants.js'
 import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from '../kernel/datatypes.js'
 import { encodeElementFields } from '../elements/elements.js'
-import type { Element, SetShape } from '../model/element-types.js'
+import { type Element, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { checkKeys, invalid, NftValidationError, readOptions } from '../kernel/errors.js'
 import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, Elements, NamedMap, NamedSet, NftObject, Rule, Ruleset, Table } from '../model/objects.js'
@@ -476,7 +476,9 @@ export class Transaction {
       if (!t.ordered) invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
     })
     let data: Datatype | 'verdict' | undefined
-    if (s.kind === 'map') {
+    const objMap = s.kind === 'map' && Object.hasOwn(OBJECT_MAP_TYPE, s.map) ? (s.map as ObjectMapType) : undefined
+    if (objMap) flags |= SET_FLAG.object
+    else if (s.kind === 'map') {
       if (s.map === 'verdict') data = 'verdict'
       else if (typeof s.map === 'string' && Object.hasOwn(DATATYPES, s.map)) data = DATATYPES[s.map as KeyTypeName]
       else invalid(`${path}.map`, `Expected a map value type: verdict, ${Object.keys(DATATYPES).join(', ')}`, s.map)
@@ -492,7 +494,7 @@ export class Transaction {
     if (s.gcInterval !== undefined) checkUint(s.gcInterval, `${path}.gcInterval`, 0xffffffff, 'a GC interval in milliseconds')
     if (s.policy !== undefined && s.policy !== 'performance' && s.policy !== 'memory') invalid(`${path}.policy`, "Expected 'performance' or 'memory'", s.policy)
     const id = this.#nextSetId++
-    const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0 }
+    const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(objMap ? { object: objMap } : {}) }
     this.#localSets ??= new Map()
     this.#localSets.set(setKey(family, table, name), { shape, id })
     const native: NativeOp[] = [
@@ -505,6 +507,7 @@ export class Transaction {
         keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
         keyLen,
         ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : data ? { dataType: data.id, dataLen: data.size } : {}),
+        ...(objMap ? { objType: OBJECT_MAP_TYPE[objMap] } : {}),
         ...(key.length > 1 && interval ? { concat: key.map((t) => t.size) } : {}),
         ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
         ...(s.gcInterval !== undefined ? { gcInterval: s.gcInterval } : {}),

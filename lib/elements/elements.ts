@@ -68,6 +68,9 @@ function parseOne(shape: SetShape, e: Element, path: string, keyOnly = false): P
       if (iv.lo !== iv.hi) invalid(`${path}.value`, 'Expected a single map value', spec.value)
       data = { data: shape.data.encode(iv.lo) }
     }
+  } else if (shape.object) {
+    if (typeof spec?.value !== 'string' || spec.value.length === 0) invalid(`${path}.value`, `Expected the name of a ${shape.object}: ${shape.name} is a ${shape.object} map`, spec?.value)
+    data = { objref: spec.value }
   } else if (spec?.value !== undefined) {
     invalid(`${path}.value`, `Expected no value: ${shape.name} is a set, not a map`, spec.value)
   }
@@ -141,7 +144,7 @@ export function encodeElements(
       const key = concatKey(shape, p.fields.map((f) => f.lo))
       const id = key.toString('hex')
       if (seen.has(id)) {
-        if (shape.data && !opts.forDelete) invalid(p.path, 'Expected each map key once', elements[parsed.indexOf(p)])
+        if ((shape.data || shape.object) && !opts.forDelete) invalid(p.path, 'Expected each map key once', elements[parsed.indexOf(p)])
         continue
       }
       seen.add(id)
@@ -165,7 +168,7 @@ export function encodeElements(
     // stay separate elements in named sets, as nft keeps them, and merge in
     // anonymous sets, as nft merges them.
     if (last && (lo <= last.hi || (opts.mergeAdjacent && lo === last.hi + 1n))) {
-      const mergeable = !opts.forDelete && !shape.data && !hasOptions(p) && !hasOptions(last.p)
+      const mergeable = !opts.forDelete && !shape.data && !shape.object && !hasOptions(p) && !hasOptions(last.p)
       if (mergeable) {
         if (hi > last.hi) last.hi = hi
         continue
@@ -244,6 +247,7 @@ export type ElementRecord = {
   data?: Uint8Array
   verdict?: number
   chain?: string
+  objref?: string
   userdata?: Uint8Array
   timeout?: number
   expiration?: number
@@ -295,6 +299,8 @@ export interface DecodedElement {
   readonly timeout?: number
   readonly expiration?: number
   readonly counter?: { packets: number; bytes: number }
+  /** The object an object map's element names. */
+  readonly objref?: string
   /** The catch-all element (no key, `fields` empty). */
   readonly catchall?: boolean
 }
@@ -306,6 +312,7 @@ function elementExtra(r: ElementRecord): Omit<DecodedElement, 'fields'> {
     ...(r.data ? { data: r.data } : {}),
     ...(r.verdict !== undefined ? { verdict: r.verdict } : {}),
     ...(r.chain ? { chain: r.chain } : {}),
+    ...(r.objref ? { objref: r.objref } : {}),
     ...(r.userdata ? { userdata: r.userdata } : {}),
     ...(r.timeout ? { timeout: r.timeout } : {}),
     ...(r.expiration ? { expiration: r.expiration } : {}),

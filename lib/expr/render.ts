@@ -206,6 +206,9 @@ function keyTypes(t: unknown): Datatype[] {
   return names.map((n) => DATATYPES[n as KeyTypeName]).filter(Boolean)
 }
 
+/** Value types of object maps: their elements name objects, printed quoted. */
+const OBJECT_MAPS = ['counter', 'quota', 'limit']
+
 /** nft text of a list of elements for a set or map of the given types. */
 export function renderElements(elements: readonly Element[], type: unknown, map?: string): string {
   const types = keyTypes(type)
@@ -218,7 +221,7 @@ export function renderElements(elements: readonly Element[], type: unknown, map?
       if (e.counter) s += typeof e.counter === 'object' ? ` counter packets ${e.counter.packets} bytes ${e.counter.bytes}` : ' counter'
       if (e.comment !== undefined) s += ` comment ${quote(e.comment)}`
       if (e.value !== undefined)
-        s += ` : ${map === 'verdict' ? verdictText(e.value as Verdict) : dataType ? valueText(dataType, e.value) : String(e.value)}`
+        s += ` : ${map === 'verdict' ? verdictText(e.value as Verdict) : dataType ? valueText(dataType, e.value) : map && OBJECT_MAPS.includes(map) ? quote(String(e.value)) : String(e.value)}`
       return s
     })
     .join(', ')

@@ -14,7 +14,7 @@ import {
 } from '../kernel/constants.js'
 import { type Datatype, datatypeById, datatypeFor, type KeyTypeName, splitConcatTypeId } from '../kernel/datatypes.js'
 import { CATCHALL, decodeElements, unpackElements } from '../elements/elements.js'
-import type { Element, ElementSpec, SetShape } from '../model/element-types.js'
+import { type Element, type ElementSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import type { RuleExpr, Verdict } from '../model/rule-types.js'
@@ -75,7 +75,12 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
     }
   }
   const flags = n(r.flags)
-  return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0 }
+  let object: ObjectMapType | undefined
+  if (r.objType !== undefined && flags & SET_FLAG.object) {
+    object = (Object.keys(OBJECT_MAP_TYPE) as ObjectMapType[]).find((k) => OBJECT_MAP_TYPE[k] === n(r.objType))
+    if (!object) return undefined
+  }
+  return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(object ? { object } : {}) }
 }
 
 /** Elements of a set in the listing's canonical form (keys as nftkit reads them back, options as specs). */
@@ -83,7 +88,8 @@ export function elementsOf(shape: SetShape, records: readonly NativeElementRecor
   return decodeElements(shape, records).map((d) => {
     const key = d.catchall ? CATCHALL : d.fields.length === 1 ? jsValue(shape.key[0], d.fields[0]) : d.fields.map((f, i) => jsValue(shape.key[i], f))
     let value: ElementSpec['value']
-    if (shape.data === 'verdict' && d.verdict !== undefined) value = decodeVerdict(d.verdict, d.chain)
+    if (shape.object && d.objref !== undefined) value = d.objref
+    else if (shape.data === 'verdict' && d.verdict !== undefined) value = decodeVerdict(d.verdict, d.chain)
     else if (shape.data && shape.data !== 'verdict' && d.data) {
       const v = shape.data.decode(d.data)
       value = jsValue(shape.data, { lo: v, hi: v })
@@ -134,7 +140,7 @@ export function decodeListing(d: NativeDump): Listing {
     named.set(key, shape)
     const packed = r.elementKeys !== undefined ? (r as unknown as NativePackedElements) : undefined
     const fastElements =
-      packed && shape.key.length === 1 && shape.key[0].name === 'ipv4_addr' && !shape.data && packed.elementKeyLen === 4
+      packed && shape.key.length === 1 && shape.key[0].name === 'ipv4_addr' && !shape.data && !shape.object && packed.elementKeyLen === 4
         ? fastIPv4Decode(shape.interval, packed.elementKeys, packed.elementFlags)
         : undefined
     const type = shape.key.length === 1 ? (shape.key[0].name as KeyTypeName) : shape.key.map((t) => t.name as KeyTypeName)
@@ -161,7 +167,8 @@ export function decodeListing(d: NativeDump): Listing {
       ...(comment !== undefined ? { comment } : {}),
       elements: fastElements ?? elementsOf(shape, records()),
     }
-    if (shape.data !== undefined) {
+    if (shape.object) sets.push({ kind: 'map', ...base, map: shape.object })
+    else if (shape.data !== undefined) {
       const mapTypeof = Array.isArray(keyTypeof) && Array.isArray(dataTypeof) ? { mapTypeof: dataTypeof.length === 1 ? dataTypeof[0] : dataTypeof } : {}
       sets.push({ kind: 'map', ...base, map: shape.data === 'verdict' ? 'verdict' : (shape.data.name as KeyTypeName), ...mapTypeof })
     } else sets.push({ kind: 'set', ...base })

@@ -5,7 +5,7 @@
  */
 import type { ChainType, Family, Hook, NamedPriority, Policy } from '../kernel/constants.js'
 import type { KeyTypeName } from '../kernel/datatypes.js'
-import type { Element } from './element-types.js'
+import type { Element, ObjectMapType } from './element-types.js'
 import type { RuleExpr, Selector } from './rule-types.js'
 
 /** Table flags. `owner` and `persist` need kernel >= 5.12 / 6.9. */
@@ -106,7 +106,7 @@ export interface NamedSet extends SetDeclaration {
 /** A named map: a set whose elements carry values (`'verdict'` for verdict maps). */
 export interface NamedMap extends SetDeclaration {
   readonly kind: 'map'
-  readonly map: KeyTypeName | 'verdict'
+  readonly map: KeyTypeName | 'verdict' | ObjectMapType
   /**
    * With `typeof`: the selector(s) the value is declared with (nft's
    * `typeof ip saddr : meta mark`); verdict maps leave it out.

@@ -384,6 +384,12 @@ class Parser {
           if (kind === 'map') {
             this.expect(':', "':' and the map's value type")
             const d = this.word('a map value type')
+            if (d === 'counter' || d === 'quota' || d === 'limit') {
+              // An object map: elements name objects (strings), no data type.
+              s.map = d
+              this.setTypes.set(setKey(family, table, name), { key: keyTypes })
+              break
+            }
             if (d !== 'verdict' && !Object.hasOwn(DATATYPES, d)) this.fail(this.toks[this.pos - 1], NFT_TYPES.includes(d) ? `nftkit does not support maps to '${d}' yet` : d === 'counter' || d === 'quota' || d === 'limit' ? `nftkit does not support object maps (: ${d}) yet` : `expected verdict or a value type but found '${d}'`)
             data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
             s.map = d

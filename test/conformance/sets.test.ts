@@ -89,6 +89,14 @@ const CASES: Record<string, string> = {
   chain c { ip saddr vmap @v; }
 }
 `,
+  'object maps': `table inet filter {
+  counter TEST { packets 0 bytes 0; }
+  counter T2 { }
+  map testmap { type ipv4_addr : counter; flags interval; elements = { 192.168.0.0/24 : "TEST", 10.0.0.1 : "T2" } }
+  map countermap { type ipv4_addr : counter; }
+  map h { type ipv4_addr : counter; elements = { 1.1.1.1 : "TEST", 1.1.1.2 : "T2" } }
+}
+`,
 }
 
 const RULES = [
