@@ -423,7 +423,7 @@ export class Transaction {
       table,
       findSet: (name) => {
         const s = this.#findSet(family, table, name)
-        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data, interval: s.shape.interval } satisfies SetInfo) : undefined
+        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data, interval: s.shape.interval, dynamic: s.dynamic } satisfies SetInfo) : undefined
       },
       nextSetId: () => this.#nextSetId++,
     }, `${path}.exprs`)
@@ -496,7 +496,7 @@ export class Transaction {
     const id = this.#nextSetId++
     const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(objMap ? { object: objMap } : {}) }
     this.#localSets ??= new Map()
-    this.#localSets.set(setKey(family, table, name), { shape, id })
+    this.#localSets.set(setKey(family, table, name), { shape, id, dynamic: (flags & SET_FLAG.eval) !== 0 })
     const native: NativeOp[] = [
       {
         verb,

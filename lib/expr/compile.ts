@@ -59,6 +59,8 @@ export interface SetInfo {
    * first, as nft does.
    */
   readonly interval?: boolean
+  /** Whether the set has the dynamic flag, when known (set statements need it, as nft gives it). */
+  readonly dynamic?: boolean
 }
 
 /** The environment a rule is compiled in. */

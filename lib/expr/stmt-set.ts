@@ -21,7 +21,9 @@ const STATEFUL = ['counter', 'limit', 'quota', 'ct count'] as const
 /** What compiling a set statement needs from the rule compiler. */
 export interface SetStmtHost {
   /** Key and value types of the named set, when nftkit knows it. */
-  findSet(name: string): { readonly id?: number; readonly key?: readonly Datatype[]; readonly data?: Datatype | 'verdict'; readonly interval?: boolean } | undefined
+  findSet(
+    name: string,
+  ): { readonly id?: number; readonly key?: readonly Datatype[]; readonly data?: Datatype | 'verdict'; readonly interval?: boolean; readonly dynamic?: boolean } | undefined
   selector(name: unknown, path: string): SelectorSpec
   /** Adds the protocol dependencies of a selector. */
   deps(s: SelectorSpec, path: string): void
@@ -48,6 +50,8 @@ export function compileSetStmt(host: SetStmtHost, st: SetStmt, path: string): vo
   if (key.length === 0) invalid(`${path}.key`, 'Expected a key', st.key)
   if (info && data && info.data === undefined) invalid(`${path}.data`, `Expected no value: ${st.set} is a set, not a map`, st.data)
   if (info && !data && info.data !== undefined && st.op !== 'delete') invalid(`${path}.data`, `Expected a value for map ${st.set}`, st.data)
+  // nft gives a set (not a map) its dynamic flag when a set statement uses it; the kernel does not.
+  if (info?.dynamic === false && info.data === undefined) invalid(`${path}.set`, `Expected set ${st.set} with the dynamic flag (flags: ['dynamic']): set statements need it`, st.set)
   if (info?.data === 'verdict') invalid(`${path}.set`, `nftkit does not support set statements on verdict maps yet`, st.set)
   if (data && data.length > 1) invalid(`${path}.data`, 'nftkit does not support concatenated map values in set statements yet', st.data)
   // Specs first: nft adds every dependency of the statement before its loads.

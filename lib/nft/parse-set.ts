@@ -5,7 +5,8 @@
  * @module
  */
 import type { SelectorSpec } from '../expr/selectors.js'
-import type { SetStmt, SetStmtPart, Statement } from '../model/rule-types.js'
+import type { RuleExpr, SetStmt, SetStmtPart, Statement } from '../model/rule-types.js'
+import type { Operation } from '../model/operations.js'
 import type { Token } from './lexer.js'
 
 /** The parser's reading primitives a set statement needs. */
@@ -117,3 +118,20 @@ export function parseTypeof(c: SetStmtCursor, kind: 'set' | 'map', keyTypes: rea
 
 /** Sizes of the named key types (an `integer` of another size is not one of them). */
 const SIZES: Readonly<Record<string, number>> = { ipv4_addr: 4, ipv6_addr: 16, inet_service: 2, inet_proto: 1, ifname: 16, mark: 4, ether_addr: 6 }
+
+/**
+ * Gives the sets (not maps) that set statements of the same file add to, update or delete
+ * from the dynamic flag, as nft does when it evaluates those statements.
+ */
+export function markDynamicSets(ops: readonly Operation[]): void {
+  const used = new Set<string>()
+  for (const { object: o } of ops)
+    if (o.kind === 'rule') for (const e of (o as { exprs?: readonly RuleExpr[] }).exprs ?? []) if ('stmt' in e && e.stmt === 'set') used.add(`${o.family} ${o.table} ${e.set}`)
+  if (used.size === 0) return
+  for (const { verb, object: o } of ops) {
+    // Maps keep their flags (nft's map statements do not add it).
+    if (o.kind !== 'set' || (verb !== 'add' && verb !== 'create') || !used.has(`${o.family} ${o.table} ${o.name}`)) continue
+    const flags = ((o as { flags?: readonly string[] }).flags ?? []) as string[]
+    if (!flags.includes('dynamic')) (o as { flags?: readonly string[] }).flags = [...flags, 'dynamic']
+  }
+}

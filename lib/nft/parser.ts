@@ -16,7 +16,7 @@ import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
-import { atSetStmt, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
+import { atSetStmt, markDynamicSets, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
 
 export { NftSyntaxError } from './lexer.js'
 
@@ -191,6 +191,7 @@ class Parser {
       this.mark(from, t)
       this.endStatement()
     }
+    markDynamicSets(this.ops)
     return { operations: this.ops, tables: this.tables }
   }
 
