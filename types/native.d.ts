@@ -8,7 +8,8 @@
 /** One kernel expression: its name and attributes (see native/core/expr_schema.cc). */
 export interface NativeExpr {
   readonly type: string
-  readonly [attr: string]: number | bigint | string | Uint8Array | undefined
+  /** Nested expressions: the stateful statements of a dynset (set statement). */
+  readonly [attr: string]: number | bigint | string | Uint8Array | readonly NativeExpr[] | undefined
 }
 
 /** One set element. */

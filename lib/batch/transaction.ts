@@ -8,13 +8,14 @@ import type { InterfaceNames } from '../model/interfaces.js'
 import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from '../kernel/constants.js'
 import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from '../kernel/datatypes.js'
 import { encodeElementFields } from '../elements/elements.js'
-import type { Element, SetShape } from '../model/element-types.js'
+import { type Element, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { checkKeys, invalid, NftValidationError, readOptions } from '../kernel/errors.js'
 import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Table } from '../model/objects.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
+import { setTypeofUserdata } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentUserdata } from '../kernel/udata.js'
 import { DATA_VALUE_MAX, exprsAttrSize, hookAttrSize, NETDEVICE_MAX, NETLINK_ATTR_MAX, QUOTE_MAX, RULE_MAXEXPRS, sizeText } from '../kernel/limits.js'
@@ -77,8 +78,8 @@ const KEYS = {
   table: ['kind', 'family', 'name', 'flags', 'comment', 'handle'],
   chain: ['kind', 'family', 'table', 'name', 'type', 'hook', 'priority', 'policy', 'devices', 'comment', 'handle'],
   rule: ['kind', 'family', 'table', 'chain', 'exprs', 'comment', 'handle', 'position'],
-  set: ['kind', 'family', 'table', 'name', 'type', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'comment', 'elements', 'handle'],
-  map: ['kind', 'family', 'table', 'name', 'type', 'map', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'comment', 'elements', 'handle'],
+  set: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'autoMerge', 'comment', 'elements', 'handle'],
+  map: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'map', 'mapTypeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'autoMerge', 'comment', 'elements', 'handle'],
   element: ['kind', 'family', 'table', 'set', 'elements'],
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
   quota: ['kind', 'family', 'table', 'name', 'bytes', 'over', 'used', 'comment', 'handle'],
@@ -452,7 +453,7 @@ export class Transaction {
       table,
       findSet: (name) => {
         const s = this.#findSet(family, table, name)
-        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data, interval: s.shape.interval } satisfies SetInfo) : undefined
+        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data, interval: s.shape.interval, dynamic: s.dynamic } satisfies SetInfo) : undefined
       },
       nextSetId: () => this.#nextSetId++,
       ifindex: this.#interfaces ? (name) => this.#interfaces?.index(name) : undefined,
@@ -506,7 +507,9 @@ export class Transaction {
       if (!t.ordered) invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
     })
     let data: Datatype | 'verdict' | undefined
-    if (s.kind === 'map') {
+    const objMap = s.kind === 'map' && Object.hasOwn(OBJECT_MAP_TYPE, s.map) ? (s.map as ObjectMapType) : undefined
+    if (objMap) flags |= SET_FLAG.object
+    else if (s.kind === 'map') {
       if (s.map === 'verdict') data = 'verdict'
       else if (typeof s.map === 'string' && Object.hasOwn(DATATYPES, s.map)) data = DATATYPES[s.map as KeyTypeName]
       else invalid(`${path}.map`, `Expected a map value type: verdict, ${Object.keys(DATATYPES).join(', ')}`, s.map)
@@ -522,9 +525,9 @@ export class Transaction {
     if (s.gcInterval !== undefined) checkUint(s.gcInterval, `${path}.gcInterval`, 0xffffffff, 'a GC interval in milliseconds')
     if (s.policy !== undefined && s.policy !== 'performance' && s.policy !== 'memory') invalid(`${path}.policy`, "Expected 'performance' or 'memory'", s.policy)
     const id = this.#nextSetId++
-    const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0 }
+    const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(objMap ? { object: objMap } : {}) }
     this.#localSets ??= new Map()
-    this.#localSets.set(setKey(family, table, name), { shape, id })
+    this.#localSets.set(setKey(family, table, name), { shape, id, dynamic: (flags & SET_FLAG.eval) !== 0 })
     const native: NativeOp[] = [
       {
         verb,
@@ -535,13 +538,14 @@ export class Transaction {
         keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
         keyLen,
         ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : data ? { dataType: data.id, dataLen: data.size } : {}),
+        ...(objMap ? { objType: OBJECT_MAP_TYPE[objMap] } : {}),
         ...(key.length > 1 && interval ? { concat: key.map((t) => t.size) } : {}),
         ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
         ...(s.gcInterval !== undefined ? { gcInterval: s.gcInterval } : {}),
         ...(s.size !== undefined ? { size: s.size } : {}),
         ...(s.policy !== undefined ? { setPolicy: s.policy === 'memory' ? 1 : 0 } : {}),
         ...(s.counter ? { exprs: [{ type: 'counter' }] } : {}),
-        userdata: setUserdata(key, data, comment),
+        userdata: setUserdata(key, data, comment, { autoMerge: s.autoMerge === true, ...setTypeofUserdata(s, key, data, path) }),
       },
     ]
     if (s.elements !== undefined && s.elements.length > 0) {
@@ -553,7 +557,7 @@ export class Transaction {
         table,
         set: name,
         setId: id,
-        ...encodeElementFields(shape, s.elements, `${path}.elements`, { leadingZero: true }),
+        ...encodeElementFields(shape, s.elements, `${path}.elements`, { leadingZero: true, ...(s.autoMerge ? { mergeAdjacent: true } : {}) }),
       })
     }
     return { op: { verb, object }, native }

@@ -111,6 +111,8 @@ const TAG_U64 = 0
 const TAG_I64 = 1
 const TAG_BYTES = 2
 const TAG_STR = 3
+/** Nested expressions (a dynset's statements). */
+const TAG_EXPRS = 4
 const TWO32 = 2 ** 32
 
 let buf = new Uint8Array(4096)
@@ -237,6 +239,11 @@ function value(v: unknown, field: string): void {
   } else if (v instanceof Uint8Array) {
     putU8(TAG_BYTES)
     bytes(v, field)
+  } else if (Array.isArray(v)) {
+    putU8(TAG_EXPRS)
+    const at = listIndex
+    exprs(v, field)
+    listIndex = at
   } else if ((typeof v === 'number' && v < 0) || (typeof v === 'bigint' && v < 0n)) {
     putU8(TAG_I64)
     int64(v, field, true)
@@ -433,7 +440,7 @@ export function decodeOps(data: Uint8Array): NativeOp[] {
   const text = () => raw().toString()
   const tagged = () => {
     const tag = u8()
-    return tag === TAG_U64 ? u64() : tag === TAG_I64 ? i64() : tag === TAG_BYTES ? raw() : text()
+    return tag === TAG_U64 ? u64() : tag === TAG_I64 ? i64() : tag === TAG_BYTES ? raw() : tag === TAG_EXPRS ? exprList() : text()
   }
   const exprList = (): NativeExpr[] =>
     Array.from({ length: u32() }, () => {

@@ -71,7 +71,7 @@ export function fewIPv4(
   opts: { leadingZero?: boolean },
 ): (ElementFields & { packedKeys: Uint8Array; keyLen: number; packedFlags: Uint8Array }) | undefined {
   const n = elements.length
-  if (n === 0 || n >= 16 || opts.leadingZero || shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined) return undefined
+  if (n === 0 || n >= 16 || opts.leadingZero || shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined || shape.object !== undefined) return undefined
   const iv = SCRATCH
   for (let i = 0; i < n; i++) {
     const e = elements[i]
@@ -115,7 +115,7 @@ export function fastIPv4(
   elements: readonly unknown[],
   opts: { leadingZero?: boolean; forDelete?: boolean; mergeAdjacent?: boolean },
 ): (ElementFields & { packedKeys: Buffer; keyLen: number; packedFlags: Buffer }) | undefined {
-  if (shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined || elements.length < 16)
+  if (shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined || shape.object !== undefined || elements.length < 16)
     return undefined
   const n = elements.length
   const iv = new Float64Array(2 * n)

@@ -20,6 +20,11 @@ interface Parsed {
 }
 
 const MAX_BITS = (t: Datatype) => (1n << BigInt(t.size * 8)) - 1n
+/** NFT_SET_ELEM_CATCHALL: the element every key matches when no other does (nft's `*`). */
+const ELEM_FLAG_CATCHALL = 2
+/** The catch-all element's key, as nft writes it. */
+export const CATCHALL = '*'
+const isCatchall = (e: Element): boolean => (isSpec(e) ? e.key : e) === CATCHALL
 
 /** Parses a verdict (`'accept'`, `{ jump: 'x' }`) into kernel fields. */
 export function verdictFields(v: unknown, path: string): { verdict: number; chain?: string } {
@@ -37,7 +42,8 @@ function parseOne(shape: SetShape, e: Element, path: string, keyOnly = false): P
   const key = spec ? spec.key : (e as ElementKey)
   const kpath = spec ? `${path}.key` : path
   let fields: Interval[]
-  if (shape.key.length > 1) {
+  if (key === CATCHALL) fields = []
+  else if (shape.key.length > 1) {
     if (!Array.isArray(key) || key.length !== shape.key.length)
       invalid(kpath, `Expected an array of ${shape.key.length} values (${shape.key.map((t) => t.name).join(' . ')})`, key)
     fields = shape.key.map((t, i) => t.parse((key as ReadonlyArray<unknown>)[i], `${kpath}[${i}]`))
@@ -62,6 +68,9 @@ function parseOne(shape: SetShape, e: Element, path: string, keyOnly = false): P
       if (iv.lo !== iv.hi) invalid(`${path}.value`, 'Expected a single map value', spec.value)
       data = { data: shape.data.encode(iv.lo) }
     }
+  } else if (shape.object) {
+    if (typeof spec?.value !== 'string' || spec.value.length === 0) invalid(`${path}.value`, `Expected the name of a ${shape.object}: ${shape.name} is a ${shape.object} map`, spec?.value)
+    data = { objref: spec.value }
   } else if (spec?.value !== undefined) {
     invalid(`${path}.value`, `Expected no value: ${shape.name} is a set, not a map`, spec.value)
   }
@@ -116,6 +125,17 @@ export function encodeElements(
   path: string,
   opts: { leadingZero?: boolean; forDelete?: boolean; mergeAdjacent?: boolean } = {},
 ): NativeElement[] {
+  if (elements.some(isCatchall)) {
+    // The catch-all element has no key: nft sends it after the others.
+    const rest = elements.filter((e) => !isCatchall(e))
+    const out = rest.length ? encodeElements(shape, rest, path, opts) : []
+    elements.forEach((e, i) => {
+      if (!isCatchall(e)) return
+      const p = parseOne(shape, e, `${path}[${i}]`, opts.forDelete)
+      out.push({ flags: ELEM_FLAG_CATCHALL, ...p.data, ...options(p) })
+    })
+    return out
+  }
   const parsed = elements.map((e, i) => parseOne(shape, e, `${path}[${i}]`, opts.forDelete))
   if (!shape.interval || shape.key.length > 1) {
     const seen = new Set<string>()
@@ -124,7 +144,7 @@ export function encodeElements(
       const key = concatKey(shape, p.fields.map((f) => f.lo))
       const id = key.toString('hex')
       if (seen.has(id)) {
-        if (shape.data && !opts.forDelete) invalid(p.path, 'Expected each map key once', elements[parsed.indexOf(p)])
+        if ((shape.data || shape.object) && !opts.forDelete) invalid(p.path, 'Expected each map key once', elements[parsed.indexOf(p)])
         continue
       }
       seen.add(id)
@@ -148,7 +168,7 @@ export function encodeElements(
     // stay separate elements in named sets, as nft keeps them, and merge in
     // anonymous sets, as nft merges them.
     if (last && (lo <= last.hi || (opts.mergeAdjacent && lo === last.hi + 1n))) {
-      const mergeable = !opts.forDelete && !shape.data && !hasOptions(p) && !hasOptions(last.p)
+      const mergeable = !opts.forDelete && !shape.data && !shape.object && !hasOptions(p) && !hasOptions(last.p)
       if (mergeable) {
         if (hi > last.hi) last.hi = hi
         continue
@@ -227,6 +247,7 @@ export type ElementRecord = {
   data?: Uint8Array
   verdict?: number
   chain?: string
+  objref?: string
   userdata?: Uint8Array
   timeout?: number
   expiration?: number
@@ -278,6 +299,25 @@ export interface DecodedElement {
   readonly timeout?: number
   readonly expiration?: number
   readonly counter?: { packets: number; bytes: number }
+  /** The object an object map's element names. */
+  readonly objref?: string
+  /** The catch-all element (no key, `fields` empty). */
+  readonly catchall?: boolean
+}
+
+/** The fields of a dumped element besides its key. */
+function elementExtra(r: ElementRecord): Omit<DecodedElement, 'fields'> {
+  const counter = r.exprs?.find((x) => x.type === 'counter')
+  return {
+    ...(r.data ? { data: r.data } : {}),
+    ...(r.verdict !== undefined ? { verdict: r.verdict } : {}),
+    ...(r.chain ? { chain: r.chain } : {}),
+    ...(r.objref ? { objref: r.objref } : {}),
+    ...(r.userdata ? { userdata: r.userdata } : {}),
+    ...(r.timeout ? { timeout: r.timeout } : {}),
+    ...(r.expiration ? { expiration: r.expiration } : {}),
+    ...(counter ? { counter: { packets: Number(counter.packets ?? 0), bytes: Number(counter.bytes ?? 0) } } : {}),
+  }
 }
 
 /** Rebuilds elements (intervals from start/end bounds) from dumped kernel elements. */
@@ -285,6 +325,12 @@ export function decodeElements(
   shape: SetShape,
   records: ReadonlyArray<ElementRecord>,
 ): DecodedElement[] {
+  const catchall = records.find((r) => !r.key && ((r.flags ?? 0) & ELEM_FLAG_CATCHALL) !== 0)
+  if (catchall) {
+    // nft lists the catch-all element last.
+    const rest = decodeElements(shape, records.filter((r) => r !== catchall))
+    return [...rest, { fields: [], catchall: true, ...elementExtra(catchall) }]
+  }
   const split = (b: Uint8Array): bigint[] => {
     if (shape.key.length === 1) return [shape.key[0].decode(b)]
     const out: bigint[] = []
@@ -295,18 +341,7 @@ export function decodeElements(
     }
     return out
   }
-  const extra = (r: (typeof records)[number]) => {
-    const counter = r.exprs?.find((x) => x.type === 'counter')
-    return {
-      ...(r.data ? { data: r.data } : {}),
-      ...(r.verdict !== undefined ? { verdict: r.verdict } : {}),
-      ...(r.chain ? { chain: r.chain } : {}),
-      ...(r.userdata ? { userdata: r.userdata } : {}),
-      ...(r.timeout ? { timeout: r.timeout } : {}),
-      ...(r.expiration ? { expiration: r.expiration } : {}),
-      ...(counter ? { counter: { packets: Number(counter.packets ?? 0), bytes: Number(counter.bytes ?? 0) } } : {}),
-    }
-  }
+  const extra = elementExtra
   if (!shape.interval || shape.key.length > 1) {
     // Hash sets come back in kernel order; sort them as nft lists them.
     // Concatenated interval sets stay in kernel order, as nft prints them.

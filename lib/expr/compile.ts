@@ -46,6 +46,7 @@ import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './se
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
 import { compileCtLabelMatch, compileCtStatement, isCtStatement } from './ct.js'
+import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
 import type { AnonymousSet, BitwiseStep, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -63,6 +64,8 @@ export interface SetInfo {
    * first, as nft does.
    */
   readonly interval?: boolean
+  /** Whether the set has the dynamic flag, when known (set statements need it, as nft gives it). */
+  readonly dynamic?: boolean
 }
 
 /** The environment a rule is compiled in. */
@@ -922,6 +925,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'vmap':
       compileVmap(ctx, st, path)
       return
+    case 'set':
+      compileSetStmt(setStmtHost(ctx), st, path)
+      return
     default:
       invalid(`${path}.stmt`, 'Expected a known statement (counter, accept, drop, jump, reject, ...)', (st as { stmt: unknown }).stmt)
   }
@@ -950,6 +956,22 @@ function compileMetaSet(ctx: Ctx, st: Extract<Statement, { stmt: 'meta set' }>, 
   }
   ctx.out.push({ type: 'immediate', dreg: 1, data })
   ctx.out.push({ type: 'meta', key: k.key, sreg: 1 })
+}
+
+/** What a set statement needs of the rule being compiled. */
+function setStmtHost(ctx: Ctx): SetStmtHost {
+  return {
+    findSet: (n) => ctx.env.findSet(n),
+    selector,
+    deps: (s, p) => deps(ctx, s, p),
+    load: (s, r) => load(ctx, s.load, r),
+    push: (e) => ctx.out.push(e),
+    statement: (st, p) => {
+      const sub: Ctx = { ...ctx, out: [] }
+      compileStatement(sub, st, p)
+      return sub.out
+    },
+  }
 }
 
 function compileReject(ctx: Ctx, st: Extract<Statement, { stmt: 'reject' }>, path: string): void {

@@ -34,6 +34,7 @@ import { bitfieldByMask } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
+import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
 import type { BitwiseStep, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -60,6 +61,8 @@ export interface DecodeEnv {
    * interface has, the index is kept as a number.
    */
   ifname?(index: number): string | undefined
+  /** Key and value types of a named set (to print the constants of set statements). */
+  namedSet?(name: string): { readonly key?: readonly Datatype[]; readonly data?: Datatype | 'verdict' } | undefined
 }
 
 class Unsupported extends Error {}
@@ -499,7 +502,29 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           push({ ...verdictStmt(num(e.verdict), e.chain as string | undefined) })
           break
         }
-        regs.set(dreg, { kind: 'imm', data: buf(e.data) })
+        const imm: Reg = { kind: 'imm', data: buf(e.data) }
+        regs.set(dreg, imm)
+        // A constant part of a set statement's key or value.
+        if (dreg === 1) loads = [imm]
+        else loads.push(imm)
+        break
+      }
+      case 'dynset': {
+        const dataReg = e.sregData === undefined ? undefined : regs.get(num(e.sregData))
+        const split = dataReg ? loads.indexOf(dataReg) : loads.length
+        if (split < 0 || regs.get(num(e.sregKey)) !== loads[0]) throw new Unsupported('dynset registers')
+        const part = (r: Reg): DecodedPart => {
+          if (r.kind === 'imm') return { data: r.data }
+          if (!r.spec || r.mask || r.hton || r.len !== r.spec.size) throw new Unsupported('dynset key')
+          return { sel: r.spec.name }
+        }
+        const st = decodeSetStmt(e, loads.slice(0, split).map(part), loads.slice(split).map(part), env.namedSet?.(String(e.set)), (x) => {
+          const d = decode([x], env)
+          return d.length === 1 && 'stmt' in d[0] ? d[0] : undefined
+        })
+        if (!st) throw new Unsupported('dynset')
+        push(st)
+        loads = []
         break
       }
       case 'counter': {
@@ -636,7 +661,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     }
   }
   // A load (or bitwise) nothing compares has no nft text.
-  if (loads.length > 0) throw new Unsupported('unused load')
+  // Immediates feed statements (nat, meta set, ...) that do not clear `loads`; a load nothing used is not printable.
+  if (loads.some((l) => l.kind !== 'imm')) throw new Unsupported('unused load')
   if (depVlan && items.some((x) => !x.dropped && 'match' in x.expr && x.expr.match === 'vlan type')) depVlan.dropped = true
   return items.filter((x) => !x.dropped).map((x) => x.expr)
 }

@@ -12,6 +12,7 @@ import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
 import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.js'
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
 import { ctObjectLines, ctStatementText } from './ct.js'
+import { setStmtText } from './stmt-set.js'
 import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -237,6 +238,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       const types = sels.map(typeOf)
       return `${lhs} vmap { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${verdictText(v)}`).join(', ')} }`
     }
+    case 'set':
+      return setStmtText(s, (x) => stmtText(x, family, {}), formatTime, opts.listing === true)
   }
 }
 
@@ -266,15 +269,25 @@ export function renderRuleBody(r: { exprs?: readonly (RuleExpr | RawExpr)[]; com
   return parts.join(' ')
 }
 
-function setTypeText(s: NamedSet | NamedMap): string {
+/** The first line of a set declaration: `type ...` or, when declared so, `typeof ...`. */
+export function setTypeLine(s: Pick<NamedSet, 'type' | 'typeof'> & { kind: 'set' | 'map'; map?: string; mapTypeof?: Selector | readonly Selector[] }): string {
+  const sels = (x: Selector | readonly Selector[]) => (Array.isArray(x) ? x : [x]).map((y) => selectorText(y)).join(' . ')
+  if (s.typeof !== undefined) {
+    const key = sels(s.typeof)
+    if (s.kind !== 'map') return `typeof ${key}`
+    return `typeof ${key} : ${s.mapTypeof !== undefined ? sels(s.mapTypeof) : s.map}`
+  }
   const key = Array.isArray(s.type) ? s.type.join(' . ') : String(s.type)
-  return s.kind === 'map' ? `${key} : ${s.map}` : key
+  return s.kind === 'map' ? `type ${key} : ${s.map}` : `type ${key}`
 }
 
 function keyTypes(t: unknown): Datatype[] {
   const names = Array.isArray(t) ? t : [t]
   return names.map((n) => DATATYPES[n as KeyTypeName]).filter(Boolean)
 }
+
+/** Value types of object maps: their elements name objects, printed quoted. */
+const OBJECT_MAPS = ['counter', 'quota', 'limit']
 
 /** nft text of a list of elements for a set or map of the given types. */
 export function renderElements(elements: readonly Element[], type: unknown, map?: string): string {
@@ -288,20 +301,21 @@ export function renderElements(elements: readonly Element[], type: unknown, map?
       if (e.counter) s += typeof e.counter === 'object' ? ` counter packets ${e.counter.packets} bytes ${e.counter.bytes}` : ' counter'
       if (e.comment !== undefined) s += ` comment ${quote(e.comment)}`
       if (e.value !== undefined)
-        s += ` : ${map === 'verdict' ? verdictText(e.value as Verdict) : dataType ? valueText(dataType, e.value) : String(e.value)}`
+        s += ` : ${map === 'verdict' ? verdictText(e.value as Verdict) : dataType ? valueText(dataType, e.value) : map && OBJECT_MAPS.includes(map) ? quote(String(e.value)) : String(e.value)}`
       return s
     })
     .join(', ')
 }
 
 function setBody(s: NamedSet | NamedMap, sep: string): string {
-  const lines = [`type ${setTypeText(s)}`]
+  const lines = [setTypeLine(s)]
   if (s.flags?.length) lines.push(`flags ${s.flags.join(',')}`)
   if (s.timeout !== undefined) lines.push(`timeout ${formatTime(s.timeout)}`)
   if (s.gcInterval !== undefined) lines.push(`gc-interval ${formatTime(s.gcInterval)}`)
   if (s.size !== undefined) lines.push(`size ${s.size}`)
   if (s.policy !== undefined) lines.push(`policy ${s.policy}`)
   if (s.counter) lines.push('counter')
+  if (s.autoMerge) lines.push('auto-merge')
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
   if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined)} }`)
   return lines.join(sep)

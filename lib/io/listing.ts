@@ -15,15 +15,16 @@ import {
   VERDICT_CODE,
 } from '../kernel/constants.js'
 import { type Datatype, datatypeById, datatypeFor, type KeyTypeName, splitConcatTypeId } from '../kernel/datatypes.js'
-import { decodeElements, unpackElements } from '../elements/elements.js'
-import type { Element, ElementSpec, SetShape } from '../model/element-types.js'
+import { CATCHALL, decodeElements, unpackElements } from '../elements/elements.js'
+import { type Element, type ElementSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import type { RuleExpr, Verdict } from '../model/rule-types.js'
 import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
-import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
 import { decodeCtObject } from '../expr/ct.js'
-import { setComment, setKeyByteorder } from '../model/set-userdata.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
+import { setComment, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
+import { typeofSelectors } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
@@ -94,15 +95,21 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
     }
   }
   const flags = n(r.flags)
-  return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0 }
+  let object: ObjectMapType | undefined
+  if (r.objType !== undefined && flags & SET_FLAG.object) {
+    object = (Object.keys(OBJECT_MAP_TYPE) as ObjectMapType[]).find((k) => OBJECT_MAP_TYPE[k] === n(r.objType))
+    if (!object) return undefined
+  }
+  return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(object ? { object } : {}) }
 }
 
 /** Elements of a set in the listing's canonical form (keys as nftkit reads them back, options as specs). */
 export function elementsOf(shape: SetShape, records: readonly NativeElementRecord[]): Element[] {
   return decodeElements(shape, records).map((d) => {
-    const key = d.fields.length === 1 ? jsValue(shape.key[0], d.fields[0]) : d.fields.map((f, i) => jsValue(shape.key[i], f))
+    const key = d.catchall ? CATCHALL : d.fields.length === 1 ? jsValue(shape.key[0], d.fields[0]) : d.fields.map((f, i) => jsValue(shape.key[i], f))
     let value: ElementSpec['value']
-    if (shape.data === 'verdict' && d.verdict !== undefined) value = decodeVerdict(d.verdict, d.chain)
+    if (shape.object && d.objref !== undefined) value = d.objref
+    else if (shape.data === 'verdict' && d.verdict !== undefined) value = decodeVerdict(d.verdict, d.chain)
     else if (shape.data && shape.data !== 'verdict' && d.data) {
       const v = shape.data.decode(d.data)
       value = jsValue(shape.data, { lo: v, hi: v })
@@ -134,6 +141,7 @@ function setFlags(flags: number): SetFlag[] {
  */
 export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listing {
   const anon = new Map<string, AnonSet>()
+  const named = new Map<string, SetShape>()
   const sets: ListedSet[] = []
   for (const r of d.sets) {
     const family = familyName(n(r.family)) as Family
@@ -145,26 +153,30 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
     if (flags & SET_FLAG.anonymous) {
       if (shape) {
         const recs = records()
-        // An object map's elements name objects (one record per element: object maps have no intervals).
-        const objrefs = flags & SET_FLAG.object && !shape.interval ? recs.map((x) => x.objref) : undefined
-        const elements = decodeElements(shape, recs).map((e, i) => ({
+        // An object map's elements name objects (decodeElements keeps each name with its key).
+        const object = (flags & SET_FLAG.object) !== 0
+        const elements = decodeElements(shape, recs).map((e) => ({
           key: e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
           ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
-          ...(objrefs?.[i] !== undefined ? { objref: String(objrefs[i]) } : {}),
+          ...(e.objref !== undefined ? { objref: e.objref } : {}),
         }))
-        anon.set(key, { elements, ...(objrefs ? { objType: n(r.objType) } : {}) })
+        anon.set(key, { elements, ...(object ? { objType: n(r.objType) } : {}) })
       }
       continue
     }
     if (!shape) continue
+    named.set(key, shape)
     const packed = r.elementKeys !== undefined ? (r as unknown as NativePackedElements) : undefined
     const fastElements =
-      packed && shape.key.length === 1 && shape.key[0].name === 'ipv4_addr' && !shape.data && packed.elementKeyLen === 4
+      packed && shape.key.length === 1 && shape.key[0].name === 'ipv4_addr' && !shape.data && !shape.object && packed.elementKeyLen === 4
         ? fastIPv4Decode(shape.interval, packed.elementKeys, packed.elementFlags)
         : undefined
     const type = shape.key.length === 1 ? (shape.key[0].name as KeyTypeName) : shape.key.map((t) => t.name as KeyTypeName)
     const counter = ((r.exprs as NativeExpr[] | undefined) ?? []).some((e) => e.type === 'counter')
     const comment = setComment(r.userdata as Uint8Array | undefined)
+    const extra = setUserdataExtra(r.userdata as Uint8Array | undefined)
+    const keyTypeof = typeofSelectors(extra.keyTypeof)
+    const dataTypeof = typeofSelectors(extra.dataTypeof)
     const fl = setFlags(flags)
     const base = {
       family,
@@ -178,11 +190,15 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       ...(r.size !== undefined ? { size: n(r.size) } : {}),
       ...(r.setPolicy !== undefined && n(r.setPolicy) === 1 ? { policy: 'memory' as const } : {}),
       ...(counter ? { counter: true } : {}),
+      ...(extra.autoMerge ? { autoMerge: true } : {}),
+      ...(Array.isArray(keyTypeof) ? { typeof: keyTypeof.length === 1 ? keyTypeof[0] : keyTypeof } : {}),
       ...(comment !== undefined ? { comment } : {}),
       elements: fastElements ?? elementsOf(shape, records()),
     }
-    if (shape.data !== undefined) {
-      sets.push({ kind: 'map', ...base, map: shape.data === 'verdict' ? 'verdict' : (shape.data.name as KeyTypeName) })
+    if (shape.object) sets.push({ kind: 'map', ...base, map: shape.object })
+    else if (shape.data !== undefined) {
+      const mapTypeof = Array.isArray(keyTypeof) && Array.isArray(dataTypeof) ? { mapTypeof: dataTypeof.length === 1 ? dataTypeof[0] : dataTypeof } : {}
+      sets.push({ kind: 'map', ...base, map: shape.data === 'verdict' ? 'verdict' : (shape.data.name as KeyTypeName), ...mapTypeof })
     } else sets.push({ kind: 'set', ...base })
   }
   const tables: ListedTable[] = d.tables.map((t) => {
@@ -221,6 +237,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       family,
       anonSet: (name) => anon.get(setKey(family, r.table, name)),
       ...(interfaces ? { ifname: (index: number) => interfaces.name(index) } : {}),
+      namedSet: (name) => named.get(setKey(family, r.table, name)),
     })
     return {
       kind: 'rule',

@@ -7,6 +7,12 @@ import type { Datatype } from '../kernel/datatypes.js'
 import type { Verdict } from './rule-types.js'
 import type { NativeElement } from '../../types/native.js'
 
+/** The named objects a map can map to (nft's object maps). */
+export type ObjectMapType = 'counter' | 'quota' | 'limit'
+
+/** Kernel object types (NFT_OBJECT_*) of the object maps nftkit supports. */
+export const OBJECT_MAP_TYPE: Readonly<Record<ObjectMapType, number>> = { counter: 1, quota: 2, limit: 4 }
+
 /** A key: one value, or one value per field for a concatenation. */
 export type ElementKey = string | number | ReadonlyArray<string | number>
 
@@ -37,6 +43,8 @@ export interface SetShape {
   readonly interval: boolean
   /** Map data type; 'verdict' for verdict maps. */
   readonly data?: Datatype | 'verdict'
+  /** Object maps (`type ipv4_addr : counter`): the object type; element values name objects. */
+  readonly object?: ObjectMapType
   readonly timeout?: boolean
 }
 

@@ -5,8 +5,8 @@
  */
 import type { ChainType, Family, Hook, NamedPriority, Policy } from '../kernel/constants.js'
 import type { KeyTypeName } from '../kernel/datatypes.js'
-import type { Element } from './element-types.js'
-import type { RuleExpr } from './rule-types.js'
+import type { Element, ObjectMapType } from './element-types.js'
+import type { RuleExpr, Selector } from './rule-types.js'
 
 /** Table flags. `owner` and `persist` need kernel >= 5.12 / 6.9. */
 export type TableFlag = 'dormant' | 'owner' | 'persist'
@@ -75,6 +75,11 @@ export interface SetDeclaration {
   readonly name: string
   /** Key type; several for a concatenation. */
   readonly type: KeyType
+  /**
+   * The selectors the key is declared with, as nft's `typeof ip saddr . tcp dport`
+   * (nft then lists the set with `typeof`). `type` must be their types.
+   */
+  readonly typeof?: Selector | readonly Selector[]
   readonly flags?: readonly SetFlag[]
   /** Default element timeout in milliseconds (needs the timeout flag). */
   readonly timeout?: number
@@ -85,6 +90,8 @@ export interface SetDeclaration {
   readonly policy?: 'performance' | 'memory'
   /** Attach a counter to every element (nft's `counter` in a set declaration). */
   readonly counter?: boolean
+  /** Merge adjacent and overlapping elements of an interval set (nft's `auto-merge`). */
+  readonly autoMerge?: boolean
   readonly comment?: string
   /** Initial elements (added in the same batch). */
   readonly elements?: readonly Element[]
@@ -99,7 +106,12 @@ export interface NamedSet extends SetDeclaration {
 /** A named map: a set whose elements carry values (`'verdict'` for verdict maps). */
 export interface NamedMap extends SetDeclaration {
   readonly kind: 'map'
-  readonly map: KeyTypeName | 'verdict'
+  readonly map: KeyTypeName | 'verdict' | ObjectMapType
+  /**
+   * With `typeof`: the selector(s) the value is declared with (nft's
+   * `typeof ip saddr : meta mark`); verdict maps leave it out.
+   */
+  readonly mapTypeof?: Selector | readonly Selector[]
 }
 
 /** Elements of a named set or map, for add/delete/destroy. */

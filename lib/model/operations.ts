@@ -40,6 +40,8 @@ export interface Operation {
 export interface KnownSet {
   readonly shape: SetShape
   readonly id?: number
+  /** Whether the set has the dynamic flag (known for sets declared in the transaction). */
+  readonly dynamic?: boolean
 }
 
 /** Supplies the shape of sets that exist in the kernel (e.g. from the client's last listing). */

@@ -573,6 +573,34 @@ export interface ObjectMapStmt {
   readonly name?: undefined
 }
 
+/**
+ * One part of a set statement's key or value: a selector read from the packet
+ * (`'ip saddr'`) or a constant (`{ value: 10002 }`, in the set's type).
+ */
+export type SetStmtPart = Selector | { readonly value: string | number }
+
+/**
+ * A set statement: adds, updates or deletes an element of a named set or map
+ * from the packet. `{ stmt: 'set', op: 'add', set: 'seen', key: 'ip saddr', timeout: 30000 }`
+ * is nft's `add @seen { ip saddr timeout 30s }`; `stmts` attach per-element
+ * stateful statements (`update @s { ip saddr limit rate 10/second counter }`),
+ * `data` is the value stored in a map (`update @m { ip saddr : tcp sport }`).
+ */
+export interface SetStmt {
+  readonly stmt: 'set'
+  readonly op: 'add' | 'update' | 'delete'
+  /** The set or map name. */
+  readonly set: string
+  /** The element key: one part, or several for a concatenation. */
+  readonly key: SetStmtPart | readonly SetStmtPart[]
+  /** Element timeout in milliseconds (the set needs the timeout flag). */
+  readonly timeout?: number
+  /** Value stored in a map: one part, or several for a concatenation. */
+  readonly data?: SetStmtPart | readonly SetStmtPart[]
+  /** Stateful statements kept per element: `counter`, `limit`, `quota`. */
+  readonly stmts?: readonly Statement[]
+}
+
 /** Every statement. */
 export type Statement =
   | CounterStmt
@@ -602,6 +630,7 @@ export type Statement =
   | MssClampStmt
   | ResetTcpOptionStmt
   | VmapStmt
+  | SetStmt
 
 /** One element of a rule: a match or a statement, in order. */
 export type RuleExpr = Match | Statement

@@ -8,16 +8,35 @@ import { cstr, decodeTlvs, encodeTlvs, readCstr, SET_UDATA, u32 } from '../kerne
 
 const BYTEORDER = { host: 1, big: 2 } as const
 
-/** Builds set userdata for a key (one or more fields), optional map data and comment. */
-export function setUserdata(key: readonly Datatype[], data: Datatype | 'verdict' | undefined, comment: string | undefined): Buffer {
+/** What set userdata carries besides byte orders and the comment. */
+export interface SetUserdataExtra {
+  /** nft's `auto-merge`. */
+  readonly autoMerge?: boolean
+  /** The encoded `typeof` expressions of the key and of a map's value. */
+  readonly keyTypeof?: Uint8Array
+  readonly dataTypeof?: Uint8Array
+}
+
+/** Builds set userdata for a key (one or more fields), optional map data and comment, in nft's order. */
+export function setUserdata(key: readonly Datatype[], data: Datatype | 'verdict' | undefined, comment: string | undefined, extra: SetUserdataExtra = {}): Buffer {
   const items: [number, Uint8Array][] = []
   items.push([SET_UDATA.keyByteorder, u32(key.length === 1 ? BYTEORDER[key[0].byteorder] : 0)])
+  if (data !== undefined) items.push([SET_UDATA.dataByteorder, u32(data === 'verdict' ? 0 : BYTEORDER[data.byteorder])])
+  if (extra.autoMerge) items.push([SET_UDATA.mergeElements, u32(1)])
+  if (extra.keyTypeof) items.push([SET_UDATA.keyTypeof, extra.keyTypeof])
   if (data !== undefined) {
-    items.push([SET_UDATA.dataByteorder, u32(data === 'verdict' ? 0 : BYTEORDER[data.byteorder])])
+    if (extra.dataTypeof) items.push([SET_UDATA.dataTypeof, extra.dataTypeof])
     items.push([SET_UDATA.dataInterval, u32(0)])
   }
   if (comment !== undefined) items.push([SET_UDATA.comment, cstr(comment)])
   return encodeTlvs(items)
+}
+
+/** The auto-merge flag and the raw typeof entries of set userdata. */
+export function setUserdataExtra(userdata: Uint8Array | undefined): { autoMerge: boolean; keyTypeof?: Buffer; dataTypeof?: Buffer } {
+  const t = decodeTlvs(userdata)
+  const m = t.get(SET_UDATA.mergeElements)
+  return { autoMerge: m?.some((b) => b !== 0) === true, keyTypeof: t.get(SET_UDATA.keyTypeof), dataTypeof: t.get(SET_UDATA.dataTypeof) }
 }
 
 /** The comment stored in set userdata, if any. */

@@ -22,6 +22,7 @@ import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
+import { atSetStmt, markDynamicSets, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
 
 export { NftSyntaxError } from './lexer.js'
 export type { IncludedFile, IncludeReader } from './preprocess.js'
@@ -81,6 +82,24 @@ class Parser {
     string: (w) => this.string(w),
     skipSeparators: () => this.skipSeparators(),
     fail: (t, m) => this.fail(t, m),
+  }
+
+  /** The reading primitives, for set statements (parse-set.ts). */
+  private readonly setCursor: SetStmtCursor = {
+    peek: (o) => this.peek(o),
+    next: () => this.next(),
+    accept: (t) => this.accept(t),
+    is: (t, x) => this.is(t, x),
+    expect: (t, w) => this.expect(t, w),
+    wordOrString: (w) => this.wordOrString(w),
+    time: (w) => this.time(w),
+    fail: (t, m) => this.fail(t, m),
+    selectorAt: () => this.selectorAt(),
+    skip: (n) => {
+      this.pos += n
+    },
+    statement: () => this.statement(),
+    unsupported: () => this.unsupported(),
   }
 
   constructor(
@@ -195,6 +214,7 @@ class Parser {
       this.mark(from, t)
       this.endStatement()
     }
+    markDynamicSets(this.ops)
     return { operations: this.ops, tables: this.tables }
   }
 
@@ -405,6 +425,12 @@ class Parser {
           if (kind === 'map') {
             this.expect(':', "':' and the map's value type")
             const d = this.word('a map value type')
+            if (d === 'counter' || d === 'quota' || d === 'limit') {
+              // An object map: elements name objects (strings), no data type.
+              s.map = d
+              this.setTypes.set(setKey(family, table, name), { key: keyTypes })
+              break
+            }
             if (d !== 'verdict' && !Object.hasOwn(DATATYPES, d)) this.fail(this.toks[this.pos - 1], NFT_TYPES.includes(d) ? `nftkit does not support maps to '${d}' yet` : d === 'counter' || d === 'quota' || d === 'limit' ? `nftkit does not support object maps (: ${d}) yet` : `expected verdict or a value type but found '${d}'`)
             data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
             s.map = d
@@ -412,8 +438,25 @@ class Parser {
           this.setTypes.set(setKey(family, table, name), { key: keyTypes, data })
           break
         }
-        case 'typeof':
-          this.fail(t, "nftkit does not support 'typeof' set declarations yet; declare the type instead")
+        case 'typeof': {
+          const ty = parseTypeof(this.setCursor, kind, Object.keys(DATATYPES))
+          keyTypes = ty.key.map((x) => x.type)
+          s.type = ty.key.length === 1 ? ty.key[0].type.name : ty.key.map((x) => x.type.name)
+          s.typeof = ty.key.length === 1 ? ty.key[0].name : ty.key.map((x) => x.name)
+          if (ty.data === 'verdict') {
+            data = 'verdict'
+            s.map = 'verdict'
+          } else if (ty.data) {
+            if (ty.data.length > 1) this.fail(t, "nftkit does not support maps to a concatenation ('typeof ... : a . b') yet")
+            data = ty.data[0].type
+            s.map = data.name
+            s.mapTypeof = ty.data[0].name
+          }
+          this.setTypes.set(setKey(family, table, name), { key: keyTypes, data })
+          break
+        }
+        case 'auto-merge':
+          s.autoMerge = true
           break
         case 'flags':
           s.flags = this.list('a set flag') as SetFlag[]
@@ -468,7 +511,8 @@ class Parser {
   }
 
   private element(key: Datatype[], data: Datatype | 'verdict' | undefined): Element {
-    const parts: unknown[] = [this.keyValue(key[0])]
+    // `*`: the catch-all element.
+    const parts: unknown[] = [this.is(this.peek(), '*') ? this.next().text : this.keyValue(key[0])]
     let i = 1
     while (this.accept('.')) parts.push(this.keyValue(key[i++]))
     const spec: { key: unknown; timeout?: number; comment?: string; counter?: boolean | { packets: number; bytes: number }; value?: unknown } = {
@@ -772,6 +816,7 @@ class Parser {
       const st = parseCtStatement(this.ctCursor())
       if (st) return st
     }
+    if (atSetStmt(this.setCursor)) return parseSetStmt(this.setCursor)
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()

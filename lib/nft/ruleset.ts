@@ -5,24 +5,25 @@
  */
 import { priorityText } from '../kernel/constants.js'
 import type { ListedChain, ListedSet, Listing } from '../io/listing.js'
-import { formatTime, quote, renderElements, renderRuleBody } from '../expr/render.js'
 import { objectBodyText } from '../expr/stmt-stateful.js'
 import { ctObjectLines } from '../expr/ct.js'
 import type { CtExpectation, CtHelper } from '../model/objects.js'
+import { formatTime, quote, renderElements, renderRuleBody, setTypeLine } from '../expr/render.js'
 import { type TableContents, tablesOf } from '../state/tables.js'
 
 
 function setText(s: Omit<ListedSet, 'handle'> & { map?: string }): string[] {
-  const key = Array.isArray(s.type) ? s.type.join(' . ') : String(s.type)
-  const lines = [`type ${s.kind === 'map' ? `${key} : ${s.map}` : key}`]
+  const lines = [setTypeLine(s)]
   if (s.policy === 'memory') lines.push('policy memory')
   if (s.size !== undefined) lines.push(`size ${s.size}`)
   // nft omits `flags timeout` when it is the only flag and a default timeout is set.
   const flags = s.flags ?? []
   if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && s.timeout !== undefined)) lines.push(`flags ${flags.join(',')}`)
+  // nft's order: stateful statements, auto-merge, timeout, gc-interval.
+  if (s.counter) lines.push('counter')
+  if (s.autoMerge) lines.push('auto-merge')
   if (s.timeout !== undefined) lines.push(`timeout ${formatTime(s.timeout)}`)
   if (s.gcInterval !== undefined) lines.push(`gc-interval ${formatTime(s.gcInterval)}`)
-  if (s.counter) lines.push('counter')
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
   if (s.elements.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined)} }`)
   return lines
@@ -33,7 +34,8 @@ function chainHeader(c: Omit<ListedChain, 'handle'>): string | undefined {
   const prio = typeof c.priority === 'number' && c.family ? priorityText(c.family, c.hook, c.priority) : String(c.priority)
   let dev = ''
   if (c.devices?.length === 1) dev = ` device ${quote(c.devices[0])}`
-  else if (c.devices && c.devices.length > 1) dev = ` devices = { ${c.devices.map(quote).join(', ')} }`
+  // nft quotes a single device, not those of a list.
+  else if (c.devices && c.devices.length > 1) dev = ` devices = { ${c.devices.join(', ')} }`
   return `type ${c.type ?? 'filter'} hook ${c.hook}${dev} priority ${prio}; policy ${c.policy ?? 'accept'};`
 }
 

@@ -56,6 +56,7 @@ size_t ExprsSize(const std::vector<ExprDesc>& exprs) {
   for (const auto& e : exprs) {
     n += 64 + e.name.size();
     for (const auto& a : e.attrs) n += 16 + a.bytes.size();
+    n += ExprsSize(e.exprs);
   }
   return n;
 }

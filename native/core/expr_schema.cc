@@ -150,8 +150,20 @@ ExprPtr BuildExpr(const ExprDesc& desc) {
       case K::Data: nftnl_expr_set(e.get(), a.id, a.bytes.data(), static_cast<uint32_t>(a.bytes.size())); break;
     }
   }
+  if (!desc.exprs.empty()) {
+    // libnftnl sends one nested expression as NFTA_DYNSET_EXPR and several as NFTA_DYNSET_EXPRESSIONS, as nft does.
+    if (desc.name != "dynset") throw std::invalid_argument("only 'dynset' takes nested expressions");
+    for (const auto& x : desc.exprs) nftnl_expr_add_expr(e.get(), NFTNL_EXPR_DYNSET_EXPRESSIONS, BuildExpr(x).release());
+  }
   return e;
 }
+
+namespace {
+int CollectNested(nftnl_expr* e, void* data) {
+  static_cast<std::vector<Record>*>(data)->push_back(DecodeExpr(e));
+  return 0;
+}
+}  // namespace
 
 Record DecodeExpr(const nftnl_expr* expr) {
   Record r;
@@ -185,6 +197,11 @@ Record DecodeExpr(const nftnl_expr* expr) {
         break;
       }
     }
+  }
+  if (std::strcmp(name, "dynset") == 0) {
+    std::vector<Record> nested;
+    nftnl_expr_expr_foreach(expr, CollectNested, &nested);
+    if (!nested.empty()) r.List("exprs", std::move(nested));
   }
   return r;
 }

@@ -24,6 +24,8 @@ struct ExprAttr {
 struct ExprDesc {
   std::string name;
   std::vector<ExprAttr> attrs;
+  // Nested expressions: the stateful statements of a dynset (set statements).
+  std::vector<ExprDesc> exprs;
 };
 
 // One set element. Optional fields are present when their has_* flag is set.

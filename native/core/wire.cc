@@ -11,7 +11,9 @@
 namespace nftkit {
 namespace {
 
-enum Tag : uint8_t { kU64 = 0, kI64 = 1, kBytes = 2, kStr = 3 };
+enum Tag : uint8_t { kU64 = 0, kI64 = 1, kBytes = 2, kStr = 3, kNestedExprs = 4 };
+// Marks the placeholder attribute of nested expressions while an expression is read.
+constexpr uint32_t kNestedAttr = 0xffffffffu;
 
 // Field bits of an operation (see wire.h).
 enum OpBit : uint32_t {
@@ -114,10 +116,17 @@ std::vector<ExprDesc> ReadExprs(Reader& r) {
     if (!spec) r.Fail("unknown kernel expression '" + d.name + "'");
     ReadList(r, 5, d.attrs, [&](ExprAttr& attr) {
       std::string_view field = r.View();
+      if (field == "exprs") {  // nested expressions (dynset): read here, dropped from attrs below
+        if (r.U8() != kNestedExprs) r.Fail("exprs of '" + d.name + "' expects a list of expressions");
+        d.exprs = ReadExprs(r);
+        attr.id = kNestedAttr;
+        return;
+      }
       const AttrSpec* a = FindAttr(*spec, field);
       if (!a) r.Fail("'" + std::string(field) + "' is not an attribute of '" + d.name + "'");
       ReadValue(r, *a, attr);
     });
+    d.attrs.erase(std::remove_if(d.attrs.begin(), d.attrs.end(), [](const ExprAttr& a) { return a.id == kNestedAttr; }), d.attrs.end());
   });
   return out;
 }

@@ -22,7 +22,7 @@
 //     27 packedKeys bytes, 28 packedFlags bytes, 29 echo (no payload),
 //     30 object attributes (u32 n, (str name, value)*)
 //   exprs := u32 n | (str name | u32 attr count | (str field | value)*)*
-//   value := u8 tag | payload: 0 u64, 1 i64, 2 bytes, 3 str
+//   value := u8 tag | payload: 0 u64, 1 i64, 2 bytes, 3 str, 4 exprs (nested: a dynset's statements)
 //   elem  := u32 field mask | fields: 0 key bytes, 1 keyEnd bytes, 2 flags u32,
 //            3 timeout u64, 4 data bytes, 5 verdict i32, 6 chain str,
 //            7 objref str, 8 userdata bytes, 9 exprs

@@ -1,0 +1,159 @@
+/**
+ * `typeof` set declarations: nft stores the expressions a set's key (and a
+ * map's value) are declared with in the set's userdata, so that `nft list`
+ * prints `typeof ip saddr . tcp dport` instead of the key type. This file
+ * writes and reads that encoding (nft 1.0.6's `build_udata`/`parse_udata` of
+ * payload, meta, ct, concat and verdict expressions).
+ * @module
+ */
+import type { Datatype } from '../kernel/datatypes.js'
+import { invalid } from '../kernel/errors.js'
+import { decodeTlvs, encodeTlvs, u32 } from '../kernel/udata.js'
+import type { Selector } from '../model/rule-types.js'
+import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
+
+/** nft's expression types (enum expr_types) that appear in typeof userdata. */
+const EXPR = { verdict: 1, payload: 7, meta: 9, ct: 12, concat: 13 } as const
+
+/** nft's protocol descriptions (enum proto_desc_id) and their header fields in template order (index 0 unused). */
+const PROTO: Readonly<Record<string, { readonly id: number; readonly fields: readonly string[] }>> = {
+  ah: { id: 1, fields: ['', 'nexthdr', 'hdrlength', 'reserved', 'spi', 'sequence'] },
+  esp: { id: 2, fields: ['', 'spi', 'sequence'] },
+  comp: { id: 3, fields: ['', 'nexthdr', 'flags', 'cpi'] },
+  icmp: { id: 4, fields: ['', 'type', 'code', 'checksum', 'id', 'sequence', 'gateway', 'mtu'] },
+  igmp: { id: 5, fields: ['', 'type', 'checksum', 'mrt', 'group'] },
+  udp: { id: 6, fields: ['', 'sport', 'dport', 'length', 'checksum'] },
+  udplite: { id: 7, fields: ['', 'sport', 'dport', 'csumcov', 'checksum'] },
+  tcp: { id: 8, fields: ['', 'sport', 'dport', 'sequence', 'ackseq', 'doff', 'reserved', 'flags', 'window', 'checksum', 'urgptr'] },
+  dccp: { id: 9, fields: ['', 'sport', 'dport', 'type'] },
+  sctp: { id: 10, fields: ['', 'sport', 'dport', 'vtag', 'checksum'] },
+  th: { id: 11, fields: ['', 'sport', 'dport'] },
+  ip: { id: 12, fields: ['', 'version', 'hdrlength', 'dscp', 'ecn', 'length', 'id', 'frag-off', 'ttl', 'protocol', 'checksum', 'saddr', 'daddr'] },
+  ip6: { id: 13, fields: ['', 'version', 'dscp', 'ecn', 'flowlabel', 'length', 'nexthdr', 'hoplimit', 'saddr', 'daddr'] },
+  icmpv6: { id: 14, fields: ['', 'type', 'code', 'checksum', 'parameter-problem', 'mtu', 'id', 'sequence', 'max-delay'] },
+  vlan: { id: 16, fields: ['', 'pcp', 'dei', 'cfi', 'id', 'type'] },
+  ether: { id: 17, fields: ['', 'daddr', 'saddr', 'type'] },
+}
+
+/** ct keys without a direction store -1 as a u32. */
+const NO_DIR = 0xffffffff
+
+const nest = (items: ReadonlyArray<readonly [number, Uint8Array]>): Buffer => encodeTlvs(items)
+
+/** The payload description (protocol id, template index) of a selector, if nft has one. */
+function payloadDesc(s: SelectorSpec): { id: number; type: number } | undefined {
+  const [proto, ...rest] = s.name.split(' ')
+  const p = PROTO[proto]
+  const type = p?.fields.indexOf(rest.join(' '))
+  return p && type !== undefined && type > 0 ? { id: p.id, type } : undefined
+}
+
+/** One expression's `[TYPEOF_EXPR, TYPEOF_DATA]` pair, or undefined if nft could not have written it. */
+function exprUdata(s: SelectorSpec): [number, Buffer] | undefined {
+  if (s.load.kind === 'meta') return [EXPR.meta, nest([[0, u32(s.load.key)]])]
+  if (s.load.kind === 'ct') return [EXPR.ct, nest([[0, u32(s.load.key)], [1, u32(NO_DIR)]])]
+  const d = payloadDesc(s)
+  if (!d) return undefined
+  const items: [number, Uint8Array][] = [[0, u32(d.id)], [1, u32(d.type)]]
+  if (s.type.name === 'integer') items.push([4, u32(s.size * 8)])
+  return [EXPR.payload, nest(items)]
+}
+
+/**
+ * The typeof userdata nft writes for a key or a map value (`verdict` for
+ * verdict maps): undefined when a selector has no typeof encoding nftkit knows.
+ */
+export function typeofUdata(sel: readonly Selector[] | 'verdict'): Buffer | undefined {
+  if (sel === 'verdict') return nest([[0, u32(EXPR.verdict)], [1, Buffer.alloc(0)]])
+  const specs = sel.map((x) => SELECTORS[normalizeSelector(x) as Selector])
+  if (specs.some((s) => !s)) return undefined
+  const parts = specs.map(exprUdata)
+  if (parts.some((p) => !p)) return undefined
+  if (parts.length === 1) {
+    const [t, d] = parts[0] as [number, Buffer]
+    return nest([[0, u32(t)], [1, d]])
+  }
+  const subs = (parts as [number, Buffer][]).map(([t, d], i) => [i, nest([[0, u32(t)], [1, d]])] as const)
+  return nest([[0, u32(EXPR.concat)], [1, nest(subs)]])
+}
+
+const readU32 = (b: Buffer | undefined): number | undefined => (b?.length === 4 ? b.readUInt32LE(0) : undefined)
+
+function selectorOf(etype: number | undefined, data: Buffer | undefined): Selector | undefined {
+  const t = decodeTlvs(data)
+  if (etype === EXPR.meta || etype === EXPR.ct) {
+    const key = readU32(t.get(0))
+    if (etype === EXPR.ct && readU32(t.get(1)) !== NO_DIR) return undefined
+    // The canonical row (`meta mark`, not a short form): rows are keyed by their canonical names.
+    return Object.values(SELECTORS).find((s) => s.load.kind === (etype === EXPR.meta ? 'meta' : 'ct') && (s.load as { key: number }).key === key)?.name
+  }
+  if (etype !== EXPR.payload) return undefined
+  const id = readU32(t.get(0))
+  const type = readU32(t.get(1))
+  const proto = Object.entries(PROTO).find(([, p]) => p.id === id)
+  if (!proto || type === undefined) return undefined
+  const name = normalizeSelector(`${proto[0]} ${proto[1].fields[type] ?? ''}`)
+  if (!name) return undefined
+  const len = readU32(t.get(4))
+  if (len !== undefined && len !== SELECTORS[name].size * 8) return undefined
+  return name
+}
+
+/** Reads typeof userdata back: the selectors, `'verdict'`, or undefined if nftkit cannot name them. */
+export function typeofSelectors(udata: Buffer | undefined): Selector[] | 'verdict' | undefined {
+  if (!udata) return undefined
+  const t = decodeTlvs(udata)
+  const etype = readU32(t.get(0))
+  if (etype === EXPR.verdict) return 'verdict'
+  if (etype === EXPR.concat) {
+    const out: Selector[] = []
+    for (const [, sub] of decodeTlvs(t.get(1))) {
+      const st = decodeTlvs(sub)
+      const s = selectorOf(readU32(st.get(0)), st.get(1))
+      if (!s) return undefined
+      out.push(s)
+    }
+    return out.length ? out : undefined
+  }
+  const s = selectorOf(etype, t.get(1))
+  return s ? [s] : undefined
+}
+
+const list = (x: Selector | readonly Selector[]): readonly Selector[] => (Array.isArray(x) ? x : [x as Selector])
+
+/**
+ * Checks a declaration's `typeof` (and a map's `mapTypeof`) against its types
+ * and encodes them for the set's userdata.
+ * @throws NftValidationError when the selectors do not match the types or nftkit cannot encode them.
+ */
+export function setTypeofUserdata(
+  s: { readonly kind: 'set' | 'map'; readonly typeof?: Selector | readonly Selector[]; readonly mapTypeof?: Selector | readonly Selector[] },
+  key: readonly Datatype[],
+  data: Datatype | 'verdict' | undefined,
+  path: string,
+): { keyTypeof?: Buffer; dataTypeof?: Buffer } {
+  if (s.typeof === undefined) {
+    if (s.mapTypeof !== undefined) invalid(`${path}.mapTypeof`, 'Expected typeof for the key too', s.mapTypeof)
+    return {}
+  }
+  const check = (sels: readonly Selector[], types: readonly Datatype[], p: string): Buffer => {
+    if (!Array.isArray(sels) || sels.length !== types.length) invalid(p, `Expected ${types.length} selector(s), one per key type`, sels)
+    sels.forEach((x, i) => {
+      const n = typeof x === 'string' ? normalizeSelector(x) : undefined
+      if (!n) invalid(`${p}[${i}]`, `Expected a selector such as 'ip saddr'`, x)
+      if (SELECTORS[n].type.id !== types[i].id || SELECTORS[n].size !== types[i].size)
+        invalid(`${p}[${i}]`, `Expected a selector of type ${types[i].name}; ${n} is ${SELECTORS[n].type.name}`, x)
+    })
+    const u = typeofUdata(sels.map((x) => normalizeSelector(x) as Selector))
+    if (!u) invalid(p, `nftkit does not support typeof ${sels.join(' . ')} yet`, sels)
+    return u
+  }
+  const keyTypeof = check(list(s.typeof), key, `${path}.typeof`)
+  if (data === undefined) return { keyTypeof }
+  if (data === 'verdict') {
+    if (s.mapTypeof !== undefined) invalid(`${path}.mapTypeof`, 'Expected no mapTypeof for a verdict map', s.mapTypeof)
+    return { keyTypeof, dataTypeof: typeofUdata('verdict') }
+  }
+  if (s.mapTypeof === undefined) invalid(`${path}.mapTypeof`, "Expected the selector the map's value is declared with (typeof KEY : VALUE)", s.mapTypeof)
+  return { keyTypeof, dataTypeof: check(list(s.mapTypeof), [data], `${path}.mapTypeof`) }
+}

@@ -1,0 +1,59 @@
+/**
+ * The nft language of set declarations and set statements: parse, render
+ * (nftkit's transaction text) and parse again give the same operations.
+ */
+import { describe, expect, it } from 'vitest'
+import { parseNft, parseRule } from '../../lib/nft/parser.js'
+import { renderOperation, renderRuleBody } from '../../lib/expr/render.js'
+
+const DECLS = [
+  'table ip t { set s { typeof ip saddr . tcp dport; flags dynamic; } }',
+  'table ip t { map m { typeof ip saddr : meta mark; } }',
+  'table ip t { map v { typeof iifname . ip protocol . th dport : verdict; } }',
+  'table ip t { set n { type ipv4_addr; flags interval; auto-merge; elements = { 10.0.0.0/8 } } }',
+  'table ip t { map c { type ipv4_addr : counter; elements = { 1.1.1.1 : "a", * : "b" } } }',
+  'table ip t { map d { type ipv4_addr : mark; elements = { 1.1.1.1 : 0x00000002, * : 0x00000003 } } }',
+]
+
+describe('set declarations round trip', () => {
+  for (const text of DECLS)
+    it(text, () => {
+      const ops = parseNft(text).operations
+      const again = parseNft(ops.map((o) => renderOperation(o.verb, o.object)).join('\n')).operations
+      expect(again).toEqual(ops)
+    })
+
+  it('reads typeof into selectors and the key type', () => {
+    const set = parseNft(DECLS[1]).operations[1].object
+    expect(set).toMatchObject({ kind: 'map', type: 'ipv4_addr', typeof: 'ip saddr', map: 'mark', mapTypeof: 'meta mark' })
+  })
+
+  it('names what it cannot declare by typeof', () => {
+    expect(() => parseNft('table ip t { set s { typeof ip length; } }')).toThrow("'typeof ip length'")
+  })
+})
+
+describe('set statements round trip', () => {
+  for (const r of [
+    'add @s { ip saddr }',
+    'update @s { ip saddr . tcp dport timeout 30s limit rate over 10/second counter }',
+    'delete @m { ip saddr : tcp sport }',
+    'add @c { ip saddr . 22 timeout 1s }',
+  ])
+    it(r, () => {
+      const parsed = parseRule(r)
+      expect(renderRuleBody(parsed)).toBe(r)
+      expect(parseRule(renderRuleBody(parsed))).toEqual(parsed)
+    })
+
+  it('reads a set statement into its parts', () => {
+    expect(parseRule('update @m { ip saddr timeout 1m : 0x2 }').exprs[0]).toEqual({
+      stmt: 'set',
+      op: 'update',
+      set: 'm',
+      key: 'ip saddr',
+      timeout: 60000,
+      data: { value: '0x2' },
+    })
+  })
+})
