@@ -9,7 +9,7 @@ import { objectBodyText } from '../expr/stmt-stateful.js'
 import { ctObjectLines } from '../expr/ct.js'
 import type { CtExpectation, CtHelper } from '../model/objects.js'
 import { formatTime, quote, renderElements, renderRuleBody, setTypeLine } from '../expr/render.js'
-import { type TableContents, tablesOf } from '../state/tables.js'
+import { inObjectOrder, objectKey, type TableContents, tablesOf } from '../state/tables.js'
 
 
 function setText(s: Omit<ListedSet, 'handle'> & { map?: string }): string[] {
@@ -45,19 +45,21 @@ export function renderTable(t: TableContents): string {
   const head: string[] = []
   if (t.table.flags?.length) head.push(`\tflags ${t.table.flags.join(',')}`)
   if (t.table.comment !== undefined) head.push(`\tcomment ${quote(t.table.comment)}`)
-  const blocks: string[][] = []
+  // Named objects in their declaration (or kernel) order across kinds, as nft lists them.
+  const objectBlocks: Array<{ key: string; lines: string[] }> = []
   for (const c of t.counters) {
     const body = [`\t\tpackets ${c.packets ?? 0} bytes ${c.bytes ?? 0}`]
     if (c.comment !== undefined) body.unshift(`\t\tcomment ${quote(c.comment)}`)
-    blocks.push([`\tcounter ${c.name} {`, ...body, '\t}'])
+    objectBlocks.push({ key: objectKey({ kind: 'counter', name: c.name }), lines: [`\tcounter ${c.name} {`, ...body, '\t}'] })
   }
-  // nft prints quotas and limits after counters, in the kernel's order.
   for (const o of t.objects ?? []) {
     const body = [`\t\t${objectBodyText(o)}`]
     if (o.comment !== undefined) body.unshift(`\t\tcomment ${quote(o.comment)}`)
-    blocks.push([`\t${o.kind} ${o.name} {`, ...body, '\t}'])
+    objectBlocks.push({ key: objectKey(o), lines: [`\t${o.kind} ${o.name} {`, ...body, '\t}'] })
   }
-  for (const o of t.ctObjects ?? []) blocks.push([`\t${o.kind} ${o.name} {`, ...ctObjectLines(o as CtHelper | CtExpectation, quote).map((l) => `\t\t${l}`), '\t}'])
+  for (const o of t.ctObjects ?? [])
+    objectBlocks.push({ key: objectKey(o), lines: [`\t${o.kind} ${o.name} {`, ...ctObjectLines(o as CtHelper | CtExpectation, quote).map((l) => `\t\t${l}`), '\t}'] })
+  const blocks: string[][] = inObjectOrder(objectBlocks, t.objectOrder, (b) => b.key).map((b) => b.lines)
   for (const s of t.sets) blocks.push([`\t${s.kind} ${s.name} {`, ...setText(s as Omit<ListedSet, 'handle'> & { map?: string }).map((l) => `\t\t${l}`), '\t}'])
   for (const c of t.chains) {
     const lines = [`\tchain ${c.name} {`]

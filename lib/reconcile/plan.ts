@@ -25,7 +25,7 @@ import { compileRule } from '../expr/compile.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
 import { keyDatatypes } from '../batch/transaction.js'
 import { elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
-import type { TableContents } from '../state/tables.js'
+import { inObjectOrder, objectKey, type TableContents } from '../state/tables.js'
 import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../../types/native.js'
 
 /** The declared contents of one table (what `plan` and the reconcilers take). */
@@ -176,11 +176,13 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
 
     // Counters.
     for (const c of oCounters) if (!d.counters.some((x) => x.name === c.name)) lateDels.push({ verb: 'delete', object: { kind: 'counter', family, table, name: c.name } })
+    // New named objects of every kind, added in declaration order (nft lists them so).
+    const objectAdds: Operation[] = []
     for (const c of d.counters) {
       const object: Counter = { ...c, family, table }
-      if (!oCounters.some((x) => x.name === c.name)) adds.push({ verb: 'add', object })
+      if (!oCounters.some((x) => x.name === c.name)) objectAdds.push({ verb: 'add', object })
     }
-    planObjects(d.objects ?? [], mine(observed.objects ?? []), family, table, adds, lateDels)
+    planObjects(d.objects ?? [], mine(observed.objects ?? []), family, table, objectAdds, lateDels)
 
     // ct helper and ct expectation objects: added when missing, deleted when no longer declared.
     const oCt = mine(observed.ctObjects ?? [])
@@ -188,7 +190,8 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       if (!(d.ctObjects ?? []).some((x) => x.kind === c.kind && x.name === c.name))
         lateDels.push({ verb: 'delete', object: { kind: c.kind, family, table, name: c.name } as CtHelper | CtExpectation })
     for (const c of d.ctObjects ?? [])
-      if (!oCt.some((x) => x.kind === c.kind && x.name === c.name)) adds.push({ verb: 'add', object: { ...c, family, table } as CtHelper | CtExpectation })
+      if (!oCt.some((x) => x.kind === c.kind && x.name === c.name)) objectAdds.push({ verb: 'add', object: { ...c, family, table } as CtHelper | CtExpectation })
+    adds.push(...inObjectOrder(objectAdds, d.objectOrder, (op) => objectKey(op.object as { kind: string; name: string })))
 
     // Chains: recreate when an immutable property changed.
     const recreate = new Set<string>()

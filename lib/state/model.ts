@@ -11,7 +11,7 @@ import type { Element } from '../model/element-types.js'
 import type { RuleExpr } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
-import type { TableContents } from './tables.js'
+import { objectKey, type TableContents } from './tables.js'
 
 interface MutableTable {
   table: Table & { family: Family; name: string }
@@ -20,6 +20,7 @@ interface MutableTable {
   ctObjects: Array<(CtHelper | CtExpectation) & { family: Family; table: string }>
   sets: Array<(NamedSet | NamedMap) & { family: Family; table: string; elements: Element[] }>
   chains: Array<Chain & { family: Family; table: string }>
+  objectOrder: string[]
   rules: Array<{ kind: 'rule'; family: Family; table: string; chain: string; exprs: readonly RuleExpr[]; comment?: string }>
 }
 
@@ -44,7 +45,7 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
         else if (verb === 'flush') {
           if (t) t.rules = []
         } else if (t) Object.assign(t.table, obj)
-        else tables.push({ table: { ...(obj as unknown as Table), family: obj.family, name: obj.name }, counters: [], objects: [], ctObjects: [], sets: [], chains: [], rules: [] })
+        else tables.push({ table: { ...(obj as unknown as Table), family: obj.family, name: obj.name }, counters: [], objects: [], ctObjects: [], objectOrder: [], sets: [], chains: [], rules: [] })
         break
       }
       case 'chain': {
@@ -115,7 +116,11 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
         const i = t.ctObjects.findIndex((c) => c.kind === obj.kind && c.name === obj.name)
         if (verb === 'delete' || verb === 'destroy') {
           if (i >= 0) t.ctObjects.splice(i, 1)
-        } else if (i < 0) t.ctObjects.push(obj as unknown as MutableTable['ctObjects'][number])
+          forget(t, obj)
+        } else if (i < 0) {
+          t.ctObjects.push(obj as unknown as MutableTable['ctObjects'][number])
+          t.objectOrder.push(objectKey(obj))
+        }
         break
       }
       case 'counter': {
@@ -123,7 +128,11 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
         const i = t.counters.findIndex((c) => c.name === obj.name)
         if (verb === 'delete' || verb === 'destroy') {
           if (i >= 0) t.counters.splice(i, 1)
-        } else if (i < 0) t.counters.push({ packets: 0, bytes: 0, ...obj } as unknown as MutableTable['counters'][number])
+          forget(t, obj)
+        } else if (i < 0) {
+          t.counters.push({ packets: 0, bytes: 0, ...obj } as unknown as MutableTable['counters'][number])
+          t.objectOrder.push(objectKey(obj))
+        }
         break
       }
       case 'quota':
@@ -132,7 +141,11 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
         const i = t.objects.findIndex((c) => c.kind === obj.kind && c.name === obj.name)
         if (verb === 'delete' || verb === 'destroy') {
           if (i >= 0) t.objects.splice(i, 1)
-        } else if (i < 0) t.objects.push({ ...obj } as unknown as MutableTable['objects'][number])
+          forget(t, obj)
+        } else if (i < 0) {
+          t.objects.push({ ...obj } as unknown as MutableTable['objects'][number])
+          t.objectOrder.push(objectKey(obj))
+        }
         break
       }
     }
@@ -143,6 +156,11 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
     t.rules = t.rules.map((r, i) => ({ r, i })).sort((a, b) => (order.get(a.r.chain) ?? 0) - (order.get(b.r.chain) ?? 0) || a.i - b.i).map((x) => x.r)
   }
   return tables as unknown as TableContents[]
+}
+
+/** Drops a deleted object from its table's declaration order. */
+function forget(t: MutableTable, o: { kind: string; name: string }): void {
+  t.objectOrder = t.objectOrder.filter((k) => k !== objectKey(o))
 }
 
 /** A declaration the model cannot follow, as a validation error with the given message. */

@@ -18,6 +18,12 @@ export interface TableContents {
   /** ct helper and ct expectation objects (none when omitted). */
   readonly ctObjects?: ReadonlyArray<Omit<ListedCtObject, 'handle'>>
   readonly chains: ReadonlyArray<Omit<ListedChain, 'handle'>>
+  /**
+   * The named objects (counters, quotas, limits, ct objects) as `KIND NAME`,
+   * in declaration order (desired state) or kernel order (a listing): nft
+   * creates and lists them in that order, across kinds. Omitted: by kind.
+   */
+  readonly objectOrder?: readonly string[]
   readonly rules: ReadonlyArray<Omit<ListedRule, 'handle'> | (Omit<ListedRule, 'handle' | 'family' | 'table'> & { family?: Family; table?: string })>
 }
 
@@ -25,6 +31,23 @@ export interface TableContents {
 export function tablesOf(l: Listing): TableContents[] {
   return l.tables.map((t) => {
     const mine = <T extends { family?: Family; table?: string }>(xs: readonly T[]) => xs.filter((x) => x.family === t.family && x.table === t.name)
-    return { table: t, counters: mine(l.counters), objects: mine(l.objects ?? []), ctObjects: mine(l.ctObjects ?? []), sets: mine(l.sets), chains: mine(l.chains), rules: mine(l.rules) }
+    const counters = mine(l.counters)
+    const objects = mine(l.objects ?? [])
+    const ctObjects = mine(l.ctObjects ?? [])
+    // Handles grow with creation: the kernel's order across kinds.
+    const objectOrder = [...counters, ...objects, ...ctObjects].sort((a, b) => a.handle - b.handle).map(objectKey)
+    return { table: t, counters, objects, ctObjects, objectOrder, sets: mine(l.sets), chains: mine(l.chains), rules: mine(l.rules) }
   })
+}
+
+/** A named object's key in {@link TableContents.objectOrder}. */
+export function objectKey(o: { readonly kind: string; readonly name: string }): string {
+  return `${o.kind} ${o.name}`
+}
+
+/** Sorts items by their object's place in `order` (stable; unknown ones last). */
+export function inObjectOrder<T>(items: readonly T[], order: readonly string[] | undefined, key: (x: T) => string): T[] {
+  if (!order) return [...items]
+  const at = new Map(order.map((k, i) => [k, i]))
+  return items.map((x, i) => ({ x, i, n: at.get(key(x)) ?? order.length })).sort((a, b) => a.n - b.n || a.i - b.i).map((e) => e.x)
 }

@@ -85,12 +85,13 @@ export function caseText(c: PyCase, table: string): string {
 }
 
 /**
- * Element timeouts under 10 minutes become 10m: the two namespaces are loaded
- * seconds apart, so a `timeout 5s` element would be gone from one listing.
+ * Element timeouts in seconds or minutes become 1h: the two namespaces are
+ * loaded seconds (under load, a whole corpus run: minutes) apart, so a
+ * `timeout 5s` element would be gone from one listing.
  */
 function liveLonger(cmd: string): string {
   if (!cmd.startsWith('add element')) return cmd
-  return cmd.replace(/ timeout (\d+)(s|m)\b/g, (all, n: string, u: string) => (u === 's' || Number(n) < 10 ? ' timeout 10m' : all))
+  return cmd.replace(/ timeout (\d+)(s|m)\b/g, () => ' timeout 1h')
 }
 
 /** `nft list ruleset` text normalised: no handles, no expiry countdowns, no line wrapping, single spaces, no blank lines. */
