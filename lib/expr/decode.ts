@@ -487,7 +487,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             icmp = types.every((t) => t === types[0]) ? types[0] : Number(k0.type.parse(elements[0], 'value').lo)
           }
           // Flag selectors read a plain list as a bit test, so their sets stay explicit.
-          const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements } : elements
+          const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements: flagSetElements(specs[0] as SelectorSpec, elements) } : elements
           const bits = masked ? bitsOf(specs[0] as SelectorSpec, loads[0] as Extract<Reg, { kind: 'load' }>) : undefined
           push({ match: key, ...(bits ? { bits } : {}), ...(inv ? { op: '!=' as const } : {}), value: value as never })
         } else {
@@ -740,6 +740,24 @@ function bitsOf(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>): BitwiseStep
 }
 
 /** A number as a typed operand; flag bits without a name have no listing nftkit prints. */
+/**
+ * The elements of a flag set as nft lists them: a combination of flags as
+ * `syn | ack`, ordered by lowest flag, combinations before that flag alone
+ * (nft sorts the `a | b` expressions by their left-most flag).
+ */
+function flagSetElements(s: SelectorSpec, elements: readonly unknown[]): unknown[] {
+  const low = (v: bigint) => v & -v
+  const keyed = elements.map((x) => {
+    const v = s.type.parse(x, 'value').lo
+    const flags = s.flags ?? {}
+    const names = (s.flagOrder ?? []).filter((n) => (BigInt(flags[n]) & v) !== 0n)
+    const exact = names.length > 1 && names.reduce((a, n) => a | BigInt(flags[n]), 0n) === v
+    return { v, x: exact ? names.join(' | ') : x }
+  })
+  keyed.sort((a, b) => (low(a.v) === low(b.v) ? (a.v > b.v ? -1 : a.v < b.v ? 1 : 0) : low(a.v) < low(b.v) ? -1 : 1))
+  return keyed.map((k) => k.x)
+}
+
 function bitsValue(s: SelectorSpec, n: bigint): string | number | string[] {
   const v = typedOperand(s, n)
   if (s.flags && typeof v === 'number') throw new Unsupported('flag bits')

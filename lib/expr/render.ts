@@ -155,7 +155,10 @@ function matchText(m: Match, opts: RenderOptions = {}): string {
   const v = m.value
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'elements' in v) {
     const types = sels.map(typeOf)
-    return `${lhs} ${op}{ ${v.elements.map((k) => keyText(types, k, sels)).join(', ')} }`
+    const flagSpec = sels.length === 1 ? SELECTORS[sels[0]] : undefined
+    // A combination of flags in a set prints as nft lists it: `syn | ack`.
+    const elem = (k: unknown) => (flagSpec?.flags && typeof k === 'string' && k.includes('|') ? bitsOperandText(flagSpec, k, false) : keyText(types, k, sels))
+    return `${lhs} ${op}{ ${v.elements.map(elem).join(', ')} }`
   }
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) return `${lhs} ${op}@${(v as { set: string }).set}`
   const spec = SELECTORS[sels[0]]

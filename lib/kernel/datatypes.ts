@@ -425,6 +425,11 @@ export function integerType(
         if (lo > hi) invalid(path, 'Expected a range whose start is not above its end', value)
         return { lo, hi }
       }
+      // `syn | ack`: named bits or'ed together (nft folds the constant).
+      if (names && typeof value === 'string' && value.includes('|')) {
+        const v = value.split('|').reduce((acc, part) => acc | one(part, path, value), 0n)
+        return { lo: v, hi: v }
+      }
       const v = one(value, path, value)
       return { lo: v, hi: v }
     },

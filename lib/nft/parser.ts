@@ -1009,9 +1009,67 @@ class Parser {
     for (;;) {
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
+      this.splitKeyVerdict()
       const key = this.tupleValue(specs)
       this.expect(':', "':' and a verdict")
       out.push([key, this.verdict()])
+      while (this.peek().kind === 'eol') this.pos++
+      if (this.accept('}')) break
+      this.expect(',', "',' or '}'")
+    }
+    return out
+  }
+
+  /**
+   * `25:accept` (no blanks) is one word to the lexer, as `2001:db8::1` is: a
+   * word that ends in `:VERDICT` is split into the key, ':' and the verdict.
+   */
+  private splitKeyVerdict(): void {
+    const t = this.peek()
+    if (t.kind !== 'word') return
+    const at = { line: t.line, col: t.col }
+    // `::dddd: drop`: a key with the ':' glued to it (not an address's `::`).
+    const glued = /^(.*[^:]|.*::):$/.exec(t.text)
+    if (glued && /^(accept|drop|continue|return|jump|goto)$/.test(this.peek(1).text)) {
+      this.toks.splice(this.pos, 1, { kind: 'word', text: glued[1], ...at }, { kind: 'punct', text: ':', ...at })
+      return
+    }
+    const m = /^(.+):(accept|drop|continue|return|jump|goto)$/.exec(t.text)
+    if (!m) return
+    this.toks.splice(
+      this.pos,
+      1,
+      { kind: 'word', text: m[1], ...at },
+      { kind: 'punct', text: ':', ...at },
+      { kind: 'word', text: m[2], ...at },
+    )
+  }
+
+  /** A flag set element: `syn` or `syn | ack` (listed as nft lists it, `syn | ack`). */
+  private flagElement(s: SelectorSpec): string {
+    const names = [this.flagName(s)]
+    while (this.is(this.peek(), '|')) {
+      this.pos++
+      names.push(this.flagName(s))
+    }
+    return names.join(' | ')
+  }
+
+  private flagName(s: SelectorSpec): string {
+    const t = this.next()
+    if (t.kind !== 'word' || !Object.hasOwn(s.flags ?? {}, t.text)) this.fail(t, `expected one of ${s.flagOrder?.join(', ')} but found ${describeToken(t)}`)
+    return t.text
+  }
+
+  /** The elements of `{ ... }` (the '{' read), nested sets flattened as nft does. */
+  private setElements(specs: SelectorSpec[]): unknown[] {
+    const out: unknown[] = []
+    const flagSet = specs.length === 1 && specs[0].flags !== undefined
+    for (;;) {
+      while (this.peek().kind === 'eol') this.pos++
+      if (this.accept('}')) break
+      if (this.accept('{')) out.push(...this.setElements(specs))
+      else out.push(flagSet && this.peek(1).text === '|' ? this.flagElement(specs[0]) : this.tupleValue(specs))
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
       this.expect(',', "',' or '}'")
@@ -1079,15 +1137,7 @@ class Parser {
     if (this.accept('@')) return { set: this.wordOrString('a set name') }
     if (this.is(t, '{')) {
       this.pos++
-      const out: unknown[] = []
-      for (;;) {
-        while (this.peek().kind === 'eol') this.pos++
-        if (this.accept('}')) break
-        out.push(this.tupleValue(specs))
-        while (this.peek().kind === 'eol') this.pos++
-        if (this.accept('}')) break
-        this.expect(',', "',' or '}'")
-      }
+      const out = this.setElements(specs)
       // For flag selectors `{ a, b }` is a set lookup, unlike the bit test `a,b`.
       if (specs.length === 1 && specs[0].flags) return { elements: out as string[] }
       return out as Match['value']

@@ -199,3 +199,12 @@ describe('parseTime', () => {
     expect(parseTime('10x')).toBeUndefined()
   })
 })
+
+describe('set and vmap forms nft accepts', () => {
+  it('reads flag combinations, nested sets and keys glued to their verdict', () => {
+    expect(parseRule('tcp flags { syn, syn | ack }')).toEqual({ exprs: [{ match: 'tcp flags', value: { elements: ['syn', 'syn | ack'] } }] })
+    expect(parseRule('ip saddr { { 1.1.1.0, 3.3.3.0 }, 2.2.2.0 }').exprs).toEqual([{ match: 'ip saddr', value: ['1.1.1.0', '3.3.3.0', '2.2.2.0'] }])
+    expect(parseRule('tcp dport vmap { 25:accept, 28:drop }').exprs).toEqual([{ stmt: 'vmap', key: 'tcp dport', map: [[25, 'accept'], [28, 'drop']] }])
+    expect(parseRule('ip6 saddr vmap { ::dddd: drop }').exprs).toEqual([{ stmt: 'vmap', key: 'ip6 saddr', map: [['::dddd', 'drop']] }])
+  })
+})
