@@ -1062,13 +1062,14 @@ class Parser {
   }
 
   /** The elements of `{ ... }` (the '{' read), nested sets flattened as nft does. */
-  private setElements(specs: SelectorSpec[]): unknown[] {
+  private setElements(specs: SelectorSpec[], depth = 0): unknown[] {
+    if (depth > MAX_SET_NESTING) this.fail(this.toks[this.pos - 1], `expected at most ${MAX_SET_NESTING} nested sets`)
     const out: unknown[] = []
     const flagSet = specs.length === 1 && specs[0].flags !== undefined
     for (;;) {
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
-      if (this.accept('{')) out.push(...this.setElements(specs))
+      if (this.accept('{')) out.push(...this.setElements(specs, depth + 1))
       else out.push(flagSet && this.peek(1).text === '|' ? this.flagElement(specs[0]) : this.tupleValue(specs))
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
@@ -1267,6 +1268,9 @@ class Parser {
     }
   }
 }
+
+/** How deep anonymous sets may nest (`{ { a, b }, c }`); deeper is refused, not recursed into. */
+const MAX_SET_NESTING = 16
 
 /** Relational operators as nft spells them (symbols and words). */
 const RELATIONAL_WORDS: Readonly<Record<string, '<' | '>' | '<=' | '>='>> = {
