@@ -1010,7 +1010,8 @@ class Parser {
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
       this.splitKeyVerdict()
-      const key = this.tupleValue(specs)
+      // `*`: the catch-all element (matches what no other key does).
+      const key = this.peek().text === '*' && this.peek().kind === 'word' ? this.next().text : this.tupleValue(specs)
       this.expect(':', "':' and a verdict")
       out.push([key, this.verdict()])
       while (this.peek().kind === 'eol') this.pos++
