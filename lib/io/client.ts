@@ -349,7 +349,11 @@ export class Client {
   transaction(opts?: TransactionOptions): Transaction {
     // The common call, no options: the defaults were checked once already.
     // Interfaces are read when a rule first names one, so each transaction sees them as they are.
-    if (opts === undefined) return new Transaction({ ...this.#txDefaults, interfaces: this.#interfaceNames() })
+    if (opts === undefined) {
+      // A literal of one shape (no spread of an object with a symbol key: V8's slow path).
+      const d = this.#txDefaults
+      return new Transaction({ family: d.family, table: d.table, sets: d.sets, interfaces: this.#interfaceNames(), [CHECKED_OPTIONS]: true } as TransactionOptions)
+    }
     return new Transaction({
       family: opts.family ?? this.family,
       table: opts.table ?? this.table,
