@@ -18,6 +18,31 @@ export const ok: RuleExpr[] = [
 ]
 tx.add({ kind: 'chain', name: 'in', type: 'filter', hook: 'input', priority: 'srcnat - 1', policy: 'drop' })
 
+// The nft language of issue #16: new selectors and statements are typed too.
+export const language: RuleExpr[] = [
+  { match: 'meta iif', value: 'lo' },
+  { match: 'meta skuid', op: '<', value: 3000 },
+  { match: 'ct original ip saddr', value: '10.0.0.1' },
+  { match: 'tcp option maxseg size', value: 1460 },
+  { match: 'ip dscp', value: 'cs1' },
+  { match: 'vlan id', value: 100 },
+  { match: 'arp operation', value: 'request' },
+  { match: 'fib daddr . iif type', value: 'local' },
+  { match: 'meta mark', bits: [['&', 3]], value: 1 },
+  { match: 'tcp flags', value: { elements: ['syn', 'syn | ack'] } },
+  { stmt: 'ct mark set', value: { from: 'meta mark', bits: [['|', 16], ['<<', 8]] } },
+  { stmt: 'limit', rate: 1049600, per: 'second', bytes: true },
+  { stmt: 'quota', bytes: 2048, over: true },
+  { stmt: 'counter', key: 'tcp dport', map: [[443, 'c1']] },
+  { stmt: 'set', op: 'add', set: 'seen', key: 'ip saddr', timeout: 30000 },
+  { stmt: 'ct helper set', name: 'ftp' },
+  { stmt: 'masquerade', flags: ['random', 'persistent'] },
+]
+// @ts-expect-error no such direction
+export const badDir: Match = { match: 'ct sideways ip saddr', value: '10.0.0.1' }
+// @ts-expect-error a set statement needs an operation the kernel knows
+export const badSetOp: Statement = { stmt: 'set', op: 'upsert', set: 's', key: 'ip saddr' }
+
 // @ts-expect-error misspelt selector
 export const badSelector: Match = { match: 'ip sadr', value: '10.0.0.1' }
 // @ts-expect-error unknown comparison operator
