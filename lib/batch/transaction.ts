@@ -11,7 +11,7 @@ import { encodeElementFields } from '../elements/elements.js'
 import { type Element, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { checkKeys, invalid, NftValidationError, readOptions } from '../kernel/errors.js'
 import { compileRule, type SetInfo } from '../expr/compile.js'
-import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Table } from '../model/objects.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Table } from '../model/objects.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
@@ -188,7 +188,7 @@ export class Transaction {
     return this.#push('add', obj)
   }
   /** `create`: like add, but fails with EEXIST if the object exists. */
-  create(obj: Table | Chain | NamedSet | NamedMap | Elements | Counter | Quota | Limit): this {
+  create(obj: Table | Chain | NamedSet | NamedMap | Elements | Counter | Quota | Limit | CtHelper | CtExpectation): this {
     return this.#push('create', obj)
   }
   /** `insert`: a rule at the head of its chain, or before the rule `position`. */

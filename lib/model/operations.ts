@@ -20,10 +20,10 @@ export interface RuleRef {
   readonly handle: number
 }
 
-/** A reference to an existing set or map (delete/destroy/flush), or quota or limit (delete/destroy), by name (or handle). */
+/** A reference to an existing set or map (delete/destroy/flush), or named object (delete/destroy), by name (or handle). */
 export interface SetRef {
-  /** A set, map, or a named quota or limit (whose settings a delete does not need). */
-  readonly kind: 'set' | 'map' | 'quota' | 'limit'
+  /** A set, map, or a named quota, limit, ct helper or ct expectation (whose settings a delete does not need). */
+  readonly kind: 'set' | 'map' | 'quota' | 'limit' | 'ct helper' | 'ct expectation'
   readonly family?: Family
   readonly table?: string
   readonly name: string

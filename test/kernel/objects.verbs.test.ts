@@ -1118,6 +1118,69 @@ describe('quota and limit', () => {
   }
 })
 
+// ------------------------------------------------------------------ ct helper, ct expectation
+
+describe('ct objects', () => {
+  for (const kind of ['ct helper', 'ct expectation'] as const) {
+    const obj = (name: string) =>
+      kind === 'ct helper'
+        ? ({ kind, name, type: 'ftp', protocol: 'tcp' } as const)
+        : ({ kind, name, protocol: 'tcp', dport: 1234, timeout: 120000, size: 12, l3proto: 'ip' } as const)
+    const body = kind === 'ct helper' ? 'type "ftp" protocol tcp l3proto inet' : 'protocol tcp dport 1234 timeout 2m size 12 l3proto ip'
+    const tag = kind === 'ct helper' ? 'cth' : 'cte'
+
+    verbIt(kind, 'add', `adds a ${kind} that rules attach; read back by nftkit and nft`, async () => {
+      const t = fresh(`${tag}add`)
+      const r = await commit((tx) => {
+        tx.add({ kind: 'table', name: t })
+        tx.add({ ...obj('k'), table: t })
+        tx.add({ kind: 'chain', table: t, name: 'c' })
+        tx.add({ kind: 'rule', table: t, chain: 'c', exprs: [{ match: 'tcp dport', value: 21 }, { stmt: `${kind} set`, name: 'k' }] })
+      })
+      const l = await list(t)
+      expect(l.ctObjects?.map((c) => [c.kind, c.name, c.handle])).toEqual([[kind, 'k', r.handles[1]]])
+      expect(l.rules.map((x) => x.exprs)).toEqual([[{ match: 'tcp dport', value: 21 }, { stmt: `${kind} set`, name: 'k' }]])
+      expect(nftTable(t)).toBe(`table inet ${t} { ${kind} k { ${body} } chain c { tcp dport 21 ${kind} set "k" } }`)
+    })
+
+    verbIt(kind, 'create', `creates a new ${kind}; EEXIST when it exists`, async () => {
+      const t = fresh(`${tag}create`)
+      await commit((tx) => tx.add({ kind: 'table', name: t }))
+      const r = await commit((tx) => tx.create({ ...obj('k'), table: t }))
+      expect((await list(t)).ctObjects?.map((c) => [c.kind, c.name, c.handle])).toEqual([[kind, 'k', r.handles[0]]])
+      const err = await commitError((tx) => tx.create({ ...obj('k'), table: t }))
+      expect(isAlreadyExists(err)).toBe(true)
+      expect(err.op).toBe('NEWOBJ')
+    })
+
+    verbIt(kind, 'delete', `removes the ${kind}; ENOENT when missing`, async () => {
+      const t = fresh(`${tag}del`)
+      await commit((tx) => {
+        tx.add({ kind: 'table', name: t })
+        tx.add({ ...obj('a'), table: t })
+        tx.add({ ...obj('b'), table: t })
+      })
+      await commit((tx) => tx.delete({ kind, table: t, name: 'a' }))
+      expect((await list(t)).ctObjects?.map((c) => c.name)).toEqual(['b'])
+      expect(nftTable(t)).toBe(`table inet ${t} { ${kind} b { ${body} } }`)
+      const err = await commitError((tx) => tx.delete({ kind, table: t, name: 'a' }))
+      expect(err.errno).toBe(2)
+    })
+
+    verbIt(kind, 'destroy', `removes an existing ${kind} and is a no-op for a missing one`, async () => {
+      const t = fresh(`${tag}destroy`)
+      await commit((tx) => {
+        tx.add({ kind: 'table', name: t })
+        tx.add({ ...obj('a'), table: t })
+      })
+      await commit((tx) => tx.destroy({ kind, table: t, name: 'a' }))
+      expect((await list(t)).ctObjects).toEqual([])
+      await commit((tx) => tx.destroy({ kind, table: t, name: 'a' }))
+      expect(nftTable(t)).toBe(`table inet ${t} { }`)
+    })
+  }
+})
+
 // ------------------------------------------------------------------ ruleset
 
 describe('ruleset', () => {
