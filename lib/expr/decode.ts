@@ -173,7 +173,6 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     l2?: boolean
     l3?: 'ip' | 'ip6' | 'arp'
     l4?: number
-    adjacent?: boolean
     l3Shown?: boolean
     icmpType?: readonly number[]
     vlan?: boolean
@@ -185,8 +184,11 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       depIcmp.item.dropped = true
       depIcmp = undefined
     }
-    // `adjacent`: nft hides this dependency only right before its user (reject with tcp reset).
-    if (s.l4 !== undefined && depL4 && depL4.dep?.l4 === s.l4 && (!s.adjacent || items[items.length - 1] === depL4)) depL4.dropped = true
+    if (s.l4 !== undefined && depL4 && depL4.dep?.l4 === s.l4) {
+      depL4.dropped = true
+      // In an ip/ip6 table `meta protocol ip` before it says what the table does: nft hides it with the transport dependency.
+      if ((env.family === 'ip' || env.family === 'ip6') && depL3?.dep?.l3 === env.family) depL3.dropped = true
+    }
   }
   /** An interface index as its name in the listed namespace (the number when no interface has it). */
   const named = (s: SelectorSpec, v: unknown): string | number => {
@@ -882,15 +884,16 @@ function decodeReject(
   e: NativeExpr,
   family: Family,
   l3: 'ip' | 'ip6' | 'arp' | undefined,
-  useDeps: (s: { l3?: 'ip' | 'ip6'; l4?: number; adjacent?: boolean }) => void,
+  useDeps: (s: { l3?: 'ip' | 'ip6'; l4?: number }) => void,
 ): Statement {
   const type = num(e.rejectType)
   const code = num(e.code ?? 0)
   // nft hides the `meta l4proto tcp` it adds for `reject with tcp reset` in
-  // ip/ip6 tables, but only right before the reject (with a counter in
-  // between it shows it); in inet/bridge/netdev tables it always shows it.
+  // ip/ip6 tables unless a statement stands between them (`push` forgets
+  // dependencies at statements: `meta l4proto tcp counter reject` shows it);
+  // in inet/bridge/netdev tables it always shows it.
   if (type === REJECT_TYPE.tcpReset) {
-    if (family === 'ip' || family === 'ip6') useDeps({ l4: 6, adjacent: true })
+    if (family === 'ip' || family === 'ip6') useDeps({ l4: 6 })
     return { stmt: 'reject', with: 'tcp reset' }
   }
   if (type === REJECT_TYPE.icmpx) {
