@@ -5,6 +5,7 @@
  * @module
  */
 import type { InterfaceNames } from '../model/interfaces.js'
+import { resolveIfaceKeys } from '../elements/iface-keys.js'
 import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from '../kernel/constants.js'
 import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from '../kernel/datatypes.js'
 import { encodeElementFields } from '../elements/elements.js'
@@ -557,7 +558,7 @@ export class Transaction {
         table,
         set: name,
         setId: id,
-        ...encodeElementFields(shape, s.elements, `${path}.elements`, { leadingZero: true, ...(s.autoMerge ? { mergeAdjacent: true } : {}) }),
+        ...encodeElementFields(shape, resolveIfaceKeys(key, s.elements, this.#ifindex(), `${path}.elements`), `${path}.elements`, { leadingZero: true, ...(s.autoMerge ? { mergeAdjacent: true } : {}) }),
       })
     }
     return { op: { verb, object }, native }
@@ -571,7 +572,14 @@ export class Transaction {
     const known = this.#findSet(family, table, set)
     if (!known)
       invalid(`${path}.set`, `Expected a set whose key type is known: declare set ${set} in this transaction, or list() it through the client first`, set)
-    return elementEntry(verb, family, table, set, known, e.elements, `${path}.elements`)
+    const elements = resolveIfaceKeys(known.shape.key, e.elements, this.#ifindex(), `${path}.elements`)
+    return elementEntry(verb, family, table, set, known, elements, `${path}.elements`)
+  }
+
+  /** Interface name to index in the transaction's namespace, if known. */
+  #ifindex(): ((name: string) => number | undefined) | undefined {
+    const ifs = this.#interfaces
+    return ifs ? (name) => ifs.index(name) : undefined
   }
 
   #counter(verb: Verb, c: Counter, path: string): Entry {

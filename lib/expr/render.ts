@@ -58,7 +58,8 @@ function typeOf(sel: Selector): Datatype {
 
 function valueText(t: Datatype, v: unknown, sel?: Selector): string {
   // Interfaces by name print quoted (`iif "lo"`); an index without an interface as a number.
-  if (sel && SELECTORS[sel].ifindex) return typeof v === 'string' ? quote(v) : String(v)
+  // Named sets of interfaces (`type iface_index`) list names quoted too.
+  if ((sel && SELECTORS[sel].ifindex) || t === DATATYPES.iface_index) return typeof v === 'string' ? quote(v) : String(v)
   if (typeof v === 'string' && sel && SELECTORS[sel].wildcard && v.endsWith('*') && !v.endsWith('\\*')) return quote(v)
   try {
     const iv = t.parse(v, 'value')

@@ -18,6 +18,7 @@ import { type Datatype, datatypeById, datatypeFor, type KeyTypeName, splitConcat
 import { CATCHALL, decodeElements, unpackElements } from '../elements/elements.js'
 import { type Element, type ElementSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
+import { nameIfaceKeys } from '../elements/iface-keys.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import type { RuleExpr, Verdict } from '../model/rule-types.js'
 import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
@@ -193,7 +194,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       ...(extra.autoMerge ? { autoMerge: true } : {}),
       ...(Array.isArray(keyTypeof) ? { typeof: keyTypeof.length === 1 ? keyTypeof[0] : keyTypeof } : {}),
       ...(comment !== undefined ? { comment } : {}),
-      elements: fastElements ?? elementsOf(shape, records()),
+      elements: interfaces ? nameIfaceKeys(shape.key, fastElements ?? elementsOf(shape, records()), (i) => interfaces.name(i)) : (fastElements ?? elementsOf(shape, records())),
     }
     if (shape.object) sets.push({ kind: 'map', ...base, map: shape.object })
     else if (shape.data !== undefined) {

@@ -568,6 +568,14 @@ class Parser {
     const tok = this.next()
     if (tok.kind === 'value') return tok.value
     if (tok.kind !== 'word' && tok.kind !== 'string') this.fail(tok, `expected a value but found ${describeToken(tok)}`)
+    // Interface names stay names (resolved to indexes when the set is added); indexes stay numbers.
+    if (t?.name === 'iface_index') return /^\d+$/.test(tok.text) ? Number(tok.text) : tok.text
+    // A combination of flags: `syn | ack`.
+    if (t?.name === 'tcp_flag' && this.is(this.peek(), '|')) {
+      const words = [tok.text]
+      while (this.accept('|')) words.push(this.word('a TCP flag'))
+      return this.canonical(t, { ...tok, text: words.join(' | ') })
+    }
     return this.canonical(t, tok)
   }
 
