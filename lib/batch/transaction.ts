@@ -13,10 +13,11 @@ import { type Element, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from
 import { checkKeys, invalid, NftValidationError, readOptions } from '../kernel/errors.js'
 import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Table } from '../model/objects.js'
+import type { Selector } from '../model/rule-types.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
-import { setTypeofUserdata } from '../expr/typeof.js'
+import { integerKeyType, setTypeofUserdata } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentUserdata } from '../kernel/udata.js'
 import { DATA_VALUE_MAX, exprsAttrSize, hookAttrSize, NETDEVICE_MAX, NETLINK_ATTR_MAX, QUOTE_MAX, RULE_MAXEXPRS, sizeText } from '../kernel/limits.js'
@@ -101,13 +102,19 @@ function elementEntry(verb: Verb, family: Family, table: string, set: string, kn
   return { op: { verb, object: { kind: 'element', family, table, set, elements } }, native: [elementOp(verb, family, table, set, known.id, el)] }
 }
 
-/** Datatypes of a key type (one, or several for a concatenation). */
-export function keyDatatypes(type: unknown, path: string): Datatype[] {
+/**
+ * Datatypes of a key type (one, or several for a concatenation). An
+ * `integer` field (nft's type of `typeof vlan id`, `typeof ct bytes`) takes
+ * its size and byte order from the `typeof` selector at its position.
+ */
+export function keyDatatypes(type: unknown, path: string, typeofSel?: Selector | readonly Selector[]): Datatype[] {
   const names = Array.isArray(type) ? type : [type]
   if (names.length === 0 || names.length > 16) invalid(path, 'Expected a key type or a list of 1-16 key types', type)
+  const sels = typeofSel === undefined ? undefined : Array.isArray(typeofSel) ? typeofSel : [typeofSel]
   return names.map((n, i) => {
-    if (typeof n !== 'string' || !Object.hasOwn(DATATYPES, n))
-      invalid(Array.isArray(type) ? `${path}[${i}]` : path, `Expected a key type: ${Object.keys(DATATYPES).join(', ')}`, n)
+    const p = Array.isArray(type) ? `${path}[${i}]` : path
+    if (n === 'integer') return integerKeyType(sels?.[i], p)
+    if (typeof n !== 'string' || !Object.hasOwn(DATATYPES, n)) invalid(p, `Expected a key type: ${Object.keys(DATATYPES).join(', ')}`, n)
     return DATATYPES[n as KeyTypeName]
   })
 }
@@ -490,7 +497,7 @@ export class Transaction {
       const handle = s.handle !== undefined && verb !== 'flush' ? { handle: checkHandle(s.handle, `${path}.handle`) } : {}
       return { op: { verb, object }, native: [{ verb, kind: 'set', ...base, ...handle }] }
     }
-    const key = keyDatatypes(s.type, `${path}.type`)
+    const key = keyDatatypes(s.type, `${path}.type`, s.typeof)
     const flagsIn = s.flags ?? []
     if (!Array.isArray(flagsIn)) invalid(`${path}.flags`, 'Expected a list of set flags', s.flags)
     let flags = 0
@@ -513,6 +520,7 @@ export class Transaction {
     else if (s.kind === 'map') {
       if (s.map === 'verdict') data = 'verdict'
       else if (typeof s.map === 'string' && Object.hasOwn(DATATYPES, s.map)) data = DATATYPES[s.map as KeyTypeName]
+      else if (s.map === 'integer') data = integerKeyType(Array.isArray(s.mapTypeof) ? s.mapTypeof[0] : (s.mapTypeof as Selector | undefined), `${path}.map`)
       else invalid(`${path}.map`, `Expected a map value type: verdict, ${Object.keys(DATATYPES).join(', ')}`, s.map)
       flags |= SET_FLAG.map
     }

@@ -282,18 +282,32 @@ export function setTypeLine(s: Pick<NamedSet, 'type' | 'typeof'> & { kind: 'set'
   return s.kind === 'map' ? `type ${key} : ${s.map}` : `type ${key}`
 }
 
-function keyTypes(t: unknown): Datatype[] {
+function keyTypes(t: unknown, sels?: Selector | readonly Selector[]): Datatype[] {
   const names = Array.isArray(t) ? t : [t]
-  return names.map((n) => DATATYPES[n as KeyTypeName]).filter(Boolean)
+  const at = (i: number) => (Array.isArray(sels) ? sels[i] : i === 0 ? sels : undefined) as Selector | undefined
+  return names
+    .map((n, i) => {
+      // nft's integer: the type of the typeof selector at this position.
+      if (n !== 'integer') return DATATYPES[n as KeyTypeName]
+      const sel = at(i)
+      const spec = sel !== undefined ? SELECTORS[normalizeSelector(sel) as Selector] : undefined
+      return spec?.type.name === 'integer' ? spec.type : undefined
+    })
+    .filter((x): x is Datatype => x !== undefined)
 }
 
 /** Value types of object maps: their elements name objects, printed quoted. */
 const OBJECT_MAPS = ['counter', 'quota', 'limit']
 
 /** nft text of a list of elements for a set or map of the given types. */
-export function renderElements(elements: readonly Element[], type: unknown, map?: string): string {
-  const types = keyTypes(type)
-  const dataType = map && map !== 'verdict' ? DATATYPES[map as KeyTypeName] : undefined
+export function renderElements(
+  elements: readonly Element[],
+  type: unknown,
+  map?: string,
+  decl?: { readonly typeof?: Selector | readonly Selector[]; readonly mapTypeof?: Selector | readonly Selector[] },
+): string {
+  const types = keyTypes(type, decl?.typeof)
+  const dataType = map && map !== 'verdict' ? (map === 'integer' ? keyTypes(map, decl?.mapTypeof)[0] : DATATYPES[map as KeyTypeName]) : undefined
   return elements
     .map((e) => {
       if (!isSpec(e)) return keyText(types, e)
@@ -318,7 +332,7 @@ function setBody(s: NamedSet | NamedMap, sep: string): string {
   if (s.counter) lines.push('counter')
   if (s.autoMerge) lines.push('auto-merge')
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
-  if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined)} }`)
+  if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined, s as NamedMap)} }`)
   return lines.join(sep)
 }
 

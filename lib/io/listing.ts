@@ -25,7 +25,7 @@ import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
 import { decodeCtObject } from '../expr/ct.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
 import { setComment, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
-import { typeofSelectors } from '../expr/typeof.js'
+import { typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
@@ -85,14 +85,19 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   if (single) key = [single]
   else key = splitConcatTypeId(keyType, keyLen)
   if (!key) return undefined
+  // nft's integer fields have the size and byte order of their typeof selector.
+  const udata = setUserdataExtra(r.userdata as Uint8Array | undefined)
+  key = typeofKeyTypes(key, udata.keyTypeof)
+  if (!key) return undefined
   let data: Datatype | 'verdict' | undefined
   if (r.dataType !== undefined) {
     const dt = n(r.dataType)
     if (dt === NFT_DATA_VERDICT) data = 'verdict'
     else {
-      const t = datatypeById(dt)
+      const t = datatypeFor(dt, n(r.dataLen)) ?? datatypeById(dt)
       if (!t) return undefined
-      data = t
+      data = typeofKeyTypes([t], udata.dataTypeof)?.[0]
+      if (!data) return undefined
     }
   }
   const flags = n(r.flags)

@@ -65,8 +65,12 @@ export interface Rule {
 /** Set flags nft accepts in declarations. */
 export type SetFlag = 'interval' | 'timeout' | 'constant' | 'dynamic'
 
-/** A key type: one type, or several for a concatenation. */
-export type KeyType = KeyTypeName | readonly KeyTypeName[]
+/**
+ * A key type: one type, or several for a concatenation. `'integer'` is nft's
+ * integer of a `typeof` selector (`typeof vlan id`, `typeof ct bytes`): its
+ * size and byte order are the selector's, so it needs `typeof`.
+ */
+export type KeyType = KeyTypeName | 'integer' | readonly (KeyTypeName | 'integer')[]
 
 /** What named sets and maps declare alike. */
 export interface SetDeclaration {
@@ -106,7 +110,8 @@ export interface NamedSet extends SetDeclaration {
 /** A named map: a set whose elements carry values (`'verdict'` for verdict maps). */
 export interface NamedMap extends SetDeclaration {
   readonly kind: 'map'
-  readonly map: KeyTypeName | 'verdict' | ObjectMapType
+  /** The value type; `'integer'` needs `mapTypeof` (its size and byte order are the selector's). */
+  readonly map: KeyTypeName | 'integer' | 'verdict' | ObjectMapType
   /**
    * With `typeof`: the selector(s) the value is declared with (nft's
    * `typeof ip saddr : meta mark`); verdict maps leave it out.

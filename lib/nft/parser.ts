@@ -432,6 +432,7 @@ class Parser {
               break
             }
             if (d !== 'verdict' && !Object.hasOwn(DATATYPES, d)) this.fail(this.toks[this.pos - 1], NFT_TYPES.includes(d) ? `nftkit does not support maps to '${d}' yet` : d === 'counter' || d === 'quota' || d === 'limit' ? `nftkit does not support object maps (: ${d}) yet` : `expected verdict or a value type but found '${d}'`)
+            if (this.is(this.peek(), '.')) this.fail(this.peek(), "nftkit does not support maps to a concatenation ('type ... : a . b') yet")
             data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
             s.map = d
           }

@@ -16,13 +16,14 @@ import type { Element, SetShape } from '../model/element-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
-import type { RuleExpr } from '../model/rule-types.js'
+import type { RuleExpr, Selector } from '../model/rule-types.js'
 import { referencesOf } from '../model/references.js'
 import { decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import { compileRule } from '../expr/compile.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
+import { integerKeyType } from '../expr/typeof.js'
 import { keyDatatypes } from '../batch/transaction.js'
 import { elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
 import { inObjectOrder, objectKey, type TableContents } from '../state/tables.js'
@@ -83,10 +84,12 @@ export function canonicalElements(set: Desired['sets'][number], shape: SetShape 
 
 /** The shape of a declared (or listed) set, as the encoder needs it. */
 export function declaredShape(set: Desired['sets'][number] | Listing['sets'][number]): SetShape {
-  const key = keyDatatypes(set.type, 'set.type')
+  const key = keyDatatypes(set.type, 'set.type', set.typeof)
   const flags = set.flags ?? []
   const map = (set as { map?: string }).map
-  const data = set.kind === 'map' ? (map === 'verdict' ? 'verdict' : DATATYPES[map as KeyTypeName]) : undefined
+  const mapTypeof = (set as { mapTypeof?: Selector | readonly Selector[] }).mapTypeof
+  const data =
+    set.kind === 'map' ? (map === 'verdict' ? 'verdict' : map === 'integer' ? integerKeyType([mapTypeof].flat()[0] as Selector | undefined, 'set.map') : DATATYPES[map as KeyTypeName]) : undefined
   return { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined }
 }
 

@@ -1,0 +1,67 @@
+/**
+ * Set key types beyond addresses and ports: nft's integer keys declared with
+ * typeof (size, byte order and the userdata nft 1.0.6 writes), interface
+ * indexes resolved in the transaction's namespace, flag combinations.
+ */
+import { describe, expect, it } from 'vitest'
+import { Transaction } from '../../lib/batch/transaction.js'
+import { interfaceNames } from '../../lib/model/interfaces.js'
+import { decodeListing } from '../../lib/io/listing.js'
+import type { NativeDump } from '../../types/native.js'
+
+const ops = (t: Transaction) => t.prepare().ops as unknown as Array<Record<string, unknown>>
+const hex = (b: unknown) => Buffer.from(b as Uint8Array).toString('hex')
+/** The element keys of an element op, packed or listed. */
+const keys = (op: Record<string, unknown>) => (op.packedKeys ? hex(op.packedKeys) : (op.elements as Array<{ key: Uint8Array }>).map((e) => hex(e.key)).join(''))
+
+describe('integer keys from typeof', () => {
+  it('declares typeof vlan id as nft does: integer, 2 bytes, the 12-bit length in the userdata', () => {
+    const [set] = ops(new Transaction({ family: 'netdev', table: 't' }).add({ kind: 'set', name: 's1', type: 'integer', typeof: 'vlan id' }))
+    expect(set).toMatchObject({ keyType: 4, keyLen: 2 })
+    // Read from a set `nft -f` made (typeof vlan id): key byte order big, payload vlan (16) field 4, length 12.
+    expect(hex(set.userdata)).toBe('000402000000031a000407000000011200041000000001040400000004040c000000')
+  })
+
+  it('declares typeof meta mark . vlan id and typeof ct bytes : meta priority', () => {
+    const [s2] = ops(new Transaction({ family: 'netdev', table: 't' }).add({ kind: 'set', name: 's2', type: ['mark', 'integer'], typeof: ['meta mark', 'vlan id'] }))
+    expect(s2).toMatchObject({ keyType: 19 * 64 + 4, keyLen: 8 })
+    expect(hex(s2.userdata)).toBe('000400000000033400040d000000012c000e0004090000000106000403000000011a000407000000011200041000000001040400000004040c000000')
+    const [m1] = ops(
+      new Transaction({ family: 'netdev', table: 't' }).add({ kind: 'map', name: 'm1', type: 'integer', typeof: 'ct bytes', map: 'classid', mapTypeof: 'meta priority', flags: ['interval'] }),
+    )
+    expect(m1).toMatchObject({ keyType: 4, keyLen: 8, dataType: 23, dataLen: 4 })
+  })
+
+  it('needs typeof for an integer key', () => {
+    expect(() => new Transaction({ table: 't' }).add({ kind: 'set', name: 's', type: 'integer' })).toThrow('Expected typeof with a selector of type integer')
+  })
+
+  it('lists an integer concatenation with the sizes of its typeof selectors', () => {
+    const [s2] = ops(new Transaction({ family: 'netdev', table: 't' }).add({ kind: 'set', name: 's2', type: ['mark', 'integer'], typeof: ['meta mark', 'vlan id'] }))
+    const dump = { genId: 1, tables: [], chains: [], rules: [], objects: [], sets: [{ ...s2, kind: 'set', family: 5, table: 't', name: 's2', handle: 1, flags: 0, elements: [] }] }
+    const l = decodeListing(dump as unknown as NativeDump)
+    expect(l.sets[0]).toMatchObject({ type: ['mark', 'integer'], typeof: ['meta mark', 'vlan id'] })
+  })
+})
+
+describe('interface index keys', () => {
+  const ifs = interfaceNames(() => [[1, 'lo'], [7, 'eth0']])
+  it('resolves names in the transaction namespace', () => {
+    const t = new Transaction({ family: 'ip', table: 't', interfaces: ifs }).add({ kind: 'set', name: 'i', type: 'iface_index', elements: ['eth0', 1] })
+    const [, el] = ops(t)
+    expect(keys(el)).toBe('0700000001000000')
+  })
+  it('refuses a name without the namespace or without such an interface', () => {
+    expect(() => new Transaction({ family: 'ip', table: 't' }).add({ kind: 'set', name: 'i', type: 'iface_index', elements: ['lo'] })).toThrow('Expected an interface index')
+    expect(() => new Transaction({ family: 'ip', table: 't', interfaces: ifs }).add({ kind: 'set', name: 'i', type: 'iface_index', elements: ['nope0'] })).toThrow(
+      'there is no interface "nope0"',
+    )
+  })
+})
+
+describe('tcp_flag keys', () => {
+  it('encodes a combination as its bits', () => {
+    const [, el] = ops(new Transaction({ family: 'ip', table: 't' }).add({ kind: 'set', name: 'f', type: 'tcp_flag', elements: ['syn | ack', 'fin'] }))
+    expect(keys(el)).toBe('1201')
+  })
+})
