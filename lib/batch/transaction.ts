@@ -15,6 +15,7 @@ import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Table } from '../model/objects.js'
 import type { Selector } from '../model/rule-types.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
+import { compileSetStateful } from '../expr/set-stateful.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { integerKeyType, setTypeofUserdata } from '../expr/typeof.js'
@@ -80,8 +81,8 @@ const KEYS = {
   table: ['kind', 'family', 'name', 'flags', 'comment', 'handle'],
   chain: ['kind', 'family', 'table', 'name', 'type', 'hook', 'priority', 'policy', 'devices', 'comment', 'handle'],
   rule: ['kind', 'family', 'table', 'chain', 'exprs', 'comment', 'handle', 'position'],
-  set: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'autoMerge', 'comment', 'elements', 'handle'],
-  map: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'map', 'mapTypeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'autoMerge', 'comment', 'elements', 'handle'],
+  set: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'stmts', 'autoMerge', 'comment', 'elements', 'handle'],
+  map: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'map', 'mapTypeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'stmts', 'autoMerge', 'comment', 'elements', 'handle'],
   element: ['kind', 'family', 'table', 'set', 'elements'],
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
   quota: ['kind', 'family', 'table', 'name', 'bytes', 'over', 'used', 'comment', 'handle'],
@@ -533,6 +534,9 @@ export class Transaction {
     if (s.size !== undefined) checkUint(s.size, `${path}.size`, 0xffffffff, 'a maximum number of elements')
     if (s.gcInterval !== undefined) checkUint(s.gcInterval, `${path}.gcInterval`, 0xffffffff, 'a GC interval in milliseconds')
     if (s.policy !== undefined && s.policy !== 'performance' && s.policy !== 'memory') invalid(`${path}.policy`, "Expected 'performance' or 'memory'", s.policy)
+    const stateful = compileSetStateful(s, path)
+    // Several statements travel as NFTA_SET_EXPRESSIONS, which the kernel takes with NFT_SET_EXPR only.
+    if (stateful && stateful.length > 1) flags |= SET_FLAG.expr
     const id = this.#nextSetId++
     const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(objMap ? { object: objMap } : {}) }
     this.#localSets ??= new Map()
@@ -553,7 +557,7 @@ export class Transaction {
         ...(s.gcInterval !== undefined ? { gcInterval: s.gcInterval } : {}),
         ...(s.size !== undefined ? { size: s.size } : {}),
         ...(s.policy !== undefined ? { setPolicy: s.policy === 'memory' ? 1 : 0 } : {}),
-        ...(s.counter ? { exprs: [{ type: 'counter' }] } : {}),
+        ...(stateful ? { exprs: stateful } : {}),
         userdata: setUserdata(key, data, comment, { autoMerge: s.autoMerge === true, ...setTypeofUserdata(s, key, data, path) }),
       },
     ]

@@ -313,6 +313,8 @@ export interface DecodedElement {
   readonly objref?: string
   /** The catch-all element (no key, `fields` empty). */
   readonly catchall?: boolean
+  /** The element's stateful expressions when they are more than one counter (the listing decodes them). */
+  readonly exprs?: ReadonlyArray<Record<string, unknown>>
 }
 
 /** The fields of a dumped element besides its key. */
@@ -327,6 +329,7 @@ function elementExtra(r: ElementRecord): Omit<DecodedElement, 'fields'> {
     ...(r.timeout ? { timeout: r.timeout } : {}),
     ...(r.expiration ? { expiration: r.expiration } : {}),
     ...(counter ? { counter: { packets: Number(counter.packets ?? 0), bytes: Number(counter.bytes ?? 0) } } : {}),
+    ...(r.exprs && r.exprs.some((x) => x.type !== 'counter') ? { exprs: r.exprs } : {}),
   }
 }
 

@@ -13,6 +13,7 @@ import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.j
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
 import { ctObjectLines, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
+import { setStatefulText } from './set-stateful.js'
 import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -313,6 +314,7 @@ export function renderElements(
       if (!isSpec(e)) return keyText(types, e)
       let s = keyText(types, e.key)
       if (e.timeout !== undefined) s += ` timeout ${formatTime(e.timeout)}`
+      if (e.stmts?.length) s += ` ${setStatefulText(e.stmts)}`
       if (e.counter) s += typeof e.counter === 'object' ? ` counter packets ${e.counter.packets} bytes ${e.counter.bytes}` : ' counter'
       if (e.comment !== undefined) s += ` comment ${quote(e.comment)}`
       if (e.value !== undefined)
@@ -330,6 +332,7 @@ function setBody(s: NamedSet | NamedMap, sep: string): string {
   if (s.size !== undefined) lines.push(`size ${s.size}`)
   if (s.policy !== undefined) lines.push(`policy ${s.policy}`)
   if (s.counter) lines.push('counter')
+  if (s.stmts?.length) lines.push(setStatefulText(s.stmts))
   if (s.autoMerge) lines.push('auto-merge')
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
   if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined, s as NamedMap)} }`)

@@ -23,6 +23,7 @@ import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '
 import type { RuleExpr, Verdict } from '../model/rule-types.js'
 import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
 import { decodeCtObject } from '../expr/ct.js'
+import { decodeSetStateful, isLoneCounter } from '../expr/set-stateful.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
 import { setComment, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
 import { typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
@@ -125,7 +126,10 @@ export function elementsOf(shape: SetShape, records: readonly NativeElementRecor
     if (value !== undefined) spec.value = value
     if (d.timeout) spec.timeout = d.timeout
     if (comment !== undefined) spec.comment = comment
-    if (d.counter) spec.counter = { packets: d.counter.packets, bytes: d.counter.bytes }
+    // An element's copies of its set's statements (limit, quota, ct count; counters with their values).
+    const stmts = d.exprs ? decodeSetStateful(d.exprs as readonly NativeExpr[], true) : undefined
+    if (stmts) spec.stmts = stmts
+    else if (d.counter) spec.counter = { packets: d.counter.packets, bytes: d.counter.bytes }
     return Object.keys(spec).length === 1 ? key : (spec as unknown as ElementSpec)
   })
 }
@@ -178,7 +182,8 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
         ? fastIPv4Decode(shape.interval, packed.elementKeys, packed.elementFlags)
         : undefined
     const type = shape.key.length === 1 ? (shape.key[0].name as KeyTypeName) : shape.key.map((t) => t.name as KeyTypeName)
-    const counter = ((r.exprs as NativeExpr[] | undefined) ?? []).some((e) => e.type === 'counter')
+    const stateful = decodeSetStateful((r.exprs as NativeExpr[] | undefined) ?? [])
+    const counter = isLoneCounter(stateful)
     const comment = setComment(r.userdata as Uint8Array | undefined)
     const extra = setUserdataExtra(r.userdata as Uint8Array | undefined)
     const keyTypeof = typeofSelectors(extra.keyTypeof)
@@ -195,7 +200,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       ...(r.gcInterval !== undefined ? { gcInterval: n(r.gcInterval) } : {}),
       ...(r.size !== undefined ? { size: n(r.size) } : {}),
       ...(r.setPolicy !== undefined && n(r.setPolicy) === 1 ? { policy: 'memory' as const } : {}),
-      ...(counter ? { counter: true } : {}),
+      ...(counter ? { counter: true } : stateful?.length ? { stmts: stateful } : {}),
       ...(extra.autoMerge ? { autoMerge: true } : {}),
       ...(Array.isArray(keyTypeof) ? { typeof: keyTypeof.length === 1 ? keyTypeof[0] : keyTypeof } : {}),
       ...(comment !== undefined ? { comment } : {}),

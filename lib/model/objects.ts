@@ -6,7 +6,7 @@
 import type { ChainType, Family, Hook, NamedPriority, Policy } from '../kernel/constants.js'
 import type { KeyTypeName } from '../kernel/datatypes.js'
 import type { Element, ObjectMapType } from './element-types.js'
-import type { RuleExpr, Selector } from './rule-types.js'
+import type { RuleExpr, Selector, SetStatefulStmt } from './rule-types.js'
 
 /** Table flags. `owner` and `persist` need kernel >= 5.12 / 6.9. */
 export type TableFlag = 'dormant' | 'owner' | 'persist'
@@ -72,6 +72,8 @@ export type SetFlag = 'interval' | 'timeout' | 'constant' | 'dynamic'
  */
 export type KeyType = KeyTypeName | 'integer' | readonly (KeyTypeName | 'integer')[]
 
+export type { SetStatefulStmt } from './rule-types.js'
+
 /** What named sets and maps declare alike. */
 export interface SetDeclaration {
   readonly family?: Family
@@ -94,6 +96,12 @@ export interface SetDeclaration {
   readonly policy?: 'performance' | 'memory'
   /** Attach a counter to every element (nft's `counter` in a set declaration). */
   readonly counter?: boolean
+  /**
+   * Stateful statements every element gets, at most two, in order (nft's
+   * `limit rate 1/second; counter;` in a set declaration). A counter alone is
+   * written `counter: true` instead.
+   */
+  readonly stmts?: readonly SetStatefulStmt[]
   /** Merge adjacent and overlapping elements of an interval set (nft's `auto-merge`). */
   readonly autoMerge?: boolean
   readonly comment?: string

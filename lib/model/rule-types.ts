@@ -380,6 +380,13 @@ export interface CtCountStmt {
   readonly over?: boolean
 }
 
+/**
+ * A stateful statement of a set declaration or of one element (no object
+ * names): every element gets its own copy (`limit rate 1/second`, `counter`,
+ * `quota 10 mbytes`, `ct count over 20`).
+ */
+export type SetStatefulStmt = CounterStmt | LimitStmt | QuotaStmt | CtCountStmt
+
 /** `meta mark set VALUE`, `meta mark set ct mark` or `meta mark set ct mark ...` ({@link MarkExpr}). */
 export interface MetaMarkSetStmt {
   readonly stmt: 'meta mark set'

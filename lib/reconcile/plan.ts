@@ -226,18 +226,18 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     // Sets: element deltas; a changed declaration recreates the set.
     for (const os of oSets) {
       const ds = d.sets.find((s) => s.name === os.name)
-      const decl = (s: typeof os | NonNullable<typeof ds>) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, comment: s.comment })
+      const decl = (s: typeof os | NonNullable<typeof ds>) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
       if (!ds || !same(decl(ds), decl(os))) lateDels.push({ verb: 'delete', object: { kind: os.kind, family, table, name: os.name } })
     }
     for (const ds of d.sets) {
       const os = oSets.find((s) => s.name === ds.name)
-      const decl = (s: typeof ds) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, comment: s.comment })
+      const decl = (s: typeof ds) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
       if (!os || !same(decl(ds), decl(os as typeof ds))) {
         adds.push({ verb: 'add', object: setObject(ds, family, table) })
         continue
       }
       const want = canonicalElements(ds)
-      const key = (e: Element) => JSON.stringify(e)
+      const key = (e: Element) => JSON.stringify(withoutStmts(e))
       const have = new Map(os.elements.map((e) => [key(e), e]))
       const wantKeys = new Set(want.map(key))
       const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
@@ -332,6 +332,13 @@ function planRules(
 
 
 /** An element's key (a map element's without its value). */
+/** An element without its copies of the set's statements (read back only: the kernel gives them to every element). */
+function withoutStmts(e: Element): Element {
+  if (typeof e !== 'object' || e === null || Array.isArray(e) || !('stmts' in e)) return e
+  const { stmts: _, ...rest } = e as { stmts?: unknown; key: Element }
+  return Object.keys(rest).length === 1 ? (rest.key as Element) : (rest as Element)
+}
+
 export const plain = (e: Element): Element => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
 
 /**

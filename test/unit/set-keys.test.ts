@@ -8,6 +8,7 @@ import { Transaction } from '../../lib/batch/transaction.js'
 import { interfaceNames } from '../../lib/model/interfaces.js'
 import { decodeListing } from '../../lib/io/listing.js'
 import type { NativeDump } from '../../types/native.js'
+import { plan } from '../../lib/reconcile/plan.js'
 
 const ops = (t: Transaction) => t.prepare().ops as unknown as Array<Record<string, unknown>>
 const hex = (b: unknown) => Buffer.from(b as Uint8Array).toString('hex')
@@ -63,5 +64,42 @@ describe('tcp_flag keys', () => {
   it('encodes a combination as its bits', () => {
     const [, el] = ops(new Transaction({ family: 'ip', table: 't' }).add({ kind: 'set', name: 'f', type: 'tcp_flag', elements: ['syn | ack', 'fin'] }))
     expect(keys(el)).toBe('1201')
+  })
+})
+
+describe('stateful statements of set declarations', () => {
+  const decl = { kind: 'set', name: 'y', type: 'ipv4_addr', stmts: [{ stmt: 'limit', rate: 1, per: 'second' }, { stmt: 'counter' }] } as const
+  it('sends two as expressions with NFT_SET_EXPR, one without it', () => {
+    const [two] = ops(new Transaction({ family: 'ip', table: 'x' }).add(decl))
+    expect(two.flags).toBe(0x100)
+    expect((two.exprs as Array<{ type: string }>).map((e) => e.type)).toEqual(['limit', 'counter'])
+    const [one] = ops(new Transaction({ family: 'ip', table: 'x' }).add({ kind: 'set', name: 'n', type: 'ipv4_addr', flags: ['dynamic'], stmts: [{ stmt: 'ct count', count: 20, over: true }] }))
+    expect(one).toMatchObject({ flags: 0x20, exprs: [{ type: 'connlimit', count: 20, flags: 1 }] })
+  })
+  it('refuses named references and more than two', () => {
+    expect(() => new Transaction({ family: 'ip', table: 'x' }).add({ kind: 'set', name: 'y', type: 'ipv4_addr', stmts: [{ stmt: 'limit', name: 'l' }] } as never)).toThrow('Expected no object name')
+    expect(() =>
+      new Transaction({ family: 'ip', table: 'x' }).add({ kind: 'set', name: 'y', type: 'ipv4_addr', stmts: [{ stmt: 'counter' }, { stmt: 'counter' }, { stmt: 'counter' }] }),
+    ).toThrow('at most two')
+  })
+  it('reads the statements and the elements back, and plans nothing for the same declaration', () => {
+    const [s, el] = ops(new Transaction({ family: 'ip', table: 'x' }).add({ ...decl, elements: ['1.1.1.1'] }))
+    const exprs = [
+      { type: 'limit', rate: 1, unit: 1, burst: 5, limitType: 0, flags: 0 },
+      { type: 'counter', packets: 0, bytes: 0 },
+    ]
+    const keyOf = (e: Record<string, unknown>) => (e.elements as Array<{ key: Uint8Array }> | undefined)?.[0]?.key ?? (e.packedKeys as Uint8Array)
+    const dump = {
+      genId: 1,
+      tables: [{ kind: 'table', family: 2, name: 'x', handle: 1, flags: 0 }],
+      chains: [],
+      rules: [],
+      objects: [],
+      sets: [{ ...s, kind: 'set', family: 2, table: 'x', name: 'y', handle: 2, exprs, elements: [{ key: keyOf(el), exprs }] }],
+    }
+    const l = decodeListing(dump as unknown as NativeDump)
+    expect(l.sets[0]).toMatchObject({ stmts: decl.stmts, elements: [{ key: '1.1.1.1', stmts: [{ stmt: 'limit', rate: 1, per: 'second' }, { stmt: 'counter', packets: 0, bytes: 0 }] }] })
+    const desired = { table: { kind: 'table', family: 'ip', name: 'x' }, chains: [], rules: [], counters: [], sets: [{ ...decl, family: 'ip', table: 'x', elements: ['1.1.1.1'] }] }
+    expect(plan([desired as never], l)).toEqual([])
   })
 })
