@@ -329,7 +329,7 @@ function elementExtra(r: ElementRecord): Omit<DecodedElement, 'fields'> {
     ...(r.timeout ? { timeout: r.timeout } : {}),
     ...(r.expiration ? { expiration: r.expiration } : {}),
     ...(counter ? { counter: { packets: Number(counter.packets ?? 0), bytes: Number(counter.bytes ?? 0) } } : {}),
-    ...(r.exprs && r.exprs.some((x) => x.type !== 'counter') ? { exprs: r.exprs } : {}),
+    ...(r.exprs?.some((x) => x.type !== 'counter') ? { exprs: r.exprs } : {}),
   }
 }
 

@@ -90,7 +90,7 @@ export function setStatefulText(stmts: readonly SetStatefulStmt[]): string {
           return limitText(st)
         case 'quota':
           return quotaText(st)
-        case 'ct count':
+        default:
           return ctStatementText(st, (x) => JSON.stringify(x))
       }
     })
