@@ -47,6 +47,7 @@ import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-statefu
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
 import { compileCtLabelMatch, compileCtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
+import { compileMeter } from './stmt-meter.js'
 import type { AnonymousSet, BitwiseStep, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -927,6 +928,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       return
     case 'set':
       compileSetStmt(setStmtHost(ctx), st, path)
+      return
+    case 'meter':
+      compileMeter({ ...setStmtHost(ctx), family: ctx.env.family, table: ctx.env.table, nextSetId: () => ctx.env.nextSetId(), addSet: (op) => ctx.sets.push(op) }, st, path)
       return
     default:
       invalid(`${path}.stmt`, 'Expected a known statement (counter, accept, drop, jump, reject, ...)', (st as { stmt: unknown }).stmt)

@@ -14,6 +14,7 @@ import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat
 import { ctObjectLines, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
 import { setStatefulText } from './set-stateful.js'
+import { meterText } from './stmt-meter.js'
 import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -242,6 +243,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     }
     case 'set':
       return setStmtText(s, (x) => stmtText(x, family, {}), formatTime, opts.listing === true)
+    case 'meter':
+      return meterText(s, (k) => selectorText(k as Selector), (x) => stmtText(x, family, {}), formatTime)
   }
 }
 

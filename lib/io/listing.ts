@@ -152,6 +152,7 @@ function setFlags(flags: number): SetFlag[] {
 export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listing {
   const anon = new Map<string, AnonSet>()
   const named = new Map<string, SetShape>()
+  const meters = new Map<string, { size?: number }>()
   const sets: ListedSet[] = []
   for (const r of d.sets) {
     const family = familyName(n(r.family)) as Family
@@ -161,6 +162,8 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       r.elementKeys !== undefined ? unpackElements(r as unknown as NativePackedElements) : ((r.elements as NativeElementRecord[] | undefined) ?? [])
     const key = setKey(family, r.table, r.name)
     if (flags & SET_FLAG.anonymous) {
+      // A meter's set: anonymous, named after the meter (nft's own anonymous sets are `__set%d`, `__map%d`, ...).
+      if (!String(r.name).startsWith('__')) meters.set(key, { ...(r.size !== undefined ? { size: n(r.size) } : {}) })
       if (shape) {
         const recs = records()
         // An object map's elements name objects (decodeElements keeps each name with its key).
@@ -249,6 +252,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       anonSet: (name) => anon.get(setKey(family, r.table, name)),
       ...(interfaces ? { ifname: (index: number) => interfaces.name(index) } : {}),
       namedSet: (name) => named.get(setKey(family, r.table, name)),
+      meter: (name) => meters.get(setKey(family, r.table, name)),
     })
     return {
       kind: 'rule',

@@ -7,7 +7,7 @@
 import type { SelectorSpec } from '../expr/selectors.js'
 import { typeofUdata } from '../expr/typeof.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
-import type { RuleExpr, SetStmt, SetStmtPart, Statement } from '../model/rule-types.js'
+import type { MeterStmt, RuleExpr, SetStmt, SetStmtPart, Statement } from '../model/rule-types.js'
 import type { Operation } from '../model/operations.js'
 import type { Token } from './lexer.js'
 
@@ -83,6 +83,40 @@ export function parseSetStmt(c: SetStmtCursor): SetStmt {
     key,
     ...(timeout !== undefined ? { timeout } : {}),
     ...(data !== undefined ? { data } : {}),
+    ...(stmts.length ? { stmts } : {}),
+  }
+}
+
+/** Whether a meter starts here (`meter NAME`). */
+export function atMeter(c: SetStmtCursor): boolean {
+  const t = c.peek(1)
+  return c.is(c.peek(), 'meter') && (t.kind === 'word' || t.kind === 'string')
+}
+
+/** `meter NAME [size N] { KEY [timeout T] [statements] }` (at `meter`). */
+export function parseMeter(c: SetStmtCursor & { number(what: string): number }): MeterStmt {
+  c.next()
+  const name = c.wordOrString('a meter name')
+  const size = c.accept('size') ? c.number('a meter size') : undefined
+  c.expect('{')
+  const key = typeofSelectors(c).map((s) => s.name)
+  let timeout: number | undefined
+  const stmts: Statement[] = []
+  for (;;) {
+    const t = c.peek()
+    if (c.is(t, 'timeout')) {
+      c.skip(1)
+      timeout = c.time('a timeout')
+    } else if (c.is(t, '}')) break
+    else stmts.push(c.statement())
+  }
+  c.expect('}', "'}' to close the meter")
+  return {
+    stmt: 'meter',
+    name,
+    ...(size !== undefined ? { size } : {}),
+    key: key.length === 1 ? key[0] : key,
+    ...(timeout !== undefined ? { timeout } : {}),
     ...(stmts.length ? { stmts } : {}),
   }
 }

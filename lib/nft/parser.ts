@@ -23,7 +23,7 @@ import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
-import { atSetStmt, markDynamicSets, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
+import { atMeter, atSetStmt, markDynamicSets, parseMeter, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
 
 export { NftSyntaxError } from './lexer.js'
 export type { IncludedFile, IncludeReader } from './preprocess.js'
@@ -99,7 +99,8 @@ class Parser {
     skip: (n) => {
       this.pos += n
     },
-    statement: () => this.statement(),
+    // Per-element statements: `ct count` too (a ct statement, read where rules read them).
+    statement: () => (this.is(this.peek(), 'ct') && this.is(this.peek(1), 'count') ? (parseCtStatement(this.ctCursor()) as Statement) : this.statement()),
     unsupported: () => this.unsupported(),
   }
 
@@ -856,6 +857,7 @@ class Parser {
       if (st) return st
     }
     if (atSetStmt(this.setCursor)) return parseSetStmt(this.setCursor)
+    if (atMeter(this.setCursor)) return parseMeter({ ...this.setCursor, number: (what) => this.number(what) })
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()

@@ -63,7 +63,9 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
     })
   }
   const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr) : e))
-  return decodeRule(renamed, { family, anonSet: (n) => anon.get(n), ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}) })
+  // Meters: the sets the rule creates for them, named after the meter.
+  const meters = new Map(compiled.sets.filter((s) => s.kind === 'set' && !String(s.name).startsWith('__')).map((s) => [String(s.name), { size: Number(s.size) }]))
+  return decodeRule(renamed, { family, anonSet: (n) => anon.get(n), meter: (n) => meters.get(n), ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}) })
 }
 
 /**

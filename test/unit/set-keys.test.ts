@@ -8,7 +8,9 @@ import { Transaction } from '../../lib/batch/transaction.js'
 import { interfaceNames } from '../../lib/model/interfaces.js'
 import { decodeListing } from '../../lib/io/listing.js'
 import type { NativeDump } from '../../types/native.js'
-import { plan } from '../../lib/reconcile/plan.js'
+import { canonicalExprs, plan } from '../../lib/reconcile/plan.js'
+import { parseRule } from '../../lib/nft/parser.js'
+import { renderRuleBody } from '../../lib/expr/render.js'
 
 const ops = (t: Transaction) => t.prepare().ops as unknown as Array<Record<string, unknown>>
 const hex = (b: unknown) => Buffer.from(b as Uint8Array).toString('hex')
@@ -101,5 +103,25 @@ describe('stateful statements of set declarations', () => {
     expect(l.sets[0]).toMatchObject({ stmts: decl.stmts, elements: [{ key: '1.1.1.1', stmts: [{ stmt: 'limit', rate: 1, per: 'second' }, { stmt: 'counter', packets: 0, bytes: 0 }] }] })
     const desired = { table: { kind: 'table', family: 'ip', name: 'x' }, chains: [], rules: [], counters: [], sets: [{ ...decl, family: 'ip', table: 'x', elements: ['1.1.1.1'] }] }
     expect(plan([desired as never], l)).toEqual([])
+  })
+})
+
+describe('meters', () => {
+  it('parse, render and parse again give the same statement', () => {
+    for (const text of ['tcp dport 22 meter m1 { ip saddr limit rate 10/second } accept', 'meter m3 size 1234 { ip saddr . tcp dport timeout 1m ct count over 3 } drop']) {
+      const r = parseRule(text)
+      expect(parseRule(renderRuleBody({ kind: 'rule', chain: 'c', exprs: r.exprs }))).toEqual(r)
+    }
+    expect(parseRule('meter m { ip saddr timeout 10s counter }').exprs[0]).toEqual({ stmt: 'meter', name: 'm', key: 'ip saddr', timeout: 10000, stmts: [{ stmt: 'counter' }] })
+  })
+  it("creates the meter's set before the rule: anonymous, dynamic, timeout with a timeout, size 65535", () => {
+    const t = new Transaction({ family: 'ip', table: 'x' }).add({ kind: 'rule', chain: 'c', exprs: parseRule('meter m2 { ip saddr timeout 10s counter }').exprs })
+    const [set, rule] = ops(t)
+    expect(set).toMatchObject({ kind: 'set', name: 'm2', flags: 0x31, keyType: 7, keyLen: 4, size: 65535 })
+    expect((rule.exprs as Array<Record<string, unknown>>).at(-1)).toMatchObject({ type: 'dynset', op: 1, set: 'm2', timeout: 10000 })
+  })
+  it('plans nothing for a meter rule the kernel holds', () => {
+    const exprs = parseRule('meter m1 { ip saddr limit rate 10/second } accept').exprs
+    expect(canonicalExprs(exprs, 'ip', 'x')).toEqual([{ stmt: 'meter', name: 'm1', size: 65535, key: 'ip saddr', stmts: [{ stmt: 'limit', rate: 10, per: 'second' }] }, { stmt: 'accept' }])
   })
 })
