@@ -5,17 +5,20 @@
  * @module
  */
 import type { InterfaceNames } from '../model/interfaces.js'
-import { FAMILY_NUMBER, type Family, hookNumber, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE, NFT_DATA_VERDICT } from '../kernel/constants.js'
-import { DATATYPES, type Datatype, type KeyTypeName, paddedSize } from '../kernel/datatypes.js'
+import { resolveIfaceKeys } from '../elements/iface-keys.js'
+import { type Family, FAMILY_NUMBER, hookNumber, NFT_DATA_VERDICT, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE } from '../kernel/constants.js'
+import { type Datatype, DATATYPES, type KeyTypeName, paddedSize } from '../kernel/datatypes.js'
 import { encodeElementFields } from '../elements/elements.js'
 import { type Element, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { checkKeys, invalid, NftValidationError, readOptions } from '../kernel/errors.js'
 import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Table } from '../model/objects.js'
+import type { Selector } from '../model/rule-types.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
+import { compileSetStateful } from '../expr/set-stateful.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
-import { setTypeofUserdata } from '../expr/typeof.js'
+import { integerKeyType, setTypeofUserdata } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentUserdata } from '../kernel/udata.js'
 import { DATA_VALUE_MAX, exprsAttrSize, hookAttrSize, NETDEVICE_MAX, NETLINK_ATTR_MAX, QUOTE_MAX, RULE_MAXEXPRS, sizeText } from '../kernel/limits.js'
@@ -78,8 +81,8 @@ const KEYS = {
   table: ['kind', 'family', 'name', 'flags', 'comment', 'handle'],
   chain: ['kind', 'family', 'table', 'name', 'type', 'hook', 'priority', 'policy', 'devices', 'comment', 'handle'],
   rule: ['kind', 'family', 'table', 'chain', 'exprs', 'comment', 'handle', 'position'],
-  set: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'autoMerge', 'comment', 'elements', 'handle'],
-  map: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'map', 'mapTypeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'autoMerge', 'comment', 'elements', 'handle'],
+  set: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'stmts', 'autoMerge', 'comment', 'elements', 'handle'],
+  map: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'map', 'mapTypeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'stmts', 'autoMerge', 'comment', 'elements', 'handle'],
   element: ['kind', 'family', 'table', 'set', 'elements'],
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
   quota: ['kind', 'family', 'table', 'name', 'bytes', 'over', 'used', 'comment', 'handle'],
@@ -100,13 +103,19 @@ function elementEntry(verb: Verb, family: Family, table: string, set: string, kn
   return { op: { verb, object: { kind: 'element', family, table, set, elements } }, native: [elementOp(verb, family, table, set, known.id, el)] }
 }
 
-/** Datatypes of a key type (one, or several for a concatenation). */
-export function keyDatatypes(type: unknown, path: string): Datatype[] {
+/**
+ * Datatypes of a key type (one, or several for a concatenation). An
+ * `integer` field (nft's type of `typeof vlan id`, `typeof ct bytes`) takes
+ * its size and byte order from the `typeof` selector at its position.
+ */
+export function keyDatatypes(type: unknown, path: string, typeofSel?: Selector | readonly Selector[]): Datatype[] {
   const names = Array.isArray(type) ? type : [type]
   if (names.length === 0 || names.length > 16) invalid(path, 'Expected a key type or a list of 1-16 key types', type)
+  const sels = typeofSel === undefined ? undefined : Array.isArray(typeofSel) ? typeofSel : [typeofSel]
   return names.map((n, i) => {
-    if (typeof n !== 'string' || !Object.hasOwn(DATATYPES, n))
-      invalid(Array.isArray(type) ? `${path}[${i}]` : path, `Expected a key type: ${Object.keys(DATATYPES).join(', ')}`, n)
+    const p = Array.isArray(type) ? `${path}[${i}]` : path
+    if (n === 'integer') return integerKeyType(sels?.[i], p)
+    if (typeof n !== 'string' || !Object.hasOwn(DATATYPES, n)) invalid(p, `Expected a key type: ${Object.keys(DATATYPES).join(', ')}`, n)
     return DATATYPES[n as KeyTypeName]
   })
 }
@@ -489,7 +498,7 @@ export class Transaction {
       const handle = s.handle !== undefined && verb !== 'flush' ? { handle: checkHandle(s.handle, `${path}.handle`) } : {}
       return { op: { verb, object }, native: [{ verb, kind: 'set', ...base, ...handle }] }
     }
-    const key = keyDatatypes(s.type, `${path}.type`)
+    const key = keyDatatypes(s.type, `${path}.type`, s.typeof)
     const flagsIn = s.flags ?? []
     if (!Array.isArray(flagsIn)) invalid(`${path}.flags`, 'Expected a list of set flags', s.flags)
     let flags = 0
@@ -512,6 +521,7 @@ export class Transaction {
     else if (s.kind === 'map') {
       if (s.map === 'verdict') data = 'verdict'
       else if (typeof s.map === 'string' && Object.hasOwn(DATATYPES, s.map)) data = DATATYPES[s.map as KeyTypeName]
+      else if (s.map === 'integer') data = integerKeyType(Array.isArray(s.mapTypeof) ? s.mapTypeof[0] : (s.mapTypeof as Selector | undefined), `${path}.map`)
       else invalid(`${path}.map`, `Expected a map value type: verdict, ${Object.keys(DATATYPES).join(', ')}`, s.map)
       flags |= SET_FLAG.map
     }
@@ -524,6 +534,9 @@ export class Transaction {
     if (s.size !== undefined) checkUint(s.size, `${path}.size`, 0xffffffff, 'a maximum number of elements')
     if (s.gcInterval !== undefined) checkUint(s.gcInterval, `${path}.gcInterval`, 0xffffffff, 'a GC interval in milliseconds')
     if (s.policy !== undefined && s.policy !== 'performance' && s.policy !== 'memory') invalid(`${path}.policy`, "Expected 'performance' or 'memory'", s.policy)
+    const stateful = compileSetStateful(s, path)
+    // Several statements travel as NFTA_SET_EXPRESSIONS, which the kernel takes with NFT_SET_EXPR only.
+    if (stateful && stateful.length > 1) flags |= SET_FLAG.expr
     const id = this.#nextSetId++
     const shape: SetShape = { name, key, interval, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(objMap ? { object: objMap } : {}) }
     this.#localSets ??= new Map()
@@ -544,7 +557,7 @@ export class Transaction {
         ...(s.gcInterval !== undefined ? { gcInterval: s.gcInterval } : {}),
         ...(s.size !== undefined ? { size: s.size } : {}),
         ...(s.policy !== undefined ? { setPolicy: s.policy === 'memory' ? 1 : 0 } : {}),
-        ...(s.counter ? { exprs: [{ type: 'counter' }] } : {}),
+        ...(stateful ? { exprs: stateful } : {}),
         userdata: setUserdata(key, data, comment, { autoMerge: s.autoMerge === true, ...setTypeofUserdata(s, key, data, path) }),
       },
     ]
@@ -557,7 +570,7 @@ export class Transaction {
         table,
         set: name,
         setId: id,
-        ...encodeElementFields(shape, s.elements, `${path}.elements`, { leadingZero: true, ...(s.autoMerge ? { mergeAdjacent: true } : {}) }),
+        ...encodeElementFields(shape, resolveIfaceKeys(key, s.elements, this.#ifindex(), `${path}.elements`), `${path}.elements`, { leadingZero: true, ...(s.autoMerge ? { mergeAdjacent: true } : {}) }),
       })
     }
     return { op: { verb, object }, native }
@@ -571,7 +584,14 @@ export class Transaction {
     const known = this.#findSet(family, table, set)
     if (!known)
       invalid(`${path}.set`, `Expected a set whose key type is known: declare set ${set} in this transaction, or list() it through the client first`, set)
-    return elementEntry(verb, family, table, set, known, e.elements, `${path}.elements`)
+    const elements = resolveIfaceKeys(known.shape.key, e.elements, this.#ifindex(), `${path}.elements`)
+    return elementEntry(verb, family, table, set, known, elements, `${path}.elements`)
+  }
+
+  /** Interface name to index in the transaction's namespace, if known. */
+  #ifindex(): ((name: string) => number | undefined) | undefined {
+    const ifs = this.#interfaces
+    return ifs ? (name) => ifs.index(name) : undefined
   }
 
   #counter(verb: Verb, c: Counter, path: string): Entry {

@@ -278,6 +278,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
  * compare as host integers, i.e. from their last byte on little-endian hosts.
  */
 function compareKeys(shape: SetShape, a: Uint8Array, b: Uint8Array): number {
+  // nft 1.0.6 lists `tcp_flag` sets (a bitmask type) by the key's bits read
+  // from the lowest up, largest first: fin | psh | ack, syn | ack, syn, ack.
+  if (shape.key.length === 1 && shape.key[0].name === 'tcp_flag' && a.length === 1 && b.length === 1) return reverseBits(b[0]) - reverseBits(a[0])
   const forward = !LITTLE_ENDIAN || (shape.key.length === 1 && shape.key[0].byteorder === 'big')
   const n = Math.max(a.length, b.length)
   for (let k = 0; k < n; k++) {
@@ -287,6 +290,13 @@ function compareKeys(shape: SetShape, a: Uint8Array, b: Uint8Array): number {
     if (x !== y) return x - y
   }
   return 0
+}
+
+/** A byte with its bits in reverse order. */
+function reverseBits(x: number): number {
+  let r = 0
+  for (let i = 0; i < 8; i++) r |= ((x >> i) & 1) << (7 - i)
+  return r
 }
 
 /** Key intervals of elements as the kernel returns them, rebuilt into ranges. */
@@ -303,6 +313,8 @@ export interface DecodedElement {
   readonly objref?: string
   /** The catch-all element (no key, `fields` empty). */
   readonly catchall?: boolean
+  /** The element's stateful expressions when they are more than one counter (the listing decodes them). */
+  readonly exprs?: ReadonlyArray<Record<string, unknown>>
 }
 
 /** The fields of a dumped element besides its key. */
@@ -317,6 +329,7 @@ function elementExtra(r: ElementRecord): Omit<DecodedElement, 'fields'> {
     ...(r.timeout ? { timeout: r.timeout } : {}),
     ...(r.expiration ? { expiration: r.expiration } : {}),
     ...(counter ? { counter: { packets: Number(counter.packets ?? 0), bytes: Number(counter.bytes ?? 0) } } : {}),
+    ...(r.exprs?.some((x) => x.type !== 'counter') ? { exprs: r.exprs } : {}),
   }
 }
 

@@ -41,12 +41,13 @@ import { setUserdata } from '../model/set-userdata.js'
 import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, natFlagBits } from './stmt-nat.js'
 import { anonymousSetName } from '../model/names.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
-import { bitfieldMask, refuseBitfield } from './subbyte.js'
+import { bitfieldMask, refuseBitfield, refuseShiftedBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
 import { compileCtLabelMatch, compileCtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
+import { compileMeter } from './stmt-meter.js'
 import type { AnonymousSet, BitwiseStep, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -454,7 +455,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   if (v === undefined) invalid(vpath, `Expected a value for ${s.name}`, v)
   deps(ctx, s, path)
   if (isSetRef(v)) {
-    refuseBitfield(s, 'a lookup in a named set', vpath)
+    refuseShiftedBitfield(s, 'a lookup in a named set', vpath)
     const info = ctx.env.findSet(v.set)
     checkSetKey(info, [s], vpath)
     loadKey(ctx, [s], namedInterval(info, [s], v.set, vpath))
@@ -931,6 +932,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'set':
       compileSetStmt(setStmtHost(ctx), st, path)
       return
+    case 'meter':
+      compileMeter({ ...setStmtHost(ctx), family: ctx.env.family, table: ctx.env.table, nextSetId: () => ctx.env.nextSetId(), addSet: (op) => ctx.sets.push(op) }, st, path)
+      return
     default:
       invalid(`${path}.stmt`, 'Expected a known statement (counter, accept, drop, jump, reject, ...)', (st as { stmt: unknown }).stmt)
   }
@@ -1157,7 +1161,8 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
   for (const s of specs) refuseBitsKey(s, `${path}.key`, 'a verdict map key')
   for (const s of specs) deps(ctx, s, path)
-  if (specs.length > 1 || isSetRef(st.map)) for (const s of specs) refuseBitfield(s, isSetRef(st.map) ? 'a named map' : 'a concatenation', `${path}.key`)
+  if (specs.length > 1) for (const s of specs) refuseBitfield(s, 'a concatenation', `${path}.key`)
+  else if (isSetRef(st.map)) refuseShiftedBitfield(specs[0], 'a named map', `${path}.key`)
   if (isSetRef(st.map)) {
     const info = ctx.env.findSet(st.map.set)
     if (info && info.data !== undefined && info.data !== 'verdict')

@@ -35,6 +35,7 @@ import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
+import { meterOf } from './stmt-meter.js'
 import type { BitwiseStep, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
@@ -63,6 +64,8 @@ export interface DecodeEnv {
   ifname?(index: number): string | undefined
   /** Key and value types of a named set (to print the constants of set statements). */
   namedSet?(name: string): { readonly key?: readonly Datatype[]; readonly data?: Datatype | 'verdict' } | undefined
+  /** A meter's set (anonymous, named after the meter): its size; undefined for other sets. */
+  meter?(name: string): { readonly size?: number } | undefined
 }
 
 class Unsupported extends Error {}
@@ -525,7 +528,12 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           return d.length === 1 && 'stmt' in d[0] ? d[0] : undefined
         })
         if (!st) throw new Unsupported('dynset')
-        push(st)
+        const meter = env.meter?.(String(e.set))
+        if (meter) {
+          const m = meterOf(st, meter.size)
+          if (!m) throw new Unsupported('meter')
+          push(m)
+        } else push(st)
         loads = []
         break
       }

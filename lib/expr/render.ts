@@ -13,6 +13,8 @@ import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.j
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
 import { ctObjectLines, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
+import { setStatefulText } from './set-stateful.js'
+import { meterText } from './stmt-meter.js'
 import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -58,7 +60,8 @@ function typeOf(sel: Selector): Datatype {
 
 function valueText(t: Datatype, v: unknown, sel?: Selector): string {
   // Interfaces by name print quoted (`iif "lo"`); an index without an interface as a number.
-  if (sel && SELECTORS[sel].ifindex) return typeof v === 'string' ? quote(v) : String(v)
+  // Named sets of interfaces (`type iface_index`) list names quoted too.
+  if ((sel && SELECTORS[sel].ifindex) || t === DATATYPES.iface_index) return typeof v === 'string' ? quote(v) : String(v)
   if (typeof v === 'string' && sel && SELECTORS[sel].wildcard && v.endsWith('*') && !v.endsWith('\\*')) return quote(v)
   try {
     const iv = t.parse(v, 'value')
@@ -243,6 +246,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     }
     case 'set':
       return setStmtText(s, (x) => stmtText(x, family, {}), formatTime, opts.listing === true)
+    case 'meter':
+      return meterText(s, (k) => selectorText(k as Selector), (x) => stmtText(x, family, {}), formatTime)
   }
 }
 
@@ -284,23 +289,38 @@ export function setTypeLine(s: Pick<NamedSet, 'type' | 'typeof'> & { kind: 'set'
   return s.kind === 'map' ? `type ${key} : ${s.map}` : `type ${key}`
 }
 
-function keyTypes(t: unknown): Datatype[] {
+function keyTypes(t: unknown, sels?: Selector | readonly Selector[]): Datatype[] {
   const names = Array.isArray(t) ? t : [t]
-  return names.map((n) => DATATYPES[n as KeyTypeName]).filter(Boolean)
+  const at = (i: number) => (Array.isArray(sels) ? sels[i] : i === 0 ? sels : undefined) as Selector | undefined
+  return names
+    .map((n, i) => {
+      // nft's integer: the type of the typeof selector at this position.
+      if (n !== 'integer') return DATATYPES[n as KeyTypeName]
+      const sel = at(i)
+      const spec = sel !== undefined ? SELECTORS[normalizeSelector(sel) as Selector] : undefined
+      return spec?.type.name === 'integer' ? spec.type : undefined
+    })
+    .filter((x): x is Datatype => x !== undefined)
 }
 
 /** Value types of object maps: their elements name objects, printed quoted. */
 const OBJECT_MAPS = ['counter', 'quota', 'limit']
 
 /** nft text of a list of elements for a set or map of the given types. */
-export function renderElements(elements: readonly Element[], type: unknown, map?: string): string {
-  const types = keyTypes(type)
-  const dataType = map && map !== 'verdict' ? DATATYPES[map as KeyTypeName] : undefined
+export function renderElements(
+  elements: readonly Element[],
+  type: unknown,
+  map?: string,
+  decl?: { readonly typeof?: Selector | readonly Selector[]; readonly mapTypeof?: Selector | readonly Selector[] },
+): string {
+  const types = keyTypes(type, decl?.typeof)
+  const dataType = map && map !== 'verdict' ? (map === 'integer' ? keyTypes(map, decl?.mapTypeof)[0] : DATATYPES[map as KeyTypeName]) : undefined
   return elements
     .map((e) => {
       if (!isSpec(e)) return keyText(types, e)
       let s = keyText(types, e.key)
       if (e.timeout !== undefined) s += ` timeout ${formatTime(e.timeout)}`
+      if (e.stmts?.length) s += ` ${setStatefulText(e.stmts)}`
       if (e.counter) s += typeof e.counter === 'object' ? ` counter packets ${e.counter.packets} bytes ${e.counter.bytes}` : ' counter'
       if (e.comment !== undefined) s += ` comment ${quote(e.comment)}`
       if (e.value !== undefined)
@@ -318,9 +338,10 @@ function setBody(s: NamedSet | NamedMap, sep: string): string {
   if (s.size !== undefined) lines.push(`size ${s.size}`)
   if (s.policy !== undefined) lines.push(`policy ${s.policy}`)
   if (s.counter) lines.push('counter')
+  if (s.stmts?.length) lines.push(setStatefulText(s.stmts))
   if (s.autoMerge) lines.push('auto-merge')
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
-  if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined)} }`)
+  if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined, s as NamedMap)} }`)
   return lines.join(sep)
 }
 

@@ -34,3 +34,12 @@ export function refuseBitfield(s: SelectorSpec, what: string, path: string): voi
 export function bitfieldByMask(cands: readonly SelectorSpec[], mask: bigint): SelectorSpec | undefined {
   return cands.find((c) => c.load.kind === 'payload' && bitfieldMaskValue(c.load) === mask)
 }
+
+/**
+ * Refuses a bitfield in a named set or map lookup unless it ends on the last
+ * loaded bit (`vlan id`): nft then only masks the register, as nftkit does;
+ * for other bitfields it shifts the register too.
+ */
+export function refuseShiftedBitfield(s: SelectorSpec, what: string, path: string): void {
+  if (s.load.kind === 'payload' && s.load.bits && s.load.bits.shift !== 0) invalid(path, `nftkit does not support ${s.name} in ${what} yet`, s.name)
+}

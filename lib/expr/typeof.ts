@@ -6,11 +6,24 @@
  * payload, meta, ct, concat and verdict expressions).
  * @module
  */
-import type { Datatype } from '../kernel/datatypes.js'
+import { type Datatype, paddedSize } from '../kernel/datatypes.js'
 import { invalid } from '../kernel/errors.js'
 import { decodeTlvs, encodeTlvs, u32 } from '../kernel/udata.js'
 import type { Selector } from '../model/rule-types.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
+
+/**
+ * The datatype of an `integer` key field (or map value) declared with
+ * `typeof SELECTOR`: nft's integer of the selector's width and byte order.
+ * @throws NftValidationError without a selector of type integer.
+ */
+export function integerKeyType(sel: Selector | undefined, path: string): Datatype {
+  const n = typeof sel === 'string' ? normalizeSelector(sel) : undefined
+  const spec = n ? SELECTORS[n] : undefined
+  if (spec?.type.name !== 'integer' || !typeofUdata([spec.name]))
+    return invalid(path, "Expected typeof with a selector of type integer for an 'integer' field (typeof vlan id, typeof ct bytes)", sel)
+  return spec.type
+}
 
 /** nft's expression types (enum expr_types) that appear in typeof userdata. */
 const EXPR = { verdict: 1, payload: 7, meta: 9, ct: 12, concat: 13 } as const
@@ -40,6 +53,9 @@ const NO_DIR = 0xffffffff
 
 const nest = (items: ReadonlyArray<readonly [number, Uint8Array]>): Buffer => encodeTlvs(items)
 
+/** The length nft stores for an integer payload: the field's bits (12 for `vlan id`). */
+const bitLength = (s: SelectorSpec): number => (s.load.kind === 'payload' && s.load.bits ? s.load.bits.width : s.size * 8)
+
 /** The payload description (protocol id, template index) of a selector, if nft has one. */
 function payloadDesc(s: SelectorSpec): { id: number; type: number } | undefined {
   const [proto, ...rest] = s.name.split(' ')
@@ -55,7 +71,7 @@ function exprUdata(s: SelectorSpec): [number, Buffer] | undefined {
   const d = payloadDesc(s)
   if (!d) return undefined
   const items: [number, Uint8Array][] = [[0, u32(d.id)], [1, u32(d.type)]]
-  if (s.type.name === 'integer') items.push([4, u32(s.size * 8)])
+  if (s.type.name === 'integer') items.push([4, u32(bitLength(s))])
   return [EXPR.payload, nest(items)]
 }
 
@@ -95,7 +111,7 @@ function selectorOf(etype: number | undefined, data: Buffer | undefined): Select
   const name = normalizeSelector(`${proto[0]} ${proto[1].fields[type] ?? ''}`)
   if (!name) return undefined
   const len = readU32(t.get(4))
-  if (len !== undefined && len !== SELECTORS[name].size * 8) return undefined
+  if (len !== undefined && len !== bitLength(SELECTORS[name])) return undefined
   return name
 }
 
@@ -156,4 +172,26 @@ export function setTypeofUserdata(
   }
   if (s.mapTypeof === undefined) invalid(`${path}.mapTypeof`, "Expected the selector the map's value is declared with (typeof KEY : VALUE)", s.mapTypeof)
   return { keyTypeof, dataTypeof: check(list(s.mapTypeof), [data], `${path}.mapTypeof`) }
+}
+
+/**
+ * Key (or map value) datatypes refined by the typeof userdata nft wrote:
+ * an `integer` field takes its selector's type (size, byte order, width).
+ * Undefined when an integer field of a concatenation has no selector to say
+ * its size (its elements could not be read).
+ */
+export function typeofKeyTypes(key: readonly Datatype[], udata: Buffer | undefined): Datatype[] | undefined {
+  if (!key.some((t) => t.name === 'integer')) return [...key]
+  const sels = typeofSelectors(udata)
+  const specs = Array.isArray(sels) && sels.length === key.length ? sels.map((x) => SELECTORS[x]) : undefined
+  const out: Datatype[] = []
+  for (const [i, t] of key.entries()) {
+    const spec = specs?.[i]
+    // In a concatenation the field's own size is not known from the key type, only its padded one.
+    const fits = t.name === 'integer' && spec?.type.name === 'integer' && (key.length === 1 ? spec.type.size === t.size : paddedSize(spec.type.size) === paddedSize(t.size))
+    if (fits) out.push(spec.type)
+    else if (t.name !== 'integer' || key.length === 1) out.push(t)
+    else return undefined
+  }
+  return out
 }

@@ -18,13 +18,15 @@ import { type Datatype, datatypeById, datatypeFor, type KeyTypeName, splitConcat
 import { CATCHALL, decodeElements, unpackElements } from '../elements/elements.js'
 import { type Element, type ElementSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
+import { nameIfaceKeys } from '../elements/iface-keys.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import type { RuleExpr, Verdict } from '../model/rule-types.js'
 import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
 import { decodeCtObject } from '../expr/ct.js'
+import { decodeSetStateful, isLoneCounter } from '../expr/set-stateful.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
 import { setComment, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
-import { typeofSelectors } from '../expr/typeof.js'
+import { typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
@@ -84,14 +86,19 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   if (single) key = [single]
   else key = splitConcatTypeId(keyType, keyLen)
   if (!key) return undefined
+  // nft's integer fields have the size and byte order of their typeof selector.
+  const udata = setUserdataExtra(r.userdata as Uint8Array | undefined)
+  key = typeofKeyTypes(key, udata.keyTypeof)
+  if (!key) return undefined
   let data: Datatype | 'verdict' | undefined
   if (r.dataType !== undefined) {
     const dt = n(r.dataType)
     if (dt === NFT_DATA_VERDICT) data = 'verdict'
     else {
-      const t = datatypeById(dt)
+      const t = datatypeFor(dt, n(r.dataLen)) ?? datatypeById(dt)
       if (!t) return undefined
-      data = t
+      data = typeofKeyTypes([t], udata.dataTypeof)?.[0]
+      if (!data) return undefined
     }
   }
   const flags = n(r.flags)
@@ -119,7 +126,10 @@ export function elementsOf(shape: SetShape, records: readonly NativeElementRecor
     if (value !== undefined) spec.value = value
     if (d.timeout) spec.timeout = d.timeout
     if (comment !== undefined) spec.comment = comment
-    if (d.counter) spec.counter = { packets: d.counter.packets, bytes: d.counter.bytes }
+    // An element's copies of its set's statements (limit, quota, ct count; counters with their values).
+    const stmts = d.exprs ? decodeSetStateful(d.exprs as readonly NativeExpr[], true) : undefined
+    if (stmts) spec.stmts = stmts
+    else if (d.counter) spec.counter = { packets: d.counter.packets, bytes: d.counter.bytes }
     return Object.keys(spec).length === 1 ? key : (spec as unknown as ElementSpec)
   })
 }
@@ -142,6 +152,7 @@ function setFlags(flags: number): SetFlag[] {
 export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listing {
   const anon = new Map<string, AnonSet>()
   const named = new Map<string, SetShape>()
+  const meters = new Map<string, { size?: number }>()
   const sets: ListedSet[] = []
   for (const r of d.sets) {
     const family = familyName(n(r.family)) as Family
@@ -151,6 +162,8 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       r.elementKeys !== undefined ? unpackElements(r as unknown as NativePackedElements) : ((r.elements as NativeElementRecord[] | undefined) ?? [])
     const key = setKey(family, r.table, r.name)
     if (flags & SET_FLAG.anonymous) {
+      // A meter's set: anonymous, named after the meter (nft's own anonymous sets are `__set%d`, `__map%d`, ...).
+      if (!String(r.name).startsWith('__')) meters.set(key, { ...(r.size !== undefined ? { size: n(r.size) } : {}) })
       if (shape) {
         const recs = records()
         // An object map's elements name objects (decodeElements keeps each name with its key).
@@ -172,7 +185,8 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
         ? fastIPv4Decode(shape.interval, packed.elementKeys, packed.elementFlags)
         : undefined
     const type = shape.key.length === 1 ? (shape.key[0].name as KeyTypeName) : shape.key.map((t) => t.name as KeyTypeName)
-    const counter = ((r.exprs as NativeExpr[] | undefined) ?? []).some((e) => e.type === 'counter')
+    const stateful = decodeSetStateful((r.exprs as NativeExpr[] | undefined) ?? [])
+    const counter = isLoneCounter(stateful)
     const comment = setComment(r.userdata as Uint8Array | undefined)
     const extra = setUserdataExtra(r.userdata as Uint8Array | undefined)
     const keyTypeof = typeofSelectors(extra.keyTypeof)
@@ -189,11 +203,11 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       ...(r.gcInterval !== undefined ? { gcInterval: n(r.gcInterval) } : {}),
       ...(r.size !== undefined ? { size: n(r.size) } : {}),
       ...(r.setPolicy !== undefined && n(r.setPolicy) === 1 ? { policy: 'memory' as const } : {}),
-      ...(counter ? { counter: true } : {}),
+      ...(counter ? { counter: true } : stateful?.length ? { stmts: stateful } : {}),
       ...(extra.autoMerge ? { autoMerge: true } : {}),
       ...(Array.isArray(keyTypeof) ? { typeof: keyTypeof.length === 1 ? keyTypeof[0] : keyTypeof } : {}),
       ...(comment !== undefined ? { comment } : {}),
-      elements: fastElements ?? elementsOf(shape, records()),
+      elements: interfaces ? nameIfaceKeys(shape.key, fastElements ?? elementsOf(shape, records()), (i) => interfaces.name(i)) : (fastElements ?? elementsOf(shape, records())),
     }
     if (shape.object) sets.push({ kind: 'map', ...base, map: shape.object })
     else if (shape.data !== undefined) {
@@ -238,6 +252,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       anonSet: (name) => anon.get(setKey(family, r.table, name)),
       ...(interfaces ? { ifname: (index: number) => interfaces.name(index) } : {}),
       namedSet: (name) => named.get(setKey(family, r.table, name)),
+      meter: (name) => meters.get(setKey(family, r.table, name)),
     })
     return {
       kind: 'rule',

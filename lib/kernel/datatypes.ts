@@ -38,6 +38,14 @@ export type KeyTypeName =
   | 'ifname'
   | 'mark'
   | 'ether_addr'
+  /** ICMPv6 types (`icmpv6 type` values). */
+  | 'icmpv6_type'
+  /** TCP flag combinations (`tcp flags` values), elements like `syn | ack`. */
+  | 'tcp_flag'
+  /** Interface indexes (`iif`, `oif`): elements are interface names, resolved when the set is added. */
+  | 'iface_index'
+  /** tc class ids (`meta priority`): `1:10`, `root`, `none`. */
+  | 'classid'
 
 /** An inclusive interval of keys, as big-endian unsigned integers. */
 export interface Interval {
@@ -755,6 +763,42 @@ function dayType(): Datatype {
  */
 const ifaceIndex: Datatype = { ...integerType('iface_index', 4, 'host', undefined, DATATYPE.ifindex), ordered: false }
 
+/**
+ * nft's `tcp_flag` (a bitmask type): a value is any combination of flags,
+ * written and printed as `syn | ack` (flag names in bit order, nft's
+ * symbolic bitmask printing); a single flag is its name.
+ */
+function tcpFlagType(): Datatype {
+  const base = integerType('tcp_flag', 1, 'big', TCP_FLAG, 15)
+  const order = Object.entries(TCP_FLAG).sort((a, b) => a[1] - b[1])
+  const text = (v: bigint): string | number => {
+    if (v === 0n) return base.format({ lo: v, hi: v })
+    let rest = Number(v)
+    const names: string[] = []
+    for (const [k, bit] of order)
+      if (rest & bit) {
+        names.push(k)
+        rest &= ~bit
+      }
+    return rest === 0 ? names.join(' | ') : Number(v)
+  }
+  return {
+    ...base,
+    parse(value, path) {
+      if (typeof value === 'string' && value.includes('|')) {
+        let v = 0n
+        for (const p of value.split('|')) v |= base.parse(p.trim(), path).lo
+        return { lo: v, hi: v }
+      }
+      return base.parse(value, path)
+    },
+    format: ({ lo, hi }) => (lo === hi ? text(lo) : base.format({ lo, hi })),
+  }
+}
+
+/** Interface indexes as a set key: ordered (nft keeps them in interval sets, big-endian as other host-order keys). */
+const ifaceIndexKey: Datatype = { ...integerType('iface_index', 4, 'host', undefined, DATATYPE.ifindex), ordered: true }
+
 /** Every supported key type by name. */
 export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
   ipv4_addr: addressType('ipv4_addr'),
@@ -764,6 +808,10 @@ export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
   mark: integerType('mark', 4, 'host'),
   ifname,
   ether_addr: etherAddr,
+  icmpv6_type: integerType('icmpv6_type', 1, 'big', ICMPV6_TYPE, 29),
+  tcp_flag: tcpFlagType(),
+  iface_index: ifaceIndexKey,
+  classid: classidType(),
 }
 
 /** Value types of selectors that are not set key types in the public API but appear in anonymous sets. */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Datatype } from '../kernel/datatypes.js'
-import type { Verdict } from './rule-types.js'
+import type { SetStatefulStmt, Verdict } from './rule-types.js'
 import type { NativeElement } from '../../types/native.js'
 
 /** The named objects a map can map to (nft's object maps). */
@@ -30,6 +30,13 @@ export interface ElementSpec {
    * (`{ packets, bytes }`), which are also accepted as starting values.
    */
   readonly counter?: boolean | { readonly packets: number; readonly bytes: number }
+  /**
+   * Read back only: the element's copies of its set's stateful statements
+   * when the set declares statements other than a lone counter (`stmts`),
+   * counters with their values. Not an input: the kernel gives every new
+   * element the set's statements.
+   */
+  readonly stmts?: readonly SetStatefulStmt[]
 }
 
 /** An element as given by a user: a bare key or a spec. */

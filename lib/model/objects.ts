@@ -6,7 +6,7 @@
 import type { ChainType, Family, Hook, NamedPriority, Policy } from '../kernel/constants.js'
 import type { KeyTypeName } from '../kernel/datatypes.js'
 import type { Element, ObjectMapType } from './element-types.js'
-import type { RuleExpr, Selector } from './rule-types.js'
+import type { RuleExpr, Selector, SetStatefulStmt } from './rule-types.js'
 
 /** Table flags. `owner` and `persist` need kernel >= 5.12 / 6.9. */
 export type TableFlag = 'dormant' | 'owner' | 'persist'
@@ -65,8 +65,14 @@ export interface Rule {
 /** Set flags nft accepts in declarations. */
 export type SetFlag = 'interval' | 'timeout' | 'constant' | 'dynamic'
 
-/** A key type: one type, or several for a concatenation. */
-export type KeyType = KeyTypeName | readonly KeyTypeName[]
+/**
+ * A key type: one type, or several for a concatenation. `'integer'` is nft's
+ * integer of a `typeof` selector (`typeof vlan id`, `typeof ct bytes`): its
+ * size and byte order are the selector's, so it needs `typeof`.
+ */
+export type KeyType = KeyTypeName | 'integer' | readonly (KeyTypeName | 'integer')[]
+
+export type { SetStatefulStmt } from './rule-types.js'
 
 /** What named sets and maps declare alike. */
 export interface SetDeclaration {
@@ -90,6 +96,12 @@ export interface SetDeclaration {
   readonly policy?: 'performance' | 'memory'
   /** Attach a counter to every element (nft's `counter` in a set declaration). */
   readonly counter?: boolean
+  /**
+   * Stateful statements every element gets, at most two, in order (nft's
+   * `limit rate 1/second; counter;` in a set declaration). A counter alone is
+   * written `counter: true` instead.
+   */
+  readonly stmts?: readonly SetStatefulStmt[]
   /** Merge adjacent and overlapping elements of an interval set (nft's `auto-merge`). */
   readonly autoMerge?: boolean
   readonly comment?: string
@@ -106,7 +118,8 @@ export interface NamedSet extends SetDeclaration {
 /** A named map: a set whose elements carry values (`'verdict'` for verdict maps). */
 export interface NamedMap extends SetDeclaration {
   readonly kind: 'map'
-  readonly map: KeyTypeName | 'verdict' | ObjectMapType
+  /** The value type; `'integer'` needs `mapTypeof` (its size and byte order are the selector's). */
+  readonly map: KeyTypeName | 'integer' | 'verdict' | ObjectMapType
   /**
    * With `typeof`: the selector(s) the value is declared with (nft's
    * `typeof ip saddr : meta mark`); verdict maps leave it out.

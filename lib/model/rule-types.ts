@@ -380,6 +380,13 @@ export interface CtCountStmt {
   readonly over?: boolean
 }
 
+/**
+ * A stateful statement of a set declaration or of one element (no object
+ * names): every element gets its own copy (`limit rate 1/second`, `counter`,
+ * `quota 10 mbytes`, `ct count over 20`).
+ */
+export type SetStatefulStmt = CounterStmt | LimitStmt | QuotaStmt | CtCountStmt
+
 /** `meta mark set VALUE`, `meta mark set ct mark` or `meta mark set ct mark ...` ({@link MarkExpr}). */
 export interface MetaMarkSetStmt {
   readonly stmt: 'meta mark set'
@@ -601,6 +608,26 @@ export interface SetStmt {
   readonly stmts?: readonly Statement[]
 }
 
+/**
+ * `meter NAME size N { KEY [timeout T] STATEMENTS }`: a set statement on a
+ * set of its own that the rule creates (nft's meters; `nft list ruleset`
+ * shows the meter in the rule and not the set). Without a timeout nft adds
+ * the element (`add`), with one it refreshes it (`update`).
+ */
+export interface MeterStmt {
+  readonly stmt: 'meter'
+  /** The meter's (set's) name. */
+  readonly name: string
+  /** Maximum number of entries (nft's default 65535). */
+  readonly size?: number
+  /** The entry key: selectors, several for a concatenation. */
+  readonly key: Selector | readonly Selector[]
+  /** Entry timeout in milliseconds (the meter's set gets the timeout flag). */
+  readonly timeout?: number
+  /** Stateful statements kept per entry: `limit`, `counter`, `quota`, `ct count`. */
+  readonly stmts?: readonly Statement[]
+}
+
 /** Every statement. */
 export type Statement =
   | CounterStmt
@@ -631,6 +658,7 @@ export type Statement =
   | ResetTcpOptionStmt
   | VmapStmt
   | SetStmt
+  | MeterStmt
 
 /** One element of a rule: a match or a statement, in order. */
 export type RuleExpr = Match | Statement

@@ -5,7 +5,9 @@
  * @module
  */
 import type { SelectorSpec } from '../expr/selectors.js'
-import type { RuleExpr, SetStmt, SetStmtPart, Statement } from '../model/rule-types.js'
+import { typeofUdata } from '../expr/typeof.js'
+import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
+import type { MeterStmt, RuleExpr, SetStmt, SetStmtPart, Statement } from '../model/rule-types.js'
 import type { Operation } from '../model/operations.js'
 import type { Token } from './lexer.js'
 
@@ -85,6 +87,40 @@ export function parseSetStmt(c: SetStmtCursor): SetStmt {
   }
 }
 
+/** Whether a meter starts here (`meter NAME`). */
+export function atMeter(c: SetStmtCursor): boolean {
+  const t = c.peek(1)
+  return c.is(c.peek(), 'meter') && (t.kind === 'word' || t.kind === 'string')
+}
+
+/** `meter NAME [size N] { KEY [timeout T] [statements] }` (at `meter`). */
+export function parseMeter(c: SetStmtCursor & { number(what: string): number }): MeterStmt {
+  c.next()
+  const name = c.wordOrString('a meter name')
+  const size = c.accept('size') ? c.number('a meter size') : undefined
+  c.expect('{')
+  const key = typeofSelectors(c).map((s) => s.name)
+  let timeout: number | undefined
+  const stmts: Statement[] = []
+  for (;;) {
+    const t = c.peek()
+    if (c.is(t, 'timeout')) {
+      c.skip(1)
+      timeout = c.time('a timeout')
+    } else if (c.is(t, '}')) break
+    else stmts.push(c.statement())
+  }
+  c.expect('}', "'}' to close the meter")
+  return {
+    stmt: 'meter',
+    name,
+    ...(size !== undefined ? { size } : {}),
+    key: key.length === 1 ? key[0] : key,
+    ...(timeout !== undefined ? { timeout } : {}),
+    ...(stmts.length ? { stmts } : {}),
+  }
+}
+
 /** The selectors of a `typeof` declaration: `ip saddr . tcp dport`. */
 function typeofSelectors(c: SetStmtCursor): SelectorSpec[] {
   const out: SelectorSpec[] = []
@@ -104,9 +140,15 @@ function typeofSelectors(c: SetStmtCursor): SelectorSpec[] {
 export function parseTypeof(c: SetStmtCursor, kind: 'set' | 'map', keyTypes: readonly string[]): { key: SelectorSpec[]; data?: SelectorSpec[] | 'verdict' } {
   const at = c.peek()
   const check = (specs: SelectorSpec[]) => {
-    for (const s of specs)
-      if (!keyTypes.includes(s.type.name) || s.type.size !== SIZES[s.type.name])
-        c.fail(at, `nftkit does not support 'typeof ${s.name}' yet (its type ${s.type.name} is not a set key type nftkit knows)`)
+    for (const s of specs) {
+      // nft's integer keys take the selector's size and byte order (`typeof vlan id`, `typeof ct bytes`).
+      if (s.type.name === 'integer' && typeofUdata([s.name])) continue
+      const known = keyTypes.includes(s.type.name) ? DATATYPES[s.type.name as KeyTypeName] : undefined
+      if (known?.id !== s.type.id) c.fail(at, `nftkit does not support 'typeof ${s.name}' yet${known ? '' : ` (its type ${s.type.name} is not a set key type nftkit knows)`}`)
+      if (s.type.size !== known.size) c.fail(at, `nftkit does not support 'typeof ${s.name}' yet (its type ${s.type.name} of ${s.type.size} bytes)`)
+      // nftkit writes nft's typeof userdata for payload, meta and ct selectors only.
+      if (!typeofUdata([s.name])) c.fail(at, `nftkit does not support 'typeof ${s.name}' yet`)
+    }
     return specs
   }
   const key = check(typeofSelectors(c))
@@ -116,8 +158,6 @@ export function parseTypeof(c: SetStmtCursor, kind: 'set' | 'map', keyTypes: rea
   return { key, data: check(typeofSelectors(c)) }
 }
 
-/** Sizes of the named key types (an `integer` of another size is not one of them). */
-const SIZES: Readonly<Record<string, number>> = { ipv4_addr: 4, ipv6_addr: 16, inet_service: 2, inet_proto: 1, ifname: 16, mark: 4, ether_addr: 6 }
 
 /**
  * Gives the sets (not maps) that set statements of the same file add to, update or delete

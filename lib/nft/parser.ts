@@ -12,7 +12,8 @@ import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
 import type { Match, MatchOp, MetaSetKey, NatFlag, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
-import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, TableFlag } from '../model/objects.js'
+import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, SetStatefulStmt, TableFlag } from '../model/objects.js'
+import { isLoneCounter } from '../expr/set-stateful.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
@@ -22,7 +23,7 @@ import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
-import { atSetStmt, markDynamicSets, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
+import { atMeter, atSetStmt, markDynamicSets, parseMeter, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
 
 export { NftSyntaxError } from './lexer.js'
 export type { IncludedFile, IncludeReader } from './preprocess.js'
@@ -98,7 +99,8 @@ class Parser {
     skip: (n) => {
       this.pos += n
     },
-    statement: () => this.statement(),
+    // Per-element statements: `ct count` too (a ct statement, read where rules read them).
+    statement: () => (this.is(this.peek(), 'ct') && this.is(this.peek(1), 'count') ? (parseCtStatement(this.ctCursor()) as Statement) : this.statement()),
     unsupported: () => this.unsupported(),
   }
 
@@ -408,6 +410,7 @@ class Parser {
     let keyTypes: Datatype[] = []
     let data: Datatype | 'verdict' | undefined
     let pendingElements: Token | undefined
+    const stmts: SetStatefulStmt[] = []
     for (;;) {
       this.skipSeparators()
       const t = this.next()
@@ -432,6 +435,7 @@ class Parser {
               break
             }
             if (d !== 'verdict' && !Object.hasOwn(DATATYPES, d)) this.fail(this.toks[this.pos - 1], NFT_TYPES.includes(d) ? `nftkit does not support maps to '${d}' yet` : d === 'counter' || d === 'quota' || d === 'limit' ? `nftkit does not support object maps (: ${d}) yet` : `expected verdict or a value type but found '${d}'`)
+            if (this.is(this.peek(), '.')) this.fail(this.peek(), "nftkit does not support maps to a concatenation ('type ... : a . b') yet")
             data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
             s.map = d
           }
@@ -474,15 +478,22 @@ class Parser {
           s.policy = this.word('a set policy (performance or memory)')
           break
         case 'counter':
-          s.counter = true
+        case 'limit':
+        case 'quota':
+        case 'ct': {
+          // Stateful statements every element gets: `limit rate 1/second counter` (one line or several).
+          this.pos--
+          do stmts.push(this.setStatefulStmt())
+          while (['counter', 'limit', 'quota', 'ct'].some((w) => this.is(this.peek(), w)))
           break
+        }
         case 'comment':
           s.comment = this.string('a comment')
           break
         case 'elements':
           pendingElements = t
           this.expect('=')
-          s.elements = this.elementList(keyTypes, data)
+          s.elements = this.elementList(keyTypes, data, isLoneCounter(stmts) ? [] : stmts)
           break
         default:
           if (t.kind === 'word' && NFT_SET_OPTIONS.includes(t.text)) this.fail(t, `nftkit does not support the set option '${t.text}' yet`)
@@ -490,19 +501,32 @@ class Parser {
       }
       this.endStatement()
     }
+    if (isLoneCounter(stmts)) s.counter = true
+    else if (stmts.length) s.stmts = stmts
     if (pendingElements && keyTypes.length === 0) this.fail(pendingElements, 'expected the type before the elements')
     if (!s.type) this.fail(this.toks[this.pos - 1], `expected a type in the ${kind} declaration`)
     return s as unknown as NamedSet
   }
 
+  /** One stateful statement of a set declaration (counter, limit, quota, ct count; no object names). */
+  private setStatefulStmt(): SetStatefulStmt {
+    const at = this.peek()
+    if (this.is(at, 'ct') && !this.is(this.peek(1), 'count')) this.fail(at, "nftkit does not support the set option 'ct' yet (only ct count)")
+    const st = this.is(at, 'ct') ? (parseCtStatement(this.ctCursor()) as Statement) : this.statement()
+    if (!['counter', 'limit', 'quota', 'ct count'].includes(st.stmt) || (st as { name?: string }).name !== undefined)
+      this.fail(at, 'expected a stateful statement (counter, limit, quota, ct count) without an object name')
+    // A counter's values are the kernel's; the declaration's counter starts from zero.
+    return st.stmt === 'counter' ? { stmt: 'counter' } : (st as SetStatefulStmt)
+  }
+
   /** `{ e, e, ... }` of a named set or map (types known or not). */
-  private elementList(key: Datatype[], data: Datatype | 'verdict' | undefined): Element[] {
+  private elementList(key: Datatype[], data: Datatype | 'verdict' | undefined, setStmts: readonly SetStatefulStmt[] = []): Element[] {
     this.expect('{')
     const out: Element[] = []
     for (;;) {
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
-      out.push(this.element(key, data))
+      out.push(this.element(key, data, setStmts))
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
       this.expect(',', "',' or '}'")
@@ -510,7 +534,8 @@ class Parser {
     return out
   }
 
-  private element(key: Datatype[], data: Datatype | 'verdict' | undefined): Element {
+  private element(key: Datatype[], data: Datatype | 'verdict' | undefined, setStmts: readonly SetStatefulStmt[] = []): Element {
+    let elementStmts = 0
     // `*`: the catch-all element.
     const parts: unknown[] = [this.is(this.peek(), '*') ? this.next().text : this.keyValue(key[0])]
     let i = 1
@@ -531,6 +556,13 @@ class Parser {
       } else if (this.is(t, 'comment')) {
         this.pos++
         spec.comment = this.string('a comment')
+      } else if (setStmts.length && ['counter', 'limit', 'quota', 'ct'].some((w) => this.is(t, w))) {
+        // The element's copies of its set's statements, as listings print them (`limit rate 1/second counter packets 0 bytes 0`):
+        // the kernel gives every new element the set's statements, so they must be the set's.
+        const st = this.setStatefulStmt()
+        const want = setStmts[elementStmts++]
+        if (!want || JSON.stringify(want) !== JSON.stringify(st)) this.fail(t, "nftkit does not support stateful statements on elements other than their set's yet")
+        continue
       } else if (this.is(t, 'counter')) {
         this.pos++
         if (this.accept('packets')) {
@@ -568,6 +600,14 @@ class Parser {
     const tok = this.next()
     if (tok.kind === 'value') return tok.value
     if (tok.kind !== 'word' && tok.kind !== 'string') this.fail(tok, `expected a value but found ${describeToken(tok)}`)
+    // Interface names stay names (resolved to indexes when the set is added); indexes stay numbers.
+    if (t?.name === 'iface_index') return /^\d+$/.test(tok.text) ? Number(tok.text) : tok.text
+    // A combination of flags: `syn | ack`.
+    if (t?.name === 'tcp_flag' && this.is(this.peek(), '|')) {
+      const words = [tok.text]
+      while (this.accept('|')) words.push(this.word('a TCP flag'))
+      return this.canonical(t, { ...tok, text: words.join(' | ') })
+    }
     return this.canonical(t, tok)
   }
 
@@ -817,6 +857,7 @@ class Parser {
       if (st) return st
     }
     if (atSetStmt(this.setCursor)) return parseSetStmt(this.setCursor)
+    if (atMeter(this.setCursor)) return parseMeter({ ...this.setCursor, number: (what) => this.number(what) })
     const sel = this.selectorAt()
     if (sel) return this.match(sel)
     return this.statement()

@@ -7,7 +7,9 @@ import { priorityText } from '../kernel/constants.js'
 import type { ListedChain, ListedSet, Listing } from '../io/listing.js'
 import { objectBodyText } from '../expr/stmt-stateful.js'
 import { ctObjectLines } from '../expr/ct.js'
+import { setStatefulText } from '../expr/set-stateful.js'
 import type { CtExpectation, CtHelper } from '../model/objects.js'
+import type { Selector } from '../model/rule-types.js'
 import { formatTime, quote, renderElements, renderRuleBody, setTypeLine } from '../expr/render.js'
 import { inObjectOrder, objectKey, type TableContents, tablesOf } from '../state/tables.js'
 
@@ -21,11 +23,12 @@ function setText(s: Omit<ListedSet, 'handle'> & { map?: string }): string[] {
   if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && s.timeout !== undefined)) lines.push(`flags ${flags.join(',')}`)
   // nft's order: stateful statements, auto-merge, timeout, gc-interval.
   if (s.counter) lines.push('counter')
+  if (s.stmts?.length) lines.push(setStatefulText(s.stmts))
   if (s.autoMerge) lines.push('auto-merge')
   if (s.timeout !== undefined) lines.push(`timeout ${formatTime(s.timeout)}`)
   if (s.gcInterval !== undefined) lines.push(`gc-interval ${formatTime(s.gcInterval)}`)
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
-  if (s.elements.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined)} }`)
+  if (s.elements.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined, s as { typeof?: Selector; mapTypeof?: Selector })} }`)
   return lines
 }
 

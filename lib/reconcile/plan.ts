@@ -16,13 +16,14 @@ import type { Element, SetShape } from '../model/element-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
-import type { RuleExpr } from '../model/rule-types.js'
+import type { RuleExpr, Selector } from '../model/rule-types.js'
 import { referencesOf } from '../model/references.js'
 import { decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import { compileRule } from '../expr/compile.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
+import { integerKeyType } from '../expr/typeof.js'
 import { keyDatatypes } from '../batch/transaction.js'
 import { elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
 import { inObjectOrder, objectKey, type TableContents } from '../state/tables.js'
@@ -62,7 +63,9 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
     })
   }
   const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr) : e))
-  return decodeRule(renamed, { family, anonSet: (n) => anon.get(n), ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}) })
+  // Meters: the sets the rule creates for them, named after the meter.
+  const meters = new Map(compiled.sets.filter((s) => s.kind === 'set' && !String(s.name).startsWith('__')).map((s) => [String(s.name), { size: Number(s.size) }]))
+  return decodeRule(renamed, { family, anonSet: (n) => anon.get(n), meter: (n) => meters.get(n), ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}) })
 }
 
 /**
@@ -83,10 +86,12 @@ export function canonicalElements(set: Desired['sets'][number], shape: SetShape 
 
 /** The shape of a declared (or listed) set, as the encoder needs it. */
 export function declaredShape(set: Desired['sets'][number] | Listing['sets'][number]): SetShape {
-  const key = keyDatatypes(set.type, 'set.type')
+  const key = keyDatatypes(set.type, 'set.type', set.typeof)
   const flags = set.flags ?? []
   const map = (set as { map?: string }).map
-  const data = set.kind === 'map' ? (map === 'verdict' ? 'verdict' : DATATYPES[map as KeyTypeName]) : undefined
+  const mapTypeof = (set as { mapTypeof?: Selector | readonly Selector[] }).mapTypeof
+  const data =
+    set.kind === 'map' ? (map === 'verdict' ? 'verdict' : map === 'integer' ? integerKeyType([mapTypeof].flat()[0] as Selector | undefined, 'set.map') : DATATYPES[map as KeyTypeName]) : undefined
   return { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined }
 }
 
@@ -223,18 +228,18 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     // Sets: element deltas; a changed declaration recreates the set.
     for (const os of oSets) {
       const ds = d.sets.find((s) => s.name === os.name)
-      const decl = (s: typeof os | NonNullable<typeof ds>) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, comment: s.comment })
+      const decl = (s: typeof os | NonNullable<typeof ds>) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
       if (!ds || !same(decl(ds), decl(os))) lateDels.push({ verb: 'delete', object: { kind: os.kind, family, table, name: os.name } })
     }
     for (const ds of d.sets) {
       const os = oSets.find((s) => s.name === ds.name)
-      const decl = (s: typeof ds) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, comment: s.comment })
+      const decl = (s: typeof ds) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
       if (!os || !same(decl(ds), decl(os as typeof ds))) {
         adds.push({ verb: 'add', object: setObject(ds, family, table) })
         continue
       }
       const want = canonicalElements(ds)
-      const key = (e: Element) => JSON.stringify(e)
+      const key = (e: Element) => JSON.stringify(withoutStmts(e))
       const have = new Map(os.elements.map((e) => [key(e), e]))
       const wantKeys = new Set(want.map(key))
       const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
@@ -329,6 +334,13 @@ function planRules(
 
 
 /** An element's key (a map element's without its value). */
+/** An element without its copies of the set's statements (read back only: the kernel gives them to every element). */
+function withoutStmts(e: Element): Element {
+  if (typeof e !== 'object' || e === null || Array.isArray(e) || !('stmts' in e)) return e
+  const { stmts: _, ...rest } = e as { stmts?: unknown; key: Element }
+  return Object.keys(rest).length === 1 ? (rest.key as Element) : (rest as Element)
+}
+
 export const plain = (e: Element): Element => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
 
 /**

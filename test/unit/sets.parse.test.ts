@@ -13,6 +13,13 @@ const DECLS = [
   'table ip t { set n { type ipv4_addr; flags interval; auto-merge; elements = { 10.0.0.0/8 } } }',
   'table ip t { map c { type ipv4_addr : counter; elements = { 1.1.1.1 : "a", * : "b" } } }',
   'table ip t { map d { type ipv4_addr : mark; elements = { 1.1.1.1 : 0x00000002, * : 0x00000003 } } }',
+  'table ip6 t { set i { type icmpv6_type; elements = { echo-request, nd-neighbor-solicit } } }',
+  'table ip t { set f { type tcp_flag; elements = { syn, syn | ack, fin | psh | ack } } }',
+  'table ip t { set i { type iface_index . ipv4_addr; elements = { "lo" . 10.0.0.1, 7 . 10.0.0.2 } } }',
+  'table ip t { map c { type ipv4_addr : classid; elements = { 10.0.0.1 : 1:bbf8, 10.0.0.2 : root } } }',
+  'table bridge t { set v { typeof vlan id; elements = { 1, 4095 } } }',
+  'table ip t { map b { typeof ct bytes : meta priority; flags interval; elements = { 2048001-4000000 : 1:2 } } }',
+  'table netdev t { set mv { typeof meta mark . vlan id; elements = { 0x00000001 . 10 } } }',
 ]
 
 describe('set declarations round trip', () => {
@@ -29,7 +36,21 @@ describe('set declarations round trip', () => {
   })
 
   it('names what it cannot declare by typeof', () => {
-    expect(() => parseNft('table ip t { set s { typeof ip length; } }')).toThrow("'typeof ip length'")
+    expect(() => parseNft('table ip t { set s { typeof osf name; } }')).toThrow("nftkit does not support 'typeof osf name' yet")
+    expect(() => parseNft('table ip t { set s { typeof ip dscp; } }')).toThrow("nftkit does not support 'typeof ip dscp' yet")
+    expect(() => parseNft('table ip t { map m { type ipv4_addr : ipv4_addr . inet_service; } }')).toThrow("nftkit does not support maps to a concatenation")
+  })
+
+  it("reads nft's integer keys with the selector's size and byte order", () => {
+    const [, v] = parseNft(DECLS[10]).operations
+    expect(v.object).toMatchObject({ type: 'integer', typeof: 'vlan id', elements: [1, 4095] })
+    const [, b] = parseNft(DECLS[11]).operations
+    expect(b.object).toMatchObject({ type: 'integer', typeof: 'ct bytes', map: 'classid', mapTypeof: 'meta priority', elements: [{ key: '2048001-4000000', value: '1:2' }] })
+  })
+
+  it('reads flag combinations and interface names as elements', () => {
+    expect(parseNft(DECLS[7]).operations[1].object).toMatchObject({ elements: ['syn', 'syn | ack', 'fin | psh | ack'] })
+    expect(parseNft(DECLS[8]).operations[1].object).toMatchObject({ elements: [['lo', '10.0.0.1'], [7, '10.0.0.2']] })
   })
 })
 
