@@ -47,6 +47,7 @@ import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-statefu
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
 import { compileCtLabelMatch, compileCtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
+import { payloadSetExprs } from './stmt-payload.js'
 import type { AnonymousSet, BitwiseStep, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
@@ -917,6 +918,12 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
         ctx.out.push({ type: 'immediate', dreg: 1, data: toBytes(BigInt(v), 2) })
       }
       ctx.out.push({ type: 'exthdr', sreg: 1, exthdrType: 2, offset: 2, len: 2, op: 1 })
+      return
+    }
+    case 'payload set': {
+      const s = selector(st.key, `${path}.key`)
+      deps(ctx, s, path)
+      ctx.out.push(...payloadSetExprs(s, st.value, path))
       return
     }
     case 'reset tcp option':

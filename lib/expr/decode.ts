@@ -5,6 +5,7 @@
  * back as one `{ raw }` expression, which still round-trips.
  * @module
  */
+import { decodePayloadWrite } from './stmt-payload.js'
 import {
   CMP_OP,
   type Family,
@@ -247,6 +248,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     return undefined
   }
 
+  /** Header fields of the protocols the rule matched, as `identify` prefers them. */
+  const payloadCandidates = (): SelectorSpec[] => {
+    const fits = (s: SelectorSpec) => (s.l4 === undefined || s.l4 === l4) && !(s.l3 && s.l4 === undefined && l3 !== undefined && s.l3 !== l3)
+    const specific = PAYLOAD_SELECTORS.filter((s) => s.l4 !== undefined && s.l4 === l4)
+    return [...specific, ...PAYLOAD_SELECTORS.filter((s) => fits(s) && !specific.includes(s))]
+  }
+
   for (let i = 0; i < exprs.length; i++) {
     const e = exprs[i]
     switch (e.type) {
@@ -259,6 +267,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (e.sreg !== undefined && e.dreg === undefined) {
           // meta/ct set: a statement fed by a register.
           const r = regs.get(num(e.sreg))
+          if (e.type === 'payload') {
+            // `ip daddr set 10.0.0.1`: a header field written from an immediate.
+            const d = r?.kind === 'imm' ? decodePayloadWrite({ write: e, source: { data: r.data }, candidates: payloadCandidates() }) : undefined
+            if (!d) throw new Unsupported('payload set')
+            useDeps(d.spec)
+            push({ stmt: 'payload set', key: d.spec.name, value: jsValue(d.spec.type, { lo: d.value, hi: d.value }) })
+            loads = []
+            break
+          }
           const key = num(e.key)
           const metaSet = e.type === 'meta' ? META_SET_KEYS[key] : undefined
           if (metaSet && r?.kind === 'imm') {
@@ -273,7 +290,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             loads = []
             break
           }
-          if (e.type === 'payload' || key !== 3 || !r) throw new Unsupported('set')
+          if (key !== 3 || !r) throw new Unsupported('set')
           if (r.kind === 'imm') {
             const v = readHostU32(r.data)
             push(e.type === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v })
@@ -288,6 +305,17 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             }
           }
           loads = []
+          break
+        }
+        const rmw = e.type === 'payload' ? payloadReadModifyWrite(exprs, i) : undefined
+        if (rmw) {
+          // `ip dscp set cs1`: a bitfield (or odd-length field) read, masked and written back.
+          const d = decodePayloadWrite({ write: rmw.write, source: rmw, candidates: payloadCandidates() })
+          if (!d) throw new Unsupported('payload set')
+          useDeps(d.spec)
+          push({ stmt: 'payload set', key: d.spec.name, value: jsValue(d.spec.type, { lo: d.value, hi: d.value }) })
+          loads = []
+          i += 2
           break
         }
         const dreg = num(e.dreg)
@@ -668,6 +696,20 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
 }
 
 /** nft's ICMP type context of a matched type: echo-reply stands for echo-request. */
+/**
+ * A payload read, one mask-and-xor of it and its write back to the same bytes
+ * (nft's payload statement on a bitfield): the write and the bitwise operands.
+ */
+function payloadReadModifyWrite(exprs: readonly NativeExpr[], i: number): { write: NativeExpr; mask: Buffer; xor: Buffer } | undefined {
+  const [load, bw, write] = [exprs[i], exprs[i + 1], exprs[i + 2]]
+  if (load.dreg === undefined || bw?.type !== 'bitwise' || write?.type !== 'payload' || write.sreg === undefined) return undefined
+  const reg = num(load.dreg)
+  if (num(bw.sreg) !== reg || num(bw.dreg) !== reg || num(write.sreg) !== reg || num(bw.op ?? 0) !== 0) return undefined
+  if (num(write.base) !== num(load.base) || num(write.offset) !== num(load.offset) || num(write.len) !== num(load.len)) return undefined
+  if (num(bw.len) !== num(load.len)) return undefined
+  return { write, mask: buf(bw.mask), xor: bw.xor === undefined ? Buffer.alloc(num(load.len)) : buf(bw.xor) }
+}
+
 function icmpContext(s: SelectorSpec, v: bigint): number {
   if (s.name === 'icmp type' && v === 0n) return 8
   if (s.name === 'icmpv6 type' && v === 129n) return 128

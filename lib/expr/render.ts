@@ -229,6 +229,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return synproxyText(s)
     case 'tcp mss set':
       return `tcp option maxseg size set ${s.value === 'rt mtu' ? 'rt mtu' : s.value}`
+    case 'payload set':
+      return `${selectorText(s.key)} set ${valueText(typeOf(s.key), s.value)}`
     case 'reset tcp option':
       return `reset tcp option ${s.option}`
     case 'vmap': {

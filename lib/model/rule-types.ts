@@ -552,6 +552,20 @@ export interface MssClampStmt {
 }
 
 /**
+ * A packet header write (nft's payload statement): `{ stmt: 'payload set', key:
+ * 'ip ttl', value: 64 }` is `ip ttl set 64`, `{ stmt: 'payload set', key:
+ * 'ip dscp', value: 'cs1' }` is `ip dscp set cs1`. The key is a header field
+ * (ip, ip6, tcp, udp, ether, vlan, ...; not ct or meta keys), the value one
+ * value of its type. As nft, the kernel updates the header's checksum (and
+ * for addresses, the protocol and the length the transport checksum too).
+ */
+export interface PayloadSetStmt {
+  readonly stmt: 'payload set'
+  readonly key: Selector
+  readonly value: string | number
+}
+
+/**
  * Verdict map lookup: `ip daddr vmap @name` or an anonymous map
  * `{ key: 'ip daddr', map: [['10.0.0.1', 'accept'], ...] }`.
  */
@@ -628,6 +642,7 @@ export type Statement =
   | TproxyStmt
   | SynproxyStmt
   | MssClampStmt
+  | PayloadSetStmt
   | ResetTcpOptionStmt
   | VmapStmt
   | SetStmt

@@ -22,6 +22,7 @@ import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
+import { type PayloadSetCursor, parsePayloadSet } from './parse-payload-set.js'
 import { atSetStmt, markDynamicSets, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
 
 export { NftSyntaxError } from './lexer.js'
@@ -784,6 +785,16 @@ class Parser {
     return { peek: (o) => this.peek(o), next: () => this.next(), fail: (t, m) => this.fail(t, m) }
   }
 
+  private payloadSetCursor(): PayloadSetCursor {
+    return {
+      peek: (o) => this.peek(o),
+      next: () => this.next(),
+      fail: (t, m) => this.fail(t, m),
+      value: (s) => this.selectorValue(s),
+      atSelector: () => this.selectorAt() !== undefined,
+    }
+  }
+
   private unsupportedAfter(name: string): void {
     const t = this.peek()
     if (t.kind !== 'word' && t.kind !== 'punct') return
@@ -944,6 +955,7 @@ class Parser {
     }
     const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
     if (specs.length === 1 && isBitsStart(this.peek())) return parseBitsMatch(this.bitsCursor(), specs[0])
+    if (specs.length === 1 && this.is(this.peek(), 'set')) return parsePayloadSet(this.payloadSetCursor(), specs[0])
     if (specs.length === 1) this.unsupportedAfter(specs[0].name)
     if (this.accept('vmap')) return { stmt: 'vmap', key, map: this.vmapValue(specs) as Extract<Statement, { stmt: 'vmap' }>['map'] }
     if (this.is(this.peek(), '&'))
