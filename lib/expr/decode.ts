@@ -5,7 +5,7 @@
  * back as one `{ raw }` expression, which still round-trips.
  * @module
  */
-import { decodePayloadWrite } from './stmt-payload.js'
+import { decodePayloadWrite, payloadFieldOf } from './stmt-payload.js'
 import {
   CMP_OP,
   type Family,
@@ -36,12 +36,12 @@ import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
-import type { BitwiseStep, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BitwiseStep, MapValue, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
   /** Decoded elements: key values (per field) and verdicts for maps. */
-  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict; objref?: string }>
+  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict; objref?: string; data?: string | number }>
   /** For an object map: the type of the objects its elements name (NFT_OBJECT_*). */
   readonly objType?: number
 }
@@ -83,6 +83,8 @@ type Reg =
       ops?: Array<{ mask: Buffer; xor?: Buffer } | { shift: '<<' | '>>'; n: number }>
     }
   | { kind: 'imm'; data: Buffer }
+  /** A value looked up in a data map (`KEY map { ... }`), for a statement to set. */
+  | { kind: 'map'; value: MapValue }
 
 interface Item {
   expr: RuleExpr
@@ -255,8 +257,11 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     return [...specific, ...PAYLOAD_SELECTORS.filter((s) => fits(s) && !specific.includes(s))]
   }
 
+  // A data map lookup no statement has read yet: the rule is nothing nftkit can print.
+  let pendingMap: Reg | undefined
   for (let i = 0; i < exprs.length; i++) {
     const e = exprs[i]
+    if (pendingMap && e.type !== 'meta' && e.type !== 'ct' && e.type !== 'payload') throw new Unsupported('data map lookup')
     switch (e.type) {
       case 'payload':
       case 'meta':
@@ -269,6 +274,16 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           const r = regs.get(num(e.sreg))
           if (e.type === 'payload') {
             // `ip daddr set 10.0.0.1`: a header field written from an immediate.
+            if (r?.kind === 'map') {
+              // `ip daddr set iifname map @m`: the field written from a map lookup.
+              const spec = payloadFieldOf(e, payloadCandidates())
+              if (!spec) throw new Unsupported('payload set')
+              pendingMap = undefined
+              useDeps(spec)
+              push({ stmt: 'payload set', key: spec.name, value: r.value })
+              loads = []
+              break
+            }
             const d = r?.kind === 'imm' ? decodePayloadWrite({ write: e, source: { data: r.data }, candidates: payloadCandidates() }) : undefined
             if (!d) throw new Unsupported('payload set')
             useDeps(d.spec)
@@ -291,6 +306,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             break
           }
           if (key !== 3 || !r) throw new Unsupported('set')
+          if (r.kind === 'map') {
+            if (e.type === 'ct' && e.dir !== undefined) throw new Unsupported('ct mark set dir')
+            pendingMap = undefined
+            push(e.type === 'ct' ? { stmt: 'ct mark set', value: r.value } : { stmt: 'meta mark set', value: r.value })
+            loads = []
+            break
+          }
           if (r.kind === 'imm') {
             const v = readHostU32(r.data)
             push(e.type === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v })
@@ -497,7 +519,21 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             push({ stmt: 'vmap', key, map })
           } else push({ stmt: 'vmap', key, map: { set: name } })
         } else if (e.dreg !== undefined) {
-          throw new Unsupported('data map lookup')
+          // A value looked up in a data map, for the statement that reads the register.
+          if (inv || bitfield || masked) throw new Unsupported('data map lookup')
+          let map: MapValue['map'] = { set: name }
+          if (anon) {
+            if (anon.elements.some((x) => x.data === undefined || x.verdict !== undefined || x.objref !== undefined)) throw new Unsupported('data map elements')
+            const ifx = (specs as SelectorSpec[]).map((x) => x.ifindex === true)
+            const keyOf = (k: unknown) =>
+              !ifx.includes(true) ? k : Array.isArray(k) ? k.map((x, j) => (ifx[j] ? named(specs[j] as SelectorSpec, x) : x)) : named(specs[0] as SelectorSpec, k)
+            map = anon.elements.map((x) => [keyOf(x.key) as never, x.data as string | number] as const)
+          }
+          const mapReg: Reg = { kind: 'map', value: { key, map } }
+          regs.set(num(e.dreg), mapReg)
+          pendingMap = mapReg
+          loads = []
+          break
         } else if (anon) {
           const ifx = (specs as SelectorSpec[]).map((x) => x.ifindex === true)
           const elements = anon.elements.map((x) =>
@@ -543,6 +579,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (split < 0 || regs.get(num(e.sregKey)) !== loads[0]) throw new Unsupported('dynset registers')
         const part = (r: Reg): DecodedPart => {
           if (r.kind === 'imm') return { data: r.data }
+          if (r.kind !== 'load') throw new Unsupported('dynset key')
           if (!r.spec || r.mask || r.hton || r.len !== r.spec.size) throw new Unsupported('dynset key')
           return { sel: r.spec.name }
         }
@@ -692,6 +729,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   // Immediates feed statements (nat, meta set, ...) that do not clear `loads`; a load nothing used is not printable.
   if (loads.some((l) => l.kind !== 'imm')) throw new Unsupported('unused load')
   if (depVlan && items.some((x) => !x.dropped && 'match' in x.expr && x.expr.match === 'vlan type')) depVlan.dropped = true
+  if (pendingMap) throw new Unsupported('data map lookup')
   return items.filter((x) => !x.dropped).map((x) => x.expr)
 }
 

@@ -119,6 +119,29 @@ function writeExprs(s: SelectorSpec, v: bigint): NativeExpr[] {
   ]
 }
 
+/**
+ * The write of a whole field from register 1, for values that are not
+ * constants (a map lookup). @throws NftValidationError for fields nft writes
+ * with a read-modify-write (bitfields, odd lengths in checksummed headers).
+ */
+export function payloadWriteOf(s: SelectorSpec, path: string): NativeExpr {
+  if (!isPayloadSettable(s)) invalid(path, `Expected a packet header field nft can write (not ${s.name})`, s.name)
+  const w = writeWindow(s)
+  if (w.masked) invalid(path, `nftkit does not support '${s.name} set' with a map yet (only with one value)`, s.name)
+  const l = s.load as PayloadLoad
+  return { type: 'payload', sreg: 1, base: l.base, offset: w.offset, len: w.size, ...csumAttrs(s) }
+}
+
+/** The field a whole-field write from a register (a map lookup) writes: undefined when none writes exactly so. */
+export function payloadFieldOf(write: NativeExpr, candidates: readonly SelectorSpec[]): SelectorSpec | undefined {
+  const attrs = ['base', 'offset', 'len', 'csumType', 'csumOffset', 'csumFlags'] as const
+  return candidates.find((s) => {
+    if (!isPayloadSettable(s) || writeWindow(s).masked) return false
+    const w = payloadWriteOf(s, 'decode')
+    return attrs.every((a) => num(w[a]) === num(write[a]))
+  })
+}
+
 /** What the decoder knows when it meets a payload write. */
 export interface PayloadWriteInput {
   /** The write (a payload expression with `sreg`). */

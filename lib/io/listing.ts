@@ -103,6 +103,13 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(object ? { object } : {}) }
 }
 
+/** The value of an anonymous data map's element (`{ data }`), as nftkit reads values of the map's type. */
+export function anonElementData(shape: SetShape, e: { readonly data?: Uint8Array }): { data?: string | number } {
+  if (!shape.data || shape.data === 'verdict' || !e.data) return {}
+  const v = shape.data.decode(e.data)
+  return { data: jsValue(shape.data, { lo: v, hi: v }) }
+}
+
 /** Elements of a set in the listing's canonical form (keys as nftkit reads them back, options as specs). */
 export function elementsOf(shape: SetShape, records: readonly NativeElementRecord[]): Element[] {
   return decodeElements(shape, records).map((d) => {
@@ -159,6 +166,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
           key: e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
           ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
           ...(e.objref !== undefined ? { objref: e.objref } : {}),
+          ...anonElementData(shape, e),
         }))
         anon.set(key, { elements, ...(object ? { objType: n(r.objType) } : {}) })
       }

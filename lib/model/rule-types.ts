@@ -330,10 +330,24 @@ export interface MarkExpr {
   readonly bits?: readonly MarkStep[]
 }
 
+/**
+ * A value looked up in a map by a packet key (nft's `KEY map { k : v, ... }`
+ * and `KEY map @name`), for the statements that set a value:
+ * `{ key: 'ip saddr', map: [['1.1.1.1', 2]] }` is `ip saddr map { 1.1.1.1 : 2 }`,
+ * `{ key: ['ip saddr', 'ip daddr'], map: { set: 'm' } }` is
+ * `ip saddr . ip daddr map @m`. Values have the type of what is set (a mark,
+ * an address, ...); a packet whose key is not in the map is left as it is
+ * (the lookup fails and the rule stops there).
+ */
+export interface MapValue {
+  readonly key: Selector | readonly Selector[]
+  readonly map: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, string | number]>
+}
+
 /** `ct mark set VALUE` or `ct mark set meta mark ...` ({@link MarkExpr}). */
 export interface CtMarkSetStmt {
   readonly stmt: 'ct mark set'
-  readonly value: number | MarkExpr
+  readonly value: number | MarkExpr | MapValue
 }
 
 /**
@@ -380,10 +394,13 @@ export interface CtCountStmt {
   readonly over?: boolean
 }
 
-/** `meta mark set VALUE`, `meta mark set ct mark` or `meta mark set ct mark ...` ({@link MarkExpr}). */
+/**
+ * `meta mark set VALUE`, `meta mark set ct mark`, `meta mark set ct mark ...`
+ * ({@link MarkExpr}) or `meta mark set KEY map { ... }` ({@link MapValue}).
+ */
 export interface MetaMarkSetStmt {
   readonly stmt: 'meta mark set'
-  readonly value: number | 'ct mark' | MarkExpr
+  readonly value: number | 'ct mark' | MarkExpr | MapValue
 }
 
 /** Meta keys a rule can write with {@link MetaSetStmt}. */
@@ -562,7 +579,8 @@ export interface MssClampStmt {
 export interface PayloadSetStmt {
   readonly stmt: 'payload set'
   readonly key: Selector
-  readonly value: string | number
+  /** One value, or a value looked up in a map (`ip daddr set iifname map @m`). */
+  readonly value: string | number | MapValue
 }
 
 /**

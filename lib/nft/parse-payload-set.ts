@@ -7,7 +7,7 @@
 import type { Token } from './lexer.js'
 import type { SelectorSpec } from '../expr/selectors.js'
 import { isPayloadSettable } from '../expr/stmt-payload.js'
-import type { PayloadSetStmt } from '../model/rule-types.js'
+import type { MapValue, PayloadSetStmt } from '../model/rule-types.js'
 
 /** The parser's reading primitives the payload statement parser uses. */
 export interface PayloadSetCursor {
@@ -18,6 +18,8 @@ export interface PayloadSetCursor {
   value(s: SelectorSpec): unknown
   /** Whether a selector starts at the cursor. */
   atSelector(): boolean
+  /** `KEY map { ... }` / `KEY map @m` with values of the selector's type, if there. */
+  mapValue(s: SelectorSpec): MapValue | undefined
 }
 
 const EXPRESSION_AFTER = new Set(['map', '.', '&', '|', '^', '<<', '>>', 'and', 'or', 'xor', 'lshift', 'rshift', '-'])
@@ -30,6 +32,8 @@ const EXPRESSION_AFTER = new Set(['map', '.', '&', '|', '^', '<<', '>>', 'and', 
 export function parsePayloadSet(c: PayloadSetCursor, s: SelectorSpec): PayloadSetStmt {
   const at = c.next()
   if (!isPayloadSettable(s)) c.fail(at, `nftkit does not support '${s.name} set' yet`)
+  const mv = c.mapValue(s)
+  if (mv) return { stmt: 'payload set', key: s.name, value: mv }
   const v = c.peek()
   if (v.kind === 'word' && v.text.startsWith('(')) c.fail(v, `nftkit does not support '${s.name} set' with an expression yet`)
   if (c.atSelector() && !(v.kind === 'word' && (s.type.names?.[v.text] !== undefined || /^[0-9]/.test(v.text))))

@@ -23,6 +23,7 @@ import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } fr
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
 import { type PayloadSetCursor, parsePayloadSet } from './parse-payload-set.js'
+import { type MapValueCursor, parseMapValue } from './parse-map-value.js'
 import { atSetStmt, markDynamicSets, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
 
 export { NftSyntaxError } from './lexer.js'
@@ -785,8 +786,30 @@ class Parser {
     return { peek: (o) => this.peek(o), next: () => this.next(), fail: (t, m) => this.fail(t, m) }
   }
 
+  /** The reading primitives, for the map value parser (parse-map-value.ts). */
+  private mapValueCursor(): MapValueCursor {
+    const self = this
+    return {
+      peek: (o) => this.peek(o),
+      next: () => this.next(),
+      is: (t, x) => this.is(t, x),
+      fail: (t, m) => this.fail(t, m),
+      selectorAt: () => this.selectorAt(),
+      tupleValue: (specs) => this.tupleValue(specs),
+      value: (s) => this.selectorValue(s),
+      name: () => this.wordOrString('a map name'),
+      get pos() {
+        return self.pos
+      },
+      seek: (p) => {
+        this.pos = p
+      },
+    }
+  }
+
   private payloadSetCursor(): PayloadSetCursor {
     return {
+      mapValue: (s) => parseMapValue(this.mapValueCursor(), s),
       peek: (o) => this.peek(o),
       next: () => this.next(),
       fail: (t, m) => this.fail(t, m),
@@ -901,6 +924,8 @@ class Parser {
 
   private markSet(kind: 'ct' | 'meta', width = 3): Statement {
     this.pos += width
+    const mv = parseMapValue(this.mapValueCursor(), SELECTORS['meta mark'])
+    if (mv) return kind === 'ct' ? { stmt: 'ct mark set', value: mv } : { stmt: 'meta mark set', value: mv }
     const n = this.peek()
     const after = this.peek(1)
     if ((n.kind === 'word' && /^\(?(mark|meta|ct|0x[0-9a-fA-F]+|\d+)$/.test(n.text)) || n.kind === 'value') {

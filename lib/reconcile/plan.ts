@@ -24,7 +24,7 @@ import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '
 import { compileRule } from '../expr/compile.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
 import { keyDatatypes } from '../batch/transaction.js'
-import { elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
+import { anonElementData, elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
 import { inObjectOrder, objectKey, type TableContents } from '../state/tables.js'
 import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../../types/native.js'
 
@@ -58,6 +58,7 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
       elements: els.map((e) => ({
         key: e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
         ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) } : {}),
+        ...anonElementData(shape, e),
       })),
     })
   }
