@@ -5,6 +5,7 @@
  * @module
  */
 import type { Token } from './lexer.js'
+import { nftFeature } from './keywords.js'
 import type { SelectorSpec } from '../expr/selectors.js'
 import { isPayloadSettable } from '../expr/stmt-payload.js'
 import type { MapValue, PayloadSetStmt } from '../model/rule-types.js'
@@ -22,6 +23,16 @@ export interface PayloadSetCursor {
   mapValue(s: SelectorSpec): MapValue | undefined
 }
 
+/** Whether a word is a value of the selector's type (`tcp` for ip protocol), not the start of an expression. */
+function isValue(s: SelectorSpec, w: string): boolean {
+  try {
+    s.type.parse(/^\d+$/.test(w) ? Number(w) : w, 'value')
+    return true
+  } catch {
+    return false
+  }
+}
+
 const EXPRESSION_AFTER = new Set(['map', '.', '&', '|', '^', '<<', '>>', 'and', 'or', 'xor', 'lshift', 'rshift', '-'])
 
 /**
@@ -36,8 +47,9 @@ export function parsePayloadSet(c: PayloadSetCursor, s: SelectorSpec): PayloadSe
   if (mv) return { stmt: 'payload set', key: s.name, value: mv }
   const v = c.peek()
   if (v.kind === 'word' && v.text.startsWith('(')) c.fail(v, `nftkit does not support '${s.name} set' with an expression yet`)
-  if (c.atSelector() && !(v.kind === 'word' && (s.type.names?.[v.text] !== undefined || /^[0-9]/.test(v.text))))
-    c.fail(v, `nftkit does not support '${s.name} set' with an expression yet`)
+  const n1 = c.peek(1)
+  const expression = c.atSelector() || (v.kind === 'word' && nftFeature([v.text, n1.kind === 'word' ? n1.text : '']) !== undefined)
+  if (expression && !(v.kind === 'word' && isValue(s, v.text))) c.fail(v, `nftkit does not support '${s.name} set' with an expression yet`)
   const value = c.value(s)
   const n = c.peek()
   if ((n.kind === 'word' || n.kind === 'punct') && EXPRESSION_AFTER.has(n.text)) c.fail(n, `nftkit does not support '${s.name} set' with an expression yet`)

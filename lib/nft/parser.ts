@@ -47,6 +47,9 @@ export interface ParseOptions {
   readonly include?: IncludeReader
 }
 
+/** Stateful statements nft allows in set elements that nftkit does not read there yet (counter is read). */
+const ELEMENT_STATEMENTS: readonly string[] = ['limit', 'quota', 'last']
+
 const TIME_UNITS: Record<string, number> = { d: 86400000, h: 3600000, m: 60000, s: 1000, ms: 1 }
 
 /** Parses nft time notation (`1h30m`, `500ms`, `10s`) into milliseconds. */
@@ -436,6 +439,7 @@ class Parser {
             if (d !== 'verdict' && !Object.hasOwn(DATATYPES, d)) this.fail(this.toks[this.pos - 1], NFT_TYPES.includes(d) ? `nftkit does not support maps to '${d}' yet` : d === 'counter' || d === 'quota' || d === 'limit' ? `nftkit does not support object maps (: ${d}) yet` : `expected verdict or a value type but found '${d}'`)
             data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
             s.map = d
+            if (this.is(this.peek(), '.')) this.fail(this.peek(), "nftkit does not support maps to a concatenation ('type ... : a . b') yet")
           }
           this.setTypes.set(setKey(family, table, name), { key: keyTypes, data })
           break
@@ -540,6 +544,8 @@ class Parser {
           this.expect('bytes')
           spec.counter = { packets, bytes: this.number('a byte count') }
         } else spec.counter = true
+      } else if (this.peek().kind === 'word' && ELEMENT_STATEMENTS.includes(this.peek().text)) {
+        this.fail(this.peek(), `nftkit does not support '${this.peek().text}' statements in set elements yet`)
       } else break
       hasOptions = true
     }
@@ -1123,6 +1129,9 @@ class Parser {
         out.push(this.tupleValue(specs))
         while (this.peek().kind === 'eol') this.pos++
         if (this.accept('}')) break
+        const st = this.peek()
+        if (st.kind === 'word' && (st.text === 'counter' || st.text === 'timeout' || st.text === 'expires' || st.text === 'comment' || ELEMENT_STATEMENTS.includes(st.text)))
+          this.fail(st, `nftkit does not support '${st.text}' in anonymous set elements yet`)
         this.expect(',', "',' or '}'")
       }
       // For flag selectors `{ a, b }` is a set lookup, unlike the bit test `a,b`.
@@ -1162,6 +1171,7 @@ class Parser {
         return { stmt: w }
       case 'jump':
       case 'goto':
+        if (this.is(this.peek(), '{')) this.fail(this.peek(), `nftkit does not support chain bindings ('${w} { ... }') yet`)
         return { stmt: w, chain: this.wordOrString('a chain name') }
       case 'counter': {
         if (this.atObjectMap()) return this.objectMap('counter')
