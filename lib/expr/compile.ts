@@ -45,7 +45,7 @@ import { bitfieldMask, refuseBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
-import { compileCtLabelMatch, compileCtStatement, isCtStatement } from './ct.js'
+import { compileCtLabelMatch, compileCtStatement, type CtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
 import { payloadSetExprs, payloadWriteOf } from './stmt-payload.js'
 import type { AnonymousSet, BitwiseStep, MapValue, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
@@ -865,8 +865,16 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'notrack':
       ctx.out.push({ type: 'notrack' })
       return
-    case 'ct event set':
     case 'ct zone set':
+      if (isMapValue(st.value)) {
+        if (st.dir !== undefined && st.dir !== 'original' && st.dir !== 'reply') invalid(`${path}.dir`, "Expected 'original' or 'reply'", st.dir)
+        compileMapValue(ctx, st.value, SELECTORS['ct zone'].type, `${path}.value`)
+        ctx.out.push({ type: 'ct', key: SELECTORS['ct zone'].load.kind === 'ct' ? SELECTORS['ct zone'].load.key : 0, sreg: 1, ...(st.dir ? { dir: st.dir === 'original' ? 0 : 1 } : {}) })
+        return
+      }
+      compileCtStatement(ctx.out, st as CtStatement, path)
+      return
+    case 'ct event set':
     case 'ct label set':
     case 'ct helper set':
     case 'ct timeout set':
@@ -1183,7 +1191,8 @@ function compileMapValue(ctx: Ctx, mv: MapValue, data: Datatype, path: string): 
   if (sel.length === 0) invalid(`${path}.key`, 'Expected a selector or a list of selectors', mv.key)
   const specs = sel.map((x, i) => selector(x, Array.isArray(mv.key) ? `${path}.key[${i}]` : `${path}.key`))
   for (const s of specs) if (s.load.kind === 'exthdr') invalid(`${path}.key`, `nftkit does not support ${s.name} as a map key yet`, s.name)
-  for (const s of specs) refuseBitfield(s, 'a map key', `${path}.key`)
+  // A bitfield key is masked after its load; anonymous map keys are then the shifted values, as in anonymous sets.
+  if (specs.length > 1 || isSetRef(mv.map)) for (const s of specs) refuseBitfield(s, isSetRef(mv.map) ? 'a named map key' : 'a concatenation', `${path}.key`)
   for (const s of specs) deps(ctx, s, path)
   if (isSetRef(mv.map)) {
     const info = ctx.env.findSet(mv.map.set)

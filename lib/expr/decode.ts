@@ -298,6 +298,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             loads = []
             break
           }
+          if (e.type === 'ct' && key === CT_KEYS.zone && r?.kind === 'map') {
+            // `ct zone set meta mark map { ... }`
+            const dir = e.dir === undefined ? undefined : num(e.dir) === 0 ? 'original' : num(e.dir) === 1 ? 'reply' : null
+            if (dir === null) throw new Unsupported('ct zone set dir')
+            pendingMap = undefined
+            push({ stmt: 'ct zone set', value: r.value, ...(dir ? { dir } : {}) })
+            loads = []
+            break
+          }
           if (e.type === 'ct' && key !== 3) {
             const st = r?.kind === 'imm' ? decodeCtSet(key, e.dir !== undefined ? num(e.dir) : undefined, r.data) : undefined
             if (!st) throw new Unsupported('ct set')
@@ -520,7 +529,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           } else push({ stmt: 'vmap', key, map: { set: name } })
         } else if (e.dreg !== undefined) {
           // A value looked up in a data map, for the statement that reads the register.
-          if (inv || bitfield || masked) throw new Unsupported('data map lookup')
+          if (inv || masked || (bitfield && !anon)) throw new Unsupported('data map lookup')
           let map: MapValue['map'] = { set: name }
           if (anon) {
             if (anon.elements.some((x) => x.data === undefined || x.verdict !== undefined || x.objref !== undefined)) throw new Unsupported('data map elements')

@@ -200,7 +200,7 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'ct timeout set':
     case 'ct expectation set':
     case 'ct count':
-      return ctStatementText(s, quote)
+      return ctStatementText(s, quote, (m) => mapValueText(m, typeOf('ct zone')))
     case 'meta mark set':
       if (typeof s.value === 'object' && 'key' in s.value) return `meta mark set ${mapValueText(s.value, typeOf('meta mark'))}`
       if (typeof s.value === 'object') return `meta mark set ${markExprText(s.value)}`

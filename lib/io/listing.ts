@@ -23,7 +23,7 @@ import type { RuleExpr, Verdict } from '../model/rule-types.js'
 import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
 import { decodeCtObject } from '../expr/ct.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
-import { setComment, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
+import { setComment, setDataByteorder, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
 import { typeofSelectors } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
@@ -89,7 +89,10 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
     const dt = n(r.dataType)
     if (dt === NFT_DATA_VERDICT) data = 'verdict'
     else {
-      const t = datatypeById(dt)
+      // The map's data byte order (userdata) tells a host-order integer (ct zone) from a big-endian one.
+      const bo = setDataByteorder(r.userdata as Uint8Array | undefined)
+      const sized = bo !== undefined && r.dataLen !== undefined ? datatypeFor(dt, n(r.dataLen), bo) : undefined
+      const t = sized?.byteorder === bo ? sized : datatypeById(dt)
       if (!t) return undefined
       data = t
     }

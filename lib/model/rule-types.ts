@@ -361,10 +361,13 @@ export interface CtEventSetStmt {
   >
 }
 
-/** `ct [original|reply] zone set N`: the conntrack zone (0-65535), optionally of one direction. */
+/**
+ * `ct [original|reply] zone set N`: the conntrack zone (0-65535), optionally
+ * of one direction; or a zone looked up in a map (`ct zone set meta mark map { ... }`).
+ */
 export interface CtZoneSetStmt {
   readonly stmt: 'ct zone set'
-  readonly value: number
+  readonly value: number | MapValue
   readonly dir?: 'original' | 'reply'
 }
 

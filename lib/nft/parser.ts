@@ -740,6 +740,7 @@ class Parser {
       number: (w) => this.number(w),
       wordOrString: (w) => this.wordOrString(w),
       fail: (t, m) => this.fail(t, m),
+      mapValue: () => parseMapValue(this.mapValueCursor(), SELECTORS['ct zone']),
     }
   }
 

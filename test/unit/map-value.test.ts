@@ -34,6 +34,21 @@ const CASES: Array<[string, RuleExpr[], string]> = [
     [{ stmt: 'payload set', key: 'ip daddr', value: { key: 'ip saddr', map: [['10.0.0.1', '10.0.0.2']] } }, { stmt: 'accept' }],
     'ip daddr set ip saddr map { 10.0.0.1 : 10.0.0.2 } accept',
   ],
+  [
+    'ct zone set mark map { 1 : 1, 2 : 2 }',
+    [{ stmt: 'ct zone set', value: { key: 'meta mark', map: [[1, 1], [2, 2]] } }],
+    'ct zone set meta mark map { 0x00000001 : 1, 0x00000002 : 2 }',
+  ],
+  [
+    'ct original zone set ip saddr map { 1.1.1.1 : 3 }',
+    [{ stmt: 'ct zone set', value: { key: 'ip saddr', map: [['1.1.1.1', 3]] }, dir: 'original' }],
+    'ct original zone set ip saddr map { 1.1.1.1 : 3 }',
+  ],
+  [
+    'mark set ip hdrlength map { 4 : 0x00000001, 5 : 0x00000017 }',
+    [{ stmt: 'meta mark set', value: { key: 'ip hdrlength', map: [[4, 1], [5, 23]] } }],
+    'meta mark set ip hdrlength map { 4 : 0x00000001, 5 : 0x00000017 }',
+  ],
 ]
 
 describe('statement values from maps', () => {
@@ -62,7 +77,7 @@ describe('statement values from maps', () => {
     expect(() => parseRule('meta mark set ip saddr map { 1.1.1.1 : 1, * : 2 }')).toThrow(/catch-all element/)
     const env = { family: 'ip' as const, table: 't', findSet: (name: string) => ({ name }), nextSetId: () => 1 }
     expect(() => compileRule(parseRule('ip ttl set ip saddr map { 1.1.1.1 : 3 }').exprs as RuleExpr[], env, 'x')).toThrow(/'ip ttl set' with a map/)
-    expect(() => compileRule(parseRule('meta mark set ip dscp map { cs1 : 3 }').exprs as RuleExpr[], env, 'x')).toThrow(/nftkit does not support ip dscp in a map key/)
+    expect(() => compileRule(parseRule('meta mark set ip dscp . ip saddr map { cs1 . 1.1.1.1 : 3 }').exprs as RuleExpr[], env, 'x')).toThrow(/nftkit does not support ip dscp in a concatenation/)
   })
 })
 
