@@ -33,7 +33,7 @@ import {
   prefixLength,
   toBytes,
 } from '../kernel/datatypes.js'
-import { encodeElements, verdictFields } from '../elements/elements.js'
+import { CATCHALL, encodeElements, verdictFields } from '../elements/elements.js'
 import type { Element } from '../model/element-types.js'
 import { invalid } from '../kernel/errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
@@ -753,6 +753,7 @@ function anonymousSet(
   let interval = false
   elements.forEach((e, i) => {
     const k = typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: unknown }).key : e
+    if (k === CATCHALL) return
     const fields = key.length > 1 ? (Array.isArray(k) ? k : []) : [k]
     fields.forEach((f, j) => {
       const t = key[j]

@@ -166,7 +166,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
         // An object map's elements name objects (decodeElements keeps each name with its key).
         const object = (flags & SET_FLAG.object) !== 0
         const elements = decodeElements(shape, recs).map((e) => ({
-          key: e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
+          key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
           ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
           ...(e.objref !== undefined ? { objref: e.objref } : {}),
           ...anonElementData(shape, e),

@@ -66,8 +66,8 @@ export function parseMapValue(c: MapValueCursor, data: SelectorSpec): MapValue |
       c.next()
       break
     }
-    if (c.is(c.peek(), '*')) c.fail(c.peek(), "nftkit does not support the catch-all element ('*') in anonymous maps yet")
-    const k = c.tupleValue(specs)
+    // `*`: the catch-all element, the value for keys no other element has.
+    const k = c.is(c.peek(), '*') ? c.next().text : c.tupleValue(specs)
     const colon = c.next()
     if (!c.is(colon, ':')) c.fail(colon, `expected ':' and a value of ${data.name} but found '${colon.text}'`)
     const v = c.value(data)

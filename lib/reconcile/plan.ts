@@ -18,7 +18,7 @@ import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
 import type { RuleExpr } from '../model/rule-types.js'
 import { referencesOf } from '../model/references.js'
-import { decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
+import { CATCHALL, decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import { compileRule } from '../expr/compile.js'
@@ -56,7 +56,7 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
     const els = decodeElements(shape, (op.elements ?? []) as NativeElementRecord[])
     anon.set(anonymousSetName(false, op.setId), {
       elements: els.map((e) => ({
-        key: e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
+        key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
         ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) } : {}),
         ...anonElementData(shape, e),
       })),
