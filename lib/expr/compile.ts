@@ -45,10 +45,11 @@ import { bitfieldMask, refuseBitfield, refuseShiftedBitfield } from './subbyte.j
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
-import { compileCtLabelMatch, compileCtStatement, isCtStatement } from './ct.js'
+import { compileCtLabelMatch, compileCtStatement, type CtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
 import { compileMeter } from './stmt-meter.js'
-import type { AnonymousSet, BitwiseStep, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import { payloadSetExprs, payloadWriteOf } from './stmt-payload.js'
+import type { AnonymousSet, BitwiseStep, MapValue, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -749,7 +750,7 @@ function anonymousSet(
   key: readonly Datatype[],
   elements: readonly Element[],
   path: string,
-  data?: 'verdict',
+  data?: 'verdict' | Datatype,
 ): { name: string; id: number; interval: boolean } {
   // Ranges or prefixes need an interval set; detect them by parsing each field.
   let interval = false
@@ -784,7 +785,7 @@ function anonymousSet(
     flags,
     keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
     keyLen,
-    ...(data ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : {}),
+    ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : data ? { dataType: data.id, dataLen: data.size } : {}),
     ...(key.length > 1 && interval ? { concat: key.map((t) => t.size) } : {}),
     size: elements.length,
     userdata: setUserdata(key, data, undefined),
@@ -840,6 +841,11 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'ct mark set':
     case 'meta mark set': {
       const key = 3 // NFT_CT_MARK and NFT_META_MARK are both 3
+      if (isMapValue(st.value)) {
+        compileMapValue(ctx, st.value, SELECTORS['meta mark'].type, `${path}.value`)
+        ctx.out.push(st.stmt === 'ct mark set' ? { type: 'ct', key, sreg: 1 } : { type: 'meta', key, sreg: 1 })
+        return
+      }
       if (typeof st.value === 'object' && st.value !== null) {
         ctx.out.push(...compileMarkExpr(st.value, `${path}.value`))
         ctx.out.push(st.stmt === 'ct mark set' ? { type: 'ct', key, sreg: 1 } : { type: 'meta', key, sreg: 1 })
@@ -863,8 +869,16 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'notrack':
       ctx.out.push({ type: 'notrack' })
       return
-    case 'ct event set':
     case 'ct zone set':
+      if (isMapValue(st.value)) {
+        if (st.dir !== undefined && st.dir !== 'original' && st.dir !== 'reply') invalid(`${path}.dir`, "Expected 'original' or 'reply'", st.dir)
+        compileMapValue(ctx, st.value, SELECTORS['ct zone'].type, `${path}.value`)
+        ctx.out.push({ type: 'ct', key: SELECTORS['ct zone'].load.kind === 'ct' ? SELECTORS['ct zone'].load.key : 0, sreg: 1, ...(st.dir ? { dir: st.dir === 'original' ? 0 : 1 } : {}) })
+        return
+      }
+      compileCtStatement(ctx.out, st as CtStatement, path)
+      return
+    case 'ct event set':
     case 'ct label set':
     case 'ct helper set':
     case 'ct timeout set':
@@ -921,6 +935,18 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
         ctx.out.push({ type: 'immediate', dreg: 1, data: toBytes(BigInt(v), 2) })
       }
       ctx.out.push({ type: 'exthdr', sreg: 1, exthdrType: 2, offset: 2, len: 2, op: 1 })
+      return
+    }
+    case 'payload set': {
+      const s = selector(st.key, `${path}.key`)
+      deps(ctx, s, path)
+      if (isMapValue(st.value)) {
+        const write = payloadWriteOf(s, `${path}.value`)
+        compileMapValue(ctx, st.value, s.type, `${path}.value`)
+        ctx.out.push(write)
+        return
+      }
+      ctx.out.push(...payloadSetExprs(s, st.value, path))
       return
     }
     case 'reset tcp option':
@@ -1154,6 +1180,47 @@ function compileObjectMap(ctx: Ctx, st: ObjectMapStmt, path: string): void {
   ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements })
   loadKey(ctx, specs, false)
   ctx.out.push({ type: 'objref', sreg: 1, set: name, setId: id })
+}
+
+/** Whether a statement's value is a map lookup ({@link MapValue}). */
+function isMapValue(v: unknown): v is MapValue {
+  return typeof v === 'object' && v !== null && 'key' in v && 'map' in v
+}
+
+/**
+ * Loads a value looked up in a map by a packet key into register 1 (nft's
+ * `KEY map { ... }` / `KEY map @m` in a statement): the key's dependencies,
+ * its load and a lookup with a destination register. `data` is the type of
+ * the values (what the statement sets).
+ */
+function compileMapValue(ctx: Ctx, mv: MapValue, data: Datatype, path: string): void {
+  const sel = Array.isArray(mv.key) ? mv.key : [mv.key]
+  if (sel.length === 0) invalid(`${path}.key`, 'Expected a selector or a list of selectors', mv.key)
+  const specs = sel.map((x, i) => selector(x, Array.isArray(mv.key) ? `${path}.key[${i}]` : `${path}.key`))
+  for (const s of specs) if (s.load.kind === 'exthdr') invalid(`${path}.key`, `nftkit does not support ${s.name} as a map key yet`, s.name)
+  // A bitfield key is masked after its load; anonymous map keys are then the shifted values, as in anonymous sets.
+  if (specs.length > 1 || isSetRef(mv.map)) for (const s of specs) refuseBitfield(s, isSetRef(mv.map) ? 'a named map key' : 'a concatenation', `${path}.key`)
+  for (const s of specs) deps(ctx, s, path)
+  if (isSetRef(mv.map)) {
+    const info = ctx.env.findSet(mv.map.set)
+    if (info && info.data !== undefined && (info.data === 'verdict' || info.data.id !== data.id))
+      invalid(`${path}.map`, `Expected a map to ${data.name}; ${info.name} maps to ${info.data === 'verdict' ? 'verdicts' : info.data.name}`, mv.map)
+    if (info && info.data === undefined && info.key) invalid(`${path}.map`, `Expected a map; ${info.name} is a set`, mv.map)
+    checkSetKey(info, specs, `${path}.map`)
+    loadKey(ctx, specs, namedInterval(info, specs, mv.map.set, `${path}.map`))
+    lookup(ctx, mv.map.set, info?.id, false, 1)
+    return
+  }
+  if (!Array.isArray(mv.map) || mv.map.length === 0) invalid(`${path}.map`, 'Expected a named map ({ set }) or a non-empty list of [key, value] pairs', mv.map)
+  const ifx = hasIfindex(mv.key)
+  const elems: Element[] = mv.map.map((pair, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2) invalid(`${path}.map[${i}]`, 'Expected a [key, value] pair', pair)
+    const k = ifx ? ifindexValue(ctx, sel, pair[0], `${path}.map[${i}][0]`) : pair[0]
+    return { key: k as never, value: pair[1] as never }
+  })
+  const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, data)
+  loadKey(ctx, specs, set.interval)
+  lookup(ctx, set.name, set.id, false, 1)
 }
 
 function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: string): void {

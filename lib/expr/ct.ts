@@ -19,7 +19,7 @@ import { DATATYPES } from '../kernel/datatypes.js'
 import { formatMs } from '../kernel/ct-types.js'
 import type { CtExpectation, CtHelper } from '../model/objects.js'
 import type { NativeExpr } from '../../types/native.js'
-import type { CtCountStmt, CtEventSetStmt, CtLabelSetStmt, CtObjectSetStmt, CtZoneSetStmt, Match, Statement } from '../model/rule-types.js'
+import type { MapValue, CtCountStmt, CtEventSetStmt, CtLabelSetStmt, CtObjectSetStmt, CtZoneSetStmt, Match, Statement } from '../model/rule-types.js'
 
 /** The conntrack statements of this module. */
 export type CtStatement = CtEventSetStmt | CtZoneSetStmt | CtLabelSetStmt | CtObjectSetStmt | CtCountStmt
@@ -49,7 +49,7 @@ export function compileCtStatement(out: NativeExpr[], st: CtStatement, path: str
     }
     case 'ct zone set': {
       const v = st.value
-      if (!Number.isInteger(v) || v < 0 || v > 65535) invalid(`${path}.value`, 'Expected a zone 0-65535', v)
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) invalid(`${path}.value`, 'Expected a zone 0-65535', v)
       if (st.dir !== undefined && !Object.hasOwn(CT_DIRECTION, st.dir)) invalid(`${path}.dir`, "Expected 'original' or 'reply'", st.dir)
       ctSet(out, CT_KEYS.zone, hostUint(v, 2), st.dir !== undefined ? CT_DIRECTION[st.dir] : undefined)
       return
@@ -150,12 +150,12 @@ export function decodeCtCount(count: number, flags: number): CtCountStmt | undef
 }
 
 /** nft text of a conntrack statement. */
-export function ctStatementText(st: CtStatement, quote: (s: string) => string): string {
+export function ctStatementText(st: CtStatement, quote: (s: string) => string, mapText: (m: MapValue) => string): string {
   switch (st.stmt) {
     case 'ct event set':
       return `ct event set ${st.value.length ? st.value.join(',') : '0x0'}`
     case 'ct zone set':
-      return `ct ${st.dir ? `${st.dir} ` : ''}zone set ${st.value}`
+      return `ct ${st.dir ? `${st.dir} ` : ''}zone set ${typeof st.value === 'object' ? mapText(st.value) : st.value}`
     case 'ct label set':
       return `ct label set ${st.value}`
     case 'ct helper set':

@@ -5,6 +5,7 @@
  * back as one `{ raw }` expression, which still round-trips.
  * @module
  */
+import { decodePayloadWrite, payloadFieldOf } from './stmt-payload.js'
 import {
   CMP_OP,
   type Family,
@@ -36,12 +37,12 @@ import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } 
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
 import { meterOf } from './stmt-meter.js'
-import type { BitwiseStep, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BitwiseStep, MapValue, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
   /** Decoded elements: key values (per field) and verdicts for maps. */
-  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict; objref?: string }>
+  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict; objref?: string; data?: string | number }>
   /** For an object map: the type of the objects its elements name (NFT_OBJECT_*). */
   readonly objType?: number
 }
@@ -85,6 +86,8 @@ type Reg =
       ops?: Array<{ mask: Buffer; xor?: Buffer } | { shift: '<<' | '>>'; n: number }>
     }
   | { kind: 'imm'; data: Buffer }
+  /** A value looked up in a data map (`KEY map { ... }`), for a statement to set. */
+  | { kind: 'map'; value: MapValue }
 
 interface Item {
   expr: RuleExpr
@@ -252,8 +255,18 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     return undefined
   }
 
+  /** Header fields of the protocols the rule matched, as `identify` prefers them. */
+  const payloadCandidates = (): SelectorSpec[] => {
+    const fits = (s: SelectorSpec) => (s.l4 === undefined || s.l4 === l4) && !(s.l3 && s.l4 === undefined && l3 !== undefined && s.l3 !== l3)
+    const specific = PAYLOAD_SELECTORS.filter((s) => s.l4 !== undefined && s.l4 === l4)
+    return [...specific, ...PAYLOAD_SELECTORS.filter((s) => fits(s) && !specific.includes(s))]
+  }
+
+  // A data map lookup no statement has read yet: the rule is nothing nftkit can print.
+  let pendingMap: Reg | undefined
   for (let i = 0; i < exprs.length; i++) {
     const e = exprs[i]
+    if (pendingMap && e.type !== 'meta' && e.type !== 'ct' && e.type !== 'payload') throw new Unsupported('data map lookup')
     switch (e.type) {
       case 'payload':
       case 'meta':
@@ -264,10 +277,38 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (e.sreg !== undefined && e.dreg === undefined) {
           // meta/ct set: a statement fed by a register.
           const r = regs.get(num(e.sreg))
+          if (e.type === 'payload') {
+            // `ip daddr set 10.0.0.1`: a header field written from an immediate.
+            if (r?.kind === 'map') {
+              // `ip daddr set iifname map @m`: the field written from a map lookup.
+              const spec = payloadFieldOf(e, payloadCandidates())
+              if (!spec) throw new Unsupported('payload set')
+              pendingMap = undefined
+              useDeps(spec)
+              push({ stmt: 'payload set', key: spec.name, value: r.value })
+              loads = []
+              break
+            }
+            const d = r?.kind === 'imm' ? decodePayloadWrite({ write: e, source: { data: r.data }, candidates: payloadCandidates() }) : undefined
+            if (!d) throw new Unsupported('payload set')
+            useDeps(d.spec)
+            push({ stmt: 'payload set', key: d.spec.name, value: jsValue(d.spec.type, { lo: d.value, hi: d.value }) })
+            loads = []
+            break
+          }
           const key = num(e.key)
           const metaSet = e.type === 'meta' ? META_SET_KEYS[key] : undefined
           if (metaSet && r?.kind === 'imm') {
             push({ stmt: 'meta set', key: metaSet, value: metaSetValue(metaSet, r.data) })
+            loads = []
+            break
+          }
+          if (e.type === 'ct' && key === CT_KEYS.zone && r?.kind === 'map') {
+            // `ct zone set meta mark map { ... }`
+            const dir = e.dir === undefined ? undefined : num(e.dir) === 0 ? 'original' : num(e.dir) === 1 ? 'reply' : null
+            if (dir === null) throw new Unsupported('ct zone set dir')
+            pendingMap = undefined
+            push({ stmt: 'ct zone set', value: r.value, ...(dir ? { dir } : {}) })
             loads = []
             break
           }
@@ -278,7 +319,14 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             loads = []
             break
           }
-          if (e.type === 'payload' || key !== 3 || !r) throw new Unsupported('set')
+          if (key !== 3 || !r) throw new Unsupported('set')
+          if (r.kind === 'map') {
+            if (e.type === 'ct' && e.dir !== undefined) throw new Unsupported('ct mark set dir')
+            pendingMap = undefined
+            push(e.type === 'ct' ? { stmt: 'ct mark set', value: r.value } : { stmt: 'meta mark set', value: r.value })
+            loads = []
+            break
+          }
           if (r.kind === 'imm') {
             const v = readHostU32(r.data)
             push(e.type === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v })
@@ -293,6 +341,17 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             }
           }
           loads = []
+          break
+        }
+        const rmw = e.type === 'payload' ? payloadReadModifyWrite(exprs, i) : undefined
+        if (rmw) {
+          // `ip dscp set cs1`: a bitfield (or odd-length field) read, masked and written back.
+          const d = decodePayloadWrite({ write: rmw.write, source: rmw, candidates: payloadCandidates() })
+          if (!d) throw new Unsupported('payload set')
+          useDeps(d.spec)
+          push({ stmt: 'payload set', key: d.spec.name, value: jsValue(d.spec.type, { lo: d.value, hi: d.value }) })
+          loads = []
+          i += 2
           break
         }
         const dreg = num(e.dreg)
@@ -474,7 +533,21 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             push({ stmt: 'vmap', key, map })
           } else push({ stmt: 'vmap', key, map: { set: name } })
         } else if (e.dreg !== undefined) {
-          throw new Unsupported('data map lookup')
+          // A value looked up in a data map, for the statement that reads the register.
+          if (inv || masked || (bitfield && !anon)) throw new Unsupported('data map lookup')
+          let map: MapValue['map'] = { set: name }
+          if (anon) {
+            if (anon.elements.some((x) => x.data === undefined || x.verdict !== undefined || x.objref !== undefined)) throw new Unsupported('data map elements')
+            const ifx = (specs as SelectorSpec[]).map((x) => x.ifindex === true)
+            const keyOf = (k: unknown) =>
+              !ifx.includes(true) ? k : Array.isArray(k) ? k.map((x, j) => (ifx[j] ? named(specs[j] as SelectorSpec, x) : x)) : named(specs[0] as SelectorSpec, k)
+            map = anon.elements.map((x) => [keyOf(x.key) as never, x.data as string | number] as const)
+          }
+          const mapReg: Reg = { kind: 'map', value: { key, map } }
+          regs.set(num(e.dreg), mapReg)
+          pendingMap = mapReg
+          loads = []
+          break
         } else if (anon) {
           const ifx = (specs as SelectorSpec[]).map((x) => x.ifindex === true)
           const elements = anon.elements.map((x) =>
@@ -520,6 +593,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (split < 0 || regs.get(num(e.sregKey)) !== loads[0]) throw new Unsupported('dynset registers')
         const part = (r: Reg): DecodedPart => {
           if (r.kind === 'imm') return { data: r.data }
+          if (r.kind !== 'load') throw new Unsupported('dynset key')
           if (!r.spec || r.mask || r.hton || r.len !== r.spec.size) throw new Unsupported('dynset key')
           return { sel: r.spec.name }
         }
@@ -674,10 +748,25 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   // Immediates feed statements (nat, meta set, ...) that do not clear `loads`; a load nothing used is not printable.
   if (loads.some((l) => l.kind !== 'imm')) throw new Unsupported('unused load')
   if (depVlan && items.some((x) => !x.dropped && 'match' in x.expr && x.expr.match === 'vlan type')) depVlan.dropped = true
+  if (pendingMap) throw new Unsupported('data map lookup')
   return items.filter((x) => !x.dropped).map((x) => x.expr)
 }
 
 /** nft's ICMP type context of a matched type: echo-reply stands for echo-request. */
+/**
+ * A payload read, one mask-and-xor of it and its write back to the same bytes
+ * (nft's payload statement on a bitfield): the write and the bitwise operands.
+ */
+function payloadReadModifyWrite(exprs: readonly NativeExpr[], i: number): { write: NativeExpr; mask: Buffer; xor: Buffer } | undefined {
+  const [load, bw, write] = [exprs[i], exprs[i + 1], exprs[i + 2]]
+  if (load.dreg === undefined || bw?.type !== 'bitwise' || write?.type !== 'payload' || write.sreg === undefined) return undefined
+  const reg = num(load.dreg)
+  if (num(bw.sreg) !== reg || num(bw.dreg) !== reg || num(write.sreg) !== reg || num(bw.op ?? 0) !== 0) return undefined
+  if (num(write.base) !== num(load.base) || num(write.offset) !== num(load.offset) || num(write.len) !== num(load.len)) return undefined
+  if (num(bw.len) !== num(load.len)) return undefined
+  return { write, mask: buf(bw.mask), xor: bw.xor === undefined ? Buffer.alloc(num(load.len)) : buf(bw.xor) }
+}
+
 function icmpContext(s: SelectorSpec, v: bigint): number {
   if (s.name === 'icmp type' && v === 0n) return 8
   if (s.name === 'icmpv6 type' && v === 129n) return 128

@@ -15,7 +15,7 @@ import { ctObjectLines, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
 import { setStatefulText } from './set-stateful.js'
 import { meterText } from './stmt-meter.js'
-import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { MapValue, Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
@@ -196,6 +196,7 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `reject with icmpx ${w.icmpx}`
     }
     case 'ct mark set':
+      if (typeof s.value === 'object' && 'key' in s.value) return `ct mark set ${mapValueText(s.value, typeOf('ct mark'))}`
       if (typeof s.value === 'object') return `ct mark set ${markExprText(s.value)}`
       return `ct mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'ct event set':
@@ -205,8 +206,9 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'ct timeout set':
     case 'ct expectation set':
     case 'ct count':
-      return ctStatementText(s, quote)
+      return ctStatementText(s, quote, (m) => mapValueText(m, typeOf('ct zone')))
     case 'meta mark set':
+      if (typeof s.value === 'object' && 'key' in s.value) return `meta mark set ${mapValueText(s.value, typeOf('meta mark'))}`
       if (typeof s.value === 'object') return `meta mark set ${markExprText(s.value)}`
       return s.value === 'ct mark' ? 'meta mark set ct mark' : `meta mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'meta set':
@@ -235,6 +237,9 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return synproxyText(s)
     case 'tcp mss set':
       return `tcp option maxseg size set ${s.value === 'rt mtu' ? 'rt mtu' : s.value}`
+    case 'payload set':
+      if (typeof s.value === 'object') return `${selectorText(s.key)} set ${mapValueText(s.value, typeOf(s.key))}`
+      return `${selectorText(s.key)} set ${valueText(typeOf(s.key), s.value)}`
     case 'reset tcp option':
       return `reset tcp option ${s.option}`
     case 'vmap': {
@@ -252,6 +257,15 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
 }
 
 /** `counter name tcp dport map { 443 : "c1" }`. */
+/** `KEY map { k : v, ... }` or `KEY map @m`: a statement's value looked up in a map of values of type `data`. */
+function mapValueText(mv: MapValue, data: Datatype): string {
+  const sels = selectors(mv.key)
+  const lhs = sels.map(selectorText).join(' . ')
+  if (!Array.isArray(mv.map)) return `${lhs} map @${(mv.map as { set: string }).set}`
+  const types = sels.map(typeOf)
+  return `${lhs} map { ${mv.map.map(([k, v]) => `${keyText(types, k, sels)} : ${valueText(data, v)}`).join(', ')} }`
+}
+
 function objectMapText(s: ObjectMapStmt): string {
   const sels = selectors(s.key)
   const types = sels.map(typeOf)

@@ -91,7 +91,7 @@ export function setStatefulText(stmts: readonly SetStatefulStmt[]): string {
         case 'quota':
           return quotaText(st)
         default:
-          return ctStatementText(st, (x) => JSON.stringify(x))
+          return ctStatementText(st, (x) => JSON.stringify(x), () => '') // ct count: no map value
       }
     })
     .join(' ')

@@ -25,7 +25,7 @@ import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
 import { decodeCtObject } from '../expr/ct.js'
 import { decodeSetStateful, isLoneCounter } from '../expr/set-stateful.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
-import { setComment, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
+import { setComment, setDataByteorder, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
 import { typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
@@ -95,7 +95,10 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
     const dt = n(r.dataType)
     if (dt === NFT_DATA_VERDICT) data = 'verdict'
     else {
-      const t = datatypeFor(dt, n(r.dataLen)) ?? datatypeById(dt)
+      // The map's data byte order (userdata) tells a host-order integer (ct zone) from a big-endian one.
+      const bo = setDataByteorder(r.userdata as Uint8Array | undefined)
+      const sized = r.dataLen !== undefined ? datatypeFor(dt, n(r.dataLen), bo) : undefined
+      const t = sized && (bo === undefined || sized.byteorder === bo) ? sized : datatypeById(dt)
       if (!t) return undefined
       data = typeofKeyTypes([t], udata.dataTypeof)?.[0]
       if (!data) return undefined
@@ -108,6 +111,13 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
     if (!object) return undefined
   }
   return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(object ? { object } : {}) }
+}
+
+/** The value of an anonymous data map's element (`{ data }`), as nftkit reads values of the map's type. */
+export function anonElementData(shape: SetShape, e: { readonly data?: Uint8Array }): { data?: string | number } {
+  if (!shape.data || shape.data === 'verdict' || !e.data) return {}
+  const v = shape.data.decode(e.data)
+  return { data: jsValue(shape.data, { lo: v, hi: v }) }
 }
 
 /** Elements of a set in the listing's canonical form (keys as nftkit reads them back, options as specs). */
@@ -172,6 +182,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
           key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
           ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
           ...(e.objref !== undefined ? { objref: e.objref } : {}),
+          ...anonElementData(shape, e),
         }))
         anon.set(key, { elements, ...(object ? { objType: n(r.objType) } : {}) })
       }

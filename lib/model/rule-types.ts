@@ -330,10 +330,24 @@ export interface MarkExpr {
   readonly bits?: readonly MarkStep[]
 }
 
+/**
+ * A value looked up in a map by a packet key (nft's `KEY map { k : v, ... }`
+ * and `KEY map @name`), for the statements that set a value:
+ * `{ key: 'ip saddr', map: [['1.1.1.1', 2]] }` is `ip saddr map { 1.1.1.1 : 2 }`,
+ * `{ key: ['ip saddr', 'ip daddr'], map: { set: 'm' } }` is
+ * `ip saddr . ip daddr map @m`. Values have the type of what is set (a mark,
+ * an address, ...); a packet whose key is not in the map is left as it is
+ * (the lookup fails and the rule stops there).
+ */
+export interface MapValue {
+  readonly key: Selector | readonly Selector[]
+  readonly map: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, string | number]>
+}
+
 /** `ct mark set VALUE` or `ct mark set meta mark ...` ({@link MarkExpr}). */
 export interface CtMarkSetStmt {
   readonly stmt: 'ct mark set'
-  readonly value: number | MarkExpr
+  readonly value: number | MarkExpr | MapValue
 }
 
 /**
@@ -347,10 +361,13 @@ export interface CtEventSetStmt {
   >
 }
 
-/** `ct [original|reply] zone set N`: the conntrack zone (0-65535), optionally of one direction. */
+/**
+ * `ct [original|reply] zone set N`: the conntrack zone (0-65535), optionally
+ * of one direction; or a zone looked up in a map (`ct zone set meta mark map { ... }`).
+ */
 export interface CtZoneSetStmt {
   readonly stmt: 'ct zone set'
-  readonly value: number
+  readonly value: number | MapValue
   readonly dir?: 'original' | 'reply'
 }
 
@@ -387,10 +404,13 @@ export interface CtCountStmt {
  */
 export type SetStatefulStmt = CounterStmt | LimitStmt | QuotaStmt | CtCountStmt
 
-/** `meta mark set VALUE`, `meta mark set ct mark` or `meta mark set ct mark ...` ({@link MarkExpr}). */
+/**
+ * `meta mark set VALUE`, `meta mark set ct mark`, `meta mark set ct mark ...`
+ * ({@link MarkExpr}) or `meta mark set KEY map { ... }` ({@link MapValue}).
+ */
 export interface MetaMarkSetStmt {
   readonly stmt: 'meta mark set'
-  readonly value: number | 'ct mark' | MarkExpr
+  readonly value: number | 'ct mark' | MarkExpr | MapValue
 }
 
 /** Meta keys a rule can write with {@link MetaSetStmt}. */
@@ -559,6 +579,21 @@ export interface MssClampStmt {
 }
 
 /**
+ * A packet header write (nft's payload statement): `{ stmt: 'payload set', key:
+ * 'ip ttl', value: 64 }` is `ip ttl set 64`, `{ stmt: 'payload set', key:
+ * 'ip dscp', value: 'cs1' }` is `ip dscp set cs1`. The key is a header field
+ * (ip, ip6, tcp, udp, ether, vlan, ...; not ct or meta keys), the value one
+ * value of its type. As nft, the kernel updates the header's checksum (and
+ * for addresses, the protocol and the length the transport checksum too).
+ */
+export interface PayloadSetStmt {
+  readonly stmt: 'payload set'
+  readonly key: Selector
+  /** One value, or a value looked up in a map (`ip daddr set iifname map @m`). */
+  readonly value: string | number | MapValue
+}
+
+/**
  * Verdict map lookup: `ip daddr vmap @name` or an anonymous map
  * `{ key: 'ip daddr', map: [['10.0.0.1', 'accept'], ...] }`.
  */
@@ -655,6 +690,7 @@ export type Statement =
   | TproxyStmt
   | SynproxyStmt
   | MssClampStmt
+  | PayloadSetStmt
   | ResetTcpOptionStmt
   | VmapStmt
   | SetStmt

@@ -44,9 +44,17 @@ export function setComment(userdata: Uint8Array | undefined): string | undefined
   return readCstr(decodeTlvs(userdata).get(SET_UDATA.comment))
 }
 
+/** The data byte order stored in a map's userdata, if any. */
+export function setDataByteorder(userdata: Uint8Array | undefined): 'host' | 'big' | undefined {
+  return byteorderTlv(decodeTlvs(userdata).get(SET_UDATA.dataByteorder))
+}
+
 /** The key byte order stored in set userdata (single-field keys), if any. */
 export function setKeyByteorder(userdata: Uint8Array | undefined): 'host' | 'big' | undefined {
-  const v = decodeTlvs(userdata).get(SET_UDATA.keyByteorder)
+  return byteorderTlv(decodeTlvs(userdata).get(SET_UDATA.keyByteorder))
+}
+
+function byteorderTlv(v: Uint8Array | undefined): 'host' | 'big' | undefined {
   if (v?.length !== 4) return undefined
   const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
   const n = le ? Buffer.from(v).readUInt32LE(0) : Buffer.from(v).readUInt32BE(0)

@@ -94,6 +94,8 @@ export function parseBitsMatch(c: BitsCursor, s: SelectorSpec): Match {
   flatten(tree)
   let neg = false
   const opTok = c.peek()
+  if (opTok.kind === 'word' && (opTok.text === 'vmap' || opTok.text === 'map'))
+    c.fail(opTok, `nftkit does not support '${opTok.text}' after a bitwise expression ('${s.name} & ... ${opTok.text}') yet`)
   if (opTok.kind === 'word' && (opTok.text === '==' || opTok.text === 'eq')) c.next()
   else if (opTok.kind === 'word' && (opTok.text === '!=' || opTok.text === 'ne')) {
     c.next()

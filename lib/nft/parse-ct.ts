@@ -8,7 +8,7 @@ import type { Token } from './lexer.js'
 import { CT_EVENT, ctEventNames, parseMs } from '../kernel/ct-types.js'
 import type { Family } from '../kernel/constants.js'
 import type { CtExpectation, CtHelper } from '../model/objects.js'
-import type { CtEventSetStmt, Statement } from '../model/rule-types.js'
+import type { CtEventSetStmt, MapValue, Statement } from '../model/rule-types.js'
 
 /** The parser's reading primitives these statement parsers use. */
 export interface CtCursor {
@@ -19,6 +19,8 @@ export interface CtCursor {
   number(what: string): number
   wordOrString(what: string): string
   fail(t: Token, msg: string): never
+  /** `KEY map { ... }` / `KEY map @m` with values of the zone's type, if there. */
+  mapValue?(): MapValue | undefined
 }
 
 const isNumber = (t: Token) => t.kind === 'word' && /^(0x[0-9a-fA-F]+|\d+)$/.test(t.text)
@@ -44,6 +46,8 @@ export function parseCtStatement(c: CtCursor): Statement | undefined {
   const k = dir ? 2 : 1
   if (w(k) === 'zone' && w(k + 1) === 'set') {
     for (let i = 0; i <= k + 1; i++) c.next()
+    const mv = c.mapValue?.()
+    if (mv) return { stmt: 'ct zone set', value: mv, ...(dir ? { dir } : {}) }
     if (!isNumber(c.peek())) c.fail(c.peek(), "nftkit does not support 'ct zone set' with an expression yet (only a number)")
     plainValue(c, 'ct zone set')
     const v = c.number('a zone')

@@ -23,6 +23,8 @@ import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
+import { parsePayloadSet, type PayloadSetCursor } from './parse-payload-set.js'
+import { type MapValueCursor, parseMapValue } from './parse-map-value.js'
 import { atMeter, atSetStmt, markDynamicSets, parseMeter, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
 
 export { NftSyntaxError } from './lexer.js'
@@ -45,6 +47,9 @@ export interface ParseOptions {
   /** Reads the files `include` statements name; without it `include` is refused. */
   readonly include?: IncludeReader
 }
+
+/** Stateful statements nft allows in set elements that nftkit does not read there yet (counter is read). */
+const ELEMENT_STATEMENTS: readonly string[] = ['limit', 'quota', 'last']
 
 const TIME_UNITS: Record<string, number> = { d: 86400000, h: 3600000, m: 60000, s: 1000, ms: 1 }
 
@@ -438,6 +443,7 @@ class Parser {
             if (this.is(this.peek(), '.')) this.fail(this.peek(), "nftkit does not support maps to a concatenation ('type ... : a . b') yet")
             data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
             s.map = d
+            if (this.is(this.peek(), '.')) this.fail(this.peek(), "nftkit does not support maps to a concatenation ('type ... : a . b') yet")
           }
           this.setTypes.set(setKey(family, table, name), { key: keyTypes, data })
           break
@@ -570,6 +576,8 @@ class Parser {
           this.expect('bytes')
           spec.counter = { packets, bytes: this.number('a byte count') }
         } else spec.counter = true
+      } else if (this.peek().kind === 'word' && ELEMENT_STATEMENTS.includes(this.peek().text)) {
+        this.fail(this.peek(), `nftkit does not support '${this.peek().text}' statements in set elements yet`)
       } else break
       hasOptions = true
     }
@@ -772,6 +780,7 @@ class Parser {
       number: (w) => this.number(w),
       wordOrString: (w) => this.wordOrString(w),
       fail: (t, m) => this.fail(t, m),
+      mapValue: () => parseMapValue(this.mapValueCursor(), SELECTORS['ct zone']),
     }
   }
 
@@ -822,6 +831,38 @@ class Parser {
   /** After a selector: operators and forms nftkit does not support yet. */
   private bitsCursor(): BitsCursor {
     return { peek: (o) => this.peek(o), next: () => this.next(), fail: (t, m) => this.fail(t, m) }
+  }
+
+  /** The reading primitives, for the map value parser (parse-map-value.ts). */
+  private mapValueCursor(): MapValueCursor {
+    const self = this
+    return {
+      peek: (o) => this.peek(o),
+      next: () => this.next(),
+      is: (t, x) => this.is(t, x),
+      fail: (t, m) => this.fail(t, m),
+      selectorAt: () => this.selectorAt(),
+      tupleValue: (specs) => this.tupleValue(specs),
+      value: (s) => this.selectorValue(s),
+      name: () => this.wordOrString('a map name'),
+      get pos() {
+        return self.pos
+      },
+      seek: (p) => {
+        this.pos = p
+      },
+    }
+  }
+
+  private payloadSetCursor(): PayloadSetCursor {
+    return {
+      mapValue: (s) => parseMapValue(this.mapValueCursor(), s),
+      peek: (o) => this.peek(o),
+      next: () => this.next(),
+      fail: (t, m) => this.fail(t, m),
+      value: (s) => this.selectorValue(s),
+      atSelector: () => this.selectorAt() !== undefined,
+    }
   }
 
   private unsupportedAfter(name: string): void {
@@ -931,6 +972,8 @@ class Parser {
 
   private markSet(kind: 'ct' | 'meta', width = 3): Statement {
     this.pos += width
+    const mv = parseMapValue(this.mapValueCursor(), SELECTORS['meta mark'])
+    if (mv) return kind === 'ct' ? { stmt: 'ct mark set', value: mv } : { stmt: 'meta mark set', value: mv }
     const n = this.peek()
     const after = this.peek(1)
     if ((n.kind === 'word' && /^\(?(mark|meta|ct|0x[0-9a-fA-F]+|\d+)$/.test(n.text)) || n.kind === 'value') {
@@ -985,6 +1028,7 @@ class Parser {
     }
     const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
     if (specs.length === 1 && isBitsStart(this.peek())) return parseBitsMatch(this.bitsCursor(), specs[0])
+    if (specs.length === 1 && this.is(this.peek(), 'set')) return parsePayloadSet(this.payloadSetCursor(), specs[0])
     if (specs.length === 1) this.unsupportedAfter(specs[0].name)
     if (this.accept('vmap')) return { stmt: 'vmap', key, map: this.vmapValue(specs) as Extract<Statement, { stmt: 'vmap' }>['map'] }
     if (this.is(this.peek(), '&'))
@@ -1115,6 +1159,9 @@ class Parser {
       else out.push(flagSet && this.peek(1).text === '|' ? this.flagElement(specs[0]) : this.tupleValue(specs))
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
+      const st = this.peek()
+      if (st.kind === 'word' && (st.text === 'counter' || st.text === 'timeout' || st.text === 'expires' || st.text === 'comment' || ELEMENT_STATEMENTS.includes(st.text)))
+        this.fail(st, `nftkit does not support '${st.text}' in anonymous set elements yet`)
       this.expect(',', "',' or '}'")
     }
     return out
@@ -1218,6 +1265,7 @@ class Parser {
         return { stmt: w }
       case 'jump':
       case 'goto':
+        if (this.is(this.peek(), '{')) this.fail(this.peek(), `nftkit does not support chain bindings ('${w} { ... }') yet`)
         return { stmt: w, chain: this.wordOrString('a chain name') }
       case 'counter': {
         if (this.atObjectMap()) return this.objectMap('counter')

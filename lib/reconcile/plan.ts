@@ -18,14 +18,14 @@ import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
 import type { RuleExpr, Selector } from '../model/rule-types.js'
 import { referencesOf } from '../model/references.js'
-import { decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
+import { CATCHALL, decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import { compileRule } from '../expr/compile.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
 import { integerKeyType } from '../expr/typeof.js'
 import { keyDatatypes } from '../batch/transaction.js'
-import { elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
+import { anonElementData, elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
 import { inObjectOrder, objectKey, type TableContents } from '../state/tables.js'
 import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../../types/native.js'
 
@@ -57,8 +57,9 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
     const els = decodeElements(shape, (op.elements ?? []) as NativeElementRecord[])
     anon.set(anonymousSetName(false, op.setId), {
       elements: els.map((e) => ({
-        key: e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
+        key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
         ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) } : {}),
+        ...anonElementData(shape, e),
       })),
     })
   }

@@ -77,7 +77,7 @@ describe('parseRule', () => {
     expect(msg('ibriport "br0" accept')).toContain("nftkit does not support 'meta ibriport' yet")
     expect(msg('ct original saddr 10.0.0.1')).toContain("nftkit does not support 'ct original saddr' yet")
     expect(msg('ipsec in reqid 1')).toContain("nftkit does not support 'ipsec' yet")
-    expect(msg('meta mark set mark map { 1 : 2 }')).toContain("nftkit does not support 'meta mark set' with a map yet")
+    expect(msg('meta mark set mark map { 1 : 2 }')).toBe('accepted')
     expect(msg('0x3 & meta mark == 1')).not.toBe('accepted')
     expect(msg('tcp dport < { 1, 2 }')).toContain("'<' compares one integer, address, time or class id with one value")
     expect(msg('ct state < established')).toContain("'<' compares one integer")
