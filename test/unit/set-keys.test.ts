@@ -110,7 +110,7 @@ describe('meters', () => {
   it('parse, render and parse again give the same statement', () => {
     for (const text of ['tcp dport 22 meter m1 { ip saddr limit rate 10/second } accept', 'meter m3 size 1234 { ip saddr . tcp dport timeout 1m ct count over 3 } drop']) {
       const r = parseRule(text)
-      expect(parseRule(renderRuleBody({ kind: 'rule', chain: 'c', exprs: r.exprs }))).toEqual(r)
+      expect(parseRule(renderRuleBody({ exprs: r.exprs }))).toEqual(r)
     }
     expect(parseRule('meter m { ip saddr timeout 10s counter }').exprs[0]).toEqual({ stmt: 'meter', name: 'm', key: 'ip saddr', timeout: 10000, stmts: [{ stmt: 'counter' }] })
   })
@@ -123,5 +123,17 @@ describe('meters', () => {
   it('plans nothing for a meter rule the kernel holds', () => {
     const exprs = parseRule('meter m1 { ip saddr limit rate 10/second } accept').exprs
     expect(canonicalExprs(exprs, 'ip', 'x')).toEqual([{ stmt: 'meter', name: 'm1', size: 65535, key: 'ip saddr', stmts: [{ stmt: 'limit', rate: 10, per: 'second' }] }, { stmt: 'accept' }])
+  })
+})
+
+describe('interface index keys in the planner', () => {
+  it('compares desired interface names with the listed ones', () => {
+    const ifs = interfaceNames(() => [[1, 'lo'], [7, 'eth0']])
+    const listed = { kind: 'set', family: 'ip', table: 'x', name: 'i', handle: 2, type: 'iface_index', elements: ['eth0'] }
+    const l = { genId: 1, tables: [{ kind: 'table', family: 'ip', name: 'x', handle: 1 }], chains: [], rules: [], counters: [], sets: [listed] }
+    Object.defineProperty(l, 'interfaces', { value: ifs, enumerable: false })
+    const desired = (elements: string[]) => ({ table: { kind: 'table', family: 'ip', name: 'x' }, chains: [], rules: [], counters: [], sets: [{ kind: 'set', family: 'ip', table: 'x', name: 'i', type: 'iface_index', elements }] })
+    expect(plan([desired(['eth0']) as never], l as never)).toEqual([])
+    expect(plan([desired(['eth0', 'lo']) as never], l as never)).toEqual([{ verb: 'add', object: { kind: 'element', family: 'ip', table: 'x', set: 'i', elements: ['lo'] } }])
   })
 })
