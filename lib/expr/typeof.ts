@@ -67,7 +67,7 @@ function payloadDesc(s: SelectorSpec): { id: number; type: number } | undefined 
 /** One expression's `[TYPEOF_EXPR, TYPEOF_DATA]` pair, or undefined if nft could not have written it. */
 function exprUdata(s: SelectorSpec): [number, Buffer] | undefined {
   if (s.load.kind === 'meta') return [EXPR.meta, nest([[0, u32(s.load.key)]])]
-  if (s.load.kind === 'ct') return [EXPR.ct, nest([[0, u32(s.load.key)], [1, u32(NO_DIR)]])]
+  if (s.load.kind === 'ct') return [EXPR.ct, nest([[0, u32(s.load.key)], [1, u32(s.load.dir ?? NO_DIR)]])]
   const d = payloadDesc(s)
   if (!d) return undefined
   const items: [number, Uint8Array][] = [[0, u32(d.id)], [1, u32(d.type)]]
@@ -99,9 +99,16 @@ function selectorOf(etype: number | undefined, data: Buffer | undefined): Select
   const t = decodeTlvs(data)
   if (etype === EXPR.meta || etype === EXPR.ct) {
     const key = readU32(t.get(0))
-    if (etype === EXPR.ct && readU32(t.get(1)) !== NO_DIR) return undefined
+    // ct keys of one direction (`ct reply ip saddr`) store it (0 original, 1 reply); others -1.
+    const dir = etype === EXPR.ct ? readU32(t.get(1)) : undefined
+    if (etype === EXPR.ct && dir !== NO_DIR && dir !== 0 && dir !== 1) return undefined
     // The canonical row (`meta mark`, not a short form): rows are keyed by their canonical names.
-    return Object.values(SELECTORS).find((s) => s.load.kind === (etype === EXPR.meta ? 'meta' : 'ct') && (s.load as { key: number }).key === key)?.name
+    return Object.values(SELECTORS).find(
+      (s) =>
+        s.load.kind === (etype === EXPR.meta ? 'meta' : 'ct') &&
+        (s.load as { key: number }).key === key &&
+        (etype !== EXPR.ct || ((s.load as { dir?: number }).dir ?? NO_DIR) === dir),
+    )?.name
   }
   if (etype !== EXPR.payload) return undefined
   const id = readU32(t.get(0))
