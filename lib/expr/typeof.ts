@@ -11,6 +11,7 @@ import { invalid } from '../kernel/errors.js'
 import { decodeTlvs, encodeTlvs, u32 } from '../kernel/udata.js'
 import type { Selector } from '../model/rule-types.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
+import { isShiftedBitfield } from './subbyte.js'
 
 /**
  * The datatype of an `integer` key field (or map value) declared with
@@ -20,7 +21,7 @@ import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 export function integerKeyType(sel: Selector | undefined, path: string): Datatype {
   const n = typeof sel === 'string' ? normalizeSelector(sel) : undefined
   const spec = n ? SELECTORS[n] : undefined
-  if (spec?.type.name !== 'integer' || !typeofUdata([spec.name]))
+  if (spec?.type.name !== 'integer' || isShiftedBitfield(spec) || !typeofUdata([spec.name]))
     return invalid(path, "Expected typeof with a selector of type integer for an 'integer' field (typeof vlan id, typeof ct bytes)", sel)
   return spec.type
 }
@@ -195,7 +196,7 @@ export function typeofKeyTypes(key: readonly Datatype[], udata: Buffer | undefin
   for (const [i, t] of key.entries()) {
     const spec = specs?.[i]
     // In a concatenation the field's own size is not known from the key type, only its padded one.
-    const fits = t.name === 'integer' && spec?.type.name === 'integer' && (key.length === 1 ? spec.type.size === t.size : paddedSize(spec.type.size) === paddedSize(t.size))
+    const fits = t.name === 'integer' && spec?.type.name === 'integer' && !isShiftedBitfield(spec) && (key.length === 1 ? spec.type.size === t.size : paddedSize(spec.type.size) === paddedSize(t.size))
     if (fits) out.push(spec.type)
     else if (t.name !== 'integer' || key.length === 1) out.push(t)
     else return undefined
