@@ -137,3 +137,18 @@ describe('interface index keys in the planner', () => {
     expect(plan([desired(['eth0', 'lo']) as never], l as never)).toEqual([{ verb: 'add', object: { kind: 'element', family: 'ip', table: 'x', set: 'i', elements: ['lo'] } }])
   })
 })
+
+describe('dscp keys', () => {
+  it('shifts the field down for a lookup in a named dscp set, as nft does', () => {
+    const t = new Transaction({ family: 'ip6', table: 't' })
+      .add({ kind: 'set', name: 's', type: 'dscp', elements: ['cs1'] })
+      .add({ kind: 'rule', chain: 'c', exprs: parseRule('ip6 dscp @s').exprs })
+    const rule = ops(t).find((o) => o.kind === 'rule') as Record<string, unknown>
+    const exprs = rule.exprs as Array<Record<string, unknown>>
+    expect(exprs.map((e) => e.type)).toEqual(['payload', 'bitwise', 'bitwise', 'lookup'])
+    expect(exprs[2]).toMatchObject({ op: 2, len: 2, data: Buffer.from([6, 0, 0, 0]) })
+  })
+  it('refuses the lookup when the set is not known to be of type dscp', () => {
+    expect(() => new Transaction({ family: 'ip6', table: 't' }).add({ kind: 'rule', chain: 'c', exprs: parseRule('ip6 dscp @s').exprs })).toThrow('nftkit does not support ip6 dscp in a lookup in a named set yet')
+  })
+})
