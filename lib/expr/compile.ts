@@ -41,7 +41,7 @@ import { setUserdata } from '../model/set-userdata.js'
 import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, natFlagBits } from './stmt-nat.js'
 import { anonymousSetName } from '../model/names.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
-import { bitfieldMask, refuseBitfield, refuseShiftedBitfield } from './subbyte.js'
+import { bitfieldMask, bitfieldShift, isShiftedBitfield, refuseBitfield, refuseShiftedBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
@@ -456,8 +456,16 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   if (v === undefined) invalid(vpath, `Expected a value for ${s.name}`, v)
   deps(ctx, s, path)
   if (isSetRef(v)) {
-    refuseShiftedBitfield(s, 'a lookup in a named set', vpath)
     const info = ctx.env.findSet(v.set)
+    // `ip dscp @s` (s of type dscp): nft masks, then shifts the field down to the set's unshifted values.
+    const shift = isShiftedBitfield(s) && s.type.name === 'dscp' && info?.key?.length === 1 && info.key[0].name === 'dscp' && info.key[0].size === 1 ? bitfieldShift(s, 1) : undefined
+    if (shift) {
+      load(ctx, s.load, 1)
+      ctx.out.push(shift)
+      lookup(ctx, v.set, info?.id, op === '!=')
+      return
+    }
+    refuseShiftedBitfield(s, 'a lookup in a named set', vpath)
     checkSetKey(info, [s], vpath)
     loadKey(ctx, [s], namedInterval(info, [s], v.set, vpath))
     lookup(ctx, v.set, info?.id, op === '!=')

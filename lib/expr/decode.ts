@@ -514,7 +514,12 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (specs.some((x) => !x)) throw new Unsupported('lookup key')
         const bitfield = specs.find((x) => x?.load.kind === 'payload' && x.load.bits)
         if (bitfield && specs.length > 1) throw new Unsupported('bitfield in a concatenation')
-        if (loads.some((l) => l.kind === 'load' && l.ops)) throw new Unsupported('lookup of a shifted key')
+        // `ip dscp @s`: the field masked, then shifted down to a named dscp set's values (as nft compiles it).
+        const l0 = loads[0]
+        const dscpShift =
+          loads.length === 1 && l0.kind === 'load' && l0.spec?.type.name === 'dscp' && l0.spec.load.kind === 'payload' && l0.spec.load.bits && e.dreg === undefined &&
+          !isAnonymousSetName(String(e.set)) && l0.ops?.length === 1 && 'shift' in l0.ops[0] && l0.ops[0].shift === '>>' && l0.ops[0].n === l0.spec.load.bits.shift
+        if (!dscpShift && loads.some((l) => l.kind === 'load' && l.ops)) throw new Unsupported('lookup of a shifted key')
         const masked = loads.some((l) => l.kind === 'load' && l.mask)
         if (masked && (loads.length !== 1 || e.dreg !== undefined || !isAnonymousSetName(String(e.set)))) throw new Unsupported('masked lookup')
         const sels = (specs as SelectorSpec[]).map((x) => x.name)

@@ -38,8 +38,26 @@ export function bitfieldByMask(cands: readonly SelectorSpec[], mask: bigint): Se
 /**
  * Refuses a bitfield in a named set or map lookup unless it ends on the last
  * loaded bit (`vlan id`): nft then only masks the register, as nftkit does;
- * for other bitfields it shifts the register too.
+ * for other bitfields it shifts the register too (see {@link bitfieldShift}).
  */
 export function refuseShiftedBitfield(s: SelectorSpec, what: string, path: string): void {
   if (s.load.kind === 'payload' && s.load.bits && s.load.bits.shift !== 0) invalid(path, `nftkit does not support ${s.name} in ${what} yet`, s.name)
+}
+
+/**
+ * The shift nft emits after masking a bitfield for a lookup in a named set of
+ * the field's own type (`ip dscp @s`, `s` of type dscp): `bitwise reg >> N`,
+ * so the set holds the values unshifted. Undefined when there is none.
+ */
+export function bitfieldShift(s: SelectorSpec, reg: number): NativeExpr | undefined {
+  if (s.load.kind !== 'payload' || !s.load.bits || s.load.bits.shift === 0) return undefined
+  const data = Buffer.alloc(4)
+  data.writeUInt32LE(s.load.bits.shift)
+  // NFT_BITWISE_RSHIFT; the shift amount is a host-order u32.
+  return { type: 'bitwise', sreg: reg, dreg: reg, len: s.load.len, op: 2, data }
+}
+
+/** Whether a selector is a bitfield that does not end on the last loaded bit (nft shifts it for set keys). */
+export function isShiftedBitfield(s: SelectorSpec): boolean {
+  return s.load.kind === 'payload' && s.load.bits !== undefined && s.load.bits.shift !== 0
 }

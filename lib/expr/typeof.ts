@@ -11,6 +11,7 @@ import { invalid } from '../kernel/errors.js'
 import { decodeTlvs, encodeTlvs, u32 } from '../kernel/udata.js'
 import type { Selector } from '../model/rule-types.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
+import { isShiftedBitfield } from './subbyte.js'
 
 /**
  * The datatype of an `integer` key field (or map value) declared with
@@ -20,7 +21,7 @@ import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 export function integerKeyType(sel: Selector | undefined, path: string): Datatype {
   const n = typeof sel === 'string' ? normalizeSelector(sel) : undefined
   const spec = n ? SELECTORS[n] : undefined
-  if (spec?.type.name !== 'integer' || !typeofUdata([spec.name]))
+  if (spec?.type.name !== 'integer' || isShiftedBitfield(spec) || !typeofUdata([spec.name]))
     return invalid(path, "Expected typeof with a selector of type integer for an 'integer' field (typeof vlan id, typeof ct bytes)", sel)
   return spec.type
 }
@@ -67,7 +68,7 @@ function payloadDesc(s: SelectorSpec): { id: number; type: number } | undefined 
 /** One expression's `[TYPEOF_EXPR, TYPEOF_DATA]` pair, or undefined if nft could not have written it. */
 function exprUdata(s: SelectorSpec): [number, Buffer] | undefined {
   if (s.load.kind === 'meta') return [EXPR.meta, nest([[0, u32(s.load.key)]])]
-  if (s.load.kind === 'ct') return [EXPR.ct, nest([[0, u32(s.load.key)], [1, u32(NO_DIR)]])]
+  if (s.load.kind === 'ct') return [EXPR.ct, nest([[0, u32(s.load.key)], [1, u32(s.load.dir ?? NO_DIR)]])]
   const d = payloadDesc(s)
   if (!d) return undefined
   const items: [number, Uint8Array][] = [[0, u32(d.id)], [1, u32(d.type)]]
@@ -99,9 +100,16 @@ function selectorOf(etype: number | undefined, data: Buffer | undefined): Select
   const t = decodeTlvs(data)
   if (etype === EXPR.meta || etype === EXPR.ct) {
     const key = readU32(t.get(0))
-    if (etype === EXPR.ct && readU32(t.get(1)) !== NO_DIR) return undefined
+    // ct keys of one direction (`ct reply ip saddr`) store it (0 original, 1 reply); others -1.
+    const dir = etype === EXPR.ct ? readU32(t.get(1)) : undefined
+    if (etype === EXPR.ct && dir !== NO_DIR && dir !== 0 && dir !== 1) return undefined
     // The canonical row (`meta mark`, not a short form): rows are keyed by their canonical names.
-    return Object.values(SELECTORS).find((s) => s.load.kind === (etype === EXPR.meta ? 'meta' : 'ct') && (s.load as { key: number }).key === key)?.name
+    return Object.values(SELECTORS).find(
+      (s) =>
+        s.load.kind === (etype === EXPR.meta ? 'meta' : 'ct') &&
+        (s.load as { key: number }).key === key &&
+        (etype !== EXPR.ct || ((s.load as { dir?: number }).dir ?? NO_DIR) === dir),
+    )?.name
   }
   if (etype !== EXPR.payload) return undefined
   const id = readU32(t.get(0))
@@ -188,7 +196,7 @@ export function typeofKeyTypes(key: readonly Datatype[], udata: Buffer | undefin
   for (const [i, t] of key.entries()) {
     const spec = specs?.[i]
     // In a concatenation the field's own size is not known from the key type, only its padded one.
-    const fits = t.name === 'integer' && spec?.type.name === 'integer' && (key.length === 1 ? spec.type.size === t.size : paddedSize(spec.type.size) === paddedSize(t.size))
+    const fits = t.name === 'integer' && spec?.type.name === 'integer' && !isShiftedBitfield(spec) && (key.length === 1 ? spec.type.size === t.size : paddedSize(spec.type.size) === paddedSize(t.size))
     if (fits) out.push(spec.type)
     else if (t.name !== 'integer' || key.length === 1) out.push(t)
     else return undefined

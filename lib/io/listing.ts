@@ -14,7 +14,7 @@ import {
   TABLE_FLAG,
   VERDICT_CODE,
 } from '../kernel/constants.js'
-import { type Datatype, datatypeById, datatypeFor, type KeyTypeName, splitConcatTypeId } from '../kernel/datatypes.js'
+import { type Datatype, DATATYPES, datatypeById, datatypeFor, type KeyTypeName, splitConcatTypeId, VALUE_TYPES } from '../kernel/datatypes.js'
 import { CATCHALL, decodeElements, unpackElements } from '../elements/elements.js'
 import { type Element, type ElementSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
@@ -86,6 +86,8 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   if (single) key = [single]
   else key = splitConcatTypeId(keyType, keyLen)
   if (!key) return undefined
+  // Anonymous sets of `ip dscp` hold the field shifted in place (named dscp sets hold it unshifted).
+  if (n(r.flags) & SET_FLAG.anonymous && key.length === 1 && key[0] === DATATYPES.dscp) key = [VALUE_TYPES.ip_dscp]
   // nft's integer fields have the size and byte order of their typeof selector.
   const udata = setUserdataExtra(r.userdata as Uint8Array | undefined)
   key = typeofKeyTypes(key, udata.keyTypeof)

@@ -46,6 +46,8 @@ export type KeyTypeName =
   | 'iface_index'
   /** tc class ids (`meta priority`): `1:10`, `root`, `none`. */
   | 'classid'
+  /** DSCP values (`ip dscp`, `ip6 dscp`) unshifted: `cs1`, `af11`, `0x2e`. */
+  | 'dscp'
 
 /** An inclusive interval of keys, as big-endian unsigned integers. */
 export interface Interval {
@@ -812,6 +814,7 @@ export const DATATYPES: Readonly<Record<KeyTypeName, Datatype>> = {
   tcp_flag: tcpFlagType(),
   iface_index: ifaceIndexKey,
   classid: classidType(),
+  dscp: dscpType,
 }
 
 /** Value types of selectors that are not set key types in the public API but appear in anonymous sets. */

@@ -6,6 +6,7 @@
  */
 import type { SelectorSpec } from '../expr/selectors.js'
 import { typeofUdata } from '../expr/typeof.js'
+import { isShiftedBitfield } from '../expr/subbyte.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
 import type { MeterStmt, RuleExpr, SetStmt, SetStmtPart, Statement } from '../model/rule-types.js'
 import type { Operation } from '../model/operations.js'
@@ -141,6 +142,8 @@ export function parseTypeof(c: SetStmtCursor, kind: 'set' | 'map', keyTypes: rea
   const at = c.peek()
   const check = (specs: SelectorSpec[]) => {
     for (const s of specs) {
+      // nft shifts such fields into the key (`typeof ip version`, `typeof ip dscp`); nftkit's elements of them would be shifted.
+      if (isShiftedBitfield(s)) c.fail(at, `nftkit does not support 'typeof ${s.name}' yet`)
       // nft's integer keys take the selector's size and byte order (`typeof vlan id`, `typeof ct bytes`).
       if (s.type.name === 'integer' && typeofUdata([s.name])) continue
       const known = keyTypes.includes(s.type.name) ? DATATYPES[s.type.name as KeyTypeName] : undefined

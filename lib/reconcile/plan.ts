@@ -20,6 +20,7 @@ import type { RuleExpr, Selector } from '../model/rule-types.js'
 import { referencesOf } from '../model/references.js'
 import { CATCHALL, decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
+import { hasIfaceKey, nameIfaceKeys, resolveIfaceKeys } from '../elements/iface-keys.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import { compileRule } from '../expr/compile.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
@@ -74,7 +75,12 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
  * intervals), through the same encoder a commit uses, so plan and kernel agree.
  * @throws NftValidationError (path `set.elements[i]`) for an element the set does not accept.
  */
-export function canonicalElements(set: Desired['sets'][number], shape: SetShape = declaredShape(set)): Element[] {
+export function canonicalElements(set: Desired['sets'][number], shape: SetShape = declaredShape(set), interfaces?: InterfaceNames): Element[] {
+  // Interface names (iface_index keys) compare as the listing shows them: resolved, then named back.
+  if (interfaces && hasIfaceKey(shape.key)) {
+    const resolved = resolveIfaceKeys(shape.key, set.elements ?? [], (n) => interfaces.index(n), 'set.elements')
+    return nameIfaceKeys(shape.key, canonicalElements({ ...set, elements: resolved } as Desired['sets'][number], shape), (i) => interfaces.name(i))
+  }
   const f = encodeElementFields(shape, set.elements ?? [], 'set.elements', {})
   if (f.elements !== undefined) return elementsOf(shape, f.elements as NativeElementRecord[])
   const packedKeys = f.packedKeys as Uint8Array
@@ -239,7 +245,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
         adds.push({ verb: 'add', object: setObject(ds, family, table) })
         continue
       }
-      const want = canonicalElements(ds)
+      const want = canonicalElements(ds, undefined, observed.interfaces)
       const key = (e: Element) => JSON.stringify(withoutStmts(e))
       const have = new Map(os.elements.map((e) => [key(e), e]))
       const wantKeys = new Set(want.map(key))

@@ -125,3 +125,30 @@ describe('meters', () => {
     expect(canonicalExprs(exprs, 'ip', 'x')).toEqual([{ stmt: 'meter', name: 'm1', size: 65535, key: 'ip saddr', stmts: [{ stmt: 'limit', rate: 10, per: 'second' }] }, { stmt: 'accept' }])
   })
 })
+
+describe('interface index keys in the planner', () => {
+  it('compares desired interface names with the listed ones', () => {
+    const ifs = interfaceNames(() => [[1, 'lo'], [7, 'eth0']])
+    const listed = { kind: 'set', family: 'ip', table: 'x', name: 'i', handle: 2, type: 'iface_index', elements: ['eth0'] }
+    const l = { genId: 1, tables: [{ kind: 'table', family: 'ip', name: 'x', handle: 1 }], chains: [], rules: [], counters: [], sets: [listed] }
+    Object.defineProperty(l, 'interfaces', { value: ifs, enumerable: false })
+    const desired = (elements: string[]) => ({ table: { kind: 'table', family: 'ip', name: 'x' }, chains: [], rules: [], counters: [], sets: [{ kind: 'set', family: 'ip', table: 'x', name: 'i', type: 'iface_index', elements }] })
+    expect(plan([desired(['eth0']) as never], l as never)).toEqual([])
+    expect(plan([desired(['eth0', 'lo']) as never], l as never)).toEqual([{ verb: 'add', object: { kind: 'element', family: 'ip', table: 'x', set: 'i', elements: ['lo'] } }])
+  })
+})
+
+describe('dscp keys', () => {
+  it('shifts the field down for a lookup in a named dscp set, as nft does', () => {
+    const t = new Transaction({ family: 'ip6', table: 't' })
+      .add({ kind: 'set', name: 's', type: 'dscp', elements: ['cs1'] })
+      .add({ kind: 'rule', chain: 'c', exprs: parseRule('ip6 dscp @s').exprs })
+    const rule = ops(t).find((o) => o.kind === 'rule') as Record<string, unknown>
+    const exprs = rule.exprs as Array<Record<string, unknown>>
+    expect(exprs.map((e) => e.type)).toEqual(['payload', 'bitwise', 'bitwise', 'lookup'])
+    expect(exprs[2]).toMatchObject({ op: 2, len: 2, data: Buffer.from([6, 0, 0, 0]) })
+  })
+  it('refuses the lookup when the set is not known to be of type dscp', () => {
+    expect(() => new Transaction({ family: 'ip6', table: 't' }).add({ kind: 'rule', chain: 'c', exprs: parseRule('ip6 dscp @s').exprs })).toThrow('nftkit does not support ip6 dscp in a lookup in a named set yet')
+  })
+})

@@ -221,7 +221,7 @@ describe('sets, maps and elements', () => {
   it('rejects unknown key types, with the field index for concatenations', () => {
     const e = rejection(() => tx().add({ kind: 'set', name: 's', type: bad('ipv4') }))
     expect(e.path).toBe('add(0).type')
-    expect(e.reason).toBe('Expected a key type: ipv4_addr, ipv6_addr, inet_service, inet_proto, mark, ifname, ether_addr, icmpv6_type, tcp_flag, iface_index, classid')
+    expect(e.reason).toBe('Expected a key type: ipv4_addr, ipv6_addr, inet_service, inet_proto, mark, ifname, ether_addr, icmpv6_type, tcp_flag, iface_index, classid, dscp')
     expect(rejection(() => tx().add({ kind: 'set', name: 's', type: bad(['ipv4_addr', 'port']) })).path).toBe('add(0).type[1]')
     expect(rejection(() => tx().add({ kind: 'set', name: 's', type: bad([]) })).reason).toBe('Expected a key type or a list of 1-16 key types')
   })
