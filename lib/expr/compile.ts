@@ -48,7 +48,8 @@ import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js
 import { compileCtLabelMatch, compileCtStatement, type CtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
 import { payloadSetExprs, payloadWriteOf } from './stmt-payload.js'
-import type { AnonymousSet, BitwiseStep, MapValue, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import { hashExpr, isNumgenOrHash, numgenExpr } from './numgen-hash.js'
+import type { AnonymousSet, BitwiseStep, HashExpr, MapValue, NumgenExpr, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -838,6 +839,11 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'ct mark set':
     case 'meta mark set': {
       const key = 3 // NFT_CT_MARK and NFT_META_MARK are both 3
+      if (isNumgenOrHash(st.value)) {
+        compileNumgenHash(ctx, st.value, `${path}.value`)
+        ctx.out.push(st.stmt === 'ct mark set' ? { type: 'ct', key, sreg: 1 } : { type: 'meta', key, sreg: 1 })
+        return
+      }
       if (isMapValue(st.value)) {
         compileMapValue(ctx, st.value, SELECTORS['meta mark'].type, `${path}.value`)
         ctx.out.push(st.stmt === 'ct mark set' ? { type: 'ct', key, sreg: 1 } : { type: 'meta', key, sreg: 1 })
@@ -1174,6 +1180,34 @@ function compileObjectMap(ctx: Ctx, st: ObjectMapStmt, path: string): void {
   ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements })
   loadKey(ctx, specs, false)
   ctx.out.push({ type: 'objref', sreg: 1, set: name, setId: id })
+}
+
+/**
+ * A number generator or a hash into register 1; jhash's key is loaded into
+ * register 2 first (then the 32-bit registers after it), as nft allocates it.
+ */
+function compileNumgenHash(ctx: Ctx, v: NumgenExpr | HashExpr, path: string): void {
+  if ('numgen' in v) {
+    ctx.out.push(numgenExpr(v, 1, path))
+    return
+  }
+  let len = 0
+  if (v.hash === 'jhash' && v.key !== undefined) {
+    const sel = Array.isArray(v.key) ? v.key : [v.key]
+    const specs = sel.map((x, i) => selector(x, Array.isArray(v.key) ? `${path}.key[${i}]` : `${path}.key`))
+    for (const s of specs) {
+      if (s.load.kind === 'exthdr') invalid(`${path}.key`, `nftkit does not support ${s.name} in a jhash key yet`, s.name)
+      refuseBitfield(s, 'a jhash key', `${path}.key`)
+    }
+    for (const s of specs) deps(ctx, s, path)
+    let word = 0
+    specs.forEach((s, i) => {
+      load(ctx, s.load, i === 0 ? 2 : 12 + word)
+      word += paddedSize(s.size) / 4
+    })
+    len = specs.length === 1 ? specs[0].size : word * 4
+  }
+  ctx.out.push(hashExpr(v, 1, len, path))
 }
 
 /** Whether a statement's value is a map lookup ({@link MapValue}). */

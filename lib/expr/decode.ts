@@ -6,6 +6,7 @@
  * @module
  */
 import { decodePayloadWrite, payloadFieldOf } from './stmt-payload.js'
+import { decodeHash, decodeNumgen } from './numgen-hash.js'
 import {
   CMP_OP,
   type Family,
@@ -22,6 +23,7 @@ import {
   hostInteger,
   type Interval,
   networkOrderView,
+  paddedSize,
   prefixLength,
   readHostU32,
 } from '../kernel/datatypes.js'
@@ -36,7 +38,7 @@ import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
-import type { BitwiseStep, MapValue, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BitwiseStep, HashExpr, MapValue, MarkExpr, NumgenExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
@@ -85,6 +87,8 @@ type Reg =
   | { kind: 'imm'; data: Buffer }
   /** A value looked up in a data map (`KEY map { ... }`), for a statement to set. */
   | { kind: 'map'; value: MapValue }
+  /** A number generator or a hash, for a statement to set. */
+  | { kind: 'computed'; value: NumgenExpr | HashExpr }
 
 interface Item {
   expr: RuleExpr
@@ -315,7 +319,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             break
           }
           if (key !== 3 || !r) throw new Unsupported('set')
-          if (r.kind === 'map') {
+          if (r.kind === 'map' || r.kind === 'computed') {
             if (e.type === 'ct' && e.dir !== undefined) throw new Unsupported('ct mark set dir')
             pendingMap = undefined
             push(e.type === 'ct' ? { stmt: 'ct mark set', value: r.value } : { stmt: 'meta mark set', value: r.value })
@@ -566,6 +570,34 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         } else {
           push({ match: key, ...(inv ? { op: '!=' as const } : {}), value: { set: name } })
         }
+        loads = []
+        break
+      }
+      case 'numgen':
+      case 'hash': {
+        // `ct mark set numgen inc mod 2`, `meta mark set jhash ip saddr mod 4`: a value for the statement after it.
+        let v: NumgenExpr | HashExpr | undefined
+        if (e.type === 'numgen') v = decodeNumgen(e)
+        else {
+          let key: Selector[] | undefined
+          if (e.sreg !== undefined) {
+            // jhash's key: loads into register 2, then the 32-bit registers after it.
+            let word = 0
+            key = loads.map((l, j) => {
+              if (l.kind !== 'load' || !l.spec || l.mask || l.hton || l.ops || l.len !== l.spec.size) throw new Unsupported('hash key')
+              if (num(l.native.dreg) !== (j === 0 ? 2 : 12 + word)) throw new Unsupported('hash key registers')
+              word += paddedSize(l.spec.size) / 4
+              return l.spec.name
+            })
+            const len = key.length === 1 && loads[0].kind === 'load' ? (loads[0].spec as SelectorSpec).size : word * 4
+            if (num(e.sreg) !== 2 || num(e.len) !== len) throw new Unsupported('hash key length')
+          }
+          v = decodeHash(e, key)
+        }
+        if (!v || e.dreg === undefined) throw new Unsupported(e.type)
+        const reg: Reg = { kind: 'computed', value: v }
+        regs.set(num(e.dreg), reg)
+        pendingMap = reg
         loads = []
         break
       }

@@ -13,6 +13,7 @@ import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.j
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
 import { ctObjectLines, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
+import { numgenHashText } from './numgen-hash.js'
 import type { MapValue, Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -190,7 +191,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `reject with icmpx ${w.icmpx}`
     }
     case 'ct mark set':
-      if (typeof s.value === 'object' && 'key' in s.value) return `ct mark set ${mapValueText(s.value, typeOf('ct mark'))}`
+      if (typeof s.value === 'object' && 'map' in s.value) return `ct mark set ${mapValueText(s.value, typeOf('ct mark'))}`
+      if (typeof s.value === 'object' && !('from' in s.value)) return `ct mark set ${numgenHashText(s.value, keySelText)}`
       if (typeof s.value === 'object') return `ct mark set ${markExprText(s.value)}`
       return `ct mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'ct event set':
@@ -202,7 +204,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'ct count':
       return ctStatementText(s, quote, (m) => mapValueText(m, typeOf('ct zone')))
     case 'meta mark set':
-      if (typeof s.value === 'object' && 'key' in s.value) return `meta mark set ${mapValueText(s.value, typeOf('meta mark'))}`
+      if (typeof s.value === 'object' && 'map' in s.value) return `meta mark set ${mapValueText(s.value, typeOf('meta mark'))}`
+      if (typeof s.value === 'object' && !('from' in s.value)) return `meta mark set ${numgenHashText(s.value, keySelText)}`
       if (typeof s.value === 'object') return `meta mark set ${markExprText(s.value)}`
       return s.value === 'ct mark' ? 'meta mark set ct mark' : `meta mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'meta set':
@@ -249,6 +252,11 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
 }
 
 /** `counter name tcp dport map { 443 : "c1" }`. */
+/** Selectors joined by ` . ` as nft prints a key. */
+function keySelText(k: Selector | readonly Selector[]): string {
+  return selectors(k).map(selectorText).join(' . ')
+}
+
 /** `KEY map { k : v, ... }` or `KEY map @m`: a statement's value looked up in a map of values of type `data`. */
 function mapValueText(mv: MapValue, data: Datatype): string {
   const sels = selectors(mv.key)
