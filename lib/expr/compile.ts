@@ -45,11 +45,12 @@ import { bitfieldMask, refuseBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
+import { CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { compileCtLabelMatch, compileCtStatement, type CtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
 import { payloadSetExprs, payloadWriteOf } from './stmt-payload.js'
 import { hashExpr, isNumgenOrHash, numgenExpr } from './numgen-hash.js'
-import type { AnonymousSet, BitwiseStep, HashExpr, MapValue, NumgenExpr, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { AnonymousSet, BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, NumgenExpr, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -887,7 +888,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'ct timeout set':
     case 'ct expectation set':
     case 'ct count':
-      if (isCtStatement(st)) compileCtStatement(ctx.out, st, path)
+      // `ct helper set KEY map { k : "name" }`: an anonymous object map, as the counter, quota and limit maps.
+      if ('key' in st && st.key !== undefined) compileObjectMap(ctx, st as CtObjectMapStmt, path)
+      else if (isCtStatement(st)) compileCtStatement(ctx.out, st, path)
       return
     case 'log':
       ctx.out.push(compileLog(st, path))
@@ -1140,7 +1143,7 @@ function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>,
  * `counter name KEY map { k : "obj", ... }`: an anonymous object map
  * (`__objmap%d`, anonymous, constant, object) and an objref lookup in it.
  */
-function compileObjectMap(ctx: Ctx, st: ObjectMapStmt, path: string): void {
+function compileObjectMap(ctx: Ctx, st: ObjectMapStmt | CtObjectMapStmt, path: string): void {
   const sel = Array.isArray(st.key) ? st.key : [st.key]
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
   if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, `Expected a non-empty list of [key, ${st.stmt} name] pairs`, st.map)
@@ -1173,7 +1176,7 @@ function compileObjectMap(ctx: Ctx, st: ObjectMapStmt, path: string): void {
     flags: SET_FLAG.anonymous | SET_FLAG.constant | SET_FLAG.object,
     keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
     keyLen: key.reduce((a, t) => a + (key.length > 1 ? paddedSize(t.size) : t.size), 0),
-    objType: OBJ_TYPE[st.stmt],
+    objType: st.stmt in OBJ_TYPE ? OBJ_TYPE[st.stmt as keyof typeof OBJ_TYPE] : CT_OBJECT_TYPE[st.stmt.split(' ')[1] as keyof typeof CT_OBJECT_TYPE],
     size: elements.length,
     userdata: setUserdata(key, undefined, undefined),
   })

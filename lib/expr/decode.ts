@@ -28,7 +28,7 @@ import {
   readHostU32,
 } from '../kernel/datatypes.js'
 import type { NativeExpr } from '../../types/native.js'
-import { CT_KEYS } from '../kernel/ct-types.js'
+import { CT_KEYS, CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
@@ -38,7 +38,7 @@ import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
-import type { BitwiseStep, HashExpr, MapValue, MarkExpr, NumgenExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, MarkExpr, NumgenExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
@@ -648,6 +648,14 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           if (!anon || num(e.sreg) !== 1 || specs.length === 0 || specs.some((x) => !x) || anon.elements.some((x) => x.objref === undefined))
             throw new Unsupported('object map')
           const sels = (specs as SelectorSpec[]).map((x) => x.name)
+          const ctKind = Object.entries(CT_OBJECT_TYPE).find(([, v]) => v === anon.objType)?.[0]
+          if (ctKind) {
+            // `ct helper set tcp dport map { 21 : "ftp" }`
+            const stmt = `ct ${ctKind} set` as CtObjectMapStmt['stmt']
+            push({ stmt, key: sels.length === 1 ? sels[0] : sels, map: anon.elements.map((x) => [x.key as never, x.objref as string] as const) })
+            loads = []
+            break
+          }
           const kind = Object.entries(OBJ_TYPE).find(([, v]) => v === anon.objType)?.[0] as keyof typeof OBJ_TYPE | undefined
           if (kind === undefined) throw new Unsupported('object map type')
           push({ stmt: kind, key: sels.length === 1 ? sels[0] : sels, map: anon.elements.map((x) => [x.key as never, x.objref as string] as const) })

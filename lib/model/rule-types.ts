@@ -412,6 +412,18 @@ export interface CtObjectSetStmt {
 }
 
 /**
+ * `ct helper set tcp dport map { 21 : "ftp", 2121 : "ftp" }` (also timeout
+ * and expectation): the ct object to attach, picked by a packet key from an
+ * anonymous map of key to object name.
+ */
+export interface CtObjectMapStmt {
+  readonly stmt: 'ct helper set' | 'ct timeout set' | 'ct expectation set'
+  readonly key: Selector | readonly Selector[]
+  readonly map: ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, string]>
+  readonly name?: undefined
+}
+
+/**
  * `ct count N` / `ct count over N` (the connlimit expression): matches while
  * the number of connections is at most N (or, with `over`, above N).
  */
@@ -672,6 +684,7 @@ export type Statement =
   | CtZoneSetStmt
   | CtLabelSetStmt
   | CtObjectSetStmt
+  | CtObjectMapStmt
   | CtCountStmt
   | MetaMarkSetStmt
   | MetaSetStmt

@@ -742,6 +742,7 @@ class Parser {
       wordOrString: (w) => this.wordOrString(w),
       fail: (t, m) => this.fail(t, m),
       mapValue: () => parseMapValue(this.mapValueCursor(), SELECTORS['ct zone']),
+      objectMap: () => parseMapValue({ ...this.mapValueCursor(), value: () => this.wordOrString('an object name') }, SELECTORS['ct helper']),
     }
   }
 
