@@ -45,11 +45,13 @@ import { bitfieldMask, bitfieldShift, isShiftedBitfield, refuseBitfield, refuseS
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
+import { CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { compileCtLabelMatch, compileCtStatement, type CtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
 import { compileMeter } from './stmt-meter.js'
 import { payloadSetExprs, payloadWriteOf } from './stmt-payload.js'
-import type { AnonymousSet, BitwiseStep, MapValue, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import { hashExpr, isNumgenOrHash, numgenExpr } from './numgen-hash.js'
+import type { AnonymousSet, BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, NumgenExpr, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -849,6 +851,11 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'ct mark set':
     case 'meta mark set': {
       const key = 3 // NFT_CT_MARK and NFT_META_MARK are both 3
+      if (isNumgenOrHash(st.value)) {
+        compileNumgenHash(ctx, st.value, `${path}.value`)
+        ctx.out.push(st.stmt === 'ct mark set' ? { type: 'ct', key, sreg: 1 } : { type: 'meta', key, sreg: 1 })
+        return
+      }
       if (isMapValue(st.value)) {
         compileMapValue(ctx, st.value, SELECTORS['meta mark'].type, `${path}.value`)
         ctx.out.push(st.stmt === 'ct mark set' ? { type: 'ct', key, sreg: 1 } : { type: 'meta', key, sreg: 1 })
@@ -892,7 +899,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'ct timeout set':
     case 'ct expectation set':
     case 'ct count':
-      if (isCtStatement(st)) compileCtStatement(ctx.out, st, path)
+      // `ct helper set KEY map { k : "name" }`: an anonymous object map, as the counter, quota and limit maps.
+      if ('key' in st && st.key !== undefined) compileObjectMap(ctx, st as CtObjectMapStmt, path)
+      else if (isCtStatement(st)) compileCtStatement(ctx.out, st, path)
       return
     case 'log':
       ctx.out.push(compileLog(st, path))
@@ -1148,7 +1157,7 @@ function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>,
  * `counter name KEY map { k : "obj", ... }`: an anonymous object map
  * (`__objmap%d`, anonymous, constant, object) and an objref lookup in it.
  */
-function compileObjectMap(ctx: Ctx, st: ObjectMapStmt, path: string): void {
+function compileObjectMap(ctx: Ctx, st: ObjectMapStmt | CtObjectMapStmt, path: string): void {
   const sel = Array.isArray(st.key) ? st.key : [st.key]
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
   if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, `Expected a non-empty list of [key, ${st.stmt} name] pairs`, st.map)
@@ -1181,13 +1190,41 @@ function compileObjectMap(ctx: Ctx, st: ObjectMapStmt, path: string): void {
     flags: SET_FLAG.anonymous | SET_FLAG.constant | SET_FLAG.object,
     keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
     keyLen: key.reduce((a, t) => a + (key.length > 1 ? paddedSize(t.size) : t.size), 0),
-    objType: OBJ_TYPE[st.stmt],
+    objType: st.stmt in OBJ_TYPE ? OBJ_TYPE[st.stmt as keyof typeof OBJ_TYPE] : CT_OBJECT_TYPE[st.stmt.split(' ')[1] as keyof typeof CT_OBJECT_TYPE],
     size: elements.length,
     userdata: setUserdata(key, undefined, undefined),
   })
   ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements })
   loadKey(ctx, specs, false)
   ctx.out.push({ type: 'objref', sreg: 1, set: name, setId: id })
+}
+
+/**
+ * A number generator or a hash into register 1; jhash's key is loaded into
+ * register 2 first (then the 32-bit registers after it), as nft allocates it.
+ */
+function compileNumgenHash(ctx: Ctx, v: NumgenExpr | HashExpr, path: string): void {
+  if ('numgen' in v) {
+    ctx.out.push(numgenExpr(v, 1, path))
+    return
+  }
+  let len = 0
+  if (v.hash === 'jhash' && v.key !== undefined) {
+    const sel = Array.isArray(v.key) ? v.key : [v.key]
+    const specs = sel.map((x, i) => selector(x, Array.isArray(v.key) ? `${path}.key[${i}]` : `${path}.key`))
+    for (const s of specs) {
+      if (s.load.kind === 'exthdr') invalid(`${path}.key`, `nftkit does not support ${s.name} in a jhash key yet`, s.name)
+      refuseBitfield(s, 'a jhash key', `${path}.key`)
+    }
+    for (const s of specs) deps(ctx, s, path)
+    let word = 0
+    specs.forEach((s, i) => {
+      load(ctx, s.load, i === 0 ? 2 : 12 + word)
+      word += paddedSize(s.size) / 4
+    })
+    len = specs.length === 1 ? specs[0].size : word * 4
+  }
+  ctx.out.push(hashExpr(v, 1, len, path))
 }
 
 /** Whether a statement's value is a map lookup ({@link MapValue}). */

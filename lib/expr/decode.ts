@@ -6,6 +6,7 @@
  * @module
  */
 import { decodePayloadWrite, payloadFieldOf } from './stmt-payload.js'
+import { decodeHash, decodeNumgen } from './numgen-hash.js'
 import {
   CMP_OP,
   type Family,
@@ -22,11 +23,12 @@ import {
   hostInteger,
   type Interval,
   networkOrderView,
+  paddedSize,
   prefixLength,
   readHostU32,
 } from '../kernel/datatypes.js'
 import type { NativeExpr } from '../../types/native.js'
-import { CT_KEYS } from '../kernel/ct-types.js'
+import { CT_KEYS, CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { SELECTORS, type SelectorSpec } from './selectors.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
@@ -37,7 +39,7 @@ import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } 
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
 import { meterOf } from './stmt-meter.js'
-import type { BitwiseStep, MapValue, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, MarkExpr, MarkStep, Match, MetaSetKey, NumgenExpr, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
@@ -88,6 +90,8 @@ type Reg =
   | { kind: 'imm'; data: Buffer }
   /** A value looked up in a data map (`KEY map { ... }`), for a statement to set. */
   | { kind: 'map'; value: MapValue }
+  /** A number generator or a hash, for a statement to set. */
+  | { kind: 'computed'; value: NumgenExpr | HashExpr }
 
 interface Item {
   expr: RuleExpr
@@ -320,7 +324,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             break
           }
           if (key !== 3 || !r) throw new Unsupported('set')
-          if (r.kind === 'map') {
+          if (r.kind === 'map' || r.kind === 'computed') {
             if (e.type === 'ct' && e.dir !== undefined) throw new Unsupported('ct mark set dir')
             pendingMap = undefined
             push(e.type === 'ct' ? { stmt: 'ct mark set', value: r.value } : { stmt: 'meta mark set', value: r.value })
@@ -579,6 +583,34 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         loads = []
         break
       }
+      case 'numgen':
+      case 'hash': {
+        // `ct mark set numgen inc mod 2`, `meta mark set jhash ip saddr mod 4`: a value for the statement after it.
+        let v: NumgenExpr | HashExpr | undefined
+        if (e.type === 'numgen') v = decodeNumgen(e)
+        else {
+          let key: Selector[] | undefined
+          if (e.sreg !== undefined) {
+            // jhash's key: loads into register 2, then the 32-bit registers after it.
+            let word = 0
+            key = loads.map((l, j) => {
+              if (l.kind !== 'load' || !l.spec || l.mask || l.hton || l.ops || l.len !== l.spec.size) throw new Unsupported('hash key')
+              if (num(l.native.dreg) !== (j === 0 ? 2 : 12 + word)) throw new Unsupported('hash key registers')
+              word += paddedSize(l.spec.size) / 4
+              return l.spec.name
+            })
+            const len = key.length === 1 && loads[0].kind === 'load' ? (loads[0].spec as SelectorSpec).size : word * 4
+            if (num(e.sreg) !== 2 || num(e.len) !== len) throw new Unsupported('hash key length')
+          }
+          v = decodeHash(e, key)
+        }
+        if (!v || e.dreg === undefined) throw new Unsupported(e.type)
+        const reg: Reg = { kind: 'computed', value: v }
+        regs.set(num(e.dreg), reg)
+        pendingMap = reg
+        loads = []
+        break
+      }
       case 'immediate': {
         const dreg = num(e.dreg)
         if (dreg === 0) {
@@ -631,6 +663,14 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           if (!anon || num(e.sreg) !== 1 || specs.length === 0 || specs.some((x) => !x) || anon.elements.some((x) => x.objref === undefined))
             throw new Unsupported('object map')
           const sels = (specs as SelectorSpec[]).map((x) => x.name)
+          const ctKind = Object.entries(CT_OBJECT_TYPE).find(([, v]) => v === anon.objType)?.[0]
+          if (ctKind) {
+            // `ct helper set tcp dport map { 21 : "ftp" }`
+            const stmt = `ct ${ctKind} set` as CtObjectMapStmt['stmt']
+            push({ stmt, key: sels.length === 1 ? sels[0] : sels, map: anon.elements.map((x) => [x.key as never, x.objref as string] as const) })
+            loads = []
+            break
+          }
           const kind = Object.entries(OBJ_TYPE).find(([, v]) => v === anon.objType)?.[0] as keyof typeof OBJ_TYPE | undefined
           if (kind === undefined) throw new Unsupported('object map type')
           push({ stmt: kind, key: sels.length === 1 ? sels[0] : sels, map: anon.elements.map((x) => [x.key as never, x.objref as string] as const) })

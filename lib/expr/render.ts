@@ -11,11 +11,12 @@ import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
 import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
 import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.js'
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
-import { ctObjectLines, ctStatementText } from './ct.js'
+import { ctObjectLines, type CtStatement, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
 import { setStatefulText } from './set-stateful.js'
 import { meterText } from './stmt-meter.js'
-import type { MapValue, Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import { numgenHashText } from './numgen-hash.js'
+import type { CtObjectMapStmt, MapValue, Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
@@ -196,7 +197,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `reject with icmpx ${w.icmpx}`
     }
     case 'ct mark set':
-      if (typeof s.value === 'object' && 'key' in s.value) return `ct mark set ${mapValueText(s.value, typeOf('ct mark'))}`
+      if (typeof s.value === 'object' && 'map' in s.value) return `ct mark set ${mapValueText(s.value, typeOf('ct mark'))}`
+      if (typeof s.value === 'object' && !('from' in s.value)) return `ct mark set ${numgenHashText(s.value, keySelText)}`
       if (typeof s.value === 'object') return `ct mark set ${markExprText(s.value)}`
       return `ct mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'ct event set':
@@ -206,9 +208,11 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'ct timeout set':
     case 'ct expectation set':
     case 'ct count':
-      return ctStatementText(s, quote, (m) => mapValueText(m, typeOf('ct zone')))
+      if ('key' in s && s.key !== undefined) return ctObjectMapText(s as CtObjectMapStmt)
+      return ctStatementText(s as CtStatement, quote, (m) => mapValueText(m, typeOf('ct zone')))
     case 'meta mark set':
-      if (typeof s.value === 'object' && 'key' in s.value) return `meta mark set ${mapValueText(s.value, typeOf('meta mark'))}`
+      if (typeof s.value === 'object' && 'map' in s.value) return `meta mark set ${mapValueText(s.value, typeOf('meta mark'))}`
+      if (typeof s.value === 'object' && !('from' in s.value)) return `meta mark set ${numgenHashText(s.value, keySelText)}`
       if (typeof s.value === 'object') return `meta mark set ${markExprText(s.value)}`
       return s.value === 'ct mark' ? 'meta mark set ct mark' : `meta mark set 0x${s.value.toString(16).padStart(8, '0')}`
     case 'meta set':
@@ -257,6 +261,11 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
 }
 
 /** `counter name tcp dport map { 443 : "c1" }`. */
+/** Selectors joined by ` . ` as nft prints a key. */
+function keySelText(k: Selector | readonly Selector[]): string {
+  return selectors(k).map(selectorText).join(' . ')
+}
+
 /** `KEY map { k : v, ... }` or `KEY map @m`: a statement's value looked up in a map of values of type `data`. */
 function mapValueText(mv: MapValue, data: Datatype): string {
   const sels = selectors(mv.key)
@@ -264,6 +273,13 @@ function mapValueText(mv: MapValue, data: Datatype): string {
   if (!Array.isArray(mv.map)) return `${lhs} map @${(mv.map as { set: string }).set}`
   const types = sels.map(typeOf)
   return `${lhs} map { ${mv.map.map(([k, v]) => `${keyText(types, k, sels)} : ${valueText(data, v)}`).join(', ')} }`
+}
+
+/** `ct helper set KEY map { k : "name", ... }`. */
+function ctObjectMapText(s: CtObjectMapStmt): string {
+  const sels = selectors(s.key)
+  const types = sels.map(typeOf)
+  return `${s.stmt} ${sels.map(selectorText).join(' . ')} map { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${quote(v)}`).join(', ')} }`
 }
 
 function objectMapText(s: ObjectMapStmt): string {

@@ -16,6 +16,7 @@ import {
 } from '../kernel/constants.js'
 import { type Datatype, DATATYPES, datatypeById, datatypeFor, type KeyTypeName, splitConcatTypeId, VALUE_TYPES } from '../kernel/datatypes.js'
 import { CATCHALL, decodeElements, unpackElements } from '../elements/elements.js'
+import { CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { type Element, type ElementSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { nameIfaceKeys } from '../elements/iface-keys.js'
@@ -110,7 +111,9 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   let object: ObjectMapType | undefined
   if (r.objType !== undefined && flags & SET_FLAG.object) {
     object = (Object.keys(OBJECT_MAP_TYPE) as ObjectMapType[]).find((k) => OBJECT_MAP_TYPE[k] === n(r.objType))
-    if (!object) return undefined
+    // Anonymous ct object maps (`ct helper set tcp dport map { ... }`): their elements still name objects.
+    const ctObjectMap = (flags & SET_FLAG.anonymous) !== 0 && Object.values(CT_OBJECT_TYPE).includes(n(r.objType) as never)
+    if (!object && !ctObjectMap) return undefined
   }
   return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(object ? { object } : {}) }
 }

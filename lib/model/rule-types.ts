@@ -344,10 +344,34 @@ export interface MapValue {
   readonly map: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, string | number]>
 }
 
+/**
+ * A number generator (nft's `numgen inc|random mod N [offset O]`): an
+ * incrementing counter or a random number, modulo `mod`, plus `offset`.
+ */
+export interface NumgenExpr {
+  readonly numgen: 'inc' | 'random'
+  readonly mod: number
+  readonly offset?: number
+}
+
+/**
+ * A hash (nft's `jhash KEY mod N [seed S] [offset O]` of packet fields, or
+ * `symhash mod N [offset O]` of the flow, the same both ways), modulo `mod`,
+ * plus `offset`. Without a seed the kernel picks a random one for jhash.
+ */
+export interface HashExpr {
+  readonly hash: 'jhash' | 'symhash'
+  /** The fields jhash hashes (one selector or a concatenation); not for symhash. */
+  readonly key?: Selector | readonly Selector[]
+  readonly mod: number
+  readonly seed?: number
+  readonly offset?: number
+}
+
 /** `ct mark set VALUE` or `ct mark set meta mark ...` ({@link MarkExpr}). */
 export interface CtMarkSetStmt {
   readonly stmt: 'ct mark set'
-  readonly value: number | MarkExpr | MapValue
+  readonly value: number | MarkExpr | MapValue | NumgenExpr | HashExpr
 }
 
 /**
@@ -388,6 +412,18 @@ export interface CtObjectSetStmt {
 }
 
 /**
+ * `ct helper set tcp dport map { 21 : "ftp", 2121 : "ftp" }` (also timeout
+ * and expectation): the ct object to attach, picked by a packet key from an
+ * anonymous map of key to object name.
+ */
+export interface CtObjectMapStmt {
+  readonly stmt: 'ct helper set' | 'ct timeout set' | 'ct expectation set'
+  readonly key: Selector | readonly Selector[]
+  readonly map: ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, string]>
+  readonly name?: undefined
+}
+
+/**
  * `ct count N` / `ct count over N` (the connlimit expression): matches while
  * the number of connections is at most N (or, with `over`, above N).
  */
@@ -406,11 +442,12 @@ export type SetStatefulStmt = CounterStmt | LimitStmt | QuotaStmt | CtCountStmt
 
 /**
  * `meta mark set VALUE`, `meta mark set ct mark`, `meta mark set ct mark ...`
- * ({@link MarkExpr}) or `meta mark set KEY map { ... }` ({@link MapValue}).
+ * ({@link MarkExpr}), `meta mark set KEY map { ... }` ({@link MapValue}),
+ * `meta mark set numgen ...` ({@link NumgenExpr}) or `jhash ...` ({@link HashExpr}).
  */
 export interface MetaMarkSetStmt {
   readonly stmt: 'meta mark set'
-  readonly value: number | 'ct mark' | MarkExpr | MapValue
+  readonly value: number | 'ct mark' | MarkExpr | MapValue | NumgenExpr | HashExpr
 }
 
 /** Meta keys a rule can write with {@link MetaSetStmt}. */
@@ -674,6 +711,7 @@ export type Statement =
   | CtZoneSetStmt
   | CtLabelSetStmt
   | CtObjectSetStmt
+  | CtObjectMapStmt
   | CtCountStmt
   | MetaMarkSetStmt
   | MetaSetStmt

@@ -21,6 +21,8 @@ export interface CtCursor {
   fail(t: Token, msg: string): never
   /** `KEY map { ... }` / `KEY map @m` with values of the zone's type, if there. */
   mapValue?(): MapValue | undefined
+  /** `KEY map { k : "name", ... }` / `KEY map @m` with object names as values, if there. */
+  objectMap?(): MapValue | undefined
 }
 
 const isNumber = (t: Token) => t.kind === 'word' && /^(0x[0-9a-fA-F]+|\d+)$/.test(t.text)
@@ -81,8 +83,16 @@ export function parseCtStatement(c: CtCursor): Statement | undefined {
     case 'timeout':
     case 'expectation': {
       const t = c.peek(3)
-      if (t.kind !== 'string' && !(t.kind === 'value' && typeof t.value === 'string'))
-        c.fail(t, `nftkit does not support 'ct ${key} set' with an expression or a map yet (only a quoted object name)`)
+      if (t.kind !== 'string' && !(t.kind === 'value' && typeof t.value === 'string')) {
+        c.next()
+        c.next()
+        c.next()
+        // `ct helper set tcp dport map { 21 : "ftp" }`: an anonymous object map.
+        const om = c.objectMap?.()
+        if (om && !Array.isArray(om.map)) c.fail(t, `nftkit does not support named object maps ('ct ${key} set ... map @m') yet`)
+        if (!om) c.fail(t, `nftkit does not support 'ct ${key} set' with an expression yet (only a quoted object name or a map)`)
+        return { stmt: `ct ${key} set`, key: om.key, map: om.map as Array<[string | number, string]> }
+      }
       c.next()
       c.next()
       c.next()

@@ -25,6 +25,7 @@ import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
 import { parsePayloadSet, type PayloadSetCursor } from './parse-payload-set.js'
 import { type MapValueCursor, parseMapValue } from './parse-map-value.js'
+import { atNumgenHash, type NumgenHashCursor, parseNumgenHash } from './parse-numgen-hash.js'
 import { atMeter, atSetStmt, markDynamicSets, parseMeter, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
 
 export { NftSyntaxError } from './lexer.js'
@@ -781,6 +782,7 @@ class Parser {
       wordOrString: (w) => this.wordOrString(w),
       fail: (t, m) => this.fail(t, m),
       mapValue: () => parseMapValue(this.mapValueCursor(), SELECTORS['ct zone']),
+      objectMap: () => parseMapValue({ ...this.mapValueCursor(), value: () => this.wordOrString('an object name') }, SELECTORS['ct helper']),
     }
   }
 
@@ -831,6 +833,18 @@ class Parser {
   /** After a selector: operators and forms nftkit does not support yet. */
   private bitsCursor(): BitsCursor {
     return { peek: (o) => this.peek(o), next: () => this.next(), fail: (t, m) => this.fail(t, m) }
+  }
+
+  /** The reading primitives, for the numgen and hash parser (parse-numgen-hash.ts). */
+  private numgenHashCursor(): NumgenHashCursor {
+    return {
+      peek: (o) => this.peek(o),
+      next: () => this.next(),
+      is: (t, x) => this.is(t, x),
+      fail: (t, m) => this.fail(t, m),
+      number: (w) => this.number(w),
+      selectorAt: () => this.selectorAt(),
+    }
   }
 
   /** The reading primitives, for the map value parser (parse-map-value.ts). */
@@ -972,6 +986,12 @@ class Parser {
 
   private markSet(kind: 'ct' | 'meta', width = 3): Statement {
     this.pos += width
+    const nh = this.numgenHashCursor()
+    if (atNumgenHash(nh)) {
+      const value = parseNumgenHash(nh)
+      if (this.is(this.peek(), 'map')) this.fail(this.peek(), `nftkit does not support '${kind} mark set' with a map keyed by ${value && 'numgen' in value ? 'numgen' : 'a hash'} yet`)
+      return kind === 'ct' ? { stmt: 'ct mark set', value } : { stmt: 'meta mark set', value }
+    }
     const mv = parseMapValue(this.mapValueCursor(), SELECTORS['meta mark'])
     if (mv) return kind === 'ct' ? { stmt: 'ct mark set', value: mv } : { stmt: 'meta mark set', value: mv }
     const n = this.peek()

@@ -78,10 +78,19 @@ describe('conntrack keys and statements', () => {
     expect(roundTrip(exprs)).toEqual([{ match: 'tcp dport', value: 22 }])
   })
 
+  it('reads, prints and compiles ct helper set from an anonymous object map, as nft does', () => {
+    const typed: RuleExpr[] = [{ stmt: 'ct helper set', key: 'tcp dport', map: [[21, 'h1'], [2121, 'h2']] }]
+    expect(parseRule('ct helper set tcp dport map {21 : "h1", 2121 : "h2" }').exprs).toEqual(typed)
+    expect(renderRuleBody({ exprs: typed })).toBe('ct helper set tcp dport map { 21 : "h1", 2121 : "h2" }')
+    const out = compileRule(typed, env, 'x')
+    expect(out.sets[0]).toMatchObject({ name: '__objmap%d', objType: 3, keyType: 13, keyLen: 2 })
+    expect(out.exprs.map((e) => e.type)).toEqual(['meta', 'cmp', 'payload', 'objref'])
+  })
+
   it('refuses what nft refuses or nftkit cannot read back', () => {
     expect(() => parseRule('ct label set foo')).toThrow(/label bit number/)
     expect(() => parseRule('ct zone set mark and 3')).toThrow(/ct zone set' with an expression/)
-    expect(() => parseRule('ct helper set tcp dport map { 21 : "h" }')).toThrow(/ct helper set' with an expression or a map/)
+    expect(() => parseRule('ct helper set tcp dport map @m')).toThrow(/named object maps/)
     expect(() => parseRule('ct event set bogus')).toThrow(/conntrack event/)
     expect(() => compileRule([{ match: 'ct label', value: 128 }], env, 'x')).toThrow(/0-127/)
     expect(() => compileRule([{ match: 'ct helper', value: 'a-very-long-helper' }], env, 'x')).toThrow(/1-15 bytes/)

@@ -74,6 +74,7 @@ describe('payload statements', () => {
     expect(() => parseRule('meta l4proto set 6')).toThrow(/nftkit does not support 'meta l4proto set' yet/)
     expect(() => parseRule('ip daddr set ip saddr')).toThrow(/'ip daddr set' with an expression/)
     expect(() => parseRule('ip ttl set ip ttl & 3')).toThrow(/'ip ttl set' with an expression/)
+    expect(parseRule('tcp dport set tcp sport map { 1 : 2 }').exprs).toEqual([{ stmt: 'payload set', key: 'tcp dport', value: { key: 'tcp sport', map: [[1, 2]] } }])
     expect(() => compile('ip', [{ stmt: 'payload set', key: 'ip dscp', value: 64 }])).toThrow(/6 bits/)
     expect(() => compile('ip', [{ stmt: 'payload set', key: 'ip saddr', value: '10.0.0.0/8' }])).toThrow(/not a range/)
   })
