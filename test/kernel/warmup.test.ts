@@ -1,7 +1,7 @@
 /**
- * Client.warmUp() runs the code of small commits without reaching the kernel:
- * the ruleset and its generation are unchanged, and the client commits,
- * lists and learns set shapes afterwards exactly as before.
+ * Client.warmUp() runs the code of small commits; only empty batches reach
+ * the kernel: the ruleset and its generation are unchanged, and the client
+ * commits, lists and learns set shapes afterwards exactly as before.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../lib/index.js'
@@ -15,7 +15,7 @@ describe('warmUp', () => {
   })
   afterAll(() => ns.remove())
 
-  it('sends nothing: same ruleset, same generation; commits work afterwards', () => {
+  it('changes nothing: same ruleset, same generation; commits work afterwards', () => {
     const before = ns.ruleset()
     const c = createClient({ netns: ns.name, table: 'w', warmUp: 50 })
     const gen = c.generationSync()
