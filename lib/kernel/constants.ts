@@ -210,7 +210,7 @@ export const META_KEY = {
   prandom: 24,
 } as const
 
-/** Conntrack keys (NFT_CT_*) nftkit knows. */
+/** Conntrack keys (`enum nft_ct_keys`, NFT_CT_*). */
 export const CT_KEY = {
   state: 0,
   direction: 1,
@@ -226,6 +226,16 @@ export const CT_KEY = {
   'proto-src': 11,
   'proto-dst': 12,
   labels: 13,
+  packets: 14,
+  bytes: 15,
+  avgpkt: 16,
+  zone: 17,
+  eventmask: 18,
+  srcIp: 19,
+  dstIp: 20,
+  srcIp6: 21,
+  dstIp6: 22,
+  id: 23,
 } as const
 
 /** Conntrack state bits (ct state). */

@@ -5,6 +5,7 @@
  * @module
  */
 import { invalid } from './errors.js'
+import { CT_KEY } from './constants.js'
 
 /** An inclusive interval of keys (datatypes.ts's Interval). */
 interface Interval {
@@ -41,33 +42,8 @@ function fromBytes(b: Uint8Array): bigint {
   return v
 }
 
-/** nft ct keys (`enum nft_ct_keys`). */
-export const CT_KEYS = {
-  state: 0,
-  direction: 1,
-  status: 2,
-  mark: 3,
-  secmark: 4,
-  expiration: 5,
-  helper: 6,
-  l3protocol: 7,
-  src: 8,
-  dst: 9,
-  protocol: 10,
-  protoSrc: 11,
-  protoDst: 12,
-  labels: 13,
-  packets: 14,
-  bytes: 15,
-  avgpkt: 16,
-  zone: 17,
-  eventmask: 18,
-  srcIp: 19,
-  dstIp: 20,
-  srcIp6: 21,
-  dstIp6: 22,
-  id: 23,
-} as const
+/** nft ct keys (`enum nft_ct_keys`): {@link CT_KEY} with the names ct.ts uses for the address and port keys. */
+export const CT_KEYS = { ...CT_KEY, src: CT_KEY.saddr, dst: CT_KEY.daddr, protoSrc: CT_KEY['proto-src'], protoDst: CT_KEY['proto-dst'] } as const
 
 /** Conntrack directions (`ct original ...`, `ct reply ...`). */
 export const CT_DIRECTION = { original: 0, reply: 1 } as const

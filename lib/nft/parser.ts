@@ -93,14 +93,9 @@ class Parser {
 
   /** The reading primitives, for set statements (parse-set.ts). */
   private readonly setCursor: SetStmtCursor = {
-    peek: (o) => this.peek(o),
-    next: () => this.next(),
-    accept: (t) => this.accept(t),
-    is: (t, x) => this.is(t, x),
+    ...this.cursor,
     expect: (t, w) => this.expect(t, w),
-    wordOrString: (w) => this.wordOrString(w),
     time: (w) => this.time(w),
-    fail: (t, m) => this.fail(t, m),
     selectorAt: () => this.selectorAt(),
     skip: (n) => {
       this.pos += n
@@ -774,13 +769,7 @@ class Parser {
   /** The reading primitives, for the conntrack statement parser (parse-ct.ts). */
   private ctCursor(): CtCursor {
     return {
-      peek: (o) => this.peek(o),
-      next: () => this.next(),
-      accept: (t) => this.accept(t),
-      is: (t, x) => this.is(t, x),
-      number: (w) => this.number(w),
-      wordOrString: (w) => this.wordOrString(w),
-      fail: (t, m) => this.fail(t, m),
+      ...this.cursor,
       mapValue: () => parseMapValue(this.mapValueCursor(), SELECTORS['ct zone']),
       objectMap: () => parseMapValue({ ...this.mapValueCursor(), value: () => this.wordOrString('an object name') }, SELECTORS['ct helper']),
     }
