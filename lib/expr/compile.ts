@@ -22,6 +22,7 @@ import {
 import {
   DATATYPES,
   type Datatype,
+  fromBytes,
   hostInteger,
   hostU32,
   type Interval,
@@ -40,6 +41,7 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, natFlagBits } from './stmt-nat.js'
 import { anonymousSetName } from '../model/names.js'
+import { encodeNatMapValue, type NatMapLayout, natMapDataLen, natMapDataType, natMapLayoutFor, natMapRegs, natMapUserdata } from './stmt-natmap.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, refuseBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
@@ -47,7 +49,7 @@ import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-statefu
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
 import { compileCtLabelMatch, compileCtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
-import type { AnonymousSet, BitwiseStep, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { AnonymousSet, BitwiseStep, Match, MatchOp, MetaSetKey, NatMapStmt, NatStmt, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -467,6 +469,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     loadKey(ctx, [s], set.interval)
     lookup(ctx, set.name, set.id, op === '!=')
     trackIcmpSet(ctx, s, op, v.elements, vpath)
+    if (op === '==') trackContext(ctx, s, op, undefined)
     return
   }
   if (Array.isArray(v)) {
@@ -476,6 +479,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
       loadKey(ctx, [s], set.interval)
       lookup(ctx, set.name, set.id, op === '!=')
       trackIcmpSet(ctx, s, op, v, vpath)
+      if (op === '==') trackContext(ctx, s, op, undefined)
       return
     }
     compileSingle(ctx, s, op, v[0], vpath)
@@ -741,17 +745,25 @@ function checkSetKey(info: SetInfo | undefined, specs: readonly SelectorSpec[], 
 }
 
 /** Creates an anonymous set (or map) in the transaction, before the rule that uses it. */
+/** The data of an anonymous NAT map: its values as a set data type, nft's data type id and the set userdata. */
+interface NatMapData {
+  readonly type: Datatype
+  readonly id: number
+  readonly userdata: Buffer
+}
+
 function anonymousSet(
   ctx: Ctx,
   key: readonly Datatype[],
   elements: readonly Element[],
   path: string,
-  data?: 'verdict',
+  data?: 'verdict' | NatMapData,
 ): { name: string; id: number; interval: boolean } {
   // Ranges or prefixes need an interval set; detect them by parsing each field.
   let interval = false
   elements.forEach((e, i) => {
     const k = typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: unknown }).key : e
+    if (k === '*' && data !== undefined && data !== 'verdict') return // a NAT map's catch-all element
     const fields = key.length > 1 ? (Array.isArray(k) ? k : []) : [k]
     fields.forEach((f, j) => {
       const t = key[j]
@@ -766,7 +778,7 @@ function anonymousSet(
   if (interval) flags |= SET_FLAG.interval
   if (key.length > 1 && interval) flags |= SET_FLAG.concat
   if (data) flags |= SET_FLAG.map
-  const shape = { name: 'anonymous set', key, interval, data }
+  const shape = { name: 'anonymous set', key, interval, data: data === 'verdict' ? data : data?.type }
   const elems = encodeElements(shape, elements, path, { leadingZero: true, mergeAdjacent: true })
   const family = familyNumber(ctx.env.family)
   const keyLen = key.reduce((a, t) => a + (key.length > 1 ? paddedSize(t.size) : t.size), 0)
@@ -780,10 +792,10 @@ function anonymousSet(
     flags,
     keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
     keyLen,
-    ...(data ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : {}),
+    ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : data ? { dataType: data.id, dataLen: data.type.size } : {}),
     ...(key.length > 1 && interval ? { concat: key.map((t) => t.size) } : {}),
     size: elements.length,
-    userdata: setUserdata(key, data, undefined),
+    userdata: data && data !== 'verdict' ? data.userdata : setUserdata(key, data, undefined),
   })
   ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements: elems })
   return { name, id, interval }
@@ -881,7 +893,8 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       return
     case 'snat':
     case 'dnat':
-      compileNat(ctx, st, path)
+      if ('key' in st && st.key !== undefined) compileNatMap(ctx, st, path)
+      else compileNat(ctx, st as NatStmt, path)
       return
     case 'masquerade': {
       const flags = natFlagBits(st.flags, `${path}.flags`)
@@ -1054,7 +1067,7 @@ function parseNatTarget(to: string, path: string): { fam: 'ip' | 'ip6'; lo: Buff
   return { fam, lo: t.encode(iv.lo), hi: iv.hi !== iv.lo || written ? t.encode(iv.hi) : undefined, cidr: addr.includes('/'), port }
 }
 
-function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>, path: string): void {
+function compileNat(ctx: Ctx, st: NatStmt, path: string): void {
   if (typeof st.to !== 'string') invalid(`${path}.to`, 'Expected a NAT target address', st.to)
   const natFlags = natFlagBits(st.flags, `${path}.flags`)
   if (st.to.startsWith(':')) {
@@ -1101,6 +1114,76 @@ function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>,
   flags |= natFlags
   if (flags) e.flags = flags
   ctx.out.push(e as NativeExpr)
+}
+
+/**
+ * `snat`/`dnat to KEY map { ... }` / `map @m`: a lookup of the key with the
+ * data in registers from 1, and the NAT expression naming where each part is
+ * (see stmt-natmap.ts).
+ */
+function compileNatMap(ctx: Ctx, st: NatMapStmt, path: string): void {
+  const sel = Array.isArray(st.key) ? st.key : [st.key]
+  const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
+  for (const s of specs)
+    if (s.load.kind === 'exthdr' && (s.load.bits || specs.length > 1)) invalid(`${path}.key`, `nftkit does not support ${s.name} in a NAT map key yet`, s.name)
+  const tfam = ctx.env.family
+  if (tfam !== 'ip' && tfam !== 'ip6' && tfam !== 'inet') invalid(path, 'Expected NAT in an ip, ip6 or inet table', tfam)
+  if (st.family !== undefined && st.family !== 'ip' && st.family !== 'ip6') invalid(`${path}.family`, "Expected 'ip' or 'ip6'", st.family)
+  if (st.family !== undefined && tfam !== 'inet' && st.family !== tfam) invalid(`${path}.family`, `Expected ${tfam} in an ${tfam} table`, st.family)
+  if (tfam === 'inet' && st.family === undefined) invalid(`${path}.family`, "Expected family 'ip' or 'ip6' for NAT from a map in an inet table (nft's 'snat ip to ... map')", st.family)
+  const fam = (st.family ?? tfam) as 'ip' | 'ip6'
+  const natFlags = natFlagBits(st.flags, `${path}.flags`)
+  for (const s of specs) deps(ctx, s, path)
+  if (specs.length > 1 || isSetRef(st.map)) for (const s of specs) refuseBitfield(s, isSetRef(st.map) ? 'a named map' : 'a concatenation', `${path}.key`)
+  let layout: NatMapLayout
+  if (isSetRef(st.map)) {
+    const info = ctx.env.findSet(st.map.set)
+    const d = info?.data
+    if (d === 'verdict') invalid(`${path}.map`, `Expected a map of addresses; ${info?.name} is a verdict map`, st.map)
+    if (d !== undefined && d.name !== (fam === 'ip' ? 'ipv4_addr' : 'ipv6_addr'))
+      invalid(`${path}.map`, `nftkit does not support NAT from a map of ${d.name} yet (only addresses of the statement's family)`, st.map)
+    checkSetKey(info, specs, `${path}.map`)
+    loadKey(ctx, specs, namedInterval(info, specs, st.map.set, `${path}.map`))
+    lookup(ctx, st.map.set, info?.id, false, 1)
+    layout = { fam, port: false, interval: false }
+  } else {
+    if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, 'Expected a named map ({ set }) or a non-empty list of [key, target] pairs', st.map)
+    st.map.forEach((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) invalid(`${path}.map[${i}]`, 'Expected a [key, target] pair', pair)
+    })
+    layout = natMapLayoutFor(st.map.map((p) => p[1]), fam, `${path}.map`)
+    if (layout.fam === 'ip6' && layout.port && layout.interval) invalid(`${path}.map`, 'nftkit does not support IPv6 ranges with ports in a NAT map (nor does the kernel)', st.map)
+    const ifx = hasIfindex(st.key)
+    const data = natMapDatatype(layout, `${path}.map`)
+    const elems: Element[] = st.map.map(([k, v], i) => ({ key: (ifx ? ifindexValue(ctx, sel, k, `${path}.map[${i}][0]`) : k) as never, value: v as never }))
+    const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, { type: data, id: natMapDataType(layout), userdata: natMapUserdata(specs.map((s) => s.type), layout) })
+    loadKey(ctx, specs, set.interval)
+    lookup(ctx, set.name, set.id, false, 1)
+  }
+  if (layout.port && ctx.l4 === undefined && !ctx.l4set && !specs.some((s) => s.l4 !== undefined))
+    invalid(`${path}.map`, 'Expected a transport protocol match (e.g. meta l4proto tcp) before a port mapping', st.map)
+  if (st.prefix && !layout.interval) invalid(`${path}.prefix`, 'Expected prefixes in the map with prefix: true', st.prefix)
+  const flags = natFlags | (st.prefix ? NAT_FLAG.netmap : 0)
+  ctx.out.push({ type: 'nat', natType: NAT_TYPE[st.stmt], family: NFPROTO[fam], ...natMapRegs(layout), ...(flags ? { flags } : {}) } as NativeExpr)
+}
+
+/** The values of an anonymous NAT map as a set data type (its bytes as one number). */
+function natMapDatatype(l: NatMapLayout, path: string): Datatype {
+  const size = natMapDataLen(l)
+  return {
+    name: 'NAT map target',
+    id: natMapDataType(l),
+    size,
+    byteorder: 'big',
+    ordered: false,
+    parse: (v: unknown, p: string) => {
+      const b = fromBytes(encodeNatMapValue(l, v, p || path))
+      return { lo: b, hi: b }
+    },
+    encode: (v: bigint) => toBytes(v, size),
+    decode: (b: Uint8Array) => fromBytes(b),
+    format: (iv: Interval) => String(iv.lo),
+  }
 }
 
 /**

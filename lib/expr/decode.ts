@@ -33,14 +33,17 @@ import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.j
 import { bitfieldByMask } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
+import { decodeNatMap } from './stmt-natmap.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
 import type { BitwiseStep, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
-  /** Decoded elements: key values (per field) and verdicts for maps. */
-  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict; objref?: string }>
+  /** Decoded elements: key values (per field), verdicts for maps, the data of data maps. */
+  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict; objref?: string; data?: Uint8Array }>
+  /** For a data map (not verdicts): nft's data type id, its length and whether it holds intervals. */
+  readonly data?: { readonly type: number; readonly len: number; readonly interval: boolean }
   /** For an object map: the type of the objects its elements name (NFT_OBJECT_*). */
   readonly objType?: number
 }
@@ -82,6 +85,8 @@ type Reg =
       ops?: Array<{ mask: Buffer; xor?: Buffer } | { shift: '<<' | '>>'; n: number }>
     }
   | { kind: 'imm'; data: Buffer }
+  /** The data a map lookup put in registers from 1 (a NAT map, see stmt-natmap.ts). */
+  | { kind: 'map'; key: Selector | Selector[]; set: string; anon?: AnonSet }
 
 interface Item {
   expr: RuleExpr
@@ -155,6 +160,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   const items: Item[] = []
   const regs = new Map<number, Reg>()
   let loads: Reg[] = [] // loads since the last consumer, for concatenations
+  let mapData = false // a data map lookup (NAT map) not yet used by its statement
   let l3: 'ip' | 'ip6' | 'arp' | undefined = env.family === 'ip' ? 'ip' : env.family === 'ip6' ? 'ip6' : env.family === 'arp' ? 'arp' : undefined
   let l4: number | undefined
   let depVlan: Item | undefined
@@ -278,6 +284,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             const v = readHostU32(r.data)
             push(e.type === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v })
           } else {
+            if (r.kind === 'map') throw new Unsupported('set from a map')
             const from = r.spec?.name
             if ((from !== 'meta mark' && from !== 'ct mark') || r.hton || r.native.dir !== undefined) throw new Unsupported('set source')
             const bits = markSteps(r)
@@ -469,7 +476,9 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             push({ stmt: 'vmap', key, map })
           } else push({ stmt: 'vmap', key, map: { set: name } })
         } else if (e.dreg !== undefined) {
-          throw new Unsupported('data map lookup')
+          if (num(e.dreg) !== 1 || inv || masked || bitfield || (isAnonymousSetName(name) && !anon?.data)) throw new Unsupported('data map lookup')
+          regs.set(1, { kind: 'map', key, set: name, ...(anon ? { anon } : {}) })
+          mapData = true
         } else if (anon) {
           const ifx = (specs as SelectorSpec[]).map((x) => x.ifindex === true)
           const elements = anon.elements.map((x) =>
@@ -515,7 +524,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (split < 0 || regs.get(num(e.sregKey)) !== loads[0]) throw new Unsupported('dynset registers')
         const part = (r: Reg): DecodedPart => {
           if (r.kind === 'imm') return { data: r.data }
-          if (!r.spec || r.mask || r.hton || r.len !== r.spec.size) throw new Unsupported('dynset key')
+          if (r.kind === 'map' || !r.spec || r.mask || r.hton || r.len !== r.spec.size) throw new Unsupported('dynset key')
           return { sel: r.spec.name }
         }
         const st = decodeSetStmt(e, loads.slice(0, split).map(part), loads.slice(split).map(part), env.namedSet?.(String(e.set)), (x) => {
@@ -624,6 +633,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         break
       case 'nat':
         push(decodeNat(e, regs, env.family))
+        mapData = false
         break
       case 'masq':
       case 'redir': {
@@ -663,6 +673,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   // A load (or bitwise) nothing compares has no nft text.
   // Immediates feed statements (nat, meta set, ...) that do not clear `loads`; a load nothing used is not printable.
   if (loads.some((l) => l.kind !== 'imm')) throw new Unsupported('unused load')
+  if (mapData) throw new Unsupported('unused map lookup')
   if (depVlan && items.some((x) => !x.dropped && 'match' in x.expr && x.expr.match === 'vlan type')) depVlan.dropped = true
   return items.filter((x) => !x.dropped).map((x) => x.expr)
 }
@@ -901,6 +912,13 @@ function immData(regs: Map<number, Reg>, reg: unknown): Buffer {
 function decodeNat(e: NativeExpr, regs: Map<number, Reg>, tableFamily: Family): Statement {
   const natType = num(e.natType) === 0 ? 'snat' : 'dnat'
   const fam = num(e.family) === 2 ? 'ip' : num(e.family) === 10 ? 'ip6' : undefined
+  const src = e.regAddrMin !== undefined ? regs.get(num(e.regAddrMin)) : undefined
+  if (src?.kind === 'map') {
+    if (!fam) throw new Unsupported('nat family')
+    const st = decodeNatMap(natType, fam, e as Record<string, unknown>, src, tableFamily)
+    if (!st) throw new Unsupported('nat map')
+    return st
+  }
   // The kernel adds NF_NAT_RANGE_MAP_IPS (0x1) when there is an address.
   const flags = num(e.flags ?? 0) & ~(e.regAddrMin !== undefined ? 0x1 : 0)
   const extra = natFlagsField(flags & ~0x42)

@@ -26,7 +26,7 @@ import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet
 import { setComment, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
 import { typeofSelectors } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
-import { commentOf } from '../kernel/udata.js'
+import { commentOf, decodeTlvs, SET_UDATA } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
 
 /** A rule as read back: expressions may include `{ raw }` for shapes nftkit cannot map. */
@@ -103,6 +103,26 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(object ? { object } : {}) }
 }
 
+/**
+ * An anonymous data map (a NAT map: data other than verdicts): its keys
+ * decoded, its data kept as bytes with nft's data type, length and interval
+ * flag (lib/expr/stmt-natmap.ts reads them); undefined for other sets.
+ */
+export function anonDataMap(r: NativeRecord): ((recs: readonly NativeElementRecord[]) => AnonSet) | undefined {
+  if (r.dataType === undefined || n(r.dataType) === NFT_DATA_VERDICT || (n(r.flags) & SET_FLAG.object) !== 0) return undefined
+  const shape = setShapeOf({ ...r, dataType: undefined } as NativeRecord)
+  if (!shape) return undefined
+  const t = decodeTlvs(r.userdata as Uint8Array | undefined).get(SET_UDATA.dataInterval)
+  const data = { type: n(r.dataType), len: n(r.dataLen), interval: t?.some((x) => x !== 0) === true }
+  return (recs) => ({
+    data,
+    elements: decodeElements(shape, recs).map((e) => ({
+      key: e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
+      ...(e.data ? { data: e.data } : {}),
+    })),
+  })
+}
+
 /** Elements of a set in the listing's canonical form (keys as nftkit reads them back, options as specs). */
 export function elementsOf(shape: SetShape, records: readonly NativeElementRecord[]): Element[] {
   return decodeElements(shape, records).map((d) => {
@@ -151,6 +171,11 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       r.elementKeys !== undefined ? unpackElements(r as unknown as NativePackedElements) : ((r.elements as NativeElementRecord[] | undefined) ?? [])
     const key = setKey(family, r.table, r.name)
     if (flags & SET_FLAG.anonymous) {
+      const dataMap = anonDataMap(r)
+      if (dataMap) {
+        anon.set(key, dataMap(records()))
+        continue
+      }
       if (shape) {
         const recs = records()
         // An object map's elements name objects (decodeElements keeps each name with its key).

@@ -494,6 +494,34 @@ export interface NatStmt {
 }
 
 /**
+ * One target in a NAT map: an address, range or prefix (`'192.168.2.3'`,
+ * `'10.0.0.2-10.0.0.4'`, `'192.168.2.0/24'`), or an address and port
+ * (`['192.168.2.3', 80]`, `['10.141.10.0/24', '8888-8999']`; nft's
+ * `192.168.2.3 . 80`). Ranges and prefixes make the map's data an interval
+ * (nft's `maps to interval`).
+ */
+export type NatMapValue = string | readonly [string, number | string]
+
+/**
+ * `snat`/`dnat` to the value a map gives for a packet key: nft's
+ * `snat to ip saddr map { 10.141.11.4 : 192.168.2.3 }` is
+ * `{ stmt: 'snat', key: 'ip saddr', map: [['10.141.11.4', '192.168.2.3']] }`;
+ * `map: { set: 'm' }` names a map of the table (`map @m`). With `prefix: true`
+ * the map's prefixes translate prefix to prefix (nft's `snat ip prefix to`).
+ * `family` is the translated family (needed in inet tables).
+ */
+export interface NatMapStmt {
+  readonly stmt: 'snat' | 'dnat'
+  readonly key: Selector | readonly Selector[]
+  readonly map: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, NatMapValue]>
+  readonly family?: 'ip' | 'ip6'
+  readonly prefix?: boolean
+  /** NAT flags (nft's `random`, `persistent`, `fully-random`). */
+  readonly flags?: readonly NatFlag[]
+  readonly to?: undefined
+}
+
+/**
  * A NAT flag: `random` (randomised port mapping), `fully-random` (random
  * source port selection), `persistent` (same mapping for a client).
  */
@@ -623,6 +651,7 @@ export type Statement =
   | QuotaRefStmt
   | ObjectMapStmt
   | NatStmt
+  | NatMapStmt
   | MasqueradeStmt
   | RedirectStmt
   | TproxyStmt

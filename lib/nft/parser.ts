@@ -11,6 +11,7 @@ import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
+import { type NatMapCursor, parseNatMap } from './parse-natmap.js'
 import type { Match, MatchOp, MetaSetKey, NatFlag, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
@@ -100,6 +101,13 @@ class Parser {
     },
     statement: () => this.statement(),
     unsupported: () => this.unsupported(),
+  }
+
+  /** The reading primitives, for NAT maps (parse-natmap.ts). */
+  private readonly natMapCursor: NatMapCursor = {
+    ...this.setCursor,
+    selectorValue: (s, keepRange) => this.selectorValue(s, keepRange),
+    tupleValue: (specs) => this.tupleValue(specs),
   }
 
   constructor(
@@ -1167,6 +1175,8 @@ class Parser {
         if (this.is(this.peek(), 'ip') || this.is(this.peek(), 'ip6')) family = this.next().text as 'ip'
         const prefix = this.accept('prefix')
         this.expect('to')
+        const natKey = this.selectorAt()
+        if (natKey && (this.is(this.peek(natKey.width), 'map') || this.is(this.peek(natKey.width), '.'))) return parseNatMap(this.natMapCursor, w, family, prefix)
         const e = this.peek(1)
         if (this.peek().kind === 'word' && (nftFeature([this.peek().text, e.kind === 'word' ? e.text : '']) || (e.kind === 'punct' && e.text === '.')))
           this.fail(this.peek(), `nftkit does not support '${w} to' an expression or a map yet`)
