@@ -41,6 +41,7 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, natFlagBits } from './stmt-nat.js'
 import { anonymousSetName } from '../model/names.js'
+import { compileDup, compileFwd } from './stmt-dup.js'
 import { encodeNatMapValue, type NatMapLayout, natMapDataLen, natMapDataType, natMapLayoutFor, natMapRegs, natMapUserdata } from './stmt-natmap.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, refuseBitfield } from './subbyte.js'
@@ -895,6 +896,12 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
     case 'dnat':
       if ('key' in st && st.key !== undefined) compileNatMap(ctx, st, path)
       else compileNat(ctx, st as NatStmt, path)
+      return
+    case 'dup':
+      compileDup(ctx.out, ctx.env.family, st, (v, p) => ifindexOf(ctx, v, p), path)
+      return
+    case 'fwd':
+      compileFwd(ctx.out, ctx.env.family, st, (v, p) => ifindexOf(ctx, v, p), path)
       return
     case 'masquerade': {
       const flags = natFlagBits(st.flags, `${path}.flags`)

@@ -34,6 +34,7 @@ import { bitfieldByMask } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import { decodeNatMap } from './stmt-natmap.js'
+import { decodeDupFwd } from './stmt-dup.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
 import type { BitwiseStep, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
@@ -631,6 +632,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       case 'reject':
         push(decodeReject(e, env.family, l3, useDeps))
         break
+      case 'dup':
+      case 'fwd': {
+        const st = decodeDupFwd(e, (r) => immData(regs, r), env.family, env.ifname)
+        if (!st) throw new Unsupported(e.type)
+        push(st)
+        break
+      }
       case 'nat':
         push(decodeNat(e, regs, env.family))
         mapData = false

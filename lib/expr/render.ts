@@ -12,6 +12,7 @@ import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
 import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.js'
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
 import { natMapShowsFamily, natMapValueText } from './stmt-natmap.js'
+import { dupText, fwdText } from './stmt-dup.js'
 import { ctObjectLines, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
 import type { Match, NatMapStmt, NatMapValue, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
@@ -221,6 +222,10 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       const fam = family === 'inet' && f ? ` ${f}` : ''
       return `${s.stmt}${fam}${s.prefix ? ' prefix' : ''} to ${s.to}${natFlagsText(s.flags)}`
     }
+    case 'dup':
+      return dupText(s)
+    case 'fwd':
+      return fwdText(s)
     case 'masquerade':
       return `${s.port !== undefined ? `masquerade to :${s.port}` : 'masquerade'}${natFlagsText(s.flags)}`
     case 'redirect':

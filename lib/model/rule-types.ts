@@ -522,6 +522,29 @@ export interface NatMapStmt {
 }
 
 /**
+ * `dup to ADDR [device IF]` (ip, ip6 tables) or `dup to IF` (netdev tables):
+ * sends a copy of the packet to an address (through a device) or out of a
+ * device. The device is an interface name (resolved in the target network
+ * namespace) or an index.
+ */
+export interface DupStmt {
+  readonly stmt: 'dup'
+  readonly to?: string
+  readonly device?: string | number
+}
+
+/**
+ * `fwd to IF` or `fwd ip|ip6 to ADDR device IF` (netdev tables): forwards the
+ * packet out of a device (to a next-hop address).
+ */
+export interface FwdStmt {
+  readonly stmt: 'fwd'
+  readonly device: string | number
+  readonly to?: string
+  readonly family?: 'ip' | 'ip6'
+}
+
+/**
  * A NAT flag: `random` (randomised port mapping), `fully-random` (random
  * source port selection), `persistent` (same mapping for a client).
  */
@@ -652,6 +675,8 @@ export type Statement =
   | ObjectMapStmt
   | NatStmt
   | NatMapStmt
+  | DupStmt
+  | FwdStmt
   | MasqueradeStmt
   | RedirectStmt
   | TproxyStmt

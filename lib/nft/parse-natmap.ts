@@ -6,7 +6,7 @@
 import type { Token } from './lexer.js'
 import { SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
-import type { NatFlag, NatMapStmt, NatMapValue, Selector } from '../model/rule-types.js'
+import type { DupStmt, FwdStmt, NatFlag, NatMapStmt, NatMapValue, Selector } from '../model/rule-types.js'
 
 /** The reading primitives parseNatMap needs. */
 export interface NatMapCursor {
@@ -87,4 +87,27 @@ export function parseNatMap(c: NatMapCursor, stmt: 'snat' | 'dnat', family: 'ip'
     ...(prefix ? { prefix: true } : {}),
     ...(flags.length ? { flags: NAT_FLAG_ORDER.filter((f) => flags.includes(f)) } : {}),
   }
+}
+
+/** `dup to ADDR [device IF]`, `dup to IF`, `fwd to IF`, `fwd ip|ip6 to ADDR device IF`; the cursor after the keyword. */
+export function parseDupFwd(c: NatMapCursor, stmt: 'dup' | 'fwd'): DupStmt | FwdStmt {
+  let family: 'ip' | 'ip6' | undefined
+  if (stmt === 'fwd' && (c.is(c.peek(), 'ip') || c.is(c.peek(), 'ip6'))) family = c.next().text as 'ip' | 'ip6'
+  c.expect('to')
+  const sel = c.selectorAt()
+  if (sel) c.fail(c.peek(), `nftkit does not support '${stmt} to' an expression or a map yet`)
+  const t = c.next()
+  if (t.kind === 'string' && family === undefined) {
+    return stmt === 'dup' ? { stmt: 'dup', device: t.text } : { stmt: 'fwd', device: t.text }
+  }
+  if (t.kind !== 'word') c.fail(t, `expected an address or a quoted device name but found '${t.text}'`)
+  const dev = (): string | number => {
+    const d = c.next()
+    if (d.kind === 'word' && /^\d+$/.test(d.text)) return Number(d.text)
+    if (d.kind !== 'string' && d.kind !== 'word') c.fail(d, `expected a device name but found '${d.text}'`)
+    return d.text
+  }
+  if (stmt === 'dup') return { stmt: 'dup', to: t.text, ...(c.accept('device') ? { device: dev() } : {}) }
+  c.expect('device', "'device' and the device to forward through")
+  return { stmt: 'fwd', ...(family ? { family } : {}), to: t.text, device: dev() }
 }

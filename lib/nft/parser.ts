@@ -11,7 +11,7 @@ import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
-import { type NatMapCursor, parseNatMap } from './parse-natmap.js'
+import { type NatMapCursor, parseDupFwd, parseNatMap } from './parse-natmap.js'
 import type { Match, MatchOp, MetaSetKey, NatFlag, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, TableFlag } from '../model/objects.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
@@ -1202,6 +1202,9 @@ class Parser {
         if (this.is(this.peek(), 'mod') || this.is(this.peek(), 'map')) this.fail(t, "nftkit does not support 'tproxy to' an expression or a map yet")
         return { stmt: 'tproxy', to, ...(family ? { family } : {}) }
       }
+      case 'dup':
+      case 'fwd':
+        return parseDupFwd(this.natMapCursor, w)
       case 'synproxy': {
         if (this.is(this.peek(), 'name')) this.fail(this.peek(), "nftkit does not support 'synproxy name' (synproxy objects) yet")
         const st: { stmt: 'synproxy'; mss?: number; wscale?: number; timestamp?: boolean; sackPerm?: boolean } = { stmt: 'synproxy' }

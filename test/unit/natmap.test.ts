@@ -59,3 +59,28 @@ describe('NAT to a map', () => {
     expect(() => c('meta l4proto tcp dnat ip6 to ip6 saddr map { ::1 : ::2-::3 . 80 }', 'ip6')).toThrow(/IPv6 ranges with ports/)
   })
 })
+
+describe('dup and fwd', () => {
+  const ifindex = (name: string) => (name === 'lo' ? 1 : undefined)
+  const ifname = (i: number) => (i === 1 ? 'lo' : undefined)
+  it.each([
+    ['ip', 'dup to 192.168.2.1'],
+    ['ip', 'dup to 192.168.2.1 device "lo"'],
+    ['ip6', 'dup to abcd::1 device "lo"'],
+    ['netdev', 'dup to "lo"'],
+    ['netdev', 'fwd to "lo"'],
+    ['netdev', 'fwd ip to 192.168.2.200 device "lo"'],
+    ['netdev', 'fwd ip6 to abcd::1 device "lo"'],
+  ] as Array<[Family, string]>)('%s: %s round-trips', async (family, text) => {
+    const { decodeRule } = await import('../../lib/expr/decode.js')
+    const parsed = parseRule(text).exprs
+    expect(renderRuleBody({ exprs: parsed, family })).toBe(text)
+    const compiled = compileRule(parsed, { family, table: 't', findSet: () => undefined, nextSetId: () => 1, ifindex }, 'rule')
+    expect(renderRuleBody({ exprs: decodeRule(compiled.exprs, { family, anonSet: () => undefined, ifname }) as never, family })).toBe(text)
+  })
+
+  it('refuses maps and wrong tables', () => {
+    expect(() => parseRule('dup to ip saddr map { 1.1.1.1 : 2.2.2.2 }')).toThrow(/does not support 'dup to' an expression or a map/)
+    expect(() => compileRule(parseRule('fwd to "lo"').exprs, { family: 'ip', table: 't', findSet: () => undefined, nextSetId: () => 1, ifindex }, 'rule')).toThrow(/netdev/)
+  })
+})
