@@ -42,6 +42,7 @@ import { setUserdata } from '../model/set-userdata.js'
 import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, natFlagBits } from './stmt-nat.js'
 import { anonymousSetName } from '../model/names.js'
 import { compileDup, compileFwd } from './stmt-dup.js'
+import { numgenLoadExprs } from './numgen.js'
 import { encodeNatMapValue, type NatMapLayout, natMapDataLen, natMapDataType, natMapLayoutFor, natMapRegs, natMapUserdata } from './stmt-natmap.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, refuseBitfield } from './subbyte.js'
@@ -217,6 +218,7 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
   else if (l.kind === 'socket') ctx.out.push({ type: 'socket', key: l.key, dreg })
   else if (l.kind === 'fib') ctx.out.push({ type: 'fib', flags: l.flags, result: l.result, dreg })
   else if (l.kind === 'osf') ctx.out.push({ type: 'osf', dreg, ttl: l.ttl, ...(l.flags ? { flags: l.flags } : {}) })
+  else if (l.kind === 'numgen' || l.kind === 'hash') ctx.out.push(...numgenLoadExprs(l, dreg, (src, reg) => load(ctx, src.load as Load, reg)))
   else ctx.out.push({ type: 'ct', key: l.key, dreg, ...(l.dir !== undefined ? { dir: l.dir } : {}) })
 }
 
@@ -231,6 +233,8 @@ function hton(ctx: Ctx, s: SelectorSpec, reg: number): void {
 
 /** Loads a set key (one selector or a concatenation), converted to network order for interval sets. */
 function loadKey(ctx: Ctx, specs: readonly SelectorSpec[], interval: boolean): void {
+  // jhash loads its source into register 2, where a concatenation's next field may be.
+  if (specs.length > 1 && specs.some((s) => s.load.kind === 'hash')) invalid('key', 'nftkit does not support jhash or symhash in a concatenation yet', specs.map((s) => s.name))
   let word = 0
   specs.forEach((s, i) => {
     const reg = i === 0 ? 1 : 8 + word

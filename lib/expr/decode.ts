@@ -27,7 +27,7 @@ import {
 import type { NativeExpr } from '../../types/native.js'
 import { CT_KEYS } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
-import { SELECTORS, type SelectorSpec } from './selectors.js'
+import { normalizeSelector, SELECTORS, type SelectorSpec, selectorText } from './selectors.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { bitfieldByMask } from './subbyte.js'
@@ -35,6 +35,7 @@ import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import { decodeNatMap } from './stmt-natmap.js'
 import { decodeDupFwd } from './stmt-dup.js'
+import { hashName, numgenName } from './numgen.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
 import type { BitwiseStep, MarkExpr, MarkStep, Match, MetaSetKey, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
@@ -306,6 +307,26 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         // A `vlan type` hides `ether type 8021q` only when it is listed itself (not a hidden dependency).
         if (id) useDeps(id.spec.name === 'vlan type' ? { ...id.spec, vlan: false } : id.spec)
         const r: Reg = id ? { kind: 'load', spec: id.spec, native: e, len: id.len } : { kind: 'load', native: e, len: num(e.len), cands }
+        regs.set(dreg, r)
+        if (dreg === 1) loads = [r]
+        else loads.push(r)
+        break
+      }
+      case 'numgen':
+      case 'hash': {
+        // A generated number or hash: a selector of its own (numgen.ts); jhash consumes its source's load.
+        let srcText: string | undefined
+        if (e.type === 'hash' && e.sreg !== undefined) {
+          const src = regs.get(num(e.sreg))
+          if (src?.kind !== 'load' || !src.spec || src.mask || src.ops || src.hton || src.len !== src.spec.size || num(e.len) !== src.spec.size) throw new Unsupported('hash source')
+          srcText = selectorText(src.spec.name)
+          loads = loads.filter((l) => l !== src)
+        }
+        const name = normalizeSelector((e.type === 'numgen' ? numgenName(e) : hashName(e, srcText)) ?? '')
+        if (!name) throw new Unsupported(e.type)
+        const spec = SELECTORS[name]
+        const r: Reg = { kind: 'load', spec, native: e, len: 4 }
+        const dreg = num(e.dreg)
         regs.set(dreg, r)
         if (dreg === 1) loads = [r]
         else loads.push(r)

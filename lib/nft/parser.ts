@@ -749,6 +749,7 @@ class Parser {
     const a = this.peek()
     const b = this.peek(1)
     if (a.kind !== 'word') return undefined
+    if (a.text === 'numgen' || a.text === 'jhash' || a.text === 'symhash') return this.numgenAt()
     // Conntrack keys of one direction: `ct original zone`, `ct reply ip saddr`.
     if (a.text === 'ct' && b.kind === 'word' && (b.text === 'original' || b.text === 'reply')) {
       const words = [2, 3, 4].map((o) => this.peek(o)).filter((t) => t.kind === 'word').map((t) => t.text)
@@ -770,6 +771,28 @@ class Parser {
     }
     const one = normalizeSelector(a.text)
     return one ? { spec: SELECTORS[one], width: 1 } : undefined
+  }
+
+  /** `numgen inc mod 2 [offset 1]`, `jhash SEL mod 2 [seed 0x1] [offset 1]`, `symhash mod 2 [offset 1]`. */
+  private numgenAt(): { spec: SelectorSpec; width: number } | undefined {
+    const words: string[] = [this.peek().text]
+    let w = 1
+    if (this.peek().text === 'numgen') words.push(this.peek(w++).text)
+    else if (this.peek().text === 'jhash') {
+      const at = this.pos
+      this.pos += 1
+      const src = this.selectorAt()
+      this.pos = at
+      if (!src) return undefined
+      for (let i = 0; i < src.width; i++) words.push(this.peek(w++).text)
+    }
+    for (const k of ['mod', 'seed', 'offset']) {
+      if (!this.is(this.peek(w), k)) continue
+      words.push(k, this.peek(w + 1).text)
+      w += 2
+    }
+    const name = normalizeSelector(words.join(' '))
+    return name ? { spec: SELECTORS[name], width: w } : undefined
   }
 
   /**
@@ -1179,7 +1202,7 @@ class Parser {
         if (natKey && (this.is(this.peek(natKey.width), 'map') || this.is(this.peek(natKey.width), '.'))) return parseNatMap(this.natMapCursor, w, family, prefix)
         const e = this.peek(1)
         if (this.peek().kind === 'word' && (nftFeature([this.peek().text, e.kind === 'word' ? e.text : '']) || (e.kind === 'punct' && e.text === '.')))
-          this.fail(this.peek(), `nftkit does not support '${w} to' an expression or a map yet`)
+          this.fail(this.peek(), `nftkit does not support '${w} to' an expression yet (only an address or a map lookup)`)
         const to = this.word('a NAT target')
         const fam = family ?? (to.startsWith(':') ? undefined : to.startsWith('[') || (to.match(/:/g) ?? []).length > 1 ? 'ip6' : 'ip')
         return { stmt: w, to, ...(prefix ? { prefix: true } : {}), ...(fam ? { family: fam } : {}), ...this.natFlags() }

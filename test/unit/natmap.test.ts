@@ -84,3 +84,25 @@ describe('dup and fwd', () => {
     expect(() => compileRule(parseRule('fwd to "lo"').exprs, { family: 'ip', table: 't', findSet: () => undefined, nextSetId: () => 1, ifindex }, 'rule')).toThrow(/netdev/)
   })
 })
+
+describe('numgen, jhash and symhash', () => {
+  it.each([
+    'numgen random mod 10 3',
+    'numgen inc mod 10 offset 5 7',
+    'symhash mod 2 offset 100 101',
+    'jhash ip saddr mod 2 seed 0x5 offset 3 4',
+    'jhash tcp dport mod 2 1',
+    'numgen inc mod 10 { 1, 3-5 }',
+    'dnat to numgen inc mod 10 map { 0-5 : 192.168.10.100, 6-9 : 192.168.20.200 }',
+    'dnat to jhash ip saddr mod 2 seed 0xdeadbeef map { 0 : 192.168.20.100, 1 : 192.168.30.100 }',
+  ])('%s round-trips', (text) => {
+    const r = roundTrip('ip', text)
+    expect(r.rendered).toBe(text)
+    expect(r.listed).toBe(text)
+  })
+
+  it('drops a zero offset as nft does, and refuses a NAT address from an expression', () => {
+    expect(parseRule('numgen random mod 10 offset 0 3').exprs[0]).toEqual({ match: 'numgen random mod 10', value: 3 })
+    expect(() => parseRule('dnat to numgen inc mod 7 offset 167772161')).toThrow(/does not support 'dnat to' an expression/)
+  })
+})
