@@ -1145,6 +1145,14 @@ function compileNatMap(ctx: Ctx, st: NatMapStmt, path: string): void {
   const fam = (st.family ?? tfam) as 'ip' | 'ip6'
   const natFlags = natFlagBits(st.flags, `${path}.flags`)
   for (const s of specs) deps(ctx, s, path)
+  if (st.map === undefined) {
+    // The generated number is the address (`dnat to numgen inc mod 2 offset 167772161`).
+    if (specs.length !== 1 || (specs[0].load.kind !== 'numgen' && specs[0].load.kind !== 'hash') || fam !== 'ip' || st.prefix)
+      invalid(`${path}.map`, `nftkit does not support '${st.stmt} to' an expression yet (only a map lookup, or numgen or a hash as an IPv4 address)`, st.key)
+    load(ctx, specs[0].load, 1)
+    ctx.out.push({ type: 'nat', natType: NAT_TYPE[st.stmt], family: NFPROTO[fam], regAddrMin: 1, ...(natFlags ? { flags: natFlags } : {}) } as NativeExpr)
+    return
+  }
   if (specs.length > 1 || isSetRef(st.map)) for (const s of specs) refuseBitfield(s, isSetRef(st.map) ? 'a named map' : 'a concatenation', `${path}.key`)
   let layout: NatMapLayout
   if (isSetRef(st.map)) {

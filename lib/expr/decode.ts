@@ -660,10 +660,21 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         push(st)
         break
       }
-      case 'nat':
+      case 'nat': {
+        const src = e.regAddrMin !== undefined ? regs.get(num(e.regAddrMin)) : undefined
+        const k = src?.kind === 'load' ? src.spec?.load.kind : undefined
+        if (src?.kind === 'load' && (k === 'numgen' || k === 'hash')) {
+          // The generated number is the address: `dnat to numgen inc mod 2 offset 167772161`.
+          const flags = natFlagsField(num(e.flags ?? 0) & ~0x1)
+          if (!flags || num(e.family) !== 2 || (e.regAddrMax !== undefined && num(e.regAddrMax) !== num(e.regAddrMin)) || e.regProtoMin !== undefined || src.mask || src.ops || src.hton || !src.spec) throw new Unsupported('nat from an expression')
+          push({ stmt: num(e.natType) === 0 ? 'snat' : 'dnat', key: src.spec.name, ...(env.family === 'inet' ? { family: 'ip' as const } : {}), ...flags })
+          loads = []
+          break
+        }
         push(decodeNat(e, regs, env.family))
         mapData = false
         break
+      }
       case 'masq':
       case 'redir': {
         const stmt = e.type === 'masq' ? 'masquerade' : 'redirect'

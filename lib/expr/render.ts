@@ -261,6 +261,7 @@ function objectMapText(s: ObjectMapStmt): string {
 function natMapText(s: NatMapStmt, family?: string): string {
   const sels = selectors(s.key)
   const lhs = sels.map(selectorText).join(' . ')
+  if (s.map === undefined) return `${s.stmt}${family === 'inet' && s.family ? ` ${s.family}` : ''} to ${lhs}${natFlagsText(s.flags)}`
   const named = !Array.isArray(s.map)
   const pairs = named ? [] : (s.map as ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, NatMapValue]>)
   const fam = s.family ?? (family === 'ip' || family === 'ip6' ? family : undefined)

@@ -513,7 +513,11 @@ export type NatMapValue = string | readonly [string, number | string]
 export interface NatMapStmt {
   readonly stmt: 'snat' | 'dnat'
   readonly key: Selector | readonly Selector[]
-  readonly map: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, NatMapValue]>
+  /**
+   * The map; without one the key's value is the address itself (nft's
+   * `dnat to numgen inc mod 2 offset 167772161`, numgen and hash keys only).
+   */
+  readonly map?: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, NatMapValue]>
   readonly family?: 'ip' | 'ip6'
   readonly prefix?: boolean
   /** NAT flags (nft's `random`, `persistent`, `fully-random`). */

@@ -37,9 +37,14 @@ export function parseNatMap(c: NatMapCursor, stmt: 'snat' | 'dnat', family: 'ip'
     c.skip(s.width)
     if (!c.accept('.')) break
   }
-  if (!c.is(c.peek(), 'map')) c.fail(c.peek(), `nftkit does not support '${stmt} to' an expression yet (only a map lookup: '${stmt} to KEY map { ... }')`)
-  c.next()
   const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
+  if (!c.is(c.peek(), 'map')) {
+    // numgen or a hash as the address itself.
+    if (specs.length !== 1 || (specs[0].load.kind !== 'numgen' && specs[0].load.kind !== 'hash') || prefix)
+      c.fail(c.peek(), `nftkit does not support '${stmt} to' an expression yet (only a map lookup: '${stmt} to KEY map { ... }')`)
+    return { stmt, key, ...(family ? { family } : {}), ...natFlags(c) }
+  }
+  c.next()
   // Without a family the address says it (nft takes it from the table).
   const addrSpec = (t: Token): SelectorSpec => SELECTORS[(family ?? (t.text.includes(':') || (t.kind === 'value' && String(t.value).includes(':')) ? 'ip6' : 'ip')) === 'ip' ? 'ip daddr' : 'ip6 daddr']
   const port = SELECTORS['th dport']
@@ -74,19 +79,16 @@ export function parseNatMap(c: NatMapCursor, stmt: 'snat' | 'dnat', family: 'ip'
     }
     map = out as unknown as NatMapStmt['map']
   }
+  return { stmt, key, map, ...(family ? { family } : {}), ...(prefix ? { prefix: true } : {}), ...natFlags(c) }
+}
+
+function natFlags(c: NatMapCursor): { flags?: NatFlag[] } {
   const flags: NatFlag[] = []
   while (NAT_FLAG_ORDER.includes(c.peek().text as NatFlag) && c.peek().kind === 'word') {
     flags.push(c.next().text as NatFlag)
     if (!c.accept(',')) break
   }
-  return {
-    stmt,
-    key,
-    map,
-    ...(family ? { family } : {}),
-    ...(prefix ? { prefix: true } : {}),
-    ...(flags.length ? { flags: NAT_FLAG_ORDER.filter((f) => flags.includes(f)) } : {}),
-  }
+  return flags.length ? { flags: NAT_FLAG_ORDER.filter((f) => flags.includes(f)) } : {}
 }
 
 /** `dup to ADDR [device IF]`, `dup to IF`, `fwd to IF`, `fwd ip|ip6 to ADDR device IF`; the cursor after the keyword. */

@@ -101,8 +101,22 @@ describe('numgen, jhash and symhash', () => {
     expect(r.listed).toBe(text)
   })
 
-  it('drops a zero offset as nft does, and refuses a NAT address from an expression', () => {
+  it('drops a zero offset as nft does', () => {
     expect(parseRule('numgen random mod 10 offset 0 3').exprs[0]).toEqual({ match: 'numgen random mod 10', value: 3 })
-    expect(() => parseRule('dnat to numgen inc mod 7 offset 167772161')).toThrow(/does not support 'dnat to' an expression/)
+  })
+})
+
+describe('numgen or a hash as the NAT address', () => {
+  it.each([
+    ['ip', 'dnat to numgen inc mod 7 offset 167772161'],
+    ['ip', 'snat to jhash ip saddr mod 2 seed 0x1 offset 100 persistent'],
+    ['inet', 'dnat ip to numgen inc mod 7 offset 167772161'],
+  ] as Array<[Family, string]>)('%s: %s round-trips', (family, text) => {
+    const r = roundTrip(family, text)
+    expect(r.rendered).toBe(text)
+    expect(r.listed).toBe(text)
+  })
+  it('refuses other expressions', () => {
+    expect(() => parseRule('dnat to ip saddr')).toThrow(/does not support 'dnat to' an expression/)
   })
 })
