@@ -185,10 +185,13 @@ export function encodeElements(
   const out: NativeElement[] = []
   if (opts.leadingZero && merged.length > 0 && merged[0].lo !== 0n)
     out.push({ key: t.encode(0n), flags: ELEM_FLAG_INTERVAL_END })
-  for (const m of merged) {
+  merged.forEach((m, i) => {
     out.push({ key: t.encode(m.lo), ...m.p.data, ...options(m.p) })
+    // In anonymous maps nft sends no end bound where the next interval starts (`{ 0-5 : a, 6-9 : b }`).
+    const next = merged[i + 1]
+    if (opts.mergeAdjacent && next && next.lo === m.hi + 1n) return
     if (m.hi !== max) out.push({ key: t.encode(m.hi + 1n), flags: ELEM_FLAG_INTERVAL_END })
-  }
+  })
   return out
 }
 

@@ -22,6 +22,7 @@ import {
 import {
   DATATYPES,
   type Datatype,
+  fromBytes,
   hostInteger,
   hostU32,
   type Interval,
@@ -40,6 +41,9 @@ import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, natFlagBits } from './stmt-nat.js'
 import { anonymousSetName } from '../model/names.js'
+import { compileDup, compileFwd } from './stmt-dup.js'
+import { numgenLoadExprs } from './numgen.js'
+import { encodeNatMapValue, natMapDataLen, natMapDataType, type NatMapLayout, natMapLayoutFor, natMapRegs, natMapUserdata } from './stmt-natmap.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, bitfieldShift, isShiftedBitfield, refuseBitfield, refuseShiftedBitfield } from './subbyte.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
@@ -51,7 +55,7 @@ import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
 import { compileMeter } from './stmt-meter.js'
 import { payloadSetExprs, payloadWriteOf } from './stmt-payload.js'
 import { hashExpr, isNumgenOrHash, numgenExpr } from './numgen-hash.js'
-import type { AnonymousSet, BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, NumgenExpr, Match, MatchOp, MetaSetKey, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { AnonymousSet, BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, Match, MatchOp, MetaSetKey, NatMapStmt, NatStmt, NumgenExpr, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
 
 /** What the compiler knows about a named set a rule refers to. */
 export interface SetInfo {
@@ -218,6 +222,7 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
   else if (l.kind === 'socket') ctx.out.push({ type: 'socket', key: l.key, dreg })
   else if (l.kind === 'fib') ctx.out.push({ type: 'fib', flags: l.flags, result: l.result, dreg })
   else if (l.kind === 'osf') ctx.out.push({ type: 'osf', dreg, ttl: l.ttl, ...(l.flags ? { flags: l.flags } : {}) })
+  else if (l.kind === 'numgen' || l.kind === 'hash') ctx.out.push(...numgenLoadExprs(l, dreg, (src, reg) => load(ctx, src.load as Load, reg)))
   else ctx.out.push({ type: 'ct', key: l.key, dreg, ...(l.dir !== undefined ? { dir: l.dir } : {}) })
 }
 
@@ -232,6 +237,8 @@ function hton(ctx: Ctx, s: SelectorSpec, reg: number): void {
 
 /** Loads a set key (one selector or a concatenation), converted to network order for interval sets. */
 function loadKey(ctx: Ctx, specs: readonly SelectorSpec[], interval: boolean): void {
+  // jhash loads its source into register 2, where a concatenation's next field may be.
+  if (specs.length > 1 && specs.some((s) => s.load.kind === 'hash')) invalid('key', 'nftkit does not support jhash or symhash in a concatenation yet', specs.map((s) => s.name))
   let word = 0
   specs.forEach((s, i) => {
     const reg = i === 0 ? 1 : 8 + word
@@ -479,7 +486,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
     loadKey(ctx, [s], set.interval)
     lookup(ctx, set.name, set.id, op === '!=')
     trackIcmpSet(ctx, s, op, v.elements, vpath)
-    trackContext(ctx, s, op, undefined)
+    if (op === '==') trackContext(ctx, s, op, undefined)
     return
   }
   if (Array.isArray(v)) {
@@ -489,7 +496,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
       loadKey(ctx, [s], set.interval)
       lookup(ctx, set.name, set.id, op === '!=')
       trackIcmpSet(ctx, s, op, v, vpath)
-      trackContext(ctx, s, op, undefined)
+      if (op === '==') trackContext(ctx, s, op, undefined)
       return
     }
     compileSingle(ctx, s, op, v[0], vpath)
@@ -755,13 +762,23 @@ function checkSetKey(info: SetInfo | undefined, specs: readonly SelectorSpec[], 
 }
 
 /** Creates an anonymous set (or map) in the transaction, before the rule that uses it. */
+/** The data of an anonymous NAT map: its values as a set data type, nft's data type id and the set userdata. */
+interface NatMapData {
+  readonly type: Datatype
+  readonly id: number
+  readonly userdata: Buffer
+}
+
 function anonymousSet(
   ctx: Ctx,
   key: readonly Datatype[],
   elements: readonly Element[],
   path: string,
-  data?: 'verdict' | Datatype,
+  data?: 'verdict' | Datatype | NatMapData,
 ): { name: string; id: number; interval: boolean } {
+  // A NAT map's data brings its own type id and userdata; other data maps a plain datatype.
+  const natData = data !== undefined && data !== 'verdict' && 'userdata' in data ? data : undefined
+  const dataType = data === undefined || data === 'verdict' ? undefined : natData ? natData.type : (data as Datatype)
   // Ranges or prefixes need an interval set; detect them by parsing each field.
   let interval = false
   elements.forEach((e, i) => {
@@ -781,7 +798,7 @@ function anonymousSet(
   if (interval) flags |= SET_FLAG.interval
   if (key.length > 1 && interval) flags |= SET_FLAG.concat
   if (data) flags |= SET_FLAG.map
-  const shape = { name: 'anonymous set', key, interval, data }
+  const shape = { name: 'anonymous set', key, interval, data: data === 'verdict' ? data : dataType }
   const elems = encodeElements(shape, elements, path, { leadingZero: true, mergeAdjacent: true })
   const family = familyNumber(ctx.env.family)
   const keyLen = key.reduce((a, t) => a + (key.length > 1 ? paddedSize(t.size) : t.size), 0)
@@ -795,10 +812,10 @@ function anonymousSet(
     flags,
     keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
     keyLen,
-    ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : data ? { dataType: data.id, dataLen: data.size } : {}),
+    ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : dataType ? { dataType: natData ? natData.id : dataType.id, dataLen: dataType.size } : {}),
     ...(key.length > 1 && interval ? { concat: key.map((t) => t.size) } : {}),
     size: elements.length,
-    userdata: setUserdata(key, data, undefined),
+    userdata: natData ? natData.userdata : setUserdata(key, data === 'verdict' ? data : dataType, undefined),
   })
   ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements: elems })
   return { name, id, interval }
@@ -916,7 +933,14 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       return
     case 'snat':
     case 'dnat':
-      compileNat(ctx, st, path)
+      if ('key' in st && st.key !== undefined) compileNatMap(ctx, st, path)
+      else compileNat(ctx, st as NatStmt, path)
+      return
+    case 'dup':
+      compileDup(ctx.out, ctx.env.family, st, (v, p) => ifindexOf(ctx, v, p), path)
+      return
+    case 'fwd':
+      compileFwd(ctx.out, ctx.env.family, st, (v, p) => ifindexOf(ctx, v, p), path)
       return
     case 'masquerade': {
       const flags = natFlagBits(st.flags, `${path}.flags`)
@@ -1104,7 +1128,7 @@ function parseNatTarget(to: string, path: string): { fam: 'ip' | 'ip6'; lo: Buff
   return { fam, lo: t.encode(iv.lo), hi: iv.hi !== iv.lo || written ? t.encode(iv.hi) : undefined, cidr: addr.includes('/'), port }
 }
 
-function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>, path: string): void {
+function compileNat(ctx: Ctx, st: NatStmt, path: string): void {
   if (typeof st.to !== 'string') invalid(`${path}.to`, 'Expected a NAT target address', st.to)
   const natFlags = natFlagBits(st.flags, `${path}.flags`)
   if (st.to.startsWith(':')) {
@@ -1151,6 +1175,84 @@ function compileNat(ctx: Ctx, st: Extract<Statement, { stmt: 'snat' | 'dnat' }>,
   flags |= natFlags
   if (flags) e.flags = flags
   ctx.out.push(e as NativeExpr)
+}
+
+/**
+ * `snat`/`dnat to KEY map { ... }` / `map @m`: a lookup of the key with the
+ * data in registers from 1, and the NAT expression naming where each part is
+ * (see stmt-natmap.ts).
+ */
+function compileNatMap(ctx: Ctx, st: NatMapStmt, path: string): void {
+  const sel = Array.isArray(st.key) ? st.key : [st.key]
+  const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
+  for (const s of specs)
+    if (s.load.kind === 'exthdr' && (s.load.bits || specs.length > 1)) invalid(`${path}.key`, `nftkit does not support ${s.name} in a NAT map key yet`, s.name)
+  const tfam = ctx.env.family
+  if (tfam !== 'ip' && tfam !== 'ip6' && tfam !== 'inet') invalid(path, 'Expected NAT in an ip, ip6 or inet table', tfam)
+  if (st.family !== undefined && st.family !== 'ip' && st.family !== 'ip6') invalid(`${path}.family`, "Expected 'ip' or 'ip6'", st.family)
+  if (st.family !== undefined && tfam !== 'inet' && st.family !== tfam) invalid(`${path}.family`, `Expected ${tfam} in an ${tfam} table`, st.family)
+  if (tfam === 'inet' && st.family === undefined) invalid(`${path}.family`, "Expected family 'ip' or 'ip6' for NAT from a map in an inet table (nft's 'snat ip to ... map')", st.family)
+  const fam = (st.family ?? tfam) as 'ip' | 'ip6'
+  const natFlags = natFlagBits(st.flags, `${path}.flags`)
+  for (const s of specs) deps(ctx, s, path)
+  if (st.map === undefined) {
+    // The generated number is the address (`dnat to numgen inc mod 2 offset 167772161`).
+    if (specs.length !== 1 || (specs[0].load.kind !== 'numgen' && specs[0].load.kind !== 'hash') || fam !== 'ip' || st.prefix)
+      invalid(`${path}.map`, `nftkit does not support '${st.stmt} to' an expression yet (only a map lookup, or numgen or a hash as an IPv4 address)`, st.key)
+    load(ctx, specs[0].load, 1)
+    ctx.out.push({ type: 'nat', natType: NAT_TYPE[st.stmt], family: NFPROTO[fam], regAddrMin: 1, ...(natFlags ? { flags: natFlags } : {}) } as NativeExpr)
+    return
+  }
+  if (specs.length > 1 || isSetRef(st.map)) for (const s of specs) refuseBitfield(s, isSetRef(st.map) ? 'a named map' : 'a concatenation', `${path}.key`)
+  let layout: NatMapLayout
+  if (isSetRef(st.map)) {
+    const info = ctx.env.findSet(st.map.set)
+    const d = info?.data
+    if (d === 'verdict') invalid(`${path}.map`, `Expected a map of addresses; ${info?.name} is a verdict map`, st.map)
+    if (d !== undefined && d.name !== (fam === 'ip' ? 'ipv4_addr' : 'ipv6_addr'))
+      invalid(`${path}.map`, `nftkit does not support NAT from a map of ${d.name} yet (only addresses of the statement's family)`, st.map)
+    checkSetKey(info, specs, `${path}.map`)
+    loadKey(ctx, specs, namedInterval(info, specs, st.map.set, `${path}.map`))
+    lookup(ctx, st.map.set, info?.id, false, 1)
+    layout = { fam, port: false, interval: false }
+  } else {
+    if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, 'Expected a named map ({ set }) or a non-empty list of [key, target] pairs', st.map)
+    st.map.forEach((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) invalid(`${path}.map[${i}]`, 'Expected a [key, target] pair', pair)
+    })
+    layout = natMapLayoutFor(st.map.map((p) => p[1]), fam, `${path}.map`)
+    if (layout.fam === 'ip6' && layout.port && layout.interval) invalid(`${path}.map`, 'nftkit does not support IPv6 ranges with ports in a NAT map (nor does the kernel)', st.map)
+    const ifx = hasIfindex(st.key)
+    const data = natMapDatatype(layout, `${path}.map`)
+    const elems: Element[] = st.map.map(([k, v], i) => ({ key: (ifx ? ifindexValue(ctx, sel, k, `${path}.map[${i}][0]`) : k) as never, value: v as never }))
+    const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, { type: data, id: natMapDataType(layout), userdata: natMapUserdata(specs.map((s) => s.type), layout) })
+    loadKey(ctx, specs, set.interval)
+    lookup(ctx, set.name, set.id, false, 1)
+  }
+  if (layout.port && ctx.l4 === undefined && !ctx.l4set && !specs.some((s) => s.l4 !== undefined))
+    invalid(`${path}.map`, 'Expected a transport protocol match (e.g. meta l4proto tcp) before a port mapping', st.map)
+  if (st.prefix && !layout.interval) invalid(`${path}.prefix`, 'Expected prefixes in the map with prefix: true', st.prefix)
+  const flags = natFlags | (st.prefix ? NAT_FLAG.netmap : 0)
+  ctx.out.push({ type: 'nat', natType: NAT_TYPE[st.stmt], family: NFPROTO[fam], ...natMapRegs(layout), ...(flags ? { flags } : {}) } as NativeExpr)
+}
+
+/** The values of an anonymous NAT map as a set data type (its bytes as one number). */
+function natMapDatatype(l: NatMapLayout, path: string): Datatype {
+  const size = natMapDataLen(l)
+  return {
+    name: 'NAT map target',
+    id: natMapDataType(l),
+    size,
+    byteorder: 'big',
+    ordered: false,
+    parse: (v: unknown, p: string) => {
+      const b = fromBytes(encodeNatMapValue(l, v, p || path))
+      return { lo: b, hi: b }
+    },
+    encode: (v: bigint) => toBytes(v, size),
+    decode: (b: Uint8Array) => fromBytes(b),
+    format: (iv: Interval) => String(iv.lo),
+  }
 }
 
 /**

@@ -30,12 +30,15 @@ import {
 import type { NativeExpr } from '../../types/native.js'
 import { CT_KEYS, CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
-import { SELECTORS, type SelectorSpec } from './selectors.js'
+import { normalizeSelector, SELECTORS, type SelectorSpec, selectorText } from './selectors.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { bitfieldByMask } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
+import { decodeNatMap } from './stmt-natmap.js'
+import { decodeDupFwd } from './stmt-dup.js'
+import { hashName, numgenName } from './numgen.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
 import { meterOf } from './stmt-meter.js'
@@ -43,8 +46,10 @@ import type { BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, MarkExpr, MarkSt
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
-  /** Decoded elements: key values (per field) and verdicts for maps. */
-  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict; objref?: string; data?: string | number }>
+  /** Decoded elements: key values (per field), verdicts for maps, the data of data maps (as a value where nftkit reads the map's data type, and as bytes). */
+  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict; objref?: string; data?: string | number; dataBytes?: Uint8Array }>
+  /** For a data map (not verdicts): nft's data type id, its length and whether it holds intervals. */
+  readonly dataMap?: { readonly type: number; readonly len: number; readonly interval: boolean }
   /** For an object map: the type of the objects its elements name (NFT_OBJECT_*). */
   readonly objType?: number
 }
@@ -73,6 +78,12 @@ export interface DecodeEnv {
 
 class Unsupported extends Error {}
 
+/** The value of a data map lookup, for a statement that sets one (a map whose data nftkit does not read has none). */
+function mapValueOf(r: Extract<Reg, { kind: 'map' }>): MapValue {
+  if (r.value === undefined) throw new Unsupported('data map values')
+  return r.value
+}
+
 type Reg =
   | {
       kind: 'load'
@@ -88,8 +99,12 @@ type Reg =
       ops?: Array<{ mask: Buffer; xor?: Buffer } | { shift: '<<' | '>>'; n: number }>
     }
   | { kind: 'imm'; data: Buffer }
-  /** A value looked up in a data map (`KEY map { ... }`), for a statement to set. */
-  | { kind: 'map'; value: MapValue }
+  /**
+   * A data map lookup's result: the value for a statement that sets one
+   * (`value`, when nftkit reads the map's data), and the key, map and raw data
+   * for a NAT statement (stmt-natmap.ts).
+   */
+  | { kind: 'map'; value?: MapValue; key: Selector | Selector[]; set: string; anon?: AnonSet }
   /** A number generator or a hash, for a statement to set. */
   | { kind: 'computed'; value: NumgenExpr | HashExpr }
 
@@ -270,7 +285,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   let pendingMap: Reg | undefined
   for (let i = 0; i < exprs.length; i++) {
     const e = exprs[i]
-    if (pendingMap && e.type !== 'meta' && e.type !== 'ct' && e.type !== 'payload') throw new Unsupported('data map lookup')
+    if (pendingMap && e.type !== 'meta' && e.type !== 'ct' && e.type !== 'payload' && e.type !== 'nat') throw new Unsupported('data map lookup')
     switch (e.type) {
       case 'payload':
       case 'meta':
@@ -289,7 +304,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
               if (!spec) throw new Unsupported('payload set')
               pendingMap = undefined
               useDeps(spec)
-              push({ stmt: 'payload set', key: spec.name, value: r.value })
+              push({ stmt: 'payload set', key: spec.name, value: mapValueOf(r) })
               loads = []
               break
             }
@@ -312,7 +327,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             const dir = e.dir === undefined ? undefined : num(e.dir) === 0 ? 'original' : num(e.dir) === 1 ? 'reply' : null
             if (dir === null) throw new Unsupported('ct zone set dir')
             pendingMap = undefined
-            push({ stmt: 'ct zone set', value: r.value, ...(dir ? { dir } : {}) })
+            push({ stmt: 'ct zone set', value: mapValueOf(r), ...(dir ? { dir } : {}) })
             loads = []
             break
           }
@@ -327,7 +342,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           if (r.kind === 'map' || r.kind === 'computed') {
             if (e.type === 'ct' && e.dir !== undefined) throw new Unsupported('ct mark set dir')
             pendingMap = undefined
-            push(e.type === 'ct' ? { stmt: 'ct mark set', value: r.value } : { stmt: 'meta mark set', value: r.value })
+            const value = r.kind === 'map' ? mapValueOf(r) : r.value
+            push(e.type === 'ct' ? { stmt: 'ct mark set', value } : { stmt: 'meta mark set', value })
             loads = []
             break
           }
@@ -366,6 +382,54 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         // A `vlan type` hides `ether type 8021q` only when it is listed itself (not a hidden dependency).
         if (id) useDeps(id.spec.name === 'vlan type' ? { ...id.spec, vlan: false } : id.spec)
         const r: Reg = id ? { kind: 'load', spec: id.spec, native: e, len: id.len } : { kind: 'load', native: e, len: num(e.len), cands }
+        regs.set(dreg, r)
+        if (dreg === 1) loads = [r]
+        else loads.push(r)
+        break
+      }
+      case 'numgen':
+      case 'hash': {
+        // `ct mark set numgen inc mod 2`, `meta mark set jhash ip saddr mod 4`: a value for the mark statement right after it.
+        const next = exprs[i + 1]
+        if (e.dreg !== undefined && next && (next.type === 'meta' || next.type === 'ct') && next.sreg !== undefined && num(next.sreg) === num(e.dreg) && num(next.key) === 3) {
+          let v: NumgenExpr | HashExpr | undefined
+          if (e.type === 'numgen') v = decodeNumgen(e)
+          else {
+            let key: Selector[] | undefined
+            if (e.sreg !== undefined) {
+              // jhash's key: loads into register 2, then the 32-bit registers after it.
+              let word = 0
+              key = loads.map((l, j) => {
+                if (l.kind !== 'load' || !l.spec || l.mask || l.hton || l.ops || l.len !== l.spec.size) throw new Unsupported('hash key')
+                if (num(l.native.dreg) !== (j === 0 ? 2 : 12 + word)) throw new Unsupported('hash key registers')
+                word += paddedSize(l.spec.size) / 4
+                return l.spec.name
+              })
+              const len = key.length === 1 && loads[0].kind === 'load' ? (loads[0].spec as SelectorSpec).size : word * 4
+              if (num(e.sreg) !== 2 || num(e.len) !== len) throw new Unsupported('hash key length')
+            }
+            v = decodeHash(e, key)
+          }
+          if (!v || e.dreg === undefined) throw new Unsupported(e.type)
+          const reg: Reg = { kind: 'computed', value: v }
+          regs.set(num(e.dreg), reg)
+          pendingMap = reg
+          loads = []
+          break
+        }
+        // A generated number or hash: a selector of its own (numgen.ts); jhash consumes its source's load.
+        let srcText: string | undefined
+        if (e.type === 'hash' && e.sreg !== undefined) {
+          const src = regs.get(num(e.sreg))
+          if (src?.kind !== 'load' || !src.spec || src.mask || src.ops || src.hton || src.len !== src.spec.size || num(e.len) !== src.spec.size) throw new Unsupported('hash source')
+          srcText = selectorText(src.spec.name)
+          loads = loads.filter((l) => l !== src)
+        }
+        const name = normalizeSelector((e.type === 'numgen' ? numgenName(e) : hashName(e, srcText)) ?? '')
+        if (!name) throw new Unsupported(e.type)
+        const spec = SELECTORS[name]
+        const r: Reg = { kind: 'load', spec, native: e, len: 4 }
+        const dreg = num(e.dreg)
         regs.set(dreg, r)
         if (dreg === 1) loads = [r]
         else loads.push(r)
@@ -542,17 +606,20 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             push({ stmt: 'vmap', key, map })
           } else push({ stmt: 'vmap', key, map: { set: name } })
         } else if (e.dreg !== undefined) {
-          // A value looked up in a data map, for the statement that reads the register.
+          // A value looked up in a data map: for the statement that reads the
+          // register (a mark, a zone, a header field: `value`), or for a NAT
+          // statement (the key, the map and its raw data: stmt-natmap.ts).
           if (inv || masked || (bitfield && !anon)) throw new Unsupported('data map lookup')
-          let map: MapValue['map'] = { set: name }
+          let value: MapValue | undefined = { key, map: { set: name } }
           if (anon) {
-            if (anon.elements.some((x) => x.data === undefined || x.verdict !== undefined || x.objref !== undefined)) throw new Unsupported('data map elements')
             const ifx = (specs as SelectorSpec[]).map((x) => x.ifindex === true)
             const keyOf = (k: unknown) =>
               !ifx.includes(true) ? k : Array.isArray(k) ? k.map((x, j) => (ifx[j] ? named(specs[j] as SelectorSpec, x) : x)) : named(specs[0] as SelectorSpec, k)
-            map = anon.elements.map((x) => [keyOf(x.key) as never, x.data as string | number] as const)
+            value = anon.elements.some((x) => x.data === undefined || x.verdict !== undefined || x.objref !== undefined)
+              ? undefined
+              : { key, map: anon.elements.map((x) => [keyOf(x.key) as never, x.data as string | number] as const) }
           }
-          const mapReg: Reg = { kind: 'map', value: { key, map } }
+          const mapReg: Reg = { kind: 'map', ...(value ? { value } : {}), key, set: name, ...(anon ? { anon } : {}) }
           regs.set(num(e.dreg), mapReg)
           pendingMap = mapReg
           loads = []
@@ -580,34 +647,6 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         } else {
           push({ match: key, ...(inv ? { op: '!=' as const } : {}), value: { set: name } })
         }
-        loads = []
-        break
-      }
-      case 'numgen':
-      case 'hash': {
-        // `ct mark set numgen inc mod 2`, `meta mark set jhash ip saddr mod 4`: a value for the statement after it.
-        let v: NumgenExpr | HashExpr | undefined
-        if (e.type === 'numgen') v = decodeNumgen(e)
-        else {
-          let key: Selector[] | undefined
-          if (e.sreg !== undefined) {
-            // jhash's key: loads into register 2, then the 32-bit registers after it.
-            let word = 0
-            key = loads.map((l, j) => {
-              if (l.kind !== 'load' || !l.spec || l.mask || l.hton || l.ops || l.len !== l.spec.size) throw new Unsupported('hash key')
-              if (num(l.native.dreg) !== (j === 0 ? 2 : 12 + word)) throw new Unsupported('hash key registers')
-              word += paddedSize(l.spec.size) / 4
-              return l.spec.name
-            })
-            const len = key.length === 1 && loads[0].kind === 'load' ? (loads[0].spec as SelectorSpec).size : word * 4
-            if (num(e.sreg) !== 2 || num(e.len) !== len) throw new Unsupported('hash key length')
-          }
-          v = decodeHash(e, key)
-        }
-        if (!v || e.dreg === undefined) throw new Unsupported(e.type)
-        const reg: Reg = { kind: 'computed', value: v }
-        regs.set(num(e.dreg), reg)
-        pendingMap = reg
         loads = []
         break
       }
@@ -751,9 +790,28 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       case 'reject':
         push(decodeReject(e, env.family, l3, useDeps))
         break
-      case 'nat':
-        push(decodeNat(e, regs, env.family))
+      case 'dup':
+      case 'fwd': {
+        const st = decodeDupFwd(e, (r) => immData(regs, r), env.family, env.ifname)
+        if (!st) throw new Unsupported(e.type)
+        push(st)
         break
+      }
+      case 'nat': {
+        const src = e.regAddrMin !== undefined ? regs.get(num(e.regAddrMin)) : undefined
+        const k = src?.kind === 'load' ? src.spec?.load.kind : undefined
+        if (src?.kind === 'load' && (k === 'numgen' || k === 'hash')) {
+          // The generated number is the address: `dnat to numgen inc mod 2 offset 167772161`.
+          const flags = natFlagsField(num(e.flags ?? 0) & ~0x1)
+          if (!flags || num(e.family) !== 2 || (e.regAddrMax !== undefined && num(e.regAddrMax) !== num(e.regAddrMin)) || e.regProtoMin !== undefined || src.mask || src.ops || src.hton || !src.spec) throw new Unsupported('nat from an expression')
+          push({ stmt: num(e.natType) === 0 ? 'snat' : 'dnat', key: src.spec.name, ...(env.family === 'inet' ? { family: 'ip' as const } : {}), ...flags })
+          loads = []
+          break
+        }
+        push(decodeNat(e, regs, env.family))
+        pendingMap = undefined
+        break
+      }
       case 'masq':
       case 'redir': {
         const stmt = e.type === 'masq' ? 'masquerade' : 'redirect'
@@ -1064,6 +1122,13 @@ function immData(regs: Map<number, Reg>, reg: unknown): Buffer {
 function decodeNat(e: NativeExpr, regs: Map<number, Reg>, tableFamily: Family): Statement {
   const natType = num(e.natType) === 0 ? 'snat' : 'dnat'
   const fam = num(e.family) === 2 ? 'ip' : num(e.family) === 10 ? 'ip6' : undefined
+  const src = e.regAddrMin !== undefined ? regs.get(num(e.regAddrMin)) : undefined
+  if (src?.kind === 'map') {
+    if (!fam) throw new Unsupported('nat family')
+    const st = decodeNatMap(natType, fam, e as Record<string, unknown>, src, tableFamily)
+    if (!st) throw new Unsupported('nat map')
+    return st
+  }
   // The kernel adds NF_NAT_RANGE_MAP_IPS (0x1) when there is an address.
   const flags = num(e.flags ?? 0) & ~(e.regAddrMin !== undefined ? 0x1 : 0)
   const extra = natFlagsField(flags & ~0x42)

@@ -11,12 +11,14 @@ import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
 import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
 import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.js'
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
-import { ctObjectLines, type CtStatement, ctStatementText } from './ct.js'
-import { setStmtText } from './stmt-set.js'
 import { setStatefulText } from './set-stateful.js'
 import { meterText } from './stmt-meter.js'
 import { numgenHashText } from './numgen-hash.js'
-import type { CtObjectMapStmt, MapValue, Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import { natMapShowsFamily, natMapValueText } from './stmt-natmap.js'
+import { dupText, fwdText } from './stmt-dup.js'
+import { ctObjectLines, type CtStatement, ctStatementText } from './ct.js'
+import { setStmtText } from './stmt-set.js'
+import type { CtObjectMapStmt, MapValue, Match, NatMapStmt, NatMapValue, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
@@ -227,10 +229,15 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return 'key' in s ? objectMapText(s) : quotaText(s)
     case 'snat':
     case 'dnat': {
+      if ('key' in s && s.key !== undefined) return natMapText(s, family)
       const f = s.family ?? (s.to.startsWith(':') ? undefined : natFamily(s.to))
       const fam = family === 'inet' && f ? ` ${f}` : ''
       return `${s.stmt}${fam}${s.prefix ? ' prefix' : ''} to ${s.to}${natFlagsText(s.flags)}`
     }
+    case 'dup':
+      return dupText(s)
+    case 'fwd':
+      return fwdText(s)
     case 'masquerade':
       return `${s.port !== undefined ? `masquerade to :${s.port}` : 'masquerade'}${natFlagsText(s.flags)}`
     case 'redirect':
@@ -286,6 +293,21 @@ function objectMapText(s: ObjectMapStmt): string {
   const sels = selectors(s.key)
   const types = sels.map(typeOf)
   return `${s.stmt} name ${sels.map(selectorText).join(' . ')} map { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${quote(v)}`).join(', ')} }`
+}
+
+/** `snat ip to ip saddr map { 10.0.0.1 : 192.168.0.1 . 80 }`: nft names the family in inet tables and for data with ports or intervals. */
+function natMapText(s: NatMapStmt, family?: string): string {
+  const sels = selectors(s.key)
+  const lhs = sels.map(selectorText).join(' . ')
+  if (s.map === undefined) return `${s.stmt}${family === 'inet' && s.family ? ` ${s.family}` : ''} to ${lhs}${natFlagsText(s.flags)}`
+  const named = !Array.isArray(s.map)
+  const pairs = named ? [] : (s.map as ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, NatMapValue]>)
+  const fam = s.family ?? (family === 'ip' || family === 'ip6' ? family : undefined)
+  const shown = family === 'inet' || named ? s.family : natMapShowsFamily(pairs.map((p) => p[1])) ? fam : undefined
+  const head = `${s.stmt}${shown ? ` ${shown}` : ''}${s.prefix ? ' prefix' : ''} to ${lhs}`
+  if (named) return `${head} map @${(s.map as { set: string }).set}${natFlagsText(s.flags)}`
+  const types = sels.map(typeOf)
+  return `${head} map { ${pairs.map(([k, v]) => `${keyText(types, k, sels)} : ${natMapValueText(v)}`).join(', ')} }${natFlagsText(s.flags)}`
 }
 
 /** Address family of a NAT target: IPv6 when bracketed or with more than one ':'. */

@@ -15,6 +15,7 @@ import {
   TCP_FLAG,
   TCP_FLAG_ORDER,
 } from '../kernel/constants.js'
+import { type HashLoad, type NumgenLoad, numgenRow } from './numgen.js'
 import { EXTHDR_SELECTORS, exthdrAlias, type ExthdrLoad, numericTcpOption } from './exthdr.js'
 import { type Datatype, DATATYPES, shiftedType, VALUE_TYPES } from '../kernel/datatypes.js'
 import { CT_HELPER_NAME_TYPE, CT_KEYS, CT_LABEL_TYPE, TIME_TYPE } from '../kernel/ct-types.js'
@@ -44,6 +45,8 @@ export type Load =
   | { readonly kind: 'osf'; readonly ttl: number; readonly flags: number }
   /** `fib`: NFTA_FIB_F_* flags and the NFT_FIB_RESULT_* result. */
   | { readonly kind: 'fib'; readonly flags: number; readonly result: number }
+  | NumgenLoad
+  | HashLoad
 
 /** One selector. */
 export interface SelectorSpec {
@@ -399,7 +402,7 @@ export function normalizeSelector(s: string): Selector | undefined {
   if (Object.hasOwn(SELECTORS, s)) return s as Selector // the common case: already canonical
   const t = s.trim().replace(/\s+/g, ' ')
   if (Object.hasOwn(SELECTORS, t)) return t as Selector
-  const ex = exthdrAlias(t) ?? addNumericTcpOption(t)
+  const ex = exthdrAlias(t) ?? addNumericTcpOption(t) ?? addNumgenRow(t)
   if (ex) return ex
   if (t === 'meta secpath') return 'meta ipsec'
   return Object.hasOwn(SHORT_SELECTORS, t) ? SHORT_SELECTORS[t] : undefined
@@ -410,6 +413,18 @@ function addNumericTcpOption(s: string): Selector | undefined {
   const spec = numericTcpOption(s)
   if (spec) (SELECTORS as Record<string, SelectorSpec>)[s] = spec
   return spec?.name
+}
+
+/** Rows of numgen and hash expressions (`numgen inc mod 2`, `jhash ip saddr mod 2 seed 0x1`) join the table on first use. */
+function addNumgenRow(s: string): Selector | undefined {
+  if (!/^(numgen|jhash|symhash) /.test(s)) return undefined
+  const spec = numgenRow(s, (x) => {
+    const n = normalizeSelector(x)
+    return n ? SELECTORS[n] : undefined
+  }, selectorText)
+  if (!spec) return undefined
+  ;(SELECTORS as Record<string, SelectorSpec>)[spec.name] = spec as SelectorSpec
+  return spec.name
 }
 
 /** Bare meta keys nft accepts without `meta`. */

@@ -14,7 +14,7 @@ import {
   TABLE_FLAG,
   VERDICT_CODE,
 } from '../kernel/constants.js'
-import { type Datatype, DATATYPES, datatypeById, datatypeFor, type KeyTypeName, splitConcatTypeId, VALUE_TYPES } from '../kernel/datatypes.js'
+import { type Datatype, datatypeById, datatypeFor, DATATYPES, type KeyTypeName, splitConcatTypeId, VALUE_TYPES } from '../kernel/datatypes.js'
 import { CATCHALL, decodeElements, unpackElements } from '../elements/elements.js'
 import { CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { type Element, type ElementSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
@@ -29,7 +29,7 @@ import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet
 import { setComment, setDataByteorder, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
 import { typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
-import { commentOf } from '../kernel/udata.js'
+import { commentOf, decodeTlvs, SET_UDATA } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
 
 /** A rule as read back: expressions may include `{ raw }` for shapes nftkit cannot map. */
@@ -125,6 +125,29 @@ export function anonElementData(shape: SetShape, e: { readonly data?: Uint8Array
   return { data: jsValue(shape.data, { lo: v, hi: v }) }
 }
 
+/**
+ * An anonymous data map (data other than verdicts: a NAT map's addresses, a
+ * mark map's marks): its keys decoded, each element's data both as bytes
+ * (`dataBytes`, with nft's data type, length and interval flag in `dataMap`;
+ * lib/expr/stmt-natmap.ts reads them) and, where nftkit reads the map's data
+ * type, as a value (`data`); undefined for other sets.
+ */
+export function anonDataMap(r: NativeRecord): ((recs: readonly NativeElementRecord[]) => AnonSet) | undefined {
+  if (r.dataType === undefined || n(r.dataType) === NFT_DATA_VERDICT || (n(r.flags) & SET_FLAG.object) !== 0) return undefined
+  const shape = setShapeOf({ ...r, dataType: undefined } as NativeRecord)
+  if (!shape) return undefined
+  const full = setShapeOf(r)
+  const t = decodeTlvs(r.userdata as Uint8Array | undefined).get(SET_UDATA.dataInterval)
+  const dataMap = { type: n(r.dataType), len: n(r.dataLen), interval: t?.some((x) => x !== 0) === true }
+  return (recs) => ({
+    dataMap,
+    elements: decodeElements(shape, recs).map((e) => ({
+      key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
+      ...(e.data ? { dataBytes: e.data, ...(full ? anonElementData(full, e) : {}) } : {}),
+    })),
+  })
+}
+
 /** Elements of a set in the listing's canonical form (keys as nftkit reads them back, options as specs). */
 export function elementsOf(shape: SetShape, records: readonly NativeElementRecord[]): Element[] {
   return decodeElements(shape, records).map((d) => {
@@ -179,6 +202,11 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
     if (flags & SET_FLAG.anonymous) {
       // A meter's set: anonymous, named after the meter (nft's own anonymous sets are `__set%d`, `__map%d`, ...).
       if (!String(r.name).startsWith('__')) meters.set(key, { ...(r.size !== undefined ? { size: n(r.size) } : {}) })
+      const dataMap = anonDataMap(r)
+      if (dataMap) {
+        anon.set(key, dataMap(records()))
+        continue
+      }
       if (shape) {
         const recs = records()
         // An object map's elements name objects (decodeElements keeps each name with its key).

@@ -558,6 +558,61 @@ export interface NatStmt {
 }
 
 /**
+ * One target in a NAT map: an address, range or prefix (`'192.168.2.3'`,
+ * `'10.0.0.2-10.0.0.4'`, `'192.168.2.0/24'`), or an address and port
+ * (`['192.168.2.3', 80]`, `['10.141.10.0/24', '8888-8999']`; nft's
+ * `192.168.2.3 . 80`). Ranges and prefixes make the map's data an interval
+ * (nft's `maps to interval`).
+ */
+export type NatMapValue = string | readonly [string, number | string]
+
+/**
+ * `snat`/`dnat` to the value a map gives for a packet key: nft's
+ * `snat to ip saddr map { 10.141.11.4 : 192.168.2.3 }` is
+ * `{ stmt: 'snat', key: 'ip saddr', map: [['10.141.11.4', '192.168.2.3']] }`;
+ * `map: { set: 'm' }` names a map of the table (`map @m`). With `prefix: true`
+ * the map's prefixes translate prefix to prefix (nft's `snat ip prefix to`).
+ * `family` is the translated family (needed in inet tables).
+ */
+export interface NatMapStmt {
+  readonly stmt: 'snat' | 'dnat'
+  readonly key: Selector | readonly Selector[]
+  /**
+   * The map; without one the key's value is the address itself (nft's
+   * `dnat to numgen inc mod 2 offset 167772161`, numgen and hash keys only).
+   */
+  readonly map?: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, NatMapValue]>
+  readonly family?: 'ip' | 'ip6'
+  readonly prefix?: boolean
+  /** NAT flags (nft's `random`, `persistent`, `fully-random`). */
+  readonly flags?: readonly NatFlag[]
+  readonly to?: undefined
+}
+
+/**
+ * `dup to ADDR [device IF]` (ip, ip6 tables) or `dup to IF` (netdev tables):
+ * sends a copy of the packet to an address (through a device) or out of a
+ * device. The device is an interface name (resolved in the target network
+ * namespace) or an index.
+ */
+export interface DupStmt {
+  readonly stmt: 'dup'
+  readonly to?: string
+  readonly device?: string | number
+}
+
+/**
+ * `fwd to IF` or `fwd ip|ip6 to ADDR device IF` (netdev tables): forwards the
+ * packet out of a device (to a next-hop address).
+ */
+export interface FwdStmt {
+  readonly stmt: 'fwd'
+  readonly device: string | number
+  readonly to?: string
+  readonly family?: 'ip' | 'ip6'
+}
+
+/**
  * A NAT flag: `random` (randomised port mapping), `fully-random` (random
  * source port selection), `persistent` (same mapping for a client).
  */
@@ -723,6 +778,9 @@ export type Statement =
   | QuotaRefStmt
   | ObjectMapStmt
   | NatStmt
+  | NatMapStmt
+  | DupStmt
+  | FwdStmt
   | MasqueradeStmt
   | RedirectStmt
   | TproxyStmt

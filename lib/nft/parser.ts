@@ -11,6 +11,7 @@ import type { Element, ElementSpec } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
+import { type NatMapCursor, parseDupFwd, parseNatMap } from './parse-natmap.js'
 import type { Match, MatchOp, MetaSetKey, NatFlag, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, SetStatefulStmt, TableFlag } from '../model/objects.js'
 import { isLoneCounter } from '../expr/set-stateful.js'
@@ -103,6 +104,13 @@ class Parser {
     // Per-element statements: `ct count` too (a ct statement, read where rules read them).
     statement: () => (this.is(this.peek(), 'ct') && this.is(this.peek(1), 'count') ? (parseCtStatement(this.ctCursor()) as Statement) : this.statement()),
     unsupported: () => this.unsupported(),
+  }
+
+  /** The reading primitives, for NAT maps (parse-natmap.ts). */
+  private readonly natMapCursor: NatMapCursor = {
+    ...this.setCursor,
+    selectorValue: (s, keepRange) => this.selectorValue(s, keepRange),
+    tupleValue: (specs) => this.tupleValue(specs),
   }
 
   constructor(
@@ -781,6 +789,7 @@ class Parser {
     const a = this.peek()
     const b = this.peek(1)
     if (a.kind !== 'word') return undefined
+    if (a.text === 'numgen' || a.text === 'jhash' || a.text === 'symhash') return this.numgenAt()
     // Conntrack keys of one direction: `ct original zone`, `ct reply ip saddr`.
     if (a.text === 'ct' && b.kind === 'word' && (b.text === 'original' || b.text === 'reply')) {
       const words = [2, 3, 4].map((o) => this.peek(o)).filter((t) => t.kind === 'word').map((t) => t.text)
@@ -802,6 +811,28 @@ class Parser {
     }
     const one = normalizeSelector(a.text)
     return one ? { spec: SELECTORS[one], width: 1 } : undefined
+  }
+
+  /** `numgen inc mod 2 [offset 1]`, `jhash SEL mod 2 [seed 0x1] [offset 1]`, `symhash mod 2 [offset 1]`. */
+  private numgenAt(): { spec: SelectorSpec; width: number } | undefined {
+    const words: string[] = [this.peek().text]
+    let w = 1
+    if (this.peek().text === 'numgen') words.push(this.peek(w++).text)
+    else if (this.peek().text === 'jhash') {
+      const at = this.pos
+      this.pos += 1
+      const src = this.selectorAt()
+      this.pos = at
+      if (!src) return undefined
+      for (let i = 0; i < src.width; i++) words.push(this.peek(w++).text)
+    }
+    for (const k of ['mod', 'seed', 'offset']) {
+      if (!this.is(this.peek(w), k)) continue
+      words.push(k, this.peek(w + 1).text)
+      w += 2
+    }
+    const name = normalizeSelector(words.join(' '))
+    return name ? { spec: SELECTORS[name], width: w } : undefined
   }
 
   /**
@@ -1317,9 +1348,12 @@ class Parser {
         if (this.is(this.peek(), 'ip') || this.is(this.peek(), 'ip6')) family = this.next().text as 'ip'
         const prefix = this.accept('prefix')
         this.expect('to')
+        const natKey = this.selectorAt()
+        if (natKey && (this.is(this.peek(natKey.width), 'map') || this.is(this.peek(natKey.width), '.') || natKey.spec.load.kind === 'numgen' || natKey.spec.load.kind === 'hash'))
+          return parseNatMap(this.natMapCursor, w, family, prefix)
         const e = this.peek(1)
         if (this.peek().kind === 'word' && (nftFeature([this.peek().text, e.kind === 'word' ? e.text : '']) || (e.kind === 'punct' && e.text === '.')))
-          this.fail(this.peek(), `nftkit does not support '${w} to' an expression or a map yet`)
+          this.fail(this.peek(), `nftkit does not support '${w} to' an expression yet (only an address or a map lookup)`)
         const to = this.word('a NAT target')
         const fam = family ?? (to.startsWith(':') ? undefined : to.startsWith('[') || (to.match(/:/g) ?? []).length > 1 ? 'ip6' : 'ip')
         return { stmt: w, to, ...(prefix ? { prefix: true } : {}), ...(fam ? { family: fam } : {}), ...this.natFlags() }
@@ -1342,6 +1376,9 @@ class Parser {
         if (this.is(this.peek(), 'mod') || this.is(this.peek(), 'map')) this.fail(t, "nftkit does not support 'tproxy to' an expression or a map yet")
         return { stmt: 'tproxy', to, ...(family ? { family } : {}) }
       }
+      case 'dup':
+      case 'fwd':
+        return parseDupFwd(this.natMapCursor, w)
       case 'synproxy': {
         if (this.is(this.peek(), 'name')) this.fail(this.peek(), "nftkit does not support 'synproxy name' (synproxy objects) yet")
         const st: { stmt: 'synproxy'; mss?: number; wscale?: number; timestamp?: boolean; sackPerm?: boolean } = { stmt: 'synproxy' }

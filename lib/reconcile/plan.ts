@@ -26,7 +26,7 @@ import { compileRule } from '../expr/compile.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
 import { integerKeyType } from '../expr/typeof.js'
 import { keyDatatypes } from '../batch/transaction.js'
-import { anonElementData, elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
+import { anonDataMap, anonElementData, elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
 import { inObjectOrder, objectKey, type TableContents } from '../state/tables.js'
 import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../../types/native.js'
 
@@ -52,6 +52,11 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
   for (const op of compiled.sets) {
     if (op.kind !== 'element') continue
     const setOp = compiled.sets.find((s) => s.kind === 'set' && s.setId === op.setId) as NativeOp
+    const dataMap = anonDataMap(setOp as unknown as NativeRecord)
+    if (dataMap) {
+      anon.set(anonymousSetName(false, op.setId), dataMap((op.elements ?? []) as NativeElementRecord[]))
+      continue
+    }
     const shape = setShapeOf(setOp as unknown as NativeRecord)
     if (!shape) continue // unknown key type: the rule decodes as { raw }, as the listing would
     const key = shape.key

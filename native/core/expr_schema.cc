@@ -77,11 +77,14 @@ ATTRS(kOsf) {{"dreg", NFTNL_EXPR_OSF_DREG, K::U32}, {"ttl", NFTNL_EXPR_OSF_TTL, 
 ATTRS(kQueue) {{"num", NFTNL_EXPR_QUEUE_NUM, K::U16}, {"total", NFTNL_EXPR_QUEUE_TOTAL, K::U16},
                {"flags", NFTNL_EXPR_QUEUE_FLAGS, K::U16}, {"sregQnum", NFTNL_EXPR_QUEUE_SREG_QNUM, K::U32}};
 ATTRS(kNumgen) {{"dreg", NFTNL_EXPR_NG_DREG, K::U32}, {"modulus", NFTNL_EXPR_NG_MODULUS, K::U32},
-                {"ngType", NFTNL_EXPR_NG_TYPE, K::U32}, {"offset", NFTNL_EXPR_NG_OFFSET, K::U32}};
-ATTRS(kHash) {{"sreg", NFTNL_EXPR_HASH_SREG, K::U32},       {"dreg", NFTNL_EXPR_HASH_DREG, K::U32},
-              {"len", NFTNL_EXPR_HASH_LEN, K::U32},         {"modulus", NFTNL_EXPR_HASH_MODULUS, K::U32},
-              {"seed", NFTNL_EXPR_HASH_SEED, K::U32},       {"offset", NFTNL_EXPR_HASH_OFFSET, K::U32},
-              {"hashType", NFTNL_EXPR_HASH_TYPE, K::U32}};
+               {"ngType", NFTNL_EXPR_NG_TYPE, K::U32}, {"offset", NFTNL_EXPR_NG_OFFSET, K::U32}};
+ATTRS(kHash) {{"sreg", NFTNL_EXPR_HASH_SREG, K::U32}, {"dreg", NFTNL_EXPR_HASH_DREG, K::U32},
+             {"len", NFTNL_EXPR_HASH_LEN, K::U32}, {"modulus", NFTNL_EXPR_HASH_MODULUS, K::U32},
+             {"seed", NFTNL_EXPR_HASH_SEED, K::U32}, {"offset", NFTNL_EXPR_HASH_OFFSET, K::U32},
+             {"hashType", NFTNL_EXPR_HASH_TYPE, K::U32}};
+ATTRS(kDup) {{"sregAddr", NFTNL_EXPR_DUP_SREG_ADDR, K::U32}, {"sregDev", NFTNL_EXPR_DUP_SREG_DEV, K::U32}};
+ATTRS(kFwd) {{"sregDev", NFTNL_EXPR_FWD_SREG_DEV, K::U32}, {"sregAddr", NFTNL_EXPR_FWD_SREG_ADDR, K::U32},
+            {"nfproto", NFTNL_EXPR_FWD_NFPROTO, K::U32}};
 static const AttrSpec kNone[] = {{"", 0, K::U32}};
 
 const ExprSpec kSpecs[] = {
@@ -95,6 +98,7 @@ const ExprSpec kSpecs[] = {
     SPEC("dynset", kDynset),   SPEC("fib", kFib),         SPEC("queue", kQueue),
     SPEC("tproxy", kTproxy),   SPEC("synproxy", kSynproxy), SPEC("socket", kSocket),
     SPEC("osf", kOsf),         SPEC("numgen", kNumgen),   SPEC("hash", kHash),
+    SPEC("dup", kDup),         SPEC("fwd", kFwd),
     {"notrack", kNone, 0},
 };
 
