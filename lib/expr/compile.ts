@@ -42,6 +42,7 @@ import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, na
 import { anonymousSetName } from '../model/names.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, refuseBitfield } from './subbyte.js'
+import { anonymousKeyTypeof, typeofUdata } from './typeof.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
@@ -463,7 +464,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   }
   if (isAnonymousSet(v)) {
     if (!Array.isArray(v.elements) || v.elements.length === 0) invalid(`${vpath}.elements`, 'Expected a non-empty list of values', v.elements)
-    const set = anonymousSet(ctx, [s.type], v.elements as Element[], `${vpath}.elements`)
+    const set = anonymousSet(ctx, [s.type], v.elements as Element[], `${vpath}.elements`, undefined, anonymousKeyTypeof([s], vpath))
     loadKey(ctx, [s], set.interval)
     lookup(ctx, set.name, set.id, op === '!=')
     trackIcmpSet(ctx, s, op, v.elements, vpath)
@@ -472,7 +473,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   if (Array.isArray(v)) {
     if (v.length === 0) invalid(vpath, 'Expected a non-empty list of values', v)
     if (v.length > 1) {
-      const set = anonymousSet(ctx, [s.type], v as Element[], vpath)
+      const set = anonymousSet(ctx, [s.type], v as Element[], vpath, undefined, anonymousKeyTypeof([s], vpath))
       loadKey(ctx, [s], set.interval)
       lookup(ctx, set.name, set.id, op === '!=')
       trackIcmpSet(ctx, s, op, v, vpath)
@@ -715,7 +716,7 @@ function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=',
   const list = isAnonymousSet(v) ? v.elements : v
   if (!Array.isArray(list) || list.length === 0)
     invalid(vpath, 'Expected a named set ({ set }) or a non-empty list of tuples for a concatenation', v)
-  const set = anonymousSet(ctx, specs.map((s) => s.type), list as Element[], vpath)
+  const set = anonymousSet(ctx, specs.map((s) => s.type), list as Element[], vpath, undefined, anonymousKeyTypeof(specs, vpath))
   loadKey(ctx, specs, set.interval)
   lookup(ctx, set.name, set.id, op === '!=')
 }
@@ -747,6 +748,7 @@ function anonymousSet(
   elements: readonly Element[],
   path: string,
   data?: 'verdict',
+  keyTypeof?: Buffer,
 ): { name: string; id: number; interval: boolean } {
   // Ranges or prefixes need an interval set; detect them by parsing each field.
   let interval = false
@@ -783,7 +785,8 @@ function anonymousSet(
     ...(data ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : {}),
     ...(key.length > 1 && interval ? { concat: key.map((t) => t.size) } : {}),
     size: elements.length,
-    userdata: setUserdata(key, data, undefined),
+    // With a key typeof nft also reads the value's (`verdict`) to list the map.
+    userdata: setUserdata(key, data, undefined, keyTypeof ? { keyTypeof, ...(data ? { dataTypeof: typeofUdata('verdict') } : {}) } : {}),
   })
   ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements: elems })
   return { name, id, interval }
@@ -1173,7 +1176,7 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
     const k = ifx ? ifindexValue(ctx, sel, pair[0], `${path}.map[${i}][0]`) : pair[0]
     return { key: k as never, value: pair[1] as Verdict }
   })
-  const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, 'verdict')
+  const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, 'verdict', specs.length > 1 ? anonymousKeyTypeof(specs, `${path}.map`) : undefined)
   loadKey(ctx, specs, set.interval)
   lookup(ctx, set.name, set.id, false, 0)
 }

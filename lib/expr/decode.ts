@@ -27,7 +27,8 @@ import {
 import type { NativeExpr } from '../../types/native.js'
 import { CT_KEYS } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
-import { SELECTORS, type SelectorSpec } from './selectors.js'
+import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
+import { rawPayloadName } from './raw-payload.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { bitfieldByMask } from './subbyte.js'
@@ -78,6 +79,8 @@ type Reg =
       hton?: boolean
       /** Bitfields this load may be, until the mask after it says which. */
       cands?: SelectorSpec[]
+      /** The raw payload (`@nh,0,8`) the load lists as when no bitfield has the mask after it. */
+      raw?: SelectorSpec
       /** Bitwise operations after a shift or a second mask: only a mark statement reads them. */
       ops?: Array<{ mask: Buffer; xor?: Buffer } | { shift: '<<' | '>>'; n: number }>
     }
@@ -103,7 +106,8 @@ const num = (v: unknown): number => {
 export function jsValue(t: Datatype, iv: Interval): string | number {
   if (t.name === 'mark' || t.name === 'bitmask' || t.name === 'integer') {
     if (iv.lo !== iv.hi) return t.name === 'mark' ? String(t.format(iv)) : `${iv.lo}-${iv.hi}`
-    return Number(iv.lo)
+    // Wider than a double holds exactly (raw payloads of up to 128 bits): a hex string.
+    return iv.lo <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(iv.lo) : `0x${iv.lo.toString(16)}`
   }
   const f = t.format(iv)
   // Quoted forms (interface names, device groups, dates) as plain strings; `eth\*` keeps its backslash.
@@ -294,10 +298,18 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const id = identify(e)
         // A bitfield (ip dscp, tcp doff, ...) is known by the mask that follows its load.
         const cands = id || e.type !== 'payload' ? [] : bitfieldsAt(num(e.base), num(e.offset), num(e.len), l3, l4)
-        if (!id && cands.length === 0) throw new Unsupported(`load ${e.type}`)
+        // A load nft cannot name lists as a raw payload expression (`@nh,16,16`).
+        const raw = id || e.type !== 'payload' ? undefined : rawLoadSpec(e)
+        if (!id && cands.length === 0 && !raw) throw new Unsupported(`load ${e.type}`)
         // A `vlan type` hides `ether type 8021q` only when it is listed itself (not a hidden dependency).
         if (id) useDeps(id.spec.name === 'vlan type' ? { ...id.spec, vlan: false } : id.spec)
-        const r: Reg = id ? { kind: 'load', spec: id.spec, native: e, len: id.len } : { kind: 'load', native: e, len: num(e.len), cands }
+        // A `th` field after a transport protocol nft has no header for hides that protocol's match (nft 1.0.6).
+        if (id?.spec.name.startsWith('th ') && l4 !== undefined) useDeps({ l4 })
+        const r: Reg = id
+          ? { kind: 'load', spec: id.spec, native: e, len: id.len }
+          : cands.length === 0
+            ? { kind: 'load', spec: raw, native: e, len: num(e.len) }
+            : { kind: 'load', native: e, len: num(e.len), cands, raw }
         regs.set(dreg, r)
         if (dreg === 1) loads = [r]
         else loads.push(r)
@@ -308,11 +320,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (r?.kind !== 'load' || r.hton || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
         if (r.cands) {
           const spec = num(e.op ?? 0) === 0 && !(e.xor && fromBytes(buf(e.xor)) !== 0n) ? bitfieldByMask(r.cands, fromBytes(buf(e.mask))) : undefined
-          if (!spec) throw new Unsupported('bitfield mask')
-          r.spec = spec
           r.cands = undefined
-          useDeps(spec)
-          break
+          if (spec) {
+            r.spec = spec
+            useDeps(spec)
+            break
+          }
+          // No bitfield has this mask: nft lists the raw bytes and the mask (`@nh,0,8 & 0x1f == 0x3`).
+          if (!r.raw) throw new Unsupported('bitfield mask')
+          r.spec = r.raw
         }
         const bop = num(e.op ?? 0)
         if (bop !== 0 && bop !== 1 && bop !== 2) throw new Unsupported('bitwise op')
@@ -684,6 +700,13 @@ function orderView(r: Extract<Reg, { kind: 'load' }>): Datatype {
   if (!hostInteger(t)) return t
   if (!r.hton) throw new Unsupported('host-order range')
   return networkOrderView(t)
+}
+
+/** The whole-byte raw payload selector of a payload load (`@nh,16,16`), registered in the table. */
+function rawLoadSpec(e: NativeExpr): SelectorSpec | undefined {
+  const name = rawPayloadName(num(e.base), num(e.offset), num(e.len))
+  const sel = name ? normalizeSelector(name) : undefined
+  return sel ? SELECTORS[sel] : undefined
 }
 
 const BITFIELDS = Object.values(SELECTORS).filter((s) => s.load.kind === 'payload' && s.load.bits)

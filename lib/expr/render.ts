@@ -13,6 +13,7 @@ import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.j
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
 import { ctObjectLines, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
+import { isRawPayload, rawDecimalType } from './raw-payload.js'
 import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -115,6 +116,8 @@ function bitsOperandText(spec: (typeof SELECTORS)[Selector], v: unknown, paren: 
   }
   const t = spec.type.name
   if (t === 'ipv4_addr' || t === 'ipv6_addr' || t === 'ether_addr' || t === 'mark') return String(spec.type.format({ lo: n, hi: n }))
+  // Raw payloads are nft's xinteger: hex.
+  if (isRawPayload(spec.name)) return `0x${n.toString(16)}`
   return String(n)
 }
 
@@ -139,10 +142,12 @@ function bitsMatchText(m: Match): string {
     prev = BIT_PRECEDENCE[o]
   }
   const op = m.op === '!=' ? '!=' : '=='
+  // nft prints the keys of a masked raw payload's set as plain integers.
+  const keyType = isRawPayload(spec.name) ? rawDecimalType(spec.type) : spec.type
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'elements' in v)
-    return `${lhs} ${op} { ${v.elements.map((k) => (spec.flags ? bitsOperandText(spec, k, false) : keyText([spec.type], k))).join(', ')} }`
+    return `${lhs} ${op} { ${v.elements.map((k) => (spec.flags ? bitsOperandText(spec, k, false) : keyText([keyType], k))).join(', ')} }`
   if (Array.isArray(v) && v.length > 1)
-    return `${lhs} ${op} { ${v.map((k) => (spec.flags ? bitsOperandText(spec, k, false) : keyText([spec.type], k))).join(', ')} }`
+    return `${lhs} ${op} { ${v.map((k) => (spec.flags ? bitsOperandText(spec, k, false) : keyText([keyType], k))).join(', ')} }`
   const one = Array.isArray(v) ? v[0] : v
   return `${lhs} ${op} ${spec.flags || /^(0x[0-9a-fA-F]+|\d+)$/.test(String(one)) ? bitsOperandText(spec, one, false) : keyText([spec.type], one)}`
 }
@@ -235,7 +240,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       const sels = selectors(s.key)
       const lhs = sels.map(selectorText).join(' . ')
       if (!Array.isArray(s.map)) return `${lhs} vmap @${(s.map as { set: string }).set}`
-      const types = sels.map(typeOf)
+      // nft prints the keys of a single raw payload's verdict map as plain integers.
+      const types = sels.length === 1 && isRawPayload(sels[0]) ? [rawDecimalType(typeOf(sels[0]))] : sels.map(typeOf)
       return `${lhs} vmap { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${verdictText(v)}`).join(', ')} }`
     }
     case 'set':

@@ -24,7 +24,7 @@ import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
 import { decodeCtObject } from '../expr/ct.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
 import { setComment, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
-import { typeofSelectors } from '../expr/typeof.js'
+import { rawTypeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
@@ -83,6 +83,8 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   const single = datatypeFor(keyType, keyLen, setKeyByteorder(r.userdata as Uint8Array | undefined))
   if (single) key = [single]
   else key = splitConcatTypeId(keyType, keyLen)
+  // Raw payload keys: their integer fields are sized by the set's typeof.
+  key = rawTypeofKeyTypes(r.userdata as Uint8Array | undefined, keyLen) ?? key
   if (!key) return undefined
   let data: Datatype | 'verdict' | undefined
   if (r.dataType !== undefined) {

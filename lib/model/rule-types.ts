@@ -6,6 +6,24 @@
  */
 import type { ExthdrSelector, ResetTcpOptionStmt } from './exthdr-types.js'
 
+/**
+ * The headers a raw payload expression reads from: nft's `ll` (link layer),
+ * `nh` (network header), `th` (transport header) and `ih` (inner header).
+ */
+export type RawPayloadBase = 'll' | 'nh' | 'th' | 'ih'
+
+/**
+ * A raw payload expression, nft's `@BASE,OFFSET,LENGTH` with offset and length
+ * in bits (1-128 bits): `{ match: '@nh,16,16', value: 0x1234 }` is
+ * `@nh,16,16 0x1234`. Values are unsigned integers in network byte order
+ * (numbers, or `'0x...'` strings for wide fields); a field that does not
+ * start and end on a byte boundary (`@nh,3,5`) compares its bits in place,
+ * which nft lists as a mask of the covering bytes (`@nh,0,8 & 0x1f == 0x3`).
+ * nft lists a raw expression it can name by the name (`@th,16,16` is
+ * `th dport`).
+ */
+export type RawPayloadSelector = `@${RawPayloadBase},${number},${number}`
+
 /** Something a rule can read from a packet or from conntrack, in nft's words. */
 export type Selector =
   | 'ip saddr'
@@ -94,6 +112,7 @@ export type Selector =
   | 'icmp mtu'
   | 'icmpv6 checksum'
   | ExthdrSelector
+  | RawPayloadSelector
   | 'ether type'
   | 'vlan id'
   | 'vlan pcp'

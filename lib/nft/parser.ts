@@ -20,6 +20,7 @@ import { type BitsCursor, isBitsStart, parseBitsMatch, parseMarkValue } from './
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
+import { rawSelectorAt } from './parse-raw.js'
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
 import { atSetStmt, markDynamicSets, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
@@ -736,7 +737,7 @@ class Parser {
   }
 
   private selectorAt(): { spec: SelectorSpec; width: number } | undefined {
-    const ex = exthdrSelectorAt((o) => this.peek(o))
+    const ex = exthdrSelectorAt((o) => this.peek(o)) ?? rawSelectorAt((o) => this.peek(o), (t, m) => this.fail(t, m))
     if (ex) return ex
     const a = this.peek()
     const b = this.peek(1)
@@ -794,6 +795,10 @@ class Parser {
 
   private ruleExpr(): RuleExpr {
     const t = this.peek()
+    if (t.kind === 'punct' && t.text === '@') {
+      const raw = rawSelectorAt((o) => this.peek(o), (x, m) => this.fail(x, m))
+      if (raw) return this.match(raw)
+    }
     if (t.kind !== 'word') return this.unsupported()
     // Statements that start like selectors.
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)
