@@ -23,6 +23,7 @@ import {
   networkOrderView,
   prefixLength,
   readHostU32,
+  toBytes,
 } from '../kernel/datatypes.js'
 import type { NativeExpr } from '../../types/native.js'
 import { CT_KEYS } from '../kernel/ct-types.js'
@@ -31,7 +32,7 @@ import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { rawPayloadName } from './raw-payload.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
-import { bitfieldByMask } from './subbyte.js'
+import { bitfieldByMask, bitfieldMaskValue } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
@@ -366,6 +367,18 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'cmp': {
         const r = regs.get(num(e.sreg))
+        if (r?.kind === 'load' && !r.spec && r.cands && num(e.op) === CMP_OP.eq) {
+          // nft lists an equality on bytes its bitfields fill, one match per field (`ip dscp 0x3f ip ecn ce`).
+          const fields = splitByBitfields(r.cands, r.len)
+          if (!fields) throw new Unsupported('cmp')
+          const data = fromBytes(buf(e.data))
+          for (const f of fields) {
+            useDeps(f)
+            push(cmpMatch(f, { ...r, spec: f, cands: undefined }, toBytes(data & bitfieldMaskValue(f.load as PayloadLoad), r.len), false))
+          }
+          loads = []
+          break
+        }
         if (r?.kind !== 'load' || !r.spec || r.ops) throw new Unsupported('cmp')
         const s = r.spec
         const op = num(e.op)
@@ -700,6 +713,23 @@ function orderView(r: Extract<Reg, { kind: 'load' }>): Datatype {
   if (!hostInteger(t)) return t
   if (!r.hton) throw new Unsupported('host-order range')
   return networkOrderView(t)
+}
+
+type PayloadLoad = Extract<SelectorSpec['load'], { kind: 'payload' }>
+
+/** Bitfields among `cands` that fill `len` bytes exactly, first bits first (nft's payload_match_expand), or undefined. */
+function splitByBitfields(cands: readonly SelectorSpec[], len: number): SelectorSpec[] | undefined {
+  const all = (1n << BigInt(len * 8)) - 1n
+  const byShift = [...cands].sort((a, b) => ((b.load as PayloadLoad).bits?.shift ?? 0) - ((a.load as PayloadLoad).bits?.shift ?? 0))
+  const out: SelectorSpec[] = []
+  let covered = 0n
+  for (const c of byShift) {
+    const m = bitfieldMaskValue(c.load as PayloadLoad)
+    if ((covered & m) !== 0n) continue
+    covered |= m
+    out.push(c)
+  }
+  return covered === all && out.length > 1 ? out : undefined
 }
 
 /** The whole-byte raw payload selector of a payload load (`@nh,16,16`), registered in the table. */

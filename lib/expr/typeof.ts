@@ -128,11 +128,13 @@ export function typeofSelectors(udata: Buffer | undefined): Selector[] | 'verdic
  * The key typeof userdata nft writes on an anonymous set whose key holds a raw
  * payload expression (nft needs it to size and print the integer fields);
  * undefined when the key has none. nft writes none for the keys of a
- * single-key verdict map.
+ * single-key verdict map, nor for a field of part of a byte.
  * @throws NftValidationError when another part of the key has no typeof encoding nftkit knows.
  */
 export function anonymousKeyTypeof(specs: readonly SelectorSpec[], path: string): Buffer | undefined {
   if (!specs.some((s) => isRawPayload(s.name))) return undefined
+  // A field of part of a byte is a masked lookup: nft's set holds plain integers.
+  if (specs.length === 1 && specs[0].load.kind === 'payload' && specs[0].load.bits) return undefined
   const u = typeofUdata(specs.map((s) => s.name))
   if (!u) invalid(path, `nftkit does not support raw payload expressions in a concatenation with ${specs.map((s) => s.name).join(' . ')} yet`, specs.map((s) => s.name))
   return u
