@@ -30,6 +30,7 @@ import { CT_KEYS } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { rawPayloadName } from './raw-payload.js'
+import { decodePayloadWrite } from './stmt-payload.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { bitfieldByMask, bitfieldMaskValue } from './subbyte.js'
@@ -162,6 +163,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   let loads: Reg[] = [] // loads since the last consumer, for concatenations
   let l3: 'ip' | 'ip6' | 'arp' | undefined = env.family === 'ip' ? 'ip' : env.family === 'ip6' ? 'ip6' : env.family === 'arp' ? 'arp' : undefined
   let l4: number | undefined
+  // nft names link-layer fields only where it knows the link layer: bridge and netdev tables, or after `meta iiftype ether`.
+  let l2 = env.family === 'bridge' || env.family === 'netdev'
   let depVlan: Item | undefined
   // nft's ICMP type context (th_dep) and the `icmp type X` match it may hide
   // before a field of type-X messages (payload.c, payload_may_dependency_kill_icmp).
@@ -240,6 +243,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       if (s.load.kind !== 'payload' || s.load.base !== base || s.load.offset !== offset || s.load.bits) continue
       const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
       if (!(len === s.load.len || (isAddr && len < s.load.len))) continue
+      if (s.l2 && !l2) continue
       // The transport protocol tells icmp from icmpv6 (nft reads icmp in ip6 tables too).
       if (s.l3 && s.l4 === undefined && s.l3 !== l3) continue
       if (s.l4 !== undefined && s.l4 !== l4) continue
@@ -262,6 +266,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       case 'osf':
       case 'ct': {
         if (e.sreg !== undefined && e.dreg === undefined) {
+          if (e.type === 'payload') {
+            // A raw payload statement, unless nft names the written bytes (`ip saddr set`).
+            const at = identify({ type: 'payload', base: e.base, offset: e.offset, len: e.len })
+            const st = decodePayloadWrite(e, exprs.slice(0, i), at !== undefined && !at.spec.name.startsWith('th '))
+            if (!st) throw new Unsupported('payload write')
+            push(at?.spec.name.startsWith('th ') && typeof st.value !== 'object' ? { ...st, field: at.spec.name as 'th sport' | 'th dport', value: st.value } : st)
+            loads = []
+            break
+          }
           // meta/ct set: a statement fed by a register.
           const r = regs.get(num(e.sreg))
           const key = num(e.key)
@@ -278,7 +291,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             loads = []
             break
           }
-          if (e.type === 'payload' || key !== 3 || !r) throw new Unsupported('set')
+          if (key !== 3 || !r) throw new Unsupported('set')
           if (r.kind === 'imm') {
             const v = readHostU32(r.data)
             push(e.type === 'ct' ? { stmt: 'ct mark set', value: v } : { stmt: 'meta mark set', value: v })
@@ -424,7 +437,10 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (s.ifindex) (m as { value: unknown }).value = named(s, m.value)
         let dep: Item['dep']
         if (!neg && typeof m.value !== 'object') {
-          if (s.name === 'meta iiftype' && m.value === 'ether') dep = { l2: true }
+          if (s.name === 'meta iiftype' && m.value === 'ether') {
+            dep = { l2: true }
+            l2 = true
+          }
           if (s.name === 'meta nfproto' && (m.value === 'ipv4' || m.value === 'ipv6')) {
             l3 = m.value === 'ipv4' ? 'ip' : 'ip6'
             dep = { l3 }

@@ -20,7 +20,7 @@ import { type BitsCursor, isBitsStart, parseBitsMatch, parseMarkValue } from './
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
-import { rawSelectorAt } from './parse-raw.js'
+import { parsePayloadSet, rawSelectorAt } from './parse-raw.js'
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
 import { atSetStmt, markDynamicSets, parseSetStmt, parseTypeof, type SetStmtCursor } from './parse-set.js'
@@ -797,6 +797,10 @@ class Parser {
     const t = this.peek()
     if (t.kind === 'punct' && t.text === '@') {
       const raw = rawSelectorAt((o) => this.peek(o), (x, m) => this.fail(x, m))
+      if (raw && this.is(this.peek(raw.width), 'set')) {
+        this.pos += raw.width
+        return parsePayloadSet({ peek: (o = 0) => this.peek(o), next: () => this.next(), fail: (x, m) => this.fail(x, m) }, raw.spec)
+      }
       if (raw) return this.match(raw)
     }
     if (t.kind !== 'word') return this.unsupported()

@@ -52,7 +52,7 @@ describe('raw payload: parse and render', () => {
 
   it('names what it does not support', () => {
     expect(() => parseRule('@ll,0,256 1')).toThrow(/does not support 'raw payload expressions of 256 bits'/)
-    expect(() => parseRule('@ih,58,6 set 0')).toThrow(/does not support '@ih,58,6 set'/)
+    expect(() => parseRule('@ih,58,6 set @nh,0,8')).toThrow(/does not support '@ih,58,6 set' with an expression/)
   })
 })
 
@@ -117,5 +117,60 @@ describe('raw payload: compile and decode', () => {
   it('refuses what it does not write by name', () => {
     expect(() => compile([{ match: ['@nh,3,5', 'ip saddr'], value: [[1, '1.1.1.1']] }])).toThrow(/does not support @nh,3,5 in a concatenation/)
     expect(() => compile([{ match: '@nh,3,5', value: 32 }])).toThrow(/0-31/)
+  })
+})
+
+describe('raw payload statements', () => {
+  const same = [
+    '@nh,8,8 set 0x5',
+    '@ll,0,48 set 0x112233445566',
+    '@ih,58,6 set 0x1',
+    '@nh,16,16 set @nh,16,16 & 0xffc1 | 0x1',
+    '@nh,16,16 set @nh,16,16 | 0x5',
+    '@nh,16,16 set @nh,16,16 ^ 0x5',
+    'th dport set 9',
+  ]
+  for (const text of same)
+    it(text, () => {
+      const r = parseRule(text.replace('th dport', '@th,16,16'))
+      expect(renderRuleBody(r)).toBe(text)
+      expect(parseRule(renderRuleBody(r).replace('th dport', '@th,16,16'))).toEqual(r)
+    })
+
+  it('writes whole bytes from an immediate, and reads, masks and writes back part of a byte', () => {
+    expect(compile([{ stmt: 'payload set', field: '@nh,16,16', value: 0x1234 }]).exprs).toEqual([
+      { type: 'immediate', dreg: 1, data: Buffer.from([0x12, 0x34]) },
+      { type: 'payload', sreg: 1, base: 1, offset: 2, len: 2 },
+    ])
+    expect(compile([{ stmt: 'payload set', field: '@nh,3,5', value: 2 }]).exprs).toEqual([
+      { type: 'payload', dreg: 1, base: 1, offset: 0, len: 1 },
+      { type: 'bitwise', sreg: 1, dreg: 1, len: 1, mask: Buffer.from([0xe0]), xor: Buffer.from([0x02]) },
+      { type: 'payload', sreg: 1, base: 1, offset: 0, len: 1 },
+    ])
+  })
+
+  it('writes inner-header fields on 16-bit words with the checksum flag, as nft does', () => {
+    const c = compile([{ stmt: 'payload set', field: '@ih,58,6', value: 1 }])
+    expect(c.exprs).toEqual([
+      { type: 'payload', dreg: 1, base: 3, offset: 6, len: 2 },
+      { type: 'bitwise', sreg: 1, dreg: 1, len: 2, mask: Buffer.from([0xff, 0xc0]), xor: Buffer.from([0x00, 0x01]) },
+      { type: 'payload', sreg: 1, base: 3, offset: 6, len: 2, csumFlags: 1 },
+    ])
+    // nft lists the bytes it rewrites.
+    expect(decode(c.exprs)).toEqual([{ stmt: 'payload set', field: '@ih,48,16', value: { from: '@ih,48,16', bits: [['&', 0xffc1], ['|', 1]] } }])
+  })
+
+  it("lists a lone mask as nft 1.0.6 prints it, and keeps the mask in the typed form", () => {
+    const c = compile([{ stmt: 'payload set', field: '@ih,58,6', value: 0 }])
+    const d = decode(c.exprs) as RuleExpr[]
+    expect(d).toEqual([{ stmt: 'payload set', field: '@ih,48,16', value: { from: '@ih,48,16', bits: [['&', 0xffc0]] } }])
+    expect(renderRuleBody({ exprs: d })).toBe('@ih,48,16 set @ih,48,16 & 0xffc0')
+    expect(renderRuleBody({ exprs: d }, { listing: true })).toBe('@ih,48,16 set @ih,48,16 & 0x3f')
+    expect(compile(d).exprs).toEqual(c.exprs)
+  })
+
+  it('refuses values wider than the field and other expressions', () => {
+    expect(() => compile([{ stmt: 'payload set', field: '@nh,3,5', value: 32 }])).toThrow(/at most 5 bits/)
+    expect(() => parseRule('@nh,16,16 set @nh,32,16 & 0xff')).toThrow(/does not support '@nh,16,16 set' with an expression/)
   })
 })
