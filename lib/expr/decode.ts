@@ -29,7 +29,7 @@ import type { NativeExpr } from '../../types/native.js'
 import { CT_KEYS } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
-import { rawPayloadName } from './raw-payload.js'
+import { isRawPayload, rawPayloadName } from './raw-payload.js'
 import { decodePayloadWrite } from './stmt-payload.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
@@ -214,6 +214,39 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       transportPinned = false
     }
     return it
+  }
+
+  /**
+   * The header fields, in the protocol context, that fill a load's bytes
+   * exactly (whole-byte fields and runs of bitfields; not nft's `th` fields),
+   * in order; undefined unless there are several.
+   */
+  const headerFields = (e: NativeExpr): Array<{ spec: SelectorSpec; at: number; len: number }> | undefined => {
+    const base = num(e.base)
+    const start = num(e.offset)
+    const total = num(e.len)
+    const out: Array<{ spec: SelectorSpec; at: number; len: number }> = []
+    let pos = 0
+    while (pos < total) {
+      let found = false
+      for (let n = total - pos; n >= 1 && !found; n--) {
+        const id = identify({ type: 'payload', base, offset: start + pos, len: n })
+        if (id && id.len === id.spec.size && !id.spec.name.startsWith('th ') && !isRawPayload(id.spec.name)) {
+          out.push({ spec: id.spec, at: pos, len: n })
+          pos += n
+          found = true
+          break
+        }
+        const bits = splitByBitfields(bitfieldsAt(base, start + pos, n, l3, l4), n)
+        if (bits) {
+          for (const b of bits) out.push({ spec: b, at: pos, len: n })
+          pos += n
+          found = true
+        }
+      }
+      if (!found) return undefined
+    }
+    return out.length > 1 ? out : undefined
   }
 
   /** Finds the selector a load stands for, given the protocol context. */
@@ -433,6 +466,17 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         }
         if (op !== CMP_OP.eq && op !== CMP_OP.neq) throw new Unsupported('cmp op')
         const neg = op === CMP_OP.neq
+        const parts = r.raw === undefined && !r.mask && isRawPayload(s.name) ? headerFields(r.native) : undefined
+        if (parts) {
+          // nft lists a compare of raw bytes that header fields fill as one compare per field (payload_match_expand).
+          for (const p of parts) {
+            useDeps(p.spec)
+            const slice = data.subarray(p.at, p.at + p.len)
+            push(cmpMatch(p.spec, { ...r, spec: p.spec, len: p.len }, p.spec.load.kind === 'payload' && p.spec.load.bits ? toBytes(fromBytes(slice) & bitfieldMaskValue(p.spec.load), p.len) : slice, neg))
+          }
+          loads = []
+          break
+        }
         const m = cmpMatch(s, r, data, neg)
         if (s.ifindex) (m as { value: unknown }).value = named(s, m.value)
         let dep: Item['dep']

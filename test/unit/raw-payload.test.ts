@@ -88,6 +88,16 @@ describe('raw payload: compile and decode', () => {
     ])
   })
 
+  it('lists a compare of bytes that header fields fill as one compare per field, as nft does', () => {
+    const c = compile([{ match: '@nh,64,16', value: 0x0406 }], 'ip')
+    expect(decode(c.exprs, 'ip')).toEqual([
+      { match: 'ip ttl', value: 4 },
+      { match: 'ip protocol', value: 'tcp' },
+    ])
+    // No context (inet): the raw form.
+    expect(decode(compile([{ match: '@nh,64,16', value: 0x0406 }]).exprs)).toEqual([{ match: '@nh,64,16', value: 0x0406 }])
+  })
+
   it('keeps 128-bit values exact', () => {
     const v = '0xfedcba987654321001234567890abcde'
     const c = compile([{ match: '@ll,0,128', value: v }])
