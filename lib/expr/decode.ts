@@ -466,7 +466,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         }
         if (op !== CMP_OP.eq && op !== CMP_OP.neq) throw new Unsupported('cmp op')
         const neg = op === CMP_OP.neq
-        const parts = r.raw === undefined && !r.mask && isRawPayload(s.name) ? headerFields(r.native) : undefined
+        // (nft also prefers the transport protocol's fields to `th` ones: `meta l4proto icmp th sport 1` is `icmp type ... icmp code ...`.)
+        const parts = r.raw === undefined && !r.mask && (isRawPayload(s.name) || (s.name.startsWith('th ') && l4 !== undefined)) ? headerFields(r.native) : undefined
         if (parts) {
           // nft lists a compare of raw bytes that header fields fill as one compare per field (payload_match_expand).
           for (const p of parts) {
