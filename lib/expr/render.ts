@@ -13,7 +13,7 @@ import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.j
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
 import { ctObjectLines, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
-import { isRawPayload, rawDecimalType } from './raw-payload.js'
+import { isRawPayload, rawDecimalType, rawType } from './raw-payload.js'
 import { payloadSetText } from './stmt-payload.js'
 import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
@@ -292,7 +292,7 @@ export function setTypeLine(s: Pick<NamedSet, 'type' | 'typeof'> & { kind: 'set'
 
 function keyTypes(t: unknown): Datatype[] {
   const names = Array.isArray(t) ? t : [t]
-  return names.map((n) => DATATYPES[n as KeyTypeName]).filter(Boolean)
+  return names.map((n) => (typeof n === 'object' && n !== null ? (n as Datatype) : DATATYPES[n as KeyTypeName])).filter(Boolean)
 }
 
 /** Value types of object maps: their elements name objects, printed quoted. */
@@ -316,6 +316,19 @@ export function renderElements(elements: readonly Element[], type: unknown, map?
     .join(', ')
 }
 
+/**
+ * The key field types of a set declared with a raw payload in its typeof
+ * (nft's integers, printed by their selectors; `undefined` for other sets):
+ * what its elements print with.
+ */
+export function rawTypeofKey(s: { readonly typeof?: Selector | readonly Selector[] }): Datatype[] | undefined {
+  const sels = s.typeof === undefined ? [] : ((Array.isArray(s.typeof) ? s.typeof : [s.typeof]) as string[])
+  if (!sels.some((x) => isRawPayload(x))) return undefined
+  const specs = sels.map((x) => SELECTORS[normalizeSelector(x) as Selector])
+  if (specs.some((x) => !x)) return undefined
+  return specs.map((x) => (isRawPayload(x.name) ? rawType(x.size) : x.type))
+}
+
 function setBody(s: NamedSet | NamedMap, sep: string): string {
   const lines = [setTypeLine(s)]
   if (s.flags?.length) lines.push(`flags ${s.flags.join(',')}`)
@@ -326,7 +339,7 @@ function setBody(s: NamedSet | NamedMap, sep: string): string {
   if (s.counter) lines.push('counter')
   if (s.autoMerge) lines.push('auto-merge')
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
-  if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined)} }`)
+  if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, rawTypeofKey(s) ?? s.type, s.kind === 'map' ? s.map : undefined)} }`)
   return lines.join(sep)
 }
 

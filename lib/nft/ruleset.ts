@@ -8,7 +8,7 @@ import type { ListedChain, ListedSet, Listing } from '../io/listing.js'
 import { objectBodyText } from '../expr/stmt-stateful.js'
 import { ctObjectLines } from '../expr/ct.js'
 import type { CtExpectation, CtHelper } from '../model/objects.js'
-import { formatTime, quote, renderElements, renderRuleBody, setTypeLine } from '../expr/render.js'
+import { formatTime, quote, rawTypeofKey, renderElements, renderRuleBody, setTypeLine } from '../expr/render.js'
 import { inObjectOrder, objectKey, type TableContents, tablesOf } from '../state/tables.js'
 
 
@@ -25,7 +25,7 @@ function setText(s: Omit<ListedSet, 'handle'> & { map?: string }): string[] {
   if (s.timeout !== undefined) lines.push(`timeout ${formatTime(s.timeout)}`)
   if (s.gcInterval !== undefined) lines.push(`gc-interval ${formatTime(s.gcInterval)}`)
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
-  if (s.elements.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined)} }`)
+  if (s.elements.length) lines.push(`elements = { ${renderElements(s.elements, rawTypeofKey(s) ?? s.type, s.kind === 'map' ? s.map : undefined)} }`)
   return lines
 }
 

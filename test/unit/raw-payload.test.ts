@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { compileRule } from '../../lib/expr/compile.js'
 import { decodeRule } from '../../lib/expr/decode.js'
 import { canonicalExprs } from '../../lib/reconcile/plan.js'
-import { renderRuleBody } from '../../lib/expr/render.js'
+import { rawTypeofKey, renderElements, renderRuleBody } from '../../lib/expr/render.js'
 import { typeofSelectors, typeofUdata } from '../../lib/expr/typeof.js'
 import { parseRule } from '../../lib/nft/parser.js'
 import type { Family } from '../../lib/kernel/constants.js'
@@ -122,6 +122,12 @@ describe('raw payload: compile and decode', () => {
     // payload, protocol description 0, template 0, nft's base (inner = 4), offset and length in bits.
     expect(u?.toString('hex')).toContain('000400000000010400000000020404000000030420000000040420000000')
     expect(typeofSelectors(u)).toEqual(['ip saddr', '@ih,32,32'])
+  })
+
+  it('prints the elements of a set declared with a raw payload by its typeof, as nft lists them', () => {
+    const types = rawTypeofKey({ typeof: ['udp length', '@ih,32,32'] })
+    expect(renderElements([{ key: ['20-80', 20], value: 'accept' }], types, 'verdict')).toBe('20-80 . 0x14 : accept')
+    expect(rawTypeofKey({ typeof: 'ip saddr' })).toBeUndefined()
   })
 
   it('refuses what it does not write by name', () => {
