@@ -46,7 +46,7 @@ export function rawType(size: number): Datatype {
 
 /** The same integer printed in decimal: nft prints keys of a raw single-key verdict map and masked sets so. */
 export function rawDecimalType(t: Datatype): Datatype {
-  return { ...t, format: (iv) => (iv.lo === iv.hi ? Number(iv.lo) : `${iv.lo}-${iv.hi}`), formatBound: (v) => String(v) }
+  return { ...t, format: (iv) => (iv.lo === iv.hi ? String(iv.lo) : `${iv.lo}-${iv.hi}`), formatBound: (v) => String(v) }
 }
 
 /** True for a raw payload selector name (`@nh,16,16`). */

@@ -5,6 +5,7 @@
  */
 import type { InterfaceNames } from '../model/interfaces.js'
 import {
+  DATATYPE,
   type Family,
   familyName,
   hookName,
@@ -25,6 +26,7 @@ import { decodeCtObject } from '../expr/ct.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
 import { setComment, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
 import { rawTypeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
+import { rawType } from '../expr/raw-payload.js'
 import { setKey } from '../model/names.js'
 import { commentOf } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
@@ -85,6 +87,8 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   else key = splitConcatTypeId(keyType, keyLen)
   // Raw payload keys: their integer fields are sized by the set's typeof.
   key = rawTypeofKeyTypes(r.userdata as Uint8Array | undefined, keyLen) ?? key
+  // An integer key of a size no selector has (a raw payload's verdict map, whose key nft gives no typeof).
+  if (!key && keyType === DATATYPE.integer && keyLen > 0 && keyLen <= 16) key = [rawType(keyLen)]
   if (!key) return undefined
   let data: Datatype | 'verdict' | undefined
   if (r.dataType !== undefined) {

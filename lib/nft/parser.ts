@@ -581,7 +581,8 @@ class Parser {
         const iv = t.parse(text, 'value')
         return rangeValue(t, iv.lo, iv.hi)
       }
-      return jsValue(t, t.parse(t.name === 'ifname' ? text : /^\d+$/.test(text) && t.name !== 'ipv4_addr' ? Number(text) : text, 'value'))
+      // Decimals past 2^53 stay text (exact for 128-bit raw payloads).
+      return jsValue(t, t.parse(t.name === 'ifname' ? text : /^\d+$/.test(text) && t.name !== 'ipv4_addr' && Number.isSafeInteger(Number(text)) ? Number(text) : text, 'value'))
     } catch (e) {
       this.fail(tok, (e as { reason?: string }).reason ?? String(e))
     }
