@@ -43,7 +43,7 @@ import { anonymousSetName } from '../model/names.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, refuseBitfield } from './subbyte.js'
 import { anonymousKeyTypeof, typeofUdata } from './typeof.js'
-import { compilePayloadSet } from './stmt-payload.js'
+import { compileRawPayloadSet } from './stmt-raw-payload.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
@@ -923,9 +923,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       ctx.out.push({ type: 'exthdr', sreg: 1, exthdrType: 2, offset: 2, len: 2, op: 1 })
       return
     }
-    case 'payload set':
+    case 'raw payload set':
       // No dependency: nft adds none for raw payloads.
-      ctx.out.push(...compilePayloadSet(st, path))
+      ctx.out.push(...compileRawPayloadSet(st, path))
       return
     case 'reset tcp option':
       ctx.out.push(...resetTcpOptionExprs(st.option, `${path}.option`))

@@ -30,7 +30,7 @@ import { CT_KEYS } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { isRawPayload, rawPayloadName } from './raw-payload.js'
-import { decodePayloadWrite } from './stmt-payload.js'
+import { decodeRawPayloadWrite } from './stmt-raw-payload.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { bitfieldByMask, bitfieldMaskValue } from './subbyte.js'
@@ -302,7 +302,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           if (e.type === 'payload') {
             // A raw payload statement, unless nft names the written bytes (`ip saddr set`).
             const at = identify({ type: 'payload', base: e.base, offset: e.offset, len: e.len })
-            const st = decodePayloadWrite(e, exprs.slice(0, i), at !== undefined && !at.spec.name.startsWith('th '))
+            const st = decodeRawPayloadWrite(e, exprs.slice(0, i), at !== undefined && !at.spec.name.startsWith('th '))
             if (!st) throw new Unsupported('payload write')
             push(at?.spec.name.startsWith('th ') && typeof st.value !== 'object' ? { ...st, field: at.spec.name as 'th sport' | 'th dport', value: st.value } : st)
             loads = []

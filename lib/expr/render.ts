@@ -14,7 +14,7 @@ import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat
 import { ctObjectLines, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
 import { isRawPayload, rawDecimalType, rawType } from './raw-payload.js'
-import { payloadSetText } from './stmt-payload.js'
+import { rawPayloadSetText } from './stmt-raw-payload.js'
 import type { Match, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -235,8 +235,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return synproxyText(s)
     case 'tcp mss set':
       return `tcp option maxseg size set ${s.value === 'rt mtu' ? 'rt mtu' : s.value}`
-    case 'payload set':
-      return payloadSetText(s, opts.listing === true)
+    case 'raw payload set':
+      return rawPayloadSetText(s, opts.listing === true)
     case 'reset tcp option':
       return `reset tcp option ${s.option}`
     case 'vmap': {

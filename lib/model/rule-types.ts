@@ -573,17 +573,17 @@ export interface MssClampStmt {
 /**
  * A raw payload statement, nft's `@BASE,OFFSET,LENGTH set VALUE`: writes an
  * unsigned integer (a number, or a `'0x...'` string for wide fields) into the
- * packet: `{ stmt: 'payload set', field: '@nh,8,8', value: 5 }` is
+ * packet: `{ stmt: 'raw payload set', field: '@nh,8,8', value: 5 }` is
  * `@nh,8,8 set 0x5`. A field of part of a byte (`@ih,58,6`) is read, masked
  * and written back, which nft lists by the bytes it rewrites, as the field's
- * own value masked: `{ stmt: 'payload set', field: '@ih,48,16', value: { from:
+ * own value masked: `{ stmt: 'raw payload set', field: '@ih,48,16', value: { from:
  * '@ih,48,16', bits: [['&', 0xffc1], ['|', 0x1]] } }` is
  * `@ih,48,16 set @ih,48,16 & 0xffc1 | 0x1`. nft reads `@th,0,16` and
  * `@th,16,16` as `th sport` and `th dport`. Inner-header writes update the
  * transport checksum.
  */
-export interface PayloadSetStmt {
-  readonly stmt: 'payload set'
+export interface RawPayloadSetStmt {
+  readonly stmt: 'raw payload set'
   readonly field: RawPayloadSelector | 'th sport' | 'th dport'
   readonly value: number | string | { readonly from: RawPayloadSelector | 'th sport' | 'th dport'; readonly bits: readonly BitwiseStep[] }
 }
@@ -665,7 +665,7 @@ export type Statement =
   | TproxyStmt
   | SynproxyStmt
   | MssClampStmt
-  | PayloadSetStmt
+  | RawPayloadSetStmt
   | ResetTcpOptionStmt
   | VmapStmt
   | SetStmt

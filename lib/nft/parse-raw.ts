@@ -5,7 +5,7 @@
  */
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import { RAW_MAX_BITS } from '../expr/raw-payload.js'
-import type { BitwiseStep, PayloadSetStmt } from '../model/rule-types.js'
+import type { BitwiseStep, RawPayloadSetStmt } from '../model/rule-types.js'
 import type { Token } from './lexer.js'
 
 /**
@@ -50,9 +50,9 @@ function intToken(c: PayloadSetCursor, what: string): number | string {
  * token): a number, or the field itself masked (`@ih,48,16 & 0xffc1 | 0x1`,
  * as nft lists a write of part of a byte).
  */
-export function parsePayloadSet(c: PayloadSetCursor, field: SelectorSpec): PayloadSetStmt {
+export function parsePayloadSet(c: PayloadSetCursor, field: SelectorSpec): RawPayloadSetStmt {
   c.next() // set
-  const name = field.name as PayloadSetStmt['field']
+  const name = field.name as RawPayloadSetStmt['field']
   const at = c.peek()
   if (at.kind === 'punct' && at.text === '@') {
     const from = rawSelectorAt((o) => c.peek(o), c.fail)
@@ -67,7 +67,7 @@ export function parsePayloadSet(c: PayloadSetCursor, field: SelectorSpec): Paylo
       bits.push([op, intToken(c, `a mask for ${field.name}`)])
     }
     if (bits.length === 0) return c.fail(c.peek(), `expected '&', '|' or '^' after ${field.name}`)
-    return { stmt: 'payload set', field: name, value: { from: name, bits } }
+    return { stmt: 'raw payload set', field: name, value: { from: name, bits } }
   }
-  return { stmt: 'payload set', field: name, value: intToken(c, `a value for ${field.name}`) }
+  return { stmt: 'raw payload set', field: name, value: intToken(c, `a value for ${field.name}`) }
 }

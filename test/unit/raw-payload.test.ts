@@ -154,11 +154,11 @@ describe('raw payload statements', () => {
     })
 
   it('writes whole bytes from an immediate, and reads, masks and writes back part of a byte', () => {
-    expect(compile([{ stmt: 'payload set', field: '@nh,16,16', value: 0x1234 }]).exprs).toEqual([
+    expect(compile([{ stmt: 'raw payload set', field: '@nh,16,16', value: 0x1234 }]).exprs).toEqual([
       { type: 'immediate', dreg: 1, data: Buffer.from([0x12, 0x34]) },
       { type: 'payload', sreg: 1, base: 1, offset: 2, len: 2 },
     ])
-    expect(compile([{ stmt: 'payload set', field: '@nh,3,5', value: 2 }]).exprs).toEqual([
+    expect(compile([{ stmt: 'raw payload set', field: '@nh,3,5', value: 2 }]).exprs).toEqual([
       { type: 'payload', dreg: 1, base: 1, offset: 0, len: 1 },
       { type: 'bitwise', sreg: 1, dreg: 1, len: 1, mask: Buffer.from([0xe0]), xor: Buffer.from([0x02]) },
       { type: 'payload', sreg: 1, base: 1, offset: 0, len: 1 },
@@ -166,27 +166,27 @@ describe('raw payload statements', () => {
   })
 
   it('writes inner-header fields on 16-bit words with the checksum flag, as nft does', () => {
-    const c = compile([{ stmt: 'payload set', field: '@ih,58,6', value: 1 }])
+    const c = compile([{ stmt: 'raw payload set', field: '@ih,58,6', value: 1 }])
     expect(c.exprs).toEqual([
       { type: 'payload', dreg: 1, base: 3, offset: 6, len: 2 },
       { type: 'bitwise', sreg: 1, dreg: 1, len: 2, mask: Buffer.from([0xff, 0xc0]), xor: Buffer.from([0x00, 0x01]) },
       { type: 'payload', sreg: 1, base: 3, offset: 6, len: 2, csumFlags: 1 },
     ])
     // nft lists the bytes it rewrites.
-    expect(decode(c.exprs)).toEqual([{ stmt: 'payload set', field: '@ih,48,16', value: { from: '@ih,48,16', bits: [['&', 0xffc1], ['|', 1]] } }])
+    expect(decode(c.exprs)).toEqual([{ stmt: 'raw payload set', field: '@ih,48,16', value: { from: '@ih,48,16', bits: [['&', 0xffc1], ['|', 1]] } }])
   })
 
   it("lists a lone mask as nft 1.0.6 prints it, and keeps the mask in the typed form", () => {
-    const c = compile([{ stmt: 'payload set', field: '@ih,58,6', value: 0 }])
+    const c = compile([{ stmt: 'raw payload set', field: '@ih,58,6', value: 0 }])
     const d = decode(c.exprs) as RuleExpr[]
-    expect(d).toEqual([{ stmt: 'payload set', field: '@ih,48,16', value: { from: '@ih,48,16', bits: [['&', 0xffc0]] } }])
+    expect(d).toEqual([{ stmt: 'raw payload set', field: '@ih,48,16', value: { from: '@ih,48,16', bits: [['&', 0xffc0]] } }])
     expect(renderRuleBody({ exprs: d })).toBe('@ih,48,16 set @ih,48,16 & 0xffc0')
     expect(renderRuleBody({ exprs: d }, { listing: true })).toBe('@ih,48,16 set @ih,48,16 & 0x3f')
     expect(compile(d).exprs).toEqual(c.exprs)
   })
 
   it('refuses values wider than the field and other expressions', () => {
-    expect(() => compile([{ stmt: 'payload set', field: '@nh,3,5', value: 32 }])).toThrow(/at most 5 bits/)
+    expect(() => compile([{ stmt: 'raw payload set', field: '@nh,3,5', value: 32 }])).toThrow(/at most 5 bits/)
     expect(() => parseRule('@nh,16,16 set @nh,32,16 & 0xff')).toThrow(/does not support '@nh,16,16 set' with an expression/)
   })
 })

@@ -10,7 +10,7 @@
  */
 import { fromBytes, toBytes } from '../kernel/datatypes.js'
 import { invalid } from '../kernel/errors.js'
-import type { BitwiseStep, PayloadSetStmt } from '../model/rule-types.js'
+import type { BitwiseStep, RawPayloadSetStmt } from '../model/rule-types.js'
 import type { NativeExpr } from '../../types/native.js'
 import { isRawPayload, rawPayloadName, rawPayloadSpec } from './raw-payload.js'
 
@@ -51,7 +51,7 @@ function fold(steps: readonly BitwiseStep[], bits: number, path: string): { mask
 }
 
 /** The kernel expressions of a payload statement, as nft emits them. */
-export function compilePayloadSet(st: PayloadSetStmt, path: string): NativeExpr[] {
+export function compileRawPayloadSet(st: RawPayloadSetStmt, path: string): NativeExpr[] {
   const f = fieldOf(st.field, `${path}.field`)
   const v = st.value
   let fieldMask = 0n
@@ -98,7 +98,7 @@ const intValue = (v: bigint): string | number => (v <= BigInt(Number.MAX_SAFE_IN
  * the same bytes with one mask and xor. Undefined for anything else. `named`
  * says whether nft names the written bytes (then it lists another statement).
  */
-export function decodePayloadWrite(e: NativeExpr, prev: readonly NativeExpr[], named: boolean): PayloadSetStmt | undefined {
+export function decodeRawPayloadWrite(e: NativeExpr, prev: readonly NativeExpr[], named: boolean): RawPayloadSetStmt | undefined {
   const base = num(e.base)
   const offset = num(e.offset)
   const len = num(e.len)
@@ -111,7 +111,7 @@ export function decodePayloadWrite(e: NativeExpr, prev: readonly NativeExpr[], n
   if (imm?.type === 'immediate' && num(imm.dreg) === sreg && prev.length >= 1) {
     const data = bytes(imm.data)
     if (!data || data.length !== len) return undefined
-    return { stmt: 'payload set', field, value: intValue(fromBytes(data)) }
+    return { stmt: 'raw payload set', field, value: intValue(fromBytes(data)) }
   }
   const [ld, bw] = prev.slice(-2)
   if (ld?.type !== 'payload' || bw?.type !== 'bitwise') return undefined
@@ -127,7 +127,7 @@ export function decodePayloadWrite(e: NativeExpr, prev: readonly NativeExpr[], n
   // the bytes, else `& (mask | xor) | xor`; a mask alone is `& mask` (nft prints its complement).
   const bits: BitwiseStep[] =
     m === all ? [['^', intValue(x)]] : x === 0n ? [['&', intValue(m)]] : (m | x) === all ? [['|', intValue(x)]] : [['&', intValue(m | x)], ['|', intValue(x)]]
-  return { stmt: 'payload set', field, value: { from: field, bits } }
+  return { stmt: 'raw payload set', field, value: { from: field, bits } }
 }
 
 /**
@@ -135,7 +135,7 @@ export function decodePayloadWrite(e: NativeExpr, prev: readonly NativeExpr[], n
  * prints a lone mask's complement (`@nh,16,16 set @nh,16,16 & 0xff00` lists as
  * `& 0xff`, which nft would read as another mask).
  */
-export function payloadSetText(st: PayloadSetStmt, listing = false): string {
+export function rawPayloadSetText(st: RawPayloadSetStmt, listing = false): string {
   const h = (v: bigint | string | number | readonly string[]): string => (Array.isArray(v) ? v.join(' | ') : `0x${BigInt(v as bigint | string | number).toString(16)}`)
   const v = st.value
   if (typeof v === 'object' && v !== null) {
