@@ -46,6 +46,8 @@ import { numgenLoadExprs } from './numgen.js'
 import { encodeNatMapValue, natMapDataLen, natMapDataType, type NatMapLayout, natMapLayoutFor, natMapRegs, natMapUserdata } from './stmt-natmap.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, bitfieldShift, isShiftedBitfield, refuseBitfield, refuseShiftedBitfield } from './subbyte.js'
+import { anonymousKeyTypeof, typeofUdata } from './typeof.js'
+import { compileRawPayloadSet } from './stmt-raw-payload.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
@@ -482,7 +484,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   }
   if (isAnonymousSet(v)) {
     if (!Array.isArray(v.elements) || v.elements.length === 0) invalid(`${vpath}.elements`, 'Expected a non-empty list of values', v.elements)
-    const set = anonymousSet(ctx, [s.type], v.elements as Element[], `${vpath}.elements`)
+    const set = anonymousSet(ctx, [s.type], v.elements as Element[], `${vpath}.elements`, undefined, anonymousKeyTypeof([s], vpath))
     loadKey(ctx, [s], set.interval)
     lookup(ctx, set.name, set.id, op === '!=')
     trackIcmpSet(ctx, s, op, v.elements, vpath)
@@ -492,7 +494,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   if (Array.isArray(v)) {
     if (v.length === 0) invalid(vpath, 'Expected a non-empty list of values', v)
     if (v.length > 1) {
-      const set = anonymousSet(ctx, [s.type], v as Element[], vpath)
+      const set = anonymousSet(ctx, [s.type], v as Element[], vpath, undefined, anonymousKeyTypeof([s], vpath))
       loadKey(ctx, [s], set.interval)
       lookup(ctx, set.name, set.id, op === '!=')
       trackIcmpSet(ctx, s, op, v, vpath)
@@ -736,7 +738,7 @@ function compileConcatMatch(ctx: Ctx, sel: readonly Selector[], op: '==' | '!=',
   const list = isAnonymousSet(v) ? v.elements : v
   if (!Array.isArray(list) || list.length === 0)
     invalid(vpath, 'Expected a named set ({ set }) or a non-empty list of tuples for a concatenation', v)
-  const set = anonymousSet(ctx, specs.map((s) => s.type), list as Element[], vpath)
+  const set = anonymousSet(ctx, specs.map((s) => s.type), list as Element[], vpath, undefined, anonymousKeyTypeof(specs, vpath))
   loadKey(ctx, specs, set.interval)
   lookup(ctx, set.name, set.id, op === '!=')
 }
@@ -775,6 +777,7 @@ function anonymousSet(
   elements: readonly Element[],
   path: string,
   data?: 'verdict' | Datatype | NatMapData,
+  keyTypeof?: Buffer,
 ): { name: string; id: number; interval: boolean } {
   // A NAT map's data brings its own type id and userdata; other data maps a plain datatype.
   const natData = data !== undefined && data !== 'verdict' && 'userdata' in data ? data : undefined
@@ -815,7 +818,10 @@ function anonymousSet(
     ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : dataType ? { dataType: natData ? natData.id : dataType.id, dataLen: dataType.size } : {}),
     ...(key.length > 1 && interval ? { concat: key.map((t) => t.size) } : {}),
     size: elements.length,
-    userdata: natData ? natData.userdata : setUserdata(key, data === 'verdict' ? data : dataType, undefined),
+    // With a key typeof nft also reads the value's (`verdict`) to list the map.
+    userdata: natData
+      ? natData.userdata
+      : setUserdata(key, data === 'verdict' ? data : dataType, undefined, keyTypeof ? { keyTypeof, ...(data === 'verdict' ? { dataTypeof: typeofUdata('verdict') } : {}) } : {}),
   })
   ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements: elems })
   return { name, id, interval }
@@ -990,6 +996,10 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       ctx.out.push(...payloadSetExprs(s, st.value, path))
       return
     }
+    case 'raw payload set':
+      // No dependency: nft adds none for raw payloads.
+      ctx.out.push(...compileRawPayloadSet(st, path))
+      return
     case 'reset tcp option':
       ctx.out.push(...resetTcpOptionExprs(st.option, `${path}.option`))
       return
@@ -1395,7 +1405,7 @@ function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: s
     const k = ifx ? ifindexValue(ctx, sel, pair[0], `${path}.map[${i}][0]`) : pair[0]
     return { key: k as never, value: pair[1] as Verdict }
   })
-  const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, 'verdict')
+  const set = anonymousSet(ctx, specs.map((s) => s.type), elems, `${path}.map`, 'verdict', specs.length > 1 ? anonymousKeyTypeof(specs, `${path}.map`) : undefined)
   loadKey(ctx, specs, set.interval)
   lookup(ctx, set.name, set.id, false, 0)
 }

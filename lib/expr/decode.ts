@@ -26,14 +26,17 @@ import {
   paddedSize,
   prefixLength,
   readHostU32,
+  toBytes,
 } from '../kernel/datatypes.js'
 import type { NativeExpr } from '../../types/native.js'
 import { CT_KEYS, CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec, selectorText } from './selectors.js'
+import { isRawPayload, rawPayloadName } from './raw-payload.js'
+import { decodeRawPayloadWrite } from './stmt-raw-payload.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
-import { bitfieldByMask } from './subbyte.js'
+import { bitfieldByMask, bitfieldMaskValue } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import { decodeNatMap } from './stmt-natmap.js'
@@ -95,6 +98,8 @@ type Reg =
       hton?: boolean
       /** Bitfields this load may be, until the mask after it says which. */
       cands?: SelectorSpec[]
+      /** The raw payload (`@nh,0,8`) the load lists as when no bitfield has the mask after it. */
+      raw?: SelectorSpec
       /** Bitwise operations after a shift or a second mask: only a mark statement reads them. */
       ops?: Array<{ mask: Buffer; xor?: Buffer } | { shift: '<<' | '>>'; n: number }>
     }
@@ -128,7 +133,8 @@ const num = (v: unknown): number => {
 export function jsValue(t: Datatype, iv: Interval): string | number {
   if (t.name === 'mark' || t.name === 'bitmask' || t.name === 'integer') {
     if (iv.lo !== iv.hi) return t.name === 'mark' ? String(t.format(iv)) : `${iv.lo}-${iv.hi}`
-    return Number(iv.lo)
+    // Wider than a double holds exactly (raw payloads of up to 128 bits): a hex string.
+    return iv.lo <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(iv.lo) : `0x${iv.lo.toString(16)}`
   }
   const f = t.format(iv)
   // Quoted forms (interface names, device groups, dates) as plain strings; `eth\*` keeps its backslash.
@@ -182,6 +188,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
   let loads: Reg[] = [] // loads since the last consumer, for concatenations
   let l3: 'ip' | 'ip6' | 'arp' | undefined = env.family === 'ip' ? 'ip' : env.family === 'ip6' ? 'ip6' : env.family === 'arp' ? 'arp' : undefined
   let l4: number | undefined
+  // nft names link-layer fields only where it knows the link layer: bridge and netdev tables, or after `meta iiftype ether`.
+  let l2 = env.family === 'bridge' || env.family === 'netdev'
   let depVlan: Item | undefined
   // nft's ICMP type context (th_dep) and the `icmp type X` match it may hide
   // before a field of type-X messages (payload.c, payload_may_dependency_kill_icmp).
@@ -235,6 +243,39 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
     return it
   }
 
+  /**
+   * The header fields, in the protocol context, that fill a load's bytes
+   * exactly (whole-byte fields and runs of bitfields; not nft's `th` fields),
+   * in order; undefined unless there are several.
+   */
+  const headerFields = (e: NativeExpr): Array<{ spec: SelectorSpec; at: number; len: number }> | undefined => {
+    const base = num(e.base)
+    const start = num(e.offset)
+    const total = num(e.len)
+    const out: Array<{ spec: SelectorSpec; at: number; len: number }> = []
+    let pos = 0
+    while (pos < total) {
+      let found = false
+      for (let n = total - pos; n >= 1 && !found; n--) {
+        const id = identify({ type: 'payload', base, offset: start + pos, len: n })
+        if (id && id.len === id.spec.size && !id.spec.name.startsWith('th ') && !isRawPayload(id.spec.name)) {
+          out.push({ spec: id.spec, at: pos, len: n })
+          pos += n
+          found = true
+          break
+        }
+        const bits = splitByBitfields(bitfieldsAt(base, start + pos, n, l3, l4), n)
+        if (bits) {
+          for (const b of bits) out.push({ spec: b, at: pos, len: n })
+          pos += n
+          found = true
+        }
+      }
+      if (!found) return undefined
+    }
+    return out.length > 1 ? out : undefined
+  }
+
   /** Finds the selector a load stands for, given the protocol context. */
   const identify = (e: NativeExpr): { spec: SelectorSpec; len: number } | undefined => {
     if (e.type === 'socket' || e.type === 'fib' || e.type === 'osf') {
@@ -262,6 +303,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       if (s.load.kind !== 'payload' || s.load.base !== base || s.load.offset !== offset || s.load.bits) continue
       const isAddr = s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr'
       if (!(len === s.load.len || (isAddr && len < s.load.len))) continue
+      if (s.l2 && !l2) continue
       // The transport protocol tells icmp from icmpv6 (nft reads icmp in ip6 tables too).
       if (s.l3 && s.l4 === undefined && s.l3 !== l3) continue
       if (s.l4 !== undefined && s.l4 !== l4) continue
@@ -276,7 +318,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
 
   /** Header fields of the protocols the rule matched, as `identify` prefers them. */
   const payloadCandidates = (): SelectorSpec[] => {
-    const fits = (s: SelectorSpec) => (s.l4 === undefined || s.l4 === l4) && !(s.l3 && s.l4 === undefined && l3 !== undefined && s.l3 !== l3)
+    // Link-layer fields only with a link-layer context (bridge/netdev, `meta iiftype ether`), as `identify`.
+    const fits = (s: SelectorSpec) => (!s.l2 || l2) && (s.l4 === undefined || s.l4 === l4) && !(s.l3 && s.l4 === undefined && l3 !== undefined && s.l3 !== l3)
     const specific = PAYLOAD_SELECTORS.filter((s) => s.l4 !== undefined && s.l4 === l4)
     return [...specific, ...PAYLOAD_SELECTORS.filter((s) => fits(s) && !specific.includes(s))]
   }
@@ -309,9 +352,17 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
               break
             }
             const d = r?.kind === 'imm' ? decodePayloadWrite({ write: e, source: { data: r.data }, candidates: payloadCandidates() }) : undefined
-            if (!d) throw new Unsupported('payload set')
-            useDeps(d.spec)
-            push({ stmt: 'payload set', key: d.spec.name, value: jsValue(d.spec.type, { lo: d.value, hi: d.value }) })
+            if (d) {
+              useDeps(d.spec)
+              push({ stmt: 'payload set', key: d.spec.name, value: jsValue(d.spec.type, { lo: d.value, hi: d.value }) })
+              loads = []
+              break
+            }
+            // A raw payload statement, unless nft names the written bytes (`ip saddr set`).
+            const at = identify({ type: 'payload', base: e.base, offset: e.offset, len: e.len })
+            const st = decodeRawPayloadWrite(e, exprs.slice(0, i), at !== undefined && !at.spec.name.startsWith('th '))
+            if (!st) throw new Unsupported('payload write')
+            push(at?.spec.name.startsWith('th ') && typeof st.value !== 'object' ? { ...st, field: at.spec.name as 'th sport' | 'th dport', value: st.value } : st)
             loads = []
             break
           }
@@ -364,10 +415,10 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           break
         }
         const rmw = e.type === 'payload' ? payloadReadModifyWrite(exprs, i) : undefined
-        if (rmw) {
-          // `ip dscp set cs1`: a bitfield (or odd-length field) read, masked and written back.
-          const d = decodePayloadWrite({ write: rmw.write, source: rmw, candidates: payloadCandidates() })
-          if (!d) throw new Unsupported('payload set')
+        // `ip dscp set cs1`: a bitfield (or odd-length field) read, masked and written back
+        // (one nft does not name is a raw payload statement, read at the write).
+        const d = rmw ? decodePayloadWrite({ write: rmw.write, source: rmw, candidates: payloadCandidates() }) : undefined
+        if (d) {
           useDeps(d.spec)
           push({ stmt: 'payload set', key: d.spec.name, value: jsValue(d.spec.type, { lo: d.value, hi: d.value }) })
           loads = []
@@ -378,10 +429,18 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         const id = identify(e)
         // A bitfield (ip dscp, tcp doff, ...) is known by the mask that follows its load.
         const cands = id || e.type !== 'payload' ? [] : bitfieldsAt(num(e.base), num(e.offset), num(e.len), l3, l4)
-        if (!id && cands.length === 0) throw new Unsupported(`load ${e.type}`)
+        // A load nft cannot name lists as a raw payload expression (`@nh,16,16`).
+        const raw = id || e.type !== 'payload' ? undefined : rawLoadSpec(e)
+        if (!id && cands.length === 0 && !raw) throw new Unsupported(`load ${e.type}`)
         // A `vlan type` hides `ether type 8021q` only when it is listed itself (not a hidden dependency).
         if (id) useDeps(id.spec.name === 'vlan type' ? { ...id.spec, vlan: false } : id.spec)
-        const r: Reg = id ? { kind: 'load', spec: id.spec, native: e, len: id.len } : { kind: 'load', native: e, len: num(e.len), cands }
+        // A `th` field after a transport protocol nft has no header for hides that protocol's match (nft 1.0.6).
+        if (id?.spec.name.startsWith('th ') && l4 !== undefined) useDeps({ l4 })
+        const r: Reg = id
+          ? { kind: 'load', spec: id.spec, native: e, len: id.len }
+          : cands.length === 0
+            ? { kind: 'load', spec: raw, native: e, len: num(e.len) }
+            : { kind: 'load', native: e, len: num(e.len), cands, raw }
         regs.set(dreg, r)
         if (dreg === 1) loads = [r]
         else loads.push(r)
@@ -440,11 +499,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         if (r?.kind !== 'load' || r.hton || num(e.dreg) !== num(e.sreg)) throw new Unsupported('bitwise')
         if (r.cands) {
           const spec = num(e.op ?? 0) === 0 && !(e.xor && fromBytes(buf(e.xor)) !== 0n) ? bitfieldByMask(r.cands, fromBytes(buf(e.mask))) : undefined
-          if (!spec) throw new Unsupported('bitfield mask')
-          r.spec = spec
           r.cands = undefined
-          useDeps(spec)
-          break
+          if (spec) {
+            r.spec = spec
+            useDeps(spec)
+            break
+          }
+          // No bitfield has this mask: nft lists the raw bytes and the mask (`@nh,0,8 & 0x1f == 0x3`).
+          if (!r.raw) throw new Unsupported('bitfield mask')
+          r.spec = r.raw
         }
         const bop = num(e.op ?? 0)
         if (bop !== 0 && bop !== 1 && bop !== 2) throw new Unsupported('bitwise op')
@@ -482,6 +545,18 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       }
       case 'cmp': {
         const r = regs.get(num(e.sreg))
+        if (r?.kind === 'load' && !r.spec && r.cands && num(e.op) === CMP_OP.eq) {
+          // nft lists an equality on bytes its bitfields fill, one match per field (`ip dscp 0x3f ip ecn ce`).
+          const fields = splitByBitfields(r.cands, r.len)
+          if (!fields) throw new Unsupported('cmp')
+          const data = fromBytes(buf(e.data))
+          for (const f of fields) {
+            useDeps(f)
+            push(cmpMatch(f, { ...r, spec: f, cands: undefined }, toBytes(data & bitfieldMaskValue(f.load as PayloadLoad), r.len), false))
+          }
+          loads = []
+          break
+        }
         if (r?.kind !== 'load' || !r.spec || r.ops) throw new Unsupported('cmp')
         const s = r.spec
         const op = num(e.op)
@@ -523,11 +598,26 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
         }
         if (op !== CMP_OP.eq && op !== CMP_OP.neq) throw new Unsupported('cmp op')
         const neg = op === CMP_OP.neq
+        // (nft also prefers the transport protocol's fields to `th` ones: `meta l4proto icmp th sport 1` is `icmp type ... icmp code ...`.)
+        const parts = r.raw === undefined && !r.mask && (isRawPayload(s.name) || (s.name.startsWith('th ') && l4 !== undefined)) ? headerFields(r.native) : undefined
+        if (parts) {
+          // nft lists a compare of raw bytes that header fields fill as one compare per field (payload_match_expand).
+          for (const p of parts) {
+            useDeps(p.spec)
+            const slice = data.subarray(p.at, p.at + p.len)
+            push(cmpMatch(p.spec, { ...r, spec: p.spec, len: p.len }, p.spec.load.kind === 'payload' && p.spec.load.bits ? toBytes(fromBytes(slice) & bitfieldMaskValue(p.spec.load), p.len) : slice, neg))
+          }
+          loads = []
+          break
+        }
         const m = cmpMatch(s, r, data, neg)
         if (s.ifindex) (m as { value: unknown }).value = named(s, m.value)
         let dep: Item['dep']
         if (!neg && typeof m.value !== 'object') {
-          if (s.name === 'meta iiftype' && m.value === 'ether') dep = { l2: true }
+          if (s.name === 'meta iiftype' && m.value === 'ether') {
+            dep = { l2: true }
+            l2 = true
+          }
           if (s.name === 'meta nfproto' && (m.value === 'ipv4' || m.value === 'ipv6')) {
             l3 = m.value === 'ipv4' ? 'ip' : 'ip6'
             dep = { l3 }
@@ -886,6 +976,30 @@ function orderView(r: Extract<Reg, { kind: 'load' }>): Datatype {
   if (!hostInteger(t)) return t
   if (!r.hton) throw new Unsupported('host-order range')
   return networkOrderView(t)
+}
+
+type PayloadLoad = Extract<SelectorSpec['load'], { kind: 'payload' }>
+
+/** Bitfields among `cands` that fill `len` bytes exactly, first bits first (nft's payload_match_expand), or undefined. */
+function splitByBitfields(cands: readonly SelectorSpec[], len: number): SelectorSpec[] | undefined {
+  const all = (1n << BigInt(len * 8)) - 1n
+  const byShift = [...cands].sort((a, b) => ((b.load as PayloadLoad).bits?.shift ?? 0) - ((a.load as PayloadLoad).bits?.shift ?? 0))
+  const out: SelectorSpec[] = []
+  let covered = 0n
+  for (const c of byShift) {
+    const m = bitfieldMaskValue(c.load as PayloadLoad)
+    if ((covered & m) !== 0n) continue
+    covered |= m
+    out.push(c)
+  }
+  return covered === all && out.length > 1 ? out : undefined
+}
+
+/** The whole-byte raw payload selector of a payload load (`@nh,16,16`), registered in the table. */
+function rawLoadSpec(e: NativeExpr): SelectorSpec | undefined {
+  const name = rawPayloadName(num(e.base), num(e.offset), num(e.len))
+  const sel = name ? normalizeSelector(name) : undefined
+  return sel ? SELECTORS[sel] : undefined
 }
 
 const BITFIELDS = Object.values(SELECTORS).filter((s) => s.load.kind === 'payload' && s.load.bits)

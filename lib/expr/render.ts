@@ -18,6 +18,8 @@ import { natMapShowsFamily, natMapValueText } from './stmt-natmap.js'
 import { dupText, fwdText } from './stmt-dup.js'
 import { ctObjectLines, type CtStatement, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
+import { isRawPayload, rawDecimalType, rawType } from './raw-payload.js'
+import { rawPayloadSetText } from './stmt-raw-payload.js'
 import type { CtObjectMapStmt, MapValue, Match, NatMapStmt, NatMapValue, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
@@ -121,6 +123,8 @@ function bitsOperandText(spec: (typeof SELECTORS)[Selector], v: unknown, paren: 
   }
   const t = spec.type.name
   if (t === 'ipv4_addr' || t === 'ipv6_addr' || t === 'ether_addr' || t === 'mark') return String(spec.type.format({ lo: n, hi: n }))
+  // Raw payloads are nft's xinteger: hex.
+  if (isRawPayload(spec.name)) return `0x${n.toString(16)}`
   return String(n)
 }
 
@@ -145,10 +149,12 @@ function bitsMatchText(m: Match): string {
     prev = BIT_PRECEDENCE[o]
   }
   const op = m.op === '!=' ? '!=' : '=='
+  // nft prints the keys of a masked raw payload's set as plain integers.
+  const keyType = isRawPayload(spec.name) ? rawDecimalType(spec.type) : spec.type
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'elements' in v)
-    return `${lhs} ${op} { ${v.elements.map((k) => (spec.flags ? bitsOperandText(spec, k, false) : keyText([spec.type], k))).join(', ')} }`
+    return `${lhs} ${op} { ${v.elements.map((k) => (spec.flags ? bitsOperandText(spec, k, false) : keyText([keyType], k))).join(', ')} }`
   if (Array.isArray(v) && v.length > 1)
-    return `${lhs} ${op} { ${v.map((k) => (spec.flags ? bitsOperandText(spec, k, false) : keyText([spec.type], k))).join(', ')} }`
+    return `${lhs} ${op} { ${v.map((k) => (spec.flags ? bitsOperandText(spec, k, false) : keyText([keyType], k))).join(', ')} }`
   const one = Array.isArray(v) ? v[0] : v
   return `${lhs} ${op} ${spec.flags || /^(0x[0-9a-fA-F]+|\d+)$/.test(String(one)) ? bitsOperandText(spec, one, false) : keyText([spec.type], one)}`
 }
@@ -251,13 +257,16 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'payload set':
       if (typeof s.value === 'object') return `${selectorText(s.key)} set ${mapValueText(s.value, typeOf(s.key))}`
       return `${selectorText(s.key)} set ${valueText(typeOf(s.key), s.value)}`
+    case 'raw payload set':
+      return rawPayloadSetText(s, opts.listing === true)
     case 'reset tcp option':
       return `reset tcp option ${s.option}`
     case 'vmap': {
       const sels = selectors(s.key)
       const lhs = sels.map(selectorText).join(' . ')
       if (!Array.isArray(s.map)) return `${lhs} vmap @${(s.map as { set: string }).set}`
-      const types = sels.map(typeOf)
+      // nft prints the keys of a single raw payload's verdict map as plain integers.
+      const types = sels.length === 1 && isRawPayload(sels[0]) ? [rawDecimalType(typeOf(sels[0]))] : sels.map(typeOf)
       return `${lhs} vmap { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${verdictText(v)}`).join(', ')} }`
     }
     case 'set':
@@ -346,7 +355,8 @@ function keyTypes(t: unknown, sels?: Selector | readonly Selector[]): Datatype[]
   const at = (i: number) => (Array.isArray(sels) ? sels[i] : i === 0 ? sels : undefined) as Selector | undefined
   return names
     .map((n, i) => {
-      // nft's integer: the type of the typeof selector at this position.
+      // A raw payload's type (rawTypeofKey); nft's integer: the type of the typeof selector at this position.
+      if (typeof n === 'object' && n !== null) return n as Datatype
       if (n !== 'integer') return DATATYPES[n as KeyTypeName]
       const sel = at(i)
       const spec = sel !== undefined ? SELECTORS[normalizeSelector(sel) as Selector] : undefined
@@ -382,6 +392,19 @@ export function renderElements(
     .join(', ')
 }
 
+/**
+ * The key field types of a set declared with a raw payload in its typeof
+ * (nft's integers, printed by their selectors; `undefined` for other sets):
+ * what its elements print with.
+ */
+export function rawTypeofKey(s: { readonly typeof?: Selector | readonly Selector[] }): Datatype[] | undefined {
+  const sels = s.typeof === undefined ? [] : ((Array.isArray(s.typeof) ? s.typeof : [s.typeof]) as string[])
+  if (!sels.some((x) => isRawPayload(x))) return undefined
+  const specs = sels.map((x) => SELECTORS[normalizeSelector(x) as Selector])
+  if (specs.some((x) => !x)) return undefined
+  return specs.map((x) => (isRawPayload(x.name) ? rawType(x.size) : x.type))
+}
+
 function setBody(s: NamedSet | NamedMap, sep: string): string {
   const lines = [setTypeLine(s)]
   if (s.flags?.length) lines.push(`flags ${s.flags.join(',')}`)
@@ -393,7 +416,7 @@ function setBody(s: NamedSet | NamedMap, sep: string): string {
   if (s.stmts?.length) lines.push(setStatefulText(s.stmts))
   if (s.autoMerge) lines.push('auto-merge')
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
-  if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined, s as NamedMap)} }`)
+  if (s.elements?.length) lines.push(`elements = { ${renderElements(s.elements, rawTypeofKey(s) ?? s.type, s.kind === 'map' ? s.map : undefined, s as NamedMap)} }`)
   return lines.join(sep)
 }
 

@@ -16,6 +16,7 @@ import {
   TCP_FLAG_ORDER,
 } from '../kernel/constants.js'
 import { type HashLoad, type NumgenLoad, numgenRow } from './numgen.js'
+import { rawPayloadSpec } from './raw-payload.js'
 import { EXTHDR_SELECTORS, exthdrAlias, type ExthdrLoad, numericTcpOption } from './exthdr.js'
 import { type Datatype, DATATYPES, shiftedType, VALUE_TYPES } from '../kernel/datatypes.js'
 import { CT_HELPER_NAME_TYPE, CT_KEYS, CT_LABEL_TYPE, TIME_TYPE } from '../kernel/ct-types.js'
@@ -402,7 +403,7 @@ export function normalizeSelector(s: string): Selector | undefined {
   if (Object.hasOwn(SELECTORS, s)) return s as Selector // the common case: already canonical
   const t = s.trim().replace(/\s+/g, ' ')
   if (Object.hasOwn(SELECTORS, t)) return t as Selector
-  const ex = exthdrAlias(t) ?? addNumericTcpOption(t) ?? addNumgenRow(t)
+  const ex = exthdrAlias(t) ?? addNumericTcpOption(t) ?? addNumgenRow(t) ?? addRawPayload(t)
   if (ex) return ex
   if (t === 'meta secpath') return 'meta ipsec'
   return Object.hasOwn(SHORT_SELECTORS, t) ? SHORT_SELECTORS[t] : undefined
@@ -425,6 +426,17 @@ function addNumgenRow(s: string): Selector | undefined {
   if (!spec) return undefined
   ;(SELECTORS as Record<string, SelectorSpec>)[spec.name] = spec as SelectorSpec
   return spec.name
+}
+
+/** Raw payload expressions (`@nh,16,16`) join the table on first use, under their canonical name. */
+function addRawPayload(s: string): Selector | undefined {
+  if (!s.startsWith('@')) return undefined
+  const spec = rawPayloadSpec(s)
+  // nft reads the transport header's ports as `th sport` / `th dport` (their type is inet_service).
+  if (spec?.name === '@th,0,16') return 'th sport'
+  if (spec?.name === '@th,16,16') return 'th dport'
+  if (spec && !Object.hasOwn(SELECTORS, spec.name)) (SELECTORS as Record<string, SelectorSpec>)[spec.name] = spec
+  return spec?.name
 }
 
 /** Bare meta keys nft accepts without `meta`. */

@@ -25,6 +25,8 @@ export function integerKeyType(sel: Selector | undefined, path: string): Datatyp
     return invalid(path, "Expected typeof with a selector of type integer for an 'integer' field (typeof vlan id, typeof ct bytes)", sel)
   return spec.type
 }
+import { isRawPayload, rawPayloadFromUdata, rawPayloadUdata, rawType } from './raw-payload.js'
+import { setUserdataExtra } from '../model/set-userdata.js'
 
 /** nft's expression types (enum expr_types) that appear in typeof userdata. */
 const EXPR = { verdict: 1, payload: 7, meta: 9, ct: 12, concat: 13 } as const
@@ -67,6 +69,8 @@ function payloadDesc(s: SelectorSpec): { id: number; type: number } | undefined 
 
 /** One expression's `[TYPEOF_EXPR, TYPEOF_DATA]` pair, or undefined if nft could not have written it. */
 function exprUdata(s: SelectorSpec): [number, Buffer] | undefined {
+  const raw = rawPayloadUdata(s.name)
+  if (raw) return [EXPR.payload, nest(raw)]
   if (s.load.kind === 'meta') return [EXPR.meta, nest([[0, u32(s.load.key)]])]
   if (s.load.kind === 'ct') return [EXPR.ct, nest([[0, u32(s.load.key)], [1, u32(s.load.dir ?? NO_DIR)]])]
   const d = payloadDesc(s)
@@ -114,6 +118,7 @@ function selectorOf(etype: number | undefined, data: Buffer | undefined): Select
   if (etype !== EXPR.payload) return undefined
   const id = readU32(t.get(0))
   const type = readU32(t.get(1))
+  if (id === 0 && type === 0) return normalizeSelector(rawPayloadFromUdata(readU32(t.get(2)), readU32(t.get(3)), readU32(t.get(4))) ?? '')
   const proto = Object.entries(PROTO).find(([, p]) => p.id === id)
   if (!proto || type === undefined) return undefined
   const name = normalizeSelector(`${proto[0]} ${proto[1].fields[type] ?? ''}`)
@@ -141,6 +146,38 @@ export function typeofSelectors(udata: Buffer | undefined): Selector[] | 'verdic
   }
   const s = selectorOf(etype, t.get(1))
   return s ? [s] : undefined
+}
+
+/**
+ * The key typeof userdata nft writes on an anonymous set whose key holds a raw
+ * payload expression (nft needs it to size and print the integer fields);
+ * undefined when the key has none. nft writes none for the keys of a
+ * single-key verdict map, nor for a field of part of a byte.
+ * @throws NftValidationError when another part of the key has no typeof encoding nftkit knows.
+ */
+export function anonymousKeyTypeof(specs: readonly SelectorSpec[], path: string): Buffer | undefined {
+  if (!specs.some((s) => isRawPayload(s.name))) return undefined
+  // A field of part of a byte is a masked lookup: nft's set holds plain integers.
+  if (specs.length === 1 && specs[0].load.kind === 'payload' && specs[0].load.bits) return undefined
+  const u = typeofUdata(specs.map((s) => s.name))
+  if (!u) invalid(path, `nftkit does not support raw payload expressions in a concatenation with ${specs.map((s) => s.name).join(' . ')} yet`, specs.map((s) => s.name))
+  return u
+}
+
+/**
+ * The key field types of a set whose typeof holds a raw payload expression,
+ * read from its userdata (the key type id alone cannot size nft's integer
+ * fields); undefined for other sets or when the sizes do not add up to `keyLen`.
+ */
+export function rawTypeofKeyTypes(setUserdata: Uint8Array | undefined, keyLen: number): Datatype[] | undefined {
+  const sels = typeofSelectors(setUserdataExtra(setUserdata).keyTypeof)
+  if (!Array.isArray(sels) || !sels.some((x) => isRawPayload(x))) return undefined
+  const types = sels.map((x) => {
+    const s = SELECTORS[x]
+    return isRawPayload(x) ? rawType(s.size) : s.type
+  })
+  const len = types.length === 1 ? types[0].size : types.reduce((a, t) => a + paddedSize(t.size), 0)
+  return len === keyLen ? types : undefined
 }
 
 const list = (x: Selector | readonly Selector[]): readonly Selector[] => (Array.isArray(x) ? x : [x as Selector])

@@ -5,6 +5,7 @@
  */
 import type { InterfaceNames } from '../model/interfaces.js'
 import {
+  DATATYPE,
   type Family,
   familyName,
   hookName,
@@ -27,7 +28,8 @@ import { decodeCtObject } from '../expr/ct.js'
 import { decodeSetStateful, isLoneCounter } from '../expr/set-stateful.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
 import { setComment, setDataByteorder, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
-import { typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
+import { rawTypeofKeyTypes, typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
+import { rawType } from '../expr/raw-payload.js'
 import { setKey } from '../model/names.js'
 import { commentOf, decodeTlvs, SET_UDATA } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
@@ -86,6 +88,10 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   const single = datatypeFor(keyType, keyLen, setKeyByteorder(r.userdata as Uint8Array | undefined))
   if (single) key = [single]
   else key = splitConcatTypeId(keyType, keyLen)
+  // Raw payload keys: their integer fields are sized by the set's typeof.
+  key = rawTypeofKeyTypes(r.userdata as Uint8Array | undefined, keyLen) ?? key
+  // An integer key of a size no selector has (a raw payload's verdict map, whose key nft gives no typeof).
+  if (!key && keyType === DATATYPE.integer && keyLen > 0 && keyLen <= 16) key = [rawType(keyLen)]
   if (!key) return undefined
   // Anonymous sets of `ip dscp` hold the field shifted in place (named dscp sets hold it unshifted).
   if (n(r.flags) & SET_FLAG.anonymous && key.length === 1 && key[0] === DATATYPES.dscp) key = [VALUE_TYPES.ip_dscp]

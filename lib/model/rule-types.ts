@@ -6,6 +6,24 @@
  */
 import type { ExthdrSelector, ResetTcpOptionStmt } from './exthdr-types.js'
 
+/**
+ * The headers a raw payload expression reads from: nft's `ll` (link layer),
+ * `nh` (network header), `th` (transport header) and `ih` (inner header).
+ */
+export type RawPayloadBase = 'll' | 'nh' | 'th' | 'ih'
+
+/**
+ * A raw payload expression, nft's `@BASE,OFFSET,LENGTH` with offset and length
+ * in bits (1-128 bits): `{ match: '@nh,16,16', value: 0x1234 }` is
+ * `@nh,16,16 0x1234`. Values are unsigned integers in network byte order
+ * (numbers, or `'0x...'` strings for wide fields); a field that does not
+ * start and end on a byte boundary (`@nh,3,5`) compares its bits in place,
+ * which nft lists as a mask of the covering bytes (`@nh,0,8 & 0x1f == 0x3`).
+ * nft lists a raw expression it can name by the name (`@th,16,16` is
+ * `th dport`).
+ */
+export type RawPayloadSelector = `@${RawPayloadBase},${number},${number}`
+
 /** Something a rule can read from a packet or from conntrack, in nft's words. */
 export type Selector =
   | 'ip saddr'
@@ -94,6 +112,7 @@ export type Selector =
   | 'icmp mtu'
   | 'icmpv6 checksum'
   | ExthdrSelector
+  | RawPayloadSelector
   | 'ether type'
   | 'vlan id'
   | 'vlan pcp'
@@ -686,6 +705,24 @@ export interface PayloadSetStmt {
 }
 
 /**
+ * A raw payload statement, nft's `@BASE,OFFSET,LENGTH set VALUE`: writes an
+ * unsigned integer (a number, or a `'0x...'` string for wide fields) into the
+ * packet: `{ stmt: 'raw payload set', field: '@nh,8,8', value: 5 }` is
+ * `@nh,8,8 set 0x5`. A field of part of a byte (`@ih,58,6`) is read, masked
+ * and written back, which nft lists by the bytes it rewrites, as the field's
+ * own value masked: `{ stmt: 'raw payload set', field: '@ih,48,16', value: { from:
+ * '@ih,48,16', bits: [['&', 0xffc1], ['|', 0x1]] } }` is
+ * `@ih,48,16 set @ih,48,16 & 0xffc1 | 0x1`. nft reads `@th,0,16` and
+ * `@th,16,16` as `th sport` and `th dport`. Inner-header writes update the
+ * transport checksum.
+ */
+export interface RawPayloadSetStmt {
+  readonly stmt: 'raw payload set'
+  readonly field: RawPayloadSelector | 'th sport' | 'th dport'
+  readonly value: number | string | { readonly from: RawPayloadSelector | 'th sport' | 'th dport'; readonly bits: readonly BitwiseStep[] }
+}
+
+/**
  * Verdict map lookup: `ip daddr vmap @name` or an anonymous map
  * `{ key: 'ip daddr', map: [['10.0.0.1', 'accept'], ...] }`.
  */
@@ -787,6 +824,7 @@ export type Statement =
   | SynproxyStmt
   | MssClampStmt
   | PayloadSetStmt
+  | RawPayloadSetStmt
   | ResetTcpOptionStmt
   | VmapStmt
   | SetStmt

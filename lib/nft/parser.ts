@@ -22,6 +22,7 @@ import { type BitsCursor, isBitsStart, parseBitsMatch, parseMarkValue } from './
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
+import { parsePayloadSet as parseRawPayloadSet, rawSelectorAt } from './parse-raw.js'
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
 import { parsePayloadSet, type PayloadSetCursor } from './parse-payload-set.js'
@@ -632,7 +633,8 @@ class Parser {
         const iv = t.parse(text, 'value')
         return rangeValue(t, iv.lo, iv.hi)
       }
-      return jsValue(t, t.parse(t.name === 'ifname' ? text : /^\d+$/.test(text) && t.name !== 'ipv4_addr' ? Number(text) : text, 'value'))
+      // Decimals past 2^53 stay text (exact for 128-bit raw payloads).
+      return jsValue(t, t.parse(t.name === 'ifname' ? text : /^\d+$/.test(text) && t.name !== 'ipv4_addr' && Number.isSafeInteger(Number(text)) ? Number(text) : text, 'value'))
     } catch (e) {
       this.fail(tok, (e as { reason?: string }).reason ?? String(e))
     }
@@ -784,7 +786,7 @@ class Parser {
   }
 
   private selectorAt(): { spec: SelectorSpec; width: number } | undefined {
-    const ex = exthdrSelectorAt((o) => this.peek(o))
+    const ex = exthdrSelectorAt((o) => this.peek(o)) ?? rawSelectorAt((o) => this.peek(o), (t, m) => this.fail(t, m))
     if (ex) return ex
     const a = this.peek()
     const b = this.peek(1)
@@ -909,6 +911,14 @@ class Parser {
 
   private ruleExpr(): RuleExpr {
     const t = this.peek()
+    if (t.kind === 'punct' && t.text === '@') {
+      const raw = rawSelectorAt((o) => this.peek(o), (x, m) => this.fail(x, m))
+      if (raw && this.is(this.peek(raw.width), 'set')) {
+        this.pos += raw.width
+        return parseRawPayloadSet({ peek: (o = 0) => this.peek(o), next: () => this.next(), fail: (x, m) => this.fail(x, m) }, raw.spec)
+      }
+      if (raw) return this.match(raw)
+    }
     if (t.kind !== 'word') return this.unsupported()
     // Statements that start like selectors.
     if ((t.text === 'ct' || t.text === 'meta') && this.is(this.peek(1), 'mark') && this.is(this.peek(2), 'set')) return this.markSet(t.text)

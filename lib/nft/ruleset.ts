@@ -10,7 +10,7 @@ import { ctObjectLines } from '../expr/ct.js'
 import { setStatefulText } from '../expr/set-stateful.js'
 import type { CtExpectation, CtHelper } from '../model/objects.js'
 import type { Selector } from '../model/rule-types.js'
-import { formatTime, quote, renderElements, renderRuleBody, setTypeLine } from '../expr/render.js'
+import { formatTime, quote, rawTypeofKey, renderElements, renderRuleBody, setTypeLine } from '../expr/render.js'
 import { inObjectOrder, objectKey, type TableContents, tablesOf } from '../state/tables.js'
 
 
@@ -28,7 +28,7 @@ function setText(s: Omit<ListedSet, 'handle'> & { map?: string }): string[] {
   if (s.timeout !== undefined) lines.push(`timeout ${formatTime(s.timeout)}`)
   if (s.gcInterval !== undefined) lines.push(`gc-interval ${formatTime(s.gcInterval)}`)
   if (s.comment !== undefined) lines.push(`comment ${quote(s.comment)}`)
-  if (s.elements.length) lines.push(`elements = { ${renderElements(s.elements, s.type, s.kind === 'map' ? s.map : undefined, s as { typeof?: Selector; mapTypeof?: Selector })} }`)
+  if (s.elements.length) lines.push(`elements = { ${renderElements(s.elements, rawTypeofKey(s) ?? s.type, s.kind === 'map' ? s.map : undefined, s as { typeof?: Selector; mapTypeof?: Selector })} }`)
   return lines
 }
 
