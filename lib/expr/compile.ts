@@ -1027,6 +1027,12 @@ const META_SET: Readonly<Record<MetaSetKey, { key: number; sel?: Selector }>> = 
 function compileMetaSet(ctx: Ctx, st: Extract<Statement, { stmt: 'meta set' }>, path: string): void {
   if (!Object.hasOwn(META_SET, st.key)) invalid(`${path}.key`, `Expected one of ${Object.keys(META_SET).join(', ')}`, st.key)
   const k = META_SET[st.key]
+  if (isMapValue(st.value)) {
+    if (k.sel === undefined) invalid(`${path}.value`, 'Expected 0 or 1', st.value)
+    compileMapValue(ctx, st.value, SELECTORS[k.sel].type, `${path}.value`)
+    ctx.out.push({ type: 'meta', key: k.key, sreg: 1 })
+    return
+  }
   let data: Buffer
   if (k.sel === undefined) {
     // nftrace: one bit, written as one byte.

@@ -373,6 +373,13 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             loads = []
             break
           }
+          if (metaSet && metaSet !== 'nftrace' && r?.kind === 'map') {
+            // `meta priority set ct bytes map @m`
+            pendingMap = undefined
+            push({ stmt: 'meta set', key: metaSet, value: mapValueOf(r) })
+            loads = []
+            break
+          }
           if (e.type === 'ct' && key === CT_KEYS.zone && r?.kind === 'map') {
             // `ct zone set meta mark map { ... }`
             const dir = e.dir === undefined ? undefined : num(e.dir) === 0 ? 'original' : num(e.dir) === 1 ? 'reply' : null

@@ -223,8 +223,11 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       if (typeof s.value === 'object' && !('from' in s.value)) return `meta mark set ${numgenHashText(s.value, keySelText)}`
       if (typeof s.value === 'object') return `meta mark set ${markExprText(s.value)}`
       return s.value === 'ct mark' ? 'meta mark set ct mark' : `meta mark set 0x${s.value.toString(16).padStart(8, '0')}`
-    case 'meta set':
-      return `meta ${s.key} set ${s.key === 'nftrace' ? s.value : valueText(SELECTORS[s.key === 'priority' ? 'meta priority' : 'meta pkttype'].type, s.value)}`
+    case 'meta set': {
+      const t = SELECTORS[s.key === 'priority' ? 'meta priority' : 'meta pkttype'].type
+      if (typeof s.value === 'object') return `meta ${s.key} set ${mapValueText(s.value, t)}`
+      return `meta ${s.key} set ${s.key === 'nftrace' ? s.value : valueText(t, s.value)}`
+    }
     case 'notrack':
       return 'notrack'
     case 'log':

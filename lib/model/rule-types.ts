@@ -482,7 +482,8 @@ export type MetaSetKey = 'priority' | 'nftrace' | 'pkttype'
 export interface MetaSetStmt {
   readonly stmt: 'meta set'
   readonly key: MetaSetKey
-  readonly value: string | number
+  /** One value, or (priority, pkttype) a value looked up in a map (`meta priority set ct bytes map @m`). */
+  readonly value: string | number | MapValue
 }
 
 /** `notrack`. */

@@ -1041,6 +1041,9 @@ class Parser {
     const key = this.peek(1).text as MetaSetKey
     this.pos += 3
     const spec = SELECTORS[META_SET_KEYS[key]]
+    // `meta priority set ct bytes map @m`: a value looked up in a map.
+    const mv = key === 'nftrace' ? undefined : parseMapValue(this.mapValueCursor(), spec)
+    if (mv) return { stmt: 'meta set', key, value: mv }
     const n = this.peek()
     const after = this.peek(1)
     if (n.kind === 'word' && (nftFeature([n.text, after.kind === 'word' ? after.text : '']) || (after.kind === 'word' && ['and', 'or', 'xor', '&', '|', '^', '.', 'map'].includes(after.text))))

@@ -102,3 +102,12 @@ describe('refusals that name the feature', () => {
     expect(msg('ip protocol set tcp')).toBe('accepted')
   })
 })
+
+describe('meta priority / pkttype set from a map', () => {
+  it('parses, renders and parses back', () => {
+    const r = parseRule('meta priority set ct bytes map @m')
+    expect(r.exprs).toEqual([{ stmt: 'meta set', key: 'priority', value: { key: 'ct bytes', map: { set: 'm' } } }])
+    expect(parseRule(renderRuleBody({ exprs: r.exprs })).exprs).toEqual(r.exprs)
+    expect(() => parseRule('meta nftrace set ip saddr map { 10.0.0.1 : 1 }')).toThrow()
+  })
+})
