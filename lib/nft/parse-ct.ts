@@ -9,16 +9,10 @@ import { CT_EVENT, ctEventNames, parseMs } from '../kernel/ct-types.js'
 import type { Family } from '../kernel/constants.js'
 import type { CtExpectation, CtHelper } from '../model/objects.js'
 import type { CtEventSetStmt, MapValue, Statement } from '../model/rule-types.js'
+import type { Cursor } from './parse-stateful.js'
 
 /** The parser's reading primitives these statement parsers use. */
-export interface CtCursor {
-  peek(o?: number): Token
-  next(): Token
-  accept(text: string): boolean
-  is(t: Token, text: string): boolean
-  number(what: string): number
-  wordOrString(what: string): string
-  fail(t: Token, msg: string): never
+export interface CtCursor extends Pick<Cursor, 'peek' | 'next' | 'accept' | 'is' | 'number' | 'wordOrString' | 'fail'> {
   /** `KEY map { ... }` / `KEY map @m` with values of the zone's type, if there. */
   mapValue?(): MapValue | undefined
   /** `KEY map { k : "name", ... }` / `KEY map @m` with object names as values, if there. */

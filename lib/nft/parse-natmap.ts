@@ -7,16 +7,11 @@ import type { Token } from './lexer.js'
 import { SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
 import type { DupStmt, FwdStmt, NatFlag, NatMapStmt, NatMapValue, Selector } from '../model/rule-types.js'
+import type { Cursor } from './parse-stateful.js'
 
 /** The reading primitives parseNatMap needs. */
-export interface NatMapCursor {
-  peek(o?: number): Token
-  next(): Token
-  accept(text: string): boolean
-  is(t: Token, text: string): boolean
+export interface NatMapCursor extends Pick<Cursor, 'peek' | 'next' | 'accept' | 'is' | 'wordOrString' | 'fail'> {
   expect(text: string, what?: string): Token
-  wordOrString(what: string): string
-  fail(t: Token, msg: string): never
   selectorAt(): { spec: SelectorSpec; width: number } | undefined
   skip(n: number): void
   /** One value of the selector (ranges kept with keepRange). */

@@ -11,17 +11,12 @@ import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
 import type { MeterStmt, RuleExpr, SetStmt, SetStmtPart, Statement } from '../model/rule-types.js'
 import type { Operation } from '../model/operations.js'
 import type { Token } from './lexer.js'
+import type { Cursor } from './parse-stateful.js'
 
 /** The parser's reading primitives a set statement needs. */
-export interface SetStmtCursor {
-  peek(o?: number): Token
-  next(): Token
-  accept(text: string): boolean
-  is(t: Token, text: string): boolean
+export interface SetStmtCursor extends Pick<Cursor, 'peek' | 'next' | 'accept' | 'is' | 'wordOrString' | 'fail'> {
   expect(text: string, what?: string): Token
-  wordOrString(what: string): string
   time(what: string): number
-  fail(t: Token, msg: string): never
   /** The selector starting at the current token, and how many tokens it spans. */
   selectorAt(): { spec: SelectorSpec; width: number } | undefined
   skip(n: number): void
