@@ -322,7 +322,7 @@ function needL4(ctx: Ctx, l4: number, what: string, path: string): void {
 }
 
 function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
-  if (s.l2 && !ctx.l2) {
+  if ((s.l2 || s.vlan) && !ctx.l2) {
     const fam = ctx.env.family
     if (fam === 'ip' || fam === 'ip6' || fam === 'inet' || fam === 'netdev') {
       // Link-layer headers are only Ethernet when the input interface is.
@@ -332,9 +332,11 @@ function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
     ctx.l2 = true
   }
   if (s.vlan && !ctx.vlan) {
-    if (ctx.env.family !== 'bridge') invalid(path, `nftkit does not support ${s.name} outside bridge tables yet`, s.name)
+    if (ctx.env.family === 'arp') invalid(path, `Expected a match valid in an arp table`, s.name)
     if (ctx.l2explicit === 'ether type') invalid(path, `nftkit does not support ${s.name} after an 'ether type' other than 8021q yet`, s.name)
-    if (ctx.l3) invalid(path, `nftkit does not support ${s.name} after a network header match yet`, s.name)
+    // In ip and ip6 tables the network protocol is the family's, not a link-layer match the vlan's would contradict.
+    if (ctx.l3 && ctx.env.family !== 'ip' && ctx.env.family !== 'ip6')
+      invalid(path, `nftkit does not support ${s.name} after a network header match yet`, s.name)
     const et = SELECTORS['ether type']
     load(ctx, et.load, 1)
     cmp(ctx, CMP_OP.eq, et.type.encode(0x8100n))
