@@ -222,6 +222,7 @@ function load(ctx: Ctx, l: Load, dreg: number, lenOverride?: number): void {
   else if (l.kind === 'exthdr') ctx.out.push(...exthdrLoadExprs(l, dreg, lenOverride))
   else if (l.kind === 'rt') ctx.out.push({ type: 'rt', key: l.key, dreg })
   else if (l.kind === 'socket') ctx.out.push({ type: 'socket', key: l.key, dreg })
+  else if (l.kind === 'xfrm') ctx.out.push({ type: 'xfrm', key: l.key, dir: l.dir, spnum: l.spnum, dreg })
   else if (l.kind === 'fib') ctx.out.push({ type: 'fib', flags: l.flags, result: l.result, dreg })
   else if (l.kind === 'osf') ctx.out.push({ type: 'osf', dreg, ttl: l.ttl, ...(l.flags ? { flags: l.flags } : {}) })
   else if (l.kind === 'numgen' || l.kind === 'hash') ctx.out.push(...numgenLoadExprs(l, dreg, (src, reg) => load(ctx, src.load as Load, reg)))

@@ -32,6 +32,7 @@ import type { NativeExpr } from '../../types/native.js'
 import { CT_KEYS, CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec, selectorText } from './selectors.js'
+import { xfrmName } from './xfrm.js'
 import { isRawPayload, rawPayloadName } from './raw-payload.js'
 import { decodeRawPayloadWrite } from './stmt-raw-payload.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
@@ -287,6 +288,11 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       })
       return spec ? { spec, len: spec.size } : undefined
     }
+    if (e.type === 'xfrm') {
+      const name = xfrmName(num(e.dir ?? 0), num(e.spnum ?? 0), num(e.key))
+      const n = name ? normalizeSelector(name) : undefined
+      return n ? { spec: SELECTORS[n], len: SELECTORS[n].size } : undefined
+    }
     if (e.type === 'meta' || e.type === 'ct' || e.type === 'rt') {
       const key = num(e.key)
       const dir = e.type === 'ct' && e.dir !== undefined ? num(e.dir) : undefined
@@ -335,6 +341,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
       case 'socket':
       case 'fib':
       case 'osf':
+      case 'xfrm':
       case 'ct': {
         if (e.sreg !== undefined && e.dreg === undefined) {
           // meta/ct set: a statement fed by a register.

@@ -17,10 +17,11 @@ import {
 } from '../kernel/constants.js'
 import { type HashLoad, type NumgenLoad, numgenRow } from './numgen.js'
 import { rawPayloadSpec } from './raw-payload.js'
+import { type XfrmLoad, xfrmSpec } from './xfrm.js'
 import { EXTHDR_SELECTORS, exthdrAlias, type ExthdrLoad, numericTcpOption } from './exthdr.js'
 import { type Datatype, DATATYPES, shiftedType, VALUE_TYPES } from '../kernel/datatypes.js'
 import { CT_HELPER_NAME_TYPE, CT_KEYS, CT_LABEL_TYPE, TIME_TYPE } from '../kernel/ct-types.js'
-import type { CtDirSelector, FibSelector, Selector } from '../model/rule-types.js'
+import type { CtDirSelector, FibSelector, IpsecSelector, Selector } from '../model/rule-types.js'
 
 /** Where a selector's value comes from. */
 export type Load =
@@ -48,6 +49,7 @@ export type Load =
   | { readonly kind: 'fib'; readonly flags: number; readonly result: number }
   | NumgenLoad
   | HashLoad
+  | XfrmLoad
 
 /** One selector. */
 export interface SelectorSpec {
@@ -151,8 +153,8 @@ function fibSelectors(): Record<FibSelector, SelectorSpec> {
   return out as Record<FibSelector, SelectorSpec>
 }
 
-/** Every selector by name. */
-export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
+/** Every selector by name (ipsec rows join on first use: their names carry direction and secpath index). */
+const ROWS: Readonly<Record<Exclude<Selector, IpsecSelector>, SelectorSpec>> = {
   'ip saddr': L({ name: 'ip saddr', load: payload(P.network, 12, 4), type: DATATYPES.ipv4_addr, l3: 'ip' }),
   'ip daddr': L({ name: 'ip daddr', load: payload(P.network, 16, 4), type: DATATYPES.ipv4_addr, l3: 'ip' }),
   'ip protocol': L({ name: 'ip protocol', load: payload(P.network, 9, 1), type: DATATYPES.inet_proto, l3: 'ip' }),
@@ -346,6 +348,9 @@ export const SELECTORS: Readonly<Record<Selector, SelectorSpec>> = {
   ...ctDirRows(),
 }
 
+/** Every selector by name. */
+export const SELECTORS = ROWS as Readonly<Record<Selector, SelectorSpec>>
+
 /**
  * Keys nft reads per direction (`ct original ip saddr`, `ct reply zone`): the
  * ct expression's direction attribute. The kernel keeps no direction for
@@ -403,7 +408,7 @@ export function normalizeSelector(s: string): Selector | undefined {
   if (Object.hasOwn(SELECTORS, s)) return s as Selector // the common case: already canonical
   const t = s.trim().replace(/\s+/g, ' ')
   if (Object.hasOwn(SELECTORS, t)) return t as Selector
-  const ex = exthdrAlias(t) ?? addNumericTcpOption(t) ?? addNumgenRow(t) ?? addRawPayload(t)
+  const ex = exthdrAlias(t) ?? addNumericTcpOption(t) ?? addNumgenRow(t) ?? addRawPayload(t) ?? addXfrmRow(t)
   if (ex) return ex
   if (t === 'meta secpath') return 'meta ipsec'
   return Object.hasOwn(SHORT_SELECTORS, t) ? SHORT_SELECTORS[t] : undefined
@@ -435,6 +440,14 @@ function addRawPayload(s: string): Selector | undefined {
   // nft reads the transport header's ports as `th sport` / `th dport` (their type is inet_service).
   if (spec?.name === '@th,0,16') return 'th sport'
   if (spec?.name === '@th,16,16') return 'th dport'
+  if (spec && !Object.hasOwn(SELECTORS, spec.name)) (SELECTORS as Record<string, SelectorSpec>)[spec.name] = spec
+  return spec?.name
+}
+
+/** IPsec rows (`ipsec in reqid`, `ipsec out spnum 1 ip saddr`) join the table on first use. */
+function addXfrmRow(s: string): Selector | undefined {
+  if (!s.startsWith('ipsec ')) return undefined
+  const spec = xfrmSpec(s)
   if (spec && !Object.hasOwn(SELECTORS, spec.name)) (SELECTORS as Record<string, SelectorSpec>)[spec.name] = spec
   return spec?.name
 }

@@ -24,6 +24,13 @@ export type RawPayloadBase = 'll' | 'nh' | 'th' | 'ih'
  */
 export type RawPayloadSelector = `@${RawPayloadBase},${number},${number}`
 
+/**
+ * IPsec state, nft's `ipsec in|out [spnum N] KEY`: a field of the security
+ * association the packet came in with (`in`) or goes out with (`out`), entry
+ * N of its secpath (0 when left out). `reqid` and `spi` are 32-bit integers.
+ */
+export type IpsecSelector = `ipsec ${'in' | 'out'} ${'' | `spnum ${number} `}${'reqid' | 'spi' | 'ip saddr' | 'ip daddr' | 'ip6 saddr' | 'ip6 daddr'}`
+
 /** Something a rule can read from a packet or from conntrack, in nft's words. */
 export type Selector =
   | 'ip saddr'
@@ -113,6 +120,7 @@ export type Selector =
   | 'icmpv6 checksum'
   | ExthdrSelector
   | RawPayloadSelector
+  | IpsecSelector
   | 'ether type'
   | 'vlan id'
   | 'vlan pcp'

@@ -66,7 +66,7 @@ export const NFT_RT_KEYS: readonly string[] = ['classid', 'nexthop', 'mtu', 'ips
 /** Statements and other expressions that start with their own keyword. */
 export const NFT_STATEMENTS: readonly string[] = [
   'quota', 'redirect', 'tproxy', 'queue', 'dup', 'fwd', 'fib', 'numgen', 'jhash', 'symhash', 'synproxy', 'osf',
-  'socket', 'ipsec', 'meter', 'update', 'add', 'delete', 'set', 'last', 'flow', 'exthdr', 'secmark', 'xt',
+  'socket', 'meter', 'update', 'add', 'delete', 'set', 'last', 'flow', 'exthdr', 'secmark', 'xt',
   'connlimit', 'flowtable', 'snat', 'dnat', 'masquerade', 'log', 'limit', 'counter', 'reject', 'notrack', 'reset',
 ]
 

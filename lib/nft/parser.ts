@@ -792,6 +792,16 @@ class Parser {
     const b = this.peek(1)
     if (a.kind !== 'word') return undefined
     if (a.text === 'numgen' || a.text === 'jhash' || a.text === 'symhash') return this.numgenAt()
+    // `ipsec in|out [spnum N] reqid|spi|ip saddr|...`: the longest name that is a row.
+    if (a.text === 'ipsec') {
+      const words = [1, 2, 3, 4, 5].map((o) => this.peek(o)).map((t) => (t.kind === 'word' ? t.text : undefined))
+      for (let n = 5; n >= 2; n--) {
+        if (words.slice(0, n).some((w) => w === undefined)) continue
+        const name = normalizeSelector(`ipsec ${words.slice(0, n).join(' ')}`)
+        if (name) return { spec: SELECTORS[name], width: 1 + n }
+      }
+      return undefined
+    }
     // Conntrack keys of one direction: `ct original zone`, `ct reply ip saddr`.
     if (a.text === 'ct' && b.kind === 'word' && (b.text === 'original' || b.text === 'reply')) {
       const words = [2, 3, 4].map((o) => this.peek(o)).filter((t) => t.kind === 'word').map((t) => t.text)

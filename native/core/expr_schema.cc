@@ -85,6 +85,8 @@ ATTRS(kHash) {{"sreg", NFTNL_EXPR_HASH_SREG, K::U32}, {"dreg", NFTNL_EXPR_HASH_D
 ATTRS(kDup) {{"sregAddr", NFTNL_EXPR_DUP_SREG_ADDR, K::U32}, {"sregDev", NFTNL_EXPR_DUP_SREG_DEV, K::U32}};
 ATTRS(kFwd) {{"sregDev", NFTNL_EXPR_FWD_SREG_DEV, K::U32}, {"sregAddr", NFTNL_EXPR_FWD_SREG_ADDR, K::U32},
             {"nfproto", NFTNL_EXPR_FWD_NFPROTO, K::U32}};
+ATTRS(kXfrm) {{"key", NFTNL_EXPR_XFRM_KEY, K::U32}, {"dir", NFTNL_EXPR_XFRM_DIR, K::U8},
+             {"spnum", NFTNL_EXPR_XFRM_SPNUM, K::U32}, {"dreg", NFTNL_EXPR_XFRM_DREG, K::U32}};
 static const AttrSpec kNone[] = {{"", 0, K::U32}};
 
 const ExprSpec kSpecs[] = {
@@ -99,6 +101,7 @@ const ExprSpec kSpecs[] = {
     SPEC("tproxy", kTproxy),   SPEC("synproxy", kSynproxy), SPEC("socket", kSocket),
     SPEC("osf", kOsf),         SPEC("numgen", kNumgen),   SPEC("hash", kHash),
     SPEC("dup", kDup),         SPEC("fwd", kFwd),
+    SPEC("xfrm", kXfrm),
     {"notrack", kNone, 0},
 };
 
