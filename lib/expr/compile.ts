@@ -55,6 +55,7 @@ import { CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { compileCtLabelMatch, compileCtStatement, type CtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
 import { compileMeter } from './stmt-meter.js'
+import { compileBinding, isBinding } from './stmt-binding.js'
 import { payloadSetExprs, payloadWriteOf } from './stmt-payload.js'
 import { hashExpr, isNumgenOrHash, numgenExpr } from './numgen-hash.js'
 import type { AnonymousSet, BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, Match, MatchOp, MetaSetKey, NatMapStmt, NatStmt, NumgenExpr, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
@@ -864,6 +865,12 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       return
     case 'jump':
     case 'goto':
+      if (isBinding(st)) {
+        const env = ctx.env
+        const host = { family: env.family, table: env.table, nextId: () => env.nextSetId(), compile: (exprs: readonly RuleExpr[], p: string) => compileRule(exprs, env, p) }
+        ctx.out.push(compileBinding(host, st, ctx.sets, path))
+        return
+      }
       if (typeof st.chain !== 'string' || st.chain.length === 0 || st.chain.length > 255)
         invalid(`${path}.chain`, `Expected the name of the chain to ${st.stmt} to`, st.chain)
       verdict(ctx, VERDICT_CODE[st.stmt], st.chain)
