@@ -45,6 +45,11 @@ export function compileBinding(host: BindingHost, st: BindingStmt, ops: NativeOp
     if (typeof r !== 'object' || r === null || !Array.isArray(r.exprs)) invalid(p, 'Expected a rule ({ exprs, comment? })', r)
     for (const k of Object.keys(r)) if (k !== 'exprs' && k !== 'comment') invalid(`${p}.${k}`, `Expected only exprs and comment on a rule of a bound chain`, (r as unknown as Record<string, unknown>)[k])
     const comment = checkComment(r.comment, `${p}.comment`)
+    // The kernel binds no chain from a bound chain (nf_tables_bind_chain: EOPNOTSUPP).
+    r.exprs.forEach((e, j) => {
+      if (typeof e === 'object' && e !== null && 'stmt' in e && isBinding(e as Statement))
+        invalid(`${p}.exprs[${j}]`, `Expected no chain binding inside a chain binding (the kernel refuses to bind a chain from a bound chain: EOPNOTSUPP); jump to a named chain instead`, e)
+    })
     const c = host.compile(r.exprs, `${p}.exprs`)
     ops.push(...c.sets)
     ops.push({ verb: 'add', kind: 'rule', family, table: host.table, chainId, exprs: c.exprs, ...(comment !== undefined ? { userdata: commentUserdata(comment) } : {}) })

@@ -135,6 +135,8 @@ class Batch {
   }
 
   #chain(o: NativeOp, index: number): void {
+    // Refused whole rather than half-modelled: a bound chain lives and dies with its rule.
+    if (o.chainId !== undefined) refuse('EOPNOTSUPP', "the Fake does not model chain bindings ('jump { ... }') yet")
     const t = this.#tableOf(o)
     if (!t) return
     const c = o.name !== undefined ? t.chains.find((x) => x.name === o.name) : t.chains.find((x) => x.handle === Number(o.handle))
