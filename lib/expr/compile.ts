@@ -115,6 +115,8 @@ interface Ctx {
   icmp?: number
   /** A transport protocol set was matched (`meta l4proto { tcp, udp }`): nft then allows port mappings. */
   l4set?: boolean
+  /** The compare of the last byte-aligned prefix match (`ip6 saddr fe80::/64`): nft merges no prefix with the next match. */
+  prefixCmp?: NativeExpr
   readonly env: CompileEnv
   readonly out: NativeExpr[]
   readonly sets: NativeOp[]
@@ -568,6 +570,7 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
     if (plen % 8 === 0 && plen > 0) {
       load(ctx, s.load, 1, plen / 8)
       cmp(ctx, cmpOp, full.subarray(0, plen / 8))
+      ctx.prefixCmp = ctx.out.at(-1)
     } else {
       load(ctx, s.load, 1)
       const mask = toBytes(((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - plen)) - 1n), s.size)
@@ -643,7 +646,7 @@ function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
 function refuseReversedMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
   if (s.load.kind === 'payload' && s.load.base === (SELECTORS['ether type'].load as { base: number }).base) refuseLinkMerge(ctx, s, vpath)
   const [p, c] = ctx.out.slice(-2)
-  if (s.load.kind !== 'payload' || p?.type !== 'payload' || c?.type !== 'cmp' || Number(c.op) !== CMP_OP.eq) return
+  if (s.load.kind !== 'payload' || p?.type !== 'payload' || c?.type !== 'cmp' || Number(c.op) !== CMP_OP.eq || c === ctx.prefixCmp) return
   if (Number(p.base) === s.load.base && Number(p.offset) === s.load.offset + s.load.len)
     invalid(vpath, `nftkit does not support ${s.name} right after a match on the next header field yet (nft merges and reorders them); write them in header order`, s.name)
 }

@@ -89,7 +89,7 @@ describe('chain bindings', () => {
 
   it('counts packets in the bound chain', () => {
     sendUdp(ns.name, 3, 1)
-    const inner = nft.listSync().rules[1].exprs.at(-1) as { rules: { exprs: { stmt?: string; packets?: number }[] }[] }
+    const inner = nft.listSync().rules[1].exprs.at(-1) as unknown as { rules: { exprs: { stmt?: string; packets?: number }[] }[] }
     expect(inner.rules[0].exprs[1]).toMatchObject({ stmt: 'counter', packets: 3 })
     expect(inner.rules[1].exprs[0]).toEqual({ stmt: 'counter' })
     // Counters change with traffic: still nothing to do.

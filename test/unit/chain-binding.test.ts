@@ -32,7 +32,7 @@ const chainBinding = `table inet x {
 describe('chain bindings: parser and renderer', () => {
   it('parses jump { ... } into the bound rules, comments inside and after', () => {
     const ops = parseNft(chainBinding).operations
-    const rules = ops.filter((o) => o.object.kind === 'rule').map((o) => o.object as { exprs: unknown[]; comment?: string })
+    const rules = ops.filter((o) => o.object.kind === 'rule').map((o) => o.object as unknown as { exprs: unknown[]; comment?: string })
     expect(rules).toHaveLength(2)
     expect(rules[0].comment).toBe('dns')
     expect(rules[0].exprs.at(-1)).toEqual({
@@ -57,7 +57,7 @@ describe('chain bindings: parser and renderer', () => {
   })
 
   it('renders the rules one tab deeper, as nft lists them (whole table round trip)', () => {
-    const r = parseNft(chainBinding).operations.find((o) => o.object.kind === 'rule')!.object as { exprs: never[]; comment?: string }
+    const r = parseNft(chainBinding).operations.find((o) => o.object.kind === 'rule')!.object as unknown as { exprs: never[]; comment?: string }
     expect(renderRuleBody({ ...r, family: 'inet' }, { counters: true, listing: true })).toBe(
       'meta l4proto { tcp, udp } th dport 53 jump {\n\tip saddr { 127.0.0.0/8, 172.23.0.0/16, 192.168.13.0/24 } counter packets 0 bytes 0 accept\n\tip6 saddr ::1 counter packets 0 bytes 0 accept\n} comment "dns"',
     )
