@@ -179,7 +179,10 @@ class Batch {
   #chain(o: NativeOp, index: number): void {
     const t = this.#tableOf(o)
     if (!t) return
-    if (o.chainId !== undefined && (o.verb === 'add' || o.verb === 'create')) return this.#bindingChain(t, o, index)
+    if (o.chainId !== undefined && (o.verb === 'add' || o.verb === 'create')) {
+      this.#bindingChain(t, o, index)
+      return
+    }
     const c = o.name !== undefined ? t.chains.find((x) => x.name === o.name) : t.chains.find((x) => x.handle === Number(o.handle))
     if (o.verb === 'flush') {
       if (!c) refuse('ENOENT', `chain ${o.name} not found`)
