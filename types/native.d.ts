@@ -51,6 +51,13 @@ export interface NativeOp {
   readonly userdata?: Uint8Array
   readonly id?: number
   readonly setId?: number
+  /**
+   * A chain binding (`jump { ... }`): on a chain op, the bound chain's id in
+   * the batch (NFTA_CHAIN_ID; the op has no name and flags NFT_CHAIN_BINDING);
+   * on a rule op, the id of the chain the rule goes to (NFTA_RULE_CHAIN_ID,
+   * instead of `chain`).
+   */
+  readonly chainId?: number
   readonly keyType?: number
   /** A set's key length in bytes; for packed elements, the size of each key in `packedKeys`. */
   readonly keyLen?: number

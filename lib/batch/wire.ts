@@ -91,6 +91,7 @@ export const OP_FIELDS: readonly WireField[] = [
   { bit: 28, name: 'packedFlags', enc: BYTES },
   { bit: 29, name: 'echo', enc: FLAG },
   { bit: 30, name: 'objAttrs', enc: OBJ_ATTRS },
+  { bit: 31, name: 'chainId', enc: U32 },
 ]
 
 /** The fields of a set element, in bit order (the `elem` of native/core/wire.h). */

@@ -55,6 +55,7 @@ import { CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { compileCtLabelMatch, compileCtStatement, type CtStatement, isCtStatement } from './ct.js'
 import { compileSetStmt, type SetStmtHost } from './stmt-set.js'
 import { compileMeter } from './stmt-meter.js'
+import { compileBinding, isBinding } from './stmt-binding.js'
 import { payloadSetExprs, payloadWriteOf } from './stmt-payload.js'
 import { hashExpr, isNumgenOrHash, numgenExpr } from './numgen-hash.js'
 import type { AnonymousSet, BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, Match, MatchOp, MetaSetKey, NatMapStmt, NatStmt, NumgenExpr, ObjectMapStmt, RuleExpr, Selector, SetRef, Statement, Verdict } from '../model/rule-types.js'
@@ -114,6 +115,8 @@ interface Ctx {
   icmp?: number
   /** A transport protocol set was matched (`meta l4proto { tcp, udp }`): nft then allows port mappings. */
   l4set?: boolean
+  /** The compare of the last byte-aligned prefix match (`ip6 saddr fe80::/64`): nft merges no prefix with the next match. */
+  prefixCmp?: NativeExpr
   readonly env: CompileEnv
   readonly out: NativeExpr[]
   readonly sets: NativeOp[]
@@ -570,6 +573,7 @@ function compileSingle(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: unknown, v
     if (plen % 8 === 0 && plen > 0) {
       load(ctx, s.load, 1, plen / 8)
       cmp(ctx, cmpOp, full.subarray(0, plen / 8))
+      ctx.prefixCmp = ctx.out.at(-1)
     } else {
       load(ctx, s.load, 1)
       const mask = toBytes(((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - plen)) - 1n), s.size)
@@ -645,7 +649,7 @@ function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
 function refuseReversedMerge(ctx: Ctx, s: SelectorSpec, vpath: string): void {
   if (s.load.kind === 'payload' && s.load.base === (SELECTORS['ether type'].load as { base: number }).base) refuseLinkMerge(ctx, s, vpath)
   const [p, c] = ctx.out.slice(-2)
-  if (s.load.kind !== 'payload' || p?.type !== 'payload' || c?.type !== 'cmp' || Number(c.op) !== CMP_OP.eq) return
+  if (s.load.kind !== 'payload' || p?.type !== 'payload' || c?.type !== 'cmp' || Number(c.op) !== CMP_OP.eq || c === ctx.prefixCmp) return
   if (Number(p.base) === s.load.base && Number(p.offset) === s.load.offset + s.load.len)
     invalid(vpath, `nftkit does not support ${s.name} right after a match on the next header field yet (nft merges and reorders them); write them in header order`, s.name)
 }
@@ -867,6 +871,12 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       return
     case 'jump':
     case 'goto':
+      if (isBinding(st)) {
+        const env = ctx.env
+        const host = { family: env.family, table: env.table, nextId: () => env.nextSetId(), compile: (exprs: readonly RuleExpr[], p: string) => compileRule(exprs, env, p) }
+        ctx.out.push(compileBinding(host, st, ctx.sets, path))
+        return
+      }
       if (typeof st.chain !== 'string' || st.chain.length === 0 || st.chain.length > 255)
         invalid(`${path}.chain`, `Expected the name of the chain to ${st.stmt} to`, st.chain)
       verdict(ctx, VERDICT_CODE[st.stmt], st.chain)

@@ -46,7 +46,7 @@ import { hashName, numgenName } from './numgen.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
 import { meterOf } from './stmt-meter.js'
-import type { BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, MarkExpr, MarkStep, Match, MetaSetKey, NumgenExpr, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BitwiseStep, CtObjectMapStmt, JumpStmt, VerdictStmt, HashExpr, MapValue, MarkExpr, MarkStep, Match, MetaSetKey, NumgenExpr, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
@@ -1177,7 +1177,7 @@ function plainMask(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buf
   return false
 }
 
-function verdictStmt(code: number, chain: string | undefined): Statement {
+function verdictStmt(code: number, chain: string | undefined): VerdictStmt | JumpStmt {
   switch (code) {
     case VERDICT_CODE.accept:
       return { stmt: 'accept' }

@@ -20,7 +20,7 @@ import { ctObjectLines, type CtStatement, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
 import { isRawPayload, rawDecimalType, rawType } from './raw-payload.js'
 import { rawPayloadSetText } from './stmt-raw-payload.js'
-import type { CtObjectMapStmt, MapValue, Match, NatMapStmt, NatMapValue, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BindingStmt, CtObjectMapStmt, MapValue, Match, NatMapStmt, NatMapValue, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
@@ -195,6 +195,7 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return s.stmt
     case 'jump':
     case 'goto':
+      if ('rules' in s) return bindingText(s, family, opts)
       return `${s.stmt} ${s.chain}`
     case 'reject': {
       const w = s.with
@@ -325,6 +326,16 @@ function natMapText(s: NatMapStmt, family?: string): string {
 /** Address family of a NAT target: IPv6 when bracketed or with more than one ':'. */
 function natFamily(to: string): 'ip' | 'ip6' {
   return to.startsWith('[') || (to.match(/:/g) ?? []).length > 1 ? 'ip6' : 'ip'
+}
+
+/**
+ * `jump { ... }` as nft lists it: the bound chain's rules one per line, one tab
+ * deeper than the rule; lines after the first are indented relative to the
+ * rule (the caller prefixes them with the rule's own indentation).
+ */
+function bindingText(s: BindingStmt, family: Family | undefined, opts: RenderOptions): string {
+  const inner = s.rules.map((r) => `\t${renderRuleBody({ ...r, family }, opts).replace(/\n/g, '\n\t')}`)
+  return `${s.stmt} {\n${inner.join('\n')}\n}`
 }
 
 /** nft text of one rule expression. */

@@ -111,9 +111,9 @@ export interface ListOptions {
 
 const ECHO_KINDS = new Set(['table', 'chain', 'rule', 'set', 'object'])
 
-/** Operations whose created object's handle is asked for (not anonymous sets). */
+/** Operations whose created object's handle is asked for (not anonymous sets, not bound chains or their rules). */
 function wantsEcho(o: NativeOp): boolean {
-  return ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !isAnonymousSetName(String(o.name ?? ''))
+  return ECHO_KINDS.has(o.kind) && (o.verb === 'add' || o.verb === 'create' || o.verb === 'insert' || o.verb === 'replace') && !isAnonymousSetName(String(o.name ?? '')) && o.chainId === undefined
 }
 
 /** Turns a netns option into a namespace file path. */

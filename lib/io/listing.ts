@@ -14,6 +14,7 @@ import {
   SET_FLAG,
   TABLE_FLAG,
   VERDICT_CODE,
+  CHAIN_BINDING,
 } from '../kernel/constants.js'
 import { type Datatype, datatypeById, datatypeFor, DATATYPES, type KeyTypeName, splitConcatTypeId, VALUE_TYPES } from '../kernel/datatypes.js'
 import { CATCHALL, decodeElements, unpackElements } from '../elements/elements.js'
@@ -31,6 +32,7 @@ import { setComment, setDataByteorder, setKeyByteorder, setUserdataExtra } from 
 import { rawTypeofKeyTypes, typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
 import { rawType } from '../expr/raw-payload.js'
 import { setKey } from '../model/names.js'
+import { bindingChains, inlineBindings } from './bindings.js'
 import { commentOf, decodeTlvs, SET_UDATA } from '../kernel/udata.js'
 import type { NativeDump, NativeElementRecord, NativeExpr, NativePackedElements, NativeRecord } from '../../types/native.js'
 
@@ -278,7 +280,9 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       ...(comment !== undefined ? { comment } : {}),
     }
   })
-  const chains: ListedChain[] = d.chains.map((c) => {
+  // Chain bindings (`jump { ... }`): their chains are hidden, their rules shown inline (lib/io/bindings.ts).
+  const bound = bindingChains(d.chains, (f) => familyName(f) as string)
+  const chains: ListedChain[] = (bound.size ? d.chains.filter((c) => !(Number(c.flags ?? 0) & CHAIN_BINDING)) : d.chains).map((c) => {
     const family = familyName(n(c.family)) as Family
     const comment = commentOf(c.userdata as Uint8Array | undefined)
     const base = { kind: 'chain' as const, family, table: c.table, name: String(c.name), handle: n(c.handle) }
@@ -294,7 +298,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       ...(comment !== undefined ? { comment } : {}),
     }
   })
-  const rules: ListedRule[] = d.rules.map((r) => {
+  const rules: ListedRule[] = inlineBindings(d.rules.map((r): ListedRule => {
     const family = familyName(n(r.family)) as Family
     const comment = commentOf(r.userdata as Uint8Array | undefined)
     const exprs = decodeRule((r.exprs as NativeExpr[]) ?? [], {
@@ -313,7 +317,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
       exprs,
       ...(comment !== undefined ? { comment } : {}),
     }
-  })
+  }), bound)
   const counters: ListedCounter[] = d.objects
     .filter((o) => n(o.objType) === 1)
     .map((o) => {

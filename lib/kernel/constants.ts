@@ -150,6 +150,12 @@ export const VERDICT_CODE = {
   return: -5,
 } as const
 
+/**
+ * NFT_CHAIN_BINDING (NFTA_CHAIN_FLAGS): a chain bound to the rule that jumps
+ * to it (`jump { ... }`), created and destroyed with that rule.
+ */
+export const CHAIN_BINDING = 0x4
+
 /** Chain policies. */
 export type Policy = 'accept' | 'drop'
 

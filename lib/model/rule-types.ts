@@ -330,6 +330,31 @@ export interface JumpStmt {
 }
 
 /**
+ * `jump { ... }` / `goto { ... }`: a chain binding, an anonymous chain that
+ * belongs to this rule. It is created with the rule (in the same batch, as a
+ * chain flagged NFT_CHAIN_BINDING that the kernel names `__chain%d`) and
+ * destroyed with it; listings show its rules inline, as nft does.
+ *
+ * @example
+ * // meta l4proto { tcp, udp } th dport 53 jump { ip saddr 10.0.0.0/8 accept; drop }
+ * { stmt: 'jump', rules: [
+ *   { exprs: [{ match: 'ip saddr', value: '10.0.0.0/8' }, { stmt: 'accept' }] },
+ *   { exprs: [{ stmt: 'drop' }] },
+ * ] }
+ */
+export interface BindingStmt {
+  readonly stmt: 'jump' | 'goto'
+  /** The bound chain's rules, in order (at least one). */
+  readonly rules: readonly BoundRule[]
+}
+
+/** One rule of a bound chain ({@link BindingStmt}). */
+export interface BoundRule {
+  readonly exprs: readonly RuleExpr[]
+  readonly comment?: string
+}
+
+/**
  * `reject`: with no `with`, the kernel default nft uses (ICMP port-unreachable
  * in ip/ip6, ICMPx port-unreachable in inet/bridge).
  */
@@ -806,6 +831,7 @@ export type Statement =
   | CounterStmt
   | VerdictStmt
   | JumpStmt
+  | BindingStmt
   | RejectStmt
   | CtMarkSetStmt
   | CtEventSetStmt

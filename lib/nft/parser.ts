@@ -12,7 +12,7 @@ import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
 import { type NatMapCursor, parseDupFwd, parseNatMap } from './parse-natmap.js'
-import type { Match, MatchOp, MetaSetKey, NatFlag, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
+import type { BoundRule, Match, MatchOp, MetaSetKey, NatFlag, ObjectMapStmt, RuleExpr, Selector, SetRef as MatchSetRef, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, SetStatefulStmt, TableFlag } from '../model/objects.js'
 import { isLoneCounter } from '../expr/set-stateful.js'
 import { type Operation, recordSource, type Verb } from '../model/operations.js'
@@ -776,6 +776,25 @@ class Parser {
     return comment === undefined ? { exprs } : { exprs, comment }
   }
 
+  /** The rules of a chain binding, `{ RULE; RULE ... }` after `jump`/`goto` (one or more, nested bindings too). */
+  private boundRules(w: string): BoundRule[] {
+    const open = this.next()
+    const rules: BoundRule[] = []
+    for (;;) {
+      this.skipSeparators()
+      const t = this.peek()
+      if (this.is(t, '}')) {
+        this.pos++
+        break
+      }
+      if (t.kind === 'eof') this.fail(t, `expected '}' to close the chain of '${w} {' but found the end of the input`)
+      rules.push(this.ruleBody())
+      this.endStatement()
+    }
+    if (rules.length === 0) this.fail(open, `expected at least one rule in '${w} { ... }'`)
+    return rules
+  }
+
   /** The reading primitives, for the conntrack statement parser (parse-ct.ts). */
   private ctCursor(): CtCursor {
     return {
@@ -1328,7 +1347,7 @@ class Parser {
         return { stmt: w }
       case 'jump':
       case 'goto':
-        if (this.is(this.peek(), '{')) this.fail(this.peek(), `nftkit does not support chain bindings ('${w} { ... }') yet`)
+        if (this.is(this.peek(), '{')) return { stmt: w, rules: this.boundRules(w) }
         return { stmt: w, chain: this.wordOrString('a chain name') }
       case 'counter': {
         if (this.atObjectMap()) return this.objectMap('counter')

@@ -69,7 +69,7 @@ export function renderTable(t: TableContents): string {
     if (c.comment !== undefined) lines.push(`\t\tcomment ${quote(c.comment)}`)
     const h = chainHeader(c)
     if (h) lines.push(`\t\t${h}`)
-    for (const r of t.rules) if (r.chain === c.name) lines.push(`\t\t${renderRuleBody({ ...r, family: t.table.family }, { counters: true, listing: true })}`)
+    for (const r of t.rules) if (r.chain === c.name) lines.push(`\t\t${renderRuleBody({ ...r, family: t.table.family }, { counters: true, listing: true }).replace(/\n/g, '\n\t\t')}`)
     lines.push('\t}')
     blocks.push(lines)
   }

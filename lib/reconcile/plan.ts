@@ -16,7 +16,8 @@ import type { Element, SetShape } from '../model/element-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
-import type { RuleExpr, Selector } from '../model/rule-types.js'
+import type { BindingStmt, RuleExpr, Selector } from '../model/rule-types.js'
+import { isBinding } from '../expr/stmt-binding.js'
 import { referencesOf } from '../model/references.js'
 import { CATCHALL, decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
@@ -39,8 +40,13 @@ const strip = (exprs: ReadonlyArray<RuleExpr | RawExpr>): unknown =>
     if ('key' in e) return e
     if ('stmt' in e && e.stmt === 'counter' && e.name === undefined) return { stmt: 'counter' }
     if ('stmt' in e && e.stmt === 'quota' && e.name === undefined) return { stmt: 'quota', bytes: e.bytes, over: e.over === true }
+    // A chain binding compares as a whole: its rules, their counters stripped too.
+    if ('stmt' in e && (e.stmt === 'jump' || e.stmt === 'goto') && 'rules' in e) return { stmt: e.stmt, rules: e.rules.map((r) => ({ exprs: strip(r.exprs), comment: r.comment })) }
     return e
   })
+
+/** The chain a binding's verdict names while its rule is made canonical (no chain has this name). */
+const BOUND = '\0bound'
 
 /** A rule's expressions in the form the kernel gives back (compiled, then decoded). */
 export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table: string, interfaces?: InterfaceNames): ReadonlyArray<RuleExpr | RawExpr> {
@@ -69,10 +75,25 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
       })),
     })
   }
-  const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr) : e))
-  // Meters: the sets the rule creates for them, named after the meter.
-  const meters = new Map(compiled.sets.filter((s) => s.kind === 'set' && !String(s.name).startsWith('__')).map((s) => [String(s.name), { size: Number(s.size) }]))
-  return decodeRule(renamed, { family, anonSet: (n) => anon.get(n), meter: (n) => meters.get(n), ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}) })
+  // A chain binding's verdict names its chain by id: decoded as a jump to a placeholder, then given its rules, each canonical.
+  const renamed = compiled.exprs.map((e) =>
+    e.type === 'lookup' && e.setId !== undefined
+      ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr)
+      : e.type === 'immediate' && e.chainId !== undefined
+        ? ({ type: 'immediate', dreg: e.dreg, verdict: e.verdict, chain: BOUND } as NativeExpr)
+        : e,
+  )
+  // Meters: the sets the rule creates for them, named after the meter (not a bound chain's: they are its rules' own).
+  const meters = new Map(compiled.sets.filter((s) => s.kind === 'set' && s.name !== undefined && !String(s.name).startsWith('__')).map((s) => [String(s.name), { size: Number(s.size) }]))
+  const decoded = decodeRule(renamed, { family, anonSet: (n) => anon.get(n), meter: (n) => meters.get(n), ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}) })
+  const bindings = exprs.filter((e): e is BindingStmt => 'stmt' in e && isBinding(e))
+  if (bindings.length === 0) return decoded
+  let next = 0
+  return decoded.map((e) => {
+    if (!('stmt' in e) || (e.stmt !== 'jump' && e.stmt !== 'goto') || !('chain' in e) || e.chain !== BOUND) return e
+    const b = bindings[next++]
+    return { stmt: e.stmt, rules: b.rules.map((r) => ({ exprs: canonicalExprs(r.exprs, family, table, interfaces) as RuleExpr[], ...(r.comment !== undefined ? { comment: r.comment } : {}) })) }
+  })
 }
 
 /**

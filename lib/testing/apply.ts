@@ -10,7 +10,7 @@ import type { NativeElement, NativeObjectEvent, NativeOp, NativeOpError } from '
 import { copyElements, insertElement, removeElement } from './elements.js'
 import { ERRNO, MSG_BATCH_BEGIN, messageType, Refusal, refuse } from './errno.js'
 import { jumpsTo, type Resolver, setsUsed, storeExprs, usesObject, verdictTarget } from './exprs.js'
-import { DATA_VERDICT, type FakeChain, type FakeElement, type FakeSet, type FakeState, type FakeTable, findTable, INTERVAL_END, SET } from './model.js'
+import { CHAIN_BINDING, DATA_VERDICT, type FakeChain, type FakeElement, type FakeSet, type FakeState, type FakeTable, findTable, INTERVAL_END, SET } from './model.js'
 
 /**
  * One object notification of a committed batch: the monitor's
@@ -48,6 +48,8 @@ const NFT_CHAIN_BASE = 1
 const OBJECT_COUNTER = 1
 const OBJECT_CT_HELPER = 3
 const OBJECT_CT_EXPECT = 9
+/** The kernel names bound chains `__chain%llu` from one counter for every namespace (nf_tables_addchain). */
+let boundChainSeq = 0
 
 /** The working copy a batch changes, with what it learnt on the way. */
 class Batch {
@@ -55,6 +57,10 @@ class Batch {
   readonly handles: Array<[number, number]> = []
   /** Sets created by this batch, by table and batch id (NFTA_SET_ID). */
   readonly #ids = new Map<string, FakeSet>()
+  /** Chain bindings created by this batch, by table and batch id (NFTA_CHAIN_ID). */
+  readonly #chainIds = new Map<string, FakeChain>()
+  /** Chain bindings of this batch no rule has bound yet (every older one is bound). */
+  readonly #unbound = new Set<FakeChain>()
   readonly s: FakeState
 
   constructor(s: FakeState) {
@@ -83,17 +89,53 @@ class Batch {
     return t
   }
 
-  #resolver(t: FakeTable): Resolver {
+  /** How expressions find sets and chains; with `chain` (a rule's), jumps may bind chain bindings. */
+  #resolver(t: FakeTable, chain?: FakeChain): Resolver {
     return {
       table: t,
       set: (name, id) => t.sets.find((s) => s.name === name) ?? (id !== undefined ? this.#ids.get(`${t.handle}/${id}`) : undefined),
+      chain: (id) => this.#chainIds.get(`${t.handle}/${id}`),
+      ...(chain
+        ? {
+            bind: (target: FakeChain) => {
+              if (chain.flags & CHAIN_BINDING) refuse('EOPNOTSUPP', 'a bound chain cannot bind another chain')
+              if (!this.#unbound.has(target)) refuse('EBUSY', `chain ${target.name} is already bound`)
+              this.#unbound.delete(target)
+            },
+          }
+        : {}),
+    }
+  }
+
+  /** A chain binding the kernel names (NEWCHAIN with NFT_CHAIN_BINDING and a chain id, no name). */
+  #bindingChain(t: FakeTable, o: NativeOp, index: number): void {
+    if (o.name !== undefined || !((o.flags ?? 0) & CHAIN_BINDING) || o.hook !== undefined)
+      refuse('EOPNOTSUPP', 'the Fake models chain bindings only as nft creates them (no name, no hook)')
+    const chain: FakeChain = { name: `__chain${++boundChainSeq}`, handle: ++t.lastHandle, flags: CHAIN_BINDING, userdata: o.userdata, rules: [] }
+    t.chains.push(chain)
+    this.#chainIds.set(`${t.handle}/${o.chainId}`, chain)
+    this.#unbound.add(chain)
+    this.#change({ type: 'chain', op: 'new', family: t.family, table: t.name, name: chain.name, handle: chain.handle })
+    this.#echo(o, index, chain.handle)
+  }
+
+  /** Destroys the chain bindings a deleted rule had bound, with their rules. */
+  #releaseBound(t: FakeTable, exprs: readonly { type: string; chain?: unknown }[]): void {
+    for (const e of exprs) {
+      if (e.type !== 'immediate' || typeof e.chain !== 'string') continue
+      const c = t.chains.find((x) => x.name === e.chain && x.flags & CHAIN_BINDING)
+      if (!c) continue
+      this.#flushChain(t, c)
+      t.chains.splice(t.chains.indexOf(c), 1)
+      this.#change({ type: 'chain', op: 'del', family: t.family, table: t.name, name: c.name, handle: c.handle })
     }
   }
 
   #table(o: NativeOp, index: number): void {
     if (o.verb === 'flush') {
       const t = this.#tableOf({ ...o, table: o.name })
-      for (const c of t?.chains ?? []) this.#flushChain(t as FakeTable, c)
+      // Chain bindings go with the rules that bound them (the kernel skips them here).
+      for (const c of [...(t?.chains ?? [])]) if (!(c.flags & CHAIN_BINDING)) this.#flushChain(t as FakeTable, c)
       return
     }
     if (o.verb === 'delete' || o.verb === 'destroy') {
@@ -137,6 +179,10 @@ class Batch {
   #chain(o: NativeOp, index: number): void {
     const t = this.#tableOf(o)
     if (!t) return
+    if (o.chainId !== undefined && (o.verb === 'add' || o.verb === 'create')) {
+      this.#bindingChain(t, o, index)
+      return
+    }
     const c = o.name !== undefined ? t.chains.find((x) => x.name === o.name) : t.chains.find((x) => x.handle === Number(o.handle))
     if (o.verb === 'flush') {
       if (!c) refuse('ENOENT', `chain ${o.name} not found`)
@@ -148,6 +194,8 @@ class Batch {
         if (o.verb === 'destroy') return
         refuse('ENOENT', `chain ${o.name} not found`)
       }
+      // A chain binding goes with its rule only.
+      if (c.flags & CHAIN_BINDING) refuse('EOPNOTSUPP', `chain ${c.name} is a chain binding`)
       // The kernel deletes the chain's own rules, then refuses if anything else still jumps to it.
       this.#flushChain(t, c)
       if (this.#chainReferenced(t, c)) refuse('EBUSY', `chain ${c.name} is still a jump target`)
@@ -200,6 +248,7 @@ class Batch {
     const [r] = c.rules.splice(i, 1)
     this.#change({ type: 'rule', op: 'del', family: t.family, table: t.name, chain: c.name, handle: r.handle })
     this.#releaseAnonymous(t, setsUsed(r.exprs))
+    this.#releaseBound(t, r.exprs)
   }
 
   #releaseAnonymous(t: FakeTable, names: readonly string[]): void {
@@ -212,11 +261,13 @@ class Batch {
   #rule(o: NativeOp, index: number): void {
     const t = this.#tableOf(o)
     if (!t) return
-    const c = t.chains.find((x) => x.name === o.chain)
+    const c = o.chainId !== undefined ? this.#chainIds.get(`${t.handle}/${o.chainId}`) : t.chains.find((x) => x.name === o.chain)
     if (!c) {
       if (o.verb === 'destroy') return
-      refuse('ENOENT', `chain ${o.chain} not found`)
+      refuse('ENOENT', `chain ${o.chain ?? `id ${o.chainId}`} not found`)
     }
+    // A bound chain's rules change only with the rule that binds it.
+    if (c.flags & CHAIN_BINDING && !this.#unbound.has(c)) refuse('EOPNOTSUPP', `chain ${c.name} is bound`)
     const find = (h: number | bigint | undefined) => c.rules.findIndex((r) => r.handle === Number(h))
     if (o.verb === 'delete' || o.verb === 'destroy') {
       const i = find(o.handle)
@@ -241,12 +292,13 @@ class Batch {
         at = o.verb === 'insert' ? p : p + 1
       } else at = o.verb === 'insert' ? 0 : c.rules.length
     }
-    const rule = { handle, exprs: storeExprs(this.#resolver(t), o.exprs ?? []), userdata: o.userdata }
+    const rule = { handle, exprs: storeExprs(this.#resolver(t, c), o.exprs ?? []), userdata: o.userdata }
     this.#change({ type: 'rule', op: 'new', family: t.family, table: t.name, chain: c.name, handle })
     if (o.verb === 'replace') {
       const [old] = c.rules.splice(at, 1, rule)
       this.#change({ type: 'rule', op: 'del', family: t.family, table: t.name, chain: c.name, handle: old.handle })
       this.#releaseAnonymous(t, setsUsed(old.exprs))
+      this.#releaseBound(t, old.exprs)
     } else c.rules.splice(at, 0, rule)
     this.#echo(o, index, handle)
   }

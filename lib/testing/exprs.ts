@@ -7,13 +7,20 @@
  */
 import type { NativeExpr } from '../../types/native.js'
 import { refuse } from './errno.js'
-import { type FakeChain, type FakeObject, type FakeSet, type FakeTable, GOTO, JUMP } from './model.js'
+import { CHAIN_BINDING, type FakeChain, type FakeObject, type FakeSet, type FakeTable, GOTO, JUMP } from './model.js'
 
 /** How expressions find what they refer to, in the table being changed. */
 export interface Resolver {
   readonly table: FakeTable
   /** A set by name, or by its id in the current batch. */
   set(name: string | undefined, id: number | undefined): FakeSet | undefined
+  /** A chain created in the current batch, by its id (NFTA_CHAIN_ID). */
+  chain?(id: number): FakeChain | undefined
+  /**
+   * Binds a chain binding to the rule being added (nf_tables_bind_chain):
+   * EOPNOTSUPP from a rule of a bound chain, EBUSY if already bound.
+   */
+  bind?(chain: FakeChain): void
 }
 
 /** NFT_LOGLEVEL_WARNING: the level the kernel gives a log statement that names none. */
@@ -61,9 +68,21 @@ export function storeExprs(r: Resolver, exprs: readonly NativeExpr[]): NativeExp
           delete x.setId
         } else if (!r.table.objects.some((o) => o.name === e.name && o.objType === e.objType)) refuse('ENOENT', `object ${String(e.name)} not found`)
         break
-      case 'immediate':
-        verdictTarget(r.table, e.verdict as number | undefined, e.chain as string | undefined)
+      case 'immediate': {
+        let target: FakeChain | undefined
+        if (e.chainId !== undefined && (e.verdict === JUMP || e.verdict === GOTO)) {
+          // A jump to a chain of this batch by id (a chain binding): stored and dumped by name.
+          target = r.chain?.(Number(e.chainId))
+          if (!target) refuse('ENOENT', `chain id ${String(e.chainId)} not found`)
+          x.chain = target.name
+          delete x.chainId
+        } else target = verdictTarget(r.table, e.verdict as number | undefined, e.chain as string | undefined)
+        if (target && target.flags & CHAIN_BINDING) {
+          if (!r.bind) refuse('EINVAL', `chain ${target.name} is a chain binding`)
+          r.bind(target)
+        }
         break
+      }
       case 'log':
         if (e.group === undefined && e.level === undefined) x.level = LOG_LEVEL_DEFAULT
         break

@@ -111,6 +111,8 @@ export const DATA_VERDICT = 0xffffff00
 export const JUMP = -3
 /** NFT_GOTO: a verdict that names a chain. */
 export const GOTO = -4
+/** NFT_CHAIN_BINDING: a chain bound to the rule that jumps to it (`jump { ... }`), destroyed with that rule. */
+export const CHAIN_BINDING = 4
 
 /** The table `name` of `family`, or undefined. */
 export function findTable(s: FakeState, family: number, name: string | undefined): FakeTable | undefined {

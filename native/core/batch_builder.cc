@@ -284,6 +284,8 @@ void BatchBuilder::EncodeChain(const OpDesc& op, int index) {
     }
     if (op.has_policy) nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, op.policy);
     if (op.has_flags) nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FLAGS, op.flags);
+    // A bound chain (flags NFT_CHAIN_BINDING, no name: the kernel names it __chain%llu).
+    if (op.has_chain_id) nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_ID, op.chain_id);
     if (op.has_userdata)
       nftnl_chain_set_data(c.get(), NFTNL_CHAIN_USERDATA, op.userdata.data(), op.userdata.size());
   }
@@ -304,7 +306,9 @@ void BatchBuilder::EncodeRule(const OpDesc& op, int index) {
   RulePtr r(nftnl_rule_alloc());
   nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, op.family);
   nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, op.table.c_str());
-  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, op.chain.c_str());
+  // A rule of a chain bound in this batch names it by id (NFTA_RULE_CHAIN_ID, written below:
+  // libnftnl 1.2.4 has no attribute for it).
+  if (!op.has_chain_id) nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, op.chain.c_str());
   if (op.has_handle) nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, op.handle);
   if (op.has_position) nftnl_rule_set_u64(r.get(), NFTNL_RULE_POSITION, op.position);
   if (op.has_id) nftnl_rule_set_u32(r.get(), NFTNL_RULE_ID, op.id);
@@ -328,6 +332,7 @@ void BatchBuilder::EncodeRule(const OpDesc& op, int index) {
   nlmsghdr* nlh = Begin(type, op.family, flags, index,
                         op.table.size() + op.chain.size() + op.userdata.size() + ExprsSize(op.exprs));
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
+  if (op.has_chain_id) mnl_attr_put_u32(nlh, NFTA_RULE_CHAIN_ID, htonl(op.chain_id));
   Commit(nlh, &op);
 }
 

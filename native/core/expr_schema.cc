@@ -25,7 +25,8 @@ ATTRS(kCmp) {{"sreg", NFTNL_EXPR_CMP_SREG, K::U32}, {"op", NFTNL_EXPR_CMP_OP, K:
 ATTRS(kRange) {{"sreg", NFTNL_EXPR_RANGE_SREG, K::U32}, {"op", NFTNL_EXPR_RANGE_OP, K::U32},
                {"from", NFTNL_EXPR_RANGE_FROM_DATA, K::Data}, {"to", NFTNL_EXPR_RANGE_TO_DATA, K::Data}};
 ATTRS(kImm) {{"dreg", NFTNL_EXPR_IMM_DREG, K::U32}, {"data", NFTNL_EXPR_IMM_DATA, K::Data},
-             {"verdict", NFTNL_EXPR_IMM_VERDICT, K::U32}, {"chain", NFTNL_EXPR_IMM_CHAIN, K::Str}};
+             {"verdict", NFTNL_EXPR_IMM_VERDICT, K::U32}, {"chain", NFTNL_EXPR_IMM_CHAIN, K::Str},
+             {"chainId", NFTNL_EXPR_IMM_CHAIN_ID, K::U32}};
 ATTRS(kCounter) {{"packets", NFTNL_EXPR_CTR_PACKETS, K::U64}, {"bytes", NFTNL_EXPR_CTR_BYTES, K::U64}};
 ATTRS(kBitwise) {{"sreg", NFTNL_EXPR_BITWISE_SREG, K::U32}, {"dreg", NFTNL_EXPR_BITWISE_DREG, K::U32},
                  {"len", NFTNL_EXPR_BITWISE_LEN, K::U32},   {"mask", NFTNL_EXPR_BITWISE_MASK, K::Data},

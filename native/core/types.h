@@ -55,10 +55,10 @@ struct OpDesc {
   std::string table, name, chain, set, type, userdata;
   bool has_name = false, has_handle = false, has_position = false, has_flags = false;
   bool has_hook = false, has_policy = false, has_userdata = false, has_id = false;
-  bool has_set_id = false, has_timeout = false, has_gc = false, has_size = false;
+  bool has_chain_id = false, has_set_id = false, has_timeout = false, has_gc = false, has_size = false;
   bool has_data_type = false, has_obj_type = false, has_set_policy = false;
   uint64_t handle = 0, position = 0, timeout = 0;
-  uint32_t flags = 0, hook = 0, policy = 0, id = 0, set_id = 0, gc_interval = 0, size = 0;
+  uint32_t flags = 0, hook = 0, policy = 0, id = 0, chain_id = 0, set_id = 0, gc_interval = 0, size = 0;
   int32_t priority = 0;
   uint32_t key_type = 0, key_len = 0, data_type = 0, data_len = 0, obj_type = 0, set_policy = 0;
   std::vector<std::string> devices;

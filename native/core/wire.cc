@@ -19,7 +19,7 @@ constexpr uint32_t kNestedAttr = 0xffffffffu;
 enum OpBit : uint32_t {
   kTable, kName, kChain, kSet, kType, kHandle, kPosition, kTimeout, kFlags, kHook, kPriority, kPolicy, kId,
   kSetId, kKeyType, kKeyLen, kDataType, kDataLen, kObjType, kSetPolicy, kGcInterval, kSize, kUserdata,
-  kDevices, kConcat, kExprs, kElements, kPackedKeys, kPackedFlags, kEcho, kObjAttrs, kOpBits
+  kDevices, kConcat, kExprs, kElements, kPackedKeys, kPackedFlags, kEcho, kObjAttrs, kChainId, kOpBits
 };
 enum ElemBit : uint32_t { eKey, eKeyEnd, eFlags, eTimeout, eData, eVerdict, eChain, eObjref, eUserdata, eExprs, kElemBits };
 
@@ -156,7 +156,8 @@ void ReadOp(Reader& r, OpDesc& op) {
   op.family = r.U8();
   r.U8();
   uint32_t mask = r.U32();
-  if (mask >> kOpBits) r.Fail("unknown fields");
+  // 32 fields: every bit of the mask is one (a shift by 32 would be undefined).
+  static_assert(kOpBits == 32, "the field mask is full: a new field needs a wider mask");
   auto has = [&](OpBit b) { return (mask >> b) & 1u; };
   if (has(kTable)) op.table = r.Str();
   if (has(kName)) op.has_name = true, op.name = r.Str();
@@ -205,6 +206,7 @@ void ReadOp(Reader& r, OpDesc& op) {
       ReadValue(r, *a, attr);
     });
   }
+  if (has(kChainId)) op.has_chain_id = true, op.chain_id = r.U32();
 }
 
 }  // namespace

@@ -20,7 +20,8 @@
 //     21 size u32, 22 userdata bytes, 23 devices (u32 n, str*),
 //     24 concat (u32 n, u32*), 25 exprs, 26 elements (u32 n, elem*),
 //     27 packedKeys bytes, 28 packedFlags bytes, 29 echo (no payload),
-//     30 object attributes (u32 n, (str name, value)*)
+//     30 object attributes (u32 n, (str name, value)*), 31 chainId u32 (a chain
+//     binding: the bound chain's NFTA_CHAIN_ID, or a rule's NFTA_RULE_CHAIN_ID)
 //   exprs := u32 n | (str name | u32 attr count | (str field | value)*)*
 //   value := u8 tag | payload: 0 u64, 1 i64, 2 bytes, 3 str, 4 exprs (nested: a dynset's statements)
 //   elem  := u32 field mask | fields: 0 key bytes, 1 keyEnd bytes, 2 flags u32,

@@ -158,6 +158,7 @@ Record WireRecord(const OpDesc& op) {
   n("policy", op.policy, op.has_policy);
   n("id", op.id, op.has_id);
   n("setId", op.set_id, op.has_set_id);
+  n("chainId", op.chain_id, op.has_chain_id);
   n("keyType", op.key_type, op.key_type != 0);
   n("keyLen", op.key_len, op.key_len != 0);
   n("dataType", op.data_type, op.has_data_type);

@@ -142,6 +142,16 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'replace a rule keeps its place and handle', steps: [base, (n) => n.transaction().replace({ kind: 'rule', chain: 'in', handle: ruleHandle(n, 'in', 0), exprs: [{ stmt: 'goto', chain: 'k' }] })] },
   { name: 'replace a missing rule: ENOENT', steps: [base, (n) => n.transaction().replace({ kind: 'rule', chain: 'in', handle: 999, exprs: [accept] })] },
   { name: 'delete a missing rule handle: ENOENT', steps: [base, (n) => n.transaction().delete({ kind: 'rule', chain: 'in', handle: 999 })] },
+  { name: 'chain bindings: add, replace (the old bound chain goes), insert, delete, flush the table', steps: [
+    base,
+    (n) => n.transaction().add({ kind: 'rule', chain: 'in', comment: 'b', exprs: [{ match: 'tcp dport', value: [22, 80] }, { stmt: 'jump', rules: [{ exprs: [{ match: 'ip saddr', value: ['10.0.0.1', '10.0.0.2'] }, { stmt: 'counter' }, accept], comment: 'i' }, { exprs: [{ stmt: 'jump', chain: 'k' }] }] }] }),
+    (n) => n.transaction().replace({ kind: 'rule', chain: 'in', handle: ruleHandle(n, 'in', 2), exprs: [{ stmt: 'goto', rules: [{ exprs: [{ stmt: 'drop' }] }] }] }),
+    (n) => n.transaction().insert({ kind: 'rule', chain: 'in', position: ruleHandle(n, 'in', 2), exprs: [{ stmt: 'jump', rules: [{ exprs: [...port(1)] }] }] }),
+    (n) => n.transaction().delete({ kind: 'rule', chain: 'in', handle: ruleHandle(n, 'in', 3) }),
+    (n) => n.transaction().delete({ kind: 'chain', name: 'k' }),
+    (n) => n.transaction().flush({ kind: 'table' }),
+  ] },
+  { name: 'a chain binding whose rule jumps to a missing chain: ENOENT', steps: [base, (n) => n.transaction().add({ kind: 'rule', chain: 'in', exprs: [{ stmt: 'jump', rules: [{ exprs: [accept] }, { exprs: [{ stmt: 'jump', chain: 'nope' }] }] }] })] },
   { name: 'delete a rule twice in one batch: ENOENT on the second', steps: [base, (n) => { const h = ruleHandle(n, 'j'); return n.transaction().delete({ kind: 'rule', chain: 'j', handle: h }).delete({ kind: 'rule', chain: 'j', handle: h }) }] },
   { name: 'rules with anonymous sets: names reused after a delete', steps: [
     base,

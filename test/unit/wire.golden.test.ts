@@ -68,6 +68,9 @@ const CASES: Record<string, () => NativeOp[]> = {
   'rule-replace': tx((t) => t.replace({ kind: 'rule', chain: 'in', handle: 7, exprs: [{ stmt: 'reject', with: 'tcp reset' }] })),
   'rule-id': () => [{ verb: 'add', kind: 'rule', family: NFPROTO_INET, table: 't', chain: 'in', id: 42, exprs: [{ type: 'counter' }] }],
   'rule-delete-handle': tx((t) => t.delete({ kind: 'rule', chain: 'in', handle: 9 })),
+  'rule-chain-binding': tx((t) =>
+    t.add({ kind: 'rule', chain: 'in', exprs: [{ match: 'tcp dport', value: 22 }, { stmt: 'jump', rules: [{ exprs: [{ stmt: 'counter' }, { stmt: 'accept' }], comment: 'i' }] }] }),
+  ),
   set: tx((t) => t.add({ kind: 'set', name: 'pods', type: 'ipv4_addr', flags: ['interval', 'timeout'], timeout: 60000, gcInterval: 5000, size: 1000, policy: 'memory', counter: true })),
   'set-concat': tx((t) => t.add({ kind: 'set', name: 'pairs', type: ['ipv4_addr', 'inet_service'], flags: ['interval'] })),
   map: tx((t) =>
@@ -230,6 +233,20 @@ const CHECKS: Record<string, (m: Msg[]) => void> = {
   },
   'rule-id': ([m]) => {
     expect([m.type, be32(get(m.attrs, 9)), exprNames(get(m.attrs, 4))]).toEqual([NFT | MSG.NEWRULE, 42, ['counter']]) // NFTA_RULE_ID
+  },
+  'rule-chain-binding': ([chain, inner, rule]) => {
+    // The bound chain: NEWCHAIN without a name (NFTA_CHAIN_NAME 3), NFTA_CHAIN_FLAGS (10) NFT_CHAIN_BINDING, NFTA_CHAIN_ID (11).
+    expect([chain.type, text(get(chain.attrs, 1)), get(chain.attrs, 3), be32(get(chain.attrs, 10))]).toEqual([NFT | MSG.NEWCHAIN, 't', undefined, 4])
+    const id = be32(get(chain.attrs, 11))
+    expect(id).toBeGreaterThan(0)
+    // Its rule names it by id (NFTA_RULE_CHAIN_ID 11), not by name (NFTA_RULE_CHAIN 2).
+    expect([inner.type, get(inner.attrs, 2), be32(get(inner.attrs, 11)), exprNames(get(inner.attrs, 4))]).toEqual([NFT | MSG.NEWRULE, undefined, id, ['counter', 'immediate']])
+    expect(get(inner.attrs, 7)!.toString()).toContain('i')
+    // The binding rule jumps to it by id: NFTA_VERDICT_CODE NFT_JUMP, no NFTA_VERDICT_CHAIN (2), NFTA_VERDICT_CHAIN_ID (3).
+    expect([rule.type, text(get(rule.attrs, 2)), get(rule.attrs, 11)]).toEqual([NFT | MSG.NEWRULE, 'in', undefined])
+    const imm = all(attrs(get(rule.attrs, 4)!), 1).map((e) => attrs(e)).filter((e) => text(get(e, 1)) === 'immediate').at(-1)!
+    const verdict = attrs(get(attrs(get(attrs(get(imm, 2)!), 2)!), 2)!)
+    expect([be32(get(verdict, 1))! | 0, get(verdict, 2), be32(get(verdict, 3))]).toEqual([-3, undefined, id])
   },
   'rule-delete-handle': ([m]) => {
     expect([m.type, text(get(m.attrs, 2)), be64(get(m.attrs, 3)), get(m.attrs, 4)]).toEqual([NFT | MSG.DELRULE, 'in', 9n, undefined])
