@@ -328,18 +328,17 @@ function needL4(ctx: Ctx, l4: number, what: string, path: string): void {
 function deps(ctx: Ctx, s: SelectorSpec, path: string): void {
   if ((s.l2 || s.vlan) && !ctx.l2) {
     const fam = ctx.env.family
-    if (fam === 'ip' || fam === 'ip6' || fam === 'inet' || fam === 'netdev') {
+    if (fam !== 'bridge') {
       // Link-layer headers are only Ethernet when the input interface is.
       ctx.out.push({ type: 'meta', key: META_KEY.iiftype, dreg: 1 })
       cmp(ctx, CMP_OP.eq, SELECTORS['meta iiftype'].type.encode(1n))
-    } else if (fam === 'arp') invalid(path, `Expected a match valid in an arp table`, s.name)
+    }
     ctx.l2 = true
   }
   if (s.vlan && !ctx.vlan) {
-    if (ctx.env.family === 'arp') invalid(path, `Expected a match valid in an arp table`, s.name)
     if (ctx.l2explicit === 'ether type') invalid(path, `nftkit does not support ${s.name} after an 'ether type' other than 8021q yet`, s.name)
-    // In ip and ip6 tables the network protocol is the family's, not a link-layer match the vlan's would contradict.
-    if (ctx.l3 && ctx.env.family !== 'ip' && ctx.env.family !== 'ip6')
+    // In ip, ip6 and arp tables the network protocol is the family's, not a link-layer match the vlan's would contradict.
+    if (ctx.l3 && ctx.env.family !== 'ip' && ctx.env.family !== 'ip6' && ctx.env.family !== 'arp')
       invalid(path, `nftkit does not support ${s.name} after a network header match yet`, s.name)
     const et = SELECTORS['ether type']
     load(ctx, et.load, 1)
@@ -474,8 +473,7 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   deps(ctx, s, path)
   if (isSetRef(v)) {
     const info = ctx.env.findSet(v.set)
-    // `ip dscp @s` (s of type dscp): nft masks, then shifts the field down to the set's unshifted values.
-    const shift = isShiftedBitfield(s) && s.type.name === 'dscp' && info?.key?.length === 1 && info.key[0].name === 'dscp' && info.key[0].size === 1 ? bitfieldShift(s, 1) : undefined
+    const shift = namedKeyShift(s, info)
     if (shift) {
       load(ctx, s.load, 1)
       ctx.out.push(shift)
@@ -1364,6 +1362,16 @@ function isMapValue(v: unknown): v is MapValue {
 }
 
 /**
+ * The shift nft adds after a bitfield's mask for a key of a named set or map
+ * of the field's own type (`ip dscp @s`, `meta mark set ip6 dscp map @m`, the
+ * key of type dscp): the set holds the values unshifted. Undefined otherwise.
+ */
+function namedKeyShift(s: SelectorSpec, info: SetInfo | undefined): NativeExpr | undefined {
+  if (!isShiftedBitfield(s) || s.type.name !== 'dscp' || info?.key?.length !== 1 || info.key[0].name !== 'dscp' || info.key[0].size !== 1) return undefined
+  return bitfieldShift(s, 1)
+}
+
+/**
  * Loads a value looked up in a map by a packet key into register 1 (nft's
  * `KEY map { ... }` / `KEY map @m` in a statement): the key's dependencies,
  * its load and a lookup with a destination register. `data` is the type of
@@ -1375,13 +1383,22 @@ function compileMapValue(ctx: Ctx, mv: MapValue, data: Datatype, path: string): 
   const specs = sel.map((x, i) => selector(x, Array.isArray(mv.key) ? `${path}.key[${i}]` : `${path}.key`))
   for (const s of specs) if (s.load.kind === 'exthdr') invalid(`${path}.key`, `nftkit does not support ${s.name} as a map key yet`, s.name)
   // A bitfield key is masked after its load; anonymous map keys are then the shifted values, as in anonymous sets.
-  if (specs.length > 1 || isSetRef(mv.map)) for (const s of specs) refuseBitfield(s, isSetRef(mv.map) ? 'a named map key' : 'a concatenation', `${path}.key`)
+  if (specs.length > 1) for (const s of specs) refuseBitfield(s, 'a concatenation', `${path}.key`)
   for (const s of specs) deps(ctx, s, path)
   if (isSetRef(mv.map)) {
     const info = ctx.env.findSet(mv.map.set)
     if (info && info.data !== undefined && (info.data === 'verdict' || info.data.id !== data.id))
       invalid(`${path}.map`, `Expected a map to ${data.name}; ${info.name} maps to ${info.data === 'verdict' ? 'verdicts' : info.data.name}`, mv.map)
     if (info && info.data === undefined && info.key) invalid(`${path}.map`, `Expected a map; ${info.name} is a set`, mv.map)
+    // A bitfield key: masked after its load (`vlan id`), and shifted down when it does not end on the last bit (`ip6 dscp`), as for named sets.
+    const shift = specs.length === 1 ? namedKeyShift(specs[0], info) : undefined
+    if (shift) {
+      load(ctx, specs[0].load, 1)
+      ctx.out.push(shift)
+      lookup(ctx, mv.map.set, info?.id, false, 1)
+      return
+    }
+    for (const s of specs) refuseShiftedBitfield(s, 'a named map key', `${path}.key`)
     checkSetKey(info, specs, `${path}.map`)
     loadKey(ctx, specs, namedInterval(info, specs, mv.map.set, `${path}.map`))
     lookup(ctx, mv.map.set, info?.id, false, 1)

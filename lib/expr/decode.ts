@@ -37,7 +37,7 @@ import { isRawPayload, rawPayloadName } from './raw-payload.js'
 import { decodeRawPayloadWrite } from './stmt-raw-payload.js'
 import { typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
-import { bitfieldByMask, bitfieldMaskValue } from './subbyte.js'
+import { bitfieldByMask, bitfieldMaskValue, isShiftedBitfield } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
 import { decodeSynproxy, decodeTproxy, FIB_F_PRESENT, natFlagsField, portText } from './stmt-nat.js'
 import { decodeNatMap } from './stmt-natmap.js'
@@ -713,7 +713,8 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           // A value looked up in a data map: for the statement that reads the
           // register (a mark, a zone, a header field: `value`), or for a NAT
           // statement (the key, the map and its raw data: stmt-natmap.ts).
-          if (inv || masked || (bitfield && !anon)) throw new Unsupported('data map lookup')
+          // A named map's bitfield key is masked only when it ends on the last loaded bit (`vlan id`); a shifted one nft lists raw.
+          if (inv || masked || (bitfield && !anon && isShiftedBitfield(bitfield))) throw new Unsupported('data map lookup')
           let value: MapValue | undefined = { key, map: { set: name } }
           if (anon) {
             const ifx = (specs as SelectorSpec[]).map((x) => x.ifindex === true)

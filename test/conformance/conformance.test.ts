@@ -59,6 +59,7 @@ const RULE_SETS: ReadonlyArray<{ family: Family; rules: string; prelude: string;
   { family: 'ip', rules: 'rules.ip.txt', prelude: 'rules.ip.prelude.nft', bytecode: true },
   { family: 'ip6', rules: 'rules.ip6.txt', prelude: 'rules.ip6.prelude.nft', bytecode: true },
   { family: 'bridge', rules: 'rules.bridge.txt', prelude: 'rules.bridge.prelude.nft', bytecode: false },
+  { family: 'arp', rules: 'rules.arp.txt', prelude: 'rules.arp.prelude.nft', bytecode: true },
 ]
 
 function readLines(file: string): string[] {

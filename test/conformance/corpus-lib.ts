@@ -115,22 +115,39 @@ export function tableBlocks(text: string): Map<string, string> {
   const out = new Map<string, string>()
   let key: string | undefined
   let lines: string[] = []
+  let depth = 0
   for (const l of text.split('\n')) {
     const m = /^table (\S+) (\S+) \{$/.exec(l)
     if (m && key === undefined) {
       key = `${m[1]} ${m[2]}`
       lines = [l]
+      depth = 1
       continue
     }
     if (key !== undefined) {
       lines.push(l)
-      if (l === '}') {
+      // The table ends at its own closing brace, not at the first one of a set, map or chain inside it.
+      depth += braceBalance(l)
+      if (depth === 0) {
         out.set(key, lines.join('\n'))
         key = undefined
       }
     }
   }
   return out
+}
+
+/** Opening minus closing braces of a listing line, outside quoted strings. */
+export function braceBalance(line: string): number {
+  let n = 0
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]
+    if (c === '"' && line[i - 1] !== '\\') quoted = !quoted
+    else if (!quoted && c === '{') n++
+    else if (!quoted && c === '}') n--
+  }
+  return n
 }
 
 export type Outcome = 'identical' | 'list-differs' | 'refused' | 'DIFFERENT'
