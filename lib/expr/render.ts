@@ -384,9 +384,10 @@ export function renderElements(
     .map((e) => {
       if (!isSpec(e)) return keyText(types, e)
       let s = keyText(types, e.key)
-      if (e.timeout !== undefined) s += ` timeout ${formatTime(e.timeout)}`
+      // nft's order: the statements right after the key, then timeout and comment.
       if (e.stmts?.length) s += ` ${setStatefulText(e.stmts)}`
       if (e.counter) s += typeof e.counter === 'object' ? ` counter packets ${e.counter.packets} bytes ${e.counter.bytes}` : ' counter'
+      if (e.timeout !== undefined) s += ` timeout ${formatTime(e.timeout)}`
       if (e.comment !== undefined) s += ` comment ${quote(e.comment)}`
       if (e.value !== undefined)
         s += ` : ${map === 'verdict' ? verdictText(e.value as Verdict) : dataType ? valueText(dataType, e.value) : map && OBJECT_MAPS.includes(map) ? quote(String(e.value)) : String(e.value)}`
@@ -472,8 +473,9 @@ export function renderOperation(verb: Verb, obj: NftObject | RuleRef | SetRef): 
       const one = (x: Element) => {
         if (!isSpec(x)) return key(x)
         let s = key(x.key)
+        if (x.stmts?.length) s += ` ${setStatefulText(x.stmts)}`
+        if (x.counter) s += typeof x.counter === 'object' ? ` counter packets ${x.counter.packets} bytes ${x.counter.bytes}` : ' counter'
         if (x.timeout !== undefined) s += ` timeout ${formatTime(x.timeout)}`
-        if (x.counter) s += ' counter'
         if (x.comment !== undefined) s += ` comment ${quote(x.comment)}`
         if (x.value !== undefined) s += ` : ${typeof x.value === 'object' ? verdictText(x.value) : String(x.value)}`
         return s

@@ -12,11 +12,11 @@
 import type { InterfaceNames } from '../model/interfaces.js'
 import type { Family } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
-import type { Element, SetShape } from '../model/element-types.js'
+import { type Element, isSpec, type SetShape } from '../model/element-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
-import type { RuleExpr, Selector } from '../model/rule-types.js'
+import type { RuleExpr, Selector, SetStatefulStmt } from '../model/rule-types.js'
 import { referencesOf } from '../model/references.js'
 import { CATCHALL, decodeElements, encodeElementFields, unpackElements } from '../elements/elements.js'
 import { fastIPv4Decode } from '../elements/elements-fast.js'
@@ -24,6 +24,7 @@ import { hasIfaceKey, nameIfaceKeys, resolveIfaceKeys } from '../elements/iface-
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import { compileRule } from '../expr/compile.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
+import { compileElementStmts, stmtsWithoutValues } from '../expr/set-stateful.js'
 import { integerKeyType } from '../expr/typeof.js'
 import { keyDatatypes } from '../batch/transaction.js'
 import { anonDataMap, anonElementData, elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
@@ -86,7 +87,7 @@ export function canonicalElements(set: Desired['sets'][number], shape: SetShape 
     const resolved = resolveIfaceKeys(shape.key, set.elements ?? [], (n) => interfaces.index(n), 'set.elements')
     return nameIfaceKeys(shape.key, canonicalElements({ ...set, elements: resolved } as Desired['sets'][number], shape), (i) => interfaces.name(i))
   }
-  const f = encodeElementFields(shape, set.elements ?? [], 'set.elements', {})
+  const f = encodeElementFields(shape, set.elements ?? [], 'set.elements', { stmts: compileElementStmts })
   if (f.elements !== undefined) return elementsOf(shape, f.elements as NativeElementRecord[])
   const packedKeys = f.packedKeys as Uint8Array
   const packedFlags = f.packedFlags ?? new Uint8Array(packedKeys.length / (f.keyLen as number))
@@ -251,7 +252,8 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
         continue
       }
       const want = canonicalElements(ds, undefined, observed.interfaces)
-      const key = (e: Element) => JSON.stringify(withoutStmts(e))
+      const setStmts = ds.stmts ?? (ds.counter ? [{ stmt: 'counter' as const }] : [])
+      const key = (e: Element) => comparable(e, setStmts)
       const have = new Map(os.elements.map((e) => [key(e), e]))
       const wantKeys = new Set(want.map(key))
       const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
@@ -345,12 +347,19 @@ function planRules(
 }
 
 
-/** An element's key (a map element's without its value). */
-/** An element without its copies of the set's statements (read back only: the kernel gives them to every element). */
-function withoutStmts(e: Element): Element {
-  if (typeof e !== 'object' || e === null || Array.isArray(e) || !('stmts' in e)) return e
-  const { stmts: _, ...rest } = e as { stmts?: unknown; key: Element }
-  return Object.keys(rest).length === 1 ? (rest.key as Element) : (rest as Element)
+/**
+ * An element as the reconciler compares it (both sides in the listing's
+ * canonical form): with the statements the kernel holds for it (its own, or
+ * copies of its set's when it has none) and without what traffic changes
+ * (counter values, a quota's bytes used), so a counter that counted is no
+ * change and a changed limit is one (the element is deleted and added again:
+ * the kernel keeps an existing element's statements on a plain add).
+ */
+function comparable(e: Element, setStmts: readonly SetStatefulStmt[]): string {
+  const spec = isSpec(e) ? e : { key: e }
+  const { counter, stmts, ...rest } = spec
+  const held = stmts ?? (counter ? [{ stmt: 'counter' as const }] : setStmts)
+  return JSON.stringify(held.length ? { ...rest, stmts: stmtsWithoutValues(held) } : rest)
 }
 
 export const plain = (e: Element): Element => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
