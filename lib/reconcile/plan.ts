@@ -252,7 +252,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
         continue
       }
       const want = canonicalElements(ds, undefined, observed.interfaces)
-      const setStmts = ds.stmts ?? (ds.counter ? [{ stmt: 'counter' as const }] : [])
+      const setStmts = declaredStmts(ds)
       const key = (e: Element) => comparable(e, setStmts)
       const have = new Map(os.elements.map((e) => [key(e), e]))
       const wantKeys = new Set(want.map(key))
@@ -360,6 +360,20 @@ function comparable(e: Element, setStmts: readonly SetStatefulStmt[]): string {
   const { counter, stmts, ...rest } = spec
   const held = stmts ?? (counter ? [{ stmt: 'counter' as const }] : setStmts)
   return JSON.stringify(held.length ? { ...rest, stmts: stmtsWithoutValues(held) } : rest)
+}
+
+/** The statements a set gives each element (`counter: true` is a counter). */
+const declaredStmts = (s: { readonly counter?: boolean; readonly stmts?: readonly SetStatefulStmt[] }): readonly SetStatefulStmt[] =>
+  s.stmts ?? (s.counter ? [{ stmt: 'counter' }] : [])
+
+/**
+ * True if two elements (canonical forms) of set `s` are the same to the
+ * reconciler: same key, value and options, same statements without their
+ * live values (see `comparable`).
+ */
+export function sameElement(a: Element, b: Element, s: { readonly counter?: boolean; readonly stmts?: readonly SetStatefulStmt[] }): boolean {
+  const st = declaredStmts(s)
+  return comparable(a, st) === comparable(b, st)
 }
 
 export const plain = (e: Element): Element => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)
