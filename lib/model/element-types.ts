@@ -4,7 +4,7 @@
  * @module
  */
 import type { Datatype } from '../kernel/datatypes.js'
-import type { SetStatefulStmt, Verdict } from './rule-types.js'
+import type { AnonymousSetElement, SetStatefulStmt, Verdict } from './rule-types.js'
 import type { NativeElement } from '../../types/native.js'
 
 /** The named objects a map can map to (nft's object maps). */
@@ -70,6 +70,11 @@ export interface SetShape {
 /** True if the element is given with options. */
 export function isSpec(e: Element): e is ElementSpec {
   return typeof e === 'object' && e !== null && !Array.isArray(e)
+}
+
+/** True for an anonymous set's element given with statements (`{ key, counter?, stmts? }`), not a bare key. */
+export function isAnonymousSetElement(e: unknown): e is AnonymousSetElement {
+  return typeof e === 'object' && e !== null && !Array.isArray(e) && 'key' in e
 }
 
 

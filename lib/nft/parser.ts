@@ -7,7 +7,7 @@
  */
 import { FAMILIES, type Family } from '../kernel/constants.js'
 import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
-import type { Element, ElementSpec } from '../model/element-types.js'
+import { type Element, type ElementSpec, isAnonymousSetElement } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
@@ -1218,7 +1218,7 @@ class Parser {
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
       if (this.accept('{')) out.push(...this.setElements(specs, depth + 1))
-      else out.push(flagSet && this.peek(1).text === '|' ? this.flagElement(specs[0]) : this.tupleValue(specs))
+      else out.push(this.anonElementStmts(flagSet && this.peek(1).text === '|' ? this.flagElement(specs[0]) : this.tupleValue(specs), flagSet))
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
       const st = this.peek()
@@ -1227,6 +1227,26 @@ class Parser {
       this.expect(',', "',' or '}'")
     }
     return out
+  }
+
+  /**
+   * An anonymous set's element with its stateful statements after the key
+   * (`0x0000000a counter packets 0 bytes 0`): `{ key, counter }` or
+   * `{ key, stmts }`; the bare key without any.
+   */
+  private anonElementStmts(key: unknown, flagSet: boolean): unknown {
+    const stmts: SetStatefulStmt[] = []
+    for (;;) {
+      const t = this.peek()
+      if (!(['counter', 'limit', 'quota'].some((w) => this.is(t, w)) || (this.is(t, 'ct') && this.is(this.peek(1), 'count')))) break
+      if (flagSet) this.fail(t, `nftkit does not support '${t.text}' in the elements of a flag set yet`)
+      stmts.push(this.setStatefulStmt(true))
+      if (stmts.length > 2) this.fail(t, 'expected at most two statements in an element (the kernel keeps at most two)')
+    }
+    if (!stmts.length) return key
+    const c = stmts[0]
+    if (stmts.length === 1 && c.stmt === 'counter') return { key, counter: c.packets !== undefined || c.bytes !== undefined ? { packets: c.packets ?? 0, bytes: c.bytes ?? 0 } : true }
+    return { key, stmts }
   }
 
   private tupleValue(specs: SelectorSpec[]): unknown {
@@ -1290,6 +1310,9 @@ class Parser {
     if (this.is(t, '{')) {
       this.pos++
       const out = this.setElements(specs)
+      // nft 1.0.6 folds a one-element set of a single selector into a plain comparison and drops
+      // the element's statements (nft 1.0.8 keeps the set): nftkit reads the text as that nft loads it.
+      if (out.length === 1 && specs.length === 1 && isAnonymousSetElement(out[0])) out[0] = out[0].key
       // For flag selectors `{ a, b }` is a set lookup, unlike the bit test `a,b`.
       if (specs.length === 1 && specs[0].flags) return { elements: out as string[] }
       return out as Match['value']

@@ -12,7 +12,7 @@
 import type { InterfaceNames } from '../model/interfaces.js'
 import type { Family } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
-import { type Element, isSpec, type SetShape } from '../model/element-types.js'
+import { type Element, isAnonymousSetElement, isSpec, type SetShape } from '../model/element-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
@@ -27,17 +27,28 @@ import { objectAttrs } from '../expr/stmt-stateful.js'
 import { compileElementStmts, stmtsWithoutValues } from '../expr/set-stateful.js'
 import { integerKeyType } from '../expr/typeof.js'
 import { keyDatatypes } from '../batch/transaction.js'
-import { anonDataMap, anonElementData, elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
+import { anonDataMap, anonElementData, elementStmts, elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
 import { inObjectOrder, objectKey, type TableContents } from '../state/tables.js'
 import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../../types/native.js'
 
 /** The declared contents of one table (what `plan` and the reconcilers take). */
 export type Desired = TableContents
 
-/** Rule expressions compared without anonymous counters' values and quotas' bytes used (both change with traffic). */
+/**
+ * Rule expressions compared without anonymous counters' values and quotas'
+ * bytes used (both change with traffic), those of anonymous sets' elements too.
+ */
 const strip = (exprs: ReadonlyArray<RuleExpr | RawExpr>): unknown =>
   exprs.map((e) => {
     if ('key' in e) return e
+    if ('match' in e && typeof e.value === 'object' && e.value !== null) {
+      const v = e.value as { elements?: readonly unknown[] }
+      const list = Array.isArray(v) ? (v as readonly unknown[]) : Array.isArray(v.elements) ? v.elements : undefined
+      if (list?.some(isAnonymousSetElement)) {
+        const bare = list.map((x) => (isAnonymousSetElement(x) ? comparable(x as Element, []) : x))
+        return { ...e, value: Array.isArray(v) ? bare : { elements: bare } }
+      }
+    }
     if ('stmt' in e && e.stmt === 'counter' && e.name === undefined) return { stmt: 'counter' }
     if ('stmt' in e && e.stmt === 'quota' && e.name === undefined) return { stmt: 'quota', bytes: e.bytes, over: e.over === true }
     return e
@@ -67,6 +78,7 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
         key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
         ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) } : {}),
         ...anonElementData(shape, e),
+        ...elementStmts(e),
       })),
     })
   }
