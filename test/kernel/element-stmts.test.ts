@@ -67,6 +67,39 @@ describe('set element statements', () => {
     expect(byKey('10.1.0.4')).toEqual({ key: ['10.1.0.4', 22, 'veth2'], counter: { packets: 5, bytes: 6 } })
   })
 
+  it('commits anonymous sets whose elements carry statements, reads them back, plans nothing for counted counters', async () => {
+    const tx = nft.transaction({ family: 'ip', table: 'ea' })
+    tx.add({ kind: 'table', name: 'ea' })
+    tx.add({ kind: 'chain', name: 'c' })
+    tx.add({
+      kind: 'rule',
+      chain: 'c',
+      comment: 'marks',
+      exprs: [{ match: 'meta mark', value: [{ key: 10, counter: { packets: 2, bytes: 20 } }, { key: 11, stmts: [{ stmt: 'limit', rate: 1, per: 'second' }, { stmt: 'counter' }] }] }, { stmt: 'accept' }],
+    })
+    tx.add({ kind: 'rule', chain: 'c', comment: 'one', exprs: [{ match: 'ip saddr', value: [{ key: '10.0.0.0/8', stmts: [{ stmt: 'quota', bytes: 1024, over: true }] }, '192.168.0.1'] }, { stmt: 'drop' }] })
+    await nft.commit(tx)
+    const want = [
+      'table ip ea { chain c {',
+      'meta mark { 0x0000000a counter packets 2 bytes 20, 0x0000000b limit rate 1/second counter packets 0 bytes 0 } accept comment "marks"',
+      'ip saddr { 10.0.0.0/8 quota over 1 kbytes, 192.168.0.1 } drop comment "one"',
+      '} }',
+    ].join(' ')
+    expect(flat(ns.nft('list', 'table', 'ip', 'ea'))).toBe(want)
+    const listing = await nft.list()
+    expect(flat(renderRuleset({ ...listing, tables: listing.tables.filter((t) => t.name === 'ea') }))).toBe(want)
+    // The same rules as nft text (counters at other values) plan nothing; a changed limit replaces the rule.
+    const text = (rate: number) =>
+      `table ip ea {\n\tchain c {\n\t\tmeta mark { 0x0000000a counter, 0x0000000b limit rate ${rate}/second counter } accept comment "marks"\n\t\tip saddr { 10.0.0.0/8 quota over 1 kbytes, 192.168.0.1 } drop comment "one"\n\t}\n}\n`
+    const file = join(mkdtempSync(join(tmpdir(), 'nftkit-ea-')), 'ea.nft')
+    writeFileSync(file, text(1))
+    expect(planText([file], ns.name).filter((l) => l.includes(' ea '))).toEqual([])
+    writeFileSync(file, text(3))
+    expect(planText([file], ns.name).filter((l) => l.includes(' ea '))).toEqual([
+      expect.stringMatching(/^\+ replace rule ip ea c handle \d+ meta mark \{ 0x0000000a counter, 0x0000000b limit rate 3\/second counter \} accept comment "marks"$/),
+    ])
+  })
+
   it('applies nft text with element statements as nft does, and plans nothing once counters counted', () => {
     const text = [
       'table ip ef {',

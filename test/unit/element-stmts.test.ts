@@ -4,11 +4,11 @@
  * compared by the planner without their live values.
  */
 import { describe, expect, it } from 'vitest'
-import type { Element, ListedSet, Listing, TableContents } from '../../lib/index.js'
-import { parseNft } from '../../lib/nft/parser.js'
-import { renderElements, renderOperation } from '../../lib/expr/render.js'
+import type { Element, ListedSet, Listing, RuleExpr, TableContents } from '../../lib/index.js'
+import { parseNft, parseRule } from '../../lib/nft/parser.js'
+import { renderElements, renderOperation, renderRuleBody } from '../../lib/expr/render.js'
 import { Transaction } from '../../lib/batch/transaction.js'
-import { plan } from '../../lib/reconcile/plan.js'
+import { canonicalExprs, plan } from '../../lib/reconcile/plan.js'
 
 const DYN = 'type ipv4_addr . inet_service . ifname; flags dynamic'
 const KEY = ['10.1.0.3', 39466, 'veth1']
@@ -132,5 +132,59 @@ describe('element statements: plan', () => {
     const ops = plan([desired(want)], observed(have))
     expect(ops.map((o) => o.verb)).toEqual(['delete', 'add'])
     expect(ops[1].object).toMatchObject({ kind: 'element', elements: [{ key: '1.1.1.1', stmts: [{ stmt: 'limit', rate: 2 }, { stmt: 'counter' }] }] })
+  })
+})
+
+describe('anonymous set elements with statements', () => {
+  const LIMIT = { stmt: 'limit', rate: 1, per: 'second' } as const
+
+  it('parses statements after each key', () => {
+    expect(parseRule('meta mark { 0x0000000a counter, 0x0000000b limit rate 1/second counter }').exprs).toEqual([
+      { match: 'meta mark', value: [{ key: 10, counter: true }, { key: 11, stmts: [LIMIT, { stmt: 'counter' }] }] },
+    ])
+    expect(parseRule('ip daddr . tcp dport { 10.0.0.1 . 22 counter packets 3 bytes 4, 10.0.0.2 . 23 } drop').exprs[0]).toEqual({
+      match: ['ip daddr', 'tcp dport'],
+      value: [{ key: ['10.0.0.1', 22], counter: { packets: 3, bytes: 4 } }, ['10.0.0.2', 23]],
+    })
+  })
+
+  it("folds a one-element set into a comparison and drops its statements, as nft 1.0.6 loads the text", () => {
+    const exprs = parseRule('meta mark { 0x0000000a counter packets 0 bytes 0 }').exprs
+    expect(exprs).toEqual([{ match: 'meta mark', value: [10] }])
+    expect(canonicalExprs(exprs, 'ip', 't')).toEqual([{ match: 'meta mark', value: 10 }])
+  })
+
+  it('keeps a typed one-element set with statements a set', () => {
+    const tx = new Transaction({ family: 'ip', table: 't' })
+    tx.add({ kind: 'table' })
+    tx.add({ kind: 'chain', name: 'c' })
+    tx.add({ kind: 'rule', chain: 'c', exprs: [{ match: 'meta mark', value: [{ key: 12, counter: true }] }] })
+    const ops = tx.prepare().ops
+    expect(ops.find((o) => o.kind === 'element')?.elements?.map((e) => e.exprs)).toEqual([[{ type: 'counter' }]])
+    expect(ops.find((o) => o.kind === 'rule')?.exprs?.map((e) => e.type)).toEqual(['meta', 'lookup'])
+  })
+
+  it('renders and decodes them as nft lists them (counters with their values)', () => {
+    const exprs = parseRule('ip saddr { 1.1.1.1 counter packets 3 bytes 4, 2.2.2.0/24 limit rate 1/second counter } accept').exprs
+    const back = canonicalExprs(exprs, 'ip', 't')
+    expect(back[0]).toEqual({
+      match: 'ip saddr',
+      value: [
+        { key: '1.1.1.1', counter: { packets: 3, bytes: 4 } },
+        { key: '2.2.2.0/24', stmts: [LIMIT, { stmt: 'counter', packets: 0, bytes: 0 }] },
+      ],
+    })
+    expect(renderRuleBody({ exprs: back as RuleExpr[] }, { listing: true })).toBe('ip saddr { 1.1.1.1 counter packets 3 bytes 4, 2.2.2.0/24 limit rate 1/second counter packets 0 bytes 0 } accept')
+    expect(parseRule(renderRuleBody({ exprs }, {})).exprs).toEqual(exprs)
+  })
+
+  it('refuses them in flag sets and after a mask', () => {
+    expect(() => parseRule('ct state { established counter, related }')).toThrow("nftkit does not support 'counter' in the elements of a flag set yet")
+    const tx = new Transaction({ family: 'ip', table: 't' })
+    tx.add({ kind: 'table' })
+    tx.add({ kind: 'chain', name: 'c' })
+    expect(() => tx.add({ kind: 'rule', chain: 'c', exprs: [{ match: 'meta mark', bits: [['&', 0xff]], value: [{ key: 1, counter: true }, 2] }] })).toThrow(
+      'nftkit does not support statements in the elements of a set after a bitwise expression yet',
+    )
   })
 })
