@@ -9,6 +9,7 @@ import { parseNft, parseRule } from '../../lib/nft/parser.js'
 import { renderElements, renderOperation, renderRuleBody } from '../../lib/expr/render.js'
 import { Transaction } from '../../lib/batch/transaction.js'
 import { canonicalExprs, plan } from '../../lib/reconcile/plan.js'
+import { createFakeClient } from '../../lib/testing/index.js'
 
 const DYN = 'type ipv4_addr . inet_service . ifname; flags dynamic'
 const KEY = ['10.1.0.3', 39466, 'veth1']
@@ -186,5 +187,27 @@ describe('anonymous set elements with statements', () => {
     expect(() => tx.add({ kind: 'rule', chain: 'c', exprs: [{ match: 'meta mark', bits: [['&', 0xff]], value: [{ key: 1, counter: true }, 2] }] })).toThrow(
       'nftkit does not support statements in the elements of a set after a bitwise expression yet',
     )
+  })
+})
+
+describe('element statements in the Fake', () => {
+  it('keeps the given counter values and refuses statements other than the set declares, as the kernel', async () => {
+    const nft = createFakeClient({ family: 'ip', table: 'f' })
+    const tx = nft.transaction()
+    tx.add({ kind: 'table' })
+    tx.add({ kind: 'set', name: 's', type: 'ipv4_addr', flags: ['dynamic'] })
+    tx.add({ kind: 'set', name: 'd', type: 'ipv4_addr', counter: true })
+    tx.add({ kind: 'element', set: 's', elements: [{ key: '1.1.1.1', stmts: [{ stmt: 'limit', rate: 1, per: 'second' }, { stmt: 'counter', packets: 3, bytes: 4 }] }] })
+    tx.add({ kind: 'element', set: 'd', elements: ['2.2.2.2', { key: '3.3.3.3', counter: { packets: 5, bytes: 6 } }] })
+    await nft.commit(tx)
+    const l = await nft.list()
+    expect(l.sets.find((s) => s.name === 's')?.elements).toEqual([{ key: '1.1.1.1', stmts: [{ stmt: 'limit', rate: 1, per: 'second' }, { stmt: 'counter', packets: 3, bytes: 4 }] }])
+    expect(l.sets.find((s) => s.name === 'd')?.elements).toEqual([
+      { key: '2.2.2.2', counter: { packets: 0, bytes: 0 } },
+      { key: '3.3.3.3', counter: { packets: 5, bytes: 6 } },
+    ])
+    const bad = nft.transaction()
+    bad.add({ kind: 'element', set: 'd', elements: [{ key: '4.4.4.4', stmts: [{ stmt: 'limit', rate: 1, per: 'second' }] }] })
+    await expect(nft.commit(bad)).rejects.toMatchObject({ code: 'EOPNOTSUPP' })
   })
 })
