@@ -10,6 +10,8 @@ import { renderElements, renderOperation, renderRuleBody } from '../../lib/expr/
 import { Transaction } from '../../lib/batch/transaction.js'
 import { canonicalExprs, plan } from '../../lib/reconcile/plan.js'
 import { createFakeClient } from '../../lib/testing/index.js'
+import { encodeOps } from '../../lib/batch/wire.js'
+import { loadBinding } from '../../lib/io/native.js'
 
 const DYN = 'type ipv4_addr . inet_service . ifname; flags dynamic'
 const KEY = ['10.1.0.3', 39466, 'veth1']
@@ -209,5 +211,67 @@ describe('element statements in the Fake', () => {
     const bad = nft.transaction()
     bad.add({ kind: 'element', set: 'd', elements: [{ key: '4.4.4.4', stmts: [{ stmt: 'limit', rate: 1, per: 'second' }] }] })
     await expect(nft.commit(bad)).rejects.toMatchObject({ code: 'EOPNOTSUPP' })
+  })
+})
+
+describe('element statements on the wire', () => {
+  // nf_tables.h numbers, written out so the test does not share the library's mistakes.
+  const NEWSETELEM = (10 << 8) | 12
+  const ELEM_LIST_ELEMENTS = 3
+  const LIST_ELEM = 1
+  const ELEM_KEY = 1
+  const ELEM_EXPR = 7
+  const ELEM_EXPRESSIONS = 11
+  const EXPR_NAME = 1
+  type Attr = { type: number; data: Buffer }
+  const attrs = (b: Buffer): Attr[] => {
+    const out: Attr[] = []
+    for (let p = 0; p + 4 <= b.length; ) {
+      const len = b.readUInt16LE(p)
+      out.push({ type: b.readUInt16LE(p + 2) & 0x3fff, data: b.subarray(p + 4, p + len) })
+      p += (len + 3) & ~3
+    }
+    return out
+  }
+  const name = (expr: Buffer) => {
+    const d = attrs(expr).find((a) => a.type === EXPR_NAME)?.data as Buffer
+    return d.subarray(0, d.indexOf(0)).toString()
+  }
+
+  it('sends one statement as NFTA_SET_ELEM_EXPR and two as NFTA_SET_ELEM_EXPRESSIONS, as nft 1.0.6 does', () => {
+    const t = new Transaction({ family: 'ip', table: 't' })
+    t.add({ kind: 'table' })
+    t.add({ kind: 'set', name: 's', type: 'ipv4_addr', flags: ['dynamic'] })
+    t.add({
+      kind: 'element',
+      set: 's',
+      elements: [{ key: '1.1.1.1', counter: { packets: 3, bytes: 4 } }, { key: '2.2.2.2', stmts: [{ stmt: 'limit', rate: 1, per: 'second' }, { stmt: 'counter' }] }, '3.3.3.3'],
+    })
+    const nl = loadBinding().encode(encodeOps(t.prepare().ops).slice())
+    const elems: Attr[][] = []
+    for (let p = 0; p < nl.length; ) {
+      const len = nl.readUInt32LE(p)
+      if (nl.readUInt16LE(p + 4) === NEWSETELEM) {
+        const list = attrs(nl.subarray(p + 20, p + len)).find((a) => a.type === ELEM_LIST_ELEMENTS) as Attr
+        // libnftnl numbers the elements' nests 1, 2, 3... (the kernel reads any type there).
+        for (const e of attrs(list.data)) elems.push(attrs(e.data))
+      }
+      p += len
+    }
+    const shape = elems.map((as) => {
+      const key = as.find((a) => a.type === ELEM_KEY)
+      const one = as.find((a) => a.type === ELEM_EXPR)
+      const list = as.find((a) => a.type === ELEM_EXPRESSIONS)
+      return {
+        key: key ? [...attrs(key.data)[0].data].join('.') : undefined,
+        expr: one ? name(one.data) : undefined,
+        exprs: list ? attrs(list.data).map((x) => (x.type === LIST_ELEM ? name(x.data) : `?${x.type}`)) : undefined,
+      }
+    })
+    expect(shape).toEqual([
+      { key: '1.1.1.1', expr: 'counter', exprs: undefined },
+      { key: '2.2.2.2', expr: undefined, exprs: ['limit', 'counter'] },
+      { key: '3.3.3.3', expr: undefined, exprs: undefined },
+    ])
   })
 })
