@@ -29,6 +29,7 @@ import {
   toBytes,
 } from '../kernel/datatypes.js'
 import type { NativeExpr } from '../../types/native.js'
+import type { SetStatefulStmt } from '../model/objects.js'
 import { CT_KEYS, CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec, selectorText } from './selectors.js'
@@ -45,7 +46,7 @@ import { hashName, numgenName } from './numgen.js'
 import { decodeCtCount, decodeCtLabelMatch, decodeCtObjref, decodeCtSet } from './ct.js'
 import { type DecodedPart, decodeSetStmt } from './stmt-set.js'
 import { meterOf } from './stmt-meter.js'
-import type { BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, MarkExpr, MarkStep, Match, MetaSetKey, NumgenExpr, RuleExpr, Selector, SetStatefulStmt, Statement, Verdict } from '../model/rule-types.js'
+import type { BitwiseStep, CtObjectMapStmt, HashExpr, MapValue, MarkExpr, MarkStep, Match, MetaSetKey, NumgenExpr, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
