@@ -369,15 +369,19 @@ function planRules(
  * the kernel keeps an existing element's statements on a plain add).
  */
 function comparable(e: Element, setStmts: readonly SetStatefulStmt[]): string {
-  const spec = isSpec(e) ? e : { key: e }
-  const { counter, stmts, ...rest } = spec
-  const held = stmts ?? (counter ? [{ stmt: 'counter' as const }] : setStmts)
-  return JSON.stringify(held.length ? { ...rest, stmts: stmtsWithoutValues(held) } : rest)
+  // `setStmts` come without live values already (declaredStmts): the common bare key costs one JSON.stringify.
+  if (!isSpec(e)) return JSON.stringify(setStmts.length ? { key: e, stmts: setStmts } : e)
+  const { counter, stmts, ...rest } = e
+  const held = stmts ? stmtsWithoutValues(stmts) : counter ? COUNTER : setStmts
+  if (held.length) return JSON.stringify({ ...rest, stmts: held })
+  return JSON.stringify(Object.keys(rest).length === 1 ? rest.key : rest)
 }
 
-/** The statements a set gives each element (`counter: true` is a counter). */
+const COUNTER: readonly SetStatefulStmt[] = [{ stmt: 'counter' }]
+
+/** The statements a set gives each element (`counter: true` is a counter), without live values. */
 const declaredStmts = (s: { readonly counter?: boolean; readonly stmts?: readonly SetStatefulStmt[] }): readonly SetStatefulStmt[] =>
-  s.stmts ?? (s.counter ? [{ stmt: 'counter' }] : [])
+  s.stmts ? stmtsWithoutValues(s.stmts) : s.counter ? COUNTER : []
 
 /**
  * True if two elements (canonical forms) of set `s` are the same to the
