@@ -15,7 +15,7 @@ import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Table } from '../model/objects.js'
 import type { Selector } from '../model/rule-types.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
-import { compileElementStmts, compileSetStateful } from '../expr/set-stateful.js'
+import { compileElementStmts, compileElementStmtsFor, compileSetStateful } from '../expr/set-stateful.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { integerKeyType, setTypeofUserdata } from '../expr/typeof.js'
@@ -570,7 +570,7 @@ export class Transaction {
         table,
         set: name,
         setId: id,
-        ...encodeElementFields(shape, resolveIfaceKeys(key, s.elements, this.#ifindex(), `${path}.elements`), `${path}.elements`, { leadingZero: true, stmts: compileElementStmts, ...(s.autoMerge ? { mergeAdjacent: true } : {}) }),
+        ...encodeElementFields(shape, resolveIfaceKeys(key, s.elements, this.#ifindex(), `${path}.elements`), `${path}.elements`, { leadingZero: true, stmts: compileElementStmtsFor(stateful), ...(s.autoMerge ? { mergeAdjacent: true } : {}) }),
       })
     }
     return { op: { verb, object }, native }

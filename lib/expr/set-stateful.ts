@@ -73,6 +73,22 @@ export function compileElementStmts(stmts: readonly SetStatefulStmt[], path: str
   return out
 }
 
+/**
+ * {@link compileElementStmts} for the elements of a set that declares
+ * `setExprs`: an element's own statements must be of the same kinds, in the
+ * same order (the kernel refuses others with EOPNOTSUPP, nft with "statement mismatch").
+ */
+export function compileElementStmtsFor(setExprs: readonly NativeExpr[] | undefined): (stmts: readonly SetStatefulStmt[], path: string) => NativeExpr[] {
+  if (!setExprs?.length) return compileElementStmts
+  const kinds = setExprs.map((x) => x.type)
+  return (stmts, path) => {
+    const out = compileElementStmts(stmts, path)
+    if (out.length !== kinds.length || out.some((x, i) => x.type !== kinds[i]))
+      invalid(`${path}.stmts`, `Expected statements of the kinds the set declares, in order (${kinds.join(', ')}): the kernel refuses others`, stmts)
+    return out
+  }
+}
+
 /** A counter's starting values (both default to 0), or undefined when it gives none. */
 export function counterValues(c: { readonly packets?: unknown; readonly bytes?: unknown }, path: string): { packets: number; bytes: number } | undefined {
   if (c.packets === undefined && c.bytes === undefined) return undefined

@@ -275,3 +275,14 @@ describe('element statements on the wire', () => {
     ])
   })
 })
+
+describe('element statements in a set that declares statements', () => {
+  it('refuses other kinds at tx.add, naming the element', () => {
+    const t = new Transaction({ family: 'ip', table: 't' })
+    t.add({ kind: 'table' })
+    expect(() =>
+      t.add({ kind: 'set', name: 's', type: 'ipv4_addr', stmts: [{ stmt: 'limit', rate: 1, per: 'second' }, { stmt: 'counter' }], elements: [{ key: '1.1.1.1', stmts: [{ stmt: 'counter' }, { stmt: 'limit', rate: 1, per: 'second' }] }] }),
+    ).toThrow(/limit, counter.*elements\[0\]\.stmts/)
+    t.add({ kind: 'set', name: 'ok', type: 'ipv4_addr', stmts: [{ stmt: 'limit', rate: 1, per: 'second' }, { stmt: 'counter' }], elements: [{ key: '1.1.1.1', stmts: [{ stmt: 'limit', rate: 9, per: 'minute' }, { stmt: 'counter', packets: 1, bytes: 2 }] }] })
+  })
+})
