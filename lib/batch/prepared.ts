@@ -8,6 +8,7 @@
  */
 import { type Family, FAMILY_NUMBER } from '../kernel/constants.js'
 import { encodeElementFields } from '../elements/elements.js'
+import { compileElementStmts } from '../expr/set-stateful.js'
 import { put32 } from '../kernel/ipv4.js'
 import type { Element, ElementFields, SetShape } from '../model/element-types.js'
 import type { Elements } from '../model/objects.js'
@@ -96,7 +97,7 @@ export function prepareElements(
   }
   if (add.length) {
     operations.push(elementsOperation('add', family, table, set, add))
-    ops.push(elementOp('add', family, table, set, undefined, encodeElementFields(shape, add, 'elements', {})))
+    ops.push(elementOp('add', family, table, set, undefined, encodeElementFields(shape, add, 'elements', { stmts: compileElementStmts })))
   }
   return elementBatch(operations, ops)
 }

@@ -15,7 +15,7 @@ import { compileRule, type SetInfo } from '../expr/compile.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Table } from '../model/objects.js'
 import type { Selector } from '../model/rule-types.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
-import { compileSetStateful } from '../expr/set-stateful.js'
+import { compileElementStmts, compileElementStmtsFor, compileSetStateful } from '../expr/set-stateful.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
 import { integerKeyType, setTypeofUserdata } from '../expr/typeof.js'
@@ -99,7 +99,7 @@ void KEYS_COMPLETE
 
 /** The entry of an element operation on a known set (its native op has one shape for every element op). */
 function elementEntry(verb: Verb, family: Family, table: string, set: string, known: KnownSet, elements: readonly Element[], path: string): Entry {
-  const el = encodeElementFields(known.shape, elements, path, { forDelete: verb === 'delete' || verb === 'destroy' })
+  const el = encodeElementFields(known.shape, elements, path, { forDelete: verb === 'delete' || verb === 'destroy', stmts: compileElementStmts })
   return { op: { verb, object: { kind: 'element', family, table, set, elements } }, native: [elementOp(verb, family, table, set, known.id, el)] }
 }
 
@@ -570,7 +570,7 @@ export class Transaction {
         table,
         set: name,
         setId: id,
-        ...encodeElementFields(shape, resolveIfaceKeys(key, s.elements, this.#ifindex(), `${path}.elements`), `${path}.elements`, { leadingZero: true, ...(s.autoMerge ? { mergeAdjacent: true } : {}) }),
+        ...encodeElementFields(shape, resolveIfaceKeys(key, s.elements, this.#ifindex(), `${path}.elements`), `${path}.elements`, { leadingZero: true, stmts: compileElementStmtsFor(stateful), ...(s.autoMerge ? { mergeAdjacent: true } : {}) }),
       })
     }
     return { op: { verb, object }, native }

@@ -17,6 +17,28 @@ interface Parsed {
   readonly spec?: ElementSpec
   readonly data?: NativeElement
   readonly path: string
+  /** The element's compiled statements (`counter` or `stmts`). */
+  readonly exprs?: NativeElement['exprs']
+}
+
+/**
+ * Compiles an element's own stateful statements (`stmts`) into kernel
+ * expressions; `path` is the element's (errors name `path.stmts[i]`). They are
+ * rule-expression work, a layer above this one, so the caller passes it in
+ * (`compileElementStmts` of `expr/set-stateful.ts`).
+ */
+export type ElementStmtCompiler = (stmts: NonNullable<ElementSpec['stmts']>, path: string) => NonNullable<NativeElement['exprs']>
+
+/** Options of the element encoders. */
+export interface EncodeOptions {
+  /** Add the initial end bound nft sends when it creates an interval set with its elements. */
+  readonly leadingZero?: boolean
+  /** Keys only (values and options are ignored, as nft ignores them in deletes). */
+  readonly forDelete?: boolean
+  /** Merge adjacent intervals too, as nft does in anonymous sets. */
+  readonly mergeAdjacent?: boolean
+  /** The compiler of elements' `stmts`; without it an element with `stmts` is refused. */
+  readonly stmts?: ElementStmtCompiler
 }
 
 const MAX_BITS = (t: Datatype) => (1n << BigInt(t.size * 8)) - 1n
@@ -37,7 +59,7 @@ export function verdictFields(v: unknown, path: string): { verdict: number; chai
   return invalid(path, "Expected a verdict: 'accept', 'drop', 'continue', 'return', { jump: CHAIN } or { goto: CHAIN }", v)
 }
 
-function parseOne(shape: SetShape, e: Element, path: string, keyOnly = false): Parsed {
+function parseOne(shape: SetShape, e: Element, path: string, keyOnly = false, compile?: ElementStmtCompiler): Parsed {
   const spec = isSpec(e) ? e : undefined
   const key = spec ? spec.key : (e as ElementKey)
   const kpath = spec ? `${path}.key` : path
@@ -82,6 +104,11 @@ function parseOne(shape: SetShape, e: Element, path: string, keyOnly = false): P
     }
     if (spec.comment !== undefined && (typeof spec.comment !== 'string' || Buffer.byteLength(spec.comment) > 127))
       invalid(`${path}.comment`, 'Expected a comment of at most 127 bytes', spec.comment)
+    if (spec.stmts !== undefined && !keyOnly) {
+      if (spec.counter) invalid(`${path}.counter`, 'Expected counter or stmts, not both (a counter in stmts is the same as counter: true)', spec.counter)
+      if (!compile) invalid(`${path}.stmts`, 'Expected no stmts here (this encoder has no statement compiler)', spec.stmts)
+      return { fields, spec, data, path, exprs: compile(spec.stmts, path) }
+    }
   }
   return { fields, spec, data, path }
 }
@@ -102,12 +129,13 @@ function options(p: Parsed): Partial<NativeElement> {
   const o: { timeout?: number; userdata?: Buffer; exprs?: NativeElement['exprs'] } = {}
   if (s?.timeout !== undefined) o.timeout = s.timeout
   if (s?.comment !== undefined) o.userdata = encodeTlvs([[0, cstr(s.comment)]])
-  if (s?.counter) o.exprs = [typeof s.counter === 'object' ? { type: 'counter', packets: s.counter.packets, bytes: s.counter.bytes } : { type: 'counter' }]
+  if (p.exprs) o.exprs = p.exprs
+  else if (s?.counter) o.exprs = [typeof s.counter === 'object' ? { type: 'counter', packets: s.counter.packets, bytes: s.counter.bytes } : { type: 'counter' }]
   return o
 }
 
 function hasOptions(p: Parsed): boolean {
-  return !!p.spec && (p.spec.timeout !== undefined || p.spec.comment !== undefined || !!p.spec.counter)
+  return !!p.spec && (p.spec.timeout !== undefined || p.spec.comment !== undefined || !!p.spec.counter || p.exprs !== undefined)
 }
 
 /**
@@ -123,7 +151,7 @@ export function encodeElements(
   shape: SetShape,
   elements: readonly Element[],
   path: string,
-  opts: { leadingZero?: boolean; forDelete?: boolean; mergeAdjacent?: boolean } = {},
+  opts: EncodeOptions = {},
 ): NativeElement[] {
   if (elements.some(isCatchall)) {
     // The catch-all element has no key: nft sends it after the others.
@@ -131,12 +159,12 @@ export function encodeElements(
     const out = rest.length ? encodeElements(shape, rest, path, opts) : []
     elements.forEach((e, i) => {
       if (!isCatchall(e)) return
-      const p = parseOne(shape, e, `${path}[${i}]`, opts.forDelete)
+      const p = parseOne(shape, e, `${path}[${i}]`, opts.forDelete, opts.stmts)
       out.push({ flags: ELEM_FLAG_CATCHALL, ...p.data, ...options(p) })
     })
     return out
   }
-  const parsed = elements.map((e, i) => parseOne(shape, e, `${path}[${i}]`, opts.forDelete))
+  const parsed = elements.map((e, i) => parseOne(shape, e, `${path}[${i}]`, opts.forDelete, opts.stmts))
   if (!shape.interval || shape.key.length > 1) {
     const seen = new Set<string>()
     const out: NativeElement[] = []
@@ -229,7 +257,7 @@ export function encodeElementFields(
   shape: SetShape,
   elements: readonly Element[],
   path: string,
-  opts: { leadingZero?: boolean; forDelete?: boolean },
+  opts: EncodeOptions,
 ): ElementFields {
   if (!Array.isArray(elements)) invalid(path, 'Expected a list of elements', elements)
   const few = fewIPv4(shape, elements, opts)

@@ -35,7 +35,8 @@ import {
   toBytes,
 } from '../kernel/datatypes.js'
 import { CATCHALL, encodeElements, verdictFields } from '../elements/elements.js'
-import type { Element } from '../model/element-types.js'
+import { type Element, isAnonymousSetElement } from '../model/element-types.js'
+import { compileElementStmts } from './set-stateful.js'
 import { invalid } from '../kernel/errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
 import { setUserdata } from '../model/set-userdata.js'
@@ -427,9 +428,11 @@ function ifindexValue(ctx: Ctx, sels: readonly unknown[], v: unknown, path: stri
     if (sels.length === 1) return ifx[0] ? ifindexOf(ctx, k, p) : k
     return Array.isArray(k) ? k.map((x, j) => (ifx[j] ? ifindexOf(ctx, x, `${p}[${j}]`) : x)) : k
   }
+  // An element with statements: its key resolved, its statements kept.
+  const elem = (e: unknown, p: string): unknown => (isAnonymousSetElement(e) ? { ...e, key: key(e.key, `${p}.key`) } : key(e, p))
   if (isSetRef(v)) return v
-  if (isAnonymousSet(v)) return { elements: v.elements.map((e, i) => key(e, `${path}.elements[${i}]`)) }
-  if (Array.isArray(v) && (sels.length === 1 || Array.isArray(v[0]))) return v.map((e, i) => key(e, `${path}[${i}]`))
+  if (isAnonymousSet(v)) return { elements: v.elements.map((e, i) => elem(e, `${path}.elements[${i}]`)) }
+  if (Array.isArray(v) && (sels.length === 1 || Array.isArray(v[0]) || isAnonymousSetElement(v[0]))) return v.map((e, i) => elem(e, `${path}[${i}]`))
   return key(v, path)
 }
 
@@ -497,7 +500,8 @@ function compileMatch(ctx: Ctx, m: Match, path: string): void {
   }
   if (Array.isArray(v)) {
     if (v.length === 0) invalid(vpath, 'Expected a non-empty list of values', v)
-    if (v.length > 1) {
+    // An element with statements needs a set, even alone (nft 1.0.8 and later keep it one).
+    if (v.length > 1 || isAnonymousSetElement(v[0])) {
       const set = anonymousSet(ctx, [s.type], v as Element[], vpath, undefined, anonymousKeyTypeof([s], vpath))
       loadKey(ctx, [s], set.interval)
       lookup(ctx, set.name, set.id, op === '!=')
@@ -620,6 +624,7 @@ function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
     if (f.emit) ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: s.size, mask: s.type.encode(f.mask), xor: s.type.encode(f.xor) })
   }
   const list = isAnonymousSet(v) ? v.elements : Array.isArray(v) && v.length > 1 ? v : undefined
+  if ((list ?? (Array.isArray(v) ? v : [])).some(isAnonymousSetElement)) invalid(vpath, 'nftkit does not support statements in the elements of a set after a bitwise expression yet', v)
   if (list !== undefined) {
     if (f.transfer !== undefined) invalid(`${path}.bits`, "nftkit does not support a trailing '^' step with a set of values yet", m.bits)
     if (list.length === 0) invalid(vpath, 'Expected a non-empty list of values', list)
@@ -693,7 +698,8 @@ function trackContext(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', v: bigint | un
 /** An `icmp type { ... }` set lookup: nft's context is its last element's type. */
 function trackIcmpSet(ctx: Ctx, s: SelectorSpec, op: '==' | '!=', elements: readonly unknown[], path: string): void {
   if (op !== '==' || (s.name !== 'icmp type' && s.name !== 'icmpv6 type')) return
-  const iv = s.type.parse(elements[elements.length - 1], path)
+  const last = elements[elements.length - 1]
+  const iv = s.type.parse(isAnonymousSetElement(last) ? last.key : last, path)
   if (iv.lo === iv.hi) ctx.icmp = icmpContext(s, iv.lo)
 }
 
@@ -807,7 +813,7 @@ function anonymousSet(
   if (key.length > 1 && interval) flags |= SET_FLAG.concat
   if (data) flags |= SET_FLAG.map
   const shape = { name: 'anonymous set', key, interval, data: data === 'verdict' ? data : dataType }
-  const elems = encodeElements(shape, elements, path, { leadingZero: true, mergeAdjacent: true })
+  const elems = encodeElements(shape, elements, path, { leadingZero: true, mergeAdjacent: true, stmts: compileElementStmts })
   const family = familyNumber(ctx.env.family)
   const keyLen = key.reduce((a, t) => a + (key.length > 1 ? paddedSize(t.size) : t.size), 0)
   ctx.sets.push({

@@ -29,6 +29,7 @@ import {
   toBytes,
 } from '../kernel/datatypes.js'
 import type { NativeExpr } from '../../types/native.js'
+import type { SetStatefulStmt } from '../model/objects.js'
 import { CT_KEYS, CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { isAnonymousSetName } from '../model/names.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec, selectorText } from './selectors.js'
@@ -51,7 +52,16 @@ import type { BitwiseStep, CtObjectMapStmt, JumpStmt, VerdictStmt, HashExpr, Map
 /** An anonymous set's contents, for inlining into the rule that uses it. */
 export interface AnonSet {
   /** Decoded elements: key values (per field), verdicts for maps, the data of data maps (as a value where nftkit reads the map's data type, and as bytes). */
-  readonly elements: ReadonlyArray<{ key: unknown; verdict?: Verdict; objref?: string; data?: string | number; dataBytes?: Uint8Array }>
+  readonly elements: ReadonlyArray<{
+    key: unknown
+    verdict?: Verdict
+    objref?: string
+    data?: string | number
+    dataBytes?: Uint8Array
+    /** The element's stateful statements: a counter alone, with its values, or others. */
+    counter?: { packets: number; bytes: number }
+    stmts?: readonly SetStatefulStmt[]
+  }>
   /** For a data map (not verdicts): nft's data type id, its length and whether it holds intervals. */
   readonly dataMap?: { readonly type: number; readonly len: number; readonly interval: boolean }
   /** For an object map: the type of the objects its elements name (NFT_OBJECT_*). */
@@ -745,8 +755,17 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             const types = elements.map((x) => icmpContext(k0, k0.type.parse(x, 'value').lo))
             icmp = types.every((t) => t === types[0]) ? types[0] : Number(k0.type.parse(elements[0], 'value').lo)
           }
+          // Elements with statements: `{ key, counter }` / `{ key, stmts }` (nftkit does not name them in flag sets or after a mask).
+          const withStmts = anon.elements.some((x) => x.counter !== undefined || x.stmts !== undefined)
+          if (withStmts && (masked || (specs.length === 1 && (specs[0] as SelectorSpec).flags))) throw new Unsupported('statements in a flag or masked set')
+          const keyed = withStmts
+            ? elements.map((k, j) => {
+                const x = anon.elements[j]
+                return x.stmts ? { key: k, stmts: x.stmts } : x.counter ? { key: k, counter: x.counter } : k
+              })
+            : elements
           // Flag selectors read a plain list as a bit test, so their sets stay explicit.
-          const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements: flagSetElements(specs[0] as SelectorSpec, elements) } : elements
+          const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements: flagSetElements(specs[0] as SelectorSpec, elements) } : keyed
           const bits = masked ? bitsOf(specs[0] as SelectorSpec, loads[0] as Extract<Reg, { kind: 'load' }>) : undefined
           push({ match: key, ...(bits ? { bits } : {}), ...(inv ? { op: '!=' as const } : {}), value: value as never })
         } else {

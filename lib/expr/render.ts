@@ -5,7 +5,7 @@
  */
 import { type Family, priorityText } from '../kernel/constants.js'
 import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
-import { type Element, isSpec } from '../model/element-types.js'
+import { type Element, isAnonymousSetElement, isSpec } from '../model/element-types.js'
 import type { RawExpr } from './decode.js'
 import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
 import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
@@ -159,6 +159,15 @@ function bitsMatchText(m: Match): string {
   return `${lhs} ${op} ${spec.flags || /^(0x[0-9a-fA-F]+|\d+)$/.test(String(one)) ? bitsOperandText(spec, one, false) : keyText([spec.type], one)}`
 }
 
+/** An anonymous set's element: its key's text, then its statements as nft lists them (`0x0000000a counter packets 0 bytes 0`). */
+function withElementStmts(e: unknown, key: (k: unknown) => string): string {
+  if (!isAnonymousSetElement(e)) return key(e)
+  let s = key(e.key)
+  if (e.stmts?.length) s += ` ${setStatefulText(e.stmts)}`
+  if (e.counter) s += typeof e.counter === 'object' ? ` counter packets ${e.counter.packets} bytes ${e.counter.bytes}` : ' counter'
+  return s
+}
+
 function matchText(m: Match, opts: RenderOptions = {}): string {
   if (m.bits !== undefined) return bitsMatchText(m)
   const sels = selectors(m.match)
@@ -170,14 +179,14 @@ function matchText(m: Match, opts: RenderOptions = {}): string {
     const flagSpec = sels.length === 1 ? SELECTORS[sels[0]] : undefined
     // A combination of flags in a set prints as nft lists it: `syn | ack`.
     const elem = (k: unknown) => (flagSpec?.flags && typeof k === 'string' && k.includes('|') ? bitsOperandText(flagSpec, k, false) : keyText(types, k, sels))
-    return `${lhs} ${op}{ ${v.elements.map(elem).join(', ')} }`
+    return `${lhs} ${op}{ ${v.elements.map((k) => withElementStmts(k, elem)).join(', ')} }`
   }
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) return `${lhs} ${op}@${(v as { set: string }).set}`
   const spec = SELECTORS[sels[0]]
   if (spec?.flags && sels.length === 1) return flagMatchText(lhs, spec, m, opts.listing === true)
   const types = sels.map(typeOf)
-  if (Array.isArray(v) && (sels.length === 1 || Array.isArray(v[0]))) {
-    return `${lhs} ${op}{ ${v.map((k) => keyText(types, k, sels)).join(', ')} }`
+  if (Array.isArray(v) && (sels.length === 1 || Array.isArray(v[0]) || isAnonymousSetElement(v[0]))) {
+    return `${lhs} ${op}{ ${v.map((k) => withElementStmts(k, (x) => keyText(types, x, sels))).join(', ')} }`
   }
   return `${lhs} ${op}${keyText(types, v, sels)}`
 }
@@ -395,9 +404,10 @@ export function renderElements(
     .map((e) => {
       if (!isSpec(e)) return keyText(types, e)
       let s = keyText(types, e.key)
-      if (e.timeout !== undefined) s += ` timeout ${formatTime(e.timeout)}`
+      // nft's order: the statements right after the key, then timeout and comment.
       if (e.stmts?.length) s += ` ${setStatefulText(e.stmts)}`
       if (e.counter) s += typeof e.counter === 'object' ? ` counter packets ${e.counter.packets} bytes ${e.counter.bytes}` : ' counter'
+      if (e.timeout !== undefined) s += ` timeout ${formatTime(e.timeout)}`
       if (e.comment !== undefined) s += ` comment ${quote(e.comment)}`
       if (e.value !== undefined)
         s += ` : ${map === 'verdict' ? verdictText(e.value as Verdict) : dataType ? valueText(dataType, e.value) : map && OBJECT_MAPS.includes(map) ? quote(String(e.value)) : String(e.value)}`
@@ -483,8 +493,9 @@ export function renderOperation(verb: Verb, obj: NftObject | RuleRef | SetRef): 
       const one = (x: Element) => {
         if (!isSpec(x)) return key(x)
         let s = key(x.key)
+        if (x.stmts?.length) s += ` ${setStatefulText(x.stmts)}`
+        if (x.counter) s += typeof x.counter === 'object' ? ` counter packets ${x.counter.packets} bytes ${x.counter.bytes}` : ' counter'
         if (x.timeout !== undefined) s += ` timeout ${formatTime(x.timeout)}`
-        if (x.counter) s += ' counter'
         if (x.comment !== undefined) s += ` comment ${quote(x.comment)}`
         if (x.value !== undefined) s += ` : ${typeof x.value === 'object' ? verdictText(x.value) : String(x.value)}`
         return s

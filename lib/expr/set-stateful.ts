@@ -54,6 +54,58 @@ export function compileSetStateful(s: { readonly counter?: boolean; readonly stm
 }
 
 /**
+ * The kernel expressions of one element's own statements (an element spec's
+ * `stmts`) as the element's expressions: as a declaration's, but counters
+ * keep their starting values and quotas their bytes used. `path` is the
+ * element's. The elements encoder calls it (it sits below this layer and
+ * takes it as `opts.stmts`).
+ * @throws NftValidationError naming `path.stmts[i]` for a statement an element cannot carry.
+ */
+export function compileElementStmts(stmts: readonly SetStatefulStmt[], path: string): NativeExpr[] {
+  if (!Array.isArray(stmts) || stmts.length === 0) invalid(`${path}.stmts`, 'Expected a non-empty list of stateful statements', stmts)
+  if (stmts.length > 2) invalid(`${path}.stmts`, 'Expected at most two statements (the kernel keeps at most two per element, NFT_SET_EXPR_MAX)', stmts)
+  const out = compileSetStateful({ stmts }, path) as NativeExpr[]
+  stmts.forEach((st, i) => {
+    if (st.stmt !== 'counter') return
+    const c = counterValues(st, `${path}.stmts[${i}]`)
+    if (c) out[i] = { type: 'counter', ...c }
+  })
+  return out
+}
+
+/**
+ * {@link compileElementStmts} for the elements of a set that declares
+ * `setExprs`: an element's own statements must be of the same kinds, in the
+ * same order (the kernel refuses others with EOPNOTSUPP, nft with "statement mismatch").
+ */
+export function compileElementStmtsFor(setExprs: readonly NativeExpr[] | undefined): (stmts: readonly SetStatefulStmt[], path: string) => NativeExpr[] {
+  if (!setExprs?.length) return compileElementStmts
+  const kinds = setExprs.map((x) => x.type)
+  return (stmts, path) => {
+    const out = compileElementStmts(stmts, path)
+    if (out.length !== kinds.length || out.some((x, i) => x.type !== kinds[i]))
+      invalid(`${path}.stmts`, `Expected statements of the kinds the set declares, in order (${kinds.join(', ')}): the kernel refuses others`, stmts)
+    return out
+  }
+}
+
+/** A counter's starting values (both default to 0), or undefined when it gives none. */
+export function counterValues(c: { readonly packets?: unknown; readonly bytes?: unknown }, path: string): { packets: number; bytes: number } | undefined {
+  if (c.packets === undefined && c.bytes === undefined) return undefined
+  for (const k of ['packets', 'bytes'] as const)
+    if (c[k] !== undefined && !(Number.isSafeInteger(c[k]) && (c[k] as number) >= 0)) invalid(`${path}.${k}`, `Expected a starting ${k === 'packets' ? 'packet' : 'byte'} count (a non-negative integer)`, c[k])
+  return { packets: (c.packets as number | undefined) ?? 0, bytes: (c.bytes as number | undefined) ?? 0 }
+}
+
+/**
+ * An element's statements without what traffic changes (counter values, a
+ * quota's bytes used): what the reconciler compares.
+ */
+export function stmtsWithoutValues(stmts: readonly SetStatefulStmt[]): SetStatefulStmt[] {
+  return stmts.map((st) => (st.stmt === 'counter' ? { stmt: 'counter' } : st.stmt === 'quota' ? { stmt: 'quota', bytes: st.bytes, ...(st.over ? { over: true } : {}) } : st))
+}
+
+/**
  * The statements of a dumped set's (or, `values`, an element's) expressions,
  * or undefined for one nftkit cannot name. An element's counter keeps its values.
  */

@@ -23,7 +23,7 @@ import { type Element, type ElementSpec, OBJECT_MAP_TYPE, type ObjectMapType, ty
 import { fastIPv4Decode } from '../elements/elements-fast.js'
 import { nameIfaceKeys } from '../elements/iface-keys.js'
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
-import type { RuleExpr, Verdict } from '../model/rule-types.js'
+import type { RuleExpr, SetStatefulStmt, Verdict } from '../model/rule-types.js'
 import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
 import { decodeCtObject } from '../expr/ct.js'
 import { decodeSetStateful, isLoneCounter } from '../expr/set-stateful.js'
@@ -134,6 +134,20 @@ export function anonElementData(shape: SetShape, e: { readonly data?: Uint8Array
 }
 
 /**
+ * An element's stateful statements as the listing gives them: a counter
+ * alone as `counter` with its values, others as `stmts` (counters with their
+ * values, quotas with their use); none when it has none or one nftkit cannot name.
+ */
+export function elementStmts(e: { readonly counter?: { packets: number; bytes: number }; readonly exprs?: ReadonlyArray<Record<string, unknown>> }): {
+  counter?: { packets: number; bytes: number }
+  stmts?: SetStatefulStmt[]
+} {
+  const stmts = e.exprs ? decodeSetStateful(e.exprs as readonly NativeExpr[], true) : undefined
+  if (stmts) return { stmts }
+  return e.counter ? { counter: { packets: e.counter.packets, bytes: e.counter.bytes } } : {}
+}
+
+/**
  * An anonymous data map (data other than verdicts: a NAT map's addresses, a
  * mark map's marks): its keys decoded, each element's data both as bytes
  * (`dataBytes`, with nft's data type, length and interval flag in `dataMap`;
@@ -172,10 +186,8 @@ export function elementsOf(shape: SetShape, records: readonly NativeElementRecor
     if (value !== undefined) spec.value = value
     if (d.timeout) spec.timeout = d.timeout
     if (comment !== undefined) spec.comment = comment
-    // An element's copies of its set's statements (limit, quota, ct count; counters with their values).
-    const stmts = d.exprs ? decodeSetStateful(d.exprs as readonly NativeExpr[], true) : undefined
-    if (stmts) spec.stmts = stmts
-    else if (d.counter) spec.counter = { packets: d.counter.packets, bytes: d.counter.bytes }
+    // The element's statements, its own or copies of its set's (counters with their values).
+    Object.assign(spec, elementStmts(d))
     return Object.keys(spec).length === 1 ? key : (spec as unknown as ElementSpec)
   })
 }
@@ -224,6 +236,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
           ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
           ...(e.objref !== undefined ? { objref: e.objref } : {}),
           ...anonElementData(shape, e),
+          ...elementStmts(e),
         }))
         anon.set(key, { elements, ...(object ? { objType: n(r.objType) } : {}) })
       }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Datatype } from '../kernel/datatypes.js'
-import type { SetStatefulStmt, Verdict } from './rule-types.js'
+import type { AnonymousSetElement, SetStatefulStmt, Verdict } from './rule-types.js'
 import type { NativeElement } from '../../types/native.js'
 
 /** The named objects a map can map to (nft's object maps). */
@@ -31,10 +31,22 @@ export interface ElementSpec {
    */
   readonly counter?: boolean | { readonly packets: number; readonly bytes: number }
   /**
-   * Read back only: the element's copies of its set's stateful statements
-   * when the set declares statements other than a lone counter (`stmts`),
-   * counters with their values. Not an input: the kernel gives every new
-   * element the set's statements.
+   * The element's own stateful statements, nft's `10.0.0.1 limit rate
+   * 1/second counter`: counter (optionally with starting values), limit,
+   * quota and ct count, at most two (the kernel's NFT_SET_EXPR_MAX), without
+   * object names. A counter alone is written `counter` (the canonical form;
+   * give `counter` or `stmts`, not both). nft sends one statement as
+   * NFTA_SET_ELEM_EXPR and two as NFTA_SET_ELEM_EXPRESSIONS; the set
+   * declaration carries nothing for them. In a set that declares statements
+   * an element without its own gets copies of the set's (the kernel's doing),
+   * and one with its own needs the same kinds in the same order (else the
+   * kernel refuses with EOPNOTSUPP).
+   *
+   * Read back, this is every statement the element holds (its own or its
+   * set's copies, when more than a lone counter), counters with their values
+   * and quotas with the bytes used. The reconciler compares elements without
+   * those live values: a counter that counted or a quota that was used does
+   * not make an element differ, a changed limit does.
    */
   readonly stmts?: readonly SetStatefulStmt[]
 }
@@ -58,6 +70,11 @@ export interface SetShape {
 /** True if the element is given with options. */
 export function isSpec(e: Element): e is ElementSpec {
   return typeof e === 'object' && e !== null && !Array.isArray(e)
+}
+
+/** True for an anonymous set's element given with statements (`{ key, counter?, stmts? }`), not a bare key. */
+export function isAnonymousSetElement(e: unknown): e is AnonymousSetElement {
+  return typeof e === 'object' && e !== null && !Array.isArray(e) && 'key' in e
 }
 
 

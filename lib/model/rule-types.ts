@@ -253,9 +253,27 @@ export interface SetRef {
 export type MatchValue =
   | string
   | number
-  | ReadonlyArray<string | number | ReadonlyArray<string | number>>
+  | ReadonlyArray<string | number | ReadonlyArray<string | number> | AnonymousSetElement>
   | SetRef
   | AnonymousSet
+
+/**
+ * An element of an anonymous set with its own stateful statements, nft's
+ * `meta mark { 0x0000000a counter, 0x0000000b limit rate 1/second counter }`:
+ * `{ match: 'meta mark', value: [{ key: 10, counter: true }, { key: 11, stmts:
+ * [{ stmt: 'limit', rate: 1, per: 'second' }, { stmt: 'counter' }] }] }`. As
+ * for a named set's element ({@link ElementSpec}): a counter alone is
+ * `counter` (read back with its values), other statements (limit, quota, ct
+ * count, at most two) are `stmts`. Such a set stays a set even with one
+ * element (nft 1.0.6 folds a one-element set into a comparison and drops the
+ * statements; nft 1.0.8 and later keep it; nftkit's nft parser reads the text
+ * as the local nft 1.0.6 does).
+ */
+export interface AnonymousSetElement {
+  readonly key: string | number | ReadonlyArray<string | number>
+  readonly counter?: boolean | { readonly packets: number; readonly bytes: number }
+  readonly stmts?: readonly SetStatefulStmt[]
+}
 
 /**
  * An explicit anonymous set: `{ elements: ['established', 'related'] }` is nft's
@@ -264,7 +282,7 @@ export type MatchValue =
  * is nft's `established,related` (a bit test), so the set form needs this.
  */
 export interface AnonymousSet {
-  readonly elements: ReadonlyArray<string | number | ReadonlyArray<string | number>>
+  readonly elements: ReadonlyArray<string | number | ReadonlyArray<string | number> | AnonymousSetElement>
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { FAMILIES, type Family } from '../kernel/constants.js'
 import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
-import type { Element, ElementSpec } from '../model/element-types.js'
+import { type Element, type ElementSpec, isAnonymousSetElement } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
 import { NAT_FLAG_ORDER } from '../expr/stmt-nat.js'
@@ -504,7 +504,7 @@ class Parser {
         case 'elements':
           pendingElements = t
           this.expect('=')
-          s.elements = this.elementList(keyTypes, data, isLoneCounter(stmts) ? [] : stmts)
+          s.elements = this.elementList(keyTypes, data, stmts)
           break
         default:
           if (t.kind === 'word' && NFT_SET_OPTIONS.includes(t.text)) this.fail(t, `nftkit does not support the set option '${t.text}' yet`)
@@ -519,15 +519,20 @@ class Parser {
     return s as unknown as NamedSet
   }
 
-  /** One stateful statement of a set declaration (counter, limit, quota, ct count; no object names). */
-  private setStatefulStmt(): SetStatefulStmt {
+  /**
+   * One stateful statement of a set declaration (counter, limit, quota, ct
+   * count; no object names), or with `values` of an element (a counter keeps
+   * its values).
+   */
+  private setStatefulStmt(values = false): SetStatefulStmt {
     const at = this.peek()
     if (this.is(at, 'ct') && !this.is(this.peek(1), 'count')) this.fail(at, "nftkit does not support the set option 'ct' yet (only ct count)")
     const st = this.is(at, 'ct') ? (parseCtStatement(this.ctCursor()) as Statement) : this.statement()
     if (!['counter', 'limit', 'quota', 'ct count'].includes(st.stmt) || (st as { name?: string }).name !== undefined)
       this.fail(at, 'expected a stateful statement (counter, limit, quota, ct count) without an object name')
     // A counter's values are the kernel's; the declaration's counter starts from zero.
-    return st.stmt === 'counter' ? { stmt: 'counter' } : (st as SetStatefulStmt)
+    if (st.stmt === 'counter' && !values) return { stmt: 'counter' }
+    return st as SetStatefulStmt
   }
 
   /** `{ e, e, ... }` of a named set or map (types known or not). */
@@ -546,12 +551,14 @@ class Parser {
   }
 
   private element(key: Datatype[], data: Datatype | 'verdict' | undefined, setStmts: readonly SetStatefulStmt[] = []): Element {
-    let elementStmts = 0
+    // The element's own stateful statements, in order (nft writes them right after the key).
+    const stmts: SetStatefulStmt[] = []
+    const first = this.peek()
     // `*`: the catch-all element.
     const parts: unknown[] = [this.is(this.peek(), '*') ? this.next().text : this.keyValue(key[0])]
     let i = 1
     while (this.accept('.')) parts.push(this.keyValue(key[i++]))
-    const spec: { key: unknown; timeout?: number; comment?: string; counter?: boolean | { packets: number; bytes: number }; value?: unknown } = {
+    const spec: { key: unknown; timeout?: number; comment?: string; counter?: boolean | { packets: number; bytes: number }; stmts?: SetStatefulStmt[]; value?: unknown } = {
       key: parts.length === 1 ? parts[0] : parts,
     }
     let hasOptions = false
@@ -567,24 +574,26 @@ class Parser {
       } else if (this.is(t, 'comment')) {
         this.pos++
         spec.comment = this.string('a comment')
-      } else if (setStmts.length && ['counter', 'limit', 'quota', 'ct'].some((w) => this.is(t, w))) {
-        // The element's copies of its set's statements, as listings print them (`limit rate 1/second counter packets 0 bytes 0`):
-        // the kernel gives every new element the set's statements, so they must be the set's.
-        const st = this.setStatefulStmt()
-        const want = setStmts[elementStmts++]
-        if (!want || JSON.stringify(want) !== JSON.stringify(st)) this.fail(t, "nftkit does not support stateful statements on elements other than their set's yet")
-        continue
-      } else if (this.is(t, 'counter')) {
-        this.pos++
-        if (this.accept('packets')) {
-          const packets = this.number('a packet count')
-          this.expect('bytes')
-          spec.counter = { packets, bytes: this.number('a byte count') }
-        } else spec.counter = true
+      } else if (['counter', 'limit', 'quota'].some((w) => this.is(t, w)) || (this.is(t, 'ct') && this.is(this.peek(1), 'count'))) {
+        // `limit rate 1/second counter packets 0 bytes 0`: as nft, one statement is sent as the
+        // element's NFTA_SET_ELEM_EXPR, two as NFTA_SET_ELEM_EXPRESSIONS.
+        stmts.push(this.setStatefulStmt(true))
+        if (stmts.length > 2) this.fail(t, 'expected at most two statements in an element (the kernel keeps at most two)')
       } else if (this.peek().kind === 'word' && ELEMENT_STATEMENTS.includes(this.peek().text)) {
         this.fail(this.peek(), `nftkit does not support '${this.peek().text}' statements in set elements yet`)
       } else break
       hasOptions = true
+    }
+    if (stmts.length) {
+      // In a set that declares statements the element's must be of the same kinds, in order (nft's check; the kernel refuses others).
+      if (setStmts.length && stmts.length !== setStmts.length)
+        this.fail(first, `number of statements mismatch, set expects ${setStmts.length} but element has ${stmts.length}`)
+      const other = setStmts.findIndex((st, i) => st.stmt !== stmts[i].stmt)
+      if (setStmts.length && other >= 0) this.fail(first, `statement mismatch, element expects ${stmts[other].stmt}, but set has type ${setStmts[other].stmt}`)
+      // A counter alone is the element's `counter` (nftkit's canonical form).
+      const c = stmts[0]
+      if (stmts.length === 1 && c.stmt === 'counter') spec.counter = c.packets !== undefined || c.bytes !== undefined ? { packets: c.packets ?? 0, bytes: c.bytes ?? 0 } : true
+      else spec.stmts = stmts
     }
     if (this.accept(':')) {
       if (data === 'verdict' || (data === undefined && this.isVerdictWord(this.peek()))) spec.value = this.verdict()
@@ -1238,7 +1247,7 @@ class Parser {
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
       if (this.accept('{')) out.push(...this.setElements(specs, depth + 1))
-      else out.push(flagSet && this.peek(1).text === '|' ? this.flagElement(specs[0]) : this.tupleValue(specs))
+      else out.push(this.anonElementStmts(flagSet && this.peek(1).text === '|' ? this.flagElement(specs[0]) : this.tupleValue(specs), flagSet))
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
       const st = this.peek()
@@ -1247,6 +1256,26 @@ class Parser {
       this.expect(',', "',' or '}'")
     }
     return out
+  }
+
+  /**
+   * An anonymous set's element with its stateful statements after the key
+   * (`0x0000000a counter packets 0 bytes 0`): `{ key, counter }` or
+   * `{ key, stmts }`; the bare key without any.
+   */
+  private anonElementStmts(key: unknown, flagSet: boolean): unknown {
+    const stmts: SetStatefulStmt[] = []
+    for (;;) {
+      const t = this.peek()
+      if (!(['counter', 'limit', 'quota'].some((w) => this.is(t, w)) || (this.is(t, 'ct') && this.is(this.peek(1), 'count')))) break
+      if (flagSet) this.fail(t, `nftkit does not support '${t.text}' in the elements of a flag set yet`)
+      stmts.push(this.setStatefulStmt(true))
+      if (stmts.length > 2) this.fail(t, 'expected at most two statements in an element (the kernel keeps at most two)')
+    }
+    if (!stmts.length) return key
+    const c = stmts[0]
+    if (stmts.length === 1 && c.stmt === 'counter') return { key, counter: c.packets !== undefined || c.bytes !== undefined ? { packets: c.packets ?? 0, bytes: c.bytes ?? 0 } : true }
+    return { key, stmts }
   }
 
   private tupleValue(specs: SelectorSpec[]): unknown {
@@ -1310,6 +1339,9 @@ class Parser {
     if (this.is(t, '{')) {
       this.pos++
       const out = this.setElements(specs)
+      // nft 1.0.6 folds a one-element set of a single selector into a plain comparison and drops
+      // the element's statements (nft 1.0.8 keeps the set): nftkit reads the text as that nft loads it.
+      if (out.length === 1 && specs.length === 1 && isAnonymousSetElement(out[0])) out[0] = out[0].key
       // For flag selectors `{ a, b }` is a set lookup, unlike the bit test `a,b`.
       if (specs.length === 1 && specs[0].flags) return { elements: out as string[] }
       return out as Match['value']

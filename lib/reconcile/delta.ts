@@ -12,7 +12,7 @@ import { AddrIndex } from '../elements/addr-index.js'
 import { ipv4Value } from '../kernel/ipv4.js'
 import { type PreparedBatch, prepareElements, prepareIPv4Elements } from '../batch/prepared.js'
 import type { Listing } from '../io/listing.js'
-import { canonicalElements, declaredShape, type Desired, keyOf, plain } from './plan.js'
+import { canonicalElements, declaredShape, type Desired, keyOf, plain, sameElement } from './plan.js'
 
 /** Names the set of an element delta; family and table default to the client's. */
 export interface SetDeltaRef {
@@ -132,7 +132,7 @@ export class SetDeltas {
       if (freshKeys.has(k)) continue
       const have = idx.get(k)
       if (have !== undefined && !goneKeys.has(k)) {
-        if (have === e || JSON.stringify(have) === JSON.stringify(e)) continue
+        if (have === e || sameElement(have, e, target.set)) continue
         gone.push(have) // same key, other data (maps): replace
         goneKeys.add(k)
       }

@@ -12,7 +12,7 @@
 import type { InterfaceNames } from '../model/interfaces.js'
 import type { Family } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
-import type { Element, SetShape } from '../model/element-types.js'
+import { type Element, isAnonymousSetElement, isSpec, type SetShape } from '../model/element-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
@@ -25,19 +25,32 @@ import { hasIfaceKey, nameIfaceKeys, resolveIfaceKeys } from '../elements/iface-
 import { type AnonSet, decodeRule, decodeVerdict, jsValue, type RawExpr } from '../expr/decode.js'
 import { compileRule } from '../expr/compile.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
+import { compileElementStmts, stmtsWithoutValues } from '../expr/set-stateful.js'
+import type { SetStatefulStmt } from '../model/objects.js'
 import { integerKeyType } from '../expr/typeof.js'
 import { keyDatatypes } from '../batch/transaction.js'
-import { anonDataMap, anonElementData, elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
+import { anonDataMap, anonElementData, elementStmts, elementsOf, type ListedRule, type Listing, setShapeOf } from '../io/listing.js'
 import { inObjectOrder, objectKey, type TableContents } from '../state/tables.js'
 import type { NativeElementRecord, NativeExpr, NativeOp, NativeRecord } from '../../types/native.js'
 
 /** The declared contents of one table (what `plan` and the reconcilers take). */
 export type Desired = TableContents
 
-/** Rule expressions compared without anonymous counters' values and quotas' bytes used (both change with traffic). */
+/**
+ * Rule expressions compared without anonymous counters' values and quotas'
+ * bytes used (both change with traffic), those of anonymous sets' elements too.
+ */
 const strip = (exprs: ReadonlyArray<RuleExpr | RawExpr>): unknown =>
   exprs.map((e) => {
     if ('key' in e) return e
+    if ('match' in e && typeof e.value === 'object' && e.value !== null) {
+      const v = e.value as { elements?: readonly unknown[] }
+      const list = Array.isArray(v) ? (v as readonly unknown[]) : Array.isArray(v.elements) ? v.elements : undefined
+      if (list?.some(isAnonymousSetElement)) {
+        const bare = list.map((x) => (isAnonymousSetElement(x) ? comparable(x as Element, []) : x))
+        return { ...e, value: Array.isArray(v) ? bare : { elements: bare } }
+      }
+    }
     if ('stmt' in e && e.stmt === 'counter' && e.name === undefined) return { stmt: 'counter' }
     if ('stmt' in e && e.stmt === 'quota' && e.name === undefined) return { stmt: 'quota', bytes: e.bytes, over: e.over === true }
     // A chain binding compares as a whole: its rules, their counters stripped too.
@@ -72,6 +85,7 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
         key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
         ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) } : {}),
         ...anonElementData(shape, e),
+        ...elementStmts(e),
       })),
     })
   }
@@ -107,7 +121,7 @@ export function canonicalElements(set: Desired['sets'][number], shape: SetShape 
     const resolved = resolveIfaceKeys(shape.key, set.elements ?? [], (n) => interfaces.index(n), 'set.elements')
     return nameIfaceKeys(shape.key, canonicalElements({ ...set, elements: resolved } as Desired['sets'][number], shape), (i) => interfaces.name(i))
   }
-  const f = encodeElementFields(shape, set.elements ?? [], 'set.elements', {})
+  const f = encodeElementFields(shape, set.elements ?? [], 'set.elements', { stmts: compileElementStmts })
   if (f.elements !== undefined) return elementsOf(shape, f.elements as NativeElementRecord[])
   const packedKeys = f.packedKeys as Uint8Array
   const packedFlags = f.packedFlags ?? new Uint8Array(packedKeys.length / (f.keyLen as number))
@@ -272,7 +286,8 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
         continue
       }
       const want = canonicalElements(ds, undefined, observed.interfaces)
-      const key = (e: Element) => JSON.stringify(withoutStmts(e))
+      const setStmts = declaredStmts(ds)
+      const key = (e: Element) => comparable(e, setStmts)
       const have = new Map(os.elements.map((e) => [key(e), e]))
       const wantKeys = new Set(want.map(key))
       const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
@@ -366,12 +381,37 @@ function planRules(
 }
 
 
-/** An element's key (a map element's without its value). */
-/** An element without its copies of the set's statements (read back only: the kernel gives them to every element). */
-function withoutStmts(e: Element): Element {
-  if (typeof e !== 'object' || e === null || Array.isArray(e) || !('stmts' in e)) return e
-  const { stmts: _, ...rest } = e as { stmts?: unknown; key: Element }
-  return Object.keys(rest).length === 1 ? (rest.key as Element) : (rest as Element)
+/**
+ * An element as the reconciler compares it (both sides in the listing's
+ * canonical form): with the statements the kernel holds for it (its own, or
+ * copies of its set's when it has none) and without what traffic changes
+ * (counter values, a quota's bytes used), so a counter that counted is no
+ * change and a changed limit is one (the element is deleted and added again:
+ * the kernel keeps an existing element's statements on a plain add).
+ */
+function comparable(e: Element, setStmts: readonly SetStatefulStmt[]): string {
+  // `setStmts` come without live values already (declaredStmts): the common bare key costs one JSON.stringify.
+  if (!isSpec(e)) return JSON.stringify(setStmts.length ? { key: e, stmts: setStmts } : e)
+  const { counter, stmts, ...rest } = e
+  const held = stmts ? stmtsWithoutValues(stmts) : counter ? COUNTER : setStmts
+  if (held.length) return JSON.stringify({ ...rest, stmts: held })
+  return JSON.stringify(Object.keys(rest).length === 1 ? rest.key : rest)
+}
+
+const COUNTER: readonly SetStatefulStmt[] = [{ stmt: 'counter' }]
+
+/** The statements a set gives each element (`counter: true` is a counter), without live values. */
+const declaredStmts = (s: { readonly counter?: boolean; readonly stmts?: readonly SetStatefulStmt[] }): readonly SetStatefulStmt[] =>
+  s.stmts ? stmtsWithoutValues(s.stmts) : s.counter ? COUNTER : []
+
+/**
+ * True if two elements (canonical forms) of set `s` are the same to the
+ * reconciler: same key, value and options, same statements without their
+ * live values (see `comparable`).
+ */
+export function sameElement(a: Element, b: Element, s: { readonly counter?: boolean; readonly stmts?: readonly SetStatefulStmt[] }): boolean {
+  const st = declaredStmts(s)
+  return comparable(a, st) === comparable(b, st)
 }
 
 export const plain = (e: Element): Element => (typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { key: Element }).key : e)

@@ -420,8 +420,15 @@ class Batch {
       if (!(s.flags & SET.timeout)) refuse('EINVAL', 'element timeout in a set without timeouts')
       el.timeout = Number(e.timeout)
     }
+    // The element's own expressions (of the set's kinds, in order, when the set declares some;
+    // at most two), else copies of the set's; a counter starts from the values it is given.
+    if (e.exprs?.length) {
+      if (e.exprs.length > 2) refuse('E2BIG', 'more than two element expressions')
+      if (s.exprs?.length && (s.exprs.length !== e.exprs.length || s.exprs.some((x, i) => x.type !== e.exprs?.[i].type)))
+        refuse('EOPNOTSUPP', "element expressions differ from the set's")
+    }
     const exprs = e.exprs?.length ? e.exprs : !(flags & INTERVAL_END) ? s.exprs : undefined
-    if (exprs?.length) el.exprs = storeExprs(this.#resolver(t), exprs).map((x) => (x.type === 'counter' ? { ...x, packets: 0, bytes: 0 } : x))
+    if (exprs?.length) el.exprs = storeExprs(this.#resolver(t), exprs).map((x) => (x.type === 'counter' ? { ...x, packets: Number(x.packets ?? 0), bytes: Number(x.bytes ?? 0) } : x))
     return el
   }
 

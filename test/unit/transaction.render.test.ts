@@ -112,7 +112,7 @@ describe('sets and maps', () => {
         }),
       ),
     ).toBe(
-      'add set inet fw tmo { type ipv4_addr; flags timeout; timeout 1d1h1m1s5ms; gc-interval 1m; size 1000; policy memory; counter; comment "c"; elements = { 1.1.1.1 timeout 5s counter comment "e" }; }',
+      'add set inet fw tmo { type ipv4_addr; flags timeout; timeout 1d1h1m1s5ms; gc-interval 1m; size 1000; policy memory; counter; comment "c"; elements = { 1.1.1.1 counter timeout 5s comment "e" }; }',
     )
     expect(line((t) => t.add({ kind: 'set', name: 'e', type: 'ifname' }))).toBe('add set inet fw e { type ifname; }')
   })
