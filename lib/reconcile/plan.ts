@@ -13,7 +13,7 @@ import type { InterfaceNames } from '../model/interfaces.js'
 import type { Family } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
 import type { Element, SetShape } from '../model/element-types.js'
-import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Synproxy, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
 import type { RuleExpr, Selector } from '../model/rule-types.js'
@@ -149,13 +149,14 @@ function planObjects(
   lateDels: Operation[],
 ): void {
   // Settings only: a quota's bytes used change with traffic.
-  const settings = (o: Quota | Limit) => ({ kind: o.kind, ...objectAttrs(o, o.kind), consumed: undefined })
+  const settings = (o: Quota | Limit | Synproxy) => ({ kind: o.kind, ...objectAttrs(o, o.kind), consumed: undefined })
   for (const o of observed)
-    if (!desired.some((x) => x.kind === o.kind && x.name === o.name)) lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as Quota | Limit })
+    if (!desired.some((x) => x.kind === o.kind && x.name === o.name)) lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as Quota | Limit | Synproxy })
   for (const d of desired) {
     const o = observed.find((x) => x.kind === d.kind && x.name === d.name)
     if (o && same(settings(o), settings(d))) continue
-    if (o) lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as Quota | Limit })
+    // The kernel updates an existing synproxy object in place on add (rules and maps keep naming it); quotas and limits are re-created.
+    if (o && o.kind !== 'synproxy') lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as Quota | Limit })
     adds.push({ verb: 'add', object: { ...d, family, table, handle: undefined } })
   }
 }

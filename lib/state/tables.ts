@@ -5,7 +5,7 @@
  * @module
  */
 import type { Family } from '../kernel/constants.js'
-import type { Limit, Quota } from '../model/objects.js'
+import type { Limit, Quota, Synproxy } from '../model/objects.js'
 import type { ListedChain, ListedCounter, ListedCtObject, ListedRule, ListedSet, ListedTable, Listing } from '../io/listing.js'
 
 /** The contents of one table: desired state, or a listing grouped by table. */
@@ -13,7 +13,7 @@ export interface TableContents {
   readonly table: Omit<ListedTable, 'handle'> & { handle?: number }
   readonly counters: ReadonlyArray<Omit<ListedCounter, 'handle' | 'packets' | 'bytes'> & { packets?: number; bytes?: number }>
   /** Named quotas and limits (omitted: none). */
-  readonly objects?: ReadonlyArray<(Quota | Limit) & { readonly family: Family; readonly table: string; readonly handle?: number }>
+  readonly objects?: ReadonlyArray<(Quota | Limit | Synproxy) & { readonly family: Family; readonly table: string; readonly handle?: number }>
   readonly sets: ReadonlyArray<Omit<ListedSet, 'handle'>>
   /** ct helper and ct expectation objects (none when omitted). */
   readonly ctObjects?: ReadonlyArray<Omit<ListedCtObject, 'handle'>>
