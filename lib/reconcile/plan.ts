@@ -12,7 +12,7 @@
 import type { InterfaceNames } from '../model/interfaces.js'
 import type { Family } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
-import type { Element, SetShape } from '../model/element-types.js'
+import { type Element, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Synproxy, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
@@ -65,14 +65,31 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
       elements: els.map((e) => ({
         key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
         ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) } : {}),
+        ...(e.objref !== undefined ? { objref: e.objref } : {}),
         ...anonElementData(shape, e),
       })),
+      ...(setOp.objType !== undefined ? { objType: Number(setOp.objType) } : {}),
     })
   }
-  const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr) : e))
+  const renamed = compiled.exprs.map((e) =>
+    (e.type === 'lookup' || e.type === 'objref') && e.setId !== undefined ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr) : e,
+  )
+  // A named object map's objects are of the kind the statement names (the kernel's map declares it).
+  const objectMaps = new Map<string, string>()
+  for (const e of exprs) {
+    if (!('stmt' in e) || !(e.stmt === 'counter' || e.stmt === 'quota' || e.stmt === 'limit' || e.stmt === 'synproxy') || !('key' in e)) continue
+    const m = (e as { map?: unknown }).map
+    if (typeof m === 'object' && m !== null && !Array.isArray(m)) objectMaps.set((m as { set: string }).set, e.stmt)
+  }
   // Meters: the sets the rule creates for them, named after the meter.
   const meters = new Map(compiled.sets.filter((s) => s.kind === 'set' && !String(s.name).startsWith('__')).map((s) => [String(s.name), { size: Number(s.size) }]))
-  return decodeRule(renamed, { family, anonSet: (n) => anon.get(n), meter: (n) => meters.get(n), ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}) })
+  return decodeRule(renamed, {
+    family,
+    anonSet: (n) => anon.get(n),
+    meter: (n) => meters.get(n),
+    namedSet: (n) => (objectMaps.has(n) ? { object: objectMaps.get(n) } : undefined),
+    ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}),
+  })
 }
 
 /**
@@ -102,9 +119,11 @@ export function declaredShape(set: Desired['sets'][number] | Listing['sets'][num
   const flags = set.flags ?? []
   const map = (set as { map?: string }).map
   const mapTypeof = (set as { mapTypeof?: Selector | readonly Selector[] }).mapTypeof
+  // Object maps (`type ipv4_addr : quota`): values name objects.
+  const object = set.kind === 'map' && map !== undefined && Object.hasOwn(OBJECT_MAP_TYPE, map) ? (map as ObjectMapType) : undefined
   const data =
-    set.kind === 'map' ? (map === 'verdict' ? 'verdict' : map === 'integer' ? integerKeyType([mapTypeof].flat()[0] as Selector | undefined, 'set.map') : DATATYPES[map as KeyTypeName]) : undefined
-  return { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined }
+    set.kind === 'map' && !object ? (map === 'verdict' ? 'verdict' : map === 'integer' ? integerKeyType([mapTypeof].flat()[0] as Selector | undefined, 'set.map') : DATATYPES[map as KeyTypeName]) : undefined
+  return { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined, ...(object ? { object } : {}) }
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
