@@ -198,7 +198,7 @@ export class Transaction {
     return this.#push('add', obj)
   }
   /** `create`: like add, but fails with EEXIST if the object exists. */
-  create(obj: Table | Chain | NamedSet | NamedMap | Elements | Counter | Quota | Limit | CtHelper | CtExpectation): this {
+  create(obj: Table | Chain | NamedSet | NamedMap | Elements | Counter | Quota | Limit | Synproxy | CtHelper | CtExpectation): this {
     return this.#push('create', obj)
   }
   /** `insert`: a rule at the head of its chain, or before the rule `position`. */
