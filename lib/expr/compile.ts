@@ -1315,7 +1315,8 @@ function compileObjectMap(ctx: Ctx, st: ObjectMapStmt | CtObjectMapStmt, path: s
     })
     return { key: k as ElementKey, value: name }
   })
-  const shape: SetShape = { name: 'anonymous object map', key, interval, object: 'counter' }
+  // The shape's object kind only words the encoder's errors (ct objects have none of their own there).
+  const shape: SetShape = { name: 'anonymous object map', key, interval, object: (st.stmt in OBJ_TYPE ? st.stmt : 'counter') as ObjectMapType }
   // As in nft's anonymous maps: no end bound where the next interval starts.
   const elems = encodeElements(shape, elements, `${path}.map`, { leadingZero: true, mergeAdjacent: true })
   const id = ctx.env.nextSetId()
