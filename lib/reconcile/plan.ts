@@ -261,8 +261,13 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     for (const os of oSets) {
       const ds = d.sets.find((s) => s.name === os.name)
       const decl = (s: typeof os | NonNullable<typeof ds>) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
-      if (!ds || !same(decl(ds), decl(os))) lateDels.push({ verb: 'delete', object: { kind: os.kind, family, table, name: os.name } })
+      // Before the objects and counters (with them in lateDels): an object map's elements hold the objects they name (EBUSY).
+      if (!ds || !same(decl(ds), decl(os))) dels.push({ verb: 'delete', object: { kind: os.kind, family, table, name: os.name } })
     }
+    // Objects this batch deletes or re-creates, as `KIND NAME`: object map elements naming them go first and come back after.
+    const doomedObjects = new Set(
+      lateDels.map((op) => op.object as { kind: string; family?: Family; table?: string; name?: string }).filter((o) => o.family === family && o.table === table).map((o) => `${o.kind} ${o.name}`),
+    )
     for (const ds of d.sets) {
       const os = oSets.find((s) => s.name === ds.name)
       const decl = (s: typeof ds) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
@@ -274,8 +279,10 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       const key = (e: Element) => JSON.stringify(withoutStmts(e))
       const have = new Map(os.elements.map((e) => [key(e), e]))
       const wantKeys = new Set(want.map(key))
-      const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
-      const fresh = want.filter((e) => !have.has(key(e)))
+      const map = (ds as { map?: string }).map
+      const names = (e: Element) => map !== undefined && Object.hasOwn(OBJECT_MAP_TYPE, map) && doomedObjects.has(`${map} ${(e as { value?: unknown }).value}`)
+      const gone = os.elements.filter((e) => !wantKeys.has(key(e)) || names(e))
+      const fresh = want.filter((e) => !have.has(key(e)) || names(e))
       if (gone.length) flushes.push({ verb: 'delete', object: elementsObject(family, table, ds.name, gone.map(plain)) })
       if (fresh.length) adds.push({ verb: 'add', object: elementsObject(family, table, ds.name, fresh) })
     }
@@ -285,7 +292,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     // the kernel refuses to delete an object a rule still refers to (EBUSY).
     const doomed = new Set<string>()
     for (const oc of oChains) if (!d.chains.some((c) => c.name === oc.name) || recreate.has(oc.name)) doomed.add(`chain ${oc.name}`)
-    for (const op of lateDels) {
+    for (const op of [...dels, ...lateDels]) {
       const o = op.object as { kind: string; family?: Family; table?: string; name?: string }
       if (o.family === family && o.table === table && o.name !== undefined) doomed.add(`${o.kind === 'map' ? 'set' : o.kind} ${o.name}`)
     }

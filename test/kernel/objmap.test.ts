@@ -18,7 +18,7 @@ import { makeNetns, type Netns } from '../helpers/netns.js'
 const desired = (text: string) => applyToModel(parseNft(text).operations)
 
 /** The ruleset as nft 1.0.6 lists it (handles and blank lines aside). */
-const listed = (mss: number) => `table inet x {
+const listed = (mss: number, quota = 2000, quotasFlags = '') => `table inet x {
 	ct helper sip-5060t {
 		type "sip" protocol tcp
 		l3proto ip
@@ -37,7 +37,7 @@ const listed = (mss: number) => `table inet x {
 	}
 
 	quota q1 {
-		over 2000 bytes
+		over ${quota} bytes
 	}
 
 	map syn {
@@ -47,7 +47,7 @@ const listed = (mss: number) => `table inet x {
 	}
 
 	map quotas {
-		type ipv4_addr : quota
+		type ipv4_addr : quota${quotasFlags}
 		elements = { 192.168.2.2 : "q1" }
 	}
 
@@ -113,5 +113,33 @@ describe('synproxy objects and object maps', () => {
     expect(ns.nft('list', 'ruleset')).toContain('mss 1400')
     expect(norm(ours())).toBe(norm(ns.nft('list', 'ruleset')))
     expect(reconcileSync(nft, desired(listed(1400))).operations).toEqual([])
+  })
+
+  it('a re-created quota goes out of the object map naming it first and back after it, in one batch', () => {
+    const r = reconcileSync(nft, desired(listed(1400, 3000)))
+    expect(r.operations.map((o) => `${o.verb} ${o.object.kind} ${(o.object as { name?: string; set?: string }).name ?? (o.object as { set?: string }).set}`)).toEqual([
+      'delete element quotas',
+      'delete quota q1',
+      'add quota q1',
+      'add element quotas',
+    ])
+    expect(norm(ns.nft('list', 'ruleset'))).toBe(norm(listed(1400, 3000)))
+    expect(norm(ours())).toBe(norm(ns.nft('list', 'ruleset')))
+    expect(reconcileSync(nft, desired(listed(1400, 3000))).operations).toEqual([])
+  })
+
+  it('a re-declared object map goes before the quota it names is re-created, its rule around both', () => {
+    const r = reconcileSync(nft, desired(listed(1400, 4000, '\n\t\tsize 100')))
+    expect(r.operations.map((o) => `${o.verb} ${o.object.kind} ${(o.object as { name?: string }).name ?? ''}`.trim())).toEqual([
+      'delete rule',
+      'delete map quotas',
+      'delete quota q1',
+      'add quota q1',
+      'add map quotas',
+      'insert rule',
+    ])
+    expect(norm(ours())).toBe(norm(ns.nft('list', 'ruleset')))
+    expect(ns.nft('list', 'ruleset')).toContain('over 4000 bytes')
+    expect(reconcileSync(nft, desired(listed(1400, 4000, '\n\t\tsize 100'))).operations).toEqual([])
   })
 })
