@@ -48,6 +48,18 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
   // Any named set will do: a lookup decodes the same whatever the set's flags.
   const ifindex = interfaces ? (name: string) => interfaces.index(name) : undefined
   const compiled = compileRule(exprs, { family, table, findSet: (name) => ({ name }), nextSetId: () => id++, ...(ifindex ? { ifindex } : {}) }, 'rule.exprs')
+  // Object map lookups name their anonymous map as the listing does; a named object map's
+  // objects are of the kind the statement names (in the kernel, the map's declaration says).
+  const objectMaps = new Map<string, string>()
+  compiled.exprs.forEach((e, i) => {
+    if (e.type === 'objref' && e.setId !== undefined) compiled.exprs[i] = { ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr
+  })
+  for (const e of exprs) {
+    if (!('stmt' in e) || !(e.stmt === 'counter' || e.stmt === 'quota' || e.stmt === 'limit' || e.stmt === 'synproxy') || !('key' in e)) continue
+    const m = (e as { map?: unknown }).map
+    if (typeof m === 'object' && m !== null && !Array.isArray(m)) objectMaps.set((m as { set: string }).set, e.stmt)
+  }
+
   const anon = new Map<string, AnonSet>()
   for (const op of compiled.sets) {
     if (op.kind !== 'element') continue
@@ -71,16 +83,7 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
       ...(setOp.objType !== undefined ? { objType: Number(setOp.objType) } : {}),
     })
   }
-  const renamed = compiled.exprs.map((e) =>
-    (e.type === 'lookup' || e.type === 'objref') && e.setId !== undefined ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr) : e,
-  )
-  // A named object map's objects are of the kind the statement names (the kernel's map declares it).
-  const objectMaps = new Map<string, string>()
-  for (const e of exprs) {
-    if (!('stmt' in e) || !(e.stmt === 'counter' || e.stmt === 'quota' || e.stmt === 'limit' || e.stmt === 'synproxy') || !('key' in e)) continue
-    const m = (e as { map?: unknown }).map
-    if (typeof m === 'object' && m !== null && !Array.isArray(m)) objectMaps.set((m as { set: string }).set, e.stmt)
-  }
+  const renamed = compiled.exprs.map((e) => (e.type === 'lookup' && e.setId !== undefined ? ({ ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr) : e))
   // Meters: the sets the rule creates for them, named after the meter.
   const meters = new Map(compiled.sets.filter((s) => s.kind === 'set' && !String(s.name).startsWith('__')).map((s) => [String(s.name), { size: Number(s.size) }]))
   return decodeRule(renamed, {

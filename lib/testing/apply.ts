@@ -45,10 +45,10 @@ const CHAIN_TYPES: Record<string, Record<number, readonly number[]>> = {
 }
 const TABLE_DORMANT = 1
 const NFT_CHAIN_BASE = 1
+const OBJECT_SYNPROXY = 10
 const OBJECT_COUNTER = 1
 const OBJECT_CT_HELPER = 3
 const OBJECT_CT_EXPECT = 9
-const OBJECT_SYNPROXY = 10
 
 /** The working copy a batch changes, with what it learnt on the way. */
 class Batch {
