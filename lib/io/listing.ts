@@ -51,7 +51,7 @@ export type ListedSet = (NamedSet | NamedMap) & { readonly family: Family; reado
 /** A named counter as read back. */
 export type ListedCounter = Counter & { readonly family: Family; readonly table: string; readonly handle: number; readonly packets: number; readonly bytes: number }
 
-/** A named quota or limit as read back (a quota's `used` as the kernel counts it). */
+/** A named quota, limit or synproxy as read back (a quota's `used` as the kernel counts it). */
 export type ListedObject = (Quota | Limit | Synproxy) & { readonly family: Family; readonly table: string; readonly handle: number }
 
 /** A consistent snapshot of (part of) the ruleset. */
@@ -63,7 +63,7 @@ export interface Listing {
   readonly sets: readonly ListedSet[]
   readonly rules: readonly ListedRule[]
   readonly counters: readonly ListedCounter[]
-  /** Named quotas and limits, in kernel order (omitted: none). */
+  /** Named quotas, limits and synproxies, in kernel order (omitted: none). */
   readonly objects?: readonly ListedObject[]
   /**
    * The interfaces of the listed namespace (not enumerable), when the listing
