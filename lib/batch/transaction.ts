@@ -12,7 +12,7 @@ import { encodeElementFields } from '../elements/elements.js'
 import { type Element, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { checkKeys, invalid, NftValidationError, readOptions } from '../kernel/errors.js'
 import { compileRule, type SetInfo } from '../expr/compile.js'
-import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Table } from '../model/objects.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Ruleset, Synproxy, Table } from '../model/objects.js'
 import type { Selector } from '../model/rule-types.js'
 import { objectAttrs } from '../expr/stmt-stateful.js'
 import { compileElementStmts, compileElementStmtsFor, compileSetStateful } from '../expr/set-stateful.js'
@@ -87,6 +87,7 @@ const KEYS = {
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
   quota: ['kind', 'family', 'table', 'name', 'bytes', 'over', 'used', 'comment', 'handle'],
   limit: ['kind', 'family', 'table', 'name', 'rate', 'per', 'bytes', 'burst', 'over', 'comment', 'handle'],
+  synproxy: ['kind', 'family', 'table', 'name', 'mss', 'wscale', 'timestamp', 'sackPerm', 'comment', 'handle'],
   'ct helper': ['kind', 'family', 'table', 'name', 'type', 'protocol', 'l3proto', 'comment', 'handle'],
   'ct expectation': ['kind', 'family', 'table', 'name', 'protocol', 'dport', 'timeout', 'size', 'l3proto', 'comment', 'handle'],
   ruleset: ['kind', 'family'],
@@ -197,7 +198,7 @@ export class Transaction {
     return this.#push('add', obj)
   }
   /** `create`: like add, but fails with EEXIST if the object exists. */
-  create(obj: Table | Chain | NamedSet | NamedMap | Elements | Counter | Quota | Limit | CtHelper | CtExpectation): this {
+  create(obj: Table | Chain | NamedSet | NamedMap | Elements | Counter | Quota | Limit | Synproxy | CtHelper | CtExpectation): this {
     return this.#push('create', obj)
   }
   /** `insert`: a rule at the head of its chain, or before the rule `position`. */
@@ -359,6 +360,7 @@ export class Transaction {
         return this.#counter(verb, obj, path)
       case 'quota':
       case 'limit':
+      case 'synproxy':
         return this.#stateful(verb, obj, path)
       case 'ct helper':
       case 'ct expectation': {
@@ -462,7 +464,7 @@ export class Transaction {
       table,
       findSet: (name) => {
         const s = this.#findSet(family, table, name)
-        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data, interval: s.shape.interval, dynamic: s.dynamic } satisfies SetInfo) : undefined
+        return s ? ({ name, id: s.id, key: s.shape.key, data: s.shape.data, interval: s.shape.interval, dynamic: s.dynamic, ...(s.shape.object ? { object: s.shape.object } : {}) } satisfies SetInfo) : undefined
       },
       nextSetId: () => this.#nextSetId++,
       ifindex: this.#interfaces ? (name) => this.#interfaces?.index(name) : undefined,
@@ -613,8 +615,8 @@ export class Transaction {
     }
   }
 
-  /** A named quota or limit: its attributes are the ones its statement compiles to. */
-  #stateful(verb: Verb, o: Quota | Limit, path: string): Entry {
+  /** A named quota, limit or synproxy: its attributes are the ones its statement compiles to. */
+  #stateful(verb: Verb, o: Quota | Limit | Synproxy, path: string): Entry {
     const family = this.#familyOf(o, path)
     const table = this.#tableOf(o, path)
     const name = checkName(o.name, `${path}.name`, o.kind)

@@ -26,12 +26,13 @@ const KIND_CODE: Readonly<Record<string, number>> = {
   counter: 5,
   quota: 5,
   limit: 5,
+  synproxy: 5,
   ruleset: 6,
 }
 const KINDS = ['table', 'chain', 'rule', 'set', 'element', 'object', 'ruleset'] as const
 
 /** Named-object attributes (the native schema's counter/quota/limit fields) a NativeOp may carry. */
-const OBJ_ATTR_NAMES = ['packets', 'bytes', 'consumed', 'rate', 'unit', 'burst', 'limitType', 'flags', 'helper', 'l3proto', 'l4proto', 'dport', 'expTimeout', 'expSize'] as const
+const OBJ_ATTR_NAMES = ['packets', 'bytes', 'consumed', 'rate', 'unit', 'burst', 'limitType', 'flags', 'mss', 'wscale', 'helper', 'l3proto', 'l4proto', 'dport', 'expTimeout', 'expSize'] as const
 
 // How a field is written (native/core/wire.h; native/core/wire.cc reads the same).
 const STR = 0 // u32 length, UTF-8

@@ -35,7 +35,7 @@ import {
   toBytes,
 } from '../kernel/datatypes.js'
 import { CATCHALL, encodeElements, verdictFields } from '../elements/elements.js'
-import { type Element, isAnonymousSetElement } from '../model/element-types.js'
+import { type Element, type ElementKey, isAnonymousSetElement, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { compileElementStmts } from './set-stateful.js'
 import { invalid } from '../kernel/errors.js'
 import type { NativeExpr, NativeOp } from '../../types/native.js'
@@ -50,7 +50,7 @@ import { bitfieldMask, bitfieldShift, isShiftedBitfield, refuseBitfield, refuseS
 import { anonymousKeyTypeof, typeofUdata } from './typeof.js'
 import { compileRawPayloadSet } from './stmt-raw-payload.js'
 import { type Load, normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
-import { compileLimit, compileLog, compileQuota, OBJ_TYPE } from './stmt-stateful.js'
+import { compileLimit, compileLog, compileQuota, OBJ_TYPE, objref } from './stmt-stateful.js'
 import { exthdrLoadExprs, refuseBitsKey, resetTcpOptionExprs } from './exthdr.js'
 import { CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { compileCtLabelMatch, compileCtStatement, type CtStatement, isCtStatement } from './ct.js'
@@ -78,6 +78,8 @@ export interface SetInfo {
   readonly interval?: boolean
   /** Whether the set has the dynamic flag, when known (set statements need it, as nft gives it). */
   readonly dynamic?: boolean
+  /** For an object map (`type ipv4_addr : quota`): the type of the objects its elements name. */
+  readonly object?: ObjectMapType
 }
 
 /** The environment a rule is compiled in. */
@@ -985,7 +987,9 @@ function compileStatement(ctx: Ctx, st: Statement, path: string): void {
       compileTproxy(ctx.out, ctx.env.family, ctx.l4 ?? (ctx.l4set ? 0 : undefined), st, path)
       return
     case 'synproxy':
-      compileSynproxy(ctx.out, st, path)
+      if ('key' in st) compileObjectMap(ctx, st, path)
+      else if (st.name !== undefined) ctx.out.push(objref('synproxy', st.name, path))
+      else compileSynproxy(ctx.out, st, path)
       return
     case 'tcp mss set': {
       // No protocol dependency: nft emits none (the option write only acts on TCP).
@@ -1290,16 +1294,33 @@ function natMapDatatype(l: NatMapLayout, path: string): Datatype {
 
 /**
  * `counter name KEY map { k : "obj", ... }`: an anonymous object map
- * (`__objmap%d`, anonymous, constant, object) and an objref lookup in it.
+ * (`__objmap%d`, anonymous, constant, object; with the interval flag when a
+ * key is a range or prefix, as nft's anonymous sets) and an objref lookup in
+ * it; `counter name KEY map @m`: an objref lookup in the named object map.
  */
 function compileObjectMap(ctx: Ctx, st: ObjectMapStmt | CtObjectMapStmt, path: string): void {
   const sel = Array.isArray(st.key) ? st.key : [st.key]
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
-  if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, `Expected a non-empty list of [key, ${st.stmt} name] pairs`, st.map)
+  const objType = st.stmt in OBJ_TYPE ? OBJ_TYPE[st.stmt as keyof typeof OBJ_TYPE] : CT_OBJECT_TYPE[st.stmt.split(' ')[1] as keyof typeof CT_OBJECT_TYPE]
+  if (isSetRef(st.map)) {
+    // The kernel's objref set expression carries no object type: the map's declaration names it.
+    if (!(st.stmt in OBJ_TYPE)) invalid(`${path}.map`, `nftkit does not support named ${st.stmt} maps yet`, st.map)
+    if (specs.length > 1) for (const s of specs) refuseBitfield(s, 'a concatenation', `${path}.key`)
+    for (const s of specs) deps(ctx, s, path)
+    const info = ctx.env.findSet(st.map.set)
+    if (info?.key && (info.object === undefined || OBJ_TYPE[info.object] !== objType))
+      invalid(`${path}.map`, `Expected a map to ${st.stmt} objects; ${info.name} ${info.object ? `maps to ${info.object} objects` : 'is not an object map'}`, st.map)
+    checkSetKey(info, specs, `${path}.map`)
+    loadKey(ctx, specs, namedInterval(info, specs, st.map.set, `${path}.map`))
+    ctx.out.push({ type: 'objref', sreg: 1, set: st.map.set, ...(info?.id !== undefined ? { setId: info.id } : {}) })
+    return
+  }
+  if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, `Expected a named map ({ set }) or a non-empty list of [key, ${st.stmt} name] pairs`, st.map)
   for (const s of specs) deps(ctx, s, path)
   const key = specs.map((s) => s.type)
-  const shape = { name: 'anonymous object map', key, interval: false, data: undefined }
-  const elements = st.map.map((pair, i) => {
+  // Ranges or prefixes need an interval set, as in anonymous sets and maps.
+  let interval = false
+  const elements: Element[] = st.map.map((pair, i) => {
     const p = `${path}.map[${i}]`
     if (!Array.isArray(pair) || pair.length !== 2) invalid(p, `Expected a [key, ${st.stmt} name] pair`, pair)
     const [k, name] = pair
@@ -1307,14 +1328,20 @@ function compileObjectMap(ctx: Ctx, st: ObjectMapStmt | CtObjectMapStmt, path: s
     const fields = key.length > 1 ? (Array.isArray(k) ? k : []) : [k]
     fields.forEach((f, j) => {
       const iv = key[j]?.parse(f, key.length > 1 ? `${p}[0][${j}]` : `${p}[0]`)
-      if (iv && iv.lo !== iv.hi) invalid(`${p}[0]`, 'nftkit does not support ranges or prefixes in object maps yet', k)
+      if (iv && iv.lo !== iv.hi) interval = true
     })
-    const [e] = encodeElements(shape, [k as Element], `${p}[0]`, { leadingZero: true })
-    return { ...e, objref: name }
+    return { key: k as ElementKey, value: name }
   })
+  // The shape's object kind only words the encoder's errors (ct objects have none of their own there).
+  const shape: SetShape = { name: 'anonymous object map', key, interval, object: (st.stmt in OBJ_TYPE ? st.stmt : 'counter') as ObjectMapType }
+  // As in nft's anonymous maps: no end bound where the next interval starts.
+  const elems = encodeElements(shape, elements, `${path}.map`, { leadingZero: true, mergeAdjacent: true })
   const id = ctx.env.nextSetId()
   const name = '__objmap%d'
   const family = familyNumber(ctx.env.family)
+  let flags: number = SET_FLAG.anonymous | SET_FLAG.constant | SET_FLAG.object
+  if (interval) flags |= SET_FLAG.interval
+  if (key.length > 1 && interval) flags |= SET_FLAG.concat
   ctx.sets.push({
     verb: 'add',
     kind: 'set',
@@ -1322,15 +1349,16 @@ function compileObjectMap(ctx: Ctx, st: ObjectMapStmt | CtObjectMapStmt, path: s
     table: ctx.env.table,
     name,
     setId: id,
-    flags: SET_FLAG.anonymous | SET_FLAG.constant | SET_FLAG.object,
+    flags,
     keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
     keyLen: key.reduce((a, t) => a + (key.length > 1 ? paddedSize(t.size) : t.size), 0),
-    objType: st.stmt in OBJ_TYPE ? OBJ_TYPE[st.stmt as keyof typeof OBJ_TYPE] : CT_OBJECT_TYPE[st.stmt.split(' ')[1] as keyof typeof CT_OBJECT_TYPE],
+    objType,
+    ...(key.length > 1 && interval ? { concat: key.map((t) => t.size) } : {}),
     size: elements.length,
     userdata: setUserdata(key, undefined, undefined),
   })
-  ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements })
-  loadKey(ctx, specs, false)
+  ctx.sets.push({ verb: 'add', kind: 'element', family, table: ctx.env.table, set: name, setId: id, elements: elems })
+  loadKey(ctx, specs, interval)
   ctx.out.push({ type: 'objref', sreg: 1, set: name, setId: id })
 }
 

@@ -84,8 +84,8 @@ export interface DecodeEnv {
    * interface has, the index is kept as a number.
    */
   ifname?(index: number): string | undefined
-  /** Key and value types of a named set (to print the constants of set statements). */
-  namedSet?(name: string): { readonly key?: readonly Datatype[]; readonly data?: Datatype | 'verdict' } | undefined
+  /** Key and value types of a named set (to print the constants of set statements); `object` for an object map. */
+  namedSet?(name: string): { readonly key?: readonly Datatype[]; readonly data?: Datatype | 'verdict'; readonly object?: string } | undefined
   /** A meter's set (anonymous, named after the meter): its size; undefined for other sets. */
   meter?(name: string): { readonly size?: number } | undefined
 }
@@ -823,6 +823,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           const name = String(e.set)
           const anon = isAnonymousSetName(name) ? env.anonSet(name) : undefined
           const specs = loads.map((l) => (l.kind === 'load' ? l.spec : undefined))
+          if (!isAnonymousSetName(name)) {
+            // `quota name ip saddr map @m`: the kernel's expression names no object type, the map's declaration does.
+            const object = env.namedSet?.(name)?.object
+            if (!object || !Object.hasOwn(OBJ_TYPE, object) || num(e.sreg) !== 1 || specs.length === 0 || specs.some((x) => !x)) throw new Unsupported('object map')
+            const sels = (specs as SelectorSpec[]).map((x) => x.name)
+            push({ stmt: object as keyof typeof OBJ_TYPE, key: sels.length === 1 ? sels[0] : sels, map: { set: name } })
+            loads = []
+            break
+          }
           if (!anon || num(e.sreg) !== 1 || specs.length === 0 || specs.some((x) => !x) || anon.elements.some((x) => x.objref === undefined))
             throw new Unsupported('object map')
           const sels = (specs as SelectorSpec[]).map((x) => x.name)

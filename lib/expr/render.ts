@@ -11,6 +11,8 @@ import { normalizeSelector, SELECTORS, selectorText } from './selectors.js'
 import { BIT_PRECEDENCE, bitsOperand, markExprText } from './bitwise.js'
 import { limitText, logText, objectBodyText, quotaText } from './stmt-stateful.js'
 import { natFlagsText, redirectText, synproxyText, tproxyText } from './stmt-nat.js'
+import { synproxyObjectCommand } from './synproxy-object.js'
+import type { Synproxy } from '../model/objects.js'
 import { setStatefulText } from './set-stateful.js'
 import { meterText } from './stmt-meter.js'
 import { numgenHashText } from './numgen-hash.js'
@@ -264,7 +266,8 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
     case 'tproxy':
       return tproxyText(s, family)
     case 'synproxy':
-      return synproxyText(s)
+      if ('key' in s) return objectMapText(s)
+      return s.name !== undefined ? `synproxy name ${quote(s.name)}` : synproxyText(s)
     case 'tcp mss set':
       return `tcp option maxseg size set ${s.value === 'rt mtu' ? 'rt mtu' : s.value}`
     case 'payload set':
@@ -313,6 +316,7 @@ function ctObjectMapText(s: CtObjectMapStmt): string {
 
 function objectMapText(s: ObjectMapStmt): string {
   const sels = selectors(s.key)
+  if (!Array.isArray(s.map)) return `${s.stmt} name ${sels.map(selectorText).join(' . ')} map @${(s.map as { set: string }).set}`
   const types = sels.map(typeOf)
   return `${s.stmt} name ${sels.map(selectorText).join(' . ')} map { ${s.map.map(([k, v]) => `${keyText(types, k, sels)} : ${quote(v)}`).join(', ')} }`
 }
@@ -389,7 +393,7 @@ function keyTypes(t: unknown, sels?: Selector | readonly Selector[]): Datatype[]
 }
 
 /** Value types of object maps: their elements name objects, printed quoted. */
-const OBJECT_MAPS = ['counter', 'quota', 'limit']
+const OBJECT_MAPS = ['counter', 'quota', 'limit', 'synproxy']
 
 /** nft text of a list of elements for a set or map of the given types. */
 export function renderElements(
@@ -512,6 +516,12 @@ export function renderOperation(verb: Verb, obj: NftObject | RuleRef | SetRef): 
       const head = `${verb} ${o.kind} ${f(o)} ${o.table} ${o.name}`
       if (verb !== 'add' && verb !== 'create') return head
       return `${head} { ${objectBodyText(o)};${o.comment !== undefined ? ` comment ${quote(o.comment)};` : ''} }`
+    }
+    case 'synproxy': {
+      const o = obj as Synproxy
+      const head = `${verb} synproxy ${f(o)} ${o.table} ${o.name}`
+      if (verb !== 'add' && verb !== 'create') return head
+      return `${head} { ${[synproxyObjectCommand(o), o.comment !== undefined ? `comment ${quote(o.comment)};` : ''].filter(Boolean).join(' ')} }`
     }
     case 'ct helper':
     case 'ct expectation': {

@@ -177,7 +177,7 @@ export function tproxyText(s: TproxyStmt, family?: string): string {
 
 // ---------------------------------------------------------------- synproxy
 
-const SYNPROXY_F = { mss: 0x1, wscale: 0x2, sackPerm: 0x4, timestamp: 0x8 } as const // NF_SYNPROXY_OPT_*
+export const SYNPROXY_F = { mss: 0x1, wscale: 0x2, sackPerm: 0x4, timestamp: 0x8 } as const // NF_SYNPROXY_OPT_*
 
 /**
  * Kernel expression of `synproxy [mss N] [wscale N] [timestamp] [sack-perm]`.

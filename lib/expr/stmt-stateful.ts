@@ -8,14 +8,17 @@ import { LIMIT_UNIT, LOG_LEVEL } from '../kernel/constants.js'
 import { invalid } from '../kernel/errors.js'
 import type { NativeExpr } from '../../types/native.js'
 import type { LimitRefStmt, LimitStmt, LogFlag, LogStmt, QuotaRefStmt, QuotaStmt } from '../model/rule-types.js'
-import type { Limit, Quota } from '../model/objects.js'
+import type { Limit, Quota, Synproxy } from '../model/objects.js'
+import { decodeSynproxyObject, synproxyObjectAttrs } from './synproxy-object.js'
 
 /** NFT_LIMIT_PKTS / NFT_LIMIT_PKT_BYTES. */
 const LIMIT_TYPE = { packets: 0, bytes: 1 } as const
 /** NFT_LIMIT_F_INV / NFT_QUOTA_F_INV. */
 const F_INV = 1
+/** NFT_QUOTA_F_DEPLETED. */
+const QUOTA_F_DEPLETED = 2
 /** Objref types (NFT_OBJECT_*) of the objects a statement can name. */
-export const OBJ_TYPE = { counter: 1, quota: 2, limit: 4 } as const
+export const OBJ_TYPE = { counter: 1, quota: 2, limit: 4, synproxy: 10 } as const
 /** Burst nft gives a packet limit that names none. */
 const DEFAULT_PACKET_BURST = 5
 
@@ -81,7 +84,7 @@ export function compileQuota(st: QuotaStmt | QuotaRefStmt, path: string): Native
   return { type: 'quota', bytes: st.bytes, consumed: st.used ?? 0, flags: st.over ? F_INV : 0 }
 }
 
-/** A reference to a named counter, quota or limit. */
+/** A reference to a named counter, quota, limit or synproxy. */
 export function objref(kind: keyof typeof OBJ_TYPE, name: unknown, path: string): NativeExpr {
   if (typeof name !== 'string' || name.length === 0 || name.length > 255) invalid(`${path}.name`, `Expected the name of a ${kind} object`, name)
   return { type: 'objref', objType: OBJ_TYPE[kind], name }
@@ -157,7 +160,8 @@ export function decodeLimit(e: NativeExpr): LimitStmt | undefined {
 
 /** The typed `quota` of a kernel quota expression. */
 export function decodeQuota(e: NativeExpr): QuotaStmt | undefined {
-  const flags = num(e.flags ?? 0)
+  // NFT_QUOTA_F_DEPLETED is state the kernel reports once the quota is used up (at once for 0 bytes), not a setting.
+  const flags = num(e.flags ?? 0) & ~QUOTA_F_DEPLETED
   if ((flags & ~F_INV) !== 0) return undefined
   const used = num(e.consumed ?? 0)
   return { stmt: 'quota', bytes: num(e.bytes), ...(flags & F_INV ? { over: true } : {}), ...(used ? { used } : {}) } as QuotaStmt
@@ -228,8 +232,9 @@ export function logText(s: LogStmt): string {
 
 // ------------------------------------------------------------------ named objects
 
-/** The kernel attributes of a named quota or limit: those of the statement it stands for. */
-export function objectAttrs(o: Quota | Limit, path: string): Record<string, unknown> {
+/** The kernel attributes of a named quota or limit (those of the statement it stands for) or synproxy. */
+export function objectAttrs(o: Quota | Limit | Synproxy, path: string): Record<string, unknown> {
+  if (o.kind === 'synproxy') return synproxyObjectAttrs(o, path)
   const { type: _type, ...attrs } =
     o.kind === 'quota'
       ? compileQuota({ stmt: 'quota', bytes: o.bytes, over: o.over, used: o.used }, path)
@@ -237,11 +242,12 @@ export function objectAttrs(o: Quota | Limit, path: string): Record<string, unkn
   return attrs
 }
 
-/** The typed fields of a dumped quota or limit object (without kind, name and place); undefined for a shape nft does not write. */
+/** The typed fields of a dumped quota, limit or synproxy object (without kind, name and place); undefined for a shape nft does not write. */
 export function decodeObjectAttrs(
   objType: number,
   r: Record<string, unknown>,
-): Omit<Quota, 'kind' | 'name'> | Omit<Limit, 'kind' | 'name'> | undefined {
+): Omit<Quota, 'kind' | 'name'> | Omit<Limit, 'kind' | 'name'> | Omit<Synproxy, 'kind' | 'name'> | undefined {
+  if (objType === OBJ_TYPE.synproxy) return decodeSynproxyObject(r)
   const st = objType === OBJ_TYPE.quota ? decodeQuota({ type: 'quota', ...r }) : objType === OBJ_TYPE.limit ? decodeLimit({ type: 'limit', ...r }) : undefined
   if (!st) return undefined
   const { stmt: _stmt, ...fields } = st

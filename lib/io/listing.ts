@@ -27,7 +27,7 @@ import type { RuleExpr, SetStatefulStmt, Verdict } from '../model/rule-types.js'
 import { decodeObjectAttrs } from '../expr/stmt-stateful.js'
 import { decodeCtObject } from '../expr/ct.js'
 import { decodeSetStateful, isLoneCounter } from '../expr/set-stateful.js'
-import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Synproxy, Table, TableFlag } from '../model/objects.js'
 import { setComment, setDataByteorder, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
 import { rawTypeofKeyTypes, typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
 import { rawType } from '../expr/raw-payload.js'
@@ -53,8 +53,8 @@ export type ListedSet = (NamedSet | NamedMap) & { readonly family: Family; reado
 /** A named counter as read back. */
 export type ListedCounter = Counter & { readonly family: Family; readonly table: string; readonly handle: number; readonly packets: number; readonly bytes: number }
 
-/** A named quota or limit as read back (a quota's `used` as the kernel counts it). */
-export type ListedObject = (Quota | Limit) & { readonly family: Family; readonly table: string; readonly handle: number }
+/** A named quota, limit or synproxy as read back (a quota's `used` as the kernel counts it). */
+export type ListedObject = (Quota | Limit | Synproxy) & { readonly family: Family; readonly table: string; readonly handle: number }
 
 /** A consistent snapshot of (part of) the ruleset. */
 export interface Listing {
@@ -65,7 +65,7 @@ export interface Listing {
   readonly sets: readonly ListedSet[]
   readonly rules: readonly ListedRule[]
   readonly counters: readonly ListedCounter[]
-  /** Named quotas and limits, in kernel order (omitted: none). */
+  /** Named quotas, limits and synproxies, in kernel order (omitted: none). */
   readonly objects?: readonly ListedObject[]
   /**
    * The interfaces of the listed namespace (not enumerable), when the listing
@@ -349,13 +349,13 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
   const objects: ListedObject[] = []
   for (const o of d.objects) {
     const type = n(o.objType)
-    if (type !== OBJECT_TYPE.quota && type !== OBJECT_TYPE.limit) continue
+    if (type !== OBJECT_TYPE.quota && type !== OBJECT_TYPE.limit && type !== OBJECT_TYPE.synproxy) continue
     const fields = decodeObjectAttrs(type, o as unknown as Record<string, unknown>)
     // A shape nft does not write is left out rather than shown as something else.
     if (!fields) continue
     const comment = commentOf(o.userdata as Uint8Array | undefined)
     objects.push({
-      kind: type === OBJECT_TYPE.quota ? 'quota' : 'limit',
+      kind: type === OBJECT_TYPE.quota ? 'quota' : type === OBJECT_TYPE.synproxy ? 'synproxy' : 'limit',
       family: familyName(n(o.family)) as Family,
       table: o.table,
       name: String(o.name),

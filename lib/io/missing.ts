@@ -40,7 +40,7 @@ export function missingObject(ops: readonly Operation[], index: number, before: 
   const hasChain = (n: string) => inTable(before.chains).some((c) => c.name === n) || made('chain', n)
   const hasSet = (n: string) => inTable(before.sets).some((s) => s.name === n) || made('set', n)
   const hasCounter = (n: string) => inTable(before.counters).some((c) => c.name === n) || made('counter', n)
-  const hasObject = (kind: 'quota' | 'limit', n: string) => inTable(before.objects ?? []).some((c) => c.kind === kind && c.name === n) || made(kind, n)
+  const hasObject = (kind: 'quota' | 'limit' | 'synproxy', n: string) => inTable(before.objects ?? []).some((c) => c.kind === kind && c.name === n) || made(kind, n)
   switch (o.kind) {
     case 'chain':
       if (!hasChain(String(o.name))) return `chain ${where} ${o.name} does not exist`
@@ -54,6 +54,7 @@ export function missingObject(ops: readonly Operation[], index: number, before: 
       return undefined
     case 'quota':
     case 'limit':
+    case 'synproxy':
       if (!hasObject(o.kind, String(o.name))) return `${o.kind} ${where} ${o.name} does not exist`
       return undefined
     case 'element':
@@ -72,8 +73,8 @@ export function missingObject(ops: readonly Operation[], index: number, before: 
       for (const r of refs) if (r.startsWith('chain ') && !hasChain(r.slice(6))) return `chain ${where} ${r.slice(6)} does not exist (jumped to)`
       for (const r of refs) if (r.startsWith('counter ') && !hasCounter(r.slice(8))) return `counter ${where} ${r.slice(8)} does not exist`
       for (const r of refs) {
-        const m = /^(quota|limit) (.*)$/.exec(r)
-        if (m && !hasObject(m[1] as 'quota' | 'limit', m[2])) return `${m[1]} ${where} ${m[2]} does not exist`
+        const m = /^(quota|limit|synproxy) (.*)$/.exec(r)
+        if (m && !hasObject(m[1] as 'quota' | 'limit' | 'synproxy', m[2])) return `${m[1]} ${where} ${m[2]} does not exist`
       }
       return undefined
     }

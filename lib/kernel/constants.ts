@@ -413,7 +413,7 @@ export const NAT_FLAG = {
 } as const
 
 /** Named object types (NFT_OBJECT_*). */
-export const OBJECT_TYPE = { counter: 1, quota: 2, limit: 4 } as const
+export const OBJECT_TYPE = { counter: 1, quota: 2, limit: 4, synproxy: 10 } as const
 
 /** Mobility header types (nft's mh_type symbols). */
 export const MH_TYPE: Readonly<Record<string, number>> = {

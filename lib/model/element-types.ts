@@ -8,10 +8,10 @@ import type { AnonymousSetElement, SetStatefulStmt, Verdict } from './rule-types
 import type { NativeElement } from '../../types/native.js'
 
 /** The named objects a map can map to (nft's object maps). */
-export type ObjectMapType = 'counter' | 'quota' | 'limit'
+export type ObjectMapType = 'counter' | 'quota' | 'limit' | 'synproxy'
 
 /** Kernel object types (NFT_OBJECT_*) of the object maps nftkit supports. */
-export const OBJECT_MAP_TYPE: Readonly<Record<ObjectMapType, number>> = { counter: 1, quota: 2, limit: 4 }
+export const OBJECT_MAP_TYPE: Readonly<Record<ObjectMapType, number>> = { counter: 1, quota: 2, limit: 4, synproxy: 10 }
 
 /** A key: one value, or one value per field for a concatenation. */
 export type ElementKey = string | number | ReadonlyArray<string | number>

@@ -210,6 +210,27 @@ export interface Limit {
 }
 
 /**
+ * A named synproxy object, nft's `synproxy s { mss 1460; wscale 7; timestamp sack-perm; }`
+ * (fields as in the `synproxy` statement): rules use it with
+ * `{ stmt: 'synproxy', name: 's' }` or pick one from an object map.
+ */
+export interface Synproxy {
+  readonly kind: 'synproxy'
+  readonly family?: Family
+  readonly table?: string
+  readonly name: string
+  /** The MSS advertised to the client (0-65535). */
+  readonly mss?: number
+  /** The window scale advertised to the client (0-14). */
+  readonly wscale?: number
+  readonly timestamp?: boolean
+  /** nft's `sack-perm`. */
+  readonly sackPerm?: boolean
+  readonly comment?: string
+  readonly handle?: number
+}
+
+/**
  * A conntrack expectation object, nft's
  * `ct expectation NAME { protocol tcp; dport 1234; timeout 2m; size 12; l3proto ip; }`:
  * rules attach it with `ct expectation set "NAME"`.
@@ -241,7 +262,7 @@ export interface Ruleset {
 }
 
 /** Every object kind. */
-export type NftObject = Table | Chain | Rule | NamedSet | NamedMap | Elements | Counter | Quota | Limit | CtHelper | CtExpectation | Ruleset
+export type NftObject = Table | Chain | Rule | NamedSet | NamedMap | Elements | Counter | Quota | Limit | Synproxy | CtHelper | CtExpectation | Ruleset
 
 /** Object kinds. */
 export type ObjectKind = NftObject['kind']

@@ -22,8 +22,8 @@ export interface RuleRef {
 
 /** A reference to an existing set or map (delete/destroy/flush), or named object (delete/destroy), by name (or handle). */
 export interface SetRef {
-  /** A set, map, or a named quota, limit, ct helper or ct expectation (whose settings a delete does not need). */
-  readonly kind: 'set' | 'map' | 'quota' | 'limit' | 'ct helper' | 'ct expectation'
+  /** A set, map, or a named quota, limit, synproxy, ct helper or ct expectation (whose settings a delete does not need). */
+  readonly kind: 'set' | 'map' | 'quota' | 'limit' | 'synproxy' | 'ct helper' | 'ct expectation'
   readonly family?: Family
   readonly table?: string
   readonly name: string
@@ -58,6 +58,7 @@ const VERBS: Record<NftObject['kind'], readonly Verb[]> = {
   counter: ['add', 'create', 'delete', 'destroy'],
   quota: ['add', 'create', 'delete', 'destroy'],
   limit: ['add', 'create', 'delete', 'destroy'],
+  synproxy: ['add', 'create', 'delete', 'destroy'],
   'ct helper': ['add', 'create', 'delete', 'destroy'],
   'ct expectation': ['add', 'create', 'delete', 'destroy'],
   ruleset: ['flush'],

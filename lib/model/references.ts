@@ -8,7 +8,8 @@
 /**
  * The references of rule expressions, as `set NAME` (set and map lookups and
  * updates, maps included), `chain NAME` (jumps and gotos, also inside verdict
- * maps) and `counter NAME`, `quota NAME`, `limit NAME` (named objects), in the order they appear.
+ * maps) and `counter NAME`, `quota NAME`, `limit NAME`, `synproxy NAME` (named objects, also
+ * those an anonymous object map names), in the order they appear.
  */
 export function referencesOf(exprs: unknown, out: Set<string> = new Set()): Set<string> {
   if (Array.isArray(exprs)) {
@@ -21,7 +22,11 @@ export function referencesOf(exprs: unknown, out: Set<string> = new Set()): Set<
   if (typeof o.map === 'string') out.add(`set ${o.map}`)
   for (const k of ['jump', 'goto'] as const) if (typeof o[k] === 'string') out.add(`chain ${o[k]}`)
   if ((o.stmt === 'jump' || o.stmt === 'goto') && typeof o.chain === 'string') out.add(`chain ${o.chain}`)
-  if ((o.stmt === 'counter' || o.stmt === 'quota' || o.stmt === 'limit') && typeof o.name === 'string') out.add(`${o.stmt} ${o.name}`)
+  if (o.stmt === 'counter' || o.stmt === 'quota' || o.stmt === 'limit' || o.stmt === 'synproxy') {
+    if (typeof o.name === 'string') out.add(`${o.stmt} ${o.name}`)
+    // `counter name ip saddr map { 10.0.0.1 : "c1" }`: the objects are the map's values.
+    if (Array.isArray(o.map)) for (const p of o.map) if (Array.isArray(p) && typeof p[1] === 'string') out.add(`${o.stmt} ${p[1]}`)
+  }
   for (const x of Object.values(o)) if (typeof x === 'object' && x !== null) referencesOf(x, out)
   return out
 }

@@ -730,6 +730,13 @@ export interface SynproxyStmt {
   readonly timestamp?: boolean
   /** nft's `sack-perm`. */
   readonly sackPerm?: boolean
+  readonly name?: undefined
+}
+
+/** `synproxy name "x"`: use the named synproxy object of the table. */
+export interface SynproxyRefStmt {
+  readonly stmt: 'synproxy'
+  readonly name: string
 }
 
 /**
@@ -785,14 +792,16 @@ export interface VmapStmt {
 }
 
 /**
- * `counter name tcp dport map { 443 : "c1", 80 : "c2" }` (also `quota` and
- * `limit`): the named object to use, picked by a packet key from an anonymous
- * map of key to object name.
+ * `counter name tcp dport map { 443 : "c1", 80 : "c2" }` (also `quota`,
+ * `limit` and `synproxy`): the named object to use, picked by a packet key
+ * from an anonymous map of key to object name (keys may be ranges and
+ * prefixes), or from a named object map (`{ set: 'm' }`, nft's `map @m`,
+ * declared `type ipv4_addr : quota`).
  */
 export interface ObjectMapStmt {
-  readonly stmt: 'counter' | 'quota' | 'limit'
+  readonly stmt: 'counter' | 'quota' | 'limit' | 'synproxy'
   readonly key: Selector | readonly Selector[]
-  readonly map: ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, string]>
+  readonly map: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, string]>
   readonly name?: undefined
 }
 
@@ -875,6 +884,7 @@ export type Statement =
   | RedirectStmt
   | TproxyStmt
   | SynproxyStmt
+  | SynproxyRefStmt
   | MssClampStmt
   | PayloadSetStmt
   | RawPayloadSetStmt

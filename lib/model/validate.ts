@@ -27,11 +27,11 @@ export function checkName(v: unknown, path: string, what: string): string {
   return v
 }
 
-/** Checks an optional comment (at most 127 bytes, as nft stores it with a NUL). */
+/** Checks an optional comment (at most 128 bytes, nft's limit; stored with a NUL). */
 export function checkComment(v: unknown, path: string): string | undefined {
   if (v === undefined) return undefined
-  if (typeof v !== 'string' || (v.length * 3 > COMMENT_MAX - 1 && Buffer.byteLength(v) > COMMENT_MAX - 1) || v.includes('\0'))
-    invalid(path, `Expected a comment of at most ${COMMENT_MAX - 1} bytes`, v)
+  if (typeof v !== 'string' || (v.length * 3 > COMMENT_MAX && Buffer.byteLength(v) > COMMENT_MAX) || v.includes('\0'))
+    invalid(path, `Expected a comment of at most ${COMMENT_MAX} bytes`, v)
   return v
 }
 

@@ -22,6 +22,7 @@ import { type BitsCursor, isBitsStart, parseBitsMatch, parseMarkValue } from './
 import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
+import { parseSynproxyObject } from './parse-synproxy.js'
 import { parsePayloadSet as parseRawPayloadSet, rawSelectorAt } from './parse-raw.js'
 import { exthdrSelectorAt, resetTcpOption } from './parse-exthdr.js'
 import { type CtCursor, parseCtObject, parseCtStatement } from './parse-ct.js'
@@ -292,6 +293,12 @@ class Parser {
           others.push(op)
           break
         }
+        case 'synproxy': {
+          const op: Operation = { verb: 'add', object: parseSynproxyObject(this.cursor, family, name, this.wordOrString('a synproxy name')) }
+          recordSource(op, { file: this.file, line: t.line, col: t.col })
+          others.push(op)
+          break
+        }
         case 'ct':
           if (this.is(this.peek(), 'helper') || this.is(this.peek(), 'expectation')) {
             const kind = `ct ${this.next().text}` as 'ct helper' | 'ct expectation'
@@ -438,7 +445,7 @@ class Parser {
           if (kind === 'map') {
             this.expect(':', "':' and the map's value type")
             const d = this.word('a map value type')
-            if (d === 'counter' || d === 'quota' || d === 'limit') {
+            if (d === 'counter' || d === 'quota' || d === 'limit' || d === 'synproxy') {
               // An object map: elements name objects (strings), no data type.
               s.map = d
               this.setTypes.set(setKey(family, table, name), { key: keyTypes })
@@ -750,6 +757,14 @@ class Parser {
         else this.ops.push({ verb, object: { kind: what, family, table, name } as Quota | Limit })
         return
       }
+      case 'synproxy': {
+        const family = this.family()
+        const table = this.wordOrString('a table name')
+        const name = this.wordOrString('a synproxy name')
+        if (verb === 'add' || verb === 'create') this.ops.push({ verb, object: parseSynproxyObject(this.cursor, family, table, name) })
+        else this.ops.push({ verb, object: { kind: 'synproxy', family, table, name } })
+        return
+      }
       case 'ct': {
         if (!this.is(this.peek(), 'helper') && !this.is(this.peek(), 'expectation')) this.fail(this.peek(), `nftkit does not support 'ct ${this.peek().text}' objects yet`)
         const kind = `ct ${this.next().text}` as 'ct helper' | 'ct expectation'
@@ -995,8 +1010,8 @@ class Parser {
     return sel !== undefined
   }
 
-  /** `name KEY map { k : "obj", ... }` after counter, quota or limit. */
-  private objectMap(kind: 'counter' | 'quota' | 'limit'): Statement {
+  /** `name KEY map { k : "obj", ... }` or `name KEY map @m` after counter, quota, limit or synproxy. */
+  private objectMap(kind: 'counter' | 'quota' | 'limit' | 'synproxy'): Statement {
     this.expect('name')
     const specs: SelectorSpec[] = []
     for (;;) {
@@ -1007,7 +1022,8 @@ class Parser {
       if (!this.accept('.')) break
     }
     this.expect('map')
-    if (this.is(this.peek(), '@')) this.fail(this.peek(), `nftkit does not support named object maps ('${kind} name ... map @m') yet`)
+    const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
+    if (this.accept('@')) return { stmt: kind, key, map: { set: this.wordOrString('a map name') } }
     this.expect('{', "'{'")
     const map: Array<[unknown, string]> = []
     for (;;) {
@@ -1020,7 +1036,6 @@ class Parser {
       if (this.accept('}')) break
       this.expect(',', "',' or '}'")
     }
-    const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
     return { stmt: kind, key, map: map as ObjectMapStmt['map'] }
   }
 
@@ -1454,7 +1469,11 @@ class Parser {
       case 'fwd':
         return parseDupFwd(this.natMapCursor, w)
       case 'synproxy': {
-        if (this.is(this.peek(), 'name')) this.fail(this.peek(), "nftkit does not support 'synproxy name' (synproxy objects) yet")
+        if (this.is(this.peek(), 'name')) {
+          if (this.atObjectMap()) return this.objectMap('synproxy')
+          this.pos++
+          return { stmt: 'synproxy', name: this.wordOrString('a synproxy name') }
+        }
         const st: { stmt: 'synproxy'; mss?: number; wscale?: number; timestamp?: boolean; sackPerm?: boolean } = { stmt: 'synproxy' }
         for (;;) {
           if (this.accept('mss')) st.mss = this.number('an MSS')

@@ -6,6 +6,7 @@
 import { priorityText } from '../kernel/constants.js'
 import type { ListedChain, ListedSet, Listing } from '../io/listing.js'
 import { objectBodyText } from '../expr/stmt-stateful.js'
+import { synproxyObjectLines } from '../expr/synproxy-object.js'
 import { ctObjectLines } from '../expr/ct.js'
 import { setStatefulText } from '../expr/set-stateful.js'
 import type { CtExpectation, CtHelper } from '../model/objects.js'
@@ -56,7 +57,7 @@ export function renderTable(t: TableContents): string {
     objectBlocks.push({ key: objectKey({ kind: 'counter', name: c.name }), lines: [`\tcounter ${c.name} {`, ...body, '\t}'] })
   }
   for (const o of t.objects ?? []) {
-    const body = [`\t\t${objectBodyText(o)}`]
+    const body = (o.kind === 'synproxy' ? synproxyObjectLines(o) : [objectBodyText(o)]).map((l) => `\t\t${l}`)
     if (o.comment !== undefined) body.unshift(`\t\tcomment ${quote(o.comment)}`)
     objectBlocks.push({ key: objectKey(o), lines: [`\t${o.kind} ${o.name} {`, ...body, '\t}'] })
   }

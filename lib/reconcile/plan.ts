@@ -12,8 +12,8 @@
 import type { InterfaceNames } from '../model/interfaces.js'
 import type { Family } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
-import { type Element, isAnonymousSetElement, isSpec, type SetShape } from '../model/element-types.js'
-import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
+import { type Element, isAnonymousSetElement, isSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Synproxy, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { anonymousSetName } from '../model/names.js'
 import type { BindingStmt, RuleExpr, Selector } from '../model/rule-types.js'
@@ -67,6 +67,18 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
   // Any named set will do: a lookup decodes the same whatever the set's flags.
   const ifindex = interfaces ? (name: string) => interfaces.index(name) : undefined
   const compiled = compileRule(exprs, { family, table, findSet: (name) => ({ name }), nextSetId: () => id++, ...(ifindex ? { ifindex } : {}) }, 'rule.exprs')
+  // Object map lookups name their anonymous map as the listing does; a named object map's
+  // objects are of the kind the statement names (in the kernel, the map's declaration says).
+  const objectMaps = new Map<string, string>()
+  compiled.exprs.forEach((e, i) => {
+    if (e.type === 'objref' && e.setId !== undefined) compiled.exprs[i] = { ...e, set: anonymousSetName(false, Number(e.setId)) } as NativeExpr
+  })
+  for (const e of exprs) {
+    if (!('stmt' in e) || !(e.stmt === 'counter' || e.stmt === 'quota' || e.stmt === 'limit' || e.stmt === 'synproxy') || !('key' in e)) continue
+    const m = (e as { map?: unknown }).map
+    if (typeof m === 'object' && m !== null && !Array.isArray(m)) objectMaps.set((m as { set: string }).set, e.stmt)
+  }
+
   const anon = new Map<string, AnonSet>()
   for (const op of compiled.sets) {
     if (op.kind !== 'element') continue
@@ -84,9 +96,11 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
       elements: els.map((e) => ({
         key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(key[i], f)),
         ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) } : {}),
+        ...(e.objref !== undefined ? { objref: e.objref } : {}),
         ...anonElementData(shape, e),
         ...elementStmts(e),
       })),
+      ...(setOp.objType !== undefined ? { objType: Number(setOp.objType) } : {}),
     })
   }
   // A chain binding's verdict names its chain by id: decoded as a jump to a placeholder, then given its rules, each canonical.
@@ -99,7 +113,13 @@ export function canonicalExprs(exprs: readonly RuleExpr[], family: Family, table
   )
   // Meters: the sets the rule creates for them, named after the meter (not a bound chain's: they are its rules' own).
   const meters = new Map(compiled.sets.filter((s) => s.kind === 'set' && s.name !== undefined && !String(s.name).startsWith('__')).map((s) => [String(s.name), { size: Number(s.size) }]))
-  const decoded = decodeRule(renamed, { family, anonSet: (n) => anon.get(n), meter: (n) => meters.get(n), ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}) })
+  const decoded = decodeRule(renamed, {
+    family,
+    anonSet: (n) => anon.get(n),
+    meter: (n) => meters.get(n),
+    namedSet: (n) => (objectMaps.has(n) ? { object: objectMaps.get(n) } : undefined),
+    ...(interfaces ? { ifname: (i: number) => interfaces.name(i) } : {}),
+  })
   const bindings = exprs.filter((e): e is BindingStmt => 'stmt' in e && isBinding(e))
   if (bindings.length === 0) return decoded
   let next = 0
@@ -137,9 +157,11 @@ export function declaredShape(set: Desired['sets'][number] | Listing['sets'][num
   const flags = set.flags ?? []
   const map = (set as { map?: string }).map
   const mapTypeof = (set as { mapTypeof?: Selector | readonly Selector[] }).mapTypeof
+  // Object maps (`type ipv4_addr : quota`): values name objects.
+  const object = set.kind === 'map' && map !== undefined && Object.hasOwn(OBJECT_MAP_TYPE, map) ? (map as ObjectMapType) : undefined
   const data =
-    set.kind === 'map' ? (map === 'verdict' ? 'verdict' : map === 'integer' ? integerKeyType([mapTypeof].flat()[0] as Selector | undefined, 'set.map') : DATATYPES[map as KeyTypeName]) : undefined
-  return { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined }
+    set.kind === 'map' && !object ? (map === 'verdict' ? 'verdict' : map === 'integer' ? integerKeyType([mapTypeof].flat()[0] as Selector | undefined, 'set.map') : DATATYPES[map as KeyTypeName]) : undefined
+  return { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined, ...(object ? { object } : {}) }
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
@@ -184,13 +206,14 @@ function planObjects(
   lateDels: Operation[],
 ): void {
   // Settings only: a quota's bytes used change with traffic.
-  const settings = (o: Quota | Limit) => ({ kind: o.kind, ...objectAttrs(o, o.kind), consumed: undefined })
+  const settings = (o: Quota | Limit | Synproxy) => ({ kind: o.kind, ...objectAttrs(o, o.kind), consumed: undefined })
   for (const o of observed)
-    if (!desired.some((x) => x.kind === o.kind && x.name === o.name)) lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as Quota | Limit })
+    if (!desired.some((x) => x.kind === o.kind && x.name === o.name)) lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as Quota | Limit | Synproxy })
   for (const d of desired) {
     const o = observed.find((x) => x.kind === d.kind && x.name === d.name)
     if (o && same(settings(o), settings(d))) continue
-    if (o) lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as Quota | Limit })
+    // The kernel updates an existing synproxy object in place on add (rules and maps keep naming it); quotas and limits are re-created.
+    if (o && o.kind !== 'synproxy') lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as Quota | Limit })
     adds.push({ verb: 'add', object: { ...d, family, table, handle: undefined } })
   }
 }
@@ -276,8 +299,13 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     for (const os of oSets) {
       const ds = d.sets.find((s) => s.name === os.name)
       const decl = (s: typeof os | NonNullable<typeof ds>) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
-      if (!ds || !same(decl(ds), decl(os))) lateDels.push({ verb: 'delete', object: { kind: os.kind, family, table, name: os.name } })
+      // Before the objects and counters (with them in lateDels): an object map's elements hold the objects they name (EBUSY).
+      if (!ds || !same(decl(ds), decl(os))) dels.push({ verb: 'delete', object: { kind: os.kind, family, table, name: os.name } })
     }
+    // Objects this batch deletes or re-creates, as `KIND NAME`: object map elements naming them go first and come back after.
+    const doomedObjects = new Set(
+      lateDels.map((op) => op.object as { kind: string; family?: Family; table?: string; name?: string }).filter((o) => o.family === family && o.table === table).map((o) => `${o.kind} ${o.name}`),
+    )
     for (const ds of d.sets) {
       const os = oSets.find((s) => s.name === ds.name)
       const decl = (s: typeof ds) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
@@ -290,8 +318,10 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
       const key = (e: Element) => comparable(e, setStmts)
       const have = new Map(os.elements.map((e) => [key(e), e]))
       const wantKeys = new Set(want.map(key))
-      const gone = os.elements.filter((e) => !wantKeys.has(key(e)))
-      const fresh = want.filter((e) => !have.has(key(e)))
+      const map = (ds as { map?: string }).map
+      const names = (e: Element) => map !== undefined && Object.hasOwn(OBJECT_MAP_TYPE, map) && doomedObjects.has(`${map} ${(e as { value?: unknown }).value}`)
+      const gone = os.elements.filter((e) => !wantKeys.has(key(e)) || names(e))
+      const fresh = want.filter((e) => !have.has(key(e)) || names(e))
       if (gone.length) flushes.push({ verb: 'delete', object: elementsObject(family, table, ds.name, gone.map(plain)) })
       if (fresh.length) adds.push({ verb: 'add', object: elementsObject(family, table, ds.name, fresh) })
     }
@@ -301,7 +331,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     // the kernel refuses to delete an object a rule still refers to (EBUSY).
     const doomed = new Set<string>()
     for (const oc of oChains) if (!d.chains.some((c) => c.name === oc.name) || recreate.has(oc.name)) doomed.add(`chain ${oc.name}`)
-    for (const op of lateDels) {
+    for (const op of [...dels, ...lateDels]) {
       const o = op.object as { kind: string; family?: Family; table?: string; name?: string }
       if (o.family === family && o.table === table && o.name !== undefined) doomed.add(`${o.kind === 'map' ? 'set' : o.kind} ${o.name}`)
     }

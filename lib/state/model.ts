@@ -9,14 +9,14 @@ import { resolvePriority } from '../model/validate.js'
 import { NftValidationError } from '../kernel/errors.js'
 import type { Element } from '../model/element-types.js'
 import type { RuleExpr } from '../model/rule-types.js'
-import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Table } from '../model/objects.js'
+import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Synproxy, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
 import { objectKey, type TableContents } from './tables.js'
 
 interface MutableTable {
   table: Table & { family: Family; name: string }
   counters: Array<Counter & { family: Family; table: string }>
-  objects: Array<(Quota | Limit) & { family: Family; table: string }>
+  objects: Array<(Quota | Limit | Synproxy) & { family: Family; table: string }>
   ctObjects: Array<(CtHelper | CtExpectation) & { family: Family; table: string }>
   sets: Array<(NamedSet | NamedMap) & { family: Family; table: string; elements: Element[] }>
   chains: Array<Chain & { family: Family; table: string }>
@@ -136,7 +136,8 @@ export function applyToModel(ops: readonly Operation[]): TableContents[] {
         break
       }
       case 'quota':
-      case 'limit': {
+      case 'limit':
+      case 'synproxy': {
         const t = need(obj.family, obj.table, `${verb} ${obj.kind} ${obj.name}`)
         const i = t.objects.findIndex((c) => c.kind === obj.kind && c.name === obj.name)
         if (verb === 'delete' || verb === 'destroy') {

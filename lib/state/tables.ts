@@ -5,21 +5,21 @@
  * @module
  */
 import type { Family } from '../kernel/constants.js'
-import type { Limit, Quota } from '../model/objects.js'
+import type { Limit, Quota, Synproxy } from '../model/objects.js'
 import type { ListedChain, ListedCounter, ListedCtObject, ListedRule, ListedSet, ListedTable, Listing } from '../io/listing.js'
 
 /** The contents of one table: desired state, or a listing grouped by table. */
 export interface TableContents {
   readonly table: Omit<ListedTable, 'handle'> & { handle?: number }
   readonly counters: ReadonlyArray<Omit<ListedCounter, 'handle' | 'packets' | 'bytes'> & { packets?: number; bytes?: number }>
-  /** Named quotas and limits (omitted: none). */
-  readonly objects?: ReadonlyArray<(Quota | Limit) & { readonly family: Family; readonly table: string; readonly handle?: number }>
+  /** Named quotas, limits and synproxies (omitted: none). */
+  readonly objects?: ReadonlyArray<(Quota | Limit | Synproxy) & { readonly family: Family; readonly table: string; readonly handle?: number }>
   readonly sets: ReadonlyArray<Omit<ListedSet, 'handle'>>
   /** ct helper and ct expectation objects (none when omitted). */
   readonly ctObjects?: ReadonlyArray<Omit<ListedCtObject, 'handle'>>
   readonly chains: ReadonlyArray<Omit<ListedChain, 'handle'>>
   /**
-   * The named objects (counters, quotas, limits, ct objects) as `KIND NAME`,
+   * The named objects (counters, quotas, limits, synproxies, ct objects) as `KIND NAME`,
    * in declaration order (desired state) or kernel order (a listing): nft
    * creates and lists them in that order, across kinds. Omitted: by kind.
    */

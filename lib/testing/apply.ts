@@ -45,6 +45,7 @@ const CHAIN_TYPES: Record<string, Record<number, readonly number[]>> = {
 }
 const TABLE_DORMANT = 1
 const NFT_CHAIN_BASE = 1
+const OBJECT_SYNPROXY = 10
 const OBJECT_COUNTER = 1
 const OBJECT_CT_HELPER = 3
 const OBJECT_CT_EXPECT = 9
@@ -449,8 +450,12 @@ class Batch {
       return
     }
     if (x) {
-      // Counters have no update: adding an existing one changes nothing.
       if (o.verb === 'create') refuse('EEXIST', `object ${x.name} exists`)
+      // As the kernel: a synproxy object is updated in place; counters (and the other kinds modelled here) have no update.
+      if (x.objType === OBJECT_SYNPROXY) {
+        const rec = o as unknown as Record<string, number | undefined>
+        x.attrs = { mss: rec.mss ?? 0, wscale: rec.wscale ?? 0, flags: rec.flags ?? 0 }
+      }
       return
     }
     const objType = o.objType ?? 0
@@ -462,8 +467,11 @@ class Batch {
         ? ['packets', 'bytes']
         : ct
           ? ['helper', 'l3proto', 'l4proto', 'dport', 'expTimeout', 'expSize']
-          : ['bytes', 'consumed', 'flags', 'rate', 'unit', 'burst', 'limitType']
-    for (const k of names) if (rec[k] !== undefined || objType === OBJECT_COUNTER) attrs[k] = rec[k] ?? 0
+          : objType === OBJECT_SYNPROXY
+            ? ['mss', 'wscale', 'flags']
+            : ['bytes', 'consumed', 'flags', 'rate', 'unit', 'burst', 'limitType']
+    // The kernel dumps every counter and synproxy attribute, 0 when not given.
+    for (const k of names) if (rec[k] !== undefined || objType === OBJECT_COUNTER || objType === OBJECT_SYNPROXY) attrs[k] = rec[k] ?? 0
     // As the kernel: a ct object declared without l3proto takes the table's family.
     if (ct && attrs.l3proto === undefined) attrs.l3proto = t.family
     const handle = ++t.lastHandle

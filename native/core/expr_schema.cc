@@ -119,11 +119,14 @@ ATTRS(kObjCtHelper) {{"helper", NFTNL_OBJ_CT_HELPER_NAME, K::Str}, {"l3proto", N
 ATTRS(kObjCtExpect) {{"l3proto", NFTNL_OBJ_CT_EXPECT_L3PROTO, K::U16}, {"l4proto", NFTNL_OBJ_CT_EXPECT_L4PROTO, K::U8},
                      {"dport", NFTNL_OBJ_CT_EXPECT_DPORT, K::U16}, {"expTimeout", NFTNL_OBJ_CT_EXPECT_TIMEOUT, K::U32},
                      {"expSize", NFTNL_OBJ_CT_EXPECT_SIZE, K::U8}};
+ATTRS(kObjSynproxy) {{"mss", NFTNL_OBJ_SYNPROXY_MSS, K::U16}, {"wscale", NFTNL_OBJ_SYNPROXY_WSCALE, K::U8},
+                     {"flags", NFTNL_OBJ_SYNPROXY_FLAGS, K::U32}};
 const ExprSpec kObjCounterSpec = SPEC("counter", kObjCounter);
 const ExprSpec kObjCtHelperSpec = SPEC("ct helper", kObjCtHelper);
 const ExprSpec kObjCtExpectSpec = SPEC("ct expectation", kObjCtExpect);
 const ExprSpec kObjQuotaSpec = SPEC("quota", kObjQuota);
 const ExprSpec kObjLimitSpec = SPEC("limit", kObjLimit);
+const ExprSpec kObjSynproxySpec = SPEC("synproxy", kObjSynproxy);
 
 }  // namespace
 
@@ -146,6 +149,7 @@ const ExprSpec* FindObjSpec(uint32_t obj_type) {
     case NFT_OBJECT_LIMIT: return &kObjLimitSpec;
     case NFT_OBJECT_CT_HELPER: return &kObjCtHelperSpec;
     case NFT_OBJECT_CT_EXPECT: return &kObjCtExpectSpec;
+    case NFT_OBJECT_SYNPROXY: return &kObjSynproxySpec;
     default: return nullptr;
   }
 }

@@ -22,6 +22,8 @@ function cases(nft: () => Client): Array<[string, () => unknown, RegExp]> {
     ['a jump to a missing chain', () => nft().commitSync(nft().transaction().add({ kind: 'rule', table: 'fw', chain: 'input', exprs: [{ stmt: 'jump', chain: 'nowhere' }] })), /chain inet fw nowhere does not exist \(jumped to\) \[ENOENT\]/],
     ['a delete of a missing rule handle', () => nft().commitSync(nft().transaction().delete({ kind: 'rule', table: 'fw', chain: 'input', handle: 9999 })), /rule handle 9999 does not exist in chain inet fw input \[ENOENT\]/],
     ['a delete of a missing chain', () => nft().commitSync(nft().transaction().delete({ kind: 'chain', table: 'fw', name: 'ghost' })), /chain inet fw ghost does not exist \[ENOENT\]/],
+    ['a missing synproxy object', () => nft().commitSync(nft().transaction().add({ kind: 'rule', table: 'fw', chain: 'input', exprs: [{ stmt: 'synproxy', name: 'ghost' }] })), /synproxy inet fw ghost does not exist \[ENOENT\]/],
+    ['a missing object named in an object map', () => nft().commitSync(nft().transaction().add({ kind: 'rule', table: 'fw', chain: 'input', exprs: [{ stmt: 'synproxy', key: 'ip saddr', map: [['10.0.0.0/8', 'ghost2']] }] })), /synproxy inet fw ghost2 does not exist \[ENOENT\]/],
     ['a delete of a missing set', () => nft().commitSync(nft().transaction().delete({ kind: 'set', table: 'fw', name: 'ghost' })), /set inet fw ghost does not exist \[ENOENT\]/],
     ['a chain made earlier in the batch is not missing; the table is', () => nft().commitSync(nft().transaction().add({ kind: 'chain', table: 'other', name: 'c' }).add({ kind: 'rule', table: 'other', chain: 'c', exprs: [{ stmt: 'accept' }] })), /table inet other does not exist \[ENOENT\]/],
   ]

@@ -69,8 +69,30 @@ describe('stateful statements', () => {
     expect(c.exprs.at(-1)).toMatchObject({ type: 'objref', sreg: 1, set: '__objmap%d' })
     const q = parseRule('quota name ip saddr . tcp dport map { 10.0.0.1 . 22 : "q" }').exprs
     expect(q).toEqual([{ stmt: 'quota', key: ['ip saddr', 'tcp dport'], map: [[['10.0.0.1', 22], 'q']] }])
-    expect(() => parseRule('limit name tcp dport map @m')).toThrow(/named object maps/)
-    expect(() => compileRule([{ stmt: 'counter', key: 'tcp dport', map: [['1-5', 'c']] }], env, 'x')).toThrow(/ranges or prefixes in object maps/)
+    // A named object map: the objref names the set, the statement's kind is the map's.
+    const named = { stmt: 'limit', key: 'tcp dport', map: { set: 'm' } }
+    expect(parseRule('limit name tcp dport map @m').exprs).toEqual([named])
+    expect(renderRuleBody({ exprs: [named as RuleExpr] })).toBe('limit name tcp dport map @m')
+    expect(compileRule([named as RuleExpr], env, 'x').exprs.at(-1)).toEqual({ type: 'objref', sreg: 1, set: 'm' })
+    // Ranges and prefixes make an interval object map (nft's flags 0x47), as anonymous sets.
+    const r = compileRule([{ stmt: 'counter', key: 'tcp dport', map: [['1-5', 'c']] } as RuleExpr], env, 'x')
+    expect(r.sets[0]).toMatchObject({ flags: 0x47, objType: 1 })
+    expect(r.sets[1].elements?.map((e) => [e.objref, e.flags ?? 0])).toEqual([[undefined, 1], ['c', 0], [undefined, 1]])
+  })
+
+  it('synproxy objects: synproxy name "x", synproxy name KEY map { k : "x" }', () => {
+    expect(parseRule('synproxy name "s1"').exprs).toEqual([{ stmt: 'synproxy', name: 's1' }])
+    expect(renderRuleBody({ exprs: [{ stmt: 'synproxy', name: 's1' }] })).toBe('synproxy name "s1"')
+    expect(compileRule([{ stmt: 'synproxy', name: 's1' }], env, 'x').exprs).toEqual([{ type: 'objref', objType: 10, name: 's1' }])
+    expect(roundTrip([{ stmt: 'synproxy', name: 's1' }])).toEqual([{ stmt: 'synproxy', name: 's1' }])
+    const text = 'synproxy name ip saddr map { 192.168.1.0/24 : "a", 192.168.2.0/24 : "b" }'
+    const typed = { stmt: 'synproxy', key: 'ip saddr', map: [['192.168.1.0/24', 'a'], ['192.168.2.0/24', 'b']] }
+    expect(parseRule(text).exprs).toEqual([typed])
+    expect(renderRuleBody({ exprs: [typed as RuleExpr] })).toBe(text)
+    const c = compileRule([typed as RuleExpr], env, 'x')
+    expect(c.sets[0]).toMatchObject({ name: '__objmap%d', flags: 0x47, objType: 10 })
+    // As nft: an end at 0, the two adjacent prefixes (not merged: they name different objects), an end after them.
+    expect(c.sets[1].elements?.map((e) => e.objref ?? null)).toEqual([null, 'a', 'b', null])
   })
 
   it('prints byte amounts in the largest unit that divides them', () => {

@@ -55,7 +55,7 @@ describe('names and families', () => {
     expect(rejection(() => tx().add(bad(null))).path).toBe('add(0)')
     const e = rejection(() => tx().add(bad({ kind: 'tabel' })))
     expect(e.path).toBe('add(0).kind')
-    expect(e.reason).toBe('Expected a kind: table, chain, rule, set, map, element, counter, quota, limit, ct helper, ct expectation, ruleset')
+    expect(e.reason).toBe('Expected a kind: table, chain, rule, set, map, element, counter, quota, limit, synproxy, ct helper, ct expectation, ruleset')
   })
 
   it('does not take names of Object.prototype for kinds, types, flags or chain types', () => {
@@ -126,13 +126,14 @@ describe('options', () => {
     expect(none.reason).toBe("Unknown option 'zzzzzzzz'. Expected no such field")
   })
 
-  it('rejects comments over 127 bytes', () => {
-    const e = rejection(() => tx().add({ kind: 'table', comment: 'x'.repeat(128) }))
+  it('rejects comments over 128 bytes (nft accepts 128)', () => {
+    const e = rejection(() => tx().add({ kind: 'table', comment: 'x'.repeat(129) }))
     expect(e.path).toBe('add(0).comment')
-    expect(e.reason).toBe('Expected a comment of at most 127 bytes')
-    expect(rejection(() => tx().add({ kind: 'rule', chain: 'c', exprs: [], comment: 'é'.repeat(64) })).path).toBe('add(0).comment')
+    expect(e.reason).toBe('Expected a comment of at most 128 bytes')
+    expect(rejection(() => tx().add({ kind: 'rule', chain: 'c', exprs: [], comment: 'é'.repeat(65) })).path).toBe('add(0).comment')
     expect(rejection(() => tx().add({ kind: 'counter', name: 'n', comment: bad(5) })).path).toBe('add(0).comment')
-    expect(() => tx().add({ kind: 'chain', name: 'c', comment: 'x'.repeat(127) })).not.toThrow()
+    expect(() => tx().add({ kind: 'chain', name: 'c', comment: 'x'.repeat(128) })).not.toThrow()
+    expect(() => tx().add({ kind: 'quota', name: 'q', bytes: 0, comment: 'é'.repeat(64) })).not.toThrow()
   })
 
   it('rejects unknown table flags with the index', () => {
