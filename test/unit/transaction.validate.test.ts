@@ -338,7 +338,8 @@ describe('rule expressions', () => {
     expect(rejection(() => rule([{ match: 'tcp dport', value: 22 }, { match: 'udp dport', value: 53 }])).reason).toContain(
       'Expected one transport protocol per rule',
     )
-    expect(rejection(() => rule([{ match: 'ether saddr', value: '02:00:00:00:00:01' }], 'arp')).path).toBe('add(0).exprs[0]')
+    // Link-layer fields in arp tables are accepted as nft accepts them (after `meta iiftype ether`; rules.arp.txt checks the bytes).
+    expect(() => rule([{ match: 'ether saddr', value: '02:00:00:00:00:01' }], 'arp')).not.toThrow()
     expect(rejection(() => rule([{ stmt: 'snat', to: '2001:db8::1' }], 'ip')).reason).toBe('Expected an IPv4 address in an ip table')
   })
 
