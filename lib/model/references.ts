@@ -8,8 +8,9 @@
 /**
  * The references of rule expressions, as `set NAME` (set and map lookups and
  * updates, maps included), `chain NAME` (jumps and gotos, also inside verdict
- * maps) and `counter NAME`, `quota NAME`, `limit NAME`, `synproxy NAME` (named objects, also
- * those an anonymous object map names), in the order they appear.
+ * maps), `counter NAME`, `quota NAME`, `limit NAME`, `synproxy NAME` (named objects, also
+ * those an anonymous object map names) and `ct helper NAME`, `ct expectation NAME`, in the
+ * order they appear.
  */
 export function referencesOf(exprs: unknown, out: Set<string> = new Set()): Set<string> {
   if (Array.isArray(exprs)) {
@@ -26,6 +27,12 @@ export function referencesOf(exprs: unknown, out: Set<string> = new Set()): Set<
     if (typeof o.name === 'string') out.add(`${o.stmt} ${o.name}`)
     // `counter name ip saddr map { 10.0.0.1 : "c1" }`: the objects are the map's values.
     if (Array.isArray(o.map)) for (const p of o.map) if (Array.isArray(p) && typeof p[1] === 'string') out.add(`${o.stmt} ${p[1]}`)
+  }
+  // `ct helper set "h"`, `ct expectation set "e"`: the object, as `ct helper NAME` / `ct expectation NAME`.
+  if (o.stmt === 'ct helper set' || o.stmt === 'ct expectation set' || o.stmt === 'ct timeout set') {
+    const kind = o.stmt.slice(0, -4)
+    if (typeof o.name === 'string') out.add(`${kind} ${o.name}`)
+    if (Array.isArray(o.map)) for (const p of o.map) if (Array.isArray(p) && typeof p[1] === 'string') out.add(`${kind} ${p[1]}`)
   }
   for (const x of Object.values(o)) if (typeof x === 'object' && x !== null) referencesOf(x, out)
   return out

@@ -10,7 +10,7 @@
  * @module
  */
 import type { InterfaceNames } from '../model/interfaces.js'
-import type { Family } from '../kernel/constants.js'
+import { type Family, L4PROTO } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
 import { type Element, isAnonymousSetElement, isSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Synproxy, Table } from '../model/objects.js'
@@ -219,6 +219,18 @@ function planObjects(
 }
 
 /**
+ * What of a ct helper or ct expectation the kernel keeps as its settings, in
+ * one form for declared and listed objects: the network protocol the kernel
+ * takes when none is given (the table's family), protocols by number.
+ */
+function ctSettings(c: CtHelper | CtExpectation, family: Family): Record<string, unknown> {
+  const protocol = typeof c.protocol === 'string' && Object.hasOwn(L4PROTO, c.protocol) ? L4PROTO[c.protocol] : c.protocol
+  return c.kind === 'ct helper'
+    ? { kind: c.kind, type: c.type, protocol, l3proto: c.l3proto ?? family }
+    : { kind: c.kind, protocol, dport: c.dport, timeout: c.timeout, size: c.size, l3proto: c.l3proto ?? family }
+}
+
+/**
  * Plans the operations that turn `observed` into `desired` for the declared
  * tables only. Pure: no I/O.
  */
@@ -259,13 +271,20 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     }
     planObjects(d.objects ?? [], mine(observed.objects ?? []), family, table, objectAdds, lateDels)
 
-    // ct helper and ct expectation objects: added when missing, deleted when no longer declared.
+    // ct helper and ct expectation objects: added when missing, deleted when no
+    // longer declared, deleted and added again when their settings changed (the
+    // kernel keeps an existing one's settings on add); rules and object maps
+    // naming a re-created one go first and come back after it (`doomed` below).
     const oCt = mine(observed.ctObjects ?? [])
     for (const c of oCt)
       if (!(d.ctObjects ?? []).some((x) => x.kind === c.kind && x.name === c.name))
         lateDels.push({ verb: 'delete', object: { kind: c.kind, family, table, name: c.name } as CtHelper | CtExpectation })
-    for (const c of d.ctObjects ?? [])
-      if (!oCt.some((x) => x.kind === c.kind && x.name === c.name)) objectAdds.push({ verb: 'add', object: { ...c, family, table } as CtHelper | CtExpectation })
+    for (const c of d.ctObjects ?? []) {
+      const o = oCt.find((x) => x.kind === c.kind && x.name === c.name)
+      if (o && same(ctSettings(o, family), ctSettings(c as CtHelper | CtExpectation, family))) continue
+      if (o) lateDels.push({ verb: 'delete', object: { kind: o.kind, family, table, name: o.name } as CtHelper | CtExpectation })
+      objectAdds.push({ verb: 'add', object: { ...c, family, table, handle: undefined } as CtHelper | CtExpectation })
+    }
     adds.push(...inObjectOrder(objectAdds, d.objectOrder, (op) => objectKey(op.object as { kind: string; name: string })))
 
     // Chains: recreate when an immutable property changed.
