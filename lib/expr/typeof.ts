@@ -3,7 +3,7 @@
  * map's value) are declared with in the set's userdata, so that `nft list`
  * prints `typeof ip saddr . tcp dport` instead of the key type. This file
  * writes and reads that encoding (nft 1.0.6's `build_udata`/`parse_udata` of
- * payload, meta, ct, concat and verdict expressions).
+ * payload, meta, ct, xfrm, concat and verdict expressions).
  * @module
  */
 import { type Datatype, paddedSize } from '../kernel/datatypes.js'
@@ -12,6 +12,7 @@ import { decodeTlvs, encodeTlvs, u32 } from '../kernel/udata.js'
 import type { Selector } from '../model/rule-types.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
 import { isShiftedBitfield } from './subbyte.js'
+import { xfrmName } from './xfrm.js'
 
 /**
  * The datatype of an `integer` key field (or map value) declared with
@@ -29,7 +30,7 @@ import { isRawPayload, rawPayloadFromUdata, rawPayloadUdata, rawType } from './r
 import { setUserdataExtra } from '../model/set-userdata.js'
 
 /** nft's expression types (enum expr_types) that appear in typeof userdata. */
-const EXPR = { verdict: 1, payload: 7, meta: 9, ct: 12, concat: 13 } as const
+const EXPR = { verdict: 1, payload: 7, meta: 9, ct: 12, concat: 13, xfrm: 27 } as const
 
 /** nft's protocol descriptions (enum proto_desc_id) and their header fields in template order (index 0 unused). */
 const PROTO: Readonly<Record<string, { readonly id: number; readonly fields: readonly string[] }>> = {
@@ -73,6 +74,8 @@ function exprUdata(s: SelectorSpec): [number, Buffer] | undefined {
   if (raw) return [EXPR.payload, nest(raw)]
   if (s.load.kind === 'meta') return [EXPR.meta, nest([[0, u32(s.load.key)]])]
   if (s.load.kind === 'ct') return [EXPR.ct, nest([[0, u32(s.load.key)], [1, u32(s.load.dir ?? NO_DIR)]])]
+  // ipsec: key, secpath index, direction (nft's xfrm build_udata).
+  if (s.load.kind === 'xfrm') return [EXPR.xfrm, nest([[0, u32(s.load.key)], [1, u32(s.load.spnum)], [2, u32(s.load.dir)]])]
   const d = payloadDesc(s)
   if (!d) return undefined
   const items: [number, Uint8Array][] = [[0, u32(d.id)], [1, u32(d.type)]]
@@ -114,6 +117,11 @@ function selectorOf(etype: number | undefined, data: Buffer | undefined): Select
         (s.load as { key: number }).key === key &&
         (etype !== EXPR.ct || ((s.load as { dir?: number }).dir ?? NO_DIR) === dir),
     )?.name
+  }
+  if (etype === EXPR.xfrm) {
+    const [key, spnum, dir] = [0, 1, 2].map((k) => readU32(t.get(k)))
+    const name = key === undefined || spnum === undefined || dir === undefined ? undefined : xfrmName(dir, spnum, key)
+    return name ? normalizeSelector(name) : undefined
   }
   if (etype !== EXPR.payload) return undefined
   const id = readU32(t.get(0))

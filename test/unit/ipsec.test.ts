@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { compileRule } from '../../lib/expr/compile.js'
 import { decodeRule } from '../../lib/expr/decode.js'
 import { renderRuleBody } from '../../lib/expr/render.js'
+import { typeofSelectors, typeofUdata } from '../../lib/expr/typeof.js'
 import { parseRule } from '../../lib/nft/parser.js'
 import type { RuleExpr } from '../../lib/model/rule-types.js'
 
@@ -50,5 +51,14 @@ describe('ipsec: compile and decode', () => {
     const spi = compile([{ match: 'ipsec in spi', value: 1 }]).exprs[1].data as Uint8Array
     expect([...reqid]).toEqual([...new Uint8Array(new Uint32Array([1]).buffer)])
     expect([...spi]).toEqual([0, 0, 0, 1])
+  })
+})
+
+describe('ipsec: typeof', () => {
+  it("writes nft's xfrm description (key, spnum, direction) and reads it back", () => {
+    const u = typeofUdata(['ipsec in reqid', 'meta iif'])
+    expect(u).toBeDefined()
+    expect(typeofSelectors(u)).toEqual(['ipsec in reqid', 'meta iif'])
+    expect(typeofSelectors(typeofUdata(['ipsec out spnum 2 ip6 saddr']))).toEqual(['ipsec out spnum 2 ip6 saddr'])
   })
 })
