@@ -3,7 +3,7 @@
  * map's value) are declared with in the set's userdata, so that `nft list`
  * prints `typeof ip saddr . tcp dport` instead of the key type. This file
  * writes and reads that encoding (nft 1.0.6's `build_udata`/`parse_udata` of
- * payload, meta, ct, xfrm, concat and verdict expressions).
+ * payload, meta, ct, numgen, xfrm, concat and verdict expressions).
  * @module
  */
 import { type Datatype, paddedSize } from '../kernel/datatypes.js'
@@ -30,7 +30,7 @@ import { isRawPayload, rawPayloadFromUdata, rawPayloadUdata, rawType } from './r
 import { setUserdataExtra } from '../model/set-userdata.js'
 
 /** nft's expression types (enum expr_types) that appear in typeof userdata. */
-const EXPR = { verdict: 1, payload: 7, meta: 9, ct: 12, concat: 13, xfrm: 27 } as const
+const EXPR = { verdict: 1, payload: 7, meta: 9, ct: 12, concat: 13, numgen: 23, xfrm: 27 } as const
 
 /** nft's protocol descriptions (enum proto_desc_id) and their header fields in template order (index 0 unused). */
 const PROTO: Readonly<Record<string, { readonly id: number; readonly fields: readonly string[] }>> = {
@@ -74,6 +74,8 @@ function exprUdata(s: SelectorSpec): [number, Buffer] | undefined {
   if (raw) return [EXPR.payload, nest(raw)]
   if (s.load.kind === 'meta') return [EXPR.meta, nest([[0, u32(s.load.key)]])]
   if (s.load.kind === 'ct') return [EXPR.ct, nest([[0, u32(s.load.key)], [1, u32(s.load.dir ?? NO_DIR)]])]
+  // numgen: type, modulus, offset (nft's numgen build_udata).
+  if (s.load.kind === 'numgen') return [EXPR.numgen, nest([[0, u32(s.load.ngType)], [1, u32(s.load.modulus)], [2, u32(s.load.offset)]])]
   // ipsec: key, secpath index, direction (nft's xfrm build_udata).
   if (s.load.kind === 'xfrm') return [EXPR.xfrm, nest([[0, u32(s.load.key)], [1, u32(s.load.spnum)], [2, u32(s.load.dir)]])]
   const d = payloadDesc(s)
@@ -117,6 +119,11 @@ function selectorOf(etype: number | undefined, data: Buffer | undefined): Select
         (s.load as { key: number }).key === key &&
         (etype !== EXPR.ct || ((s.load as { dir?: number }).dir ?? NO_DIR) === dir),
     )?.name
+  }
+  if (etype === EXPR.numgen) {
+    const [type, mod, offset] = [0, 1, 2].map((k) => readU32(t.get(k)))
+    if ((type !== 0 && type !== 1) || !mod || offset === undefined) return undefined
+    return normalizeSelector(`numgen ${type === 0 ? 'inc' : 'random'} mod ${mod}${offset ? ` offset ${offset}` : ''}`)
   }
   if (etype === EXPR.xfrm) {
     const [key, spnum, dir] = [0, 1, 2].map((k) => readU32(t.get(k)))

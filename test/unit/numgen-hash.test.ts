@@ -3,6 +3,7 @@
  * gives nft's listing text back; compile → decode gives the typed form back;
  * the kernel expressions are nft 1.0.6's.
  */
+import { typeofSelectors, typeofUdata } from '../../lib/expr/typeof.js'
 import { describe, expect, it } from 'vitest'
 import { compileRule } from '../../lib/expr/compile.js'
 import { decodeRule } from '../../lib/expr/decode.js'
@@ -51,5 +52,12 @@ describe('numgen and hash mark values', () => {
     expect(() => compile([{ stmt: 'ct mark set', value: { hash: 'symhash', key: 'ip saddr', mod: 2 } }])).toThrow(/symhash hashes the flow/)
     expect(() => compile([{ stmt: 'ct mark set', value: { numgen: 'inc', mod: 0 } }])).toThrow(/1-4294967295/)
     expect(() => parseRule('ct mark set numgen inc mod 2 map { 0 : 1 }')).toThrow(/nftkit does not support 'ct mark set' with a map keyed by numgen yet/)
+  })
+})
+
+describe('numgen in typeof', () => {
+  it("writes nft's numgen description (type, modulus, offset) and reads it back", () => {
+    expect(typeofSelectors(typeofUdata(['numgen inc mod 2' as never]))).toEqual(['numgen inc mod 2'])
+    expect(typeofSelectors(typeofUdata(['numgen random mod 16 offset 3' as never]))).toEqual(['numgen random mod 16 offset 3'])
   })
 })
