@@ -330,14 +330,8 @@ class Parser {
     const chain: Record<string, unknown> = { kind: 'chain', family, table, name }
     const body: Operation[] = []
     this.expect('{')
-    for (;;) {
-      this.skipSeparators()
+    while (!this.atBlockEnd(`chain ${name}`)) {
       const t = this.peek()
-      if (this.is(t, '}')) {
-        this.pos++
-        break
-      }
-      if (t.kind === 'eof') this.fail(t, `expected '}' to close chain ${name} but found the end of the input`)
       if (this.is(t, 'type')) {
         this.pos++
         this.chainSpec(chain)
@@ -800,18 +794,23 @@ class Parser {
     return comment === undefined ? { exprs } : { exprs, comment }
   }
 
+  /** Inside `{ ... }`: skips separators; true (the `}` read) at the closing brace, an error at the end of the input. */
+  private atBlockEnd(what: string): boolean {
+    this.skipSeparators()
+    const t = this.peek()
+    if (this.is(t, '}')) {
+      this.pos++
+      return true
+    }
+    if (t.kind === 'eof') this.fail(t, `expected '}' to close ${what} but found the end of the input`)
+    return false
+  }
+
   /** The rules of a chain binding, `{ RULE; RULE ... }` after `jump`/`goto` (one or more, nested bindings too). */
   private boundRules(w: string): BoundRule[] {
     const open = this.next()
     const rules: BoundRule[] = []
-    for (;;) {
-      this.skipSeparators()
-      const t = this.peek()
-      if (this.is(t, '}')) {
-        this.pos++
-        break
-      }
-      if (t.kind === 'eof') this.fail(t, `expected '}' to close the chain of '${w} {' but found the end of the input`)
+    while (!this.atBlockEnd(`the chain of '${w} {'`)) {
       rules.push(this.ruleBody())
       this.endStatement()
     }

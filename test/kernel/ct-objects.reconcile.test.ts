@@ -13,6 +13,7 @@ import { reconcileSync } from '../../lib/reconcile/apply.js'
 import { applyToModel } from '../../lib/state/model.js'
 import { tablesOf } from '../../lib/state/tables.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
+import { listingLines } from '../helpers/listing-text.js'
 
 const desired = (text: string) => applyToModel(parseNft(text).operations)
 
@@ -40,13 +41,7 @@ const listed = (helper: string, proto: string, dport: number) => `table ip x {
 	}
 }
 `
-const norm = (s: string) =>
-  s
-    .replace(/\s*# handle \d+/g, '')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .join('\n')
+const norm = listingLines
 
 describe('ct objects under the reconciler', () => {
   let ns: Netns

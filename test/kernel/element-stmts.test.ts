@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, createClient, type Element, renderRuleset } from '../../lib/index.js'
 import { apply, planText } from '../../lib/cli/commands.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
+import { flatListing } from '../helpers/listing-text.js'
 
 let ns: Netns
 let nft: Client
@@ -25,11 +26,7 @@ afterAll(() => {
   ns?.remove()
 })
 
-const flat = (text: string): string =>
-  text
-    .replace(/\s*# handle \d+/g, '')
-    .replace(/\s+/g, ' ')
-    .trim()
+const flat = flatListing
 
 describe('set element statements', () => {
   it('commits typed element statements and reads them back as nft lists them', async () => {

@@ -18,6 +18,7 @@ import {
   VERBS_BY_KIND,
 } from '../../lib/index.js'
 import { makeNetns, type Netns, sendUdp } from '../helpers/netns.js'
+import { flatListing } from '../helpers/listing-text.js'
 
 let ns: Netns
 let nft: Client
@@ -45,13 +46,7 @@ function addDevice(netns: string, name: string): void {
 }
 
 /** nft text on one line: handles and expiry countdowns removed, blank space collapsed. */
-function flat(text: string): string {
-  return text
-    .replace(/\s*# handle \d+/g, '')
-    .replace(/ expires [0-9dhms]+/g, '')
-    .replace(/\s+/g, ' ')
-    .trim()
-}
+const flat = flatListing
 
 /** `nft list table FAMILY NAME`, flattened. */
 function nftTable(name: string, family: Family = 'inet'): string {

@@ -14,6 +14,7 @@ import { reconcileSync } from '../../lib/reconcile/apply.js'
 import { applyToModel } from '../../lib/state/model.js'
 import { tablesOf } from '../../lib/state/tables.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
+import { listingLines } from '../helpers/listing-text.js'
 
 const desired = (text: string) => applyToModel(parseNft(text).operations)
 
@@ -61,13 +62,7 @@ const listed = (mss: number, quota = 2000, quotasFlags = '') => `table inet x {
 	}
 }
 `
-const norm = (s: string) =>
-  s
-    .replace(/\s*# handle \d+/g, '')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .join('\n')
+const norm = listingLines
 
 describe('synproxy objects and object maps', () => {
   let ns: Netns

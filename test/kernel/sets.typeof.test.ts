@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, createClient, renderRuleset } from '../../lib/index.js'
 import { makeNetns, type Netns } from '../helpers/netns.js'
+import { flatListing } from '../helpers/listing-text.js'
 
 let ns: Netns
 let nft: Client
@@ -20,11 +21,7 @@ afterAll(() => {
   ns?.remove()
 })
 
-const flat = (text: string): string =>
-  text
-    .replace(/\s*# handle \d+/g, '')
-    .replace(/\s+/g, ' ')
-    .trim()
+const flat = flatListing
 
 describe('typeof sets and set statements', () => {
   it('reads back the same with nftkit and nft', async () => {
