@@ -604,6 +604,15 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           break
         }
         const rel = RELATIONAL_OPS[op]
+        if (rel && r.mask && !r.hton && !s.flags && s.type.byteorder === 'big' && data.length === s.size) {
+          // `ip saddr & 0.0.0.255 < 0.0.0.127`: an order compare of masked network-order bits.
+          const steps = bitsOf(s, r)
+          // nft lists an address under a prefix mask as a prefix (`ip daddr >= 10.1.0.0/16`): no typed form yet.
+          if (steps.length === 0 || plainMask(s, r, data)) throw new Unsupported('relational cmp')
+          push({ match: s.name, bits: steps, op: rel, value: jsValue(s.type, { lo: s.type.decode(data), hi: s.type.decode(data) }) as never })
+          loads = []
+          break
+        }
         if (rel) {
           // `meta skuid < 3000`: one order compare, in network order.
           if (r.mask || s.flags || s.wildcard || data.length !== s.size) throw new Unsupported('relational cmp')

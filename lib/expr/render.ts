@@ -150,7 +150,7 @@ function bitsMatchText(m: Match): string {
     lhs = `${lhs} ${o} ${bitsOperandText(spec, x, true)}`
     prev = BIT_PRECEDENCE[o]
   }
-  const op = m.op === '!=' ? '!=' : '=='
+  const op = m.op === '!=' || m.op === '<' || m.op === '>' || m.op === '<=' || m.op === '>=' ? m.op : '=='
   // nft prints the keys of a masked raw payload's set as plain integers.
   const keyType = isRawPayload(spec.name) ? rawDecimalType(spec.type) : spec.type
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'elements' in v)

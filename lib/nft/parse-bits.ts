@@ -92,19 +92,26 @@ export function parseBitsMatch(c: BitsCursor, s: SelectorSpec): Match {
     steps.push([n.op, typedOperand(s, n.r.n)])
   }
   flatten(tree)
-  let neg = false
+  let op: '!=' | '<' | '>' | '<=' | '>=' | undefined
   const opTok = c.peek()
   if (opTok.kind === 'word' && (opTok.text === 'vmap' || opTok.text === 'map'))
     c.fail(opTok, `nftkit does not support '${opTok.text}' after a bitwise expression ('${s.name} & ... ${opTok.text}') yet`)
   if (opTok.kind === 'word' && (opTok.text === '==' || opTok.text === 'eq')) c.next()
   else if (opTok.kind === 'word' && (opTok.text === '!=' || opTok.text === 'ne')) {
     c.next()
-    neg = true
-  } else if (opTok.kind === 'word' && ['<', '>', '<=', '>=', 'lt', 'gt', 'le', 'ge'].includes(opTok.text))
-    c.fail(opTok, `nftkit does not support the comparison '${s.name} & ... ${opTok.text}' yet`)
+    op = '!='
+  } else if (opTok.kind === 'word' && Object.hasOwn(ORDER_OPS, opTok.text)) {
+    // Order compares of masked network-order fields (the compiler refuses host-order ones).
+    if (s.flags) c.fail(opTok, `nftkit does not support the comparison '${s.name} & ... ${opTok.text}' yet`)
+    c.next()
+    op = ORDER_OPS[opTok.text]
+  }
   const value = bitsValue(c, s)
-  return { match: s.name, bits: steps, ...(neg ? { op: '!=' as const } : {}), value }
+  return { match: s.name, bits: steps, ...(op ? { op } : {}), value }
 }
+
+/** nft's order operators and their word forms. */
+const ORDER_OPS: Readonly<Record<string, '<' | '>' | '<=' | '>='>> = { '<': '<', '>': '>', '<=': '<=', '>=': '>=', lt: '<', gt: '>', le: '<=', ge: '>=' }
 
 /** One value (`0x1`, `syn | ack`, `10.0.0.1`) or an anonymous set of them. */
 function bitsValue(c: BitsCursor, s: SelectorSpec): Match['value'] {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { compileRule } from '../../lib/expr/compile.js'
 import { foldBits, unfoldBits } from '../../lib/expr/bitwise.js'
 import { renderRuleBody } from '../../lib/expr/render.js'
 import { SELECTORS } from '../../lib/expr/selectors.js'
@@ -52,5 +53,19 @@ describe('mark set with an expression', () => {
     expect(r.exprs).toEqual([stmt])
     expect(renderRuleBody(r)).toBe(rendered)
     expect(parseRule(rendered).exprs).toEqual([stmt])
+  })
+})
+
+describe('order compares of masked bits', () => {
+  const compile = (text: string) => compileRule(parseRule(text).exprs, { family: 'ip', table: 't', findSet: () => undefined, nextSetId: () => 1 }, 'exprs')
+  it('compile to the mask and one order compare, as nft', () => {
+    const c = compile('ip saddr & 0.0.0.255 < 0.0.0.127')
+    expect(c.exprs.map((e) => e.type)).toEqual(['payload', 'bitwise', 'cmp'])
+    expect(c.exprs[2].op).toBe(2) // NFT_CMP_LT
+    expect(renderRuleBody(parseRule('ip saddr & 0.0.0.255 < 0.0.0.127'))).toBe('ip saddr & 0.0.0.255 < 0.0.0.127')
+  })
+  it('refuse host-order fields and prefix masks, which nft writes or lists otherwise', () => {
+    expect(() => compile('meta mark & 0xff < 0x10')).toThrow("nftkit does not support the comparison 'meta mark & ... <' yet")
+    expect(() => compile('ip daddr & 255.255.0.0 >= 10.1.0.0')).toThrow('nft lists it as a prefix')
   })
 })
