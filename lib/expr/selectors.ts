@@ -316,6 +316,9 @@ const ROWS: Readonly<Record<Exclude<Selector, IpsecSelector>, SelectorSpec>> = {
   // rt keys (nft's rt.c templates).
   'rt classid': L({ name: 'rt classid', load: { kind: 'rt', key: 0 }, type: VALUE_TYPES.realm }),
   'rt ipsec': L({ name: 'rt ipsec', load: { kind: 'rt', key: 4 }, type: VALUE_TYPES.boolean }),
+  // The route's next hop (NFT_RT_NEXTHOP4/6); nft adds no dependency (`rt nexthop` alone takes the table's family: write it out).
+  'rt ip nexthop': L({ name: 'rt ip nexthop', load: { kind: 'rt', key: 1 }, type: DATATYPES.ipv4_addr }),
+  'rt ip6 nexthop': L({ name: 'rt ip6 nexthop', load: { kind: 'rt', key: 2 }, type: DATATYPES.ipv6_addr }),
   'meta oiftype': L({ name: 'meta oiftype', load: meta(META_KEY.oiftype), type: iftype }),
   'meta ibrname': L({ name: 'meta ibrname', load: meta(META_KEY.bri_iifname), type: DATATYPES.ifname, wildcard: true }),
   'meta obrname': L({ name: 'meta obrname', load: meta(META_KEY.bri_oifname), type: DATATYPES.ifname, wildcard: true }),

@@ -158,6 +158,8 @@ export type Selector =
   | 'meta hour'
   | 'rt classid'
   | 'rt ipsec'
+  | 'rt ip nexthop'
+  | 'rt ip6 nexthop'
   | 'meta oiftype'
   | 'meta ibrname'
   | 'meta obrname'

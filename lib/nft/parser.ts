@@ -834,6 +834,8 @@ class Parser {
     const b = this.peek(1)
     if (a.kind !== 'word') return undefined
     if (a.text === 'numgen' || a.text === 'jhash' || a.text === 'symhash') return this.numgenAt()
+    if (a.text === 'rt' && b.kind === 'word' && b.text === 'nexthop')
+      this.fail(b, "nftkit does not support 'rt nexthop' without its family yet: write 'rt ip nexthop' or 'rt ip6 nexthop' (as nft lists it)")
     // `ipsec in|out [spnum N] reqid|spi|ip saddr|...`: the longest name that is a row.
     if (a.text === 'ipsec') {
       const words = [1, 2, 3, 4, 5].map((o) => this.peek(o)).map((t) => (t.kind === 'word' ? t.text : undefined))
