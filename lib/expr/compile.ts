@@ -43,7 +43,7 @@ import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, na
 import { anonymousSetName } from '../model/names.js'
 import { compileDup, compileFwd } from './stmt-dup.js'
 import { numgenLoadExprs } from './numgen.js'
-import { encodeNatMapValue, natMapDataLen, natMapDataType, type NatMapLayout, natMapLayoutFor, natMapRegs, natMapUserdata } from './stmt-natmap.js'
+import { encodeNatMapValue, natMapDataLen, natMapDataType, type NatMapLayout, natMapLayoutFor, natMapLayoutOfData, natMapRegs, natMapUserdata } from './stmt-natmap.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, bitfieldShift, isShiftedBitfield, refuseBitfield, refuseShiftedBitfield } from './subbyte.js'
 import { anonymousKeyTypeof, typeofUdata } from './typeof.js'
@@ -1225,12 +1225,10 @@ function compileNatMap(ctx: Ctx, st: NatMapStmt, path: string): void {
     const info = ctx.env.findSet(st.map.set)
     const d = info?.data
     if (d === 'verdict') invalid(`${path}.map`, `Expected a map of addresses; ${info?.name} is a verdict map`, st.map)
-    if (d !== undefined && d.name !== (fam === 'ip' ? 'ipv4_addr' : 'ipv6_addr'))
-      invalid(`${path}.map`, `nftkit does not support NAT from a map of ${d.name} yet (only addresses of the statement's family)`, st.map)
+    layout = natMapLayoutOfData(fam, d, `${path}.map`, st.map)
     checkSetKey(info, specs, `${path}.map`)
     loadKey(ctx, specs, namedInterval(info, specs, st.map.set, `${path}.map`))
     lookup(ctx, st.map.set, info?.id, false, 1)
-    layout = { fam, port: false, interval: false }
   } else {
     if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, 'Expected a named map ({ set }) or a non-empty list of [key, target] pairs', st.map)
     st.map.forEach((pair, i) => {

@@ -342,15 +342,20 @@ export function renderRuleBody(r: { exprs?: readonly (RuleExpr | RawExpr)[]; com
 }
 
 /** The first line of a set declaration: `type ...` or, when declared so, `typeof ...`. */
-export function setTypeLine(s: Pick<NamedSet, 'type' | 'typeof'> & { kind: 'set' | 'map'; map?: string; mapTypeof?: Selector | readonly Selector[] }): string {
+export function setTypeLine(
+  s: Pick<NamedSet, 'type' | 'typeof'> & { kind: 'set' | 'map'; map?: string | readonly string[]; mapTypeof?: Selector | readonly Selector[]; mapInterval?: boolean },
+): string {
   const sels = (x: Selector | readonly Selector[]) => (Array.isArray(x) ? x : [x]).map((y) => selectorText(y)).join(' . ')
+  // A map to ranges: nft's `: interval ipv4_addr . inet_service`.
+  const iv = s.mapInterval ? 'interval ' : ''
+  const map = Array.isArray(s.map) ? s.map.join(' . ') : String(s.map)
   if (s.typeof !== undefined) {
     const key = sels(s.typeof)
     if (s.kind !== 'map') return `typeof ${key}`
-    return `typeof ${key} : ${s.mapTypeof !== undefined ? sels(s.mapTypeof) : s.map}`
+    return `typeof ${key} : ${iv}${s.mapTypeof !== undefined ? sels(s.mapTypeof) : map}`
   }
   const key = Array.isArray(s.type) ? s.type.join(' . ') : String(s.type)
-  return s.kind === 'map' ? `type ${key} : ${s.map}` : `type ${key}`
+  return s.kind === 'map' ? `type ${key} : ${iv}${map}` : `type ${key}`
 }
 
 function keyTypes(t: unknown, sels?: Selector | readonly Selector[]): Datatype[] {
@@ -375,11 +380,14 @@ const OBJECT_MAPS = ['counter', 'quota', 'limit']
 export function renderElements(
   elements: readonly Element[],
   type: unknown,
-  map?: string,
+  map?: string | readonly string[],
   decl?: { readonly typeof?: Selector | readonly Selector[]; readonly mapTypeof?: Selector | readonly Selector[] },
 ): string {
   const types = keyTypes(type, decl?.typeof)
-  const dataType = map && map !== 'verdict' ? (map === 'integer' ? keyTypes(map, decl?.mapTypeof)[0] : DATATYPES[map as KeyTypeName]) : undefined
+  // A map to a concatenation prints its values as keys are printed (`2.2.2.2 . 30`).
+  const dataTypes = Array.isArray(map) ? keyTypes(map, decl?.mapTypeof) : undefined
+  const dataType =
+    typeof map === 'string' && map !== 'verdict' ? (map === 'integer' ? keyTypes(map, decl?.mapTypeof)[0] : DATATYPES[map as KeyTypeName]) : undefined
   return elements
     .map((e) => {
       if (!isSpec(e)) return keyText(types, e)
@@ -389,7 +397,17 @@ export function renderElements(
       if (e.counter) s += typeof e.counter === 'object' ? ` counter packets ${e.counter.packets} bytes ${e.counter.bytes}` : ' counter'
       if (e.comment !== undefined) s += ` comment ${quote(e.comment)}`
       if (e.value !== undefined)
-        s += ` : ${map === 'verdict' ? verdictText(e.value as Verdict) : dataType ? valueText(dataType, e.value) : map && OBJECT_MAPS.includes(map) ? quote(String(e.value)) : String(e.value)}`
+        s += ` : ${
+          map === 'verdict'
+            ? verdictText(e.value as Verdict)
+            : dataTypes
+              ? keyText(dataTypes, e.value)
+              : dataType
+                ? valueText(dataType, e.value)
+                : typeof map === 'string' && OBJECT_MAPS.includes(map)
+                  ? quote(String(e.value))
+                  : String(e.value)
+        }`
       return s
     })
     .join(', ')
@@ -475,7 +493,7 @@ export function renderOperation(verb: Verb, obj: NftObject | RuleRef | SetRef): 
         if (x.timeout !== undefined) s += ` timeout ${formatTime(x.timeout)}`
         if (x.counter) s += ' counter'
         if (x.comment !== undefined) s += ` comment ${quote(x.comment)}`
-        if (x.value !== undefined) s += ` : ${typeof x.value === 'object' ? verdictText(x.value) : String(x.value)}`
+        if (x.value !== undefined) s += ` : ${Array.isArray(x.value) ? key(x.value) : typeof x.value === 'object' ? verdictText(x.value as Verdict) : String(x.value)}`
         return s
       }
       return `${verb} element ${f(e)} ${e.table} ${e.set} { ${e.elements.map(one).join(', ')} }`

@@ -8,6 +8,7 @@
  */
 import { type Datatype, paddedSize } from '../kernel/datatypes.js'
 import { invalid } from '../kernel/errors.js'
+import { isConcatData } from '../kernel/concat-data.js'
 import { decodeTlvs, encodeTlvs, u32 } from '../kernel/udata.js'
 import type { Selector } from '../model/rule-types.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
@@ -216,7 +217,7 @@ export function setTypeofUserdata(
     return { keyTypeof, dataTypeof: typeofUdata('verdict') }
   }
   if (s.mapTypeof === undefined) invalid(`${path}.mapTypeof`, "Expected the selector the map's value is declared with (typeof KEY : VALUE)", s.mapTypeof)
-  return { keyTypeof, dataTypeof: check(list(s.mapTypeof), [data], `${path}.mapTypeof`) }
+  return { keyTypeof, dataTypeof: check(list(s.mapTypeof), isConcatData(data) ? data.fields : [data], `${path}.mapTypeof`) }
 }
 
 /**
