@@ -439,7 +439,8 @@ class Parser {
           if (kind === 'map') {
             this.expect(':', "':' and the map's value type")
             // `: interval ipv4_addr . inet_service`: values are ranges or prefixes.
-            const mapInterval = this.is(this.peek(), 'interval') && this.peek(1).kind === 'word' ? (this.next(), true) : false
+            const mapInterval = this.is(this.peek(), 'interval') && this.peek(1).kind === 'word'
+            if (mapInterval) this.pos++
             const d = this.word('a map value type')
             if (d === 'counter' || d === 'quota' || d === 'limit') {
               // An object map: elements name objects (strings), no data type.
