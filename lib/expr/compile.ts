@@ -634,6 +634,35 @@ function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
 }
 
 /**
+ * A verdict map looked up with a masked field (`tcp flags & (ack | urg) vmap
+ * { ack : jump a, urg : jump u }`): the selector, one bitwise (mask, xor) as
+ * for a masked match, then the lookup of an anonymous verdict map.
+ */
+function compileBitsVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: string): void {
+  if (typeof st.key !== 'string') invalid(`${path}.key`, 'Expected one selector (not a concatenation) with bits', st.key)
+  const s = selector(st.key, `${path}.key`)
+  refuseBitfield(s, 'a bitwise expression', `${path}.bits`)
+  refuseBitsKey(s, `${path}.key`, 'a verdict map key')
+  if (s.ifindex) invalid(`${path}.key`, `nftkit does not support a bitwise expression on ${s.name} in a verdict map yet`, st.key)
+  const f = foldBits(s, st.bits as readonly BitwiseStep[], `${path}.bits`)
+  if (f.transfer !== undefined) invalid(`${path}.bits`, "nftkit does not support a trailing '^' step before a verdict map yet", st.bits)
+  if (isSetRef(st.map)) invalid(`${path}.map`, 'nftkit does not support a named verdict map after a bitwise expression yet', st.map)
+  if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, 'Expected a non-empty list of [key, verdict] pairs', st.map)
+  const elems: Element[] = st.map.map((pair, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2) invalid(`${path}.map[${i}]`, 'Expected a [key, verdict] pair', pair)
+    verdictFields(pair[1], `${path}.map[${i}][1]`)
+    const k = pair[0] === CATCHALL ? pair[0] : s.flags ? Number(bitsOperand(s, pair[0], `${path}.map[${i}][0]`)) : pair[0]
+    return { key: k as never, value: pair[1] as Verdict }
+  })
+  deps(ctx, s, path)
+  const set = anonymousSet(ctx, [s.type], elems, `${path}.map`, 'verdict')
+  if (set.interval) invalid(`${path}.map`, 'nftkit does not support ranges in a verdict map after a bitwise expression yet', st.map)
+  load(ctx, s.load, 1)
+  if (f.emit) ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: s.size, mask: s.type.encode(f.mask), xor: s.type.encode(f.xor) })
+  lookup(ctx, set.name, set.id, false, 0)
+}
+
+/**
  * nft merges equality matches on adjacent header fields into one load, in
  * header order (`icmp code 1 icmp type 2` loads as `icmp type 2 icmp code 1`).
  * nftkit does not merge yet; in header order the two loads list the same,
@@ -1385,6 +1414,7 @@ function compileMapValue(ctx: Ctx, mv: MapValue, data: Datatype, path: string): 
 }
 
 function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: string): void {
+  if (st.bits !== undefined) return compileBitsVmap(ctx, st, path)
   const sel = Array.isArray(st.key) ? st.key : [st.key]
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
   for (const s of specs) refuseBitsKey(s, `${path}.key`, 'a verdict map key')

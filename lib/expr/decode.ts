@@ -686,7 +686,9 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           !isAnonymousSetName(String(e.set)) && l0.ops?.length === 1 && 'shift' in l0.ops[0] && l0.ops[0].shift === '>>' && l0.ops[0].n === l0.spec.load.bits.shift
         if (!dscpShift && loads.some((l) => l.kind === 'load' && l.ops)) throw new Unsupported('lookup of a shifted key')
         const masked = loads.some((l) => l.kind === 'load' && l.mask)
-        if (masked && (loads.length !== 1 || e.dreg !== undefined || !isAnonymousSetName(String(e.set)))) throw new Unsupported('masked lookup')
+        // A masked key: a set lookup (`tcp flags & (syn | ack) == { ... }`) or a verdict map (`tcp flags & (ack | urg) vmap { ... }`).
+        const maskedVmap = masked && e.dreg !== undefined && num(e.dreg) === 0
+        if (masked && (loads.length !== 1 || (e.dreg !== undefined && !maskedVmap) || !isAnonymousSetName(String(e.set)))) throw new Unsupported('masked lookup')
         const sels = (specs as SelectorSpec[]).map((x) => x.name)
         const key: Selector | Selector[] = sels.length === 1 ? sels[0] : sels
         const name = String(e.set)
@@ -700,7 +702,9 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             const keyOf = (k: unknown) =>
               !ifx.includes(true) ? k : Array.isArray(k) ? k.map((x, j) => (ifx[j] ? named(specs[j] as SelectorSpec, x) : x)) : named(specs[0] as SelectorSpec, k)
             const map = anon.elements.map((x) => [keyOf(x.key) as never, x.verdict as Verdict] as const)
-            push({ stmt: 'vmap', key, map })
+            const bits = maskedVmap ? bitsOf(specs[0] as SelectorSpec, loads[0] as Extract<Reg, { kind: 'load' }>) : undefined
+            if (maskedVmap && (inv || bitfield || !bits?.length)) throw new Unsupported('masked vmap')
+            push({ stmt: 'vmap', key, map, ...(bits ? { bits } : {}) })
           } else push({ stmt: 'vmap', key, map: { set: name } })
         } else if (e.dreg !== undefined) {
           // A value looked up in a data map: for the statement that reads the
@@ -738,7 +742,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             icmp = types.every((t) => t === types[0]) ? types[0] : Number(k0.type.parse(elements[0], 'value').lo)
           }
           // Flag selectors read a plain list as a bit test, so their sets stay explicit.
-          const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements: flagSetElements(specs[0] as SelectorSpec, elements) } : elements
+          const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements: flagSetElements(specs[0] as SelectorSpec, elements, masked) } : elements
           const bits = masked ? bitsOf(specs[0] as SelectorSpec, loads[0] as Extract<Reg, { kind: 'load' }>) : undefined
           push({ match: key, ...(bits ? { bits } : {}), ...(inv ? { op: '!=' as const } : {}), value: value as never })
         } else {
@@ -1066,9 +1070,11 @@ function bitsOf(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>): BitwiseStep
 /**
  * The elements of a flag set as nft lists them: a combination of flags as
  * `syn | ack`, ordered by lowest flag, combinations before that flag alone
- * (nft sorts the `a | b` expressions by their left-most flag).
+ * (nft sorts the `a | b` expressions by their left-most flag). After a mask
+ * (`tcp flags & (fin | ack) == { fin, fin | ack }`) nft lists the flag alone
+ * first, then its combinations by value.
  */
-function flagSetElements(s: SelectorSpec, elements: readonly unknown[]): unknown[] {
+function flagSetElements(s: SelectorSpec, elements: readonly unknown[], masked = false): unknown[] {
   const low = (v: bigint) => v & -v
   const keyed = elements.map((x) => {
     const v = s.type.parse(x, 'value').lo
@@ -1077,7 +1083,8 @@ function flagSetElements(s: SelectorSpec, elements: readonly unknown[]): unknown
     const exact = names.length > 1 && names.reduce((a, n) => a | BigInt(flags[n]), 0n) === v
     return { v, x: exact ? names.join(' | ') : x }
   })
-  keyed.sort((a, b) => (low(a.v) === low(b.v) ? (a.v > b.v ? -1 : a.v < b.v ? 1 : 0) : low(a.v) < low(b.v) ? -1 : 1))
+  const within = masked ? 1 : -1
+  keyed.sort((a, b) => (low(a.v) === low(b.v) ? (a.v > b.v ? within : a.v < b.v ? -within : 0) : low(a.v) < low(b.v) ? -1 : 1))
   return keyed.map((k) => k.x)
 }
 

@@ -20,7 +20,7 @@ import { ctObjectLines, type CtStatement, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
 import { isRawPayload, rawDecimalType, rawType } from './raw-payload.js'
 import { rawPayloadSetText } from './stmt-raw-payload.js'
-import type { CtObjectMapStmt, MapValue, Match, NatMapStmt, NatMapValue, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BitwiseStep, CtObjectMapStmt, MapValue, Match, NatMapStmt, NatMapValue, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
@@ -128,6 +128,19 @@ function bitsOperandText(spec: (typeof SELECTORS)[Selector], v: unknown, paren: 
   return String(n)
 }
 
+/** A selector with bitwise steps, as nft prints it: `tcp flags & (ack | urg)`, `(meta mark & 0x3) | 0x4`. */
+function bitsLhsText(sel: Selector, steps: readonly BitwiseStep[]): string {
+  const spec = SELECTORS[sel]
+  let lhs = selectorText(sel)
+  let prev = 0
+  for (const [o, x] of steps) {
+    if (prev !== 0 && BIT_PRECEDENCE[o] < prev) lhs = `(${lhs})`
+    lhs = `${lhs} ${o} ${bitsOperandText(spec, x, true)}`
+    prev = BIT_PRECEDENCE[o]
+  }
+  return lhs
+}
+
 /** A masked comparison: `meta mark & 0x00000003 == 0x00000001`, `tcp flags syn / syn,ack`. */
 function bitsMatchText(m: Match): string {
   const sel = selectors(m.match)[0]
@@ -141,13 +154,7 @@ function bitsMatchText(m: Match): string {
     // nft lists `flags & M == V` as `V / M` unless V is 0, or V is M and M one flag.
     if (val !== 0n && (val !== mask || (mask & (mask - 1n)) !== 0n)) return `${selectorText(sel)} ${m.op === '!=' ? '!= ' : ''}${flagNames(v)} / ${flagNames(steps[0][1])}`
   }
-  let lhs = selectorText(sel)
-  let prev = 0
-  for (const [o, x] of steps) {
-    if (prev !== 0 && BIT_PRECEDENCE[o] < prev) lhs = `(${lhs})`
-    lhs = `${lhs} ${o} ${bitsOperandText(spec, x, true)}`
-    prev = BIT_PRECEDENCE[o]
-  }
+  const lhs = bitsLhsText(sel, steps)
   const op = m.op === '!=' ? '!=' : '=='
   // nft prints the keys of a masked raw payload's set as plain integers.
   const keyType = isRawPayload(spec.name) ? rawDecimalType(spec.type) : spec.type
@@ -266,7 +273,7 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `reset tcp option ${s.option}`
     case 'vmap': {
       const sels = selectors(s.key)
-      const lhs = sels.map(selectorText).join(' . ')
+      const lhs = s.bits?.length && sels.length === 1 ? bitsLhsText(sels[0], s.bits) : sels.map(selectorText).join(' . ')
       if (!Array.isArray(s.map)) return `${lhs} vmap @${(s.map as { set: string }).set}`
       // nft prints the keys of a single raw payload's verdict map as plain integers.
       const types = sels.length === 1 && isRawPayload(sels[0]) ? [rawDecimalType(typeOf(sels[0]))] : sels.map(typeOf)

@@ -1122,7 +1122,8 @@ class Parser {
       this.pos += s.width
     }
     const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
-    if (specs.length === 1 && isBitsStart(this.peek())) return parseBitsMatch(this.bitsCursor(), specs[0])
+    if (specs.length === 1 && isBitsStart(this.peek()))
+      return parseBitsMatch(this.bitsCursor(), specs[0], () => this.vmapValue(specs) as Extract<Statement, { stmt: 'vmap' }>['map'])
     if (specs.length === 1 && this.is(this.peek(), 'set')) return parsePayloadSet(this.payloadSetCursor(), specs[0])
     if (specs.length === 1) this.unsupportedAfter(specs[0].name)
     if (this.accept('vmap')) return { stmt: 'vmap', key, map: this.vmapValue(specs) as Extract<Statement, { stmt: 'vmap' }>['map'] }
