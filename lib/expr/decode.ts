@@ -742,7 +742,7 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             icmp = types.every((t) => t === types[0]) ? types[0] : Number(k0.type.parse(elements[0], 'value').lo)
           }
           // Flag selectors read a plain list as a bit test, so their sets stay explicit.
-          const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements: flagSetElements(specs[0] as SelectorSpec, elements, masked) } : elements
+          const value = specs.length === 1 && (specs[0] as SelectorSpec).flags ? { elements: flagSetElements(specs[0] as SelectorSpec, elements) } : elements
           const bits = masked ? bitsOf(specs[0] as SelectorSpec, loads[0] as Extract<Reg, { kind: 'load' }>) : undefined
           push({ match: key, ...(bits ? { bits } : {}), ...(inv ? { op: '!=' as const } : {}), value: value as never })
         } else {
@@ -1070,11 +1070,9 @@ function bitsOf(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>): BitwiseStep
 /**
  * The elements of a flag set as nft lists them: a combination of flags as
  * `syn | ack`, ordered by lowest flag, combinations before that flag alone
- * (nft sorts the `a | b` expressions by their left-most flag). After a mask
- * (`tcp flags & (fin | ack) == { fin, fin | ack }`) nft lists the flag alone
- * first, then its combinations by value.
+ * (nft sorts the `a | b` expressions by their left-most flag).
  */
-function flagSetElements(s: SelectorSpec, elements: readonly unknown[], masked = false): unknown[] {
+function flagSetElements(s: SelectorSpec, elements: readonly unknown[]): unknown[] {
   const low = (v: bigint) => v & -v
   const keyed = elements.map((x) => {
     const v = s.type.parse(x, 'value').lo
@@ -1083,8 +1081,7 @@ function flagSetElements(s: SelectorSpec, elements: readonly unknown[], masked =
     const exact = names.length > 1 && names.reduce((a, n) => a | BigInt(flags[n]), 0n) === v
     return { v, x: exact ? names.join(' | ') : x }
   })
-  const within = masked ? 1 : -1
-  keyed.sort((a, b) => (low(a.v) === low(b.v) ? (a.v > b.v ? within : a.v < b.v ? -within : 0) : low(a.v) < low(b.v) ? -1 : 1))
+  keyed.sort((a, b) => (low(a.v) === low(b.v) ? (a.v > b.v ? -1 : a.v < b.v ? 1 : 0) : low(a.v) < low(b.v) ? -1 : 1))
   return keyed.map((k) => k.x)
 }
 
