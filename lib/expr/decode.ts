@@ -1081,7 +1081,9 @@ function flagSetElements(s: SelectorSpec, elements: readonly unknown[]): unknown
     const exact = names.length > 1 && names.reduce((a, n) => a | BigInt(flags[n]), 0n) === v
     return { v, x: exact ? names.join(' | ') : x }
   })
-  keyed.sort((a, b) => (low(a.v) === low(b.v) ? (a.v > b.v ? -1 : a.v < b.v ? 1 : 0) : low(a.v) < low(b.v) ? -1 : 1))
+  // TCP flag sets come in nft's order already (lib/io/listing.ts): a stable sort keeps it.
+  const within = s.type.name === 'tcp_flag' ? 0 : -1
+  keyed.sort((a, b) => (low(a.v) === low(b.v) ? (a.v > b.v ? within : a.v < b.v ? -within : 0) : low(a.v) < low(b.v) ? -1 : 1))
   return keyed.map((k) => k.x)
 }
 

@@ -138,6 +138,21 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(object ? { object } : {}) }
 }
 
+/** An anonymous set of TCP flag combinations (`tcp flags { syn, syn | ack }`): nft's kernel keeps them in the order they were added. */
+const isFlagKey = (shape: SetShape): boolean => !shape.interval && shape.key.length === 1 && shape.key[0].name === 'tcp_flag'
+
+/**
+ * The elements of an anonymous set in the order nft lists them. For TCP flag
+ * sets nft reads the kernel's elements (in the order they were added) into a
+ * list in reverse, then sorts them by their lowest flag, a stable sort: `{ fin,
+ * fin | ack, syn }` added so lists as `fin | ack, fin, syn`.
+ */
+function anonOrder<T extends { fields: readonly { lo: bigint }[] }>(shape: SetShape, elements: T[]): T[] {
+  if (!isFlagKey(shape)) return elements
+  const low = (e: T) => (e.fields.length ? e.fields[0].lo & -e.fields[0].lo : 1n << 64n)
+  return [...elements].reverse().sort((a, b) => (low(a) === low(b) ? 0 : low(a) < low(b) ? -1 : 1))
+}
+
 /** Whether a map's userdata marks its data as interval data (nft's `: interval ...`). */
 function dataIntervalOf(r: NativeRecord): boolean {
   const t = decodeTlvs(r.userdata as Uint8Array | undefined).get(SET_UDATA.dataInterval)
@@ -247,7 +262,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
         const recs = records()
         // An object map's elements name objects (decodeElements keeps each name with its key).
         const object = (flags & SET_FLAG.object) !== 0
-        const elements = decodeElements(shape, recs).map((e) => ({
+        const elements = anonOrder(shape, decodeElements(shape, recs, { kernelOrder: isFlagKey(shape) })).map((e) => ({
           key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
           ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
           ...(e.objref !== undefined ? { objref: e.objref } : {}),
