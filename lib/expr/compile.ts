@@ -1414,7 +1414,10 @@ function compileMapValue(ctx: Ctx, mv: MapValue, data: Datatype, path: string): 
 }
 
 function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: string): void {
-  if (st.bits !== undefined) return compileBitsVmap(ctx, st, path)
+  if (st.bits !== undefined) {
+    compileBitsVmap(ctx, st, path)
+    return
+  }
   const sel = Array.isArray(st.key) ? st.key : [st.key]
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
   for (const s of specs) refuseBitsKey(s, `${path}.key`, 'a verdict map key')
