@@ -19,7 +19,7 @@ import { objectAttrs } from '../expr/stmt-stateful.js'
 import { compileSetStateful } from '../expr/set-stateful.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
-import { integerKeyType, setTypeofUserdata } from '../expr/typeof.js'
+import { integerKeyType, setTypeofUserdata, typeofKeyTypeId } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentUserdata } from '../kernel/udata.js'
 import { DATA_VALUE_MAX, exprsAttrSize, hookAttrSize, NETDEVICE_MAX, NETLINK_ATTR_MAX, QUOTE_MAX, RULE_MAXEXPRS, sizeText } from '../kernel/limits.js'
@@ -557,7 +557,7 @@ export class Transaction {
         ...base,
         setId: id,
         flags,
-        keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
+        keyType: typeofKeyTypeId(key, s.typeof),
         keyLen,
         ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : data ? { dataType: data.id, dataLen: data.size } : {}),
         ...(objMap ? { objType: OBJECT_MAP_TYPE[objMap] } : {}),

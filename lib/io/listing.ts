@@ -29,7 +29,7 @@ import { decodeCtObject } from '../expr/ct.js'
 import { decodeSetStateful, isLoneCounter } from '../expr/set-stateful.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Table, TableFlag } from '../model/objects.js'
 import { setComment, setDataByteorder, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
-import { rawTypeofKeyTypes, typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
+import { rawTypeofKeyTypes, typeofKeyTypes, typeofOnlyKeyTypes, typeofSelectors } from '../expr/typeof.js'
 import { rawType } from '../expr/raw-payload.js'
 import { setKey } from '../model/names.js'
 import { commentOf, decodeTlvs, SET_UDATA } from '../kernel/udata.js'
@@ -91,6 +91,8 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   else key = splitConcatTypeId(keyType, keyLen)
   // Raw payload keys: their integer fields are sized by the set's typeof.
   key = rawTypeofKeyTypes(r.userdata as Uint8Array | undefined, keyLen) ?? key
+  // `typeof ct original proto-dst`: nft's key type id says 0 (invalid) for that field; the typeof says it.
+  key = typeofOnlyKeyTypes(r.userdata as Uint8Array | undefined, keyLen) ?? key
   // An integer key of a size no selector has (a raw payload's verdict map, whose key nft gives no typeof).
   if (!key && keyType === DATATYPE.integer && keyLen > 0 && keyLen <= 16) key = [rawType(keyLen)]
   if (!key) return undefined
