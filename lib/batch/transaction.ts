@@ -8,6 +8,7 @@ import type { InterfaceNames } from '../model/interfaces.js'
 import { resolveIfaceKeys } from '../elements/iface-keys.js'
 import { type Family, FAMILY_NUMBER, hookNumber, NFT_DATA_VERDICT, OBJECT_TYPE, SET_FLAG, TABLE_FLAG, VERDICT_CODE } from '../kernel/constants.js'
 import { type Datatype, DATATYPES, type KeyTypeName, paddedSize } from '../kernel/datatypes.js'
+import { concatData } from '../kernel/concat-data.js'
 import { encodeElementFields } from '../elements/elements.js'
 import { type Element, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import { checkKeys, invalid, NftValidationError, readOptions } from '../kernel/errors.js'
@@ -18,7 +19,7 @@ import { objectAttrs } from '../expr/stmt-stateful.js'
 import { compileElementStmts, compileElementStmtsFor, compileSetStateful } from '../expr/set-stateful.js'
 import { renderOperation } from '../expr/render.js'
 import { setUserdata } from '../model/set-userdata.js'
-import { integerKeyType, setTypeofUserdata } from '../expr/typeof.js'
+import { integerKeyType, setTypeofUserdata, typeofKeyTypeId } from '../expr/typeof.js'
 import { setKey } from '../model/names.js'
 import { commentUserdata } from '../kernel/udata.js'
 import { DATA_VALUE_MAX, exprsAttrSize, hookAttrSize, NETDEVICE_MAX, NETLINK_ATTR_MAX, QUOTE_MAX, RULE_MAXEXPRS, sizeText } from '../kernel/limits.js'
@@ -82,7 +83,7 @@ const KEYS = {
   chain: ['kind', 'family', 'table', 'name', 'type', 'hook', 'priority', 'policy', 'devices', 'comment', 'handle'],
   rule: ['kind', 'family', 'table', 'chain', 'exprs', 'comment', 'handle', 'position'],
   set: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'stmts', 'autoMerge', 'comment', 'elements', 'handle'],
-  map: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'map', 'mapTypeof', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'stmts', 'autoMerge', 'comment', 'elements', 'handle'],
+  map: ['kind', 'family', 'table', 'name', 'type', 'typeof', 'map', 'mapTypeof', 'mapInterval', 'flags', 'timeout', 'gcInterval', 'size', 'policy', 'counter', 'stmts', 'autoMerge', 'comment', 'elements', 'handle'],
   element: ['kind', 'family', 'table', 'set', 'elements'],
   counter: ['kind', 'family', 'table', 'name', 'packets', 'bytes', 'comment', 'handle'],
   quota: ['kind', 'family', 'table', 'name', 'bytes', 'over', 'used', 'comment', 'handle'],
@@ -518,14 +519,22 @@ export class Transaction {
       if (!t.ordered) invalid(Array.isArray(s.type) ? `${path}.type[${i}]` : `${path}.type`, `Expected a key type that supports ranges for an interval set (${t.name} does not)`, t.name)
     })
     let data: Datatype | 'verdict' | undefined
-    const objMap = s.kind === 'map' && Object.hasOwn(OBJECT_MAP_TYPE, s.map) ? (s.map as ObjectMapType) : undefined
+    const objMap = s.kind === 'map' && typeof s.map === 'string' && Object.hasOwn(OBJECT_MAP_TYPE, s.map) ? (s.map as ObjectMapType) : undefined
+    if (s.kind === 'map' && s.mapInterval !== undefined && typeof s.mapInterval !== 'boolean') invalid(`${path}.mapInterval`, 'Expected a boolean', s.mapInterval)
+    if (s.kind === 'map' && s.mapInterval && (objMap || s.map === 'verdict')) invalid(`${path}.mapInterval`, 'Expected interval data only for a map of values', s.mapInterval)
     if (objMap) flags |= SET_FLAG.object
     else if (s.kind === 'map') {
-      if (s.map === 'verdict') data = 'verdict'
+      if (Array.isArray(s.map) || s.mapInterval) {
+        // A map to a concatenation (`: ipv4_addr . inet_service`) or to ranges (`: interval ...`).
+        if (Array.isArray(s.map) && s.map.length < 2) invalid(`${path}.map`, 'Expected two or more value types for a map to a concatenation', s.map)
+        data = concatData(keyDatatypes(s.map, `${path}.map`, s.mapTypeof), s.mapInterval === true, `${path}.map`)
+      } else if (s.map === 'verdict') data = 'verdict'
       else if (typeof s.map === 'string' && Object.hasOwn(DATATYPES, s.map)) data = DATATYPES[s.map as KeyTypeName]
       else if (s.map === 'integer') data = integerKeyType(Array.isArray(s.mapTypeof) ? s.mapTypeof[0] : (s.mapTypeof as Selector | undefined), `${path}.map`)
       else invalid(`${path}.map`, `Expected a map value type: verdict, ${Object.keys(DATATYPES).join(', ')}`, s.map)
       flags |= SET_FLAG.map
+      if (data !== 'verdict' && data.size > DATA_VALUE_MAX)
+        invalid(`${path}.map`, `Expected map data of at most ${DATA_VALUE_MAX} bytes (the kernel's NFT_DATA_VALUE_MAXLEN), not ${data.size} bytes`, s.map)
     }
     if (key.length > 1 && interval) flags |= SET_FLAG.concat
     if (s.timeout !== undefined) {
@@ -550,7 +559,7 @@ export class Transaction {
         ...base,
         setId: id,
         flags,
-        keyType: key.length > 1 ? key.reduce((a, t) => a * 64 + t.id, 0) : key[0].id,
+        keyType: typeofKeyTypeId(key, s.typeof),
         keyLen,
         ...(data === 'verdict' ? { dataType: NFT_DATA_VERDICT, dataLen: 16 } : data ? { dataType: data.id, dataLen: data.size } : {}),
         ...(objMap ? { objType: OBJECT_MAP_TYPE[objMap] } : {}),

@@ -368,11 +368,12 @@ function elementExtra(r: ElementRecord): Omit<DecodedElement, 'fields'> {
 export function decodeElements(
   shape: SetShape,
   records: ReadonlyArray<ElementRecord>,
+  opts: { readonly kernelOrder?: boolean } = {},
 ): DecodedElement[] {
   const catchall = records.find((r) => !r.key && ((r.flags ?? 0) & ELEM_FLAG_CATCHALL) !== 0)
   if (catchall) {
     // nft lists the catch-all element last.
-    const rest = decodeElements(shape, records.filter((r) => r !== catchall))
+    const rest = decodeElements(shape, records.filter((r) => r !== catchall), opts)
     return [...rest, { fields: [], catchall: true, ...elementExtra(catchall) }]
   }
   const split = (b: Uint8Array): bigint[] => {
@@ -390,7 +391,7 @@ export function decodeElements(
     // Hash sets come back in kernel order; sort them as nft lists them.
     // Concatenated interval sets stay in kernel order, as nft prints them.
     const keyed = records.filter((r) => r.key)
-    if (!(shape.interval && shape.key.length > 1)) keyed.sort((a, b) => compareKeys(shape, a.key as Uint8Array, b.key as Uint8Array))
+    if (!(shape.interval && shape.key.length > 1) && !opts.kernelOrder) keyed.sort((a, b) => compareKeys(shape, a.key as Uint8Array, b.key as Uint8Array))
     return keyed.map((r) => {
       const lo = split(r.key as Uint8Array)
       const hi = r.keyEnd ? split(r.keyEnd) : lo

@@ -44,7 +44,7 @@ import { compileFibPresence, compileRedirect, compileSynproxy, compileTproxy, na
 import { anonymousSetName } from '../model/names.js'
 import { compileDup, compileFwd } from './stmt-dup.js'
 import { numgenLoadExprs } from './numgen.js'
-import { encodeNatMapValue, natMapDataLen, natMapDataType, type NatMapLayout, natMapLayoutFor, natMapRegs, natMapUserdata } from './stmt-natmap.js'
+import { encodeNatMapValue, natMapDataLen, natMapDataType, type NatMapLayout, natMapLayoutFor, natMapLayoutOfData, natMapRegs, natMapUserdata } from './stmt-natmap.js'
 import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
 import { bitfieldMask, bitfieldShift, isShiftedBitfield, refuseBitfield, refuseShiftedBitfield } from './subbyte.js'
 import { anonymousKeyTypeof, typeofUdata } from './typeof.js'
@@ -655,6 +655,35 @@ function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
 }
 
 /**
+ * A verdict map looked up with a masked field (`tcp flags & (ack | urg) vmap
+ * { ack : jump a, urg : jump u }`): the selector, one bitwise (mask, xor) as
+ * for a masked match, then the lookup of an anonymous verdict map.
+ */
+function compileBitsVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: string): void {
+  if (typeof st.key !== 'string') invalid(`${path}.key`, 'Expected one selector (not a concatenation) with bits', st.key)
+  const s = selector(st.key, `${path}.key`)
+  refuseBitfield(s, 'a bitwise expression', `${path}.bits`)
+  refuseBitsKey(s, `${path}.key`, 'a verdict map key')
+  if (s.ifindex) invalid(`${path}.key`, `nftkit does not support a bitwise expression on ${s.name} in a verdict map yet`, st.key)
+  const f = foldBits(s, st.bits as readonly BitwiseStep[], `${path}.bits`)
+  if (f.transfer !== undefined) invalid(`${path}.bits`, "nftkit does not support a trailing '^' step before a verdict map yet", st.bits)
+  if (isSetRef(st.map)) invalid(`${path}.map`, 'nftkit does not support a named verdict map after a bitwise expression yet', st.map)
+  if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, 'Expected a non-empty list of [key, verdict] pairs', st.map)
+  const elems: Element[] = st.map.map((pair, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2) invalid(`${path}.map[${i}]`, 'Expected a [key, verdict] pair', pair)
+    verdictFields(pair[1], `${path}.map[${i}][1]`)
+    const k = pair[0] === CATCHALL ? pair[0] : s.flags ? Number(bitsOperand(s, pair[0], `${path}.map[${i}][0]`)) : pair[0]
+    return { key: k as never, value: pair[1] as Verdict }
+  })
+  deps(ctx, s, path)
+  const set = anonymousSet(ctx, [s.type], elems, `${path}.map`, 'verdict')
+  if (set.interval) invalid(`${path}.map`, 'nftkit does not support ranges in a verdict map after a bitwise expression yet', st.map)
+  load(ctx, s.load, 1)
+  if (f.emit) ctx.out.push({ type: 'bitwise', sreg: 1, dreg: 1, len: s.size, mask: s.type.encode(f.mask), xor: s.type.encode(f.xor) })
+  lookup(ctx, set.name, set.id, false, 0)
+}
+
+/**
  * nft merges equality matches on adjacent header fields into one load, in
  * header order (`icmp code 1 icmp type 2` loads as `icmp type 2 icmp code 1`).
  * nftkit does not merge yet; in header order the two loads list the same,
@@ -1255,12 +1284,10 @@ function compileNatMap(ctx: Ctx, st: NatMapStmt, path: string): void {
     const info = ctx.env.findSet(st.map.set)
     const d = info?.data
     if (d === 'verdict') invalid(`${path}.map`, `Expected a map of addresses; ${info?.name} is a verdict map`, st.map)
-    if (d !== undefined && d.name !== (fam === 'ip' ? 'ipv4_addr' : 'ipv6_addr'))
-      invalid(`${path}.map`, `nftkit does not support NAT from a map of ${d.name} yet (only addresses of the statement's family)`, st.map)
+    layout = natMapLayoutOfData(fam, d, `${path}.map`, st.map)
     checkSetKey(info, specs, `${path}.map`)
     loadKey(ctx, specs, namedInterval(info, specs, st.map.set, `${path}.map`))
     lookup(ctx, st.map.set, info?.id, false, 1)
-    layout = { fam, port: false, interval: false }
   } else {
     if (!Array.isArray(st.map) || st.map.length === 0) invalid(`${path}.map`, 'Expected a named map ({ set }) or a non-empty list of [key, target] pairs', st.map)
     st.map.forEach((pair, i) => {
@@ -1460,6 +1487,10 @@ function compileMapValue(ctx: Ctx, mv: MapValue, data: Datatype, path: string): 
 }
 
 function compileVmap(ctx: Ctx, st: Extract<Statement, { stmt: 'vmap' }>, path: string): void {
+  if (st.bits !== undefined) {
+    compileBitsVmap(ctx, st, path)
+    return
+  }
   const sel = Array.isArray(st.key) ? st.key : [st.key]
   const specs = sel.map((x, i) => selector(x, Array.isArray(st.key) ? `${path}.key[${i}]` : `${path}.key`))
   for (const s of specs) refuseBitsKey(s, `${path}.key`, 'a verdict map key')

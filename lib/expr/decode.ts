@@ -712,7 +712,9 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
           !isAnonymousSetName(String(e.set)) && l0.ops?.length === 1 && 'shift' in l0.ops[0] && l0.ops[0].shift === '>>' && l0.ops[0].n === l0.spec.load.bits.shift
         if (!dscpShift && loads.some((l) => l.kind === 'load' && l.ops)) throw new Unsupported('lookup of a shifted key')
         const masked = loads.some((l) => l.kind === 'load' && l.mask)
-        if (masked && (loads.length !== 1 || e.dreg !== undefined || !isAnonymousSetName(String(e.set)))) throw new Unsupported('masked lookup')
+        // A masked key: a set lookup (`tcp flags & (syn | ack) == { ... }`) or a verdict map (`tcp flags & (ack | urg) vmap { ... }`).
+        const maskedVmap = masked && e.dreg !== undefined && num(e.dreg) === 0
+        if (masked && (loads.length !== 1 || (e.dreg !== undefined && !maskedVmap) || !isAnonymousSetName(String(e.set)))) throw new Unsupported('masked lookup')
         const sels = (specs as SelectorSpec[]).map((x) => x.name)
         const key: Selector | Selector[] = sels.length === 1 ? sels[0] : sels
         const name = String(e.set)
@@ -726,7 +728,9 @@ function decode(exprs: readonly NativeExpr[], env: DecodeEnv): RuleExpr[] {
             const keyOf = (k: unknown) =>
               !ifx.includes(true) ? k : Array.isArray(k) ? k.map((x, j) => (ifx[j] ? named(specs[j] as SelectorSpec, x) : x)) : named(specs[0] as SelectorSpec, k)
             const map = anon.elements.map((x) => [keyOf(x.key) as never, x.verdict as Verdict] as const)
-            push({ stmt: 'vmap', key, map })
+            const bits = maskedVmap ? bitsOf(specs[0] as SelectorSpec, loads[0] as Extract<Reg, { kind: 'load' }>) : undefined
+            if (maskedVmap && (inv || bitfield || !bits?.length)) throw new Unsupported('masked vmap')
+            push({ stmt: 'vmap', key, map, ...(bits ? { bits } : {}) })
           } else push({ stmt: 'vmap', key, map: { set: name } })
         } else if (e.dreg !== undefined) {
           // A value looked up in a data map: for the statement that reads the
@@ -1122,7 +1126,9 @@ function flagSetElements(s: SelectorSpec, elements: readonly unknown[]): unknown
     const exact = names.length > 1 && names.reduce((a, n) => a | BigInt(flags[n]), 0n) === v
     return { v, x: exact ? names.join(' | ') : x }
   })
-  keyed.sort((a, b) => (low(a.v) === low(b.v) ? (a.v > b.v ? -1 : a.v < b.v ? 1 : 0) : low(a.v) < low(b.v) ? -1 : 1))
+  // TCP flag sets come in nft's order already (lib/io/listing.ts): a stable sort keeps it.
+  const within = s.type.name === 'tcp_flag' ? 0 : -1
+  keyed.sort((a, b) => (low(a.v) === low(b.v) ? (a.v > b.v ? within : a.v < b.v ? -within : 0) : low(a.v) < low(b.v) ? -1 : 1))
   return keyed.map((k) => k.x)
 }
 

@@ -22,7 +22,7 @@ import { ctObjectLines, type CtStatement, ctStatementText } from './ct.js'
 import { setStmtText } from './stmt-set.js'
 import { isRawPayload, rawDecimalType, rawType } from './raw-payload.js'
 import { rawPayloadSetText } from './stmt-raw-payload.js'
-import type { BindingStmt, CtObjectMapStmt, MapValue, Match, NatMapStmt, NatMapValue, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
+import type { BindingStmt, BitwiseStep, CtObjectMapStmt, MapValue, Match, NatMapStmt, NatMapValue, ObjectMapStmt, RuleExpr, Selector, Statement, Verdict } from '../model/rule-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, NftObject, Quota, Rule, Table } from '../model/objects.js'
 import type { RuleRef, SetRef, Verb } from '../model/operations.js'
 
@@ -130,6 +130,19 @@ function bitsOperandText(spec: (typeof SELECTORS)[Selector], v: unknown, paren: 
   return String(n)
 }
 
+/** A selector with bitwise steps, as nft prints it: `tcp flags & (ack | urg)`, `(meta mark & 0x3) | 0x4`. */
+function bitsLhsText(sel: Selector, steps: readonly BitwiseStep[]): string {
+  const spec = SELECTORS[sel]
+  let lhs = selectorText(sel)
+  let prev = 0
+  for (const [o, x] of steps) {
+    if (prev !== 0 && BIT_PRECEDENCE[o] < prev) lhs = `(${lhs})`
+    lhs = `${lhs} ${o} ${bitsOperandText(spec, x, true)}`
+    prev = BIT_PRECEDENCE[o]
+  }
+  return lhs
+}
+
 /** A masked comparison: `meta mark & 0x00000003 == 0x00000001`, `tcp flags syn / syn,ack`. */
 function bitsMatchText(m: Match): string {
   const sel = selectors(m.match)[0]
@@ -143,13 +156,7 @@ function bitsMatchText(m: Match): string {
     // nft lists `flags & M == V` as `V / M` unless V is 0, or V is M and M one flag.
     if (val !== 0n && (val !== mask || (mask & (mask - 1n)) !== 0n)) return `${selectorText(sel)} ${m.op === '!=' ? '!= ' : ''}${flagNames(v)} / ${flagNames(steps[0][1])}`
   }
-  let lhs = selectorText(sel)
-  let prev = 0
-  for (const [o, x] of steps) {
-    if (prev !== 0 && BIT_PRECEDENCE[o] < prev) lhs = `(${lhs})`
-    lhs = `${lhs} ${o} ${bitsOperandText(spec, x, true)}`
-    prev = BIT_PRECEDENCE[o]
-  }
+  const lhs = bitsLhsText(sel, steps)
   const op = m.op === '!=' || m.op === '<' || m.op === '>' || m.op === '<=' || m.op === '>=' ? m.op : '=='
   // nft prints the keys of a masked raw payload's set as plain integers.
   const keyType = isRawPayload(spec.name) ? rawDecimalType(spec.type) : spec.type
@@ -279,7 +286,7 @@ function stmtText(s: Statement, family: Family | undefined, opts: RenderOptions)
       return `reset tcp option ${s.option}`
     case 'vmap': {
       const sels = selectors(s.key)
-      const lhs = sels.map(selectorText).join(' . ')
+      const lhs = s.bits?.length && sels.length === 1 ? bitsLhsText(sels[0], s.bits) : sels.map(selectorText).join(' . ')
       if (!Array.isArray(s.map)) return `${lhs} vmap @${(s.map as { set: string }).set}`
       // nft prints the keys of a single raw payload's verdict map as plain integers.
       const types = sels.length === 1 && isRawPayload(sels[0]) ? [rawDecimalType(typeOf(sels[0]))] : sels.map(typeOf)
@@ -366,15 +373,20 @@ export function renderRuleBody(r: { exprs?: readonly (RuleExpr | RawExpr)[]; com
 }
 
 /** The first line of a set declaration: `type ...` or, when declared so, `typeof ...`. */
-export function setTypeLine(s: Pick<NamedSet, 'type' | 'typeof'> & { kind: 'set' | 'map'; map?: string; mapTypeof?: Selector | readonly Selector[] }): string {
+export function setTypeLine(
+  s: Pick<NamedSet, 'type' | 'typeof'> & { kind: 'set' | 'map'; map?: string | readonly string[]; mapTypeof?: Selector | readonly Selector[]; mapInterval?: boolean },
+): string {
   const sels = (x: Selector | readonly Selector[]) => (Array.isArray(x) ? x : [x]).map((y) => selectorText(y)).join(' . ')
+  // A map to ranges: nft's `: interval ipv4_addr . inet_service`.
+  const iv = s.mapInterval ? 'interval ' : ''
+  const map = Array.isArray(s.map) ? s.map.join(' . ') : String(s.map)
   if (s.typeof !== undefined) {
     const key = sels(s.typeof)
     if (s.kind !== 'map') return `typeof ${key}`
-    return `typeof ${key} : ${s.mapTypeof !== undefined ? sels(s.mapTypeof) : s.map}`
+    return `typeof ${key} : ${iv}${s.mapTypeof !== undefined ? sels(s.mapTypeof) : map}`
   }
   const key = Array.isArray(s.type) ? s.type.join(' . ') : String(s.type)
-  return s.kind === 'map' ? `type ${key} : ${s.map}` : `type ${key}`
+  return s.kind === 'map' ? `type ${key} : ${iv}${map}` : `type ${key}`
 }
 
 function keyTypes(t: unknown, sels?: Selector | readonly Selector[]): Datatype[] {
@@ -399,11 +411,14 @@ const OBJECT_MAPS = ['counter', 'quota', 'limit', 'synproxy']
 export function renderElements(
   elements: readonly Element[],
   type: unknown,
-  map?: string,
+  map?: string | readonly string[],
   decl?: { readonly typeof?: Selector | readonly Selector[]; readonly mapTypeof?: Selector | readonly Selector[] },
 ): string {
   const types = keyTypes(type, decl?.typeof)
-  const dataType = map && map !== 'verdict' ? (map === 'integer' ? keyTypes(map, decl?.mapTypeof)[0] : DATATYPES[map as KeyTypeName]) : undefined
+  // A map to a concatenation prints its values as keys are printed (`2.2.2.2 . 30`).
+  const dataTypes = Array.isArray(map) ? keyTypes(map, decl?.mapTypeof) : undefined
+  const dataType =
+    typeof map === 'string' && map !== 'verdict' ? (map === 'integer' ? keyTypes(map, decl?.mapTypeof)[0] : DATATYPES[map as KeyTypeName]) : undefined
   return elements
     .map((e) => {
       if (!isSpec(e)) return keyText(types, e)
@@ -414,7 +429,17 @@ export function renderElements(
       if (e.timeout !== undefined) s += ` timeout ${formatTime(e.timeout)}`
       if (e.comment !== undefined) s += ` comment ${quote(e.comment)}`
       if (e.value !== undefined)
-        s += ` : ${map === 'verdict' ? verdictText(e.value as Verdict) : dataType ? valueText(dataType, e.value) : map && OBJECT_MAPS.includes(map) ? quote(String(e.value)) : String(e.value)}`
+        s += ` : ${
+          map === 'verdict'
+            ? verdictText(e.value as Verdict)
+            : dataTypes
+              ? keyText(dataTypes, e.value)
+              : dataType
+                ? valueText(dataType, e.value)
+                : typeof map === 'string' && OBJECT_MAPS.includes(map)
+                  ? quote(String(e.value))
+                  : String(e.value)
+        }`
       return s
     })
     .join(', ')
@@ -501,7 +526,7 @@ export function renderOperation(verb: Verb, obj: NftObject | RuleRef | SetRef): 
         if (x.counter) s += typeof x.counter === 'object' ? ` counter packets ${x.counter.packets} bytes ${x.counter.bytes}` : ' counter'
         if (x.timeout !== undefined) s += ` timeout ${formatTime(x.timeout)}`
         if (x.comment !== undefined) s += ` comment ${quote(x.comment)}`
-        if (x.value !== undefined) s += ` : ${typeof x.value === 'object' ? verdictText(x.value) : String(x.value)}`
+        if (x.value !== undefined) s += ` : ${Array.isArray(x.value) ? key(x.value) : typeof x.value === 'object' ? verdictText(x.value as Verdict) : String(x.value)}`
         return s
       }
       return `${verb} element ${f(e)} ${e.table} ${e.set} { ${e.elements.map(one).join(', ')} }`

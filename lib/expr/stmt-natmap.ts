@@ -11,6 +11,7 @@
  */
 import { DATATYPES, type Datatype, fromBytes, prefixLength, toBytes } from '../kernel/datatypes.js'
 import { invalid } from '../kernel/errors.js'
+import { isConcatData } from '../kernel/concat-data.js'
 import { encodeTlvs, SET_UDATA, u32 } from '../kernel/udata.js'
 import type { NatMapStmt, NatMapValue, Selector } from '../model/rule-types.js'
 import { natFlagsField } from './stmt-nat.js'
@@ -30,6 +31,23 @@ const PORT = DATATYPES.inet_service
 /** nft's register number of the 32-bit word `w` after register 1 (a 128-bit register when aligned). */
 function reg32(w: number): number {
   return w % 4 === 0 ? 1 + w / 4 : 8 + w
+}
+
+/**
+ * The layout of a named map's data (`: ipv4_addr`, `: ipv4_addr . inet_service`,
+ * `: interval ipv4_addr . inet_service`); an address map when its type is not known.
+ * @throws NftValidationError for data NAT cannot take.
+ */
+export function natMapLayoutOfData(fam: 'ip' | 'ip6', d: Datatype | undefined, path: string, value: unknown): NatMapLayout {
+  if (d === undefined) return { fam, port: false, interval: false }
+  const fields = isConcatData(d) ? d.fields : [d]
+  const same = (a: Datatype, b: Datatype) => a.name === b.name && a.size === b.size
+  const ok = same(fields[0], ADDR[fam]) && (fields.length === 1 || (fields.length === 2 && same(fields[1], PORT)))
+  if (!ok)
+    invalid(path, `nftkit does not support NAT from a map of ${d.name} yet (only addresses of the statement's family, optionally with a port)`, value)
+  const l = { fam, port: fields.length === 2, interval: isConcatData(d) && d.interval }
+  if (l.fam === 'ip6' && l.port && l.interval) invalid(path, 'nftkit does not support IPv6 ranges with ports in a NAT map (nor does the kernel)', value)
+  return l
 }
 
 /** The NAT expression's registers for data of this layout. */

@@ -6,6 +6,7 @@
  */
 import { type Datatype, paddedSize } from '../kernel/datatypes.js'
 import { invalid } from '../kernel/errors.js'
+import { isConcatData } from '../kernel/concat-data.js'
 import type { NativeExpr } from '../../types/native.js'
 import type { Selector, SetStmt, SetStmtPart, Statement } from '../model/rule-types.js'
 import type { SelectorSpec } from './selectors.js'
@@ -53,7 +54,11 @@ export function compileSetStmt(host: SetStmtHost, st: SetStmt, path: string): vo
   // nft gives a set (not a map) its dynamic flag when a set statement uses it; the kernel does not.
   if (info?.dynamic === false && info.data === undefined) invalid(`${path}.set`, `Expected set ${st.set} with the dynamic flag (flags: ['dynamic']): set statements need it`, st.set)
   if (info?.data === 'verdict') invalid(`${path}.set`, `nftkit does not support set statements on verdict maps yet`, st.set)
-  if (data && data.length > 1) invalid(`${path}.data`, 'nftkit does not support concatenated map values in set statements yet', st.data)
+  // A map to a concatenation takes one part per field (`: ip daddr . tcp dport`).
+  const dataFields = info?.data === undefined ? undefined : isConcatData(info.data) ? info.data.fields : [info.data]
+  if (info && isConcatData(info.data) && info.data.interval) invalid(`${path}.set`, `nftkit does not support set statements on maps to interval data yet`, st.set)
+  if (data && dataFields && data.length !== dataFields.length) invalid(`${path}.data`, `Expected a value of type ${dataFields.map((t) => t.name).join(' . ')} for ${st.set}`, st.data)
+  if (data && data.length > 1 && !info) invalid(`${path}.data`, `Expected a map nftkit knows (declared in this transaction, or read with list() first) for a concatenated value`, st.data)
   // Specs first: nft adds every dependency of the statement before its loads.
   const specOf = (p: SetStmtPart, i: number, where: string) => (isConst(p) ? undefined : host.selector(p, `${where}[${i}]`))
   const keySpecs = key.map((p, i) => specOf(p, i, `${path}.key`))
@@ -72,7 +77,9 @@ export function compileSetStmt(host: SetStmtHost, st: SetStmt, path: string): vo
     invalid(`${path}.key`, `Expected a key of type ${info.key.map((t) => t.name).join(' . ')} for ${st.set}`, st.key)
   if (info?.interval && keyTypes.some((t) => t.byteorder === 'host'))
     invalid(`${path}.key`, `nftkit does not support set statements with host-order keys on interval sets yet`, st.key)
-  const dataTypes = (data ?? []).map((p, i) => typeOf(dataSpecs[i], info?.data === 'verdict' ? undefined : info?.data, p, `${path}.data`))
+  const dataTypes = (data ?? []).map((p, i) => typeOf(dataSpecs[i], dataFields?.[i], p, data && data.length > 1 ? `${path}.data[${i}]` : `${path}.data`))
+  if (dataFields && dataFields.length > 1 && dataTypes.some((t, i) => t.size !== dataFields[i].size))
+    invalid(`${path}.data`, `Expected a value of type ${dataFields.map((t) => t.name).join(' . ')} for ${st.set}`, st.data)
   let word = 0
   const emit = (list: readonly SetStmtPart[], specs: readonly (SelectorSpec | undefined)[], types: readonly Datatype[], where: string): number => {
     const first = regOfWord(word)
@@ -93,6 +100,8 @@ export function compileSetStmt(host: SetStmtHost, st: SetStmt, path: string): vo
     return first
   }
   const sregKey = emit(key, keySpecs, keyTypes, `${path}.key`)
+  // The value starts in the next whole 16-byte register, as nft allocates them.
+  word = Math.ceil(word / 4) * 4
   const sregData = data ? emit(data, dataSpecs, dataTypes, `${path}.data`) : undefined
   if (st.timeout !== undefined && !(Number.isSafeInteger(st.timeout) && st.timeout >= 0)) invalid(`${path}.timeout`, 'Expected a timeout in milliseconds', st.timeout)
   const stmts = st.stmts ?? []
@@ -143,7 +152,7 @@ export function decodeSetStmt(
     return { value: t.name === 'mark' ? String(t.format({ lo: v, hi: v })) : (t.format({ lo: v, hi: v }) as string | number) }
   }
   const k = key.map((p, i) => constant(p, types?.key?.[i]))
-  const d = data.map((p) => constant(p, types?.data))
+  const d = data.map((p, i) => constant(p, isConcatData(types?.data) ? types.data.fields[i] : types?.data))
   if (k.some((x) => x === undefined) || d.some((x) => x === undefined)) return undefined
   const stmts: Statement[] = []
   for (const x of (e.exprs as readonly NativeExpr[] | undefined) ?? []) {

@@ -8,6 +8,7 @@
  */
 import { type Datatype, paddedSize } from '../kernel/datatypes.js'
 import { invalid } from '../kernel/errors.js'
+import { isConcatData } from '../kernel/concat-data.js'
 import { decodeTlvs, encodeTlvs, u32 } from '../kernel/udata.js'
 import type { Selector } from '../model/rule-types.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from './selectors.js'
@@ -195,6 +196,38 @@ export function rawTypeofKeyTypes(setUserdata: Uint8Array | undefined, keyLen: n
   return len === keyLen ? types : undefined
 }
 
+/** The typeof userdata nft writes for `type a . b`: a concatenation of no expressions. */
+const EMPTY_CONCAT = nest([[0, u32(EXPR.concat)], [1, Buffer.alloc(0)]])
+
+/** Whether nft types the selector as its `invalid` type in a key (the ct proto-src/proto-dst of `typeof`, whose type depends on the protocol). */
+const untypedInKey = (sel: Selector | undefined): boolean => {
+  const n = typeof sel === 'string' ? normalizeSelector(sel) : undefined
+  return n !== undefined && /^ct (original |reply )?proto-(src|dst)$/.test(n)
+}
+
+/**
+ * nft's key type id of a key declared with `typeof`: 6 bits per field, 0 (nft's
+ * invalid type) for `ct original proto-dst` and the other ct proto fields.
+ */
+export function typeofKeyTypeId(key: readonly Datatype[], typeofSel: Selector | readonly Selector[] | undefined): number {
+  const sels = typeofSel === undefined ? [] : list(typeofSel)
+  const id = (t: Datatype, i: number) => (untypedInKey(sels[i]) ? 0 : t.id)
+  return key.length > 1 ? key.reduce((a, t, i) => a * 64 + id(t, i), 0) : id(key[0], 0)
+}
+
+/**
+ * Key types from a set's typeof selectors, for a key type id nftkit cannot
+ * split (nft's invalid type 0 for `ct original proto-dst`); undefined when the
+ * sizes do not add up to `keyLen`.
+ */
+export function typeofOnlyKeyTypes(setUserdata: Uint8Array | undefined, keyLen: number): Datatype[] | undefined {
+  const sels = typeofSelectors(setUserdataExtra(setUserdata).keyTypeof)
+  if (!Array.isArray(sels) || !sels.some((x) => untypedInKey(x))) return undefined
+  const types = sels.map((x) => SELECTORS[x].type)
+  const len = types.length === 1 ? types[0].size : types.reduce((a, t) => a + paddedSize(t.size), 0)
+  return len === keyLen ? types : undefined
+}
+
 const list = (x: Selector | readonly Selector[]): readonly Selector[] => (Array.isArray(x) ? x : [x as Selector])
 
 /**
@@ -210,7 +243,11 @@ export function setTypeofUserdata(
 ): { keyTypeof?: Buffer; dataTypeof?: Buffer } {
   if (s.typeof === undefined) {
     if (s.mapTypeof !== undefined) invalid(`${path}.mapTypeof`, 'Expected typeof for the key too', s.mapTypeof)
-    return {}
+    // `type a . b`: nft writes an empty concatenation as the typeof of a concatenated key or map value.
+    return {
+      ...(key.length > 1 ? { keyTypeof: EMPTY_CONCAT } : {}),
+      ...(isConcatData(data) && data.fields.length > 1 ? { dataTypeof: EMPTY_CONCAT } : {}),
+    }
   }
   const check = (sels: readonly Selector[], types: readonly Datatype[], p: string): Buffer => {
     if (!Array.isArray(sels) || sels.length !== types.length) invalid(p, `Expected ${types.length} selector(s), one per key type`, sels)
@@ -231,7 +268,7 @@ export function setTypeofUserdata(
     return { keyTypeof, dataTypeof: typeofUdata('verdict') }
   }
   if (s.mapTypeof === undefined) invalid(`${path}.mapTypeof`, "Expected the selector the map's value is declared with (typeof KEY : VALUE)", s.mapTypeof)
-  return { keyTypeof, dataTypeof: check(list(s.mapTypeof), [data], `${path}.mapTypeof`) }
+  return { keyTypeof, dataTypeof: check(list(s.mapTypeof), isConcatData(data) ? data.fields : [data], `${path}.mapTypeof`) }
 }
 
 /**

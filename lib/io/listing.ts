@@ -17,6 +17,7 @@ import {
   CHAIN_BINDING,
 } from '../kernel/constants.js'
 import { type Datatype, datatypeById, datatypeFor, DATATYPES, type KeyTypeName, splitConcatTypeId, VALUE_TYPES } from '../kernel/datatypes.js'
+import { concatData, isConcatData } from '../kernel/concat-data.js'
 import { CATCHALL, decodeElements, unpackElements } from '../elements/elements.js'
 import { CT_OBJECT_TYPE } from '../kernel/ct-types.js'
 import { type Element, type ElementSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
@@ -29,7 +30,7 @@ import { decodeCtObject } from '../expr/ct.js'
 import { decodeSetStateful, isLoneCounter } from '../expr/set-stateful.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Limit, NamedMap, NamedSet, Quota, Rule, SetFlag, Synproxy, Table, TableFlag } from '../model/objects.js'
 import { setComment, setDataByteorder, setKeyByteorder, setUserdataExtra } from '../model/set-userdata.js'
-import { rawTypeofKeyTypes, typeofKeyTypes, typeofSelectors } from '../expr/typeof.js'
+import { rawTypeofKeyTypes, typeofKeyTypes, typeofOnlyKeyTypes, typeofSelectors } from '../expr/typeof.js'
 import { rawType } from '../expr/raw-payload.js'
 import { setKey } from '../model/names.js'
 import { bindingChains, inlineBindings } from './bindings.js'
@@ -92,6 +93,8 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   else key = splitConcatTypeId(keyType, keyLen)
   // Raw payload keys: their integer fields are sized by the set's typeof.
   key = rawTypeofKeyTypes(r.userdata as Uint8Array | undefined, keyLen) ?? key
+  // `typeof ct original proto-dst`: nft's key type id says 0 (invalid) for that field; the typeof says it.
+  key = typeofOnlyKeyTypes(r.userdata as Uint8Array | undefined, keyLen) ?? key
   // An integer key of a size no selector has (a raw payload's verdict map, whose key nft gives no typeof).
   if (!key && keyType === DATATYPE.integer && keyLen > 0 && keyLen <= 16) key = [rawType(keyLen)]
   if (!key) return undefined
@@ -105,7 +108,20 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   if (r.dataType !== undefined) {
     const dt = n(r.dataType)
     if (dt === NFT_DATA_VERDICT) data = 'verdict'
-    else {
+    else if (r.dataLen !== undefined && (dt >= 64 || dataIntervalOf(r))) {
+      // A map to a concatenation or to interval data: each field padded to 4 bytes, low bounds then high ones.
+      const iv = dataIntervalOf(r)
+      const len = n(r.dataLen) / (iv ? 2 : 1)
+      const fields = dt >= 64 ? splitConcatTypeId(dt, len) : [datatypeFor(dt, len, setDataByteorder(r.userdata as Uint8Array | undefined))]
+      const typed = fields?.every((t) => t !== undefined) ? typeofKeyTypes(fields as Datatype[], udata.dataTypeof) : undefined
+      if (!typed) return undefined
+      try {
+        data = concatData(typed, iv, 'data')
+      } catch {
+        return undefined
+      }
+      if (data.size !== n(r.dataLen)) return undefined
+    } else {
       // The map's data byte order (userdata) tells a host-order integer (ct zone) from a big-endian one.
       const bo = setDataByteorder(r.userdata as Uint8Array | undefined)
       const sized = r.dataLen !== undefined ? datatypeFor(dt, n(r.dataLen), bo) : undefined
@@ -126,9 +142,43 @@ export function setShapeOf(r: NativeRecord): SetShape | undefined {
   return { name: String(r.name), key, interval: (flags & SET_FLAG.interval) !== 0, data, timeout: (flags & SET_FLAG.timeout) !== 0, ...(object ? { object } : {}) }
 }
 
+/** An anonymous set of TCP flag combinations (`tcp flags { syn, syn | ack }`): nft's kernel keeps them in the order they were added. */
+const isFlagKey = (shape: SetShape): boolean => !shape.interval && shape.key.length === 1 && shape.key[0].name === 'tcp_flag'
+
+/**
+ * The elements of an anonymous set in the order nft lists them. For TCP flag
+ * sets nft reads the kernel's elements (in the order they were added) into a
+ * list in reverse, then sorts them by their lowest flag, a stable sort: `{ fin,
+ * fin | ack, syn }` added so lists as `fin | ack, fin, syn`.
+ */
+function anonOrder<T extends { fields: readonly { lo: bigint }[] }>(shape: SetShape, elements: T[]): T[] {
+  if (!isFlagKey(shape)) return elements
+  const low = (e: T) => (e.fields.length ? e.fields[0].lo & -e.fields[0].lo : 1n << 64n)
+  return [...elements].reverse().sort((a, b) => (low(a) === low(b) ? 0 : low(a) < low(b) ? -1 : 1))
+}
+
+/** Whether a map's userdata marks its data as interval data (nft's `: interval ...`). */
+function dataIntervalOf(r: NativeRecord): boolean {
+  const t = decodeTlvs(r.userdata as Uint8Array | undefined).get(SET_UDATA.dataInterval)
+  return t?.some((x) => x !== 0) === true
+}
+
+/** JS value of map data: one value, or one per field of a map to a concatenation. */
+function dataValue(t: Datatype, b: Uint8Array): ElementSpec['value'] | undefined {
+  if (!isConcatData(t)) {
+    const v = t.decode(b)
+    return jsValue(t, { lo: v, hi: v })
+  }
+  const parts = t.split(b)
+  if (!parts) return undefined
+  const vals = parts.map((iv, i) => (iv.lo === iv.hi ? jsValue(t.fields[i], iv) : String(t.fields[i].format(iv))))
+  return vals.length === 1 ? vals[0] : vals
+}
+
 /** The value of an anonymous data map's element (`{ data }`), as nftkit reads values of the map's type. */
 export function anonElementData(shape: SetShape, e: { readonly data?: Uint8Array }): { data?: string | number } {
-  if (!shape.data || shape.data === 'verdict' || !e.data) return {}
+  // Concatenated and interval data stay bytes here (NAT maps read them: lib/expr/stmt-natmap.ts).
+  if (!shape.data || shape.data === 'verdict' || isConcatData(shape.data) || !e.data) return {}
   const v = shape.data.decode(e.data)
   return { data: jsValue(shape.data, { lo: v, hi: v }) }
 }
@@ -177,10 +227,7 @@ export function elementsOf(shape: SetShape, records: readonly NativeElementRecor
     let value: ElementSpec['value']
     if (shape.object && d.objref !== undefined) value = d.objref
     else if (shape.data === 'verdict' && d.verdict !== undefined) value = decodeVerdict(d.verdict, d.chain)
-    else if (shape.data && shape.data !== 'verdict' && d.data) {
-      const v = shape.data.decode(d.data)
-      value = jsValue(shape.data, { lo: v, hi: v })
-    }
+    else if (shape.data && shape.data !== 'verdict' && d.data) value = dataValue(shape.data, d.data)
     const comment = commentOf(d.userdata)
     const spec: Record<string, unknown> = { key }
     if (value !== undefined) spec.value = value
@@ -231,7 +278,7 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
         const recs = records()
         // An object map's elements name objects (decodeElements keeps each name with its key).
         const object = (flags & SET_FLAG.object) !== 0
-        const elements = decodeElements(shape, recs).map((e) => ({
+        const elements = anonOrder(shape, decodeElements(shape, recs, { kernelOrder: isFlagKey(shape) })).map((e) => ({
           key: e.catchall ? CATCHALL : e.fields.length === 1 ? jsValue(shape.key[0], e.fields[0]) : e.fields.map((f, i) => jsValue(shape.key[i], f)),
           ...(e.verdict !== undefined ? { verdict: decodeVerdict(e.verdict, e.chain) as Verdict } : {}),
           ...(e.objref !== undefined ? { objref: e.objref } : {}),
@@ -277,7 +324,9 @@ export function decodeListing(d: NativeDump, interfaces?: InterfaceNames): Listi
     if (shape.object) sets.push({ kind: 'map', ...base, map: shape.object })
     else if (shape.data !== undefined) {
       const mapTypeof = Array.isArray(keyTypeof) && Array.isArray(dataTypeof) ? { mapTypeof: dataTypeof.length === 1 ? dataTypeof[0] : dataTypeof } : {}
-      sets.push({ kind: 'map', ...base, map: shape.data === 'verdict' ? 'verdict' : (shape.data.name as KeyTypeName), ...mapTypeof })
+      const d = shape.data
+      const map = d === 'verdict' ? 'verdict' : isConcatData(d) ? (d.fields.length === 1 ? (d.fields[0].name as KeyTypeName) : d.fields.map((t) => t.name as KeyTypeName)) : (d.name as KeyTypeName)
+      sets.push({ kind: 'map', ...base, map, ...(isConcatData(d) && d.interval ? { mapInterval: true } : {}), ...mapTypeof })
     } else sets.push({ kind: 'set', ...base })
   }
   const tables: ListedTable[] = d.tables.map((t) => {

@@ -19,8 +19,8 @@ export type ElementKey = string | number | ReadonlyArray<string | number>
 /** An element with options. */
 export interface ElementSpec {
   readonly key: ElementKey
-  /** Map value: a datatype value, or a verdict for verdict maps. */
-  readonly value?: string | number | Verdict
+  /** Map value: a datatype value, one value per type for a map to a concatenation, or a verdict for verdict maps. */
+  readonly value?: string | number | Verdict | ReadonlyArray<string | number>
   /** Timeout in milliseconds (set needs the timeout flag). */
   readonly timeout?: number
   /** Comment (up to 128 bytes). */

@@ -118,8 +118,17 @@ export interface NamedSet extends SetDeclaration {
 /** A named map: a set whose elements carry values (`'verdict'` for verdict maps). */
 export interface NamedMap extends SetDeclaration {
   readonly kind: 'map'
-  /** The value type; `'integer'` needs `mapTypeof` (its size and byte order are the selector's). */
-  readonly map: KeyTypeName | 'integer' | 'verdict' | ObjectMapType
+  /**
+   * The value type; `'integer'` needs `mapTypeof` (its size and byte order are the selector's).
+   * Several types for a concatenation (nft's `type ipv4_addr : ipv4_addr . inet_service`):
+   * element values are then arrays of one value per type.
+   */
+  readonly map: KeyTypeName | 'integer' | 'verdict' | ObjectMapType | readonly (KeyTypeName | 'integer')[]
+  /**
+   * Values are ranges or prefixes (nft's `type ipv4_addr : interval ipv4_addr . inet_service`,
+   * NAT targets such as `10.0.0.1-10.0.0.3 . 8000-8999`).
+   */
+  readonly mapInterval?: boolean
   /**
    * With `typeof`: the selector(s) the value is declared with (nft's
    * `typeof ip saddr : meta mark`); verdict maps leave it out.

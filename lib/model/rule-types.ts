@@ -791,6 +791,12 @@ export interface VmapStmt {
   readonly stmt: 'vmap'
   readonly key: Selector | readonly Selector[]
   readonly map: SetRef | ReadonlyArray<readonly [string | number | ReadonlyArray<string | number>, Verdict]>
+  /**
+   * Bitwise steps applied to a single selector key before the lookup, as in
+   * matches (`tcp flags & (ack | urg) vmap { ack : jump a, urg : jump u }`);
+   * anonymous maps only.
+   */
+  readonly bits?: readonly BitwiseStep[]
 }
 
 /**

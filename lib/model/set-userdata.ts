@@ -4,6 +4,7 @@
  * @module
  */
 import type { Datatype } from '../kernel/datatypes.js'
+import { isConcatData } from '../kernel/concat-data.js'
 import { cstr, decodeTlvs, encodeTlvs, readCstr, SET_UDATA, u32 } from '../kernel/udata.js'
 
 const BYTEORDER = { host: 1, big: 2 } as const
@@ -21,12 +22,13 @@ export interface SetUserdataExtra {
 export function setUserdata(key: readonly Datatype[], data: Datatype | 'verdict' | undefined, comment: string | undefined, extra: SetUserdataExtra = {}): Buffer {
   const items: [number, Uint8Array][] = []
   items.push([SET_UDATA.keyByteorder, u32(key.length === 1 ? BYTEORDER[key[0].byteorder] : 0)])
-  if (data !== undefined) items.push([SET_UDATA.dataByteorder, u32(data === 'verdict' ? 0 : BYTEORDER[data.byteorder])])
+  // A concatenation has no one byte order (nft writes 0, as for a concatenated key).
+  if (data !== undefined) items.push([SET_UDATA.dataByteorder, u32(data === 'verdict' || (isConcatData(data) && data.fields.length > 1) ? 0 : BYTEORDER[data.byteorder])])
   if (extra.autoMerge) items.push([SET_UDATA.mergeElements, u32(1)])
   if (extra.keyTypeof) items.push([SET_UDATA.keyTypeof, extra.keyTypeof])
   if (data !== undefined) {
     if (extra.dataTypeof) items.push([SET_UDATA.dataTypeof, extra.dataTypeof])
-    items.push([SET_UDATA.dataInterval, u32(0)])
+    items.push([SET_UDATA.dataInterval, u32(isConcatData(data) && data.interval ? 1 : 0)])
   }
   if (comment !== undefined) items.push([SET_UDATA.comment, cstr(comment)])
   return encodeTlvs(items)

@@ -7,7 +7,7 @@
  */
 import { bitsOperand, typedOperand } from '../expr/bitwise.js'
 import type { SelectorSpec } from '../expr/selectors.js'
-import type { BitwiseStep, MarkExpr, MarkStep, Match } from '../model/rule-types.js'
+import type { BitwiseStep, MarkExpr, MarkStep, Match, VmapStmt } from '../model/rule-types.js'
 import type { Token } from './lexer.js'
 
 /** What parse-bits needs of the parser: its token cursor and error reporting. */
@@ -31,7 +31,9 @@ type Node = { sel: true } | { n: bigint } | { op: '&' | '|' | '^'; l: Node; r: N
  * Reads `SEL OP C [OP C ...] [==|!=] VALUE` after the selector and returns the
  * match, with the steps folded as nft folds them.
  */
-export function parseBitsMatch(c: BitsCursor, s: SelectorSpec): Match {
+export function parseBitsMatch(c: BitsCursor, s: SelectorSpec): Match
+export function parseBitsMatch(c: BitsCursor, s: SelectorSpec, vmap: () => VmapStmt['map']): Match | VmapStmt
+export function parseBitsMatch(c: BitsCursor, s: SelectorSpec, vmap?: () => VmapStmt['map']): Match | VmapStmt {
   const at = c.peek()
   // Sub-tokens of the expression: operators, parentheses and atoms.
   const sub: Array<{ text: string; tok: Token }> = [{ text: '$sel', tok: at }]
@@ -94,6 +96,11 @@ export function parseBitsMatch(c: BitsCursor, s: SelectorSpec): Match {
   flatten(tree)
   let op: '!=' | '<' | '>' | '<=' | '>=' | undefined
   const opTok = c.peek()
+  // `tcp flags & (ack | urg) vmap { ack : jump a, ... }`: a verdict map looked up with the masked field.
+  if (vmap && opTok.kind === 'word' && opTok.text === 'vmap' && c.peek(1).kind === 'punct' && c.peek(1).text === '{') {
+    c.next()
+    return { stmt: 'vmap', key: s.name, bits: steps, map: vmap() }
+  }
   if (opTok.kind === 'word' && (opTok.text === 'vmap' || opTok.text === 'map'))
     c.fail(opTok, `nftkit does not support '${opTok.text}' after a bitwise expression ('${s.name} & ... ${opTok.text}') yet`)
   if (opTok.kind === 'word' && (opTok.text === '==' || opTok.text === 'eq')) c.next()

@@ -7,6 +7,7 @@
  */
 import { FAMILIES, type Family } from '../kernel/constants.js'
 import { type Datatype, DATATYPES, isWrittenRange, type KeyTypeName } from '../kernel/datatypes.js'
+import { type ConcatData, concatData, isConcatData } from '../kernel/concat-data.js'
 import { type Element, type ElementSpec, isAnonymousSetElement } from '../model/element-types.js'
 import { jsValue, rangeValue } from '../expr/decode.js'
 import { normalizeSelector, SELECTORS, type SelectorSpec } from '../expr/selectors.js'
@@ -438,6 +439,9 @@ class Parser {
           s.type = names.length === 1 ? names[0] : names
           if (kind === 'map') {
             this.expect(':', "':' and the map's value type")
+            // `: interval ipv4_addr . inet_service`: values are ranges or prefixes.
+            const mapInterval = this.is(this.peek(), 'interval') && this.peek(1).kind === 'word'
+            if (mapInterval) this.pos++
             const d = this.word('a map value type')
             if (d === 'counter' || d === 'quota' || d === 'limit' || d === 'synproxy') {
               // An object map: elements name objects (strings), no data type.
@@ -446,10 +450,23 @@ class Parser {
               break
             }
             if (d !== 'verdict' && !Object.hasOwn(DATATYPES, d)) this.fail(this.toks[this.pos - 1], NFT_TYPES.includes(d) ? `nftkit does not support maps to '${d}' yet` : d === 'counter' || d === 'quota' || d === 'limit' ? `nftkit does not support object maps (: ${d}) yet` : `expected verdict or a value type but found '${d}'`)
-            if (this.is(this.peek(), '.')) this.fail(this.peek(), "nftkit does not support maps to a concatenation ('type ... : a . b') yet")
-            data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
-            s.map = d
-            if (this.is(this.peek(), '.')) this.fail(this.peek(), "nftkit does not support maps to a concatenation ('type ... : a . b') yet")
+            const dataNames = [d]
+            while (d !== 'verdict' && this.accept('.')) {
+              const at = this.peek()
+              const x = this.word('a map value type')
+              if (!Object.hasOwn(DATATYPES, x)) this.fail(at, NFT_TYPES.includes(x) ? `nftkit does not support maps to '${x}' yet` : `expected a value type but found '${x}'`)
+              dataNames.push(x)
+            }
+            if (mapInterval && d === 'verdict') this.fail(this.toks[this.pos - 1], 'expected a value type after interval')
+            if (dataNames.length > 1 || mapInterval) {
+              // A map to a concatenation (`: ipv4_addr . inet_service`) or to ranges (`: interval ...`).
+              data = this.concatData(dataNames.map((x) => DATATYPES[x as KeyTypeName]), mapInterval, t)
+              s.map = dataNames.length === 1 ? d : dataNames
+              if (mapInterval) s.mapInterval = true
+            } else {
+              data = d === 'verdict' ? 'verdict' : DATATYPES[d as KeyTypeName]
+              s.map = d
+            }
           }
           this.setTypes.set(setKey(family, table, name), { key: keyTypes, data })
           break
@@ -462,8 +479,16 @@ class Parser {
           if (ty.data === 'verdict') {
             data = 'verdict'
             s.map = 'verdict'
+          } else if (ty.data && ty.data.length > 1) {
+            // A map to a concatenation: `typeof ip saddr : ip daddr . tcp dport`.
+            data = this.concatData(
+              ty.data.map((x) => x.type),
+              false,
+              t,
+            )
+            s.map = ty.data.map((x) => x.type.name)
+            s.mapTypeof = ty.data.map((x) => x.name)
           } else if (ty.data) {
-            if (ty.data.length > 1) this.fail(t, "nftkit does not support maps to a concatenation ('typeof ... : a . b') yet")
             data = ty.data[0].type
             s.map = data.name
             s.mapTypeof = ty.data[0].name
@@ -537,6 +562,15 @@ class Parser {
   }
 
   /** `{ e, e, ... }` of a named set or map (types known or not). */
+  /** The data type of a map to a concatenation or to ranges (lib/kernel/concat-data.ts). */
+  private concatData(fields: Datatype[], interval: boolean, at: Token): ConcatData {
+    try {
+      return concatData(fields, interval, 'map')
+    } catch (e) {
+      return this.fail(at, (e as { reason?: string }).reason ?? String(e))
+    }
+  }
+
   private elementList(key: Datatype[], data: Datatype | 'verdict' | undefined, setStmts: readonly SetStatefulStmt[] = []): Element[] {
     this.expect('{')
     const out: Element[] = []
@@ -598,7 +632,15 @@ class Parser {
     }
     if (this.accept(':')) {
       if (data === 'verdict' || (data === undefined && this.isVerdictWord(this.peek()))) spec.value = this.verdict()
-      else spec.value = this.keyValue(data)
+      else if (isConcatData(data)) {
+        // One value per field of a map to a concatenation (`2.2.2.2 . 30`), ranges kept for interval data.
+        const vals = [this.keyValue(data.fields[0])]
+        for (let j = 1; j < data.fields.length; j++) {
+          this.expect('.', `'.' and the next value (${data.name})`)
+          vals.push(this.keyValue(data.fields[j]))
+        }
+        spec.value = vals.length === 1 ? vals[0] : vals
+      } else spec.value = this.keyValue(data)
       hasOptions = true
     }
     return hasOptions ? (spec as ElementSpec) : (spec.key as Element)
@@ -1134,7 +1176,8 @@ class Parser {
       this.pos += s.width
     }
     const key: Selector | Selector[] = specs.length === 1 ? specs[0].name : specs.map((s) => s.name)
-    if (specs.length === 1 && isBitsStart(this.peek())) return parseBitsMatch(this.bitsCursor(), specs[0])
+    if (specs.length === 1 && isBitsStart(this.peek()))
+      return parseBitsMatch(this.bitsCursor(), specs[0], () => this.vmapValue(specs) as Extract<Statement, { stmt: 'vmap' }>['map'])
     if (specs.length === 1 && this.is(this.peek(), 'set')) return parsePayloadSet(this.payloadSetCursor(), specs[0])
     if (specs.length === 1) this.unsupportedAfter(specs[0].name)
     if (this.accept('vmap')) return { stmt: 'vmap', key, map: this.vmapValue(specs) as Extract<Statement, { stmt: 'vmap' }>['map'] }

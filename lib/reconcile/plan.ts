@@ -12,6 +12,7 @@
 import type { InterfaceNames } from '../model/interfaces.js'
 import { type Family, L4PROTO } from '../kernel/constants.js'
 import { DATATYPES, type KeyTypeName } from '../kernel/datatypes.js'
+import { concatData } from '../kernel/concat-data.js'
 import { type Element, isAnonymousSetElement, isSpec, OBJECT_MAP_TYPE, type ObjectMapType, type SetShape } from '../model/element-types.js'
 import type { Chain, Counter, CtExpectation, CtHelper, Elements, Limit, NamedMap, NamedSet, Quota, Synproxy, Table } from '../model/objects.js'
 import type { Operation } from '../model/operations.js'
@@ -155,12 +156,21 @@ export function canonicalElements(set: Desired['sets'][number], shape: SetShape 
 export function declaredShape(set: Desired['sets'][number] | Listing['sets'][number]): SetShape {
   const key = keyDatatypes(set.type, 'set.type', set.typeof)
   const flags = set.flags ?? []
-  const map = (set as { map?: string }).map
+  const map = (set as { map?: string | readonly string[] }).map
   const mapTypeof = (set as { mapTypeof?: Selector | readonly Selector[] }).mapTypeof
   // Object maps (`type ipv4_addr : quota`): values name objects.
-  const object = set.kind === 'map' && map !== undefined && Object.hasOwn(OBJECT_MAP_TYPE, map) ? (map as ObjectMapType) : undefined
+  const object = set.kind === 'map' && typeof map === 'string' && Object.hasOwn(OBJECT_MAP_TYPE, map) ? (map as ObjectMapType) : undefined
+  const mapInterval = (set as { mapInterval?: boolean }).mapInterval === true
   const data =
-    set.kind === 'map' && !object ? (map === 'verdict' ? 'verdict' : map === 'integer' ? integerKeyType([mapTypeof].flat()[0] as Selector | undefined, 'set.map') : DATATYPES[map as KeyTypeName]) : undefined
+    set.kind !== 'map' || object
+      ? undefined
+      : Array.isArray(map) || mapInterval
+        ? concatData(keyDatatypes(map, 'set.map', mapTypeof), mapInterval, 'set.map')
+        : map === 'verdict'
+          ? 'verdict'
+          : map === 'integer'
+            ? integerKeyType([mapTypeof].flat()[0] as Selector | undefined, 'set.map')
+            : DATATYPES[map as KeyTypeName]
   return { name: set.name, key, interval: flags.includes('interval'), data, timeout: flags.includes('timeout') || set.timeout !== undefined, ...(object ? { object } : {}) }
 }
 
@@ -317,7 +327,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     // Sets: element deltas; a changed declaration recreates the set.
     for (const os of oSets) {
       const ds = d.sets.find((s) => s.name === os.name)
-      const decl = (s: typeof os | NonNullable<typeof ds>) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
+      const decl = (s: typeof os | NonNullable<typeof ds>) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, mapInterval: (s as { mapInterval?: boolean }).mapInterval === true, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
       // Before the objects and counters (with them in lateDels): an object map's elements hold the objects they name (EBUSY).
       if (!ds || !same(decl(ds), decl(os))) dels.push({ verb: 'delete', object: { kind: os.kind, family, table, name: os.name } })
     }
@@ -327,7 +337,7 @@ export function plan(desired: readonly Desired[], observed: Listing): Operation[
     )
     for (const ds of d.sets) {
       const os = oSets.find((s) => s.name === ds.name)
-      const decl = (s: typeof ds) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
+      const decl = (s: typeof ds) => ({ kind: s.kind, type: s.type, map: (s as { map?: string }).map, mapInterval: (s as { mapInterval?: boolean }).mapInterval === true, flags: [...(s.flags ?? [])].sort(), timeout: s.timeout, size: s.size, counter: !!s.counter, stmts: s.stmts ?? [], comment: s.comment })
       if (!os || !same(decl(ds), decl(os as typeof ds))) {
         adds.push({ verb: 'add', object: setObject(ds, family, table) })
         continue

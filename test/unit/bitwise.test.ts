@@ -18,6 +18,17 @@ describe('bitwise expressions on a selector', () => {
     ['meta mark & 0xf0 ^ 0x5 == 1', [{ match: 'meta mark', bits: [['&', 0xf0], ['^', 5]], value: 1 }], 'meta mark & 0x000000f0 ^ 0x00000005 == 0x00000001'],
     ['meta mark xor 0x3 and 0xf0 == 0x3', [{ match: 'meta mark', bits: [['^', 0]], value: 3 }], 'meta mark ^ 0x00000000 == 0x00000003'],
     ['meta mark & 0xff == { 1, 2 }', [{ match: 'meta mark', bits: [['&', 0xff]], value: [1, 2] }], 'meta mark & 0x000000ff == { 0x00000001, 0x00000002 }'],
+    // A verdict map looked up with the masked field.
+    [
+      'tcp flags & (ack | urg) vmap { ack : jump a, urg : drop }',
+      [{ stmt: 'vmap', key: 'tcp flags', bits: [['&', ['ack', 'urg']]], map: [['ack', { jump: 'a' }], ['urg', 'drop']] }],
+      'tcp flags & (ack | urg) vmap { ack : jump a, urg : drop }',
+    ],
+    [
+      'meta mark and 0xff00 vmap { 0x100 : accept }',
+      [{ stmt: 'vmap', key: 'meta mark', bits: [['&', 0xff00]], map: [[256, 'accept']] }],
+      'meta mark & 0x0000ff00 vmap { 0x00000100 : accept }',
+    ],
   ])('%s', (text, exprs, rendered) => {
     const r = parseRule(text)
     expect(r.exprs).toEqual(exprs)

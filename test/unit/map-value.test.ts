@@ -96,7 +96,8 @@ describe('refusals that name the feature', () => {
   }
   it('names statements in anonymous set elements, maps after bitwise expressions and expressions in payload statements', () => {
     expect(msg('meta mark { 0x0000000a timeout 1s, 0x0000000b }')).toContain("nftkit does not support 'timeout' in anonymous set elements yet")
-    expect(msg('tcp flags & (ack | urg) vmap { ack : accept, urg : drop }')).toContain("nftkit does not support 'vmap' after a bitwise expression")
+    expect(msg('tcp flags & (ack | urg) map { ack : 1 }')).toContain("nftkit does not support 'map' after a bitwise expression")
+    expect(msg('tcp flags & (ack | urg) vmap @vm')).toContain("nftkit does not support 'vmap' after a bitwise expression")
     expect(msg('ip daddr set numgen inc mod 16 map { 0-7 : 10.0.1.1 }')).toBe('accepted') // numgen is a selector (natmap)
     expect(msg('ip protocol set tcp')).toBe('accepted')
   })

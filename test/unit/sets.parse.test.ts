@@ -20,6 +20,9 @@ const DECLS = [
   'table bridge t { set v { typeof vlan id; elements = { 1, 4095 } } }',
   'table ip t { map b { typeof ct bytes : meta priority; flags interval; elements = { 2048001-4000000 : 1:2 } } }',
   'table netdev t { set mv { typeof meta mark . vlan id; elements = { 0x00000001 . 10 } } }',
+  'table ip t { map z { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; elements = { 1.1.1.1 . tcp . 20 : 2.2.2.2 . 30 } } }',
+  'table ip t { map p { typeof ip saddr . ct original proto-dst : ip daddr . tcp dport; flags dynamic,timeout; timeout 6m; } }',
+  'table ip t { map n { type ipv4_addr : interval ipv4_addr . inet_service; flags interval; elements = { 192.168.1.2 : 10.141.10.1-10.141.10.3 . 8888-8999, 192.168.2.0/24 : 10.141.11.0/24 . 80 } } }',
 ]
 
 describe('set declarations round trip', () => {
@@ -41,7 +44,20 @@ describe('set declarations round trip', () => {
     // nft shifts these fields into the key; their elements would be written shifted.
     expect(() => parseNft('table ip t { set s { typeof ip version; } }')).toThrow("nftkit does not support 'typeof ip version' yet")
     expect(() => parseNft('table ip t { set s { typeof tcp doff; } }')).toThrow("nftkit does not support 'typeof tcp doff' yet")
-    expect(() => parseNft('table ip t { map m { type ipv4_addr : ipv4_addr . inet_service; } }')).toThrow("nftkit does not support maps to a concatenation")
+    expect(() => parseNft('table ip t { map m { type ipv4_addr : interval mark; } }')).toThrow('nftkit does not support interval map data of type mark yet')
+  })
+
+  it('reads maps to a concatenation and to interval data', () => {
+    expect(parseNft(DECLS[13]).operations[1].object).toMatchObject({ map: ['ipv4_addr', 'inet_service'], elements: [{ key: ['1.1.1.1', 'tcp', 20], value: ['2.2.2.2', 30] }] })
+    expect(parseNft(DECLS[14]).operations[1].object).toMatchObject({ map: ['ipv4_addr', 'inet_service'], mapTypeof: ['ip daddr', 'tcp dport'], typeof: ['ip saddr', 'ct original proto-dst'] })
+    expect(parseNft(DECLS[15]).operations[1].object).toMatchObject({
+      map: ['ipv4_addr', 'inet_service'],
+      mapInterval: true,
+      elements: [
+        { key: '192.168.1.2', value: ['10.141.10.1-10.141.10.3', '8888-8999'] },
+        { key: '192.168.2.0/24', value: ['10.141.11.0/24', 80] },
+      ],
+    })
   })
 
   it("reads nft's integer keys with the selector's size and byte order", () => {
