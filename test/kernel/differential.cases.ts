@@ -113,6 +113,11 @@ export const INET_CASES: readonly RuleCase[] = [
   { nft: 'ct state ! established,related drop', exprs: [{ match: 'ct state', op: '!', value: ['established', 'related'] }, { stmt: 'drop' }] },
   // Flag selectors, every operator (nft: no op = any bit set, `!` = none set, `==` / `!=` = exact compare).
   { nft: 'tcp flags syn', exprs: [{ match: 'tcp flags', value: 'syn' }] },
+  // A verdict map looked up with the masked field.
+  {
+    nft: 'tcp flags & (ack | urg) vmap { ack : jump other, urg : accept }',
+    exprs: [{ stmt: 'vmap', key: 'tcp flags', bits: [['&', ['ack', 'urg']]], map: [['ack', { jump: 'other' }], ['urg', 'accept']] }],
+  },
   { nft: 'tcp flags == syn', exprs: [{ match: 'tcp flags', op: '==', value: 'syn' }] },
   { nft: 'tcp flags != syn', exprs: [{ match: 'tcp flags', op: '!=', value: 'syn' }] },
   { nft: 'tcp flags ! syn', exprs: [{ match: 'tcp flags', op: '!', value: 'syn' }] },
