@@ -184,28 +184,39 @@ export const SYNPROXY_F = { mss: 0x1, wscale: 0x2, sackPerm: 0x4, timestamp: 0x8
  * With only one of mss and wscale, nft sends the other as 0 and lists both.
  */
 export function compileSynproxy(out: NativeExpr[], st: SynproxyStmt, path: string): void {
-  let flags = 0
-  const e: Record<string, unknown> = { type: 'synproxy' }
-  if (st.mss !== undefined) {
-    if (!Number.isInteger(st.mss) || st.mss < 0 || st.mss > 65535) invalid(`${path}.mss`, 'Expected an MSS of 0-65535', st.mss)
-    e.mss = st.mss
-    flags |= SYNPROXY_F.mss
-  }
-  if (st.wscale !== undefined) {
-    if (!Number.isInteger(st.wscale) || st.wscale < 0 || st.wscale > 14) invalid(`${path}.wscale`, 'Expected a window scale of 0-14', st.wscale)
-    e.wscale = st.wscale
-    flags |= SYNPROXY_F.wscale
-  }
+  const e: Record<string, unknown> = { type: 'synproxy', ...synproxyOptions(st, path) }
   // nft sets both options when either is given (the other as 0) and lists both.
-  if (flags) {
+  if (e.mss !== undefined || e.wscale !== undefined) {
     e.mss ??= 0
     e.wscale ??= 0
-    flags |= SYNPROXY_F.mss | SYNPROXY_F.wscale
+    e.flags = (e.flags as number) | SYNPROXY_F.mss | SYNPROXY_F.wscale
   }
-  if (st.timestamp) flags |= SYNPROXY_F.timestamp
-  if (st.sackPerm) flags |= SYNPROXY_F.sackPerm
-  e.flags = flags
   out.push(e as NativeExpr)
+}
+
+/**
+ * The checked synproxy options (statement and object alike): `mss` and
+ * `wscale` as given, and `flags` with the bit of each option named.
+ */
+export function synproxyOptions(o: { readonly mss?: number; readonly wscale?: number; readonly timestamp?: boolean; readonly sackPerm?: boolean }, path: string): Record<string, unknown> {
+  let flags = 0
+  const attrs: Record<string, unknown> = {}
+  if (o.mss !== undefined) {
+    if (!Number.isInteger(o.mss) || o.mss < 0 || o.mss > 65535) invalid(`${path}.mss`, 'Expected an MSS of 0-65535', o.mss)
+    attrs.mss = o.mss
+    flags |= SYNPROXY_F.mss
+  }
+  if (o.wscale !== undefined) {
+    if (!Number.isInteger(o.wscale) || o.wscale < 0 || o.wscale > 14) invalid(`${path}.wscale`, 'Expected a window scale of 0-14', o.wscale)
+    attrs.wscale = o.wscale
+    flags |= SYNPROXY_F.wscale
+  }
+  for (const k of ['timestamp', 'sackPerm'] as const)
+    if (o[k] !== undefined && typeof o[k] !== 'boolean') invalid(`${path}.${k}`, 'Expected true or false', o[k])
+  if (o.timestamp) flags |= SYNPROXY_F.timestamp
+  if (o.sackPerm) flags |= SYNPROXY_F.sackPerm
+  attrs.flags = flags
+  return attrs
 }
 
 /** Decodes a synproxy expression. */

@@ -4,9 +4,8 @@
  * from a dump and printed as `nft list ruleset` prints them.
  * @module
  */
-import { invalid } from '../kernel/errors.js'
 import type { Synproxy } from '../model/objects.js'
-import { SYNPROXY_F } from './stmt-nat.js'
+import { SYNPROXY_F, synproxyOptions } from './stmt-nat.js'
 
 /** NFT_OBJECT_SYNPROXY. */
 export const OBJECT_SYNPROXY = 10
@@ -19,24 +18,7 @@ const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(
  * the flag of each option it names, as nft's object grammar sets them.
  */
 export function synproxyObjectAttrs(o: Synproxy, path: string): Record<string, unknown> {
-  let flags = 0
-  const attrs: Record<string, unknown> = {}
-  if (o.mss !== undefined) {
-    if (!Number.isInteger(o.mss) || o.mss < 0 || o.mss > 65535) invalid(`${path}.mss`, 'Expected an MSS of 0-65535', o.mss)
-    attrs.mss = o.mss
-    flags |= SYNPROXY_F.mss
-  }
-  if (o.wscale !== undefined) {
-    if (!Number.isInteger(o.wscale) || o.wscale < 0 || o.wscale > 14) invalid(`${path}.wscale`, 'Expected a window scale of 0-14', o.wscale)
-    attrs.wscale = o.wscale
-    flags |= SYNPROXY_F.wscale
-  }
-  for (const k of ['timestamp', 'sackPerm'] as const)
-    if (o[k] !== undefined && typeof o[k] !== 'boolean') invalid(`${path}.${k}`, 'Expected true or false', o[k])
-  if (o.timestamp) flags |= SYNPROXY_F.timestamp
-  if (o.sackPerm) flags |= SYNPROXY_F.sackPerm
-  attrs.flags = flags
-  return attrs
+  return synproxyOptions(o, path)
 }
 
 /** The typed fields of a dumped synproxy object (without kind, name and place); undefined for flags nft does not write. */
