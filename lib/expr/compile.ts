@@ -1361,6 +1361,8 @@ function compileObjectMap(ctx: Ctx, st: ObjectMapStmt | CtObjectMapStmt, path: s
     if (!Array.isArray(pair) || pair.length !== 2) invalid(p, `Expected a [key, ${st.stmt} name] pair`, pair)
     const [k, name] = pair
     if (typeof name !== 'string' || name.length === 0 || name.length > 255) invalid(`${p}[1]`, `Expected the name of a ${st.stmt} object`, name)
+    // `*`: the catch-all element (any key the others do not match).
+    if (k === CATCHALL) return { key: CATCHALL, value: name }
     const fields = key.length > 1 ? (Array.isArray(k) ? k : []) : [k]
     fields.forEach((f, j) => {
       const iv = key[j]?.parse(f, key.length > 1 ? `${p}[0][${j}]` : `${p}[0]`)

@@ -1072,7 +1072,8 @@ class Parser {
     for (;;) {
       while (this.peek().kind === 'eol') this.pos++
       if (this.accept('}')) break
-      const key = this.tupleValue(specs)
+      // `*`: the catch-all element.
+      const key = this.is(this.peek(), '*') && this.peek().kind === 'word' ? this.next().text : this.tupleValue(specs)
       this.expect(':', `':' and a ${kind} name`)
       map.push([key, this.wordOrString(`a ${kind} name`)])
       while (this.peek().kind === 'eol') this.pos++
