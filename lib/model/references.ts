@@ -5,6 +5,17 @@
  * @module
  */
 
+/** The kind of named object a statement names (`ct helper set "h"` names a `ct helper`). */
+const OBJECT_OF_STMT: Readonly<Record<string, string>> = {
+  counter: 'counter',
+  quota: 'quota',
+  limit: 'limit',
+  synproxy: 'synproxy',
+  'ct helper set': 'ct helper',
+  'ct expectation set': 'ct expectation',
+  'ct timeout set': 'ct timeout',
+}
+
 /**
  * The references of rule expressions, as `set NAME` (set and map lookups and
  * updates, maps included), `chain NAME` (jumps and gotos, also inside verdict
@@ -23,15 +34,10 @@ export function referencesOf(exprs: unknown, out: Set<string> = new Set()): Set<
   if (typeof o.map === 'string') out.add(`set ${o.map}`)
   for (const k of ['jump', 'goto'] as const) if (typeof o[k] === 'string') out.add(`chain ${o[k]}`)
   if ((o.stmt === 'jump' || o.stmt === 'goto') && typeof o.chain === 'string') out.add(`chain ${o.chain}`)
-  if (o.stmt === 'counter' || o.stmt === 'quota' || o.stmt === 'limit' || o.stmt === 'synproxy') {
-    if (typeof o.name === 'string') out.add(`${o.stmt} ${o.name}`)
-    // `counter name ip saddr map { 10.0.0.1 : "c1" }`: the objects are the map's values.
-    if (Array.isArray(o.map)) for (const p of o.map) if (Array.isArray(p) && typeof p[1] === 'string') out.add(`${o.stmt} ${p[1]}`)
-  }
-  // `ct helper set "h"`, `ct expectation set "e"`: the object, as `ct helper NAME` / `ct expectation NAME`.
-  if (o.stmt === 'ct helper set' || o.stmt === 'ct expectation set' || o.stmt === 'ct timeout set') {
-    const kind = o.stmt.slice(0, -4)
+  const kind = typeof o.stmt === 'string' && Object.hasOwn(OBJECT_OF_STMT, o.stmt) ? OBJECT_OF_STMT[o.stmt] : undefined
+  if (kind) {
     if (typeof o.name === 'string') out.add(`${kind} ${o.name}`)
+    // `counter name ip saddr map { 10.0.0.1 : "c1" }`: the objects are the map's values.
     if (Array.isArray(o.map)) for (const p of o.map) if (Array.isArray(p) && typeof p[1] === 'string') out.add(`${kind} ${p[1]}`)
   }
   for (const x of Object.values(o)) if (typeof x === 'object' && x !== null) referencesOf(x, out)

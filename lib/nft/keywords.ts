@@ -73,6 +73,18 @@ export const NFT_STATEMENTS: readonly string[] = [
 /** NAT flags. */
 export const NFT_NAT_FLAGS: readonly string[] = ['random', 'fully-random', 'persistent', 'netmap']
 
+/** Relational operators as nft spells them (symbols and words). */
+export const RELATIONAL_WORDS: Readonly<Record<string, '<' | '>' | '<=' | '>='>> = {
+  '<': '<',
+  '>': '>',
+  '<=': '<=',
+  '>=': '>=',
+  lt: '<',
+  gt: '>',
+  le: '<=',
+  ge: '>=',
+}
+
 /**
  * What nft would read at this point, named the way nft's documentation names
  * it, when nftkit cannot: `['meta', 'cgroup']` -> `meta cgroup`. Returns the

@@ -8,6 +8,7 @@
 import { bitsOperand, typedOperand } from '../expr/bitwise.js'
 import type { SelectorSpec } from '../expr/selectors.js'
 import type { BitwiseStep, MarkExpr, MarkStep, Match, VmapStmt } from '../model/rule-types.js'
+import { RELATIONAL_WORDS } from './keywords.js'
 import type { Token } from './lexer.js'
 
 /** What parse-bits needs of the parser: its token cursor and error reporting. */
@@ -107,18 +108,15 @@ export function parseBitsMatch(c: BitsCursor, s: SelectorSpec, vmap?: () => Vmap
   else if (opTok.kind === 'word' && (opTok.text === '!=' || opTok.text === 'ne')) {
     c.next()
     op = '!='
-  } else if (opTok.kind === 'word' && Object.hasOwn(ORDER_OPS, opTok.text)) {
+  } else if (opTok.kind === 'word' && Object.hasOwn(RELATIONAL_WORDS, opTok.text)) {
     // Order compares of masked network-order fields (the compiler refuses host-order ones).
     if (s.flags) c.fail(opTok, `nftkit does not support the comparison '${s.name} & ... ${opTok.text}' yet`)
     c.next()
-    op = ORDER_OPS[opTok.text]
+    op = RELATIONAL_WORDS[opTok.text]
   }
   const value = bitsValue(c, s)
   return { match: s.name, bits: steps, ...(op ? { op } : {}), value }
 }
-
-/** nft's order operators and their word forms. */
-const ORDER_OPS: Readonly<Record<string, '<' | '>' | '<=' | '>='>> = { '<': '<', '>': '>', '<=': '<=', '>=': '>=', lt: '<', gt: '>', le: '<=', ge: '>=' }
 
 /** One value (`0x1`, `syn | ack`, `10.0.0.1`) or an anonymous set of them. */
 function bitsValue(c: BitsCursor, s: SelectorSpec): Match['value'] {

@@ -57,19 +57,7 @@ export function parseSetStmt(c: SetStmtCursor): SetStmt {
   const set = c.wordOrString('a set name')
   c.expect('{')
   const key = partList(c)
-  let timeout: number | undefined
-  const stmts: Statement[] = []
-  for (;;) {
-    const t = c.peek()
-    if (c.is(t, 'timeout')) {
-      c.skip(1)
-      timeout = c.time('a timeout')
-    } else if (c.is(t, 'expires')) {
-      c.skip(1)
-      c.time('an expiry') // printed by listings; not an input
-    } else if (c.is(t, ':') || c.is(t, '}')) break
-    else stmts.push(c.statement())
-  }
+  const { timeout, stmts } = keyTail(c, true)
   const data = c.accept(':') ? partList(c) : undefined
   c.expect('}', "'}' to close the set statement")
   return {
@@ -81,6 +69,28 @@ export function parseSetStmt(c: SetStmtCursor): SetStmt {
     ...(data !== undefined ? { data } : {}),
     ...(stmts.length ? { stmts } : {}),
   }
+}
+
+/**
+ * What follows the key in a set statement or a meter, up to `}` (and, in a set
+ * statement, up to `:` and its value): `timeout T` and statements; a set
+ * statement also takes the `expires T` listings print (read, not kept).
+ */
+function keyTail(c: SetStmtCursor, setStmt: boolean): { timeout: number | undefined; stmts: Statement[] } {
+  let timeout: number | undefined
+  const stmts: Statement[] = []
+  for (;;) {
+    const t = c.peek()
+    if (c.is(t, 'timeout')) {
+      c.skip(1)
+      timeout = c.time('a timeout')
+    } else if (setStmt && c.is(t, 'expires')) {
+      c.skip(1)
+      c.time('an expiry') // printed by listings; not an input
+    } else if (c.is(t, '}') || (setStmt && c.is(t, ':'))) break
+    else stmts.push(c.statement())
+  }
+  return { timeout, stmts }
 }
 
 /** Whether a meter starts here (`meter NAME`). */
@@ -96,16 +106,7 @@ export function parseMeter(c: SetStmtCursor & { number(what: string): number }):
   const size = c.accept('size') ? c.number('a meter size') : undefined
   c.expect('{')
   const key = typeofSelectors(c).map((s) => s.name)
-  let timeout: number | undefined
-  const stmts: Statement[] = []
-  for (;;) {
-    const t = c.peek()
-    if (c.is(t, 'timeout')) {
-      c.skip(1)
-      timeout = c.time('a timeout')
-    } else if (c.is(t, '}')) break
-    else stmts.push(c.statement())
-  }
+  const { timeout, stmts } = keyTail(c, false)
   c.expect('}', "'}' to close the meter")
   return {
     stmt: 'meter',

@@ -20,7 +20,7 @@ import { type Operation, recordSource, type Verb } from '../model/operations.js'
 import { setKey } from '../model/names.js'
 import { NftSyntaxError, type Token, tokenize } from './lexer.js'
 import { type BitsCursor, isBitsStart, parseBitsMatch, parseMarkValue } from './parse-bits.js'
-import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature } from './keywords.js'
+import { NFT_OBJECTS, NFT_SET_OPTIONS, NFT_TYPES, nftFeature, RELATIONAL_WORDS } from './keywords.js'
 import { type IncludeReader, preprocess, tokenOrigin } from './preprocess.js'
 import { type Cursor, parseLimit, parseLog, parseQuota, parseStatefulObject } from './parse-stateful.js'
 import { parseSynproxyObject } from './parse-synproxy.js'
@@ -1545,18 +1545,6 @@ class Parser {
 
 /** How deep anonymous sets may nest (`{ { a, b }, c }`); deeper is refused, not recursed into. */
 const MAX_SET_NESTING = 16
-
-/** Relational operators as nft spells them (symbols and words). */
-const RELATIONAL_WORDS: Readonly<Record<string, '<' | '>' | '<=' | '>='>> = {
-  '<': '<',
-  '>': '>',
-  '<=': '<=',
-  '>=': '>=',
-  lt: '<',
-  gt: '>',
-  le: '<=',
-  ge: '>=',
-}
 
 /** Meta keys `meta KEY set VALUE` writes, and the selector whose type the value has. */
 const META_SET_KEYS: Readonly<Record<MetaSetKey, Selector>> = {
