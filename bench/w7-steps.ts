@@ -18,9 +18,10 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { encodeOps } from '../lib/batch/wire.js'
 import { loadBinding } from '../lib/io/native.js'
+import { cFloorSamples } from './c/floor.js'
 import { createClient } from './nftkit.js'
 import { percentile, requireOwnNetns } from './table.js'
-import { SET, TABLE, w2Element } from './workloads.js'
+import { SET, TABLE, w2Element, w2Tx } from './workloads.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const args = process.argv.slice(2)
@@ -37,14 +38,6 @@ function setup(): void {
   if (r.status !== 0) throw new Error(`w7 setup failed (${r.status ?? r.signal})`)
 }
 
-/** Operation i's transaction: even i adds w2Element(i >> 1), odd i deletes it. */
-function txOf(client: ReturnType<typeof createClient>, i: number, el: string) {
-  const tx = client.transaction()
-  if (i % 2 === 0) tx.add({ kind: 'element', set: SET, elements: [el] })
-  else tx.delete({ kind: 'element', set: SET, elements: [el] })
-  return tx
-}
-
 /** The library's steps, timed one by one. */
 async function steps(): Promise<void> {
   const client = createClient({ family: 'inet', table: TABLE, warmUp: WARM })
@@ -57,7 +50,7 @@ async function steps(): Promise<void> {
   for (let i = 0; i < OPS; i++) {
     if (i > 0) await sleep(IDLE_MS)
     const t0 = performance.now()
-    const tx = txOf(client, i, els[i])
+    const tx = w2Tx(client, SET, i, els[i])
     const t1 = performance.now()
     const p = tx.prepare()
     const t2 = performance.now()
@@ -76,7 +69,7 @@ async function steps(): Promise<void> {
 async function addon(): Promise<void> {
   const client = createClient({ family: 'inet', table: TABLE })
   client.listSync({ table: TABLE })
-  const wires = Array.from({ length: OPS }, (_, i) => encodeOps(txOf(client, i, w2Element(i >> 1)).prepare().ops).slice())
+  const wires = Array.from({ length: OPS }, (_, i) => encodeOps(w2Tx(client, SET, i, w2Element(i >> 1)).prepare().ops).slice())
   client.close()
   const sock = new (loadBinding().Socket)()
   const samples: number[] = []
@@ -90,14 +83,9 @@ async function addon(): Promise<void> {
   console.log(JSON.stringify({ addon: p50(samples) }))
 }
 
-/** The C floor's samples (bench/c/floor), in this namespace. */
+/** The C floor (bench/c/floor), in this namespace. */
 function floor(): void {
-  const built = spawnSync('bash', [`${here}c/build.sh`], { encoding: 'utf8' })
-  if (built.status !== 0) throw new Error(`bench/c/build.sh failed: ${built.stderr.trim()}`)
-  const r = spawnSync(built.stdout.trim(), [String(OPS), String(IDLE_MS)], { encoding: 'utf8' })
-  const line = r.stdout.split('\n').find((l) => l.startsWith('samples_us='))
-  if (r.status !== 0 || !line) throw new Error(`bench/c/floor failed: ${r.stderr.trim()}`)
-  console.log(JSON.stringify({ c: p50(line.slice('samples_us='.length).split(',').filter(Boolean).map(Number)) }))
+  console.log(JSON.stringify({ c: p50(cFloorSamples(OPS, IDLE_MS)) }))
 }
 
 /** One part in this (fresh) namespace: setup elsewhere, settle, then the part. */

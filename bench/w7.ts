@@ -24,13 +24,13 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { cFloorSamples } from './c/floor.js'
 import { createClient } from './nftkit.js'
 import { alternateP50, fmt, percentile, ratio, requireOwnNetns } from './table.js'
 import { Runner, SET, TABLE, w1Input, w1Problem, w1Tx, w2Element, w2Tx } from './workloads.js'
 
 /** Rules in the W7 chain (W2's state: W1 at N, R = 100). */
 const RULES = 100
-const here = fileURLToPath(new URL('.', import.meta.url))
 const args = process.argv.slice(2)
 const opt = (name: string, dflt: string): string => (args.includes(name) ? (args[args.indexOf(name) + 1] ?? dflt) : dflt)
 const N = Number(opt('--n', '1000'))
@@ -89,17 +89,6 @@ async function nftkit(api: 'sync' | 'async', warmUp = false): Promise<number[]> 
   return samples
 }
 
-/** The C floor's timed operations (bench/c/floor), in this namespace. */
-function floor(): number[] {
-  const built = spawnSync('bash', [`${here}c/build.sh`], { encoding: 'utf8' })
-  if (built.status !== 0) throw new Error(`bench/c/build.sh failed: ${built.stderr.trim()}`)
-  const r = spawnSync(built.stdout.trim(), [String(OPS), String(IDLE_MS)], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`bench/c/floor failed: ${r.stderr.trim()}`)
-  const line = r.stdout.split('\n').find((l) => l.startsWith('samples_us='))
-  if (!line) throw new Error('bench/c/floor printed no samples')
-  return line.slice('samples_us='.length).split(',').filter(Boolean).map(Number)
-}
-
 /** One variant, in this (fresh) namespace: setup elsewhere, settle, the timed operations, the end-state check. */
 async function one(variant: Variant): Promise<W7Result> {
   const probe = createClient()
@@ -110,7 +99,7 @@ async function one(variant: Variant): Promise<W7Result> {
   let samples: number[] = []
   let note = '-'
   try {
-    samples = variant === 'c' ? floor() : variant === 'sync-warm' ? await nftkit('sync', true) : await nftkit(variant)
+    samples = variant === 'c' ? cFloorSamples(OPS, IDLE_MS) : variant === 'sync-warm' ? await nftkit('sync', true) : await nftkit(variant)
   } catch (e) {
     note = String((e as Error).message).replace(/\s+/g, '_').slice(0, 80)
     process.stderr.write(`${(e as Error).stack}\n`)
