@@ -886,7 +886,7 @@ class Parser {
         const name = normalizeSelector(`ipsec ${words.slice(0, n).join(' ')}`)
         if (name) return { spec: SELECTORS[name], width: 1 + n }
       }
-      return undefined
+      return this.fail(a, "expected 'ipsec in|out [spnum 0-5] reqid|spi|ip saddr|ip daddr|ip6 saddr|ip6 daddr'")
     }
     // Conntrack keys of one direction: `ct original zone`, `ct reply ip saddr`.
     if (a.text === 'ct' && b.kind === 'word' && (b.text === 'original' || b.text === 'reply')) {

@@ -33,8 +33,8 @@ describe('ipsec: parse and render', () => {
 
   it('drops spnum 0 as nft does, and refuses what nft refuses', () => {
     expect(parseRule('ipsec in spnum 0 reqid 1')).toEqual({ exprs: [{ match: 'ipsec in reqid', value: 1 }] })
-    expect(() => parseRule('ipsec in spnum 9 reqid 1')).toThrow()
-    expect(() => parseRule('ipsec sideways reqid 1')).toThrow()
+    expect(() => parseRule('ipsec in spnum 9 reqid 1')).toThrow("expected 'ipsec in|out [spnum 0-5] reqid|spi|ip saddr|ip daddr|ip6 saddr|ip6 daddr'")
+    expect(() => parseRule('ipsec sideways reqid 1')).toThrow("expected 'ipsec in|out [spnum 0-5]")
   })
 })
 
