@@ -100,6 +100,15 @@ export function combineBits(bits: number, steps: ReadonlyArray<readonly ['&' | '
 }
 
 /**
+ * The host bits of a prefix mask over `bits` bits (`255.255.0.0` over 32:
+ * 0xffff), or undefined when the mask is no prefix (its ones not all leading).
+ */
+export function prefixHostBits(mask: bigint, bits: number): bigint | undefined {
+  const host = ((1n << BigInt(bits)) - 1n) ^ mask
+  return (host & (host + 1n)) === 0n ? host : undefined
+}
+
+/**
  * How nft lists a kernel `(x & mask) ^ xor` (netlink_parse_bitwise): an `&`
  * unless the mask covers every bit, then `^` of the xor bits inside the mask,
  * then `|` of the bits outside it. Values are numbers.

@@ -45,7 +45,7 @@ import { anonymousSetName } from '../model/names.js'
 import { compileDup, compileFwd } from './stmt-dup.js'
 import { numgenLoadExprs } from './numgen.js'
 import { encodeNatMapValue, natMapDataLen, natMapDataType, type NatMapLayout, natMapLayoutFor, natMapLayoutOfData, natMapRegs, natMapUserdata } from './stmt-natmap.js'
-import { bitsOperand, compileMarkExpr, foldBits } from './bitwise.js'
+import { bitsOperand, compileMarkExpr, foldBits, prefixHostBits } from './bitwise.js'
 import { bitfieldMask, bitfieldShift, isShiftedBitfield, refuseBitfield, refuseShiftedBitfield } from './subbyte.js'
 import { anonymousKeyTypeof, typeofUdata } from './typeof.js'
 import { compileRawPayloadSet } from './stmt-raw-payload.js'
@@ -647,8 +647,8 @@ function compileBitsMatch(ctx: Ctx, m: Match, path: string): void {
   let x = bitsOperand(s, one, vpath)
   if (f.transfer !== undefined) x ^= f.transfer
   // nft lists an address compared under a prefix mask as a prefix (`ip daddr >= 10.1.0.0/16`), a form nftkit has no typed match for yet.
-  const host = ((1n << BigInt(s.size * 8)) - 1n) ^ f.mask
-  if (rel && (s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr') && (host & (host + 1n)) === 0n && (x & host) === 0n)
+  const host = prefixHostBits(f.mask, s.size * 8)
+  if (rel && (s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr') && host !== undefined && (x & host) === 0n)
     invalid(`${path}.bits`, `nftkit does not support the comparison '${s.name} & PREFIX ${rel}' yet (nft lists it as a prefix)`, m.bits)
   bitwise()
   cmp(ctx, rel ? RELATIONAL[rel] : neg ? CMP_OP.neq : CMP_OP.eq, s.type.encode(x))

@@ -36,7 +36,7 @@ import { normalizeSelector, SELECTORS, type SelectorSpec, selectorText } from '.
 import { xfrmName } from './xfrm.js'
 import { isRawPayload, rawPayloadName } from './raw-payload.js'
 import { decodeRawPayloadWrite } from './stmt-raw-payload.js'
-import { typedOperand, unfoldBits } from './bitwise.js'
+import { prefixHostBits, typedOperand, unfoldBits } from './bitwise.js'
 import { decodeLimit, decodeLog, decodeQuota, OBJ_TYPE } from './stmt-stateful.js'
 import { bitfieldByMask, bitfieldMaskValue, isShiftedBitfield } from './subbyte.js'
 import { decodeResetTcpOption, exthdrSetKey, identifyExthdr } from './exthdr.js'
@@ -1211,13 +1211,11 @@ function cmpMatch(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buff
  */
 function plainMask(s: SelectorSpec, r: Extract<Reg, { kind: 'load' }>, data: Buffer): boolean {
   const mask = s.type.decode(r.mask as Buffer)
-  const bits = BigInt(s.size * 8)
   if (s.flags) return s.type.decode(data) === 0n
-  const host = ((1n << bits) - 1n) ^ mask
-  const isPrefix = (host & (host + 1n)) === 0n
-  if (s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr')
-    return isPrefix && data.length === s.size && (fromBytes(data) & host) === 0n
-  if (s.type.name === 'mark') return isPrefix && mask !== 0n && (s.type.decode(data) & host) === 0n
+  const host = prefixHostBits(mask, s.size * 8)
+  if (host === undefined) return false
+  if (s.type.name === 'ipv4_addr' || s.type.name === 'ipv6_addr') return data.length === s.size && (fromBytes(data) & host) === 0n
+  if (s.type.name === 'mark') return mask !== 0n && (s.type.decode(data) & host) === 0n
   return false
 }
 
