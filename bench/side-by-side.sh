@@ -6,10 +6,18 @@
 # 1. the peers harness (../shared/peers, full mode) with nftkit's sync API
 #    beside every peer it can run (C libnftnl, c-reopen, Go, nft, libnftables);
 # 2. the harness again with nftkit's async API beside the C floor;
-# 3. W7, sporadic updates (bench/w7.ts --all): C floor, nftkit sync, async,
-#    sync with createClient({ warmUp: true }), each in its own namespace;
-# then appends one dated section with the three tables, the nftkit/C ratios
-# and the versions to bench/README.md (and prints it).
+# 3. repeated rounds (REPEAT, default 5): W0, W2 and W3 in full mode and the
+#    whole quick mode, C beside nftkit sync and beside nftkit async, each
+#    round in fresh processes. One process's p50 depends on where the
+#    scheduler put it (on a 2-vCPU VM the C floor's W0 measured 4.4-6.8 µs and
+#    its W2 add 16-62 µs from one process to the next), so a single run's
+#    ratio is one draw; bench/repeat-summary.py gives every round's ratio and
+#    their median;
+# 4. W7, sporadic updates (bench/w7.ts --all --rounds W7_ROUNDS, default 3):
+#    C floor, nftkit sync and async (default client), sync with warmUp: true
+#    and with warmUp: false, each in its own namespace, rounds interleaved;
+# then appends one dated section with the tables, the nftkit/C ratios and the
+# versions to bench/README.md (and prints it).
 #
 # The harness folder is copied to a scratch directory first (the shared copy
 # may be read-only; run.sh builds its C and Go peers inside it). Without
@@ -36,7 +44,9 @@ bash bench/c/build.sh >/dev/null
 
 mode=()
 w7ops=200
-if [ "${QUICK:-0}" = 1 ]; then mode=(--quick); w7ops=20; fi
+repeat=${REPEAT:-5}
+w7rounds=${W7_ROUNDS:-3}
+if [ "${QUICK:-0}" = 1 ]; then mode=(--quick); w7ops=20; repeat=${REPEAT:-1}; w7rounds=1; fi
 readme=${README:-bench/README.md}
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -64,8 +74,18 @@ echo "== side by side, nftkit sync (all peers), full mode" >&2
 run_peers sync "${mode[@]}" > "$work/sync.md"
 echo "== side by side, nftkit async (with the C floor), full mode" >&2
 run_peers async --peers c,nftkit-async "${mode[@]}" > "$work/async.md"
+for k in $(seq 1 "$repeat"); do
+  for api in sync async; do
+    echo "== round $k/$repeat, nftkit $api beside C: W0, W2, W3 (full mode), then quick mode" >&2
+    run_peers "$api" --peers "c,nftkit-$api" --cases W0,W2,W3 > /dev/null
+    cp "$work/out-$api/last-run.json" "$work/rep-full-$api-$k.json"
+    run_peers "$api" --peers "c,nftkit-$api" --quick > /dev/null
+    cp "$work/out-$api/last-run.json" "$work/rep-quick-$api-$k.json"
+  done
+done
+python3 bench/repeat-summary.py "$work" "$repeat" > "$work/repeat.md"
 echo "== W7, sporadic updates" >&2
-node --import tsx bench/w7.ts --all --ops "$w7ops" > "$work/w7.md"
+node --import tsx bench/w7.ts --all --ops "$w7ops" --rounds "$w7rounds" > "$work/w7.md"
 
 # nftkit's p50 over C's, per workload, from each run's raw samples.
 ratios() { # api
@@ -104,6 +124,13 @@ $(cat "$work/sync.md")
 ### Peers harness, ${mode[*]:-full mode}, nftkit async API (beside the C floor)
 
 $(cat "$work/async.md")
+
+### Repeated rounds: W0, W2, W3 (full mode) and quick mode, $repeat rounds
+
+Each round runs C and nftkit in fresh processes (one harness run per API and mode, \`--peers c,nftkit-API\`);
+p50 in µs. The median of the rounds' ratios is the figure to compare with the targets.
+
+$(cat "$work/repeat.md")
 
 ### W7, sporadic updates (bench/WORKLOADS-nftkit.md)
 

@@ -7,10 +7,20 @@
  * One variant per process, each in its own fresh network namespace:
  *
  *   unshare -n node --import tsx bench/w7.ts --variant c|sync|async|sync-warm [--ops 200] [--idle 50] [--n 1000] [--json]
- *   node --import tsx bench/w7.ts --all [--ops 200] [--idle 50]     # every variant, one namespace each, one table
+ *   node --import tsx bench/w7.ts --all [--ops 200] [--idle 50] [--rounds 3]   # every variant, one namespace each, one table
  *
- * `sync-warm` is `sync` with `createClient({ warmUp: true })` (the client runs
- * the code of small commits once, sending nothing, before the first one).
+ * With --rounds K, --all runs every variant K times, interleaved (round 1: c,
+ * sync, async, ...; round 2 the same, ...), each time in a fresh process and
+ * namespace, and pools each variant's samples: one process's numbers depend on
+ * where the scheduler put it (on this 2-vCPU VM the same C floor measured 218
+ * µs in one process and 288 µs in the next), so the table gives the pooled
+ * p50/p99 and every round's p50 as a multiple of the same round's C floor.
+ *
+ * `sync` and `async` use a client made as a controller makes it,
+ * `createClient()`: it warms the code up in the background while the process
+ * is idle (the first idle periods of the run). `sync-warm` is `sync` with
+ * `createClient({ warmUp: true })` (the warm-up runs before the first
+ * operation); `sync-cold` is `sync` with `warmUp: false` (no warm-up at all).
  *
  * The state is built by a separate process (`--setup`, untimed), so the
  * measuring process has run no commit before its first timed one. It opens its
@@ -36,7 +46,11 @@ const opt = (name: string, dflt: string): string => (args.includes(name) ? (args
 const N = Number(opt('--n', '1000'))
 const OPS = Number(opt('--ops', '200'))
 const IDLE_MS = Number(opt('--idle', '50'))
-const VARIANTS = ['c', 'sync', 'async', 'sync-warm'] as const
+const ROUNDS = Number(opt('--rounds', '1'))
+for (const [name, v] of [['--n', N], ['--ops', OPS], ['--rounds', ROUNDS]] as const)
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: expected a whole number >= 1, got ${v}`)
+if (!Number.isFinite(IDLE_MS) || IDLE_MS < 0) throw new Error(`--idle: expected milliseconds >= 0, got ${IDLE_MS}`)
+const VARIANTS = ['c', 'sync', 'async', 'sync-warm', 'sync-cold'] as const
 type Variant = (typeof VARIANTS)[number]
 
 /** What one variant's process reports (one JSON line with --json). */
@@ -45,6 +59,8 @@ export interface W7Result {
   readonly samples: number[]
   readonly verified: boolean
   readonly note: string
+  /** With --rounds: each round's p50 over its own C floor's, in round order. */
+  readonly roundRatios?: number[]
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -70,7 +86,7 @@ function setupElsewhere(): void {
 }
 
 /** The timed operations of one nftkit variant: operation i adds (even i) or deletes (odd i) w2Element(i >> 1). */
-async function nftkit(api: 'sync' | 'async', warmUp = false): Promise<number[]> {
+async function nftkit(api: 'sync' | 'async', warmUp: boolean | 'background' = 'background'): Promise<number[]> {
   const client = createClient({ family: 'inet', table: TABLE, warmUp })
   client.listSync({ table: TABLE }) // untimed: the set's shape (a controller reads the state when it starts)
   const els = Array.from({ length: OPS }, (_, i) => w2Element(i >> 1)) // prepared input
@@ -99,7 +115,7 @@ async function one(variant: Variant): Promise<W7Result> {
   let samples: number[] = []
   let note = '-'
   try {
-    samples = variant === 'c' ? cFloorSamples(OPS, IDLE_MS) : variant === 'sync-warm' ? await nftkit('sync', true) : await nftkit(variant)
+    samples = variant === 'c' ? cFloorSamples(OPS, IDLE_MS) : variant === 'sync-warm' ? await nftkit('sync', true) : variant === 'sync-cold' ? await nftkit('sync', false) : await nftkit(variant)
   } catch (e) {
     note = String((e as Error).message).replace(/\s+/g, '_').slice(0, 80)
     process.stderr.write(`${(e as Error).stack}\n`)
@@ -112,18 +128,39 @@ async function one(variant: Variant): Promise<W7Result> {
   return { variant, samples, verified: problem === undefined && samples.length === OPS, note }
 }
 
-/** `--all`: each variant in its own `unshare -n` process, then one markdown table. */
+/** One variant in its own `unshare -n` process. */
+function spawnVariant(v: Variant): W7Result {
+  const r = spawnSync('unshare', ['-n', process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--variant', v, '--json', '--ops', String(OPS), '--idle', String(IDLE_MS), '--n', String(N)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'))
+  return line ? (JSON.parse(line) as W7Result) : { variant: v, samples: [], verified: false, note: `exit_${r.status ?? r.signal}` }
+}
+
+/** `--all`: each variant in its own process, `ROUNDS` times interleaved, then one markdown table of the pooled samples. */
 function all(): void {
-  const results: W7Result[] = []
-  for (const v of VARIANTS) {
-    process.stderr.write(`w7: ${v}\n`)
-    const r = spawnSync('unshare', ['-n', process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--variant', v, '--json', '--ops', String(OPS), '--idle', String(IDLE_MS), '--n', String(N)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    const line = r.stdout.split('\n').find((l) => l.startsWith('{'))
-    results.push(line ? (JSON.parse(line) as W7Result) : { variant: v, samples: [], verified: false, note: `exit_${r.status ?? r.signal}` })
+  const pooled = new Map<Variant, { samples: number[]; verified: boolean; note: string; p50s: number[] }>()
+  const ratios = new Map<Variant, number[]>()
+  for (let round = 1; round <= ROUNDS; round++) {
+    let cP50 = Number.NaN
+    for (const v of VARIANTS) {
+      process.stderr.write(`w7: ${ROUNDS > 1 ? `round ${round}/${ROUNDS}, ` : ''}${v}\n`)
+      const r = spawnVariant(v)
+      const p50 = percentile(r.samples, 0.5)
+      if (v === 'c') cP50 = p50
+      const acc = pooled.get(v) ?? { samples: [], verified: true, note: '-', p50s: [] }
+      acc.samples.push(...r.samples)
+      acc.verified &&= r.verified
+      if (!r.verified) acc.note = r.note
+      pooled.set(v, acc)
+      ratios.set(v, [...(ratios.get(v) ?? []), p50 / cP50])
+    }
   }
+  const results = VARIANTS.map((v) => {
+    const acc = pooled.get(v)!
+    return { variant: v, samples: acc.samples, verified: acc.verified, note: acc.note, ...(ROUNDS > 1 ? { roundRatios: ratios.get(v) } : {}) }
+  })
   console.log(w7Table(results))
 }
 
@@ -133,22 +170,25 @@ export function w7Table(results: readonly W7Result[]): string {
   const cP50 = c ? percentile(c.samples, 0.5) : Number.NaN
   const label: Record<Variant, string> = {
     c: 'C floor (bench/c/floor.c)',
-    sync: 'nftkit commitSync',
-    async: 'nftkit await commit',
+    sync: 'nftkit commitSync (default client: warm-up in the background)',
+    async: 'nftkit await commit (default client)',
     'sync-warm': 'nftkit commitSync, createClient({ warmUp: true })',
+    'sync-cold': 'nftkit commitSync, createClient({ warmUp: false })',
   }
+  const rounds = results.some((r) => r.roundRatios)
   const lines = [
-    `| workload | N | variant | ops | p50 | p99 | p50 / C | add p50 | del p50 | first op | verified |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| workload | N | variant | ops | p50 | p99 | p50 / C |${rounds ? ' each round: p50 / C |' : ''} add p50 | del p50 | first op | verified |`,
+    `|---|---|---|---|---|---|---|${rounds ? '---|' : ''}---|---|---|---|`,
   ]
   for (const r of results) {
     const p50 = percentile(r.samples, 0.5)
+    const each = rounds ? ` ${(r.roundRatios ?? []).map((x) => (Number.isFinite(x) ? x.toFixed(2) : '-')).join(' / ')} |` : ''
     lines.push(
-      `| W7 (idle ${IDLE_MS} ms) | ${N} | ${label[r.variant]} | ${r.samples.length} | ${fmt(p50)} | ${fmt(percentile(r.samples, 0.99))} | ${r.variant === 'c' ? '1.00x' : ratio(p50, cP50)} | ${fmt(alternateP50(r.samples, 0))} | ${fmt(alternateP50(r.samples, 1))} | ${fmt(r.samples[0] ?? Number.NaN)} | ${r.verified ? 'yes' : `NO (${r.note})`} |`,
+      `| W7 (idle ${IDLE_MS} ms) | ${N} | ${label[r.variant]} | ${r.samples.length} | ${fmt(p50)} | ${fmt(percentile(r.samples, 0.99))} | ${r.variant === 'c' ? '1.00x' : ratio(p50, cP50)} |${each} ${fmt(alternateP50(r.samples, 0))} | ${fmt(alternateP50(r.samples, 1))} | ${fmt(r.samples[0] ?? Number.NaN)} | ${r.verified ? 'yes' : `NO (${r.note})`} |`,
     )
   }
   const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
-  lines.push('', `nftkit ${version}, node ${process.version}, kernel ${os.release()}, ${os.cpus().length} cpus; W7 = ${OPS} ops, ${IDLE_MS} ms idle before each, no warm loop`)
+  lines.push('', `nftkit ${version}, node ${process.version}, kernel ${os.release()}, ${os.cpus().length} cpus; W7 = ${OPS} ops${rounds ? ` per process, ${ROUNDS} rounds (each variant's samples pooled)` : ''}, ${IDLE_MS} ms idle before each, no warm loop`)
   return lines.join('\n')
 }
 

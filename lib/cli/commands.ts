@@ -23,9 +23,13 @@ import { renderOperation, renderRuleBody } from '../expr/render.js'
 import { expandPaths, loadFiles, type SourceOptions } from '../sources/files.js'
 import { UsageError } from './args.js'
 
-/** A client in `netns` (default: the current namespace) whose warnings go to stderr as `nftkit: warning: ...`. */
-function connect(netns?: string): Client {
-  return createClient({ ...(netns ? { netns } : {}), onWarning: (message) => process.stderr.write(`nftkit: warning: ${message}\n`) })
+/**
+ * A client in `netns` (default: the current namespace) whose warnings go to
+ * stderr as `nftkit: warning: ...`. No warm-up unless `long` (`watch`): a
+ * one-shot command makes a few calls and exits.
+ */
+function connect(netns?: string, long = false): Client {
+  return createClient({ ...(netns ? { netns } : {}), warmUp: long ? 'background' : false, onWarning: (message) => process.stderr.write(`nftkit: warning: ${message}\n`) })
 }
 
 /**
@@ -147,7 +151,7 @@ export interface WatchOptions {
  */
 export async function watch(files: readonly string[], opts: WatchOptions = {}): Promise<void> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${new Date().toISOString()} ${l}\n`))
-  const client = connect(opts.netns)
+  const client = connect(opts.netns, true)
   let monitor: Monitor
   try {
     monitor = createMonitor(opts.netns ? { netns: opts.netns } : {})
