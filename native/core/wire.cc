@@ -13,7 +13,7 @@ namespace {
 
 enum Tag : uint8_t { kU64 = 0, kI64 = 1, kBytes = 2, kStr = 3, kNestedExprs = 4 };
 // Marks the placeholder attribute of nested expressions while an expression is read.
-constexpr uint32_t kNestedAttr = 0xffffffffu;
+constexpr uint16_t kNestedAttr = 0xffff;
 
 // Field bits of an operation (see wire.h).
 enum OpBit : uint32_t {
@@ -28,9 +28,11 @@ class Reader {
   Reader(const uint8_t* p, size_t n) : p_(p), end_(p + n) {}
 
   [[noreturn]] void Fail(const std::string& why) const {
-    throw std::invalid_argument("invalid batch encoding: " + where_ + why);
+    std::string where = op_ < 0 ? "" : "operation " + std::to_string(op_) + ": ";
+    throw std::invalid_argument("invalid batch encoding: " + where + why);
   }
-  void At(int op) { where_ = "operation " + std::to_string(op) + ": "; }
+  // The operation being read, for messages (formatted only when one is made).
+  void At(int op) { op_ = op; }
   bool Done() const { return p_ == end_; }
 
   const uint8_t* Take(size_t n) {
@@ -65,7 +67,7 @@ class Reader {
  private:
   const uint8_t* p_;
   const uint8_t* end_;
-  std::string where_;
+  int op_ = -1;
 };
 
 // One attribute value, checked against the kind the schema gives it.
