@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full side-by-side run, in one command, for a quiet machine:
 #
-#   sudo bash bench/side-by-side.sh          (from the repository root; about 8-10 minutes)
+#   sudo bash bench/side-by-side.sh          (from the repository root; about 20 minutes)
 #
 # 1. the peers harness (../shared/peers, full mode) with nftkit's sync API
 #    beside every peer it can run (C libnftnl, c-reopen, Go, nft, libnftables);

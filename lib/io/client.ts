@@ -75,8 +75,9 @@ export interface ClientOptions {
    * - `false` (the default with a supplied `binding`): never. The CLI's
    *   one-shot commands use this.
    *
-   * Bench W7 (one change every 50 ms, bench/README.md): p50 352 µs warmed
-   * against 439 µs cold beside a 225 µs C floor.
+   * Bench W7 (one change every 50 ms, bench/README.md, three rounds pooled):
+   * p50 363 µs with the background warm-up against 446 µs with none, beside
+   * a 236 µs C floor.
    */
   readonly warmUp?: boolean | number | 'background'
 }
