@@ -42,13 +42,14 @@ export interface ClientOptions {
   readonly binding?: NativeBinding
   /**
    * `commit()` runs a batch on the calling thread, instead of a worker, when it
-   * only changes a few elements (at most 64) of sets whose last such change took
-   * the kernel at most this many microseconds; 0 always uses the worker. Handing
+   * only changes a few elements (at most 64) and rules (at most 16) of sets and
+   * chains whose last such change took the kernel at most this many
+   * microseconds; 0 always uses the worker. Handing
    * a batch to a worker and its result back costs about 35 µs of wake-ups, more
    * than the kernel needs for a small change to most sets, so this is the same
    * trade libuv makes when it tries a socket write before queueing it. A set
-   * whose changes turn slow (a large interval set) goes back to the worker after
-   * one measured commit. Default 500: after the process was idle, the hand-off
+   * or chain whose changes turn slow (a large interval set) goes back to the
+   * worker after one measured commit. Default 500: after the process was idle, the hand-off
    * wakes a sleeping pool thread and the event loop again, which cost 0.5-3 ms
    * per commit in bench W7 (sporadic updates), far more than blocking for a
    * small change.
@@ -137,6 +138,11 @@ export interface ListOptions {
 }
 
 const ECHO_KINDS = new Set(['table', 'chain', 'rule', 'set', 'object'])
+
+/** Operations whose kernel time the client learns per set or chain, for inline commits: elements, and rules of named chains. */
+function costed(o: NativeOp): boolean {
+  return o.kind === 'element' || (o.kind === 'rule' && o.chain !== undefined && o.chainId === undefined)
+}
 
 /** Operations whose created object's handle is asked for (not anonymous sets, not bound chains or their rules). */
 function wantsEcho(o: NativeOp): boolean {
@@ -392,10 +398,10 @@ export class Client {
         }
       }
     } finally {
-      for (const k of keys) {
-        this.#sets.delete(k)
-        this.#kernelUs.delete(k)
-      }
+      for (const k of keys) this.#sets.delete(k)
+      // What the dry commits taught the inline decision (keyed by family number, see #costKey).
+      const n = FAMILY_NUMBER[family]
+      for (const k of [setKey(n, table, 'interval'), setKey(n, table, 'hash'), `rule ${setKey(n, table, 'warmup')}`]) this.#kernelUs.delete(k)
       this.#lastSet = undefined
       this.#lastCost = undefined
     }
@@ -499,39 +505,53 @@ export class Client {
     return result
   }
 
-  /** Kernel time of the last element-only batch per set (key: family number, table, set). */
+  /** Kernel time of the last batch of elements and rules, per set and per chain (see #costKey). */
   readonly #kernelUs = new Map<string, number>()
   readonly #inlineBudgetUs: number
   /** The socket's figures of its last commit (kernel µs at 0), read without a call into the addon. */
   readonly #stats: Float64Array
 
-  /** After a successful commit: how long the kernel took, for batches that only change elements. */
+  /** After a successful commit: how long the kernel took, for batches that only change elements and rules. */
   #learn(ops: readonly NativeOp[]): void {
     if (ops.length === 0 || this.#inlineBudgetUs <= 0) return
-    for (let i = 0; i < ops.length; i++) if (ops[i].kind !== 'element') return
+    for (let i = 0; i < ops.length; i++) if (!costed(ops[i])) return
     const us = this.#stats[0]
     if (this.#kernelUs.size > 4096) this.#kernelUs.clear()
     for (let i = 0; i < ops.length; i++) this.#kernelUs.set(this.#costKey(ops[i]), us)
   }
 
-  #lastCost: { f: number; t: string | undefined; s: string | undefined; key: string } | undefined
-  /** The cost-map key of an element op's set (the last one is reused: the same string, hashed once). */
+  #lastCost: { k: string; f: number; t: string | undefined; s: string | undefined; key: string } | undefined
+  /**
+   * The cost-map key of an element op's set or a rule op's chain (`rule `
+   * before it: a chain and a set may share a name). The last one is reused:
+   * the same string, hashed once.
+   */
   #costKey(o: NativeOp): string {
+    const name = o.kind === 'rule' ? o.chain : o.set
     const m = this.#lastCost
-    if (m !== undefined && m.s === o.set && m.t === o.table && m.f === o.family) return m.key
-    const key = setKey(o.family, o.table, o.set)
-    this.#lastCost = { f: o.family, t: o.table, s: o.set, key }
+    if (m !== undefined && m.s === name && m.k === o.kind && m.t === o.table && m.f === o.family) return m.key
+    const key = o.kind === 'rule' ? `rule ${setKey(o.family, o.table, name)}` : setKey(o.family, o.table, name)
+    this.#lastCost = { k: o.kind, f: o.family, t: o.table, s: name, key }
     return key
   }
 
-  /** True for a batch worth committing inline: empty, or a few elements of sets measured fast. */
+  /**
+   * True for a batch worth committing inline: empty, or at most 64 elements
+   * and 16 rules of sets and chains whose last such batch the kernel took at
+   * most the budget for.
+   */
   #cheap(ops: readonly NativeOp[]): boolean {
     let elements = 0
+    let rules = 0
     for (let i = 0; i < ops.length; i++) {
       const o = ops[i]
-      if (o.kind !== 'element') return false
-      elements += (o.packedKeys && o.keyLen ? o.packedKeys.length / o.keyLen : 0) + (o.elements?.length ?? 0)
-      if (elements > 64) return false
+      if (!costed(o)) return false
+      if (o.kind === 'rule') {
+        if (++rules > 16) return false
+      } else {
+        elements += (o.packedKeys && o.keyLen ? o.packedKeys.length / o.keyLen : 0) + (o.elements?.length ?? 0)
+        if (elements > 64) return false
+      }
       const us = this.#kernelUs.get(this.#costKey(o))
       if (us === undefined || us > this.#inlineBudgetUs) return false
     }

@@ -457,6 +457,33 @@ describe('async commits of cheap batches run on the calling thread', () => {
     expect(f.calls).toEqual(['commit'])
   })
 
+  it('learns rule batches per chain: a small one to a chain measured fast runs inline, the rest stays on the worker', async () => {
+    const { f, nft } = setup(12)
+    const replace = (chain: string) =>
+      nft.transaction().delete({ kind: 'rule', chain, handle: 7 }).add({ kind: 'rule', chain, exprs: [{ match: 'tcp dport', value: 22 }, { stmt: 'accept' }] })
+    await nft.commit(replace('c')) // a chain not measured yet: the worker, which measures it
+    await nft.commit(replace('c'))
+    await nft.commit(replace('d')) // each chain is measured on its own
+    f.kernelUs = 900 // chain d grew: this inline commit measures slow
+    await nft.commit(replace('d'))
+    await nft.commit(replace('d'))
+    expect(f.calls).toEqual(['commit', 'commitSync', 'commit', 'commitSync', 'commit'])
+  })
+
+  it('keeps a chain and a set of one name apart, and more than 16 rules on the worker', async () => {
+    const { f, nft, add } = setup(12)
+    const rules = (chain: string, n: number) => {
+      const tx = nft.transaction()
+      for (let i = 0; i < n; i++) tx.add({ kind: 'rule', chain, exprs: [{ match: 'tcp dport', value: 1000 + i }, { stmt: 'drop' }] })
+      return tx
+    }
+    await nft.commit(rules('s', 1))
+    await nft.commit(rules('s', 16))
+    await nft.commit(add('10.0.0.1')) // set s is not chain s: not measured yet
+    await nft.commit(rules('s', 17))
+    expect(f.calls).toEqual(['commit', 'commitSync', 'commit', 'commit'])
+  })
+
   it('keeps a set inline up to the default budget of 500 µs, and sends it to the worker above', async () => {
     const under = setup(450)
     await under.nft.commit(under.add('10.0.0.1'))
