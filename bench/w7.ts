@@ -140,28 +140,21 @@ function spawnVariant(v: Variant): W7Result {
 
 /** `--all`: each variant in its own process, `ROUNDS` times interleaved, then one markdown table of the pooled samples. */
 function all(): void {
-  const pooled = new Map<Variant, { samples: number[]; verified: boolean; note: string; p50s: number[] }>()
-  const ratios = new Map<Variant, number[]>()
+  const pooled = VARIANTS.map((variant) => ({ variant, samples: [] as number[], verified: true, note: '-', roundRatios: [] as number[] }))
   for (let round = 1; round <= ROUNDS; round++) {
     let cP50 = Number.NaN
-    for (const v of VARIANTS) {
-      process.stderr.write(`w7: ${ROUNDS > 1 ? `round ${round}/${ROUNDS}, ` : ''}${v}\n`)
-      const r = spawnVariant(v)
+    for (const acc of pooled) {
+      process.stderr.write(`w7: ${ROUNDS > 1 ? `round ${round}/${ROUNDS}, ` : ''}${acc.variant}\n`)
+      const r = spawnVariant(acc.variant)
       const p50 = percentile(r.samples, 0.5)
-      if (v === 'c') cP50 = p50
-      const acc = pooled.get(v) ?? { samples: [], verified: true, note: '-', p50s: [] }
+      if (acc.variant === 'c') cP50 = p50
       acc.samples.push(...r.samples)
       acc.verified &&= r.verified
       if (!r.verified) acc.note = r.note
-      pooled.set(v, acc)
-      ratios.set(v, [...(ratios.get(v) ?? []), p50 / cP50])
+      acc.roundRatios.push(p50 / cP50)
     }
   }
-  const results = VARIANTS.map((v) => {
-    const acc = pooled.get(v)!
-    return { variant: v, samples: acc.samples, verified: acc.verified, note: acc.note, ...(ROUNDS > 1 ? { roundRatios: ratios.get(v) } : {}) }
-  })
-  console.log(w7Table(results))
+  console.log(w7Table(pooled.map(({ roundRatios, ...r }) => (ROUNDS > 1 ? { ...r, roundRatios } : r))))
 }
 
 /** The W7 table: one row per variant, p50/p99 and the p50 as a multiple of the C floor's. */

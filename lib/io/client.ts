@@ -44,12 +44,12 @@ export interface ClientOptions {
    * `commit()` runs a batch on the calling thread, instead of a worker, when it
    * only changes a few elements (at most 64) and rules (at most 16) of sets and
    * chains whose last such change took the kernel at most this many
-   * microseconds; 0 always uses the worker. Handing
-   * a batch to a worker and its result back costs about 35 µs of wake-ups, more
-   * than the kernel needs for a small change to most sets, so this is the same
-   * trade libuv makes when it tries a socket write before queueing it. A set
-   * or chain whose changes turn slow (a large interval set) goes back to the
-   * worker after one measured commit. Default 500: after the process was idle, the hand-off
+   * microseconds; 0 always uses the worker. Handing a batch to a worker and
+   * its result back costs about 35 µs of wake-ups, more than the kernel needs
+   * for a small change to most sets, so this is the same trade libuv makes
+   * when it tries a socket write before queueing it. A set or chain whose
+   * changes turn slow (a large interval set) goes back to the worker after one
+   * measured commit. Default 500: after the process was idle, the hand-off
    * wakes a sleeping pool thread and the event loop again, which cost 0.5-3 ms
    * per commit in bench W7 (sporadic updates), far more than blocking for a
    * small change.
@@ -142,6 +142,11 @@ const ECHO_KINDS = new Set(['table', 'chain', 'rule', 'set', 'object'])
 /** Operations whose kernel time the client learns per set or chain, for inline commits: elements, and rules of named chains. */
 function costed(o: NativeOp): boolean {
   return o.kind === 'element' || (o.kind === 'rule' && o.chain !== undefined && o.chainId === undefined)
+}
+
+/** Where the client keeps that time: per set for elements, per chain for rules (`rule ` first: a chain and a set may share a name). */
+function costKey(kind: string, family: number, table: string | undefined, name: string | undefined): string {
+  return kind === 'rule' ? `rule ${setKey(family, table, name)}` : setKey(family, table, name)
 }
 
 /** Operations whose created object's handle is asked for (not anonymous sets, not bound chains or their rules). */
@@ -401,7 +406,7 @@ export class Client {
       for (const k of keys) this.#sets.delete(k)
       // What the dry commits taught the inline decision (keyed by family number, see #costKey).
       const n = FAMILY_NUMBER[family]
-      for (const k of [setKey(n, table, 'interval'), setKey(n, table, 'hash'), `rule ${setKey(n, table, 'warmup')}`]) this.#kernelUs.delete(k)
+      for (const k of [costKey('element', n, table, 'interval'), costKey('element', n, table, 'hash'), costKey('rule', n, table, 'warmup')]) this.#kernelUs.delete(k)
       this.#lastSet = undefined
       this.#lastCost = undefined
     }
@@ -521,16 +526,12 @@ export class Client {
   }
 
   #lastCost: { k: string; f: number; t: string | undefined; s: string | undefined; key: string } | undefined
-  /**
-   * The cost-map key of an element op's set or a rule op's chain (`rule `
-   * before it: a chain and a set may share a name). The last one is reused:
-   * the same string, hashed once.
-   */
+  /** {@link costKey} of an element op's set or a rule op's chain. The last one is reused: the same string, hashed once. */
   #costKey(o: NativeOp): string {
     const name = o.kind === 'rule' ? o.chain : o.set
     const m = this.#lastCost
     if (m !== undefined && m.s === name && m.k === o.kind && m.t === o.table && m.f === o.family) return m.key
-    const key = o.kind === 'rule' ? `rule ${setKey(o.family, o.table, name)}` : setKey(o.family, o.table, name)
+    const key = costKey(o.kind, o.family, o.table, name)
     this.#lastCost = { k: o.kind, f: o.family, t: o.table, s: name, key }
     return key
   }
