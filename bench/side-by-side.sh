@@ -11,8 +11,8 @@
 #    round in fresh processes. One process's p50 depends on where the
 #    scheduler put it (on a 2-vCPU VM the C floor's W0 measured 4.4-6.8 µs and
 #    its W2 add 16-62 µs from one process to the next), so a single run's
-#    ratio is one draw; bench/repeat-summary.py gives every round's ratio and
-#    their median;
+#    ratio is one draw; bench/ratios.py gives every round's ratio and their
+#    median;
 # 4. W7, sporadic updates (bench/w7.ts --all --rounds W7_ROUNDS, default 3):
 #    C floor, nftkit sync and async (default client), sync with warmUp: true
 #    and with warmUp: false, each in its own namespace, rounds interleaved;
@@ -72,8 +72,10 @@ run_peers() { # api, extra driver options...
 
 echo "== side by side, nftkit sync (all peers), full mode" >&2
 run_peers sync "${mode[@]}" > "$work/sync.md"
+cp "$work/out-sync/last-run.json" "$work/full-sync.json" # the rounds below reuse out-sync/
 echo "== side by side, nftkit async (with the C floor), full mode" >&2
 run_peers async --peers c,nftkit-async "${mode[@]}" > "$work/async.md"
+cp "$work/out-async/last-run.json" "$work/full-async.json"
 for k in $(seq 1 "$repeat"); do
   for api in sync async; do
     echo "== round $k/$repeat, nftkit $api beside C: W0, W2, W3 (full mode), then quick mode" >&2
@@ -83,25 +85,13 @@ for k in $(seq 1 "$repeat"); do
     cp "$work/out-$api/last-run.json" "$work/rep-quick-$api-$k.json"
   done
 done
-python3 bench/repeat-summary.py "$work" "$repeat" > "$work/repeat.md"
+python3 bench/ratios.py rounds "$work" "$repeat" > "$work/repeat.md"
 echo "== W7, sporadic updates" >&2
 node --import tsx bench/w7.ts --all --ops "$w7ops" --rounds "$w7rounds" > "$work/w7.md"
 
-# nftkit's p50 over C's, per workload, from each run's raw samples.
+# nftkit's p50 over C's, per workload, from the two full runs' raw samples.
 ratios() { # api
-  python3 - "$work/out-$1/last-run.json" "nftkit-$1" <<'EOF'
-import json, sys
-rows = json.load(open(sys.argv[1]))["rows"]
-me = sys.argv[2]
-p50 = {(r["workload"], r["n"], r["peer"]): r["p50_us"] for r in rows if r["p50_us"]}
-out = []
-for (w, n, peer), v in sorted(p50.items()):
-    if peer != me or (w, n, "c") not in p50:
-        continue
-    label = f"{w}" + ("" if w == "W0" else f" {n}")
-    out.append(f"{label} {v / p50[(w, n, 'c')]:.2f}x")
-print(", ".join(out))
-EOF
+  python3 bench/ratios.py line "$work/full-$1.json" "nftkit-$1"
 }
 
 commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- lib native bench || echo "+local changes")
