@@ -5,14 +5,15 @@
  * add), with the rules and object map elements naming it taken out first and
  * put back after; read back with nftkit's listing and `nft list ruleset`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Client, createClient } from '../../lib/index.js'
+import { describe, expect, it } from 'vitest'
+import { type Client, } from '../../lib/index.js'
 import { renderRuleset } from '../../lib/nft/ruleset.js'
 import { parseNft } from '../../lib/nft/parser.js'
 import { reconcileSync } from '../../lib/reconcile/apply.js'
 import { applyToModel } from '../../lib/state/model.js'
 import { tablesOf } from '../../lib/state/tables.js'
-import { makeNetns, type Netns } from '../helpers/netns.js'
+import type { Netns } from '../helpers/netns.js'
+import { netnsClient } from '../helpers/netns-client.js'
 import { listingLines } from '../helpers/listing-text.js'
 
 const desired = (text: string) => applyToModel(parseNft(text).operations)
@@ -46,13 +47,9 @@ const norm = listingLines
 describe('ct objects under the reconciler', () => {
   let ns: Netns
   let nft: Client
-  beforeAll(() => {
-    ns = makeNetns('ctobj')
-    nft = createClient({ netns: ns.name })
-  })
-  afterAll(() => {
-    nft?.close()
-    ns?.remove()
+  netnsClient('ctobj', (n, c) => {
+    ns = n
+    nft = c
   })
   const ours = () => renderRuleset(tablesOf(nft.listSync()))
   const steps = (ops: readonly { verb: string; object: object }[]) =>

@@ -7,23 +7,19 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Client, createClient, type Element, renderRuleset } from '../../lib/index.js'
+import { describe, expect, it } from 'vitest'
+import { type Client, type Element, renderRuleset } from '../../lib/index.js'
 import { apply, planText } from '../../lib/cli/commands.js'
-import { makeNetns, type Netns } from '../helpers/netns.js'
+import type { Netns } from '../helpers/netns.js'
+import { netnsClient } from '../helpers/netns-client.js'
 import { flatListing } from '../helpers/listing-text.js'
 
 let ns: Netns
 let nft: Client
 
-beforeAll(() => {
-  ns = makeNetns('elemexpr')
-  nft = createClient({ netns: ns.name })
-})
-
-afterAll(() => {
-  nft?.close()
-  ns?.remove()
+netnsClient('elemexpr', (n, c) => {
+  ns = n
+  nft = c
 })
 
 const flat = flatListing

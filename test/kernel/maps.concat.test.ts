@@ -9,22 +9,18 @@
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Client, createClient, renderRuleset } from '../../lib/index.js'
+import { describe, expect, it } from 'vitest'
+import { type Client, renderRuleset } from '../../lib/index.js'
 import { planText } from '../../lib/cli/main.js'
-import { makeNetns, type Netns } from '../helpers/netns.js'
+import type { Netns } from '../helpers/netns.js'
+import { netnsClient } from '../helpers/netns-client.js'
 
 let ns: Netns
 let nft: Client
 
-beforeAll(() => {
-  ns = makeNetns('cmap')
-  nft = createClient({ netns: ns.name })
-})
-
-afterAll(() => {
-  nft?.close()
-  ns?.remove()
+netnsClient('cmap', (n, c) => {
+  ns = n
+  nft = c
 })
 
 const flat = (text: string): string =>

@@ -5,7 +5,7 @@
  * be the handles both listings show.
  */
 import { execFileSync } from 'node:child_process'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   type Client,
   createClient,
@@ -18,21 +18,16 @@ import {
   VERBS_BY_KIND,
 } from '../../lib/index.js'
 import { makeNetns, type Netns, sendUdp } from '../helpers/netns.js'
+import { netnsClient } from '../helpers/netns-client.js'
 import { flatListing } from '../helpers/listing-text.js'
 
 let ns: Netns
 let nft: Client
 
-beforeAll(() => {
-  ns = makeNetns('verbs')
-  addDevice(ns.name, 'd0')
-  nft = createClient({ netns: ns.name })
-})
-
-afterAll(() => {
-  nft?.close()
-  ns?.remove()
-})
+netnsClient('verbs', (n, c) => {
+  ns = n
+  nft = c
+}, (n) => addDevice(n.name, 'd0'))
 
 // ------------------------------------------------------------------ helpers
 

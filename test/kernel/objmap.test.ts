@@ -6,14 +6,15 @@
  * changed synproxy object is updated in place while rules and maps name it;
  * the reconciler knows rules by their comments).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Client, createClient } from '../../lib/index.js'
+import { describe, expect, it } from 'vitest'
+import { type Client, } from '../../lib/index.js'
 import { renderRuleset } from '../../lib/nft/ruleset.js'
 import { parseNft } from '../../lib/nft/parser.js'
 import { reconcileSync } from '../../lib/reconcile/apply.js'
 import { applyToModel } from '../../lib/state/model.js'
 import { tablesOf } from '../../lib/state/tables.js'
-import { makeNetns, type Netns } from '../helpers/netns.js'
+import type { Netns } from '../helpers/netns.js'
+import { netnsClient } from '../helpers/netns-client.js'
 import { listingLines } from '../helpers/listing-text.js'
 
 const desired = (text: string) => applyToModel(parseNft(text).operations)
@@ -67,13 +68,9 @@ const norm = listingLines
 describe('synproxy objects and object maps', () => {
   let ns: Netns
   let nft: Client
-  beforeAll(() => {
-    ns = makeNetns('objmap')
-    nft = createClient({ netns: ns.name })
-  })
-  afterAll(() => {
-    nft?.close()
-    ns?.remove()
+  netnsClient('objmap', (n, c) => {
+    ns = n
+    nft = c
   })
 
   const ours = () => renderRuleset(tablesOf(nft.listSync()))

@@ -4,14 +4,15 @@
  * contents move as element deltas.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type Client, createClient, isGenerationMismatch, NftValidationError } from '../../lib/index.js'
 import { applyToModel } from '../../lib/state/model.js'
 import { parseNft } from '../../lib/nft/parser.js'
 import { plan } from '../../lib/reconcile/plan.js'
 import { reconcileSync } from '../../lib/reconcile/apply.js'
 import { Reconciler } from '../../lib/reconcile/reconciler.js'
-import { makeNetns, type Netns, sendUdp } from '../helpers/netns.js'
+import { type Netns, sendUdp } from '../helpers/netns.js'
+import { netnsClient } from '../helpers/netns-client.js'
 
 const desired = (text: string) => applyToModel(parseNft(text).operations)
 
@@ -36,15 +37,10 @@ const R = {
 describe('reconcile', () => {
   let ns: Netns
   let nft: Client
-  beforeAll(() => {
-    ns = makeNetns('rec')
-    execFileSync('ip', ['-n', ns.name, 'link', 'set', 'lo', 'up'])
-    nft = createClient({ netns: ns.name })
-  })
-  afterAll(() => {
-    nft?.close()
-    ns?.remove()
-  })
+  netnsClient('rec', (n, c) => {
+    ns = n
+    nft = c
+  }, (n) => execFileSync('ip', ['-n', n.name, 'link', 'set', 'lo', 'up']))
 
   const rules = () => nft.listSync({ table: 'fw' }).rules.map((r) => ({ name: r.comment, handle: r.handle, exprs: r.exprs }))
   // Three UDP datagrams to 127.0.0.1 from inside the namespace (the output chain counts them).

@@ -3,22 +3,18 @@
  * as typed objects through nftkit in a throwaway namespace and read back with
  * nftkit's own listing and with `nft list` (the oracle).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Client, createClient, renderRuleset } from '../../lib/index.js'
-import { makeNetns, type Netns } from '../helpers/netns.js'
+import { describe, expect, it } from 'vitest'
+import { type Client, renderRuleset } from '../../lib/index.js'
+import type { Netns } from '../helpers/netns.js'
+import { netnsClient } from '../helpers/netns-client.js'
 import { flatListing } from '../helpers/listing-text.js'
 
 let ns: Netns
 let nft: Client
 
-beforeAll(() => {
-  ns = makeNetns('typeof')
-  nft = createClient({ netns: ns.name })
-})
-
-afterAll(() => {
-  nft?.close()
-  ns?.remove()
+netnsClient('typeof', (n, c) => {
+  ns = n
+  nft = c
 })
 
 const flat = flatListing
