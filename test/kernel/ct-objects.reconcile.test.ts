@@ -6,7 +6,7 @@
  * put back after; read back with nftkit's listing and `nft list ruleset`.
  */
 import { describe, expect, it } from 'vitest'
-import { type Client, } from '../../lib/index.js'
+import type { Client } from '../../lib/index.js'
 import { renderRuleset } from '../../lib/nft/ruleset.js'
 import { parseNft } from '../../lib/nft/parser.js'
 import { reconcileSync } from '../../lib/reconcile/apply.js'

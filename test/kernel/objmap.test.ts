@@ -7,7 +7,7 @@
  * the reconciler knows rules by their comments).
  */
 import { describe, expect, it } from 'vitest'
-import { type Client, } from '../../lib/index.js'
+import type { Client } from '../../lib/index.js'
 import { renderRuleset } from '../../lib/nft/ruleset.js'
 import { parseNft } from '../../lib/nft/parser.js'
 import { reconcileSync } from '../../lib/reconcile/apply.js'

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { parseNft, parseRule } from '../../lib/nft/parser.js'
-import { renderOperation, } from '../../lib/expr/render.js'
+import { renderOperation } from '../../lib/expr/render.js'
 import { itRoundTrips } from '../helpers/round-trip.js'
 
 const DECLS = [
