@@ -6,7 +6,7 @@
  *
  * One variant per process, each in its own fresh network namespace:
  *
- *   unshare -n node --import tsx bench/w7.ts --variant c|sync|async|sync-warm [--ops 200] [--idle 50] [--n 1000] [--json]
+ *   unshare -n node --import tsx bench/w7.ts --variant c|sync|async|writer|writer-async|sync-warm|sync-cold [--ops 200] [--idle 50] [--n 1000] [--json]
  *   node --import tsx bench/w7.ts --all [--ops 200] [--idle 50] [--rounds 3]   # every variant, one namespace each, one table
  *
  * With --rounds K, --all runs every variant K times, interleaved (round 1: c,
@@ -15,6 +15,10 @@
  * where the scheduler put it (on this 2-vCPU VM the same C floor measured 218
  * µs in one process and 288 µs in the next), so the table gives the pooled
  * p50/p99 and every round's p50 as a multiple of the same round's C floor.
+ *
+ * `writer` and `writer-async` make the same changes with the set's element
+ * writer (`client.elementWriter(set)`, made once before the first operation,
+ * untimed): `addSync`/`deleteSync` and `await add`/`delete`.
  *
  * `sync` and `async` use a client made as a controller makes it,
  * `createClient()`: it warms the code up in the background while the process
@@ -50,7 +54,7 @@ const ROUNDS = Number(opt('--rounds', '1'))
 for (const [name, v] of [['--n', N], ['--ops', OPS], ['--rounds', ROUNDS]] as const)
   if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: expected a whole number >= 1, got ${v}`)
 if (!Number.isFinite(IDLE_MS) || IDLE_MS < 0) throw new Error(`--idle: expected milliseconds >= 0, got ${IDLE_MS}`)
-const VARIANTS = ['c', 'sync', 'async', 'sync-warm', 'sync-cold'] as const
+const VARIANTS = ['c', 'sync', 'async', 'writer', 'writer-async', 'sync-warm', 'sync-cold'] as const
 type Variant = (typeof VARIANTS)[number]
 
 /** What one variant's process reports (one JSON line with --json). */
@@ -85,10 +89,15 @@ function setupElsewhere(): void {
   if (r.status !== 0) throw new Error(`setup process failed (${r.status ?? r.signal})`)
 }
 
-/** The timed operations of one nftkit variant: operation i adds (even i) or deletes (odd i) w2Element(i >> 1). */
-async function nftkit(api: 'sync' | 'async', warmUp: boolean | 'background' = 'background'): Promise<number[]> {
+/**
+ * The timed operations of one nftkit variant: operation i adds (even i) or
+ * deletes (odd i) w2Element(i >> 1), as a transaction (`sync`, `async`) or
+ * with the set's element writer (`writer`, `writer-async`).
+ */
+async function nftkit(api: 'sync' | 'async' | 'writer' | 'writer-async', warmUp: boolean | 'background' = 'background'): Promise<number[]> {
   const client = createClient({ family: 'inet', table: TABLE, warmUp })
   client.listSync({ table: TABLE }) // untimed: the set's shape (a controller reads the state when it starts)
+  const writer = client.elementWriter(SET) // untimed, like the listing: made once, when the controller starts
   const els = Array.from({ length: OPS }, (_, i) => w2Element(i >> 1)) // prepared input
   const samples: number[] = []
   try {
@@ -96,7 +105,9 @@ async function nftkit(api: 'sync' | 'async', warmUp: boolean | 'background' = 'b
       if (i > 0) await sleep(IDLE_MS)
       const t = performance.now()
       if (api === 'sync') client.commitSync(w2Tx(client, SET, i, els[i]))
-      else await client.commit(w2Tx(client, SET, i, els[i]))
+      else if (api === 'async') await client.commit(w2Tx(client, SET, i, els[i]))
+      else if (api === 'writer') i % 2 === 0 ? writer.addSync([els[i]]) : writer.deleteSync([els[i]])
+      else await (i % 2 === 0 ? writer.add([els[i]]) : writer.delete([els[i]]))
       samples.push((performance.now() - t) * 1000)
     }
   } finally {
@@ -165,6 +176,8 @@ export function w7Table(results: readonly W7Result[]): string {
     c: 'C floor (bench/c/floor.c)',
     sync: 'nftkit commitSync (default client: warm-up in the background)',
     async: 'nftkit await commit (default client)',
+    writer: 'nftkit elementWriter addSync/deleteSync (default client)',
+    'writer-async': 'nftkit elementWriter await add/delete (default client)',
     'sync-warm': 'nftkit commitSync, createClient({ warmUp: true })',
     'sync-cold': 'nftkit commitSync, createClient({ warmUp: false })',
   }

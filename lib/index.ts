@@ -8,6 +8,8 @@ import { packageVersion } from './io/version.js'
 export const version: string = packageVersion()
 export { Client, createClient, LISTENER_WARN_ELEMENTS, netnsPath } from './io/client.js'
 export type { ClientOptions, CommitOptions, CommitResult, ListOptions } from './io/client.js'
+export { ElementWriter } from './io/element-writer.js'
+export type { ElementCommitResult, ElementVerb } from './io/element-writer.js'
 export { Transaction, keyDatatypes } from './batch/transaction.js'
 export { VERBS_BY_KIND, sourceOf } from './model/operations.js'
 export type { TransactionOptions } from './batch/transaction.js'

@@ -496,3 +496,63 @@ export function decodeOps(data: Uint8Array): NativeOp[] {
     return o as unknown as NativeOp
   })
 }
+
+/** An empty key or flag list: the template's placeholder. */
+const NO_BYTES = new Uint8Array(0)
+
+/**
+ * The wire form of a one-operation batch that changes elements of one set,
+ * given as packed keys: every byte but the verb, the keys and their flags is
+ * written once, when the template is made (by {@link encodeOps}, so it is the
+ * same encoding), and each change only fills those in. This is what
+ * `Client.elementWriter` sends for a pod IP coming or going: no operation
+ * object, no field table walk.
+ */
+export class PackedElementsWire {
+  readonly #buf: Uint8Array
+  readonly #view: DataView
+  /** Where the keys' length field starts: the template ends with the two (empty) packed lists. */
+  readonly #at: number
+  readonly #keyLen: number
+
+  /**
+   * @param op The element operation without keys: `kind: 'element'`, its
+   *   family, table, set and `keyLen`; `packedKeys` and `packedFlags` are the
+   *   template's (any given are ignored).
+   * @param maxKeys Most keys one change carries.
+   */
+  constructor(op: NativeOp, maxKeys: number) {
+    if (op.kind !== 'element' || !op.keyLen) throw new TypeError('PackedElementsWire: expected an element operation with keyLen')
+    const t = encodeOps([{ ...op, packedKeys: NO_BYTES, packedFlags: NO_BYTES }])
+    // The two packed lists are the last fields with a payload (bits 27 and 28;
+    // 29, echo, has none): the template ends with their two zero lengths.
+    this.#at = t.length - 8
+    this.#keyLen = op.keyLen
+    // Larger than 64 bytes: a typed array that small would live on V8's heap,
+    // and the addon would have to move it off the heap on every call.
+    this.#buf = new Uint8Array(Math.max(256, this.#at + 8 + maxKeys * (op.keyLen + 1)))
+    this.#buf.set(t.subarray(0, this.#at))
+    this.#view = new DataView(this.#buf.buffer)
+  }
+
+  /**
+   * The batch with `verb` and the first `n` keys of `keys` (n * keyLen bytes)
+   * and of `flags` (one byte each). A view of this template's buffer, valid
+   * until its next call.
+   */
+  write(verb: 'add' | 'create' | 'delete' | 'destroy', keys: Uint8Array, flags: Uint8Array, n: number): Uint8Array {
+    const b = this.#buf
+    const kb = n * this.#keyLen
+    let p = this.#at
+    if (p + 8 + kb + n > b.length) throw new RangeError(`PackedElementsWire: ${n} keys do not fit the template`)
+    b[8] = VERB_CODE[verb]
+    this.#view.setUint32(p, kb, true)
+    p += 4
+    for (let i = 0; i < kb; i++) b[p + i] = keys[i]
+    p += kb
+    this.#view.setUint32(p, n, true)
+    p += 4
+    for (let i = 0; i < n; i++) b[p + i] = flags[i]
+    return b.subarray(0, p + n)
+  }
+}

@@ -56,8 +56,10 @@ function parse(s: string, out: Float64Array, i: number): boolean {
 const SCRATCH = new Float64Array(32)
 /** Scratch of {@link fewIPv4} (fewer than 16 elements: at most 32 keys). */
 const ORDER = new Uint8Array(16)
-const FEW_KEYS = new Uint8Array(4 * 32)
-const FEW_FLAGS = new Uint8Array(32)
+/** Keys written by {@link packFewIPv4} (at most 30: 15 intervals of two ends). */
+export const FEW_KEYS = new Uint8Array(4 * 32)
+/** Flags of {@link FEW_KEYS}, one byte per key. */
+export const FEW_FLAGS = new Uint8Array(32)
 
 /**
  * Packed kernel elements for a handful of IPv4 keys (a pod coming or going),
@@ -70,13 +72,30 @@ export function fewIPv4(
   elements: readonly unknown[],
   opts: { leadingZero?: boolean },
 ): (ElementFields & { packedKeys: Uint8Array; keyLen: number; packedFlags: Uint8Array }) | undefined {
+  if (opts.leadingZero) return undefined
+  const w = packFewIPv4(shape, elements)
+  if (w < 0) return undefined
+  // Keys and flags go to two exact-size Uint8Arrays: small typed arrays live
+  // on V8's heap, so this costs less than slicing a pooled Buffer (a Buffer
+  // per subarray call).
+  return { elements: undefined, packedKeys: FEW_KEYS.slice(0, 4 * w), keyLen: 4, packedFlags: FEW_FLAGS.slice(0, w) }
+}
+
+/**
+ * The packing of {@link fewIPv4} without the copies: the kernel keys (4 bytes
+ * each) and their flags go to {@link FEW_KEYS} and {@link FEW_FLAGS}, valid
+ * until the next call. Returns the number of keys written, or -1 for input
+ * the general path must handle (not 1-15 plain IPv4 strings, an interval on a
+ * set without intervals, duplicates or overlaps).
+ */
+export function packFewIPv4(shape: SetShape, elements: readonly unknown[]): number {
   const n = elements.length
-  if (n === 0 || n >= 16 || opts.leadingZero || shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined || shape.object !== undefined) return undefined
+  if (n === 0 || n >= 16 || shape.key.length !== 1 || shape.key[0].name !== 'ipv4_addr' || shape.data !== undefined || shape.object !== undefined) return -1
   const iv = SCRATCH
   for (let i = 0; i < n; i++) {
     const e = elements[i]
-    if (typeof e !== 'string' || !parse(e, iv, i)) return undefined
-    if (!shape.interval && iv[2 * i] !== iv[2 * i + 1]) return undefined
+    if (typeof e !== 'string' || !parse(e, iv, i)) return -1
+    if (!shape.interval && iv[2 * i] !== iv[2 * i + 1]) return -1
   }
   // Sorted by start (insertion sort: n < 16), merged nothing (overlaps fall back).
   const order = ORDER
@@ -88,16 +107,13 @@ export function fewIPv4(
     }
     order[j] = i
   }
-  // Keys and flags go to two exact-size Uint8Arrays: small typed arrays live
-  // on V8's heap, so this costs less than slicing a pooled Buffer (a Buffer
-  // per subarray call).
   let w = 0
   let prevHi = -1
   for (let k = 0; k < n; k++) {
     const j = order[k]
     const lo = iv[2 * j]
     const hi = iv[2 * j + 1]
-    if (lo <= prevHi) return undefined // duplicates and overlaps: the general path merges or reports them
+    if (lo <= prevHi) return -1 // duplicates and overlaps: the general path merges or reports them
     prevHi = hi
     put32(FEW_KEYS, 4 * w, lo)
     FEW_FLAGS[w++] = 0
@@ -106,7 +122,7 @@ export function fewIPv4(
       FEW_FLAGS[w++] = ELEM_FLAG_INTERVAL_END
     }
   }
-  return { elements: undefined, packedKeys: FEW_KEYS.slice(0, 4 * w), keyLen: 4, packedFlags: FEW_FLAGS.slice(0, w) }
+  return w
 }
 
 /** Packed kernel elements for an IPv4 set, or undefined to use the general path. */

@@ -21,7 +21,8 @@ import { checkFamily, checkName } from '../model/validate.js'
 import { isAnonymousSetName, setKey, setKeyPrefix } from '../model/names.js'
 import { encodeOps } from '../batch/wire.js'
 import { DATATYPES } from '../kernel/datatypes.js'
-import type { SetShape } from '../model/element-types.js'
+import type { Element, SetShape } from '../model/element-types.js'
+import { type ElementCommitResult, type ElementVerb, ElementWriter } from './element-writer.js'
 import type { NativeBinding, NativeCommitResult, NativeCommitReturn, NativeDump, NativeOp, NativeSocket } from '../../types/native.js'
 
 /** The addon's compact success answer is bytes * COUNT_SPLIT + messages (see NativeCommitReturn). */
@@ -346,8 +347,9 @@ export class Client {
   /**
    * Runs the code of small commits, so that the first real ones do not run
    * cold: one-element adds and deletes on an IPv4 interval set and an IPv4
-   * hash set, an empty batch, and a rule deleted and one added, each made with
-   * `transaction()` and committed through commitSync's own code, the addon
+   * hash set (each made with `transaction()` and again with an
+   * {@link Client.elementWriter}), an empty batch, and a rule deleted and one
+   * added, committed through commitSync's own code, the addon
    * building the netlink messages but nothing reaching the kernel, except
    * one empty batch in four (which changes nothing, not even the generation).
    * V8 optimises what runs often, and re-optimises code that meets a case it
@@ -378,6 +380,7 @@ export class Client {
     this.#sets.set(keys[1], { shape: hash })
     this.#lastSet = undefined
     const noHandles = { handles: false }
+    const writers = [this.#elementWriter('interval', { table }, true), this.#elementWriter('hash', { table }, true)]
     try {
       for (let i = from; i < from + count; i++) {
         // Built like a caller's input (joined at run time, not an internalised literal).
@@ -389,6 +392,11 @@ export class Client {
           if (i % 2 === 0) tx.add({ kind: 'element', table, set, elements: [addr] })
           else tx.delete({ kind: 'element', table, set, elements: [addr] })
           this.#commitSync(tx, {}, true)
+        }
+        // The element writer's path, the same changes.
+        for (const w of writers) {
+          if (i % 2 === 0) w.addSync([addr])
+          else w.deleteSync([addr])
         }
         // An empty batch, one in four sent for real: the kernel changes
         // nothing (not even the generation), and the send path gets its type
@@ -430,6 +438,102 @@ export class Client {
       sets: opts.sets ?? this.#resolveSet,
       interfaces: opts.interfaces ?? this.#interfaceNames(),
     })
+  }
+
+  /**
+   * A writer of one set's elements: `addSync`/`deleteSync` (and async `add`/
+   * `delete`) of a few elements, each one atomic batch, the same as
+   * committing a transaction with that one element operation. For up to 15
+   * IPv4 addresses, prefixes or ranges of an IPv4 set it writes the batch
+   * without a transaction (see {@link ElementWriter}): the path for a
+   * controller that changes one pod IP now and then.
+   * @param set The set (or map: the general path takes its elements) name.
+   * @param opts Its family and table (default: the client's).
+   * @throws NftValidationError for a bad name, family or table (`elementWriter.set`, `options.table`, ...).
+   */
+  elementWriter(set: string, opts: { readonly family?: Family; readonly table?: string } = {}): ElementWriter {
+    return this.#elementWriter(set, opts, false)
+  }
+
+  /** {@link Client.elementWriter}; `dry`: its batches are built by the addon but not sent (warmUp). */
+  #elementWriter(set: string, opts: { readonly family?: Family; readonly table?: string }, dry: boolean): ElementWriter {
+    const o = readOptions(opts, ['family', 'table'], 'options') as { family?: Family; table?: string }
+    const family = o.family === undefined ? this.family : checkFamily(o.family, 'options.family')
+    const t = o.table ?? this.table
+    if (t === undefined) invalid('options.table', 'Expected a table name (or a default table on the client)', t)
+    const table = checkName(t, 'options.table', 'table')
+    const name = checkName(set, 'elementWriter.set', 'set')
+    const key = costKey('element', FAMILY_NUMBER[family], table, name)
+    /** The general path: a transaction with the one element operation (all checks, all errors). */
+    const general = (verb: ElementVerb, elements: readonly Element[]): PreparedBatch => {
+      const tx = this.transaction({ family, table })
+      tx[verb]({ kind: 'element', family, table, set: name, elements: elements as Element[] })
+      return tx.prepare()
+    }
+    return new ElementWriter(family, table, name, {
+      known: () => this.#resolveSet(family, table, name),
+      commitSync: (verb, elements, wire) => {
+        this.#checkIdle('commit')
+        const w = wire(verb, elements)
+        if (w === undefined) return this.#commitSync(general(verb, elements), {}, dry)
+        return this.#wrote(dry ? this.#dryWire(w) : this.#sendWire(w), key, () => general(verb, elements))
+      },
+      commit: (verb, elements, wire) => {
+        if (this.#pending === 0 && this.#inlineBudgetUs > 0) {
+          const us = this.#kernelUs.get(key)
+          if (us !== undefined && us <= this.#inlineBudgetUs) {
+            try {
+              const w = wire(verb, elements)
+              if (w !== undefined) return Promise.resolve(this.#wrote(this.#sendWire(w), key, () => general(verb, elements)))
+            } catch (e) {
+              return Promise.reject(e)
+            }
+          }
+        }
+        let p: PreparedBatch
+        try {
+          p = general(verb, elements)
+        } catch (e) {
+          return Promise.reject(e)
+        }
+        return this.commit(p)
+      },
+    })
+  }
+
+  /** Commits an element writer's batch on this thread. */
+  #sendWire(wire: Uint8Array): NativeCommitReturn {
+    try {
+      return this.#sock.commitSync(wire)
+    } catch (e) {
+      throw systemError(e, 'commit')
+    }
+  }
+
+  /** What #sendWire answers for an applied batch, without the kernel: the messages built by the addon, nothing sent. */
+  #dryWire(wire: Uint8Array): number {
+    if (this.#encode) {
+      try {
+        this.#encode(wire)
+      } catch {
+        this.#encode = undefined // a binding that builds no messages (the Fake)
+      }
+    }
+    return wire.length * COUNT_SPLIT + 3
+  }
+
+  /**
+   * The result of an element writer's batch. Applied: the kernel's time is
+   * learned for the set, as #learn does. Refused: the general path's batch
+   * (made now, the same operation) gives the error its operation and names.
+   */
+  #wrote(ret: NativeCommitReturn, key: string, general: () => PreparedBatch): ElementCommitResult {
+    if (typeof ret !== 'number') return this.#done(ret, general())
+    if (this.#inlineBudgetUs > 0) {
+      if (this.#kernelUs.size > 4096) this.#kernelUs.clear()
+      this.#kernelUs.set(key, this.#stats[0])
+    }
+    return { handles: [undefined], messages: ret % COUNT_SPLIT, bytes: Math.floor(ret / COUNT_SPLIT) }
   }
 
   /**
