@@ -56,6 +56,11 @@ export function fullGc(): void {
   gc()
 }
 
+/** Whether W2 makes its change with the set's element writer (NFTKIT_BENCH_W2=writer) instead of a transaction. */
+export function w2Writer(): boolean {
+  return process.env.NFTKIT_BENCH_W2 === 'writer'
+}
+
 /** Whether the bench warms nftkit's code up before timing (NFTKIT_BENCH_WARMUP=0: no). */
 export function warmUpWanted(): boolean {
   return process.env.NFTKIT_BENCH_WARMUP !== '0'
@@ -254,11 +259,21 @@ export async function runCase(w: string, n: number, r: number, limits: Limits, a
       const warm = warmUpWanted() ? Number(process.env.NFTKIT_BENCH_WARMUP ?? 500) : 0
       // The spare address is built like the real input (ip() joins; a literal would be internalised).
       const spare = ip(0xc613fffe)
-      for (let i = 0; i < warm; i++) {
-        const tx = w2Tx(run.client, SET, i, spare)
-        if (api === 'sync') run.client.commitSync(tx)
-        else await run.client.commit(tx)
+      // NFTKIT_BENCH_W2=writer: the change through the set's element writer
+      // (client.elementWriter, made here, untimed), not a transaction.
+      const writer = w2Writer() ? run.client.elementWriter(SET) : undefined
+      const change = (i: number, el: string): Promise<void> | undefined => {
+        if (writer === undefined) return commit(w2Tx(run.client, SET, i, el))
+        if (api === 'sync') {
+          res.messages.push((i % 2 === 0 ? writer.addSync([el]) : writer.deleteSync([el])).messages)
+          return undefined
+        }
+        return (i % 2 === 0 ? writer.add([el]) : writer.delete([el])).then((x) => {
+          res.messages.push(x.messages)
+        })
       }
+      for (let i = 0; i < warm; i++) await change(i, spare)
+      res.messages.length = 0
       // Back-to-back commits leave the kernel deferred work (nf_tables frees
       // deleted elements and the replaced interval array after an RCU grace
       // period, on a kworker of this CPU). A process that never sleeps pays it
@@ -267,7 +282,7 @@ export async function runCase(w: string, n: number, r: number, limits: Limits, a
       if (warm > 0) await run.settle()
       // The addresses are prepared input, made off the clock; building the transaction is timed.
       const els = Array.from({ length: limits.ops }, (_, i) => w2Element(i >> 1))
-      await time((i) => commit(w2Tx(run.client, SET, i, els[i])), { pairs: true })
+      await time((i) => change(i, els[i]), { pairs: true })
       res.verified = await verifyW1(run, n, r)
     } else if (w === 'W3') {
       const handles = await w3Setup(run, n)

@@ -84,6 +84,19 @@ export interface ClientOptions {
   readonly warmUp?: boolean | number | 'background'
 }
 
+/**
+ * Live examples of the short-lived objects a commit makes (a transaction of
+ * each kind the warm-up runs, its prepared batch and operations, the element
+ * writers), kept from the warm-up. Optimised code checks the hidden classes of
+ * such objects and holds those classes weakly, and the objects only live for
+ * one commit: a full garbage collection between two commits (a controller's
+ * idle time) freed the classes and deoptimised the whole commit path, which
+ * then ran on slower code for thousands of commits (bench: an empty commit
+ * took 7.4 µs for the first 3000 after a gc() against 6.2 µs). Held by the
+ * client that ran the warm-up, per slot, until it is closed.
+ */
+let liveExamples: { owner: Client; slots: Map<string, unknown> } | undefined
+
 /** Rounds of {@link Client.warmUp} by default, and of the background warm-up. */
 const WARM_UP_ROUNDS = 1500
 /** Rounds per background slice (about 1-3 ms). */
@@ -348,11 +361,13 @@ export class Client {
    * Runs the code of small commits, so that the first real ones do not run
    * cold: one-element adds and deletes on an IPv4 interval set and an IPv4
    * hash set (each made with `transaction()` and again with an
-   * {@link Client.elementWriter}), an empty batch, and a rule deleted and one
-   * added, committed through commitSync's own code, the addon
-   * building the netlink messages but nothing reaching the kernel, except
-   * one empty batch in four (which changes nothing, not even the generation).
-   * V8 optimises what runs often, and re-optimises code that meets a case it
+   * {@link Client.elementWriter}), an empty batch, a rule deleted and one
+   * added, and now and then a flush and declarations of a table, chain and
+   * set, committed through commitSync's own code, the addon building the
+   * netlink messages but nothing reaching the kernel, except the empty batch
+   * (which changes nothing, not even the generation). One example of each is
+   * kept while this client is open (see `liveExamples` in client.ts: a full
+   * garbage collection would otherwise deoptimise the commit path). V8 optimises what runs often, and re-optimises code that meets a case it
    * has not seen, so the first changes of a controller would otherwise run
    * in the interpreter and the first few thousand commits on code still being
    * optimised (bench: an empty commit took 7.5 µs for its first 2000 and 5.4
@@ -369,6 +384,29 @@ export class Client {
     if (rounds >= WARM_UP_ROUNDS) processWarmUp = 'warm'
   }
 
+  /**
+   * One dry flush and one dry batch of declarations, for {@link Client.warmUp}.
+   * Their bookkeeping (a flush forgets set shapes, a declared set is
+   * remembered) is undone: the client knows the sets it knew before.
+   */
+  #warmUpDeclarations(family: Family, table: string, examples: Map<string, unknown>): void {
+    const saved = [...this.#sets]
+    try {
+      const flush = this.transaction().flush({ kind: 'ruleset', family })
+      this.#commitSync(flush, {}, true)
+      const tx = this.transaction()
+      tx.add({ kind: 'table', name: table })
+      tx.add({ kind: 'chain', table, name: 'warmup', type: 'filter', hook: 'input', priority: 0, policy: 'accept' })
+      tx.add({ kind: 'set', table, name: 'declared', type: 'ipv4_addr', flags: ['interval'] })
+      this.#commitSync(tx, {}, true)
+      examples.set('declarations', [flush, flush.prepare(), tx, tx.prepare()])
+    } finally {
+      this.#sets.clear()
+      for (const [k, v] of saved) this.#sets.set(k, v)
+      this.#lastSet = undefined
+    }
+  }
+
   /** Rounds `from` … `from + count - 1` of {@link Client.warmUp}. */
   #warmUpRounds(from: number, count: number): void {
     const family = this.family
@@ -381,6 +419,15 @@ export class Client {
     this.#lastSet = undefined
     const noHandles = { handles: false }
     const writers = [this.#elementWriter('interval', { table }, true), this.#elementWriter('hash', { table }, true)]
+    if (liveExamples?.owner !== this) liveExamples = { owner: this, slots: new Map() }
+    const examples = liveExamples.slots
+    examples.set('writers', writers)
+    const last = from + count - 1
+    /** Keeps a transaction as the example of its kind, with its batch (see liveExamples), if `now`. */
+    const keep = (slot: string, tx: Transaction, now: boolean): Transaction => {
+      if (now) examples.set(slot, [tx, tx.prepare()])
+      return tx
+    }
     try {
       for (let i = from; i < from + count; i++) {
         // Built like a caller's input (joined at run time, not an internalised literal).
@@ -391,23 +438,31 @@ export class Client {
           const tx = this.transaction()
           if (i % 2 === 0) tx.add({ kind: 'element', table, set, elements: [addr] })
           else tx.delete({ kind: 'element', table, set, elements: [addr] })
-          this.#commitSync(tx, {}, true)
+          this.#commitSync(keep(set, tx, i === last), {}, true)
         }
         // The element writer's path, the same changes.
         for (const w of writers) {
           if (i % 2 === 0) w.addSync([addr])
           else w.deleteSync([addr])
         }
-        // An empty batch, one in four sent for real: the kernel changes
-        // nothing (not even the generation), and the send path gets its type
-        // feedback too (without it the first real commit deoptimises).
-        if (i % 4 === 0) this.commitSync(this.transaction())
-        else this.#commitSync(this.transaction(), {}, true)
+        // An empty batch, sent for real: the kernel changes nothing (not even
+        // the generation), and the send path (commitSync, the addon's send
+        // and receive) runs as often as the rest, so V8 optimises it too.
+        // With one in four sent, commitSync was still unoptimised after the
+        // warm-up and the first few thousand real commits ran on baseline code.
+        this.commitSync(keep('empty', this.transaction(), i === last))
+        // Now and then the other kinds a controller commits: a flush and
+        // declarations (a table, a chain, a set). Without them the first such
+        // real commit (a reset's flush) changed the maps the optimised commit
+        // path had seen only one of, and the path ran deoptimised, then
+        // re-optimised, for thousands of commits (bench W0 after a flush:
+        // 7.5 against 6.2 µs).
+        if (i % 50 === 2) this.#warmUpDeclarations(family, table, examples)
         if (i % 4 === 0) {
           const tx = this.transaction()
           tx.delete({ kind: 'rule', table, chain: 'warmup', handle: 1 + i })
           tx.add({ kind: 'rule', table, chain: 'warmup', exprs: [{ match: 'ip saddr', value: addr }, { match: 'tcp dport', value: 443 }, { stmt: 'counter' }, { stmt: 'accept' }] })
-          this.#commitSync(tx, noHandles, true)
+          this.#commitSync(keep('rule', tx, i + 4 > last), noHandles, true)
         }
       }
     } finally {
@@ -703,6 +758,7 @@ export class Client {
    */
   close(): void {
     this.#checkIdle('close')
+    if (liveExamples?.owner === this) liveExamples = undefined
     try {
       if (!this.#sock.closed) this.#sock.close()
     } catch (e) {
