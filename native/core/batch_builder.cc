@@ -143,6 +143,14 @@ uint16_t NewFlags(Verb v) {
 
 BatchBuilder::BatchBuilder(uint32_t first_seq) : first_seq_(first_seq), seq_(first_seq) {}
 
+void BatchBuilder::Reset(uint32_t first_seq) {
+  first_seq_ = seq_ = first_seq;
+  if (buf_.capacity() > kKeepBytes) std::string().swap(buf_);
+  if (msg_op_.capacity() > kKeepBytes / sizeof(int)) std::vector<int>().swap(msg_op_);
+  buf_.clear();
+  msg_op_.clear();
+}
+
 void BatchBuilder::NestEnd(nlmsghdr* nlh, nlattr* nest, const OpDesc& op, const char* what) {
   // mnl_attr_nest_end stores tail - nest in the 16-bit nla_len: check first.
   size_t real = static_cast<size_t>(reinterpret_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) -

@@ -34,6 +34,12 @@ class BatchBuilder {
   BatchBuilder& operator=(const BatchBuilder&) = delete;
   BatchBuilder(BatchBuilder&&) = default;
 
+  // Starts over at sequence number first_seq, keeping the buffers' capacity
+  // (a socket reuses one builder for its synchronous commits: no allocation per
+  // batch). Capacity over kKeepBytes, left by a large batch, is given back.
+  void Reset(uint32_t first_seq);
+  static constexpr size_t kKeepBytes = 1 << 20;
+
   // Encodes the whole batch. gen_id >= 0 binds the batch to that generation.
   // Throws std::invalid_argument (with the op index in the message) on bad input,
   // TooLargeError when a message or nested attribute exceeds kNetlinkLenMax.

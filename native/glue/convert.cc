@@ -45,11 +45,18 @@ std::string Str(const Napi::Env& env, const Napi::Value& v, const char* where) {
 }  // namespace
 
 std::vector<OpDesc> ReadOps(const Napi::Env& env, const Napi::Value& value) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+  // One call for the check, the type and the bytes (this runs on every commit).
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array) {
+    // napi_get_typedarray_info leaves an error pending for a non-typed-array: a TypeError replaces it.
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
     throw Napi::TypeError::New(env, "expected an encoded batch (a Uint8Array made by lib/wire.ts)");
-  auto a = value.As<Napi::Uint8Array>();
+  }
   try {
-    return ReadWireBatch(a.Data(), a.ByteLength());
+    return ReadWireBatch(static_cast<const uint8_t*>(data), length);
   } catch (const std::invalid_argument& e) {
     throw Napi::TypeError::New(env, e.what());
   }
