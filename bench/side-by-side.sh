@@ -13,9 +13,12 @@
 #    its W2 add 16-62 µs from one process to the next), so a single run's
 #    ratio is one draw; bench/ratios.py gives every round's ratio and their
 #    median;
+#    W2 makes its change with the set's element writer (client.elementWriter);
+#    then W2 once per API through a transaction (NFTKIT_BENCH_W2=transaction);
 # 4. W7, sporadic updates (bench/w7.ts --all --rounds W7_ROUNDS, default 3):
-#    C floor, nftkit sync and async (default client), sync with warmUp: true
-#    and with warmUp: false, each in its own namespace, rounds interleaved;
+#    C floor, nftkit sync and async (default client: a transaction), the
+#    element writer sync and async, sync with warmUp: true and with warmUp:
+#    false, each in its own namespace, rounds interleaved;
 # then appends one dated section with the tables, the nftkit/C ratios and the
 # versions to bench/README.md (and prints it).
 #
@@ -86,6 +89,13 @@ for k in $(seq 1 "$repeat"); do
   done
 done
 python3 bench/ratios.py rounds "$work" "$repeat" > "$work/repeat.md"
+# W2 makes its change with the set's element writer (bench/workloads.ts,
+# w2Writer); once per API, the same change through a transaction, for comparison.
+for api in sync async; do
+  echo "== W2 through a transaction, nftkit $api beside C" >&2
+  NFTKIT_BENCH_W2=transaction run_peers "$api" --peers "c,nftkit-$api" --cases W2 "${mode[@]}" > "$work/w2tx-$api.md"
+  cp "$work/out-$api/last-run.json" "$work/w2tx-$api.json"
+done
 echo "== W7, sporadic updates" >&2
 node --import tsx bench/w7.ts --all --ops "$w7ops" --rounds "$w7rounds" > "$work/w7.md"
 
@@ -121,6 +131,16 @@ Each round runs C and nftkit in fresh processes (one harness run per API and mod
 p50 in µs. The median of the rounds' ratios is the figure to compare with the targets.
 
 $(cat "$work/repeat.md")
+
+### W2 through a transaction (NFTKIT_BENCH_W2=transaction), one run per API
+
+Everything above makes W2's change with the set's element writer
+(\`client.elementWriter(set)\`); this is the same change through a transaction
+of the one element operation. nftkit p50 / C p50: sync $(python3 bench/ratios.py line "$work/w2tx-sync.json" nftkit-sync); async $(python3 bench/ratios.py line "$work/w2tx-async.json" nftkit-async).
+
+$(cat "$work/w2tx-sync.md")
+
+$(cat "$work/w2tx-async.md")
 
 ### W7, sporadic updates (bench/WORKLOADS-nftkit.md)
 
