@@ -14,3 +14,14 @@ export function rejection(f: () => unknown): NftValidationError {
   }
   throw new Error('expected an NftValidationError, nothing was thrown')
 }
+
+/** Runs f and returns the error it throws, checked to be a `type` (fails the test otherwise). */
+export function thrown<E extends Error>(f: () => unknown, type: new (...args: never[]) => E): E {
+  try {
+    f()
+  } catch (e) {
+    expect(e).toBeInstanceOf(type)
+    return e as E
+  }
+  throw new Error(`expected a ${type.name}, nothing was thrown`)
+}

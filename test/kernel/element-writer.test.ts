@@ -9,6 +9,7 @@ import { type Client, createClient, NftError, renderRuleset } from '../../lib/in
 import { createFakeClient } from '../../lib/testing/index.js'
 import { netnsClient } from '../helpers/netns-client.js'
 import { makeNetns, type Netns, sendUdp } from '../helpers/netns.js'
+import { thrown } from '../helpers/rejection.js'
 import { execFileSync } from 'node:child_process'
 
 /** Table t: an interval and a hash set of IPv4 addresses, each counting UDP to port 9 that its set matches. */
@@ -88,16 +89,10 @@ describe('the element writer on the kernel', () => {
     const h = nft.elementWriter('h', { table: 't' })
     h.addSync(['10.3.0.1'])
     const gen = nft.generationSync()
-    let err: NftError | undefined
-    try {
-      h.deleteSync(['10.3.0.1', '10.3.0.2'])
-    } catch (e) {
-      err = e as NftError
-    }
-    expect(err).toBeInstanceOf(NftError)
-    expect(err?.code).toBe('ENOENT')
-    expect(err?.index).toBe(0)
-    expect(err?.message).toMatch(/delete elements of set inet\/t\/h: an element to delete is not in set inet t h/)
+    const err = thrown(() => h.deleteSync(['10.3.0.1', '10.3.0.2']), NftError)
+    expect(err.code).toBe('ENOENT')
+    expect(err.index).toBe(0)
+    expect(err.message).toMatch(/delete elements of set inet\/t\/h: an element to delete is not in set inet t h/)
     expect(nft.generationSync()).toBe(gen)
     expect(ns.nft('list', 'set', 'inet', 't', 'h')).toMatch(/elements = \{ 10\.3\.0\.1 \}/)
     h.deleteSync(['10.3.0.1'])

@@ -11,6 +11,7 @@ import { NftError, NftValidationError } from '../../lib/kernel/errors.js'
 import { decodeOps, encodeOps, PackedElementsWire } from '../../lib/batch/wire.js'
 import { FakeKernel } from '../../lib/testing/index.js'
 import type { Element } from '../../lib/model/element-types.js'
+import { rejection, thrown } from '../helpers/rejection.js'
 import type { NativeBinding, NativeCommitReturn, NativeOp } from '../../types/native.js'
 
 interface Recorded {
@@ -97,26 +98,17 @@ describe('client.elementWriter', () => {
   it('refuses bad input with the transaction path field paths, sending nothing', () => {
     const { client, sent } = recorded()
     const w = client.elementWriter('iv')
-    const err = (f: () => unknown) => {
-      try {
-        f()
-      } catch (e) {
-        return e
-      }
-      throw new Error('expected a throw')
-    }
-    const bad = err(() => w.addSync(['10.0.0.300'])) as NftValidationError
-    expect(bad).toBeInstanceOf(NftValidationError)
+    const bad = rejection(() => w.addSync(['10.0.0.300']))
     expect(bad.path).toBe('add(0).elements[0]')
-    expect((err(() => w.deleteSync([])) as NftValidationError).path).toBe('delete(0).elements')
-    expect((err(() => w.addSync('10.0.0.1' as never)) as NftValidationError).path).toBe('add(0).elements')
-    const unknown = err(() => client.elementWriter('nope').addSync(['10.0.0.1'])) as NftValidationError
+    expect(rejection(() => w.deleteSync([])).path).toBe('delete(0).elements')
+    expect(rejection(() => w.addSync('10.0.0.1' as never)).path).toBe('add(0).elements')
+    const unknown = rejection(() => client.elementWriter('nope').addSync(['10.0.0.1']))
     expect(unknown.path).toBe('add(0).set')
     expect(unknown.message).toMatch(/Expected a set whose key type is known/)
-    expect((err(() => client.elementWriter('')) as NftValidationError).path).toBe('elementWriter.set')
-    expect((err(() => client.elementWriter('iv', { table: '' })) as NftValidationError).path).toBe('options.table')
-    expect((err(() => client.elementWriter('iv', 5 as never)) as NftValidationError).path).toBe('options')
-    expect((err(() => client.elementWriter('iv', { family: 'ipx' as never })) as NftValidationError).path).toBe('options.family')
+    expect(rejection(() => client.elementWriter('')).path).toBe('elementWriter.set')
+    expect(rejection(() => client.elementWriter('iv', { table: '' })).path).toBe('options.table')
+    expect(rejection(() => client.elementWriter('iv', 5 as never)).path).toBe('options')
+    expect(rejection(() => client.elementWriter('iv', { family: 'ipx' as never })).path).toBe('options.family')
     expect(sent).toEqual([])
   })
 
@@ -125,24 +117,13 @@ describe('client.elementWriter', () => {
     const w = client.elementWriter('h')
     w.addSync(['10.0.0.1'])
     const before = kernel.dump()
-    let mine: NftError | undefined
-    try {
-      w.deleteSync(['10.0.0.2', '10.0.0.1'])
-    } catch (e) {
-      mine = e as NftError
-    }
-    let theirs: NftError | undefined
-    try {
-      client.commitSync(client.transaction().delete({ kind: 'element', set: 'h', elements: ['10.0.0.2', '10.0.0.1'] }))
-    } catch (e) {
-      theirs = e as NftError
-    }
-    expect(mine).toBeInstanceOf(NftError)
-    expect(mine?.code).toBe('ENOENT')
-    expect(mine?.index).toBe(0)
-    expect(mine?.message).toBe(theirs?.message)
-    expect(mine?.op).toBe(theirs?.op)
-    expect(mine?.object).toEqual(theirs?.object)
+    const mine = thrown(() => w.deleteSync(['10.0.0.2', '10.0.0.1']), NftError)
+    const theirs = thrown(() => client.commitSync(client.transaction().delete({ kind: 'element', set: 'h', elements: ['10.0.0.2', '10.0.0.1'] })), NftError)
+    expect(mine.code).toBe('ENOENT')
+    expect(mine.index).toBe(0)
+    expect(mine.message).toBe(theirs.message)
+    expect(mine.op).toBe(theirs.op)
+    expect(mine.object).toEqual(theirs.object)
     expect(kernel.dump()).toBe(before)
   })
 
