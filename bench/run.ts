@@ -37,7 +37,7 @@ const SHARED: ReadonlyArray<{ w: string; n: number; full: Limits; quick?: Limits
   { w: 'W4', n: 10000, full: L(50, 10), quick: L(3, 2) },
 ]
 
-const VARIANT: Record<string, string> = { W0: 'commitSync (empty batch)', W1: 'commitSync (cold apply)', W2: 'commitSync, 1 elem add/del', W3: 'commitSync (del + add rule)', W4: 'listSync' }
+const VARIANT: Record<string, string> = { W0: 'commitSync (empty batch)', W1: 'commitSync (cold apply)', W2: 'elementWriter addSync/deleteSync, 1 elem', W3: 'commitSync (del + add rule)', W4: 'listSync' }
 
 async function shared(): Promise<Row[]> {
   const rows: Row[] = []
@@ -79,7 +79,7 @@ async function syncAsyncGuard(): Promise<{ rows: Row[]; verdict: string; flagged
         workload: 'W2',
         n: '1000',
         set: 'interval',
-        variant: `${api === 'sync' ? 'commitSync' : 'await commit'}, 1 elem add/del (guard ${k + 1})`,
+        variant: `${api === 'sync' ? 'elementWriter addSync/deleteSync' : 'elementWriter await add/delete'}, 1 elem (guard ${k + 1})`,
         samples: res.samples,
         messages: res.messages,
         verified: res.verified,
