@@ -207,11 +207,13 @@ export interface CaseResult {
 }
 
 /**
- * Runs one case of W0-W4 as WORKLOADS.md describes it: reset, untimed setup,
+ * Runs one case of W0-W4 as WORKLOADS.md describes it (W2's change made
+ * with `w2`: the element writer or a transaction, default from
+ * NFTKIT_BENCH_W2, see w2Writer): reset, untimed setup,
  * the timed operations within `limits`, the check of the end state. Errors are
  * caught (stack on stderr) and reported in `note`.
  */
-export async function runCase(w: string, n: number, r: number, limits: Limits, api: Api): Promise<CaseResult> {
+export async function runCase(w: string, n: number, r: number, limits: Limits, api: Api, w2: 'writer' | 'transaction' = w2Writer() ? 'writer' : 'transaction'): Promise<CaseResult> {
   const run = new Runner(api)
   const res: CaseResult = { samples: [], messages: [], verified: false, note: '-' }
   // Sync API: no promise and no await inside the timed region (an await costs a microtask hop).
@@ -267,7 +269,7 @@ export async function runCase(w: string, n: number, r: number, limits: Limits, a
       const spare = ip(0xc613fffe)
       // The change through the set's element writer (made here, untimed), or
       // with NFTKIT_BENCH_W2=transaction through a transaction (w2Writer).
-      const writer = w2Writer() ? run.client.elementWriter(SET) : undefined
+      const writer = w2 === 'writer' ? run.client.elementWriter(SET) : undefined
       const change = (i: number, el: string): Promise<void> | undefined => {
         if (writer === undefined) return commit(w2Tx(run.client, SET, i, el))
         if (api === 'sync') {
