@@ -67,13 +67,14 @@ export interface ClientOptions {
    * ({@link Client.warmUp}), so that a controller's first changes and the
    * changes it makes now and then do not run cold code:
    * - `'background'` (the default, unless `binding` is given): once per
-   *   process, in slices of about a millisecond on the event loop while it is
+   *   process, in slices of 1-3 ms (10-15 ms for the first ones, on cold
+   *   code) on the event loop while it is
    *   idle (an unref'd timer: it keeps no process alive), by the first client
    *   made; it stops if that client is closed (the next client made takes it
    *   up) and waits while the client has async calls in flight. A process that
    *   only blocks (sync calls, never idle) never runs it.
-   * - `true` or a number of rounds: now, before the constructor returns (30-100
-   *   ms for the default 1500 rounds).
+   * - `true` or a number of rounds: now, before the constructor returns
+   *   (150-200 ms for the default 1500 rounds).
    * - `false` (the default with a supplied `binding`): never. The CLI's
    *   one-shot commands use this.
    *
@@ -99,8 +100,8 @@ let liveExamples: { owner: Client; slots: Map<string, unknown> } | undefined
 
 /** Rounds of {@link Client.warmUp} by default, and of the background warm-up. */
 const WARM_UP_ROUNDS = 1500
-/** Rounds per background slice (about 1-3 ms). */
-const WARM_UP_SLICE = 40
+/** Rounds per background slice (1-3 ms once the code is warm; the first slices, on cold code, 10-15 ms). */
+const WARM_UP_SLICE = 20
 /**
  * The process's warm-up: V8 optimises code per process (per worker thread),
  * so one is enough for every client. `warming`: a client runs it in the
@@ -371,7 +372,7 @@ export class Client {
    * has not seen, so the first changes of a controller would otherwise run
    * in the interpreter and the first few thousand commits on code still being
    * optimised (bench: an empty commit took 7.5 µs for its first 2000 and 5.4
-   * µs from about the 6000th without it). About 30-100 ms for the default
+   * µs from about the 6000th without it). About 150-200 ms for the default
    * rounds. Sets it pretends to know are forgotten afterwards; this client's
    * state is unchanged. Clients do this by default in the background
    * ({@link ClientOptions.warmUp}); calling it (default rounds or more) ends
