@@ -67,7 +67,6 @@ class Socket : public Napi::ObjectWrap<Socket> {
     held_ = NetlinkSocket::kHeldBytes;
     // Figures of the last commit, written here and read by JS without a call.
     Napi::Float64Array stats = Napi::Float64Array::New(info.Env(), 1);
-    stats_data_ = stats.Data();
     stats_ = Napi::Persistent(stats);
   }
 
@@ -192,16 +191,16 @@ class Socket : public Napi::ObjectWrap<Socket> {
 
   // Writes the last commit's figures into the stats array. Its buffer is
   // looked up each time: JS holding the array could have detached it.
-  void PutStats() { *stats_data_ = static_cast<double>(sock_->last_commit_ns()) / 1000.0; }
+  void PutStats() {
+    Napi::Float64Array a = stats_.Value();
+    if (a.ElementLength() >= 1) a[0] = static_cast<double>(sock_->last_commit_ns()) / 1000.0;
+  }
 
   std::shared_ptr<NetlinkSocket> sock_;
   uint32_t portid_ = 0;
   bool busy_ = false;
   int64_t held_ = 0;
   Napi::Reference<Napi::Float64Array> stats_;
-  // stats_'s element: its ArrayBuffer was made here, off V8's heap, and stays
-  // where it is while stats_ holds it.
-  double* stats_data_ = nullptr;
   BatchBuilder sync_builder_{0};
 };
 

@@ -49,12 +49,10 @@ std::vector<OpDesc> ReadOps(const Napi::Env& env, const Napi::Value& value) {
   napi_typedarray_type type;
   size_t length = 0;
   void* data = nullptr;
+  // For a value that is not a typed array it returns napi_invalid_arg and throws nothing.
   if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_uint8_array) {
-    // napi_get_typedarray_info leaves an error pending for a non-typed-array: a TypeError replaces it.
-    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+      type != napi_uint8_array)
     throw Napi::TypeError::New(env, "expected an encoded batch (a Uint8Array made by lib/wire.ts)");
-  }
   try {
     return ReadWireBatch(static_cast<const uint8_t*>(data), length);
   } catch (const std::invalid_argument& e) {
