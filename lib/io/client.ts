@@ -419,10 +419,14 @@ export class Client {
     this.#sets.set(keys[1], { shape: hash })
     this.#lastSet = undefined
     const noHandles = { handles: false }
-    const writers = [this.#elementWriter('interval', { table }, true), this.#elementWriter('hash', { table }, true)]
     if (liveExamples?.owner !== this) liveExamples = { owner: this, slots: new Map() }
     const examples = liveExamples.slots
-    examples.set('writers', writers)
+    // Made once per client: each slice runs the same two (their batch templates are written on first use).
+    let writers = examples.get('writers') as ElementWriter[] | undefined
+    if (writers === undefined) {
+      writers = [this.#elementWriter('interval', { table }, true), this.#elementWriter('hash', { table }, true)]
+      examples.set('writers', writers)
+    }
     const last = from + count - 1
     /** Keeps a transaction as the example of its kind, with its batch (see liveExamples), if `now`. */
     const keep = (slot: string, tx: Transaction, now: boolean): Transaction => {
@@ -532,18 +536,15 @@ export class Client {
         this.#checkIdle('commit')
         const w = wire(verb, elements)
         if (w === undefined) return this.#commitSync(general(verb, elements), {}, dry)
-        return this.#wrote(dry ? this.#dryWire(w) : this.#sendWire(w), key, () => general(verb, elements))
+        return this.#wrote(dry ? this.#dryEncode(w, 3) : this.#sendWire(w), key, general, verb, elements)
       },
       commit: (verb, elements, wire) => {
-        if (this.#pending === 0 && this.#inlineBudgetUs > 0) {
-          const us = this.#kernelUs.get(key)
-          if (us !== undefined && us <= this.#inlineBudgetUs) {
-            try {
-              const w = wire(verb, elements)
-              if (w !== undefined) return Promise.resolve(this.#wrote(this.#sendWire(w), key, () => general(verb, elements)))
-            } catch (e) {
-              return Promise.reject(e)
-            }
+        if (this.#pending === 0 && this.#inlineBudgetUs > 0 && this.#fastToCommit(key)) {
+          try {
+            const w = wire(verb, elements)
+            if (w !== undefined) return Promise.resolve(this.#wrote(this.#sendWire(w), key, general, verb, elements))
+          } catch (e) {
+            return Promise.reject(e)
           }
         }
         let p: PreparedBatch
@@ -566,29 +567,20 @@ export class Client {
     }
   }
 
-  /** What #sendWire answers for an applied batch, without the kernel: the messages built by the addon, nothing sent. */
-  #dryWire(wire: Uint8Array): number {
-    if (this.#encode) {
-      try {
-        this.#encode(wire)
-      } catch {
-        this.#encode = undefined // a binding that builds no messages (the Fake)
-      }
-    }
-    return wire.length * COUNT_SPLIT + 3
-  }
-
   /**
    * The result of an element writer's batch. Applied: the kernel's time is
    * learned for the set, as #learn does. Refused: the general path's batch
    * (made now, the same operation) gives the error its operation and names.
    */
-  #wrote(ret: NativeCommitReturn, key: string, general: () => PreparedBatch): ElementCommitResult {
-    if (typeof ret !== 'number') return this.#done(ret, general())
-    if (this.#inlineBudgetUs > 0) {
-      if (this.#kernelUs.size > 4096) this.#kernelUs.clear()
-      this.#kernelUs.set(key, this.#stats[0])
-    }
+  #wrote(
+    ret: NativeCommitReturn,
+    key: string,
+    general: (verb: ElementVerb, elements: readonly Element[]) => PreparedBatch,
+    verb: ElementVerb,
+    elements: readonly Element[],
+  ): ElementCommitResult {
+    if (typeof ret !== 'number') return this.#done(ret, general(verb, elements))
+    if (this.#inlineBudgetUs > 0) this.#learnCost(key)
     return { handles: [undefined], messages: ret % COUNT_SPLIT, bytes: Math.floor(ret / COUNT_SPLIT) }
   }
 
@@ -641,11 +633,14 @@ export class Client {
   /** What #sendSync answers for an applied batch, without the kernel: the messages built by the addon, nothing sent. */
   #dryCommit(p: PreparedBatch, opts: CommitOptions): number {
     this.#cheap(p.ops)
-    const wire = encodeOps(p.ops, opts.handles === false ? undefined : wantsEcho)
-    let messages = p.ops.length + 2
+    return this.#dryEncode(encodeOps(p.ops, opts.handles === false ? undefined : wantsEcho), p.ops.length + 2)
+  }
+
+  /** The addon builds the messages of `wire` (`messages` of them), nothing is sent: the compact answer of an applied batch. */
+  #dryEncode(wire: Uint8Array, messages: number): number {
     if (this.#encode) {
       try {
-        messages = this.#encode(wire).length > 0 ? messages : 0
+        if (this.#encode(wire).length === 0) messages = 0
       } catch {
         // A binding that builds no messages (the Fake): the TypeScript part is warm all the same.
         this.#encode = undefined
@@ -680,9 +675,19 @@ export class Client {
   #learn(ops: readonly NativeOp[]): void {
     if (ops.length === 0 || this.#inlineBudgetUs <= 0) return
     for (let i = 0; i < ops.length; i++) if (!costed(ops[i])) return
-    const us = this.#stats[0]
+    for (let i = 0; i < ops.length; i++) this.#learnCost(this.#costKey(ops[i]))
+  }
+
+  /** Keeps the kernel time of the last commit for a set or chain ({@link costKey}); the map is bounded. */
+  #learnCost(key: string): void {
     if (this.#kernelUs.size > 4096) this.#kernelUs.clear()
-    for (let i = 0; i < ops.length; i++) this.#kernelUs.set(this.#costKey(ops[i]), us)
+    this.#kernelUs.set(key, this.#stats[0])
+  }
+
+  /** True if the last change of that set or chain took the kernel at most the inline budget. */
+  #fastToCommit(key: string): boolean {
+    const us = this.#kernelUs.get(key)
+    return us !== undefined && us <= this.#inlineBudgetUs
   }
 
   #lastCost: { k: string; f: number; t: string | undefined; s: string | undefined; key: string } | undefined
@@ -713,8 +718,7 @@ export class Client {
         elements += (o.packedKeys && o.keyLen ? o.packedKeys.length / o.keyLen : 0) + (o.elements?.length ?? 0)
         if (elements > 64) return false
       }
-      const us = this.#kernelUs.get(this.#costKey(o))
-      if (us === undefined || us > this.#inlineBudgetUs) return false
+      if (!this.#fastToCommit(this.#costKey(o))) return false
     }
     return true
   }
